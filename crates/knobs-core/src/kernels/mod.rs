@@ -1,0 +1,12 @@
+//! Pure kernels on slices. Outputs never alias inputs unless the name says so (`*_inplace`).
+pub mod activations;
+pub mod broadcast;
+pub mod elementwise;
+pub mod losses;
+pub mod matmul;
+pub mod optim;
+pub mod random;
+pub mod reduce;
+
+#[cfg(test)]
+pub(crate) mod testutil;

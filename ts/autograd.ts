@@ -1,0 +1,120 @@
+/**
+ * Reverse-mode autodiff over the graph that ops record (define-by-run). The whole engine is
+ * this file: a grad-mode switch, gradient accumulation, and backward() — an iterative
+ * topological sort (no recursion, so a 10,000-step RNN unroll cannot overflow the stack)
+ * followed by one pass in reverse order.
+ */
+import { heap, K } from './backend/wasm.js';
+import { KnobsError, ShapeError, fmtShape } from './errors.js';
+import { untrack } from './scope.js';
+import { Tensor, _setBackward, empty, type BackwardFn } from './tensor.js';
+
+let gradEnabled = true;
+
+/** Runs fn without recording the graph (inference, optimizer updates, metrics). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Links `out` to its inputs when any of them requires grad. Returns out. */
+export function record(out: Tensor, parents: readonly Tensor[], backward: BackwardFn): Tensor {
+  if (gradEnabled && parents.some((p) => p.requiresGrad)) {
+    out.requiresGrad = true;
+    out.parents = parents;
+    out.backwardFn = backward;
+  }
+  return out;
+}
+
+/**
+ * Adds g into t.grad. When a tensor feeds several ops its gradient is the sum over all of them:
+ * accumulate, never overwrite. `owned` means g is a fresh temporary the caller hands over,
+ * so the first contribution can be adopted without a copy.
+ */
+export function accumulateGrad(t: Tensor, g: Tensor, owned: boolean): void {
+  if (!t.requiresGrad) {
+    if (owned) g.dispose();
+    return;
+  }
+  if (g.size !== t.size) {
+    throw new ShapeError(`backward: gradient ${fmtShape(g.shape)} does not match tensor ${fmtShape(t.shape)} (from ${t.op})`);
+  }
+  if (t.grad === null) {
+    let mine: Tensor;
+    if (owned && g.shape.length === t.shape.length && g.shape.every((d, i) => d === t.shape[i])) {
+      mine = g;
+    } else {
+      mine = empty(t.shape, 'grad');
+      heap().copyWithin(mine.ptr >>> 2, g.ptr >>> 2, (g.ptr >>> 2) + g.size);
+      if (owned) g.dispose();
+    }
+    // Gradients of leaves (parameters) must outlive the tidy() of the step that made them.
+    if (t.isLeaf) untrack(mine);
+    t.grad = mine;
+  } else {
+    if (t.size > 0) K().axpy(1, g.ptr, t.grad.ptr, t.size);
+    if (owned) g.dispose();
+  }
+}
+
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  // Explicit stack of (node, next-parent-index): post-order without recursion.
+  const stack: [Tensor, number][] = [[root, 0]];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const [node, i] = top;
+    if (i < node.parents.length) {
+      top[1] = i + 1;
+      const p = node.parents[i];
+      if (p.requiresGrad && !visited.has(p)) {
+        visited.add(p);
+        stack.push([p, 0]);
+      }
+    } else {
+      order.push(node);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+function backward(root: Tensor, grad?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new KnobsError(`backward: tensor ${fmtShape(root.shape)} (from ${root.op}) does not require grad; no parameter was used to compute it`);
+  }
+  if (!grad && root.size !== 1) {
+    throw new ShapeError(`backward: called on a tensor of shape ${fmtShape(root.shape)}; pass a gradient of that shape or reduce it to a scalar (e.g. mean())`);
+  }
+  if (grad && grad.size !== root.size) {
+    throw new ShapeError(`backward: gradient ${fmtShape(grad.shape)} does not match tensor ${fmtShape(root.shape)}`);
+  }
+  const order = topoOrder(root);
+  const seed = empty(root.shape, 'grad');
+  if (grad) heap().copyWithin(seed.ptr >>> 2, grad.ptr >>> 2, (grad.ptr >>> 2) + grad.size);
+  else seed.data.fill(1);
+  accumulateGrad(root, seed, true);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i];
+    const g = node.grad;
+    if (!node.backwardFn || !g) continue;
+    node.backwardFn(g);
+    // An interior node's gradient is only a message to its parents: free it at once.
+    g.dispose();
+    node.grad = null;
+  }
+}
+
+_setBackward(backward);

@@ -1,0 +1,26 @@
+/**
+ * Finds the bytes of the wasm module in any runtime: Node reads the file shipped in the package;
+ * browsers, workers and bundlers fetch it by URL. The URL is written as `new URL(literal,
+ * import.meta.url)` so bundlers (Vite, webpack) see and emit the asset.
+ */
+export type WasmSource = BufferSource | WebAssembly.Module | URL | string;
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+
+export function defaultWasmUrl(): URL {
+  return new URL('../../wasm-pkg/knobs_core_bg.wasm', import.meta.url);
+}
+
+export async function loadWasmBytes(source: WasmSource | undefined): Promise<BufferSource | WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return source;
+  const url = source === undefined ? defaultWasmUrl() : new URL(String(source), import.meta.url);
+  if (isNode && url.protocol === 'file:') {
+    // Hidden from bundlers: a browser build must not try to resolve node:fs.
+    const fsName = 'node:fs/promises';
+    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
+    return fs.readFile(url);
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`init: could not fetch the wasm module from ${url} (HTTP ${res.status})`);
+  return res.arrayBuffer();
+}

@@ -1,0 +1,3 @@
+export { Module, type StateDict, type StateEntry } from './module.js';
+export { Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout, Sequential, type LinearOptions } from './layers.js';
+export { MSELoss, CrossEntropyLoss } from './losses.js';

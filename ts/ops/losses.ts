@@ -1,0 +1,114 @@
+/**
+ * Losses: the "compare" of predict → compare → learn. Both refuse NaN/Inf inputs with an error
+ * naming the loss and the shapes, because a non-finite loss silently poisons every knob.
+ */
+import { K } from '../backend/wasm.js';
+import { accumulateGrad, isGradEnabled, record } from '../autograd.js';
+import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import { Tensor, empty } from '../tensor.js';
+import { assertFinite, checkTensor, sameShape } from './util.js';
+
+export type Reduction = 'mean' | 'sum';
+
+function checkReduction(op: string, r: string): asserts r is Reduction {
+  if (r !== 'mean' && r !== 'sum') throw new KnobsError(`${op}: reduction must be 'mean' or 'sum', got '${r}'`);
+}
+
+/**
+ * Squared error Σ(p − t)² ('sum') or its mean over elements ('mean', the default, as in PyTorch).
+ */
+export function mseLoss(pred: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkTensor('mseLoss', pred, 'prediction');
+  checkTensor('mseLoss', target, 'target');
+  checkReduction('mseLoss', reduction);
+  if (!sameShape(pred.shape, target.shape)) {
+    throw new ShapeError(`mseLoss: prediction ${fmtShape(pred.shape)} and target ${fmtShape(target.shape)} must have the same shape`);
+  }
+  assertFinite('mseLoss', pred, 'prediction');
+  assertFinite('mseLoss', target, 'target');
+  const k = K();
+  const n = pred.size;
+  const scale = reduction === 'mean' && n > 0 ? 1 / n : 1;
+  const out = empty([], 'mseLoss');
+  out.data[0] = n > 0 ? k.mse(pred.ptr, target.ptr, n) * scale : 0;
+  return record(out, [pred, target], (g) => {
+    // d/dp Σ(p − t)² = 2(p − t); the upstream scalar and the reduction fold into one factor.
+    const factor = 2 * scale * g.data[0];
+    const gp = empty(pred.shape, 'mse_grad');
+    if (n > 0) k.mse_backward(pred.ptr, target.ptr, gp.ptr, n, factor);
+    if (target.requiresGrad) {
+      const gt = empty(target.shape, 'mse_grad');
+      if (n > 0) k.mse_backward(pred.ptr, target.ptr, gt.ptr, n, -factor);
+      accumulateGrad(target, gt, true);
+    }
+    accumulateGrad(pred, gp, true);
+  });
+}
+
+/** One-hot rows from integer class labels; validates every label against the class count. */
+export function oneHotTensor(labels: Tensor | ArrayLike<number>, numClasses: number, op = 'oneHot'): Tensor {
+  const vals = labels instanceof Tensor ? labels.toFloat32Array() : labels;
+  if (!Number.isInteger(numClasses) || numClasses <= 0) throw new KnobsError(`${op}: numClasses must be a positive integer, got ${numClasses}`);
+  const out = empty([vals.length, numClasses], 'oneHot');
+  const d = out.data;
+  d.fill(0);
+  for (let i = 0; i < vals.length; i++) {
+    const c = vals[i];
+    if (!Number.isInteger(c) || c < 0 || c >= numClasses) {
+      out.dispose();
+      throw new KnobsError(`${op}: label ${c} at index ${i} is not a class index in [0, ${numClasses})`);
+    }
+    d[i * numClasses + c] = 1;
+  }
+  return out;
+}
+
+/**
+ * Softmax + cross-entropy on logits [n, classes], fused (one pass, stable log-sum-exp).
+ * Targets: class probabilities / one-hot rows of the same shape, or n integer class labels
+ * (a 1-D tensor or array). Mean over rows by default, as in PyTorch's CrossEntropyLoss.
+ */
+export function crossEntropy(logits: Tensor, target: Tensor | ArrayLike<number>, reduction: Reduction = 'mean'): Tensor {
+  checkTensor('crossEntropy', logits, 'logits');
+  checkReduction('crossEntropy', reduction);
+  if (logits.rank !== 2) throw new ShapeError(`crossEntropy: logits must be 2-D [batch, classes], got ${fmtShape(logits.shape)}`);
+  const [rows, cols] = logits.shape;
+  let tgt: Tensor;
+  let ownTarget = false;
+  if (target instanceof Tensor && target.rank === 2) {
+    checkTensor('crossEntropy', target, 'target');
+    if (!sameShape(target.shape, logits.shape)) {
+      throw new ShapeError(`crossEntropy: logits ${fmtShape(logits.shape)} and target ${fmtShape(target.shape)} must have the same shape (or pass ${rows} class labels)`);
+    }
+    tgt = target;
+  } else {
+    const len = target instanceof Tensor ? target.size : target.length;
+    if ((target instanceof Tensor && target.rank !== 1) || len !== rows) {
+      const desc = target instanceof Tensor ? fmtShape(target.shape) : `${len} labels`;
+      throw new ShapeError(`crossEntropy: logits ${fmtShape(logits.shape)} need ${rows} class labels or a [${rows},${cols}] target, got ${desc}`);
+    }
+    tgt = oneHotTensor(target, cols, 'crossEntropy');
+    ownTarget = true;
+  }
+  assertFinite('crossEntropy', logits, 'logits');
+  assertFinite('crossEntropy', tgt, 'target');
+  const k = K();
+  const probs = empty(logits.shape, 'softmax');
+  const total = logits.size > 0 ? k.softmax_cross_entropy(logits.ptr, tgt.ptr, probs.ptr, rows, cols) : 0;
+  const scale = reduction === 'mean' && rows > 0 ? 1 / rows : 1;
+  const out = empty([], 'crossEntropy');
+  out.data[0] = total * scale;
+  const free = () => {
+    probs.dispose();
+    if (ownTarget) tgt.dispose();
+  };
+  if (!logits.requiresGrad || !isGradEnabled()) {
+    free();
+    return out;
+  }
+  return record(out, [logits], (g) => {
+    const gl = empty(logits.shape, 'crossEntropy_grad');
+    if (gl.size > 0) k.softmax_cross_entropy_backward(probs.ptr, tgt.ptr, gl.ptr, gl.size, scale * g.data[0]);
+    accumulateGrad(logits, gl, true);
+  });
+}

@@ -1,0 +1,2 @@
+export { Optimizer, type OptimizerState } from './optimizer.js';
+export * from './optimizers.js';

@@ -1,0 +1,277 @@
+/**
+ * Tensor: float32 data living in wasm memory, a shape, and (when it takes part in learning) the
+ * links autograd needs: the tensors it was computed from and a closure that sends its gradient
+ * back to them. The closure is written next to the forward code of each op (see ops/).
+ */
+import { allocF32, freeF32, heap, K } from './backend/wasm.js';
+import { KnobsError, ShapeError, fmtShape } from './errors.js';
+import { seedFor } from './random.js';
+import { track, untrack } from './scope.js';
+
+/** A block of wasm memory shared by a tensor and its reshaped views; freed when the last one goes. */
+class Storage {
+  refs = 1;
+  constructor(readonly ptr: number, readonly size: number) {}
+}
+
+// Backstop for tensors the user forgot to dispose: their memory returns to the pool when the JS
+// object is garbage-collected. Deterministic code should still use tidy()/dispose().
+const finalizer = new FinalizationRegistry<Storage>((st) => release(st));
+
+function release(st: Storage): void {
+  if (--st.refs === 0 && st.size > 0) freeF32(st.ptr, st.size);
+}
+
+export type BackwardFn = (grad: Tensor) => void;
+export type Shape = readonly number[];
+export type NestedArray = number | NestedArray[];
+
+export function shapeSize(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function checkShape(shape: Shape, op: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)} (dimensions must be non-negative integers)`);
+  }
+}
+
+let nextId = 1;
+
+export class Tensor {
+  readonly isTensor = true;
+  readonly id = nextId++;
+  readonly shape: readonly number[];
+  readonly size: number;
+  /** Gradient of the last backward() with respect to this tensor (leaves only). */
+  grad: Tensor | null = null;
+  requiresGrad: boolean;
+  /** Autograd links: set by ops when any input requires grad. */
+  parents: readonly Tensor[] = [];
+  backwardFn: BackwardFn | null = null;
+  /** Name of the op that produced this tensor, for error messages and debugging. */
+  op: string;
+  private storage: Storage | null;
+
+  /** @internal Use `tensor()`, `zeros()`… to create tensors. */
+  constructor(shape: Shape, storage: Storage | null, op: string, requiresGrad = false) {
+    this.shape = Object.freeze([...shape]);
+    this.size = shapeSize(shape);
+    this.op = op;
+    this.requiresGrad = requiresGrad;
+    if (!storage) {
+      storage = new Storage(this.size > 0 ? allocF32(this.size) : 0, this.size);
+    } else {
+      storage.refs++;
+    }
+    this.storage = storage;
+    finalizer.register(this, storage, this);
+    track(this);
+  }
+
+  /** Byte offset of the data in wasm memory (for kernels). Throws if disposed. */
+  get ptr(): number {
+    if (!this.storage) throw new KnobsError(`tensor ${fmtShape(this.shape)} (from ${this.op}) was used after dispose()`);
+    return this.storage.ptr;
+  }
+  get rank(): number {
+    return this.shape.length;
+  }
+  get isDisposed(): boolean {
+    return this.storage === null;
+  }
+  /** True for tensors that were not computed from others (inputs and parameters). */
+  get isLeaf(): boolean {
+    return this.backwardFn === null;
+  }
+
+  /**
+   * A live view of the data in wasm memory. Valid only until the next knobs call that may
+   * allocate (memory growth detaches it): read it at once, or use `toFloat32Array()`.
+   */
+  get data(): Float32Array {
+    const p = this.ptr >>> 2;
+    return heap().subarray(p, p + this.size);
+  }
+  /** A copy of the data in JS memory. */
+  toFloat32Array(): Float32Array {
+    return this.data.slice();
+  }
+  /** Nested JS arrays in the tensor's shape (a number for a scalar). */
+  toArray(): NestedArray {
+    const d = this.data;
+    if (this.shape.length === 0) return d[0];
+    const build = (axis: number, offset: number): NestedArray[] => {
+      const n = this.shape[axis];
+      const stride = shapeSize(this.shape.slice(axis + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(axis === this.shape.length - 1 ? d[offset + i] : build(axis + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError(`item: tensor has shape ${fmtShape(this.shape)}, not a single element`);
+    return this.data[0];
+  }
+  /** Frees the wasm memory now (idempotent). Views made by reshape keep the data alive. */
+  dispose(): void {
+    if (!this.storage) return;
+    finalizer.unregister(this);
+    release(this.storage);
+    this.storage = null;
+    untrack(this);
+    if (this.grad) this.grad.dispose();
+    this.grad = null;
+    this.parents = [];
+    this.backwardFn = null;
+  }
+  /** A tensor with the same data and another shape (no copy). */
+  reshape(shape: Shape): Tensor {
+    return reshapeImpl(this, shape);
+  }
+  /** A copy that shares no memory and no autograd history. */
+  clone(): Tensor {
+    const out = new Tensor(this.shape, null, 'clone');
+    heap().copyWithin(out.ptr >>> 2, this.ptr >>> 2, (this.ptr >>> 2) + this.size);
+    return out;
+  }
+  /** Same data, cut from the graph: gradients do not flow through it. */
+  detach(): Tensor {
+    return new Tensor(this.shape, this.storage, 'detach');
+  }
+  /** Marks a leaf as a knob whose gradient backward() should compute. */
+  requireGrad(flag = true): this {
+    this.requiresGrad = flag;
+    return this;
+  }
+  /** Computes d(this)/d(leaf) for every leaf that requires grad; `this` must be a scalar unless `grad` is given. */
+  backward(grad?: Tensor): void {
+    backwardImpl(this, grad);
+  }
+  toString(): string {
+    return `Tensor(${fmtShape(this.shape)}, op=${this.op})`;
+  }
+  /** @internal shares storage with a new tensor of another shape. */
+  static _view(src: Tensor, shape: Shape, op: string): Tensor {
+    if (!src.storage) throw new KnobsError(`${op}: tensor ${fmtShape(src.shape)} was used after dispose()`);
+    return new Tensor(shape, src.storage, op);
+  }
+}
+
+// Filled in by autograd.ts / ops (kept out of this file to keep Tensor small).
+let backwardImpl: (t: Tensor, grad?: Tensor) => void = () => {
+  throw new Error('autograd not loaded');
+};
+let reshapeImpl: (t: Tensor, shape: Shape) => Tensor = () => {
+  throw new Error('ops not loaded');
+};
+export function _setBackward(fn: typeof backwardImpl): void {
+  backwardImpl = fn;
+}
+export function _setReshape(fn: typeof reshapeImpl): void {
+  reshapeImpl = fn;
+}
+
+/** An uninitialised tensor (kernels write every element before it is read). */
+export function empty(shape: Shape, op = 'empty'): Tensor {
+  checkShape(shape, op);
+  return new Tensor(shape, null, op);
+}
+
+export function full(shape: Shape, value: number, opts: { requiresGrad?: boolean } = {}): Tensor {
+  const t = empty(shape, 'full');
+  t.data.fill(value);
+  t.requiresGrad = !!opts.requiresGrad;
+  return t;
+}
+export function zeros(shape: Shape, opts: { requiresGrad?: boolean } = {}): Tensor {
+  return full(shape, 0, opts);
+}
+export function ones(shape: Shape, opts: { requiresGrad?: boolean } = {}): Tensor {
+  return full(shape, 1, opts);
+}
+
+function inferShape(data: NestedArray, op: string): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    if (cur.length === 0) break;
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function flattenInto(data: NestedArray, shape: number[], axis: number, out: Float32Array, offset: number): number {
+  if (axis === shape.length) {
+    if (typeof data !== 'number') throw new ShapeError(`tensor: ragged nested array (expected a number at depth ${axis})`);
+    out[offset] = data;
+    return offset + 1;
+  }
+  if (!Array.isArray(data) || data.length !== shape[axis]) {
+    throw new ShapeError(`tensor: ragged nested array: expected length ${shape[axis]} at depth ${axis}, got ${Array.isArray(data) ? data.length : typeof data}`);
+  }
+  for (const v of data) offset = flattenInto(v, shape, axis + 1, out, offset);
+  return offset;
+}
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+}
+
+/**
+ * Makes a tensor from nested arrays (shape inferred) or flat data (shape given, or 1-D).
+ *   tensor([[1, 2], [3, 4]]);  tensor(new Float32Array(6), [2, 3]);  tensor(3.5)
+ */
+export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opts: TensorOptions = {}): Tensor {
+  let flat: ArrayLike<number>;
+  let shp: number[];
+  if (typeof data === 'number') {
+    flat = [data];
+    shp = shape ? [...shape] : [];
+  } else if (ArrayBuffer.isView(data) || (Array.isArray(data) && !data.some(Array.isArray))) {
+    flat = data as ArrayLike<number>;
+    shp = shape ? [...shape] : [flat.length];
+  } else {
+    const inferred = inferShape(data as NestedArray, 'tensor');
+    const buf = new Float32Array(shapeSize(inferred));
+    flattenInto(data as NestedArray, inferred, 0, buf, 0);
+    flat = buf;
+    shp = shape ? [...shape] : inferred;
+  }
+  checkShape(shp, 'tensor');
+  if (shapeSize(shp) !== flat.length) {
+    throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${fmtShape(shp)} (${shapeSize(shp)} elements)`);
+  }
+  const t = empty(shp, 'tensor');
+  t.data.set(flat);
+  t.requiresGrad = !!opts.requiresGrad;
+  return t;
+}
+
+export interface RandomOptions extends TensorOptions {
+  /** Same seed, same numbers, on every platform. Without it the global stream (`manualSeed`) is used. */
+  seed?: number;
+}
+
+export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  const t = empty(shape, 'randn');
+  const [lo, hi] = seedFor(opts.seed);
+  K().fill_normal(t.size ? t.ptr : 0, t.size, lo, hi, opts.mean ?? 0, opts.std ?? 1);
+  t.requiresGrad = !!opts.requiresGrad;
+  return t;
+}
+
+export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  const t = empty(shape, 'rand');
+  const [lo, hi] = seedFor(opts.seed);
+  K().fill_uniform(t.size ? t.ptr : 0, t.size, lo, hi, opts.low ?? 0, opts.high ?? 1);
+  t.requiresGrad = !!opts.requiresGrad;
+  return t;
+}
+
+export { Storage as _Storage };
