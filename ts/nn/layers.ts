@@ -78,10 +78,13 @@ export class LogSoftmax extends Module {
 /** Randomly silences units while training (p = probability of zeroing); identity in eval(). */
 export class Dropout extends Module {
   private rng: Rng;
+  /** Seed of the mask stream (kept so a model spec can rebuild the same layer). */
+  readonly seed: number;
   constructor(readonly p = 0.5, opts: { seed?: number } = {}) {
     super();
     if (!(p >= 0 && p < 1)) throw new KnobsError(`Dropout: p must be in [0, 1), got ${p}`);
-    this.rng = new Rng(opts.seed ?? 0);
+    this.seed = opts.seed ?? 0;
+    this.rng = new Rng(this.seed);
   }
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return x;
