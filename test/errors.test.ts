@@ -1,0 +1,85 @@
+/** Bad input gets a clear error naming the op and the shapes, and the library stays usable. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KnobsError, ShapeError, add, crossEntropy, init, matmul, memoryStats, mseLoss, nn, optim, tensor, tidy, zeros } from '../ts/index.js';
+
+beforeAll(() => init());
+
+function usable(): void {
+  // A fresh computation after the error gives the right answer.
+  const r = tidy(() => matmul(tensor([[1, 2]]), tensor([[3], [4]])).item());
+  expect(r).toBe(11);
+}
+
+describe('shape errors name the op and both shapes', () => {
+  it('matmul inner dimensions', () => {
+    expect(() => matmul(zeros([2, 3]), zeros([4, 5]))).toThrow(ShapeError);
+    expect(() => matmul(zeros([2, 3]), zeros([4, 5]))).toThrow('matmul: inner dimensions differ: [2,3] · [4,5]');
+    usable();
+  });
+  it('broadcasting', () => {
+    expect(() => add(zeros([2, 3]), zeros([4]))).toThrow('add: shapes [2,3] and [4] cannot be broadcast together');
+    usable();
+  });
+  it('losses', () => {
+    expect(() => mseLoss(zeros([2, 1]), zeros([2]))).toThrow('mseLoss: prediction [2,1] and target [2] must have the same shape');
+    expect(() => crossEntropy(zeros([3, 4]), [1, 2])).toThrow(/crossEntropy: logits \[3,4\] need 3 class labels/);
+    expect(() => crossEntropy(zeros([2, 4]), [1, 4])).toThrow('crossEntropy: label 4 at index 1 is not a class index in [0, 4)');
+    usable();
+  });
+  it('tensor construction', () => {
+    expect(() => tensor([1, 2, 3], [2, 2])).toThrow('tensor: 3 values do not fill shape [2,2] (4 elements)');
+    expect(() => tensor([[1, 2], [3]])).toThrow(/ragged/);
+    expect(() => zeros([2, -1])).toThrow(/invalid shape \[2,-1\]/);
+  });
+  it('a layer fed the wrong width', () => {
+    const lin = new nn.Linear(3, 2, { seed: 1 });
+    expect(() => lin.forward(zeros([5, 4]))).toThrow('matmul: inner dimensions differ: [5,4] · [3,2]');
+    usable();
+  });
+});
+
+describe('non-finite values', () => {
+  it('NaN or Infinity entering a loss is reported with its position', () => {
+    expect(() => mseLoss(tensor([1, NaN]), tensor([1, 2]))).toThrow('mseLoss: prediction [2] contains NaN or Infinity (first at flat index 1: NaN)');
+    expect(() => crossEntropy(tensor([[0, Infinity]]), [1])).toThrow(/crossEntropy: logits \[1,2\] contains NaN or Infinity/);
+    usable();
+  });
+});
+
+describe('hyperparameters and state', () => {
+  it('optimizers validate their settings', () => {
+    const p = new nn.Linear(2, 2, { seed: 1 }).parameters();
+    expect(() => new optim.SGD(p, { lr: -1 })).toThrow('SGD: lr must be in (0, Infinity), got -1');
+    expect(() => new optim.SGD(p, { lr: NaN })).toThrow(/SGD: lr/);
+    expect(() => new optim.SGD(p, { lr: 0.1, momentum: 1.5 })).toThrow('SGD: momentum must be in [0, 1), got 1.5');
+    expect(() => new optim.Adam(p, { beta1: 1 })).toThrow(/Adam: beta1/);
+    expect(() => new optim.SGD([], { lr: 0.1 })).toThrow(/empty parameter list/);
+    expect(() => new nn.Dropout(1)).toThrow(/Dropout: p must be in \[0, 1\)/);
+    expect(() => new nn.Linear(0, 3)).toThrow(/Linear: inFeatures must be a positive integer/);
+  });
+  it('loadStateDict is strict and atomic', () => {
+    const m = new nn.Sequential(new nn.Linear(2, 3, { seed: 1 }), new nn.ReLU(), new nn.Linear(3, 1, { seed: 2 }));
+    const before = m.stateDict();
+    expect(() => m.loadStateDict({ '0.weight': [[1, 2, 3], [4, 5, 6]] })).toThrow(/missing keys \[0.bias, 2.weight, 2.bias\]/);
+    const bad = { ...before, '2.weight': { shape: [1, 3], data: new Float32Array(3) } };
+    expect(() => m.loadStateDict(bad)).toThrow("loadStateDict: '2.weight' expects shape [3,1], got [1,3]");
+    expect(m.stateDict()).toEqual(before);
+  });
+  it('a disposed tensor says so', () => {
+    const t = tensor([1, 2]);
+    t.dispose();
+    expect(() => add(t, 1)).toThrow(/used after dispose/);
+    expect(() => t.toArray()).toThrow(/used after dispose/);
+    usable();
+  });
+  it('tidy frees the temporaries of a step that throws', () => {
+    const x = zeros([3, 3]);
+    const before = memoryStats().liveBytes;
+    expect(() => tidy(() => {
+      matmul(x, x).relu();
+      matmul(x, zeros([2, 2]));
+    })).toThrow(KnobsError);
+    expect(memoryStats().liveBytes).toBe(before);
+    usable();
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * Every op and every layer: forward against a float64 reference, and the analytic gradient
+ * (backward) against central finite differences of that float64 reference.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as K from '../ts/index.js';
+import { Rng, Tensor, init, nn, tensor, tidy } from '../ts/index.js';
+import * as R from './helpers/reference.js';
+
+type Gen = 'any' | 'pos' | 'away0';
+interface Input {
+  shape: number[];
+  gen?: Gen;
+  grad?: boolean;
+}
+interface Case {
+  name: string;
+  inputs: (Input | (() => Tensor))[];
+  fn: (ts: Tensor[]) => Tensor;
+  ref: (xs: R.Arr[]) => R.Arr;
+  tol?: number;
+}
+
+const rng = new Rng(1234);
+function gen(shape: number[], g: Gen = 'any'): Float32Array {
+  const d = new Float32Array(R.size(shape));
+  for (let i = 0; i < d.length; i++) {
+    let v = rng.next() * 2 - 1;
+    if (g === 'pos') v = 0.5 + rng.next() * 1.5;
+    if (g === 'away0') v = (v < 0 ? -1 : 1) * (0.2 + Math.abs(v));
+    d[i] = v;
+  }
+  return d;
+}
+
+const relu = (x: number) => (x > 0 ? x : 0);
+const sig = (x: number) => 1 / (1 + Math.exp(-x));
+const A = (shape: number[], gen?: Gen, grad = true): Input => ({ shape, gen, grad });
+
+const cases: Case[] = [
+  { name: 'add same shape', inputs: [A([3, 4]), A([3, 4])], fn: ([a, b]) => K.add(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x + y) },
+  { name: 'add bias row', inputs: [A([3, 4]), A([4])], fn: ([a, b]) => K.add(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x + y) },
+  { name: 'add [3,1]+[1,4]', inputs: [A([3, 1]), A([1, 4])], fn: ([a, b]) => K.add(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x + y) },
+  { name: 'add rank 3 broadcast', inputs: [A([2, 3, 4]), A([3, 1])], fn: ([a, b]) => K.add(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x + y) },
+  { name: 'sub broadcast', inputs: [A([1, 4]), A([3, 4])], fn: ([a, b]) => K.sub(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x - y) },
+  { name: 'mul broadcast', inputs: [A([3, 4]), A([3, 1])], fn: ([a, b]) => K.mul(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x * y) },
+  { name: 'mul same tensor twice', inputs: [A([5])], fn: ([a]) => K.mul(a, a), ref: ([a]) => R.map(a, (x) => x * x) },
+  { name: 'div broadcast', inputs: [A([2, 3]), A([3], 'away0')], fn: ([a, b]) => K.div(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x / y) },
+  { name: 'div scalar tensor', inputs: [A([2, 3]), A([], 'away0')], fn: ([a, b]) => K.div(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x / y) },
+  { name: 'number on the left', inputs: [A([4], 'away0')], fn: ([a]) => K.div(2, a), ref: ([a]) => R.map(a, (x) => 2 / x) },
+  { name: 'add/sub/mul/div number', inputs: [A([2, 2])], fn: ([a]) => a.add(2).mul(3).sub(1).div(4), ref: ([a]) => R.map(a, (x) => ((x + 2) * 3 - 1) / 4) },
+  { name: 'neg', inputs: [A([3])], fn: ([a]) => K.neg(a), ref: ([a]) => R.map(a, (x) => -x) },
+  { name: 'exp', inputs: [A([2, 3])], fn: ([a]) => K.exp(a), ref: ([a]) => R.map(a, Math.exp) },
+  { name: 'log', inputs: [A([2, 3], 'pos')], fn: ([a]) => K.log(a), ref: ([a]) => R.map(a, Math.log) },
+  { name: 'pow 2.5', inputs: [A([2, 3], 'pos')], fn: ([a]) => K.pow(a, 2.5), ref: ([a]) => R.map(a, (x) => x ** 2.5) },
+  { name: 'pow 2 negative base', inputs: [A([4])], fn: ([a]) => K.pow(a, 2), ref: ([a]) => R.map(a, (x) => x ** 2) },
+  { name: 'matmul 2d', inputs: [A([3, 5]), A([5, 4])], fn: ([a, b]) => K.matmul(a, b), ref: ([a, b]) => R.matmul(a, b) },
+  { name: 'matmul odd sizes', inputs: [A([7, 9]), A([9, 5])], fn: ([a, b]) => K.matmul(a, b), ref: ([a, b]) => R.matmul(a, b) },
+  { name: 'matmul 1x1', inputs: [A([1, 1]), A([1, 1])], fn: ([a, b]) => K.matmul(a, b), ref: ([a, b]) => R.matmul(a, b) },
+  { name: 'matmul vector·matrix', inputs: [A([5]), A([5, 3])], fn: ([a, b]) => K.matmul(a, b), ref: ([a, b]) => R.matmul(a, b) },
+  { name: 'matmul matrix·vector', inputs: [A([3, 5]), A([5])], fn: ([a, b]) => K.matmul(a, b), ref: ([a, b]) => R.matmul(a, b) },
+  { name: 'transpose', inputs: [A([3, 5])], fn: ([a]) => K.transpose(a), ref: ([a]) => R.transpose(a) },
+  { name: 'sum all', inputs: [A([3, 4])], fn: ([a]) => K.sum(a), ref: ([a]) => R.sumAxis(a) },
+  { name: 'sum axis 0', inputs: [A([3, 4])], fn: ([a]) => K.sum(a, { axis: 0 }), ref: ([a]) => R.sumAxis(a, 0) },
+  { name: 'sum axis -1 keepDims', inputs: [A([3, 4])], fn: ([a]) => K.sum(a, { axis: -1, keepDims: true }), ref: ([a]) => R.sumAxis(a, -1, true) },
+  { name: 'sum rank 3 axis 1', inputs: [A([2, 3, 4])], fn: ([a]) => K.sum(a, { axis: 1 }), ref: ([a]) => R.sumAxis(a, 1) },
+  { name: 'mean all', inputs: [A([3, 4])], fn: ([a]) => K.mean(a), ref: ([a]) => R.map(R.sumAxis(a), (s) => s / 12) },
+  { name: 'mean axis 0', inputs: [A([3, 4])], fn: ([a]) => K.mean(a, { axis: 0 }), ref: ([a]) => R.map(R.sumAxis(a, 0), (s) => s / 3) },
+  { name: 'relu', inputs: [A([3, 4], 'away0')], fn: ([a]) => K.relu(a), ref: ([a]) => R.map(a, relu) },
+  { name: 'sigmoid', inputs: [A([3, 4])], fn: ([a]) => K.sigmoid(a), ref: ([a]) => R.map(a, sig) },
+  { name: 'tanh', inputs: [A([3, 4])], fn: ([a]) => K.tanh(a), ref: ([a]) => R.map(a, Math.tanh) },
+  { name: 'softmax', inputs: [A([3, 4])], fn: ([a]) => K.softmax(a), ref: ([a]) => R.rows(a, R.softmaxRow) },
+  { name: 'logSoftmax', inputs: [A([2, 5])], fn: ([a]) => K.logSoftmax(a), ref: ([a]) => R.rows(a, R.logSoftmaxRow) },
+  { name: 'reshape', inputs: [A([2, 6])], fn: ([a]) => K.reshape(a, [3, -1]).mul(K.reshape(a, [3, 4])), ref: ([a]) => ({ shape: [3, 4], data: a.data.map((x) => x * x) }) },
+  { name: 'flatten', inputs: [A([2, 3, 2])], fn: ([a]) => K.flatten(a), ref: ([a]) => ({ shape: [2, 6], data: a.data }) },
+  {
+    name: 'mseLoss mean (both inputs)',
+    inputs: [A([3, 2]), A([3, 2])],
+    fn: ([p, t]) => K.mseLoss(p, t),
+    ref: ([p, t]) => R.arr([], [p.data.reduce((s, v, i) => s + (v - t.data[i]) ** 2, 0) / 6]),
+  },
+  { name: 'mseLoss sum', inputs: [A([4]), A([4], 'any', false)], fn: ([p, t]) => K.mseLoss(p, t, 'sum'), ref: ([p, t]) => R.arr([], [p.data.reduce((s, v, i) => s + (v - t.data[i]) ** 2, 0)]) },
+  {
+    name: 'crossEntropy one-hot',
+    inputs: [A([3, 4]), () => tensor([[0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]])],
+    fn: ([l, t]) => K.crossEntropy(l, t),
+    ref: ([l, t]) => R.arr([], [-R.rows(l, R.logSoftmaxRow).data.reduce((s, v, i) => s + v * t.data[i], 0) / 3]),
+  },
+  {
+    name: 'crossEntropy soft targets, sum',
+    inputs: [A([2, 3]), () => tensor([[0.2, 0.3, 0.5], [0.6, 0.4, 0]])],
+    fn: ([l, t]) => K.crossEntropy(l, t, 'sum'),
+    ref: ([l, t]) => R.arr([], [-R.rows(l, R.logSoftmaxRow).data.reduce((s, v, i) => s + v * t.data[i], 0)]),
+  },
+  {
+    name: 'crossEntropy class labels',
+    inputs: [A([3, 4])],
+    fn: ([l]) => K.crossEntropy(l, [2, 0, 3]),
+    ref: ([l]) => {
+      const ls = R.rows(l, R.logSoftmaxRow).data;
+      return R.arr([], [-(ls[2] + ls[4] + ls[11]) / 3]);
+    },
+  },
+];
+
+/** Layers: their parameters are inputs of the check too. */
+function layerCase(name: string, make: () => nn.Module, inShape: number[], ref: (x: R.Arr, params: R.Arr[]) => R.Arr): Case {
+  let module: nn.Module;
+  return {
+    name,
+    inputs: [
+      A(inShape),
+      ...Array.from({ length: 4 }, (_, i) => () => {
+        if (i === 0) module = make();
+        return module.parameters()[i];
+      }),
+    ],
+    fn: ([x]) => module.forward(x),
+    ref: ([x, ...ps]) => ref(x, ps),
+  };
+}
+
+const linRef = (x: R.Arr, w: R.Arr, b?: R.Arr) => (b ? R.binary(R.matmul(x, w), b, (u, v) => u + v) : R.matmul(x, w));
+const layerCases: [Case, number][] = [
+  [layerCase('nn.Linear', () => new nn.Linear(5, 3, { seed: 1 }), [4, 5], (x, [w, b]) => linRef(x, w, b)), 2],
+  [layerCase('nn.Linear no bias', () => new nn.Linear(5, 3, { bias: false, seed: 2 }), [4, 5], (x, [w]) => linRef(x, w)), 1],
+  [
+    layerCase('nn.Sequential Linear-Tanh-Linear-Softmax', () => new nn.Sequential(new nn.Linear(4, 6, { seed: 3 }), new nn.Tanh(), new nn.Linear(6, 3, { seed: 4 }), new nn.Softmax()), [2, 4],
+      (x, [w1, b1, w2, b2]) => R.rows(linRef(R.map(linRef(x, w1, b1), Math.tanh), w2, b2), R.softmaxRow)),
+    4,
+  ],
+  [
+    layerCase('nn.Sequential Linear-ReLU-Linear-Sigmoid', () => new nn.Sequential(new nn.Linear(3, 5, { seed: 5 }), new nn.ReLU(), new nn.Linear(5, 2, { seed: 6 }), new nn.Sigmoid()), [4, 3],
+      (x, [w1, b1, w2, b2]) => R.map(linRef(R.map(linRef(x, w1, b1), relu), w2, b2), sig)),
+    4,
+  ],
+  [layerCase('nn.LogSoftmax', () => new nn.Sequential(new nn.Linear(3, 4, { seed: 7 }), new nn.LogSoftmax()), [2, 3], (x, [w, b]) => R.rows(linRef(x, w, b), R.logSoftmaxRow)), 2],
+];
+
+function toArr(t: Tensor): R.Arr {
+  return R.arr([...t.shape], t.toFloat32Array());
+}
+
+function check(c: Case, nInputs = c.inputs.length): void {
+  tidy(() => {
+    const ts = c.inputs.slice(0, nInputs).map((inp) => (typeof inp === 'function' ? inp() : tensor(gen(inp.shape, inp.gen), inp.shape, { requiresGrad: inp.grad !== false })));
+    const xs = ts.map(toArr);
+    const y = c.fn(ts);
+    const want = c.ref(xs);
+    expect([...y.shape]).toEqual(want.shape);
+    const got = y.toFloat32Array();
+    got.forEach((v, i) => expect(Math.abs(v - want.data[i]), `${c.name}: forward[${i}] ${v} vs ${want.data[i]}`).toBeLessThan(1e-4 * (1 + Math.abs(want.data[i]))));
+    const w = gen([...y.shape]);
+    y.backward(tensor(w, [...y.shape]));
+    const w64 = Float64Array.from(w);
+    ts.forEach((t, j) => {
+      if (!t.requiresGrad) return;
+      expect(t.grad, `${c.name}: input ${j} has no gradient`).not.toBeNull();
+      const num = R.numericGrad(c.ref, xs, j, w64);
+      const ana = t.grad!.toFloat32Array();
+      ana.forEach((v, i) => expect(Math.abs(v - num[i]), `${c.name}: d/dinput${j}[${i}] analytic ${v} vs numeric ${num[i]}`).toBeLessThan((c.tol ?? 1e-3) * (1 + Math.abs(num[i]))));
+      t.grad!.dispose();
+      t.grad = null;
+    });
+  });
+}
+
+beforeAll(() => init());
+
+describe('gradient check: ops', () => {
+  for (const c of cases) it(c.name, () => check(c));
+});
+
+describe('gradient check: layers', () => {
+  for (const [c, nParams] of layerCases) it(c.name, () => check(c, 1 + nParams));
+  it('nn.Dropout (training): the gradient uses the same mask as the forward', () => {
+    tidy(() => {
+      const drop = new nn.Dropout(0.5, { seed: 9 });
+      const x = tensor(gen([4, 6], 'away0'), [4, 6], { requiresGrad: true });
+      const y = drop.forward(x);
+      const xd = x.toFloat32Array(), yd = y.toFloat32Array();
+      const mask = yd.map((v, i) => v / xd[i]);
+      expect(new Set([...mask].map((m) => Math.round(m * 1e5) / 1e5))).toEqual(new Set([0, 2]));
+      const w = gen([4, 6]);
+      y.backward(tensor(w, [4, 6]));
+      x.grad!.toFloat32Array().forEach((g, i) => expect(g).toBeCloseTo(w[i] * mask[i], 5));
+      drop.eval();
+      expect(drop.forward(x)).toBe(x);
+    });
+  });
+});
+
+describe('autograd engine', () => {
+  it('accumulates gradients when a tensor feeds several ops (the book version overwrites)', () => {
+    tidy(() => {
+      const x = tensor([2, 3], undefined, { requiresGrad: true });
+      // y = x·x + 3x + x → dy/dx = 2x + 4
+      const y = K.add(K.add(K.mul(x, x), K.mul(x, 3)), x).sum();
+      y.backward();
+      expect(Array.from(x.grad!.toFloat32Array())).toEqual([8, 10]);
+      // A second backward adds to the existing gradient (PyTorch semantics); zeroGrad resets.
+      K.mul(x, 2).sum().backward();
+      expect(Array.from(x.grad!.toFloat32Array())).toEqual([10, 12]);
+    });
+  });
+
+  it('handles a 20,000-op chain without recursion limits', () => {
+    tidy(() => {
+      const x = tensor([1], undefined, { requiresGrad: true });
+      let h = x;
+      for (let i = 0; i < 20000; i++) h = K.add(h, 0.001);
+      h.sum().backward();
+      expect(x.grad!.item()).toBe(1);
+    });
+  });
+
+  it('noGrad records nothing and backward on a constant explains why it fails', () => {
+    tidy(() => {
+      const x = tensor([1, 2], undefined, { requiresGrad: true });
+      const y = K.noGrad(() => K.mul(x, 2));
+      expect(y.requiresGrad).toBe(false);
+      expect(() => y.sum().backward()).toThrow(/does not require grad/);
+    });
+  });
+});

@@ -1,0 +1,29 @@
+/** Nothing is lost: wasm memory and live tensors stay flat across training steps. */
+import { beforeAll, expect, it } from 'vitest';
+import { init, memoryStats, nn, optim, randn, tidy } from '../ts/index.js';
+
+beforeAll(() => init());
+
+it('memory after 1,000 training steps equals memory after 10', () => {
+  const model = new nn.Sequential(new nn.Linear(20, 32, { seed: 1 }), new nn.ReLU(), new nn.Dropout(0.2, { seed: 2 }), new nn.Linear(32, 5, { seed: 3 }));
+  const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+  const lossFn = new nn.CrossEntropyLoss();
+  const x = randn([16, 20], { seed: 4 });
+  const y = Array.from({ length: 16 }, (_, i) => i % 5);
+  const step = () => tidy(() => {
+    opt.zeroGrad();
+    const loss = lossFn.forward(model.forward(x), y);
+    loss.backward();
+    opt.step();
+    return loss.item();
+  });
+  for (let i = 0; i < 10; i++) step();
+  const after10 = memoryStats();
+  let last = 0;
+  for (let i = 0; i < 990; i++) last = step();
+  const after1000 = memoryStats();
+  expect(after1000.wasmBytes).toBe(after10.wasmBytes);
+  expect(after1000.liveBytes).toBe(after10.liveBytes);
+  expect(after1000.liveBlocks).toBe(after10.liveBlocks);
+  expect(Number.isFinite(last)).toBe(true);
+});
