@@ -33,7 +33,7 @@ describe('shape errors name the op and both shapes', () => {
   });
   it('a layer fed the wrong width', () => {
     const lin = new nn.Linear(3, 2, { seed: 1 });
-    expect(() => lin.forward(zeros([5, 4]))).toThrow('matmul: inner dimensions differ: [5,4] · [3,2]');
+    expect(() => lin.forward(zeros([5, 4]))).toThrow('linear: input [5,4] does not fit weight [3,2] (expected [batch, 3])');
     usable();
   });
 });

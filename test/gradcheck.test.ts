@@ -223,3 +223,29 @@ describe('autograd engine', () => {
     });
   });
 });
+
+describe('gradient check: fused linear', () => {
+  for (const act of ['none', 'relu', 'sigmoid', 'tanh'] as const) {
+    const f = { none: (v: number) => v, relu, sigmoid: sig, tanh: Math.tanh }[act];
+    it(`linear(x, W, b, '${act}') for x, W and b`, () =>
+      check({
+        name: `linear ${act}`,
+        inputs: [A([4, 5], 'away0'), A([5, 3]), A([3])],
+        fn: ([x, w, b]) => K.linear(x, w, b, act),
+        ref: ([x, w, b]) => R.map(R.binary(R.matmul(x, w), b, (u, v) => u + v), f),
+      }));
+  }
+  it('accumulates into existing parameter gradients across two backward calls', () => {
+    tidy(() => {
+      const lin = new nn.Linear(3, 2, { seed: 11 });
+      const x = tensor([[1, 2, 3]]);
+      lin.forward(x).sum().backward();
+      const once = lin.weight.grad!.toFloat32Array();
+      lin.forward(x).sum().backward();
+      lin.weight.grad!.toFloat32Array().forEach((v, i) => expect(v).toBeCloseTo(2 * once[i], 5));
+      expect(Array.from(lin.bias!.grad!.toFloat32Array())).toEqual([2, 2]);
+      lin.zeroGrad();
+      expect(lin.weight.grad).toBeNull();
+    });
+  });
+});

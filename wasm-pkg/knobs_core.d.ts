@@ -19,6 +19,10 @@ export function broadcast_binary(op: number, a: number, a_len: number, sa: Uint3
 
 export function count_nonfinite(a: number, n: number): number;
 
+export function dense_backward(x: number, w: number, y: number, gy: number, gz: number, gx: number, gw: number, gb: number, m: number, k: number, n: number, act: number, want_gx: boolean, want_gw: boolean, want_gb: boolean, accumulate: boolean): void;
+
+export function dense_forward(x: number, w: number, b: number, has_bias: boolean, out: number, m: number, k: number, n: number, act: number): void;
+
 export function div(a: number, b: number, out: number, n: number): void;
 
 export function dropout_mask(out: number, n: number, seed_lo: number, seed_hi: number, p: number): void;
@@ -104,6 +108,8 @@ export interface InitOutput {
     readonly axpy: (a: number, b: number, c: number, d: number) => void;
     readonly broadcast_binary: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
     readonly count_nonfinite: (a: number, b: number) => number;
+    readonly dense_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => void;
+    readonly dense_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
     readonly div: (a: number, b: number, c: number, d: number) => void;
     readonly dropout_mask: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly exp: (a: number, b: number, c: number) => void;

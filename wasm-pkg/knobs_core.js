@@ -116,6 +116,43 @@ export function count_nonfinite(a, n) {
 }
 
 /**
+ * @param {number} x
+ * @param {number} w
+ * @param {number} y
+ * @param {number} gy
+ * @param {number} gz
+ * @param {number} gx
+ * @param {number} gw
+ * @param {number} gb
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {number} act
+ * @param {boolean} want_gx
+ * @param {boolean} want_gw
+ * @param {boolean} want_gb
+ * @param {boolean} accumulate
+ */
+export function dense_backward(x, w, y, gy, gz, gx, gw, gb, m, k, n, act, want_gx, want_gw, want_gb, accumulate) {
+    wasm.dense_backward(x, w, y, gy, gz, gx, gw, gb, m, k, n, act, want_gx, want_gw, want_gb, accumulate);
+}
+
+/**
+ * @param {number} x
+ * @param {number} w
+ * @param {number} b
+ * @param {boolean} has_bias
+ * @param {number} out
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {number} act
+ */
+export function dense_forward(x, w, b, has_bias, out, m, k, n, act) {
+    wasm.dense_forward(x, w, b, has_bias, out, m, k, n, act);
+}
+
+/**
  * @param {number} a
  * @param {number} b
  * @param {number} out

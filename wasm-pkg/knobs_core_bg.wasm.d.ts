@@ -10,6 +10,8 @@ export const argmax_rows: (a: number, b: number, c: number, d: any, e: number, f
 export const axpy: (a: number, b: number, c: number, d: number) => void;
 export const broadcast_binary: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
 export const count_nonfinite: (a: number, b: number) => number;
+export const dense_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => void;
+export const dense_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
 export const div: (a: number, b: number, c: number, d: number) => void;
 export const dropout_mask: (a: number, b: number, c: number, d: number, e: number) => void;
 export const exp: (a: number, b: number, c: number) => void;

@@ -1,9 +1,7 @@
 /** The layers: Linear, activations as modules, Dropout, Sequential. */
-import { isGradEnabled } from '../autograd.js';
 import { KnobsError } from '../errors.js';
 import { dropout, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activations.js';
-import { add } from '../ops/elementwise.js';
-import { matmul } from '../ops/matmul.js';
+import { linear, type DenseActivation } from '../ops/dense.js';
 import { Rng } from '../random.js';
 import { Tensor, rand } from '../tensor.js';
 import { Module } from './module.js';
@@ -35,11 +33,11 @@ export class Linear extends Module {
     this.bias = opts.bias === false ? null : this.addParameter('bias', rand([outFeatures], { low: -bound, high: bound, seed: s() }));
   }
   forward(x: Tensor): Tensor {
-    const y = matmul(x, this.weight);
-    if (!this.bias) return y;
-    const out = add(y, this.bias);
-    if (!isGradEnabled() || !out.requiresGrad) y.dispose();
-    return out;
+    return linear(x, this.weight, this.bias);
+  }
+  /** act(x·W + b) as one fused kernel call. */
+  forwardWith(x: Tensor, activation: DenseActivation): Tensor {
+    return linear(x, this.weight, this.bias, activation);
   }
 }
 
@@ -92,6 +90,13 @@ export class Dropout extends Module {
   }
 }
 
+function fusable(m: Module | undefined): DenseActivation | null {
+  if (m instanceof ReLU) return 'relu';
+  if (m instanceof Sigmoid) return 'sigmoid';
+  if (m instanceof Tanh) return 'tanh';
+  return null;
+}
+
 /** Modules applied in order; parameters are named by position ("0.weight", "2.bias"). */
 export class Sequential extends Module {
   readonly layers: Module[];
@@ -102,7 +107,17 @@ export class Sequential extends Module {
   }
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const m of this.layers) h = m.forward(h);
+    const L = this.layers;
+    for (let i = 0; i < L.length; i++) {
+      // Linear followed by an elementwise activation runs as one fused kernel (same math).
+      const act = L[i] instanceof Linear ? fusable(L[i + 1]) : null;
+      if (act) {
+        h = (L[i] as Linear).forwardWith(h, act);
+        i++;
+      } else {
+        h = L[i].forward(h);
+      }
+    }
     return h;
   }
 }

@@ -56,3 +56,4 @@ P.tanh = function () { return tanh(this); };
 P.softmax = function (axis) { return softmax(this, axis); };
 P.logSoftmax = function (axis) { return logSoftmax(this, axis); };
 P.flatten = function () { return flatten(this); };
+export * from './dense.js';

@@ -4,7 +4,7 @@
 //! `free_f32`, and passes byte offsets into wasm memory. These wrappers turn offsets into
 //! slices and call the safe kernels, so no data is copied per call. The TS side validates
 //! shapes and guarantees that an output never overlaps an input (except where the name says).
-use crate::kernels::{activations, broadcast, elementwise, losses, matmul as mm, optim, random, reduce};
+use crate::kernels::{activations, broadcast, dense, elementwise, losses, matmul as mm, optim, random, reduce};
 use wasm_bindgen::prelude::*;
 
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
@@ -54,6 +54,25 @@ pub fn matmul_nt(a: usize, b: usize, c: usize, m: usize, k: usize, n: usize, acc
 #[wasm_bindgen]
 pub fn matmul_tn(a: usize, b: usize, c: usize, m: usize, k: usize, n: usize, accumulate: bool) {
     unsafe { mm::matmul_tn(s(a, k * m), s(b, k * n), sm(c, m * n), m, k, n, accumulate) }
+}
+
+// ---- fused dense layer (act: 0 none, 1 relu, 2 sigmoid, 3 tanh; pointer 0 with has_* false = absent) ----
+fn act_of(code: u32) -> dense::Act {
+    dense::Act::from_code(code).expect("dense: unknown activation code")
+}
+#[wasm_bindgen]
+pub fn dense_forward(x: usize, w: usize, b: usize, has_bias: bool, out: usize, m: usize, k: usize, n: usize, act: u32) {
+    unsafe { dense::dense_forward(s(x, m * k), s(w, k * n), s(b, if has_bias { n } else { 0 }), sm(out, m * n), m, k, n, act_of(act)) }
+}
+#[wasm_bindgen]
+pub fn dense_backward(x: usize, w: usize, y: usize, gy: usize, gz: usize, gx: usize, gw: usize, gb: usize, m: usize, k: usize, n: usize, act: u32, want_gx: bool, want_gw: bool, want_gb: bool, accumulate: bool) {
+    unsafe {
+        dense::dense_backward(
+            s(x, m * k), s(w, k * n), s(y, m * n), s(gy, m * n), sm(gz, m * n),
+            sm(gx, if want_gx { m * k } else { 0 }), sm(gw, if want_gw { k * n } else { 0 }), sm(gb, if want_gb { n } else { 0 }),
+            m, k, n, act_of(act), accumulate,
+        )
+    }
 }
 
 // ---- elementwise ----

@@ -1,0 +1,159 @@
+//! Fused dense layer: y = act(x·W + b) forward, and all three gradients in one backward call.
+//! Fusing saves the separate bias and activation passes over [m×n] and, in the backward, the
+//! temporaries an op-by-op graph would allocate. W is [k×n] (in × out), as the TS `Linear` stores it.
+use super::matmul::{matmul, matmul_nt, matmul_tn};
+use super::reduce::sum_rows;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Act {
+    None,
+    Relu,
+    Sigmoid,
+    Tanh,
+}
+impl Act {
+    pub fn from_code(c: u32) -> Option<Act> {
+        Some(match c {
+            0 => Act::None,
+            1 => Act::Relu,
+            2 => Act::Sigmoid,
+            3 => Act::Tanh,
+            _ => return None,
+        })
+    }
+}
+
+/// out[m×n] = act(x[m×k]·w[k×n] + b[n]); `b` may be empty (no bias).
+#[allow(clippy::too_many_arguments)]
+pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize, k: usize, n: usize, act: Act) {
+    matmul(x, w, out, m, k, n, false);
+    if n == 0 {
+        return;
+    }
+    for row in out[..m * n].chunks_exact_mut(n) {
+        if !b.is_empty() {
+            for (o, bi) in row.iter_mut().zip(b) {
+                *o += bi;
+            }
+        }
+        match act {
+            Act::None => {}
+            Act::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Act::Sigmoid => row.iter_mut().for_each(|v| {
+                *v = if *v >= 0.0 { 1.0 / (1.0 + (-*v).exp()) } else { let e = v.exp(); e / (1.0 + e) }
+            }),
+            Act::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
+        }
+    }
+}
+
+/// Given y = act(x·W + b) and gy = dL/dy: writes gz = dL/d(x·W + b) into `gz` (scratch, m×n),
+/// then gw (+)= xᵀ·gz, gb (+)= Σ_rows gz, and gx = gz·Wᵀ. Empty gx/gb skip that gradient.
+/// The activation derivative is taken from y (relu: y > 0 ⇔ pre-activation > 0).
+#[allow(clippy::too_many_arguments)]
+pub fn dense_backward(
+    x: &[f32], w: &[f32], y: &[f32], gy: &[f32], gz: &mut [f32], gx: &mut [f32], gw: &mut [f32], gb: &mut [f32],
+    m: usize, k: usize, n: usize, act: Act, accumulate: bool,
+) {
+    let mn = m * n;
+    let (gy, y) = (&gy[..mn], &y[..mn]);
+    let gz = &mut gz[..mn];
+    match act {
+        Act::None => gz.copy_from_slice(gy),
+        Act::Relu => gz.iter_mut().zip(gy).zip(y).for_each(|((o, g), yi)| *o = if *yi > 0.0 { *g } else { 0.0 }),
+        Act::Sigmoid => gz.iter_mut().zip(gy).zip(y).for_each(|((o, g), yi)| *o = g * yi * (1.0 - yi)),
+        Act::Tanh => gz.iter_mut().zip(gy).zip(y).for_each(|((o, g), yi)| *o = g * (1.0 - yi * yi)),
+    }
+    if !gw.is_empty() {
+        matmul_tn(x, gz, gw, k, m, n, accumulate);
+    }
+    if !gb.is_empty() {
+        sum_rows(gz, gb, m, n, accumulate);
+    }
+    if !gx.is_empty() {
+        matmul_nt(gz, w, gx, m, n, k, false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::testutil::{assert_close, rand_vec, Lcg};
+
+    fn act_ref(v: f64, act: Act) -> f64 {
+        match act {
+            Act::None => v,
+            Act::Relu => v.max(0.0),
+            Act::Sigmoid => 1.0 / (1.0 + (-v).exp()),
+            Act::Tanh => v.tanh(),
+        }
+    }
+
+    fn loss(x: &[f32], w: &[f32], b: &[f32], gy: &[f32], m: usize, k: usize, n: usize, act: Act) -> f64 {
+        let mut s = 0.0;
+        for i in 0..m {
+            for j in 0..n {
+                let mut z = b[j] as f64;
+                for p in 0..k {
+                    z += x[i * k + p] as f64 * w[p * n + j] as f64;
+                }
+                s += act_ref(z, act) * gy[i * n + j] as f64;
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn forward_and_backward_match_reference_and_finite_differences() {
+        let mut rng = Lcg(17);
+        for &(m, k, n) in &[(1usize, 1usize, 1usize), (3, 5, 4), (7, 9, 13)] {
+            for act in [Act::None, Act::Relu, Act::Sigmoid, Act::Tanh] {
+                let x = rand_vec(&mut rng, m * k);
+                let w = rand_vec(&mut rng, k * n);
+                let b = rand_vec(&mut rng, n);
+                let gy = rand_vec(&mut rng, m * n);
+                let mut y = vec![0.0; m * n];
+                dense_forward(&x, &w, &b, &mut y, m, k, n, act);
+                for i in 0..m {
+                    for j in 0..n {
+                        let mut z = b[j] as f64;
+                        for p in 0..k {
+                            z += x[i * k + p] as f64 * w[p * n + j] as f64;
+                        }
+                        assert!((y[i * n + j] as f64 - act_ref(z, act)).abs() < 1e-5);
+                    }
+                }
+                let (mut gz, mut gx, mut gw, mut gb) = (vec![0.0; m * n], vec![0.0; m * k], vec![0.0; k * n], vec![0.0; n]);
+                dense_backward(&x, &w, &y, &gy, &mut gz, &mut gx, &mut gw, &mut gb, m, k, n, act, false);
+                let h = 1e-3f32;
+                let fd = |v: &mut Vec<f32>, i: usize, which: u8| {
+                    let orig = v[i];
+                    v[i] = orig + h;
+                    let up = match which { 0 => loss(v, &w, &b, &gy, m, k, n, act), 1 => loss(&x, v, &b, &gy, m, k, n, act), _ => loss(&x, &w, v, &gy, m, k, n, act) };
+                    v[i] = orig - h;
+                    let down = match which { 0 => loss(v, &w, &b, &gy, m, k, n, act), 1 => loss(&x, v, &b, &gy, m, k, n, act), _ => loss(&x, &w, v, &gy, m, k, n, act) };
+                    v[i] = orig;
+                    ((up - down) / (2.0 * h as f64)) as f32
+                };
+                // Relu's kink makes finite differences meaningless within h of zero; skip those entries.
+                let near_kink = act == Act::Relu && (0..m * n).any(|i| {
+                    let mut z = b[i % n] as f64;
+                    for p in 0..k { z += x[(i / n) * k + p] as f64 * w[p * n + i % n] as f64; }
+                    z.abs() < 1e-2
+                });
+                if near_kink { continue; }
+                let (mut xv, mut wv, mut bv) = (x.clone(), w.clone(), b.clone());
+                let nx: Vec<f32> = (0..m * k).map(|i| fd(&mut xv, i, 0)).collect();
+                let nw: Vec<f32> = (0..k * n).map(|i| fd(&mut wv, i, 1)).collect();
+                let nb: Vec<f32> = (0..n).map(|i| fd(&mut bv, i, 2)).collect();
+                assert_close(&gx, &nx, 2e-3, "dense gx");
+                assert_close(&gw, &nw, 2e-3, "dense gw");
+                assert_close(&gb, &nb, 2e-3, "dense gb");
+                // accumulate adds onto what is there
+                let gw0 = gw.clone();
+                dense_backward(&x, &w, &y, &gy, &mut gz, &mut gx, &mut gw, &mut gb, m, k, n, act, true);
+                assert_close(&gw, &gw0.iter().map(|v| 2.0 * v).collect::<Vec<_>>(), 1e-5, "dense gw accumulate");
+            }
+        }
+    }
+}
