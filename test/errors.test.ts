@@ -83,3 +83,14 @@ describe('hyperparameters and state', () => {
     usable();
   });
 });
+
+describe('a trap inside the wasm core', () => {
+  it('surfaces as a JS error and leaves the instance usable', async () => {
+    const { K } = await import('../ts/backend/wasm.js');
+    const t = zeros([2]);
+    // An op code no TS wrapper ever sends: the Rust side panics (wasm `unreachable`).
+    expect(() => K().broadcast_binary(99, t.ptr, 2, Uint32Array.of(1), t.ptr, 2, Uint32Array.of(1), t.ptr, Uint32Array.of(2))).toThrow();
+    usable();
+    expect(tidy(() => add(tensor([1, 2]), tensor([3, 4])).toArray())).toEqual([4, 6]);
+  });
+});
