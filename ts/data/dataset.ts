@@ -188,20 +188,23 @@ export class DataLoader implements Iterable<Batch> {
     const ds = this.dataset;
     const order = this.order(k);
     const nBatches = this.length;
-    // One x/y tensor per batch size (at most two: full and last partial), reused across batches.
-    const buffers = new Map<number, { x: Tensor; y: Tensor }>();
+    // One x/y pair, reused for every batch of the same size; only the last partial batch of an
+    // epoch needs another (the full-size pair is freed then, so at most one pair is ever live).
+    let buf: { size: number; x: Tensor; y: Tensor } | null = null;
+    const free = () => {
+      buf?.x.dispose();
+      buf?.y.dispose();
+      buf = null;
+    };
     const bufferFor = (size: number) => {
-      let b = buffers.get(size);
-      if (!b || b.x.isDisposed || b.y.isDisposed) {
-        b?.x.dispose();
-        b?.y.dispose();
-        b = { x: empty([size, ...ds.xShape], 'batch'), y: empty([size, ...ds.yShape], 'batch') };
+      if (!buf || buf.size !== size || buf.x.isDisposed || buf.y.isDisposed) {
+        free();
+        buf = { size, x: empty([size, ...ds.xShape], 'batch'), y: empty([size, ...ds.yShape], 'batch') };
         // Untracked: a batch drawn inside someone's tidy() must outlive it.
-        keep(b.x);
-        keep(b.y);
-        buffers.set(size, b);
+        keep(buf.x);
+        keep(buf.y);
       }
-      return b;
+      return buf;
     };
     try {
       for (let i = 0; i < nBatches; i++) {
@@ -214,10 +217,7 @@ export class DataLoader implements Iterable<Batch> {
         yield { x: b.x, y: b.y, size: to - from, index: i };
       }
     } finally {
-      for (const b of buffers.values()) {
-        b.x.dispose();
-        b.y.dispose();
-      }
+      free();
     }
   }
 }

@@ -1,0 +1,274 @@
+/**
+ * fit / evaluate / predict: the predict → compare → learn loop over minibatches, with Keras'
+ * vocabulary (epochs, callbacks, History, validation) and PyTorch's objects (Module, Optimizer).
+ * Every step runs inside tidy(), so wasm memory is the same after step 1000 as after step 1.
+ */
+import { noGrad } from '../autograd.js';
+import { heap } from '../backend/wasm.js';
+import { DataLoader, TensorDataset } from '../data/dataset.js';
+import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { keep, tidy, track } from '../scope.js';
+import { Tensor, empty, shapeSize } from '../tensor.js';
+import type { Callback, History, Logs, StopReason, TrainContext } from './callbacks.js';
+import { checkMetrics, countCorrect, resolveLoss, type LossFn, type LossLike, type MetricName } from './metrics.js';
+import { createProgress, type Verbose } from './progress.js';
+import { yieldToEventLoop } from './yield.js';
+
+export interface FitOptions {
+  epochs: number;
+  optimizer: Optimizer;
+  /** Default 'crossEntropy' (the model outputs logits). */
+  loss?: LossLike;
+  /** Extra metrics besides the loss: ['accuracy']. */
+  metrics?: readonly MetricName[];
+  /** A loader evaluated after every epoch (logged as val_*), or the last `split` of the training data. */
+  validation?: DataLoader | { split: number };
+  callbacks?: Callback | readonly Callback[];
+  /** Aborting ends training between batches; fit then resolves with history.stopped = 'aborted'. */
+  signal?: AbortSignal;
+  /** 'auto' (default): a progress bar on a terminal, silent otherwise; true: also plain lines; false: silent. */
+  verbose?: Verbose;
+  /** Epoch to start at (when resuming): selects the loader's shuffle order and the epoch numbers. */
+  initialEpoch?: number;
+  /** Let the event loop run at least this often (ms) so aborts and UIs are not starved. Default 16. */
+  yieldEveryMs?: number;
+}
+
+export interface EvaluateOptions {
+  loss?: LossLike;
+  metrics?: readonly MetricName[];
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return !!v && typeof (v as { then?: unknown }).then === 'function';
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Runs one loss computation on a batch under the current grad mode; returns plain numbers. */
+function batchStats(model: Module, lossFn: LossFn, x: Tensor, y: Tensor, wantAcc: boolean, learn: Optimizer | null): { loss: number; correct: number } {
+  return tidy(() => {
+    const pred = model.forward(x);
+    const loss = lossFn(pred, y);
+    if (!(loss instanceof Tensor) || loss.size !== 1) {
+      throw new KnobsError(`fit: the loss must return a one-element tensor, got ${loss instanceof Tensor ? fmtShape(loss.shape) : typeof loss}`);
+    }
+    if (learn) {
+      learn.zeroGrad();
+      loss.backward();
+      learn.step();
+    }
+    const value = loss.item();
+    if (!Number.isFinite(value)) throw new KnobsError(`fit: the loss is ${value}; lower the learning rate or check the data`);
+    return { loss: value, correct: wantAcc ? countCorrect(pred, y) : 0 };
+  });
+}
+
+/** Mean loss (weighted by batch size) and accuracy of a model over a loader, in eval mode, no graph. */
+export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOptions = {}): Logs {
+  if (!(loader instanceof DataLoader)) throw new KnobsError('evaluate: expected a DataLoader');
+  const lossFn = resolveLoss('evaluate', opts.loss);
+  const metrics = checkMetrics('evaluate', opts.metrics ?? ['accuracy']);
+  const wasTraining = model.training;
+  model.eval();
+  let lossSum = 0, correct = 0, n = 0;
+  try {
+    noGrad(() => {
+      for (const b of loader) {
+        const s = batchStats(model, lossFn, b.x, b.y, metrics.includes('accuracy'), null);
+        lossSum += s.loss * b.size;
+        correct += s.correct;
+        n += b.size;
+      }
+    });
+  } finally {
+    model.train(wasTraining);
+  }
+  const logs: Logs = { loss: n ? lossSum / n : NaN };
+  if (metrics.includes('accuracy')) logs.accuracy = n ? correct / n : NaN;
+  return logs;
+}
+
+/**
+ * Model outputs for every row of x, computed in batches (eval mode, no graph) and gathered into
+ * one tensor [n, ...output]. x: a Tensor or { data: Float32Array, shape } with samples on axis 0.
+ */
+export function predict(model: Module, x: Tensor | { data: Float32Array; shape: readonly number[] }, opts: { batchSize?: number } = {}): Tensor {
+  const batchSize = opts.batchSize ?? 256;
+  if (!Number.isInteger(batchSize) || batchSize <= 0) throw new KnobsError(`predict: batchSize must be a positive integer, got ${opts.batchSize}`);
+  const shape = [...x.shape];
+  if (shape.length === 0) throw new ShapeError('predict: x needs a sample axis, got a scalar');
+  const n = shape[0];
+  const row = shapeSize(shape.slice(1));
+  if (!(x instanceof Tensor) && x.data.length !== n * row) throw new ShapeError(`predict: ${x.data.length} values do not fill shape ${fmtShape(shape)}`);
+  const wasTraining = model.training;
+  model.eval();
+  let out: Tensor | null = null;
+  try {
+    out = noGrad(() => predictBatches(model, x, n, row, shape.slice(1), batchSize));
+  } finally {
+    model.train(wasTraining);
+  }
+  // Made inside per-batch scopes but kept out of them; now it belongs to the caller's scope.
+  track(out);
+  return out;
+}
+
+function predictBatches(model: Module, x: Tensor | { data: Float32Array }, n: number, row: number, sampleShape: number[], batchSize: number): Tensor {
+  let out: Tensor | null = null;
+  let outRow = 0;
+  try {
+    for (let from = 0; from < n; from += batchSize) {
+      const size = Math.min(batchSize, n - from);
+      tidy(() => {
+        const xb = empty([size, ...sampleShape], 'predict_batch');
+        if (x instanceof Tensor) {
+          const src = (x.ptr >>> 2) + from * row;
+          heap().copyWithin(xb.ptr >>> 2, src, src + size * row);
+        } else {
+          xb.data.set(x.data.subarray(from * row, (from + size) * row));
+        }
+        const yb = model.forward(xb);
+        if (yb.rank === 0 || yb.shape[0] !== size) throw new ShapeError(`predict: the model mapped a batch of ${size} to ${fmtShape(yb.shape)}; its first axis must stay the batch`);
+        if (!out) {
+          outRow = yb.size / size;
+          out = keep(empty([n, ...yb.shape.slice(1)], 'predict'));
+        } else if (yb.size !== size * outRow) {
+          throw new ShapeError(`predict: output rows changed size between batches (${fmtShape(yb.shape)})`);
+        }
+        heap().copyWithin((out.ptr >>> 2) + from * outRow, yb.ptr >>> 2, (yb.ptr >>> 2) + yb.size);
+      });
+    }
+  } catch (e) {
+    (out as Tensor | null)?.dispose();
+    throw e;
+  }
+  return out ?? keep(empty([0], 'predict'));
+}
+
+function validationLoader(op: string, loader: DataLoader, v: FitOptions['validation']): { train: DataLoader; val: DataLoader | null } {
+  if (v === undefined) return { train: loader, val: null };
+  if (v instanceof DataLoader) return { train: loader, val: v };
+  if (typeof v === 'object' && v !== null && 'split' in v) {
+    if (!(loader.dataset instanceof TensorDataset)) throw new KnobsError(`${op}: validation { split } needs a loader over a TensorDataset; pass a validation DataLoader instead`);
+    const [head, tail] = loader.dataset.split(v.split);
+    return { train: loader.withDataset(head), val: loader.withDataset(tail, { shuffle: false, dropLast: false }) };
+  }
+  throw new KnobsError(`${op}: validation must be a DataLoader or { split: fraction }`);
+}
+
+/**
+ * Trains `model` for `epochs` passes over `loader`. Resolves with the History when done, when a
+ * callback stops training (EarlyStopping), or when `signal` aborts (history.stopped says which).
+ */
+export async function fit(model: Module, loader: DataLoader, opts: FitOptions): Promise<History> {
+  const op = 'fit';
+  if (!(loader instanceof DataLoader)) throw new KnobsError(`${op}: expected a DataLoader as the second argument`);
+  if (!opts || typeof opts !== 'object') throw new KnobsError(`${op}: options { epochs, optimizer } are required`);
+  const { epochs, optimizer } = opts;
+  if (!Number.isInteger(epochs) || epochs < 0) throw new KnobsError(`${op}: epochs must be a non-negative integer, got ${epochs}`);
+  if (!optimizer || typeof optimizer.step !== 'function') throw new KnobsError(`${op}: an optimizer is required (e.g. new optim.SGD(model.parameters(), { lr: 0.01 }))`);
+  const initialEpoch = opts.initialEpoch ?? 0;
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new KnobsError(`${op}: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
+  const lossFn = resolveLoss(op, opts.loss);
+  const metrics = checkMetrics(op, opts.metrics);
+  const wantAcc = metrics.includes('accuracy');
+  const callbacks: Callback[] = opts.callbacks === undefined ? [] : Array.isArray(opts.callbacks) ? [...opts.callbacks] : [opts.callbacks as Callback];
+  const { train, val } = validationLoader(op, loader, opts.validation);
+  const yieldEvery = opts.yieldEveryMs ?? 16;
+  const signal = opts.signal;
+
+  const history: History = { epoch: [], history: {}, stopped: null };
+  let stopRequest: StopReason | null = null;
+  const ctx: TrainContext = {
+    model,
+    optimizer,
+    epochs,
+    batchesPerEpoch: train.length,
+    history,
+    stop(reason: StopReason = 'callback') {
+      stopRequest ??= reason;
+    },
+  };
+  // Hooks run in order; only promises are awaited, so sync callbacks cost no microtask per batch.
+  async function emit<K extends keyof Callback>(name: K, ...args: Parameters<NonNullable<Callback[K]>>): Promise<void> {
+    for (const cb of callbacks) {
+      const fn = cb[name] as ((...a: unknown[]) => unknown) | undefined;
+      if (!fn) continue;
+      const r = fn.apply(cb, args);
+      if (isPromise(r)) await r;
+    }
+  }
+  const aborted = () => !!signal?.aborted;
+
+  const progress = await createProgress(opts.verbose);
+  const wasTraining = model.training;
+  let lastYield = now();
+  try {
+    await emit('onTrainBegin', ctx);
+    for (let epoch = initialEpoch; epoch < initialEpoch + epochs && !stopRequest; epoch++) {
+      if (aborted()) {
+        stopRequest = 'aborted';
+        break;
+      }
+      model.train();
+      await emit('onEpochBegin', epoch, ctx);
+      progress?.epochBegin(epoch - initialEpoch, epochs, train.length);
+      const t0 = now();
+      let lossSum = 0, correct = 0, n = 0;
+      let completed = true;
+      const batches = train.epoch(epoch);
+      try {
+        for (const b of batches) {
+          // Between batches: let timers/messages run, then honour an abort that arrived meanwhile.
+          if (now() - lastYield >= yieldEvery) {
+            await yieldToEventLoop();
+            lastYield = now();
+          }
+          if (aborted()) {
+            stopRequest = 'aborted';
+            completed = false;
+            break;
+          }
+          if (callbacks.length) await emit('onBatchBegin', b.index, ctx);
+          const s = batchStats(model, lossFn, b.x, b.y, wantAcc, optimizer);
+          optimizer.zeroGrad();
+          lossSum += s.loss * b.size;
+          correct += s.correct;
+          n += b.size;
+          const blogs: Logs = { loss: s.loss, size: b.size };
+          if (wantAcc) blogs.accuracy = s.correct / b.size;
+          if (callbacks.length) await emit('onBatchEnd', b.index, blogs, ctx);
+          progress?.batch(b.index + 1, wantAcc ? { loss: lossSum / n, accuracy: correct / n } : { loss: lossSum / n });
+          if (stopRequest) {
+            completed = b.index === train.length - 1;
+            break;
+          }
+        }
+      } finally {
+        // Frees the loader's batch buffers when we left the loop early.
+        batches.return();
+      }
+      if (!completed) break;
+      const logs: Logs = { loss: n ? lossSum / n : NaN };
+      if (wantAcc) logs.accuracy = n ? correct / n : NaN;
+      if (val) {
+        for (const [k, v] of Object.entries(evaluate(model, val, { loss: lossFn, metrics }))) logs[`val_${k}`] = v;
+        model.train();
+      }
+      history.epoch.push(epoch);
+      for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+      progress?.epochEnd(logs, (now() - t0) / 1000);
+      await emit('onEpochEnd', epoch, logs, ctx);
+    }
+    history.stopped = stopRequest;
+    await emit('onTrainEnd', history, ctx);
+  } finally {
+    progress?.close();
+    optimizer.zeroGrad();
+    model.train(wasTraining);
+  }
+  return history;
+}
