@@ -47,6 +47,17 @@ export class Rng {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
+  /** The generator's position, to save and later resume the same stream (e.g. with a model). */
+  getState(): [number, number, number, number] {
+    // Words are int32 or uint32 depending on the last op; the bits are what matter.
+    return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
+  }
+  setState(s: readonly number[]): void {
+    if (s.length !== 4 || s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff) || s.every((v) => v === 0)) {
+      throw new RangeError(`Rng.setState: expected four uint32 words, not all zero, got [${s.join(', ')}]`);
+    }
+    [this.a, this.b, this.c, this.d] = s;
+  }
   nextSeed(): Seed64 {
     return [this.nextU32(), this.nextU32()];
   }

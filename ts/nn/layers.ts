@@ -75,7 +75,8 @@ export class LogSoftmax extends Module {
 
 /** Randomly silences units while training (p = probability of zeroing); identity in eval(). */
 export class Dropout extends Module {
-  private rng: Rng;
+  /** Mask stream; its state is saved with the model so training resumes identically. */
+  readonly rng: Rng;
   /** Seed of the mask stream (kept so a model spec can rebuild the same layer). */
   readonly seed: number;
   constructor(readonly p = 0.5, opts: { seed?: number } = {}) {

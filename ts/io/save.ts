@@ -1,0 +1,344 @@
+/**
+ * Saving and loading a model in two parts:
+ *   - weights: a safetensors file (F32, names like "0.weight"), readable by the safetensors
+ *     libraries of PyTorch/Hugging Face. Note the layout: knobs' Linear weight is [in, out]
+ *     (the book's), PyTorch's nn.Linear is [out, in] — transpose when porting.
+ *   - json: the architecture (the model spec), the optimizer (type, hyperparameters, step count,
+ *     state), Dropout stream positions, and free-form metadata.
+ * Everything is restored bit for bit: float32 state goes into the JSON as base64 of its
+ * little-endian bytes, never through decimal text.
+ *
+ * Platform-neutral: bytes and strings in, bytes and strings out. Node file helpers live in
+ * save-node.ts; browsers use toBlobs/fromBlobs.
+ */
+import { KnobsError, fmtShape } from '../errors.js';
+import { Dropout, Sequential } from '../nn/layers.js';
+import { fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
+import { Adagrad, Adam, AdamW, RMSprop, SGD } from '../optim/optimizers.js';
+import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
+import type { Tensor } from '../tensor.js';
+import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './safetensors.js';
+
+export const MODEL_FORMAT = 'knobs.model';
+export const MODEL_VERSION = 1;
+
+export interface SavedModel {
+  /** safetensors bytes of the parameters. */
+  weights: Uint8Array;
+  /** JSON text: spec, optimizer, RNG state, metadata. */
+  json: string;
+}
+
+export interface LoadedModel {
+  model: Sequential;
+  /** The optimizer, rebuilt over the model's parameters with its state, if one was saved. */
+  optimizer: Optimizer | null;
+  metadata: Record<string, unknown>;
+}
+
+type OptimizerType = 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
+
+interface OptimizerJson {
+  type: OptimizerType;
+  hyper: Record<string, number | boolean>;
+  step: number;
+  /** Names (model.namedParameters) of the parameters the optimizer updates, in its order. */
+  params: string[];
+  /** slot name → one entry per parameter: base64 of float32 LE, or null if never created. */
+  slots: Record<string, (string | null)[]>;
+}
+
+interface ModelJson {
+  format: typeof MODEL_FORMAT;
+  version: typeof MODEL_VERSION;
+  model: ModelSpec;
+  /** What the weights file must hold: every parameter's name and shape. */
+  parameters: { name: string; shape: number[] }[];
+  optimizer: OptimizerJson | null;
+  /** Dropout layer index → xoshiro state words of its mask stream. */
+  rng: Record<string, number[]>;
+  metadata: Record<string, unknown>;
+}
+
+// ---- base64 of float32 little-endian bytes (btoa/atob exist in Node ≥ 16, browsers, workers) ----
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function f32ToBase64(a: Float32Array): string {
+  let bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  if (!LITTLE_ENDIAN) bytes = swap4(bytes.slice());
+  let s = '';
+  // Chunked: String.fromCharCode(...huge) would overflow the argument stack.
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function base64ToF32(b64: string, expected: number, where: string): Float32Array {
+  // The length check comes first so a hostile string cannot make us allocate more than it says.
+  if (typeof b64 !== 'string' || b64.length !== 4 * Math.ceil((expected * 4) / 3)) {
+    throw new KnobsError(`loadModel: ${where} should encode ${expected} float32 values (${4 * Math.ceil((expected * 4) / 3)} base64 chars), got ${typeof b64 === 'string' ? b64.length + ' chars' : typeof b64}`);
+  }
+  let bin: string;
+  try {
+    bin = atob(b64);
+  } catch {
+    throw new KnobsError(`loadModel: ${where} is not valid base64`);
+  }
+  if (bin.length !== expected * 4) throw new KnobsError(`loadModel: ${where} decodes to ${bin.length} bytes, expected ${expected * 4}`);
+  let bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  if (!LITTLE_ENDIAN) bytes = swap4(bytes);
+  return new Float32Array(bytes.buffer, 0, expected);
+}
+
+function swap4<T extends Uint8Array>(b: T): T {
+  for (let i = 0; i < b.length; i += 4) {
+    [b[i], b[i + 1], b[i + 2], b[i + 3]] = [b[i + 3], b[i + 2], b[i + 1], b[i]];
+  }
+  return b;
+}
+
+// ---- optimizers ----
+
+function optimizerType(opt: Optimizer): OptimizerType {
+  if (opt instanceof AdamW) return 'AdamW';
+  if (opt instanceof Adam) return opt.decoupled ? 'AdamW' : 'Adam';
+  if (opt instanceof SGD) return 'SGD';
+  if (opt instanceof RMSprop) return 'RMSprop';
+  if (opt instanceof Adagrad) return 'Adagrad';
+  throw new KnobsError(`saveModel: cannot save optimizer ${opt.name} (supported: SGD, Adam, AdamW, RMSprop, Adagrad)`);
+}
+
+const HYPER: Record<OptimizerType, Record<string, 'number' | 'boolean'>> = {
+  SGD: { lr: 'number', momentum: 'number', nesterov: 'boolean', weightDecay: 'number' },
+  Adam: { lr: 'number', beta1: 'number', beta2: 'number', eps: 'number', weightDecay: 'number' },
+  AdamW: { lr: 'number', beta1: 'number', beta2: 'number', eps: 'number', weightDecay: 'number' },
+  RMSprop: { lr: 'number', alpha: 'number', eps: 'number', weightDecay: 'number' },
+  Adagrad: { lr: 'number', eps: 'number', weightDecay: 'number' },
+};
+
+function buildOptimizer(type: OptimizerType, params: Tensor[], hyper: Record<string, number | boolean>): Optimizer {
+  // The constructors validate the values (ranges) with their own messages.
+  const h = hyper as never;
+  switch (type) {
+    case 'SGD':
+      return new SGD(params, h);
+    case 'Adam':
+      return new Adam(params, h);
+    case 'AdamW':
+      return new AdamW(params, h);
+    case 'RMSprop':
+      return new RMSprop(params, h);
+    case 'Adagrad':
+      return new Adagrad(params, h);
+  }
+}
+
+function optimizerToJson(opt: Optimizer, names: Map<Tensor, string>): OptimizerJson {
+  const type = optimizerType(opt);
+  const hyper: Record<string, number | boolean> = {};
+  for (const k of Object.keys(HYPER[type])) hyper[k] = (opt as unknown as Record<string, number | boolean>)[k];
+  const params = opt.params.map((p, i) => {
+    const n = names.get(p);
+    if (n === undefined) throw new KnobsError(`saveModel: optimizer parameter ${i} ${fmtShape(p.shape)} is not a parameter of the model`);
+    return n;
+  });
+  const state = opt.stateDict();
+  const slots: OptimizerJson['slots'] = {};
+  for (const [slot, list] of Object.entries(state.slots)) {
+    if (!list) continue;
+    slots[slot] = list.map((e) => (e.data.length === 0 ? null : f32ToBase64(e.data)));
+  }
+  return { type, hyper, step: state.step, params, slots };
+}
+
+// ---- save ----
+
+export interface SaveOptions {
+  /** Free-form JSON-able data stored with the model (epoch, accuracy, a note…). */
+  metadata?: Record<string, unknown>;
+}
+
+/** Serialises a Sequential (and optionally its optimizer) to safetensors bytes + JSON text. */
+export function saveModel(model: Sequential, optimizer?: Optimizer | null, opts: SaveOptions = {}): SavedModel {
+  const spec = toSpec(model);
+  const named = [...model.namedParameters()];
+  const tensors: Record<string, SafetensorsTensor> = {};
+  for (const [name, p] of named) tensors[name] = { dtype: 'F32', shape: [...p.shape], data: p.toFloat32Array() };
+  const weights = writeSafetensors(tensors, { format: 'knobs', 'knobs.layout': 'Linear weight is [in, out]' });
+  const rng: Record<string, number[]> = {};
+  model.layers.forEach((m, i) => {
+    if (m instanceof Dropout) rng[String(i)] = m.rng.getState();
+  });
+  const json: ModelJson = {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    model: spec,
+    parameters: named.map(([name, p]) => ({ name, shape: [...p.shape] })),
+    optimizer: optimizer ? optimizerToJson(optimizer, new Map(named.map(([n, p]) => [p, n]))) : null,
+    rng,
+    metadata: opts.metadata ?? {},
+  };
+  let text: string;
+  try {
+    text = JSON.stringify(json);
+  } catch (e) {
+    throw new KnobsError(`saveModel: metadata is not JSON-serialisable: ${(e as Error).message}`);
+  }
+  return { weights, json: text };
+}
+
+// ---- load ----
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseJson(json: string | object): ModelJson {
+  let j: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      j = JSON.parse(json);
+    } catch (e) {
+      throw new KnobsError(`loadModel: the model JSON does not parse: ${(e as Error).message}`);
+    }
+  }
+  if (!isObj(j)) throw new KnobsError('loadModel: the model JSON must be an object');
+  if (j.format !== MODEL_FORMAT) throw new KnobsError(`loadModel: format must be '${MODEL_FORMAT}', got ${JSON.stringify(j.format)}`);
+  if (j.version !== MODEL_VERSION) throw new KnobsError(`loadModel: unsupported model file version ${JSON.stringify(j.version)} (this knobs reads ${MODEL_VERSION})`);
+  if (!Array.isArray(j.parameters)) throw new KnobsError('loadModel: "parameters" must be an array of { name, shape }');
+  if (j.optimizer !== null && j.optimizer !== undefined && !isObj(j.optimizer)) throw new KnobsError('loadModel: "optimizer" must be an object or null');
+  if (j.rng !== undefined && !isObj(j.rng)) throw new KnobsError('loadModel: "rng" must be an object');
+  if (j.metadata !== undefined && !isObj(j.metadata)) throw new KnobsError('loadModel: "metadata" must be an object');
+  return j as unknown as ModelJson;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return Array.isArray(a) && a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/**
+ * Rebuilds the model (and optimizer) from saveModel's output. Every part is checked before the
+ * model is built: spec, the weights file (safetensors validation), names, dtypes and shapes
+ * against the spec, optimizer type/hyperparameters/slot sizes. A mismatch is a KnobsError.
+ */
+export function loadModel(saved: { weights: Uint8Array | ArrayBuffer; json: string | object }): LoadedModel {
+  if (!saved || (!(saved.weights instanceof Uint8Array) && !(saved.weights instanceof ArrayBuffer))) {
+    throw new KnobsError('loadModel: weights must be a Uint8Array or ArrayBuffer of safetensors bytes');
+  }
+  const j = parseJson(saved.json);
+  const spec = validateSpec(j.model);
+  const bytes = saved.weights instanceof Uint8Array ? saved.weights : new Uint8Array(saved.weights);
+  let file;
+  try {
+    file = readSafetensors(bytes, { copy: true });
+  } catch (e) {
+    throw new KnobsError(`loadModel: the weights file is not valid safetensors: ${(e as Error).message}`);
+  }
+
+  const model = fromSpec(spec);
+  try {
+    const named = [...model.namedParameters()];
+    // The JSON's parameter list must describe exactly this architecture…
+    const listed = j.parameters.map((p) => (isObj(p) ? `${String(p.name)}${fmtShape(Array.isArray(p.shape) ? (p.shape as number[]) : [])}` : '?')).join(', ');
+    const expected = named.map(([n, p]) => `${n}${fmtShape(p.shape)}`).join(', ');
+    if (listed !== expected) throw new KnobsError(`loadModel: the JSON lists parameters [${listed}] but its model spec has [${expected}]`);
+    // …and the weights file must hold exactly those tensors, as F32 of those shapes.
+    const names = new Set(named.map(([n]) => n));
+    const extra = Object.keys(file.tensors).filter((n) => !names.has(n));
+    if (extra.length) throw new KnobsError(`loadModel: the weights file has unexpected tensors: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
+    const state: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const [n, p] of named) {
+      const t = file.tensors[n];
+      if (!t) throw new KnobsError(`loadModel: the weights file has no tensor '${n}' (expected F32 ${fmtShape(p.shape)})`);
+      if (t.dtype !== 'F32') throw new KnobsError(`loadModel: tensor '${n}' is ${t.dtype}, expected F32`);
+      if (!sameShape(t.shape, p.shape)) throw new KnobsError(`loadModel: tensor '${n}' has shape ${fmtShape(t.shape)}, the model expects ${fmtShape(p.shape)}`);
+      state[n] = { shape: t.shape, data: t.data as Float32Array };
+    }
+    model.loadStateDict(state);
+
+    for (const [idx, words] of Object.entries(j.rng ?? {})) {
+      const layer = model.layers[Number(idx)];
+      if (!(layer instanceof Dropout)) throw new KnobsError(`loadModel: rng state for layer ${idx}, which is not a Dropout`);
+      try {
+        layer.rng.setState(words as number[]);
+      } catch (e) {
+        throw new KnobsError(`loadModel: rng state of layer ${idx}: ${(e as Error).message}`);
+      }
+    }
+
+    const optimizer = j.optimizer ? loadOptimizer(j.optimizer, new Map(named)) : null;
+    return { model, optimizer, metadata: (j.metadata as Record<string, unknown>) ?? {} };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+function loadOptimizer(o: OptimizerJson, params: Map<string, Tensor>): Optimizer {
+  const type = o.type;
+  if (typeof type !== 'string' || !Object.hasOwn(HYPER, type)) throw new KnobsError(`loadModel: unknown optimizer type ${JSON.stringify(type)} (supported: ${Object.keys(HYPER).join(', ')})`);
+  if (!isObj(o.hyper)) throw new KnobsError('loadModel: optimizer.hyper must be an object');
+  const hyper: Record<string, number | boolean> = {};
+  for (const [k, kind] of Object.entries(HYPER[type])) {
+    const v = o.hyper[k];
+    if (typeof v !== kind) throw new KnobsError(`loadModel: optimizer ${type}.${k} must be a ${kind}, got ${JSON.stringify(v)}`);
+    hyper[k] = v;
+  }
+  if (!Number.isSafeInteger(o.step) || o.step < 0) throw new KnobsError(`loadModel: optimizer step must be a non-negative integer, got ${JSON.stringify(o.step)}`);
+  if (!Array.isArray(o.params) || o.params.length === 0) throw new KnobsError('loadModel: optimizer.params must be a non-empty array of parameter names');
+  const ps = o.params.map((n) => {
+    const p = typeof n === 'string' ? params.get(n) : undefined;
+    if (!p) throw new KnobsError(`loadModel: the optimizer updates ${JSON.stringify(n)}, which is not a parameter of the model`);
+    return p;
+  });
+  if (!isObj(o.slots)) throw new KnobsError('loadModel: optimizer.slots must be an object');
+  const slots: OptimizerState['slots'] = {};
+  for (const [slot, list] of Object.entries(o.slots)) {
+    if (!Array.isArray(list) || list.length !== ps.length) {
+      throw new KnobsError(`loadModel: optimizer slot '${slot}' must have one entry per parameter (${ps.length}), got ${Array.isArray(list) ? list.length : typeof list}`);
+    }
+    slots[slot] = list.map((b64, i) => {
+      const p = ps[i];
+      if (b64 === null) return { shape: [], data: new Float32Array(0) };
+      return { shape: [...p.shape], data: base64ToF32(b64, p.size, `optimizer slot '${slot}' of '${o.params[i]}'`) };
+    });
+  }
+  const opt = buildOptimizer(type, ps, hyper);
+  const known = new Set(expectedSlots(type, hyper));
+  const unknown = Object.keys(slots).filter((s) => !known.has(s));
+  if (unknown.length) {
+    opt.dispose();
+    throw new KnobsError(`loadModel: optimizer ${type} has no state slot(s) ${unknown.join(', ')} (expected ${[...known].join(', ') || 'none'})`);
+  }
+  opt.loadStateDict({ step: o.step, slots });
+  return opt;
+}
+
+function expectedSlots(type: OptimizerType, hyper: Record<string, number | boolean>): string[] {
+  switch (type) {
+    case 'SGD':
+      return hyper.momentum ? ['momentum'] : [];
+    case 'Adam':
+    case 'AdamW':
+      return ['m', 'v'];
+    case 'RMSprop':
+      return ['square_avg'];
+    case 'Adagrad':
+      return ['sum'];
+  }
+}
+
+// ---- browsers: Blobs (downloads, IndexedDB, fetch bodies) ----
+
+export function toBlobs(saved: SavedModel): { weights: Blob; json: Blob } {
+  return {
+    weights: new Blob([saved.weights as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+    json: new Blob([saved.json], { type: 'application/json' }),
+  };
+}
+
+export async function fromBlobs(blobs: { weights: Blob; json: Blob }): Promise<{ weights: Uint8Array; json: string }> {
+  const [w, j] = await Promise.all([blobs.weights.arrayBuffer(), blobs.json.text()]);
+  return { weights: new Uint8Array(w), json: j };
+}
