@@ -14,3 +14,8 @@ export { Rng, manualSeed } from './random.js';
 export * from './ops/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export { fit, evaluate, predict, EarlyStopping, type FitOptions, type EvaluateOptions, type Callback, type EarlyStoppingOptions, type History, type Logs, type StopReason, type TrainContext, type LossLike } from './train/index.js';
+export { DataLoader, TensorDataset, type Dataset, type DataLoaderOptions, type Batch, type ArrayData } from './data/dataset.js';
+export { mnistDataset, mnistFromBytes, MNIST_FILES, type Mnist, type MnistBytes, type MnistOptions } from './data/mnist.js';
+export { saveModel, loadModel, toBlobs, fromBlobs, type SavedModel, type LoadedModel, type SaveOptions } from './io/save.js';
+export { trainInWorker, createTrainWorker, WorkerError, type TrainInWorkerOptions, type TrainProgress, type TrainResult, type TrainData, type IdxSource, type OptimizerSpec, type TrainWorker } from './worker/index.js';

@@ -1,0 +1,6 @@
+/**
+ * Node-only helpers (files on disk), kept out of the main entry so browser bundles never see
+ * node:fs:  import { save, load, loadMnist } from 'knobs/node'.
+ */
+export { save, load, type NodeSaveOptions } from './io/save-node.js';
+export { loadMnist, hasMnist, missingMnistFiles, defaultMnistDir, type LoadMnistOptions } from './data/mnist-node.js';
