@@ -13,20 +13,24 @@ export interface BookArgs {
   every: number;
   /** Use the true relu derivative instead of the book's (see StraightThroughReLU). */
   exactGrad: boolean;
+  quiet: boolean;
 }
 
-export function bookArgs(defaultEpochs: number): BookArgs {
+/** Options from `argv` (default: the command line). */
+export function bookArgs(defaultEpochs: number, argv?: string[]): BookArgs {
   const { values } = parseArgs({
+    args: argv,
     options: {
       epochs: { type: 'string', default: String(defaultEpochs) },
       seed: { type: 'string', default: '1' },
       every: { type: 'string', default: '10' },
       'exact-grad': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log(`options: --epochs N (default ${defaultEpochs})  --seed N (default 1)  --every N (log interval, default 10)  --exact-grad (true relu derivative)`);
+    console.log(`options: --epochs N (default ${defaultEpochs})  --seed N (default 1)  --every N (log interval, default 10)  --exact-grad (true derivative)  --quiet`);
     process.exit(0);
   }
   const num = (name: string, v: string | undefined, min: number) => {
@@ -34,7 +38,7 @@ export function bookArgs(defaultEpochs: number): BookArgs {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${v}`);
     return n;
   };
-  return { epochs: num('epochs', values.epochs, 1), seed: num('seed', values.seed, 0), every: num('every', values.every, 1), exactGrad: !!values['exact-grad'] };
+  return { epochs: num('epochs', values.epochs, 1), seed: num('seed', values.seed, 0), every: num('every', values.every, 1), exactGrad: !!values['exact-grad'], quiet: !!values.quiet };
 }
 
 export async function bookData() {
@@ -57,21 +61,31 @@ export function bookInit(model: nn.Sequential, bounds: Record<string, number>, s
 }
 
 /** Logs like the book: every `every` epochs and the last, with the full test set evaluated then. */
-export function bookLogger(opts: { test: DataLoader; loss: LossLike; every: number; epochs: number; errName?: string }): Callback & { final: { trainAcc: number; testAcc: number; testErr: number } } {
+export interface BookPoint {
+  epoch: number;
+  trainErr: number;
+  trainAcc: number;
+  testErr: number;
+  testAcc: number;
+}
+
+export function bookLogger(opts: { test: DataLoader; loss: LossLike; every: number; epochs: number; quiet?: boolean }): Callback & { final: BookPoint; points: BookPoint[] } {
   const fmt = (v: number) => String(v).slice(0, 5);
   // Python prints an integral float as "1.0"; so do we, to keep lines comparable with the book.
   const acc = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
   const t0 = performance.now();
-  const final = { trainAcc: NaN, testAcc: NaN, testErr: NaN };
+  const final: BookPoint = { epoch: -1, trainErr: NaN, trainAcc: NaN, testAcc: NaN, testErr: NaN };
+  const points: BookPoint[] = [];
   return {
     final,
+    points,
     onEpochEnd(epoch, logs, ctx) {
       const last = epoch === opts.epochs - 1;
       if (epoch % opts.every !== 0 && !last) return;
       const t = evaluate(ctx.model, opts.test, { loss: opts.loss, metrics: ['accuracy'] });
-      final.trainAcc = logs.accuracy;
-      final.testAcc = t.accuracy;
-      final.testErr = t.loss;
+      Object.assign(final, { epoch, trainErr: logs.loss, trainAcc: logs.accuracy, testErr: t.loss, testAcc: t.accuracy });
+      points.push({ ...final });
+      if (opts.quiet) return;
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
       console.log(` I:${epoch} Train-Err:${fmt(logs.loss)} Train-Acc:${acc(logs.accuracy)} Test-Err:${fmt(t.loss)} Test-Acc:${acc(t.accuracy)}  (${secs}s)`);
     },

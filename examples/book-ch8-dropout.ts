@@ -13,12 +13,13 @@
  * true gradient reaches the first layer; with its relu2deriv quirk (see book-ch8.ts) that is a
  * straight-through relu with gradient scale 0.5, which is what this example uses by default.
  */
+import { pathToFileURL } from 'node:url';
 import { DataLoader, fit, nn, optim } from '../ts/index.js';
 import { alpha, sumSquaredError } from './book-ch8.js';
 import { bookArgs, bookData, bookInit, bookLogger, StraightThroughReLU } from './book-ch-shared.js';
 
-export async function main() {
-  const args = bookArgs(300);
+export async function main(argv?: string[]) {
+  const args = bookArgs(300, argv);
   const { train, test } = await bookData();
   const model = new nn.Sequential(
     new nn.Linear(784, 100, { bias: false }),
@@ -28,11 +29,13 @@ export async function main() {
   );
   bookInit(model, { '0.weight': 0.1, '3.weight': 0.1 }, args.seed);
   const optimizer = new optim.SGD(model.parameters(), { lr: alpha / 2 });
-  const log = bookLogger({ test: new DataLoader(test, { batchSize: 1000 }), loss: sumSquaredError, every: args.every, epochs: args.epochs });
-  console.log(`book ch.8 + dropout: 784-100-10 relu, dropout 0.5, per-image SGD (alpha ${alpha}), ${args.epochs} epochs on ${train.length} images`);
+  const log = bookLogger({ test: new DataLoader(test, { batchSize: 1000 }), loss: sumSquaredError, every: args.every, epochs: args.epochs, quiet: args.quiet });
+  if (!args.quiet) console.log(`book ch.8 + dropout: 784-100-10 relu, dropout 0.5, per-image SGD (alpha ${alpha}), ${args.epochs} epochs on ${train.length} images`);
   await fit(model, new DataLoader(train, { batchSize: 1 }), { epochs: args.epochs, optimizer, loss: sumSquaredError, metrics: ['accuracy'], callbacks: log, verbose: false });
-  console.log(`final: Train-Acc ${log.final.trainAcc}  Test-Acc ${log.final.testAcc}   (book: I:290 Train-Acc 0.908, Test-Acc 0.8181)`);
-  return log.final;
+  if (!args.quiet) console.log(`final: Train-Acc ${log.final.trainAcc}  Test-Acc ${log.final.testAcc}   (book: I:290 Train-Acc 0.908, Test-Acc 0.8181)`);
+  model.dispose();
+  optimizer.dispose();
+  return { final: log.final, points: log.points };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -21,6 +21,7 @@
  *   epoch 350, ≈ 0.87 at its peak) — the book's overfitting curve is partly this quirk.
  * The book's random numbers (NumPy's seed 1) are not reproduced, so values differ in the digits.
  */
+import { pathToFileURL } from 'node:url';
 import { DataLoader, fit, mseLoss, nn, optim, type Tensor } from '../ts/index.js';
 import { bookArgs, bookData, bookInit, bookLogger, StraightThroughReLU } from './book-ch-shared.js';
 
@@ -28,17 +29,19 @@ export const alpha = 0.005;
 /** Per-image sum of squared errors, averaged over the batch (the book's "error"). */
 export const sumSquaredError = (pred: Tensor, target: Tensor): Tensor => mseLoss(pred, target).mul(pred.shape[1]);
 
-export async function main() {
-  const args = bookArgs(350);
+export async function main(argv?: string[]) {
+  const args = bookArgs(350, argv);
   const { train, test } = await bookData();
   const model = new nn.Sequential(new nn.Linear(784, 40, { bias: false }), args.exactGrad ? new nn.ReLU() : new StraightThroughReLU(), new nn.Linear(40, 10, { bias: false }));
   bookInit(model, { '0.weight': 0.1, '2.weight': 0.1 }, args.seed);
   const optimizer = new optim.SGD(model.parameters(), { lr: alpha / 2 });
-  const log = bookLogger({ test: new DataLoader(test, { batchSize: 1000 }), loss: sumSquaredError, every: args.every, epochs: args.epochs });
-  console.log(`book ch.8: 784-40-10 relu${args.exactGrad ? ' (exact gradient)' : " (the book's relu2deriv)"}, per-image SGD (alpha ${alpha}), ${args.epochs} epochs on ${train.length} images; test on ${test.length}`);
+  const log = bookLogger({ test: new DataLoader(test, { batchSize: 1000 }), loss: sumSquaredError, every: args.every, epochs: args.epochs, quiet: args.quiet });
+  if (!args.quiet) console.log(`book ch.8: 784-40-10 relu${args.exactGrad ? ' (exact gradient)' : " (the book's relu2deriv)"}, per-image SGD (alpha ${alpha}), ${args.epochs} epochs on ${train.length} images; test on ${test.length}`);
   await fit(model, new DataLoader(train, { batchSize: 1 }), { epochs: args.epochs, optimizer, loss: sumSquaredError, metrics: ['accuracy'], callbacks: log, verbose: false });
-  console.log(`final: Train-Acc ${log.final.trainAcc}  Test-Acc ${log.final.testAcc}   (book: Train-Acc 1.0, Test-Acc 0.7073)`);
-  return log.final;
+  if (!args.quiet) console.log(`final: Train-Acc ${log.final.trainAcc}  Test-Acc ${log.final.testAcc}   (book: Train-Acc 1.0, Test-Acc 0.7073)`);
+  model.dispose();
+  optimizer.dispose();
+  return { final: log.final, points: log.points };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

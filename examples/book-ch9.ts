@@ -19,6 +19,7 @@
  *   --exact-grad uses nn.Tanh + nn.Dropout with the true derivative.
  * - Test accuracy is measured with tanh (the printed book; the notebook's test loop says relu).
  */
+import { pathToFileURL } from 'node:url';
 import { DataLoader, fit, nn, optim, tanh, tensor, type Tensor } from '../ts/index.js';
 import { bookArgs, bookData, bookInit, bookLogger } from './book-ch-shared.js';
 
@@ -44,19 +45,21 @@ export class BookTanhDropout extends nn.Module {
   }
 }
 
-export async function main() {
-  const args = bookArgs(300);
+export async function main(argv?: string[]) {
+  const args = bookArgs(300, argv);
   const { train, test } = await bookData();
   const hidden = args.exactGrad ? [new nn.Tanh(), new nn.Dropout(0.5, { seed: args.seed + 100 })] : [new BookTanhDropout(0.5, args.seed + 100)];
   const model = new nn.Sequential(new nn.Linear(784, 100, { bias: false }), ...hidden, new nn.Linear(100, 10, { bias: false }));
   const last = `${model.layers.length - 1}.weight`;
   bookInit(model, { '0.weight': 0.01, [last]: 0.1 }, args.seed);
   const optimizer = new optim.SGD(model.parameters(), { lr: alpha / batchSize });
-  const log = bookLogger({ test: new DataLoader(test, { batchSize: 1000 }), loss: 'crossEntropy', every: args.every, epochs: args.epochs });
-  console.log(`book ch.9: 784-100-10 tanh + dropout 0.5, softmax, batch ${batchSize} (alpha ${alpha}), ${args.epochs} epochs on ${train.length} images${args.exactGrad ? ' (exact gradient)' : ''}`);
+  const log = bookLogger({ test: new DataLoader(test, { batchSize: 1000 }), loss: 'crossEntropy', every: args.every, epochs: args.epochs, quiet: args.quiet });
+  if (!args.quiet) console.log(`book ch.9: 784-100-10 tanh + dropout 0.5, softmax, batch ${batchSize} (alpha ${alpha}), ${args.epochs} epochs on ${train.length} images${args.exactGrad ? ' (exact gradient)' : ''}`);
   await fit(model, new DataLoader(train, { batchSize }), { epochs: args.epochs, optimizer, loss: 'crossEntropy', metrics: ['accuracy'], callbacks: log, verbose: false });
-  console.log(`final: Train-Acc ${log.final.trainAcc}  Test-Acc ${log.final.testAcc}   (book: Test-Acc ≈ 0.87)`);
-  return log.final;
+  if (!args.quiet) console.log(`final: Train-Acc ${log.final.trainAcc}  Test-Acc ${log.final.testAcc}   (book: Test-Acc ≈ 0.87)`);
+  model.dispose();
+  optimizer.dispose();
+  return { final: log.final, points: log.points };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

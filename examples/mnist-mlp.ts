@@ -9,6 +9,7 @@
  * Ctrl-C stops training cleanly after the current batch (fit's AbortSignal), then the model is
  * evaluated and saved as it is.
  */
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DataLoader, evaluate, fit, init, nn, optim } from '../ts/index.js';
 import { loadMnist, save } from '../ts/node.js';
@@ -39,6 +40,7 @@ export async function main(argv?: string[]) {
   const epochs = int('epochs', values.epochs), hidden = int('hidden', values.hidden), batchSize = int('batch', values.batch), seed = int('seed', values.seed);
   const lr = Number(values.lr);
 
+  const say = values.quiet ? () => {} : (s: string) => console.log(s);
   await init();
   const { train, test } = await loadMnist();
   const model = new nn.Sequential(new nn.Linear(784, hidden, { seed }), new nn.ReLU(), new nn.Linear(hidden, 10, { seed: seed + 1 }));
@@ -49,7 +51,7 @@ export async function main(argv?: string[]) {
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  console.log(`MNIST: ${train.length} training / ${test.length} test images; 784-${hidden}-10 relu, Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs (${model.nParameters} knobs)`);
+  say(`MNIST: ${train.length} training / ${test.length} test images; 784-${hidden}-10 relu, Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs (${model.nParameters} knobs)`);
   const t0 = performance.now();
   const history = await fit(model, trainLoader, {
     epochs,
@@ -62,15 +64,15 @@ export async function main(argv?: string[]) {
   process.off('SIGINT', onSigint);
   const trainSeconds = (performance.now() - t0) / 1000;
   const result = evaluate(model, testLoader, { metrics: ['accuracy'] });
-  if (history.stopped) console.log(`stopped: ${history.stopped} after ${history.epoch.length} epoch(s)`);
-  console.log(`test accuracy ${result.accuracy.toFixed(4)}  test loss ${result.loss.toFixed(4)}  (training ${trainSeconds.toFixed(1)} s)`);
+  if (history.stopped) say(`stopped: ${history.stopped} after ${history.epoch.length} epoch(s)`);
+  say(`test accuracy ${result.accuracy.toFixed(4)}  test loss ${result.loss.toFixed(4)}  (training ${trainSeconds.toFixed(1)} s)`);
   if (values.save) {
     const files = await save(model, values.save, { optimizer, metadata: { epochs: history.epoch.length, testAccuracy: result.accuracy } });
-    console.log(`saved ${files.weights} and ${files.json}`);
+    say(`saved ${files.weights} and ${files.json}`);
   }
   model.dispose();
   optimizer.dispose();
   return { accuracy: result.accuracy, loss: result.loss, trainSeconds, history };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
