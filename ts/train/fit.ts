@@ -38,6 +38,7 @@ export interface FitOptions {
 
 export interface EvaluateOptions {
   loss?: LossLike;
+  /** Default: ['accuracy'] with the default 'crossEntropy' loss, none otherwise. */
   metrics?: readonly MetricName[];
 }
 
@@ -70,7 +71,8 @@ function batchStats(model: Module, lossFn: LossFn, x: Tensor, y: Tensor, wantAcc
 export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOptions = {}): Logs {
   if (!(loader instanceof DataLoader)) throw new KnobsError('evaluate: expected a DataLoader');
   const lossFn = resolveLoss('evaluate', opts.loss);
-  const metrics = checkMetrics('evaluate', opts.metrics ?? ['accuracy']);
+  // Accuracy by default only for the default classifier loss; for a regression it means nothing.
+  const metrics = checkMetrics('evaluate', opts.metrics ?? (opts.loss === undefined || opts.loss === 'crossEntropy' ? ['accuracy'] : []));
   const wasTraining = model.training;
   model.eval();
   let lossSum = 0, correct = 0, n = 0;
