@@ -1,0 +1,131 @@
+/**
+ * What crosses between the page (or Node main thread) and the training worker. Everything here is
+ * structured-cloneable: a model is its JSON spec plus a StateDict, an optimizer is its name plus
+ * hyperparameters, data are Float32Arrays (transferred) or URLs the worker fetches itself.
+ */
+import type { ArrayData } from '../data/dataset.js';
+import type { ModelSpec } from '../nn/spec.js';
+import type { StateDict } from '../nn/module.js';
+import type { AdagradOptions, AdamOptions, RMSpropOptions, SGDOptions } from '../optim/optimizers.js';
+import type { OptimizerState } from '../optim/optimizer.js';
+import type { History, Logs } from '../train/callbacks.js';
+import type { MetricName } from '../train/metrics.js';
+
+/** An optimizer by name: the worker builds it over the model's parameters. */
+export type OptimizerSpec =
+  | ({ type: 'SGD' } & SGDOptions)
+  | ({ type: 'Adam' } & Omit<AdamOptions, 'decoupled'>)
+  | ({ type: 'AdamW' } & Omit<AdamOptions, 'decoupled'>)
+  | ({ type: 'RMSprop' } & RMSpropOptions)
+  | ({ type: 'Adagrad' } & AdagradOptions);
+
+/** Inputs and targets in memory, samples along axis 0 (as TensorDataset takes them). */
+export interface ArrayPair {
+  x: ArrayData;
+  y: ArrayData;
+}
+
+/**
+ * A pair of IDX files (MNIST's format, optionally gzipped) that the worker fetches and parses
+ * itself, so the pixels never pass through the page's main thread. Images become rows in [0, 1];
+ * labels become one-hot rows of `classes` columns (default 10).
+ */
+export interface IdxSource {
+  images: string | URL;
+  labels: string | URL;
+  /** Use only the first `limit` samples (the book trains on the first 1000). */
+  limit?: number;
+  classes?: number;
+}
+
+export type TrainData = ArrayPair | IdxSource;
+
+/** The part of the training options that crosses to the worker as is. */
+export interface WorkerTrainConfig {
+  epochs: number;
+  optimizer: OptimizerSpec;
+  /** Default 'crossEntropy' (the model outputs logits). Functions cannot cross to a worker. */
+  loss?: 'crossEntropy' | 'mse';
+  /** Default ['accuracy'] for crossEntropy, [] for mse. */
+  metrics?: MetricName[];
+  batchSize?: number;
+  /** Default true. */
+  shuffle?: boolean;
+  dropLast?: boolean;
+  /**
+   * One seed for the worker's randomness (default 0): the global stream that initialises layers
+   * without their own seed (so `manualSeed(seed); fromSpec(spec)` on the main thread builds the
+   * same model), and the DataLoader's shuffle order. Dropout layers keep their spec seed.
+   */
+  seed?: number;
+  /** Evaluated after every epoch (logged as val_loss, val_accuracy), or the last `split` of the data. */
+  validation?: TrainData | { split: number };
+  /** Starting weights; default: the spec's initialisation. */
+  weights?: StateDict;
+  /** Optimizer state to resume from (a previous result's `optimizerState`). */
+  optimizerState?: OptimizerState;
+  /** Epoch to start at when resuming (selects the shuffle order and the epoch numbers). */
+  initialEpoch?: number;
+  /** Send a batch progress event at most this often (ms); 0: after every batch. Default 100. */
+  progressEveryMs?: number;
+  /** Attach a copy of the weights to progress events at most this often (ms). Default: never. */
+  weightsEveryMs?: number;
+  /** How often (ms) the worker lets its event loop run, which is when it can see a cancel. Default 16. */
+  yieldEveryMs?: number;
+  /** Where the worker loads the wasm module from. Default: the file shipped next to the library. */
+  wasm?: string;
+}
+
+/** A progress report from the worker. */
+export interface TrainProgress {
+  /** 'batch': throttled by progressEveryMs; 'epoch': after every completed epoch. */
+  type: 'batch' | 'epoch';
+  /** Epoch number (counting from initialEpoch) and how many this run trains. */
+  epoch: number;
+  epochs: number;
+  /** Batches done in this epoch, out of `batches`. */
+  batch: number;
+  batches: number;
+  /** Optimizer steps taken in this run. */
+  step: number;
+  /**
+   * 'batch': mean loss (and accuracy) over the samples since the previous batch event.
+   * 'epoch': the epoch's logs, with val_loss / val_accuracy when there is validation.
+   */
+  logs: Logs;
+  /** Milliseconds since training started in the worker. */
+  elapsedMs: number;
+  /** A copy of the weights, when weightsEveryMs asked for it. */
+  weights?: StateDict;
+}
+
+export interface TrainResult {
+  /** The trained weights (their buffers were transferred out of the worker, not copied). */
+  weights: StateDict;
+  /** The optimizer's state, to resume training (pass it back as `optimizerState`). */
+  optimizerState: OptimizerState;
+  history: History;
+  /** True when training stopped early because the AbortSignal fired. */
+  aborted: boolean;
+  /** Optimizer steps taken. */
+  steps: number;
+}
+
+/** What the worker's train() receives. */
+export interface TrainRequest {
+  spec: ModelSpec;
+  data: TrainData;
+  config: WorkerTrainConfig;
+}
+
+/** The object the worker exposes through Comlink. */
+export interface TrainWorkerApi {
+  /** Answers once the worker is listening (the main side waits for it before sending data). */
+  ping(): string;
+  train(request: TrainRequest, onProgress: ((p: TrainProgress) => void) | null): Promise<TrainResult>;
+  /** Stops the running training between batches; train() then resolves with aborted: true. */
+  cancel(): void;
+}
+
+/** ping()'s answer: tells a knobs training worker from some other script given as workerUrl. */
+export const WORKER_HELLO = 'knobs-train-worker/1';

@@ -1,0 +1,198 @@
+/**
+ * Starting the training worker and noticing when it dies, in Node (worker_threads) and browsers.
+ *
+ * Where the worker script is: next to this module, as `train-worker.js` in the built package and
+ * `train-worker.ts` when running the TypeScript sources (vitest, tsx). Browsers get the literal
+ * `new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' })`, the pattern
+ * Vite and webpack recognise and bundle; Vite also maps the .js name to the .ts source in dev.
+ */
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { KnobsError } from '../errors.js';
+import type { TrainWorkerApi } from './protocol.js';
+
+/** The Node worker_threads Worker, typed structurally so browser builds need no Node types. */
+export interface NodeWorkerLike {
+  threadId: number;
+  postMessage(message: unknown, transfer?: readonly unknown[]): void;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
+  terminate(): Promise<number>;
+}
+export type TrainWorker = Worker | NodeWorkerLike;
+
+/** Failure of the worker itself (did not start, crashed, exited, was terminated). */
+export class WorkerError extends KnobsError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message);
+    this.name = 'WorkerError';
+    if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
+  }
+}
+
+export const isNodeRuntime =
+  typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { window?: unknown }).window === 'undefined' &&
+  typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'undefined';
+
+export function isNodeWorker(w: TrainWorker): w is NodeWorkerLike {
+  return typeof (w as NodeWorkerLike).on === 'function' && typeof (w as NodeWorkerLike).threadId === 'number';
+}
+
+/** True when this module runs from TypeScript sources (vitest, tsx) rather than the built .js. */
+const fromSources = /\.[cm]?ts(?:[?#].*)?$/.test(import.meta.url);
+
+/** The worker script next to this module, as a file URL (Node) or page-relative URL (browser). */
+export function defaultWorkerUrl(): URL {
+  return fromSources ? new URL('./train-worker.ts', import.meta.url) : new URL('./train-worker.js', import.meta.url);
+}
+
+export interface CreateWorkerOptions {
+  /** The worker script (default: the one shipped next to this module). */
+  workerUrl?: string | URL;
+  /**
+   * Node only: Node flags for the worker (default: the parent's, Node's own default). A .ts
+   * script (running from the sources) is loaded through tsx, which must be installed.
+   */
+  execArgv?: string[];
+}
+
+/**
+ * Node 20 does not apply module hooks that a worker's own `--import tsx` registers to that worker's
+ * modules, so a .ts script is started through a CommonJS bootstrap that loads it with tsx's
+ * tsImport() (hooks registered at run time do apply). An import failure is rethrown outside the
+ * promise, so it reaches the parent as the worker's 'error' event like any other crash.
+ */
+async function tsBootstrap(url: URL): Promise<string> {
+  const [mod, fs, nodeUrl] = await Promise.all([
+    importNode<typeof import('node:module')>('node:module'),
+    importNode<typeof import('node:fs')>('node:fs'),
+    importNode<typeof import('node:url')>('node:url'),
+  ]);
+  let api: URL;
+  try {
+    // The ESM build of tsx's API, found through its package.json (its CommonJS build cannot
+    // register hooks from inside a worker on Node 20).
+    const pkgPath = mod.createRequire(import.meta.url).resolve('tsx/package.json');
+    const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> };
+    api = new URL(pkg.exports['./esm/api'].import!.default!, nodeUrl.pathToFileURL(pkgPath));
+  } catch {
+    throw new WorkerError(`trainInWorker: the worker script ${url.href} is TypeScript and needs the 'tsx' package (with its ./esm/api entry) to run in Node; install tsx, or use the built .js`);
+  }
+  return `import(${JSON.stringify(api.href)}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)})).catch((e) => setTimeout(() => { throw e; }));`;
+}
+
+/** Node built-ins by a name bundlers do not follow, so browser builds never try to resolve them. */
+function importNode<T>(name: string): Promise<T> {
+  return import(/* @vite-ignore */ name) as Promise<T>;
+}
+
+/**
+ * Starts a training worker. trainInWorker() does this itself; call it to own the worker (reuse it
+ * for several trainings, or terminate it yourself) and pass it as the `worker` option.
+ */
+export async function createTrainWorker(opts: CreateWorkerOptions = {}): Promise<TrainWorker> {
+  if (isNodeRuntime) {
+    const { Worker: NodeWorker } = await importNode<typeof import('node:worker_threads')>('node:worker_threads');
+    const url = opts.workerUrl === undefined ? defaultWorkerUrl() : new URL(String(opts.workerUrl), import.meta.url);
+    if (/\.[cm]?ts$/.test(url.pathname)) return new NodeWorker(await tsBootstrap(url), { eval: true, execArgv: opts.execArgv }) as unknown as NodeWorkerLike;
+    return new NodeWorker(url, { execArgv: opts.execArgv }) as unknown as NodeWorkerLike;
+  }
+  if (typeof Worker === 'undefined') throw new WorkerError('trainInWorker: this environment has no Worker (needs a browser, a browser worker, or Node ≥ 20)');
+  if (opts.workerUrl !== undefined) return new Worker(opts.workerUrl, { type: 'module' });
+  return new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
+}
+
+// One Comlink wrapper per worker: wrapping adds a message listener, and a worker reused for many
+// trainings must not collect one per call.
+const remotes = new WeakMap<object, Comlink.Remote<TrainWorkerApi>>();
+
+/** The Comlink proxy of a training worker's API. */
+export function remoteOf(worker: TrainWorker): Comlink.Remote<TrainWorkerApi> {
+  let r = remotes.get(worker);
+  if (!r) {
+    const endpoint = isNodeWorker(worker) ? nodeEndpoint(worker as unknown as Parameters<typeof nodeEndpoint>[0]) : (worker as unknown as Comlink.Endpoint);
+    remotes.set(worker, (r = Comlink.wrap<TrainWorkerApi>(endpoint)));
+  }
+  return r;
+}
+
+/** A worker being used by one trainInWorker call, and how it dies. */
+export interface WorkerWatch {
+  /** Never resolves; rejects with a WorkerError when the worker crashes, exits or is terminated. */
+  died: Promise<never>;
+  /** Terminates the worker (also rejects `died`). */
+  terminate(): void;
+  /** Stops watching (listeners off, terminate() restored); call before a planned terminate. */
+  dispose(): void;
+}
+
+/**
+ * Watches a worker for death. Node reports crashes ('error') and every exit ('exit'). Browsers
+ * report crashes and load failures ('error') but say nothing when the page calls terminate(),
+ * so terminate() on this worker instance is wrapped to report it — otherwise a call waiting on a
+ * terminated worker would wait forever.
+ */
+export function watchWorker(worker: TrainWorker, describe: string): WorkerWatch {
+  let fail!: (e: WorkerError) => void;
+  let dead = false;
+  const died = new Promise<never>((_, reject) => (fail = reject));
+  // Nobody may be racing it when the worker dies after the work is done.
+  died.catch(() => undefined);
+  const die = (e: WorkerError) => {
+    if (dead) return;
+    dead = true;
+    fail(e);
+  };
+  const ownTerminate = Object.prototype.hasOwnProperty.call(worker, 'terminate');
+  const originalTerminate = worker.terminate as (this: TrainWorker) => unknown;
+  const terminate = function () {
+    die(new WorkerError(`trainInWorker: the worker was terminated before training finished (${describe})`));
+    return originalTerminate.call(worker);
+  };
+  (worker as { terminate: unknown }).terminate = terminate;
+  const restore = () => {
+    if (worker.terminate !== terminate) return;
+    if (ownTerminate) (worker as { terminate: unknown }).terminate = originalTerminate;
+    else delete (worker as { terminate?: unknown }).terminate;
+  };
+
+  let off: () => void;
+  if (isNodeWorker(worker)) {
+    const onError = (err: Error) => die(new WorkerError(`trainInWorker: the worker crashed: ${err?.message ?? err} (${describe})`, { cause: err }));
+    const onExit = (code: number) => die(new WorkerError(`trainInWorker: the worker exited with code ${code} before training finished (${describe})`));
+    const onMessageError = (err: Error) => die(new WorkerError(`trainInWorker: a message from the worker could not be deserialised: ${err?.message ?? err}`, { cause: err }));
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.on('messageerror', onMessageError);
+    off = () => {
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      worker.off('messageerror', onMessageError);
+    };
+  } else {
+    const onError = (ev: Event) => {
+      const e = ev as ErrorEvent;
+      // Keeps the browser from also logging it as an uncaught error of the page.
+      ev.preventDefault();
+      const where = e.filename ? ` at ${e.filename}:${e.lineno}` : '';
+      const what = e.message ? `crashed: ${e.message}${where}` : 'failed to load or crashed (no details from the browser; check that the worker script URL is served)';
+      die(new WorkerError(`trainInWorker: the worker ${what} (${describe})`));
+    };
+    const onMessageError = () => die(new WorkerError('trainInWorker: a message from the worker could not be deserialised'));
+    worker.addEventListener('error', onError);
+    worker.addEventListener('messageerror', onMessageError);
+    off = () => {
+      worker.removeEventListener('error', onError);
+      worker.removeEventListener('messageerror', onMessageError);
+    };
+  }
+  return {
+    died,
+    terminate: () => void terminate(),
+    dispose() {
+      dead = true;
+      off();
+      restore();
+    },
+  };
+}

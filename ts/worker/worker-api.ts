@@ -1,0 +1,215 @@
+/**
+ * The worker's side of trainInWorker: rebuilds the model from its spec, trains it with fit(), and
+ * streams progress back. Platform-neutral; train-worker.ts wires it to Node or browser messaging.
+ */
+import * as Comlink from 'comlink';
+import '../autograd.js';
+import '../ops/index.js';
+import { init } from '../backend/wasm.js';
+import { DataLoader } from '../data/dataset.js';
+import { KnobsError } from '../errors.js';
+import type { StateDict } from '../nn/module.js';
+import { fromSpec } from '../nn/spec.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { Adagrad, Adam, AdamW, RMSprop, SGD } from '../optim/optimizers.js';
+import { manualSeed } from '../random.js';
+import type { Tensor } from '../tensor.js';
+import type { Callback, Logs } from '../train/callbacks.js';
+import { fit } from '../train/fit.js';
+import { isIdxSource, toDataset } from './load-data.js';
+import { WORKER_HELLO, type OptimizerSpec, type TrainProgress, type TrainRequest, type TrainResult, type TrainWorkerApi } from './protocol.js';
+
+const now = (): number => performance.now();
+
+export function makeOptimizer(params: Tensor[], spec: OptimizerSpec): Optimizer {
+  if (!spec || typeof spec !== 'object') throw new KnobsError(`trainInWorker: optimizer must be { type: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad', ...options }`);
+  const { type, ...opts } = spec;
+  switch (type) {
+    case 'SGD':
+      return new SGD(params, opts as ConstructorParameters<typeof SGD>[1]);
+    case 'Adam':
+      return new Adam(params, opts);
+    case 'AdamW':
+      return new AdamW(params, opts);
+    case 'RMSprop':
+      return new RMSprop(params, opts);
+    case 'Adagrad':
+      return new Adagrad(params, opts);
+    default:
+      throw new KnobsError(`trainInWorker: unknown optimizer type ${JSON.stringify(type)} (supported: SGD, Adam, AdamW, RMSprop, Adagrad)`);
+  }
+}
+
+/** Every ArrayBuffer under a state dict, for Comlink.transfer (a buffer listed twice would throw). */
+export function stateBuffers(state: StateDict | undefined, into: Set<ArrayBuffer> = new Set()): Set<ArrayBuffer> {
+  for (const e of Object.values(state ?? {})) if (e.data.buffer instanceof ArrayBuffer) into.add(e.data.buffer);
+  return into;
+}
+
+/**
+ * Sends progress without letting a slow or failing receiver hold up or crash training. Returns the
+ * delivery promise (through a Comlink proxy: settled once the receiver has run) so the caller can
+ * wait for every report to arrive before sending the result, which travels on another channel
+ * and would otherwise overtake the last reports.
+ */
+function send(onProgress: ((p: TrainProgress) => void) | null, p: TrainProgress): Promise<unknown> | null {
+  if (!onProgress) return null;
+  const transfers = [...stateBuffers(p.weights)];
+  try {
+    const r = onProgress(transfers.length ? Comlink.transfer(p, transfers) : p) as unknown;
+    // A rejection (receiver gone) must not become an unhandled rejection, which kills a Node worker.
+    if (r && typeof (r as Promise<void>).then === 'function') return (r as Promise<void>).catch(() => undefined);
+  } catch {
+    /* progress is best effort */
+  }
+  return null;
+}
+
+class ProgressCallback implements Callback {
+  step = 0;
+  private readonly t0 = now();
+  private lastBatchEvent = now();
+  private lastWeights = -Infinity;
+  private lossSum = 0;
+  private correct = 0;
+  private n = 0;
+  private epoch = 0;
+
+  constructor(
+    private readonly send: (p: TrainProgress) => void,
+    private readonly epochs: number,
+    private readonly everyMs: number,
+    private readonly weightsEveryMs: number | undefined,
+  ) {}
+
+  private weights(model: { stateDict(): StateDict }, force: boolean): StateDict | undefined {
+    if (this.weightsEveryMs === undefined) return undefined;
+    const t = now();
+    if (!force && t - this.lastWeights < this.weightsEveryMs) return undefined;
+    this.lastWeights = t;
+    return model.stateDict();
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  onBatchEnd(batch: number, logs: Logs, ctx: Parameters<NonNullable<Callback['onBatchEnd']>>[2]): void {
+    this.step++;
+    const size = logs.size;
+    this.lossSum += logs.loss * size;
+    if (logs.accuracy !== undefined) this.correct += logs.accuracy * size;
+    this.n += size;
+    const t = now();
+    const last = batch + 1 === ctx.batchesPerEpoch;
+    if (t - this.lastBatchEvent < this.everyMs && !last) return;
+    const out: Logs = { loss: this.lossSum / this.n };
+    if (logs.accuracy !== undefined) out.accuracy = this.correct / this.n;
+    this.lossSum = this.correct = this.n = 0;
+    this.lastBatchEvent = t;
+    this.send({
+      type: 'batch', epoch: this.epoch, epochs: this.epochs, batch: batch + 1, batches: ctx.batchesPerEpoch,
+      step: this.step, logs: out, elapsedMs: t - this.t0, weights: this.weights(ctx.model, false),
+    });
+  }
+
+  onEpochEnd(epoch: number, logs: Logs, ctx: Parameters<NonNullable<Callback['onEpochEnd']>>[2]): void {
+    this.send({
+      type: 'epoch', epoch, epochs: this.epochs, batch: ctx.batchesPerEpoch, batches: ctx.batchesPerEpoch,
+      step: this.step, logs: { ...logs }, elapsedMs: now() - this.t0, weights: this.weights(ctx.model, true),
+    });
+  }
+}
+
+function checkMs(name: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new KnobsError(`trainInWorker: ${name} must be a non-negative number of milliseconds, got ${v}`);
+}
+
+/** Runs one training request to completion (or cancel). */
+export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgress) => void) | null, signal: AbortSignal): Promise<TrainResult> {
+  const c = req.config;
+  if (!c || typeof c !== 'object') throw new KnobsError('trainInWorker: options { epochs, optimizer } are required');
+  checkMs('progressEveryMs', c.progressEveryMs);
+  checkMs('weightsEveryMs', c.weightsEveryMs);
+  checkMs('yieldEveryMs', c.yieldEveryMs);
+  await init(c.wasm === undefined ? {} : { wasm: c.wasm });
+  const loss = c.loss ?? 'crossEntropy';
+  if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`trainInWorker: loss must be 'crossEntropy' or 'mse' (functions cannot cross to a worker), got ${JSON.stringify(loss)}`);
+  const seed = c.seed ?? 0;
+  manualSeed(seed);
+  const model = fromSpec(req.spec);
+  let optimizer: Optimizer | null = null;
+  try {
+    if (c.weights) model.loadStateDict(c.weights);
+    optimizer = makeOptimizer(model.parameters(), c.optimizer);
+    if (c.optimizerState) optimizer.loadStateDict(c.optimizerState);
+    const train = await toDataset(req.data, 'data');
+    const batchSize = c.batchSize ?? 32;
+    const loader = new DataLoader(train, { batchSize, shuffle: c.shuffle ?? true, seed, dropLast: c.dropLast });
+    let validation: DataLoader | { split: number } | undefined;
+    if (c.validation !== undefined) {
+      validation = 'split' in c.validation ? { split: c.validation.split } : new DataLoader(await toDataset(c.validation, 'validation'), { batchSize: Math.max(batchSize, 256) });
+    }
+    const inFlight = new Set<Promise<unknown>>();
+    const report = (p: TrainProgress) => {
+      const r = send(onProgress, p);
+      if (r) {
+        inFlight.add(r);
+        void r.then(() => inFlight.delete(r));
+      }
+    };
+    const progress = new ProgressCallback(report, c.epochs, c.progressEveryMs ?? 100, c.weightsEveryMs);
+    const history = await fit(model, loader, {
+      epochs: c.epochs,
+      optimizer,
+      loss,
+      metrics: c.metrics ?? (loss === 'crossEntropy' ? ['accuracy'] : []),
+      validation,
+      callbacks: progress,
+      signal,
+      verbose: false,
+      initialEpoch: c.initialEpoch,
+      yieldEveryMs: c.yieldEveryMs,
+    });
+    await Promise.all(inFlight);
+    const result: TrainResult = {
+      weights: model.stateDict(),
+      optimizerState: optimizer.stateDict(),
+      history,
+      aborted: history.stopped === 'aborted',
+      steps: progress.step,
+    };
+    const transfers = stateBuffers(result.weights);
+    for (const list of Object.values(result.optimizerState.slots)) for (const e of list ?? []) if (e.data.buffer instanceof ArrayBuffer) transfers.add(e.data.buffer);
+    return Comlink.transfer(result, [...transfers]);
+  } finally {
+    // The worker may be reused: leave its wasm memory as it found it.
+    optimizer?.dispose();
+    model.dispose();
+  }
+}
+
+/** The object train-worker.ts exposes. One training at a time per worker. */
+export function createWorkerApi(): TrainWorkerApi {
+  let running: AbortController | null = null;
+  return {
+    ping: () => WORKER_HELLO,
+    async train(req, onProgress) {
+      if (running) throw new KnobsError('trainInWorker: this worker is already training; use one worker per concurrent training');
+      const controller = new AbortController();
+      running = controller;
+      try {
+        return await runTraining(req, onProgress, controller.signal);
+      } finally {
+        running = null;
+        // Frees the MessagePort behind the proxy (an open port keeps a Node process alive).
+        (onProgress as unknown as { [Comlink.releaseProxy]?: () => void } | null)?.[Comlink.releaseProxy]?.();
+      }
+    },
+    cancel() {
+      running?.abort();
+    },
+  };
+}
+
+export { isIdxSource };
