@@ -44,4 +44,4 @@ export async function main(argv?: string[]) {
   return { final: log.final, points: log.points };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
