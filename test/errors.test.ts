@@ -1,6 +1,6 @@
 /** Bad input gets a clear error naming the op and the shapes, and the library stays usable. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KnobsError, ShapeError, add, crossEntropy, init, matmul, memoryStats, mseLoss, nn, optim, tensor, tidy, zeros } from '../ts/index.js';
+import { KnobsError, ShapeError, add, crossEntropy, relu, init, matmul, memoryStats, mseLoss, nn, optim, tensor, tidy, zeros } from '../ts/index.js';
 
 beforeAll(() => init());
 
@@ -92,5 +92,14 @@ describe('a trap inside the wasm core', () => {
     expect(() => K().broadcast_binary(99, t.ptr, 2, Uint32Array.of(1), t.ptr, 2, Uint32Array.of(1), t.ptr, Uint32Array.of(2))).toThrow();
     usable();
     expect(tidy(() => add(tensor([1, 2]), tensor([3, 4])).toArray())).toEqual([4, 6]);
+  });
+});
+
+describe('NaN is not swallowed on the way to the loss', () => {
+  it('a NaN input passes through relu layers and the loss reports it', () => {
+    const model = new nn.Sequential(new nn.Linear(3, 4, { seed: 1 }), new nn.ReLU(), new nn.Linear(4, 2, { seed: 2 }));
+    expect(() => tidy(() => crossEntropy(model.forward(tensor([[NaN, 0, 0]])), [1]))).toThrow(/crossEntropy: logits \[1,2\] contains NaN/);
+    const r = tidy(() => relu(tensor([NaN, -1, 2])).toFloat32Array());
+    expect(Number.isNaN(r[0]) && r[1] === 0 && r[2] === 2).toBe(true);
   });
 });

@@ -3,7 +3,8 @@
 
 pub fn relu(x: &[f32], out: &mut [f32]) {
     for (o, v) in out.iter_mut().zip(x) {
-        *o = v.max(0.0);
+        // Not `v.max(0.0)`: max drops NaN, and a NaN must reach the loss to be reported.
+        *o = if *v < 0.0 { 0.0 } else { *v };
     }
 }
 /// gx = g · [x > 0]
@@ -139,6 +140,9 @@ mod tests {
         log_softmax_rows(&x, &mut ls, 2, 3);
         // f32 spacing near 1001 is 6e-5, so that is the accuracy to expect.
         assert!((ls[1] - (-(1.0f32 + (-1.0f32).exp()).ln())).abs() < 2e-4);
+        let mut r = [0.0; 3];
+        relu(&[f32::NAN, -1.0, 2.0], &mut r);
+        assert!(r[0].is_nan() && r[1] == 0.0 && r[2] == 2.0, "relu propagates NaN");
         let mut s = [0.0; 4];
         sigmoid(&[-100.0, 100.0, 0.0, -1.0], &mut s);
         assert_eq!(&s[..3], &[(-100.0f32).exp() / (1.0 + (-100.0f32).exp()), 1.0, 0.5]);

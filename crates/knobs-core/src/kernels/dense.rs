@@ -38,7 +38,7 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize,
         }
         match act {
             Act::None => {}
-            Act::Relu => row.iter_mut().for_each(|v| *v = v.max(0.0)),
+            Act::Relu => row.iter_mut().for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v }),
             Act::Sigmoid => row.iter_mut().for_each(|v| {
                 *v = if *v >= 0.0 { 1.0 / (1.0 + (-*v).exp()) } else { let e = v.exp(); e / (1.0 + e) }
             }),
