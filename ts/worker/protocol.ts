@@ -72,8 +72,12 @@ export interface WorkerTrainConfig {
   weightsEveryMs?: number;
   /** How often (ms) the worker lets its event loop run, which is when it can see a cancel. Default 16. */
   yieldEveryMs?: number;
-  /** Where the worker loads the wasm module from. Default: the file shipped next to the library. */
-  wasm?: string;
+  /**
+   * The wasm core for the worker: a URL, or a WebAssembly.Module already compiled on the calling
+   * thread (modules can be posted to workers, which then skip the fetch and the compile).
+   * Default: the file shipped next to the library.
+   */
+  wasm?: string | WebAssembly.Module;
 }
 
 /** A progress report from the worker. */

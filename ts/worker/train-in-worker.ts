@@ -15,7 +15,9 @@ import type { ArrayPair, TrainData, TrainProgress, TrainRequest, TrainResult, Tr
 import { WORKER_HELLO } from './protocol.js';
 import { WorkerError, createTrainWorker, remoteOf, watchWorker, type CreateWorkerOptions, type TrainWorker } from './spawn.js';
 
-export interface TrainInWorkerOptions extends WorkerTrainConfig, CreateWorkerOptions {
+export interface TrainInWorkerOptions extends Omit<WorkerTrainConfig, 'wasm'>, CreateWorkerOptions {
+  /** The wasm core for the worker: a URL, or a compiled WebAssembly.Module (see WorkerTrainConfig.wasm). */
+  wasm?: string | URL | WebAssembly.Module;
   /**
    * Stops training between batches. The promise then resolves with the weights trained so far and
    * `aborted: true` (stopping is a normal end, and the weights are worth having). If the signal is
@@ -143,7 +145,7 @@ export async function trainInWorker(
     data: prepareData(data, 'data', transfer, buffers),
     config: {
       ...config,
-      wasm: config.wasm === undefined ? undefined : String(config.wasm),
+      wasm: config.wasm === undefined || config.wasm instanceof WebAssembly.Module ? config.wasm : String(config.wasm),
       validation: config.validation === undefined || 'split' in config.validation ? config.validation : prepareData(config.validation, 'validation', transfer, buffers),
       weights: copyState(config.weights),
       optimizerState: config.optimizerState && structuredClone(config.optimizerState),

@@ -1,0 +1,265 @@
+/**
+ * The browser half of trainInWorker, in Debian's headless Chromium (playwright-core, never a
+ * downloaded browser) against the demo's Vite dev server on 127.0.0.1:
+ *  - the demo page trains MNIST in a worker: accuracy rises, Stop stops it, the main thread has no
+ *    long tasks while training, and a screenshot is saved for a person to look at;
+ *  - trainInWorker in a browser module Worker: same bits as fit() on the page's main thread (and
+ *    as Node), abort, terminate, a worker script that does not load.
+ * Skipped (visibly) without /usr/bin/chromium; the demo part also without .data/mnist.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer as netServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasMnist } from '../ts/data/mnist-node.js';
+import { DataLoader, Rng, TensorDataset, fit, init, manualSeed, nn, optim } from '../ts/index.js';
+import type { ModelSpec } from '../ts/nn/spec.js';
+import { CHROMIUM, hasChromium, launchChromium } from './helpers/chromium.js';
+
+const repo = resolve(__dirname, '..');
+
+async function freePort(): Promise<number> {
+  const s = netServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+let server: ViteDevServer | null = null;
+let browser: BrowserContext | null = null;
+let baseUrl = '';
+
+if (!hasChromium) console.warn(`browser-e2e: ${CHROMIUM} not found — browser tests skipped (npm run setup:test installs Debian's chromium)`);
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  const { createServer } = await import('vite');
+  server = await createServer({
+    configFile: join(repo, 'demo', 'vite.config.ts'),
+    logLevel: 'warn',
+    // No file watching: other work in the tree (a wasm rebuild, an edit) must not reload the page
+    // or restart the server in the middle of a run.
+    server: { host: '127.0.0.1', port: await freePort(), strictPort: true, watch: null, hmr: false },
+  });
+  await server.listen();
+  baseUrl = server.resolvedUrls!.local[0];
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function openDemo(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser!.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(baseUrl);
+  await page.waitForFunction(() => (window as unknown as { knobsDemo?: { state: string } }).knobsDemo?.state !== 'loading', null, { timeout: 60_000 });
+  return { page, errors };
+}
+
+interface DemoView {
+  state: string;
+  error: string;
+  events: number;
+  points: [number, number, number, number][];
+  val: [number, number][];
+  trainStartedAt: number;
+  trainEndedAt: number;
+  predictionsUpdated: number;
+  result: null | { aborted: boolean; steps: number; epochs: number };
+}
+const view = (page: Page) => page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { knobsDemo: unknown }).knobsDemo)) as DemoView);
+
+describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
+  it.skipIf(!hasMnist())('demo page: MNIST trains in a worker, accuracy rises, Stop stops it, no long tasks on the main thread', async () => {
+    const { page, errors } = await openDemo();
+    const ready = await view(page);
+    expect(ready.state, ready.error).toBe('ready');
+    // Enough epochs that it is still training when we press Stop.
+    await page.fill('#epochs', '100');
+    await page.click('#start');
+
+    // Accuracy rises: the batch reports climb well above chance, and the first epoch's test score is high.
+    await page.waitForFunction(() => {
+      const d = (window as unknown as { knobsDemo: DemoView }).knobsDemo;
+      return d.state === 'error' || (d.val.length >= 1 && d.points.length >= 20 && d.predictionsUpdated >= 2);
+    }, null, { timeout: 120_000, polling: 200 });
+    const mid = await view(page);
+    expect(mid.state, mid.error).toBe('training');
+    const firstAcc = mid.points[0][2], lastAcc = mid.points.at(-1)![2];
+    expect(lastAcc).toBeGreaterThan(0.9);
+    expect(lastAcc).toBeGreaterThan(firstAcc);
+    expect(mid.val[0][1]).toBeGreaterThan(0.9);
+    // Per-digit predictions were drawn from the weights the worker sent.
+    expect(await page.locator('.digit.ok').count()).toBeGreaterThan(10);
+
+    const stopClicked = Date.now();
+    await page.click('#stop');
+    await page.waitForFunction(() => ['stopped', 'done', 'error'].includes((window as unknown as { knobsDemo: DemoView }).knobsDemo.state), null, { timeout: 30_000 });
+    const stopLatency = Date.now() - stopClicked;
+    const end = await view(page);
+    expect(end.state, end.error).toBe('stopped');
+    expect(end.result!.aborted).toBe(true);
+    expect(end.result!.steps).toBeLessThan(100 * 938);
+    expect(await page.textContent('#status')).toMatch(/^Stopped after \d+ steps/);
+
+    // Long tasks (> 50 ms) on the page's main thread, from the observer the page registers first.
+    const tasks = (await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks))!;
+    expect(tasks, 'this Chromium has no Long Tasks API').not.toBeNull();
+    const during = tasks.filter((t) => t.start + t.duration >= end.trainStartedAt && t.start <= end.trainEndedAt);
+    const before = tasks.filter((t) => t.start + t.duration < end.trainStartedAt);
+    const trainSeconds = (end.trainEndedAt - end.trainStartedAt) / 1000;
+    const screenshot = join(mkdtempSync(join(tmpdir(), 'knobs-e2e-')), 'demo.png');
+    await page.screenshot({ path: screenshot, fullPage: true });
+    console.log(
+      `browser-e2e: trained ${end.result!.steps} steps in ${trainSeconds.toFixed(1)} s (${end.events} progress events); ` +
+        `stop took ${stopLatency} ms; long tasks while training: ${during.length}${during.length ? ` (${during.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}; ` +
+        `before training (page load): ${before.length}${before.length ? ` (${before.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}; screenshot: ${screenshot}`,
+    );
+    expect(during, 'main-thread long tasks while the worker trained').toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 240_000);
+
+  it('trainInWorker in a browser module Worker: same bits as fit() on the main thread and in Node; abort; terminate; a script that does not load', async () => {
+    const { page } = await openDemo();
+    const out = (await page.evaluate(browserWorkerChecks(`/@fs${repo}/ts/index.ts`))) as {
+      detached: boolean; batchEvents: number; epochEvents: number; sameAsPageMainThread: boolean; workerBits: Record<string, number[]>;
+      abort: { aborted: boolean; stoppedEarly: boolean }; terminate: string; badUrl: string; afterwards: number;
+    };
+    // The same problem on Node's main thread: one wasm binary, so one answer everywhere.
+    await init();
+    const { x, y } = makeData(N, 1);
+    manualSeed(11);
+    const model = nn.fromSpec(SPEC);
+    const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    await fit(model, new DataLoader(new TensorDataset({ data: x, shape: [N, D] }, { data: y, shape: [N, C] }), { batchSize: 32, shuffle: true, seed: 11 }), { epochs: 3, optimizer: opt, metrics: ['accuracy'], verbose: false });
+    const nodeBits = Object.fromEntries(Object.entries(model.stateDict()).map(([k, e]) => [k, Array.from(new Uint32Array(e.data.buffer, e.data.byteOffset, e.data.length))]));
+
+    expect(out.detached).toBe(true);
+    expect(out.epochEvents).toBe(3);
+    expect(out.batchEvents).toBe(3 * Math.ceil(N / 32));
+    expect(out.sameAsPageMainThread).toBe(true);
+    expect(out.workerBits).toEqual(nodeBits);
+    expect(out.abort).toEqual({ aborted: true, stoppedEarly: true });
+    expect(out.terminate).toMatch(/^WorkerError: trainInWorker: the worker was terminated before training finished/);
+    expect(out.badUrl).toMatch(/^WorkerError: trainInWorker: the worker failed to load or crashed/);
+    expect(out.afterwards).toBeGreaterThan(0.9);
+    await page.close();
+  }, 120_000);
+});
+
+describe.skipIf(!hasChromium || !hasMnist())('the built demo (npm run demo:build) in headless Chromium', () => {
+  it('bundles the worker and trains from the static build', async () => {
+    const vite = await import('vite');
+    const outDir = mkdtempSync(join(tmpdir(), 'knobs-demo-build-'));
+    const configFile = join(repo, 'demo', 'vite.config.ts');
+    await vite.build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    const preview = await vite.preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: await freePort(), strictPort: true } });
+    const page = await browser!.newPage();
+    try {
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(preview.resolvedUrls!.local[0]);
+      await page.waitForFunction(() => (window as unknown as { knobsDemo?: { state: string } }).knobsDemo?.state === 'ready', null, { timeout: 60_000 });
+      await page.fill('#epochs', '100');
+      await page.click('#start');
+      await page.waitForFunction(() => {
+        const d = (window as unknown as { knobsDemo: DemoView }).knobsDemo;
+        return d.state === 'error' || d.points.length >= 5;
+      }, null, { timeout: 120_000 });
+      await page.click('#stop');
+      await page.waitForFunction(() => ['stopped', 'done', 'error'].includes((window as unknown as { knobsDemo: DemoView }).knobsDemo.state), null, { timeout: 30_000 });
+      const end = await view(page);
+      expect(end.state, end.error).toBe('stopped');
+      expect(end.points.at(-1)![2]).toBeGreaterThan(0.5);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await new Promise<void>((r) => preview.httpServer.close(() => r()));
+    }
+  }, 180_000);
+});
+
+// ---- the synthetic problem, shared by the page code (as source) and the Node check ----
+const D = 12, C = 4, N = 256;
+const SPEC: ModelSpec = {
+  format: 'knobs.sequential',
+  version: 1,
+  layers: [
+    { type: 'Linear', inFeatures: D, outFeatures: 32, bias: true },
+    { type: 'Tanh' },
+    { type: 'Linear', inFeatures: 32, outFeatures: C, bias: true },
+  ],
+};
+
+function makeData(n: number, seed: number, R: typeof Rng = Rng): { x: Float32Array; y: Float32Array } {
+  const rng = new R(seed);
+  const proj = Float32Array.from({ length: D * C }, () => rng.next() * 2 - 1);
+  const x = new Float32Array(n * D), y = new Float32Array(n * C);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < D; j++) x[i * D + j] = rng.next() * 2 - 1;
+    let best = 0, bestV = -Infinity;
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let j = 0; j < D; j++) s += x[i * D + j] * proj[j * C + c];
+      if (s > bestV) {
+        bestV = s;
+        best = c;
+      }
+    }
+    y[i * C + best] = 1;
+  }
+  return { x, y };
+}
+
+/**
+ * The page-side checks as plain JavaScript source: a function passed to page.evaluate would be
+ * serialised after this file's TypeScript transform, which may add helpers the page lacks.
+ */
+function browserWorkerChecks(indexUrl: string): string {
+  return `(async () => {
+    const k = await import(${JSON.stringify(indexUrl)});
+    await k.init();
+    const D = ${D}, C = ${C}, N = ${N};
+    const SPEC = ${JSON.stringify(SPEC)};
+    const makeData = ${makeData.toString()};
+    const pair = (d) => ({ x: { data: d.x, shape: [N, D] }, y: { data: d.y, shape: [N, C] } });
+    const opts = { epochs: 3, batchSize: 32, seed: 11, optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, progressEveryMs: 0 };
+    const bits = (a) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
+
+    const data = makeData(N, 1, k.Rng), sent = makeData(N, 1, k.Rng);
+    let batchEvents = 0, epochEvents = 0;
+    const res = await k.trainInWorker(SPEC, pair(sent), opts, (p) => (p.type === 'batch' ? batchEvents++ : epochEvents++));
+    k.manualSeed(11);
+    const model = k.nn.fromSpec(SPEC);
+    const opt = new k.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    await k.fit(model, new k.DataLoader(new k.TensorDataset(pair(data).x, pair(data).y), { batchSize: 32, shuffle: true, seed: 11 }), { epochs: 3, optimizer: opt, metrics: ['accuracy'], verbose: false });
+    const local = model.stateDict();
+    const workerBits = Object.fromEntries(Object.entries(res.weights).map(([key, e]) => [key, bits(e.data)]));
+    const sameAsPageMainThread = Object.entries(local).every(([key, e]) => JSON.stringify(bits(e.data)) === JSON.stringify(workerBits[key]));
+
+    const ac = new AbortController();
+    let seen = 0;
+    const ab = await k.trainInWorker(SPEC, pair(makeData(N, 2, k.Rng)), { ...opts, epochs: 100000, batchSize: 8, signal: ac.signal }, () => { if (++seen === 10) ac.abort(); });
+    const abort = { aborted: ab.aborted, stoppedEarly: ab.steps < 1000 };
+
+    const w = await k.createTrainWorker();
+    let killed = false;
+    const terminate = await k.trainInWorker(SPEC, pair(makeData(N, 3, k.Rng)), { ...opts, epochs: 100000, worker: w }, () => { if (!killed) { killed = true; w.terminate(); } })
+      .then(() => 'resolved', (e) => e.name + ': ' + e.message);
+
+    const badUrl = await k.trainInWorker(SPEC, pair(makeData(N, 4, k.Rng)), { ...opts, workerUrl: '/no-such-dir/no-such-worker.js' })
+      .then(() => 'resolved', (e) => e.name + ': ' + e.message);
+
+    const again = await k.trainInWorker(SPEC, pair(makeData(N, 5, k.Rng)), { ...opts, epochs: 20 });
+    return { detached: sent.x.length === 0, batchEvents, epochEvents, sameAsPageMainThread, workerBits, abort, terminate, badUrl, afterwards: again.history.history.accuracy.at(-1) };
+  })()`;
+}
