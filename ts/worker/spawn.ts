@@ -5,6 +5,9 @@
  * `train-worker.ts` when running the TypeScript sources (vitest, tsx). Browsers get the literal
  * `new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' })`, the pattern
  * Vite and webpack recognise and bundle; Vite also maps the .js name to the .ts source in dev.
+ * Vite's dev server pre-bundles dependencies into one file, which breaks every such URL (this
+ * one and the wasm file's): an app using the installed package under `vite` dev needs
+ * `optimizeDeps: { exclude: ['knobs'] }`. Production builds need nothing.
  */
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -41,9 +44,14 @@ export function isNodeWorker(w: TrainWorker): w is NodeWorkerLike {
 /** True when this module runs from TypeScript sources (vitest, tsx) rather than the built .js. */
 const fromSources = /\.[cm]?ts(?:[?#].*)?$/.test(import.meta.url);
 
-/** The worker script next to this module, as a file URL (Node) or page-relative URL (browser). */
+/**
+ * The worker script next to this module (Node's default; browsers use the literal below). The name
+ * is a variable on purpose: bundlers rewrite `new URL('<literal>', import.meta.url)` into an
+ * asset, which would copy the unbundled script (or warn that the .ts is missing) in every build.
+ */
 export function defaultWorkerUrl(): URL {
-  return fromSources ? new URL('./train-worker.ts', import.meta.url) : new URL('./train-worker.js', import.meta.url);
+  const file = fromSources ? './train-worker.ts' : './train-worker.js';
+  return new URL(file, import.meta.url);
 }
 
 export interface CreateWorkerOptions {
