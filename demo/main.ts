@@ -25,6 +25,8 @@ const demo = {
   trainStartedAt: NaN,
   trainEndedAt: NaN,
   predictionsUpdated: 0,
+  /** Longest time this thread spent handling one progress report (chart, predictions, weights). */
+  maxProgressMs: 0,
   result: null as null | { aborted: boolean; steps: number; epochs: number },
   error: '',
 };
@@ -197,6 +199,16 @@ async function main(): Promise<void> {
   }
 
   function onProgress(p: TrainProgress): void {
+    const t0 = performance.now();
+    try {
+      handleProgress(p);
+    } finally {
+      const ms = performance.now() - t0;
+      demo.maxProgressMs = Math.max(demo.maxProgressMs, ms);
+    }
+  }
+
+  function handleProgress(p: TrainProgress): void {
     demo.events++;
     $('s-epoch').textContent = `${p.epoch + 1} / ${p.epochs}`;
     $('s-step').textContent = String(p.step);
@@ -235,6 +247,7 @@ async function main(): Promise<void> {
     for (const a of data) a.length = 0;
     demo.points.length = demo.val.length = 0;
     demo.events = 0;
+    demo.maxProgressMs = 0;
     demo.result = null;
     chart.setData(data as uPlot.AlignedData);
     controller = new AbortController();

@@ -73,6 +73,7 @@ interface DemoView {
   trainStartedAt: number;
   trainEndedAt: number;
   predictionsUpdated: number;
+  maxProgressMs: number;
   result: null | { aborted: boolean; steps: number; epochs: number };
 }
 const view = (page: Page) => page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { knobsDemo: unknown }).knobsDemo)) as DemoView);
@@ -120,10 +121,11 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(
       `browser-e2e: trained ${end.result!.steps} steps in ${trainSeconds.toFixed(1)} s (${end.events} progress events); ` +
-        `stop took ${stopLatency} ms; long tasks while training: ${during.length}${during.length ? ` (${during.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}; ` +
+        `stop took ${stopLatency} ms; longest progress handler ${end.maxProgressMs.toFixed(1)} ms; long tasks while training: ${during.length}${during.length ? ` (${during.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}; ` +
         `before training (page load): ${before.length}${before.length ? ` (${before.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}; screenshot: ${screenshot}`,
     );
     expect(during, 'main-thread long tasks while the worker trained').toEqual([]);
+    expect(end.maxProgressMs).toBeLessThan(50);
     expect(errors).toEqual([]);
     await page.close();
   }, 240_000);
