@@ -21,9 +21,10 @@ export interface TrainInWorkerOptions extends Omit<WorkerTrainConfig, 'wasm'>, C
   /**
    * Stops training between batches. The promise then resolves with the weights trained so far and
    * `aborted: true` (stopping is a normal end, and the weights are worth having). If the signal is
-   * already aborted when trainInWorker is called, nothing starts and the promise rejects with
-   * the signal's reason. If the worker does not stop within `abortTimeoutMs` it is terminated and
-   * the promise rejects with a WorkerError.
+   * already aborted when trainInWorker is called, or fires before the worker is ready, no training
+   * starts, the data is not handed over, and the promise rejects with the signal's reason. If the
+   * worker does not stop within `abortTimeoutMs` it is terminated and the promise rejects with a
+   * WorkerError.
    */
   signal?: AbortSignal;
   /** Default 5000. */
