@@ -1,0 +1,628 @@
+/**
+ * DataParallel: trains one model on N workers at once. Every worker holds a replica (its own wasm
+ * instance, model and optimizer) and takes a shard of each batch; the shard gradients are summed
+ * by every replica in the same order and every replica applies the same optimizer step, so they
+ * stay identical and no weights travel after the start. See replica.ts for the worker side.
+ *
+ *   const trainer = await DataParallel.create({ spec: toSpec(model), state: model.stateDict(),
+ *     workers: 2, optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, loss: 'crossEntropy' });
+ *   const loss = await trainer.step(x, y);            // x: [batch, in] rows, y: labels or rows
+ *   model.loadStateDict(await trainer.stateDict());
+ *   await trainer.close();
+ */
+import { init } from '../backend/wasm.js';
+import { loadWasmBytes, type WasmSource } from '../backend/load-wasm.js';
+import { KnobsError, ShapeError } from '../errors.js';
+import { Sequential } from '../nn/layers.js';
+import type { StateDict } from '../nn/module.js';
+import { fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
+import type { OptimizerState } from '../optim/optimizer.js';
+import type { History } from '../train/callbacks.js';
+import { Rng, seedFor } from '../random.js';
+import { makeOptimizer } from '../worker/worker-api.js';
+import type { OptimizerSpec } from '../worker/protocol.js';
+import {
+  CTRL, STATUS_OK, ctrlWords, shardOf,
+  type InitMessage, type MainToWorker, type ParallelLoss, type SharedBuffers, type Transport, type WorkerToMain,
+} from './protocol.js';
+import { WorkerError, listen, setRef, spawnReplica, type TrainWorker } from './spawn.js';
+
+export interface DataParallelOptions {
+  /** The model: its JSON spec (toSpec) — or a Sequential, whose spec and weights are taken. */
+  spec: ModelSpec | Sequential;
+  /** Starting weights. Default: the spec's initialisation, drawn on this thread from the global seed stream. */
+  state?: StateDict;
+  /** Number of replicas (worker threads). Default 2. */
+  workers?: number;
+  optimizer: OptimizerSpec;
+  /** Optimizer state to resume from. */
+  optimizerState?: OptimizerState;
+  /** Default 'crossEntropy' (the model outputs logits; targets are class labels or rows). */
+  loss?: ParallelLoss;
+  /**
+   * How gradients travel. 'shared' (SharedArrayBuffer + Atomics; in browsers this needs a
+   * cross-origin isolated page: COOP `same-origin` + COEP `require-corp`) or 'message'
+   * (postMessage with transferred buffers). Default 'auto': 'shared' where available.
+   */
+  transport?: 'auto' | Transport;
+  /** Where the workers load the wasm core from (compiled once here and shared). Default: the packaged file. */
+  wasm?: WasmSource;
+  /** The replica worker script. Default: parallel/worker.js next to this module (worker.ts from sources). */
+  workerUrl?: string | URL;
+  /** Rows the shared input buffers hold at first (they grow when a bigger batch comes). Default 256. */
+  maxBatch?: number;
+  /** How long the workers may take to start. Default 30 000 ms. */
+  startTimeoutMs?: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Default true: a new order every epoch, the same as DataLoader's for the same seed. */
+  shuffle?: boolean;
+  /** Default 0. */
+  seed?: number;
+  dropLast?: boolean;
+  /** Epoch number of the first epoch (selects its shuffle order when resuming). Default 0. */
+  initialEpoch?: number;
+  onBatchEnd?: (batch: number, logs: { loss: number; size: number }) => void;
+  onEpochEnd?: (epoch: number, logs: EpochLogs) => void;
+  /** Stops between batches; fit then resolves with the epochs completed and stopped: 'aborted'. */
+  signal?: AbortSignal;
+}
+
+export interface EpochLogs {
+  /** Mean loss over the epoch's samples. */
+  loss: number;
+  /** Classification accuracy (crossEntropy only). */
+  accuracy?: number;
+}
+
+
+interface StepResult {
+  loss: number;
+  correct: number;
+}
+
+/** One pending exchange with the workers: resolves when `expected` answers are in. */
+class Pending<T> {
+  readonly promise: Promise<T>;
+  resolve!: (v: T) => void;
+  reject!: (e: unknown) => void;
+  constructor() {
+    this.promise = new Promise<T>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+  }
+}
+
+interface StepCollector {
+  gen: number;
+  /** Message transport: answers still expected. */
+  remaining: number;
+  lossSum: number;
+  correct: number;
+  errors: { index: number; message: string; aborted: boolean }[];
+  /** Wakes whoever waits for answers. */
+  notify: (() => void) | null;
+}
+
+interface AtomicsWaitAsync {
+  waitAsync(ta: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
+}
+const waitAsync = (Atomics as unknown as Partial<AtomicsWaitAsync>).waitAsync;
+
+function sharedAvailable(): boolean {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof waitAsync !== 'function') return false;
+  // Browsers expose SharedArrayBuffer only on cross-origin isolated pages; Node always.
+  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+}
+
+const OP = 'DataParallel';
+
+export class DataParallel {
+  readonly workers: number;
+  readonly transport: Transport;
+  readonly loss: ParallelLoss;
+  /** Inputs per sample (the first Linear's inFeatures) and outputs (the last Linear's outFeatures). */
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  /** Total number of knobs in the model. */
+  readonly nParams: number;
+  /** The worker objects, for diagnostics (do not post to them). */
+  readonly threads: readonly TrainWorker[];
+
+  private readonly unlisten: (() => void)[] = [];
+  private failure: Error | null = null;
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private gen = 0;
+  private step_: StepCollector | null = null;
+  private requests = new Map<number, { pending: Pending<unknown>; answers: Map<number, unknown>; expected: number }>();
+  private nextId = 1;
+  // Shared transport
+  private ctrl: Int32Array | null = null;
+  private results: Float64Array | null = null;
+  private xView: Float32Array | null = null;
+  private yView: Float32Array | null = null;
+  private capacityRows = 0;
+  private capacityYCols = 0;
+
+  private constructor(threads: TrainWorker[], transport: Transport, loss: ParallelLoss, inFeatures: number, outFeatures: number, nParams: number) {
+    this.threads = threads;
+    this.workers = threads.length;
+    this.transport = transport;
+    this.loss = loss;
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.nParams = nParams;
+  }
+
+  /** Starts the workers and builds a replica in each; resolves when all are ready. */
+  static async create(opts: DataParallelOptions): Promise<DataParallel> {
+    if (!opts || typeof opts !== 'object') throw new KnobsError(`${OP}.create: options { spec, optimizer } are required`);
+    const workers = opts.workers ?? 2;
+    if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new KnobsError(`${OP}.create: workers must be an integer in [1, 256], got ${workers}`);
+    const loss = opts.loss ?? 'crossEntropy';
+    if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`${OP}.create: loss must be 'crossEntropy' or 'mse', got ${JSON.stringify(loss)}`);
+    const want = opts.transport ?? 'auto';
+    if (want !== 'auto' && want !== 'shared' && want !== 'message') throw new KnobsError(`${OP}.create: transport must be 'auto', 'shared' or 'message', got ${JSON.stringify(want)}`);
+    if (want === 'shared' && !sharedAvailable()) {
+      throw new KnobsError(`${OP}.create: transport 'shared' needs SharedArrayBuffer and Atomics.waitAsync; in a browser the page must be cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)`);
+    }
+    const transport: Transport = want === 'auto' ? (sharedAvailable() ? 'shared' : 'message') : want;
+    const maxBatch = opts.maxBatch ?? 256;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new KnobsError(`${OP}.create: maxBatch must be a positive integer, got ${opts.maxBatch}`);
+
+    // One compile for all replicas; this thread needs the core too, to check spec, weights and optimizer.
+    const bytes = await loadWasmBytes(opts.wasm);
+    const wasm = bytes instanceof WebAssembly.Module ? bytes : await WebAssembly.compile(bytes);
+    await init({ wasm });
+
+    let spec: ModelSpec;
+    let state = opts.state;
+    if (opts.spec instanceof Sequential) {
+      spec = toSpec(opts.spec);
+      state ??= opts.spec.stateDict();
+    } else {
+      spec = validateSpec(opts.spec);
+    }
+    const linears = spec.layers.filter((l) => l.type === 'Linear') as { inFeatures: number; outFeatures: number }[];
+    if (linears.length === 0) throw new KnobsError(`${OP}.create: the model has no Linear layer, so nothing to train`);
+    // Everything the replicas will do with the spec, weights and optimizer is tried here first,
+    // so a mistake is one clear error from create() rather than N from the workers.
+    const probe = fromSpec(spec);
+    let nParams: number;
+    try {
+      if (state) probe.loadStateDict(state);
+      else state = probe.stateDict();
+      nParams = probe.nParameters;
+      let opt;
+      try {
+        opt = makeOptimizer(probe.parameters(), opts.optimizer);
+        if (opts.optimizerState) opt.loadStateDict(opts.optimizerState);
+      } catch (e) {
+        throw new KnobsError(`${OP}.create: ${(e as Error).message.replace(/^trainInWorker: /, '')}`);
+      } finally {
+        opt?.dispose();
+      }
+    } finally {
+      probe.dispose();
+    }
+
+    const threads: TrainWorker[] = [];
+    let trainer: DataParallel | null = null;
+    try {
+      const spawned = await Promise.allSettled(Array.from({ length: workers }, () => spawnReplica(opts.workerUrl)));
+      for (const s of spawned) if (s.status === 'fulfilled') threads.push(s.value);
+      const bad = spawned.find((s) => s.status === 'rejected');
+      if (bad) throw (bad as PromiseRejectedResult).reason;
+      trainer = new DataParallel(threads, transport, loss, linears[0].inFeatures, linears[linears.length - 1].outFeatures, nParams);
+      await trainer.start({ spec, state, optimizer: opts.optimizer, optimizerState: opts.optimizerState, wasm, maxBatch }, opts.startTimeoutMs ?? 30_000);
+      return trainer;
+    } catch (e) {
+      if (trainer) await trainer.shutdown();
+      else await Promise.all(threads.map((w) => w.terminate()));
+      throw e;
+    }
+  }
+
+  private async start(
+    base: { spec: ModelSpec; state: StateDict; optimizer: OptimizerSpec; optimizerState?: OptimizerState; wasm: WebAssembly.Module; maxBatch: number },
+    timeoutMs: number,
+  ): Promise<void> {
+    const N = this.workers;
+    let shared: SharedBuffers | undefined;
+    let peers: (MessagePort | null)[][] | undefined;
+    if (this.transport === 'shared') {
+      shared = {
+        ctrl: new SharedArrayBuffer(ctrlWords(N) * 4),
+        grads: new SharedArrayBuffer(N * this.nParams * 4),
+        results: new SharedArrayBuffer(N * 2 * 8),
+        x: new SharedArrayBuffer(base.maxBatch * this.inFeatures * 4),
+        y: new SharedArrayBuffer(base.maxBatch * this.outFeatures * 4),
+      };
+      this.ctrl = new Int32Array(shared.ctrl);
+      this.results = new Float64Array(shared.results);
+      this.xView = new Float32Array(shared.x);
+      this.yView = new Float32Array(shared.y);
+      this.capacityRows = base.maxBatch;
+      this.capacityYCols = this.outFeatures;
+    } else {
+      // A channel between every pair of replicas: gradients go peer to peer, not through here.
+      peers = Array.from({ length: N }, () => Array<MessagePort | null>(N).fill(null));
+      for (let i = 0; i < N; i++) {
+        for (let j = i + 1; j < N; j++) {
+          const ch = new MessageChannel();
+          peers[i][j] = ch.port1;
+          peers[j][i] = ch.port2;
+        }
+      }
+    }
+    const ready = this.request(null, N);
+    this.threads.forEach((w, i) => {
+      this.unlisten.push(
+        listen(w, {
+          message: (m) => this.onMessage(i, m as WorkerToMain),
+          died: (reason, cause) => this.fail(new WorkerError(`${OP}: worker ${i} ${reason}${this.step_ ? ` during step ${this.step_.gen}` : ''}; the trainer is closed (create a new one)`, { cause })),
+        }),
+      );
+      const msg: InitMessage = { type: 'init', index: i, workers: N, transport: this.transport, loss: this.loss, ...base, shared, peers: peers?.[i] };
+      const ports = (peers?.[i] ?? []).filter((p): p is MessagePort => p !== null);
+      this.post(i, msg, ports);
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WorkerError(`${OP}.create: the workers did not start within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([ready, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.threads.forEach((w) => setRef(w, false));
+  }
+
+  private post(i: number, msg: MainToWorker, transfer: Transferable[] = []): void {
+    (this.threads[i] as { postMessage(m: unknown, t: Transferable[]): void }).postMessage(msg, transfer);
+    // A shared-transport replica blocks in Atomics.wait between steps; wake it to read the message.
+    if (this.ctrl && msg.type !== 'init') Atomics.notify(this.ctrl, CTRL.GEN);
+  }
+
+  /** Waits for `expected` answers carrying this id (null: the 'ready' answers). */
+  private request<T>(id: number | null, expected: number): Promise<Map<number, T>> {
+    const key = id ?? 0;
+    const pending = new Pending<unknown>();
+    this.requests.set(key, { pending, answers: new Map(), expected });
+    return pending.promise as Promise<Map<number, T>>;
+  }
+
+  private answer(key: number, from: number, value: unknown): void {
+    const r = this.requests.get(key);
+    if (!r) return;
+    r.answers.set(from, value);
+    if (r.answers.size === r.expected) {
+      this.requests.delete(key);
+      r.pending.resolve(r.answers);
+    }
+  }
+
+  private onMessage(i: number, m: WorkerToMain): void {
+    switch (m.type) {
+      case 'ready':
+        return this.answer(0, i, m);
+      case 'ack':
+      case 'state':
+        return this.answer(m.id, i, m);
+      case 'done':
+      case 'stepError': {
+        const s = this.step_;
+        if (!s || s.gen !== m.gen) return;
+        if (m.type === 'done') {
+          s.lossSum += m.lossSum;
+          s.correct += m.correct;
+        } else {
+          s.errors.push({ index: i, message: m.message, aborted: m.aborted });
+        }
+        s.remaining--;
+        s.notify?.();
+        return;
+      }
+      case 'fatal':
+        return this.fail(new WorkerError(`${OP}: worker ${i} failed: ${m.message}; the trainer is closed (create a new one)`));
+    }
+  }
+
+  /** A worker died or a replica can no longer be trusted: stop everything, reject what waits. */
+  private fail(err: Error): void {
+    if (this.failure || this.closed) return;
+    this.failure = err;
+    for (const r of this.requests.values()) r.pending.reject(err);
+    this.requests.clear();
+    this.step_?.notify?.();
+    // Wakes this thread's own waitAsync on DONE, so a waiting step sees the failure at once.
+    if (this.ctrl) Atomics.notify(this.ctrl, CTRL.DONE);
+    void this.shutdown();
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const off of this.unlisten.splice(0)) off();
+    if (this.ctrl) {
+      Atomics.store(this.ctrl, CTRL.ABORT, 1);
+      Atomics.notify(this.ctrl, CTRL.BAR_GEN);
+    }
+    await Promise.all(this.threads.map((w) => Promise.resolve(w.terminate()).catch(() => undefined)));
+  }
+
+  private usable(op: string): void {
+    if (this.failure) throw new WorkerError(`${OP}.${op}: the trainer failed earlier: ${this.failure.message}`, { cause: this.failure });
+    if (this.closed) throw new KnobsError(`${OP}.${op}: the trainer is closed`);
+  }
+
+  /** Runs fn after every earlier call has finished (steps and state requests never overlap). */
+  private enqueue<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    const run = async () => {
+      this.usable(op);
+      this.threads.forEach((w) => setRef(w, true));
+      try {
+        return await fn();
+      } finally {
+        if (!this.failure && !this.closed) this.threads.forEach((w) => setRef(w, false));
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /**
+   * One optimizer step on a batch: x holds `rows` samples of inFeatures values, y their targets
+   * (class labels, one per row, or rows of outFeatures values). Resolves to the batch's mean loss.
+   * `shape` ([rows, inFeatures]) is optional and checked when given.
+   */
+  step(x: Float32Array, y: Float32Array | ArrayLike<number>, shape?: readonly number[]): Promise<number> {
+    let rows: number, yCols: number;
+    try {
+      ({ rows, yCols } = this.checkBatch('step', x, y, shape));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const F = this.inFeatures;
+    return this.enqueue('step', async () => {
+      const r = await this.runStep(
+        'step',
+        rows,
+        yCols,
+        (dst, a, b, at) => dst.set(x.subarray(a * F, b * F), at * F),
+        (dst, a, b, at) => {
+          for (let i = a * yCols; i < b * yCols; i++) dst[at * yCols + i - a * yCols] = y[i];
+        },
+      );
+      return r.loss;
+    });
+  }
+
+  private checkBatch(op: string, x: Float32Array, y: ArrayLike<number>, shape?: readonly number[]): { rows: number; yCols: number } {
+    const F = this.inFeatures, C = this.outFeatures;
+    if (!(x instanceof Float32Array)) throw new KnobsError(`${OP}.${op}: x must be a Float32Array of rows × ${F} values`);
+    if (!y || typeof y.length !== 'number') throw new KnobsError(`${OP}.${op}: y must be a Float32Array (or array) of targets`);
+    if (x.length % F !== 0 || x.length === 0) throw new ShapeError(`${OP}.${op}: x has ${x.length} values, not a positive multiple of the model's ${F} inputs`);
+    const rows = x.length / F;
+    if (shape !== undefined && (shape.length !== 2 || shape[0] !== rows || shape[1] !== F)) {
+      throw new ShapeError(`${OP}.${op}: shape [${[...shape].join(',')}] does not fit x (${x.length} values) and the model's input [rows, ${F}]`);
+    }
+    const yCols = y.length / rows;
+    const labels = this.loss === 'crossEntropy' && yCols === 1 && C > 1;
+    if (yCols !== C && !labels) {
+      const want = this.loss === 'crossEntropy' ? `${rows} class labels or ${rows}×${C} target rows` : `${rows}×${C} target values`;
+      throw new ShapeError(`${OP}.${op}: y has ${y.length} values for ${rows} rows; expected ${want}`);
+    }
+    if (labels) {
+      for (let i = 0; i < rows; i++) {
+        const c = y[i];
+        if (!Number.isInteger(c) || c < 0 || c >= C) throw new KnobsError(`${OP}.${op}: label ${c} at row ${i} is not a class index in [0, ${C})`);
+      }
+    }
+    return { rows, yCols };
+  }
+
+  /**
+   * Sends one batch to the replicas and waits for them. writeX(dst, a, b, at) copies the batch's
+   * rows [a, b) into dst starting at row `at` (same for writeY), so fit() can gather shuffled rows
+   * straight into the buffers the workers read.
+   */
+  private async runStep(
+    op: string,
+    rows: number,
+    yCols: number,
+    writeX: (dst: Float32Array, a: number, b: number, at: number) => void,
+    writeY: (dst: Float32Array, a: number, b: number, at: number) => void,
+  ): Promise<StepResult> {
+    const gen = ++this.gen;
+    const s: StepCollector = { gen, remaining: this.workers, lossSum: 0, correct: 0, errors: [], notify: null };
+    this.step_ = s;
+    try {
+      if (this.transport === 'shared') await this.runShared(s, rows, yCols, writeX, writeY);
+      else await this.runMessage(s, rows, yCols, writeX, writeY);
+      if (this.failure) throw this.failure;
+      const failed = s.errors.find((e) => !e.aborted) ?? s.errors[0];
+      if (failed) throw new KnobsError(`${OP}.${op}: worker ${failed.index}: ${failed.message}`);
+      return { loss: s.lossSum / rows, correct: s.correct };
+    } finally {
+      this.step_ = null;
+    }
+  }
+
+  private async waitFor(s: StepCollector, cond: () => boolean): Promise<void> {
+    while (!cond()) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((r) => (s.notify = r));
+      s.notify = null;
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private async runShared(s: StepCollector, rows: number, yCols: number, writeX: (d: Float32Array, a: number, b: number, at: number) => void, writeY: (d: Float32Array, a: number, b: number, at: number) => void): Promise<void> {
+    if (rows > this.capacityRows || yCols > this.capacityYCols) await this.grow(Math.max(rows, this.capacityRows), Math.max(yCols, this.capacityYCols));
+    const ctrl = this.ctrl!, N = this.workers;
+    writeX(this.xView!, 0, rows, 0);
+    writeY(this.yView!, 0, rows, 0);
+    // Every replica finished the previous step, so the barrier and abort words can be reset.
+    Atomics.store(ctrl, CTRL.ABORT, 0);
+    Atomics.store(ctrl, CTRL.BAR_COUNT, 0);
+    Atomics.store(ctrl, CTRL.ROWS, rows);
+    Atomics.store(ctrl, CTRL.Y_COLS, yCols);
+    const target = s.gen * N;
+    Atomics.store(ctrl, CTRL.GEN, s.gen);
+    Atomics.notify(ctrl, CTRL.GEN);
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const done = Atomics.load(ctrl, CTRL.DONE);
+      if (done >= target) break;
+      // The timeout only bounds how long a lost wake-up could stall; fail() also notifies.
+      const w = waitAsync!(ctrl, CTRL.DONE, done, 1000);
+      if (w.async) await w.value;
+    }
+    const res = this.results!;
+    let notOk = 0;
+    for (let i = 0; i < N; i++) {
+      if (Atomics.load(ctrl, CTRL.STATUS + i) !== STATUS_OK) notOk++;
+      s.lossSum += res[2 * i];
+      s.correct += res[2 * i + 1];
+    }
+    // A replica that failed (or dropped the step because a peer failed) posted its error before it
+    // counted itself done; the messages may still be on their way.
+    if (notOk > 0) await this.waitFor(s, () => s.errors.length >= notOk);
+  }
+
+  private async grow(rows: number, yCols: number): Promise<void> {
+    const x = new SharedArrayBuffer(rows * this.inFeatures * 4);
+    const y = new SharedArrayBuffer(rows * yCols * 4);
+    const id = this.nextId++;
+    const acks = this.request(id, this.workers);
+    for (let i = 0; i < this.workers; i++) this.post(i, { type: 'buffers', id, x, y });
+    await acks;
+    this.xView = new Float32Array(x);
+    this.yView = new Float32Array(y);
+    this.capacityRows = rows;
+    this.capacityYCols = yCols;
+  }
+
+  private async runMessage(s: StepCollector, rows: number, yCols: number, writeX: (d: Float32Array, a: number, b: number, at: number) => void, writeY: (d: Float32Array, a: number, b: number, at: number) => void): Promise<void> {
+    const F = this.inFeatures;
+    for (let i = 0; i < this.workers; i++) {
+      const { start, count } = shardOf(rows, this.workers, i);
+      const x = new Float32Array(count * F), y = new Float32Array(count * yCols);
+      writeX(x, start, start + count, 0);
+      writeY(y, start, start + count, 0);
+      this.post(i, { type: 'step', gen: s.gen, rows, yCols, x, y }, [x.buffer, y.buffer]);
+    }
+    await this.waitFor(s, () => s.remaining === 0);
+  }
+
+  /**
+   * Epochs over in-memory arrays: x is samples × inFeatures values, y the targets (labels or rows).
+   * The shuffle order of each epoch is DataLoader's for the same seed, so a run matches fit() on
+   * one thread with the same loader options (up to float reassociation).
+   */
+  async fit(x: Float32Array, y: Float32Array | ArrayLike<number>, opts: FitOptions): Promise<History> {
+    const { rows: n, yCols } = this.checkBatch('fit', x, y);
+    const epochs = opts?.epochs;
+    if (!Number.isInteger(epochs) || epochs < 0) throw new KnobsError(`${OP}.fit: epochs must be a non-negative integer, got ${epochs}`);
+    const batchSize = opts.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new KnobsError(`${OP}.fit: batchSize must be a positive integer, got ${opts.batchSize}`);
+    const shuffle = opts.shuffle ?? true, seed = opts.seed ?? 0, first = opts.initialEpoch ?? 0;
+    const batches = opts.dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+    const F = this.inFeatures;
+    const history: History = { epoch: [], history: { loss: [] }, stopped: null };
+    if (this.loss === 'crossEntropy') history.history.accuracy = [];
+    for (let e = first; e < first + epochs; e++) {
+      const order = shuffle ? shuffleOrder(n, seed, e) : null;
+      let lossSum = 0, correct = 0, seen = 0;
+      for (let b = 0; b < batches; b++) {
+        if (opts.signal?.aborted) {
+          history.stopped = 'aborted';
+          return history;
+        }
+        const from = b * batchSize, size = Math.min(batchSize, n - from);
+        const r = await this.enqueue('fit', () =>
+          this.runStep(
+            'fit',
+            size,
+            yCols,
+            (dst, a, z, at) => {
+              for (let i = a; i < z; i++) {
+                const src = order ? order[from + i] : from + i;
+                dst.set(x.subarray(src * F, (src + 1) * F), (at + i - a) * F);
+              }
+            },
+            (dst, a, z, at) => {
+              for (let i = a; i < z; i++) {
+                const src = order ? order[from + i] : from + i;
+                for (let c = 0; c < yCols; c++) dst[(at + i - a) * yCols + c] = y[src * yCols + c];
+              }
+            },
+          ),
+        );
+        lossSum += r.loss * size;
+        correct += r.correct;
+        seen += size;
+        opts.onBatchEnd?.(b, { loss: r.loss, size });
+      }
+      const logs: EpochLogs = { loss: seen ? lossSum / seen : NaN };
+      if (this.loss === 'crossEntropy') logs.accuracy = seen ? correct / seen : NaN;
+      history.epoch.push(e);
+      history.history.loss.push(logs.loss);
+      if (logs.accuracy !== undefined) history.history.accuracy.push(logs.accuracy);
+      opts.onEpochEnd?.(e, logs);
+    }
+    return history;
+  }
+
+  /** The trained weights (replica 0's; all replicas are identical). */
+  async stateDict(): Promise<StateDict> {
+    return (await this.states(1))[0].state;
+  }
+
+  /** The optimizer's state, to resume training later (pass it as `optimizerState`). */
+  async optimizerState(): Promise<OptimizerState> {
+    return (await this.states(1))[0].optimizerState;
+  }
+
+  /** Every replica's weights (diagnostics: they should be bitwise identical). */
+  async replicaStateDicts(): Promise<StateDict[]> {
+    return (await this.states(this.workers)).map((s) => s.state);
+  }
+
+  private states(count: number): Promise<{ state: StateDict; optimizerState: OptimizerState }[]> {
+    return this.enqueue('stateDict', async () => {
+      const id = this.nextId++;
+      const answers = this.request<{ state: StateDict; optimizerState: OptimizerState }>(id, count);
+      for (let i = 0; i < count; i++) this.post(i, { type: 'state', id });
+      const m = await answers;
+      return [...Array(count).keys()].map((i) => m.get(i)!);
+    });
+  }
+
+  /** Stops the workers (after any running step). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue;
+    if (this.closed) return;
+    this.closed = true;
+    for (const r of this.requests.values()) r.pending.reject(new KnobsError(`${OP}: closed`));
+    this.requests.clear();
+    await this.shutdown();
+  }
+}
+
+/** DataLoader.order(epoch) for a loader with this seed, without a dataset. */
+export function shuffleOrder(n: number, seed: number, epoch: number): Uint32Array {
+  const [lo, hi] = seedFor(seed, epoch);
+  const rng = new Rng(lo + (hi & 0x1fffff) * 2 ** 32);
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  return rng.shuffle(idx);
+}

@@ -1,0 +1,2 @@
+export { DataParallel, shuffleOrder, type DataParallelOptions, type FitOptions as ParallelFitOptions, type EpochLogs as ParallelEpochLogs } from './data-parallel.js';
+export type { ParallelLoss, Transport as ParallelTransport } from './protocol.js';

@@ -1,0 +1,390 @@
+/**
+ * One data-parallel replica, running in a worker with its own wasm instance: a copy of the model
+ * and of the optimizer. Each step it computes the gradient of its shard, exchanges it with the
+ * other replicas, sums all shard gradients in the same fixed order as every other replica, and
+ * applies the same optimizer step — so the replicas stay bitwise identical without weights ever
+ * being sent back.
+ *
+ * Why the sum of shard gradients is the gradient of the whole batch's mean loss: each replica takes
+ * the 'sum' loss of its rows and seeds backward() with 1/rows(batch). The per-row gradient that
+ * enters the network is then exactly the one single-worker training computes with a 'mean' loss
+ * (same float32 factor), and only the sum over rows inside dW/db is split into per-shard partial
+ * sums: the results differ from single-worker training by float reassociation alone.
+ */
+import '../autograd.js';
+import '../ops/index.js';
+import { K, heap, init } from '../backend/wasm.js';
+import { KnobsError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import { fromSpec, type ModelSpec } from '../nn/spec.js';
+import { crossEntropy, mseLoss } from '../ops/losses.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { tidy } from '../scope.js';
+import { Tensor, empty, full } from '../tensor.js';
+import { countCorrect } from '../train/metrics.js';
+import { makeOptimizer } from '../worker/worker-api.js';
+import { CTRL, STATUS_ABORTED, STATUS_FAILED, STATUS_OK, contributors, shardOf, type InitMessage, type StepMessage, type WorkerToMain } from './protocol.js';
+
+export type Post = (msg: WorkerToMain, transfer?: Transferable[]) => void;
+
+/**
+ * Test-only hooks (set by a test fixture that wraps this worker): let a test crash or fail a
+ * replica at a chosen point of a step. Unset in normal use.
+ */
+export const testHooks: { afterBackward?: (index: number, gen: number) => void | Promise<void> } = {};
+
+/** A peer failed before the exchange: this replica drops the step too (nobody updates). */
+class PeerAborted extends Error {}
+/** Failed after the exchange: replicas may no longer be identical, so the trainer must stop. */
+class Fatal extends Error {}
+
+/** How shard gradients travel between replicas. */
+interface Exchange {
+  /** Makes this replica's gradient (or its failure) visible to the others. */
+  publish(gen: number, grads: Float32Array[] | 'abort' | null): void;
+  /** Waits until every replica has published; throws PeerAborted if one failed. */
+  sync(gen: number): Promise<void> | void;
+  /** Replica j's gradient, all parameters flattened in order. */
+  slot(j: number): Float32Array;
+  /** After the step: the slots may be reused. */
+  release(): void;
+}
+
+/** Shared memory: one slot per replica in a SharedArrayBuffer, a barrier on Atomics. */
+class SharedExchange implements Exchange {
+  private readonly grads: Float32Array;
+  constructor(private readonly ctrl: Int32Array, gradsBuf: SharedArrayBuffer, private readonly index: number, private readonly workers: number, private readonly nParams: number) {
+    this.grads = new Float32Array(gradsBuf);
+  }
+  publish(_gen: number, grads: Float32Array[] | 'abort' | null): void {
+    if (grads === 'abort') {
+      Atomics.store(this.ctrl, CTRL.ABORT, 1);
+      Atomics.notify(this.ctrl, CTRL.BAR_GEN);
+      return;
+    }
+    if (!grads) return;
+    let o = this.index * this.nParams;
+    for (const g of grads) {
+      this.grads.set(g, o);
+      o += g.length;
+    }
+  }
+  sync(): void {
+    const c = this.ctrl;
+    const gen = Atomics.load(c, CTRL.BAR_GEN);
+    if (Atomics.add(c, CTRL.BAR_COUNT, 1) === this.workers - 1) {
+      Atomics.store(c, CTRL.BAR_COUNT, 0);
+      Atomics.add(c, CTRL.BAR_GEN, 1);
+      Atomics.notify(c, CTRL.BAR_GEN);
+      return;
+    }
+    // Blocking is fine in a worker, and the fastest wake-up there is. The timeout only bounds how
+    // long a missed abort notification could go unseen.
+    while (Atomics.load(c, CTRL.BAR_GEN) === gen) {
+      if (Atomics.load(c, CTRL.ABORT)) throw new PeerAborted('a peer failed');
+      Atomics.wait(c, CTRL.BAR_GEN, gen, 100);
+    }
+  }
+  slot(j: number): Float32Array {
+    return this.grads.subarray(j * this.nParams, (j + 1) * this.nParams);
+  }
+  release(): void {}
+}
+
+type PeerMessage = { gen: number; grad: Float32Array | null; abort: boolean };
+
+/**
+ * postMessage: every replica sends every other replica exactly one message per step (its gradient,
+ * null for an empty shard, or an abort), so the per-peer queues stay aligned with the steps.
+ * Buffers are transferred, and received ones are reused for the next send (no allocation per step).
+ */
+class MessageExchange implements Exchange {
+  private readonly queues: PeerMessage[][];
+  private readonly received: (Float32Array | null)[];
+  private wake: (() => void) | null = null;
+  private readonly spare: Float32Array[] = [];
+  constructor(private readonly peers: (MessagePort | null)[], private readonly index: number, private readonly nParams: number) {
+    this.queues = peers.map(() => []);
+    this.received = peers.map(() => null);
+    peers.forEach((port, j) => {
+      if (!port) return;
+      // Node's and the browser's MessagePort both deliver a MessageEvent to onmessage (and start).
+      port.onmessage = (ev: MessageEvent<PeerMessage>) => {
+        this.queues[j].push(ev.data);
+        const w = this.wake;
+        this.wake = null;
+        w?.();
+      };
+    });
+  }
+  publish(gen: number, grads: Float32Array[] | 'abort' | null): void {
+    let flat: Float32Array | null = null;
+    if (grads && grads !== 'abort') {
+      flat = this.spare.pop() ?? new Float32Array(this.nParams);
+      let o = 0;
+      for (const g of grads) {
+        flat.set(g, o);
+        o += g.length;
+      }
+    }
+    const targets = this.peers.map((p, j) => (p ? j : -1)).filter((j) => j >= 0);
+    targets.forEach((j, k) => {
+      // The last peer gets the buffer itself; earlier ones (only with 3+ replicas) a copy.
+      const grad = flat && k < targets.length - 1 ? flat.slice() : flat;
+      const msg: PeerMessage = { gen, grad, abort: grads === 'abort' };
+      this.peers[j]!.postMessage(msg, grad ? [grad.buffer as ArrayBuffer] : []);
+    });
+  }
+  async sync(gen: number): Promise<void> {
+    let aborted = false;
+    for (let j = 0; j < this.peers.length; j++) {
+      if (!this.peers[j]) continue;
+      while (this.queues[j].length === 0) await new Promise<void>((r) => (this.wake = r));
+      const m = this.queues[j].shift()!;
+      if (m.gen !== gen) throw new Fatal(`replica ${this.index}: got step ${m.gen} from replica ${j} while in step ${gen}`);
+      if (m.abort) aborted = true;
+      this.received[j] = m.grad;
+    }
+    if (aborted) {
+      this.release();
+      throw new PeerAborted('a peer failed');
+    }
+  }
+  slot(j: number): Float32Array {
+    const g = this.received[j];
+    if (!g) throw new Fatal(`replica ${this.index}: no gradient from replica ${j}`);
+    return g;
+  }
+  release(): void {
+    this.received.forEach((g, j) => {
+      if (g && this.spare.length < 4) this.spare.push(g);
+      this.received[j] = null;
+    });
+  }
+}
+
+/**
+ * Each replica's Dropout layers get their own mask stream (seed + index), so shards are not masked
+ * alike. Replica 0 keeps the spec's seeds: one replica trains exactly like the single-thread model.
+ */
+function replicaSpec(spec: ModelSpec, index: number): ModelSpec {
+  if (index === 0) return spec;
+  return { ...spec, layers: spec.layers.map((l) => (l.type === 'Dropout' ? { ...l, seed: (l.seed ?? 0) + index * 0x9e3779 } : l)) };
+}
+
+export class Replica {
+  private readonly params: Tensor[];
+  private readonly offsets: number[];
+  readonly nParams: number;
+  private readonly inFeatures: number;
+  private readonly outFeatures: number;
+  /** Scratch for the reduction: an incoming slot, and an accumulator (replicas ≥ 2 only). */
+  private incoming: Tensor | null = null;
+  private accumulator: Tensor | null = null;
+  private exchange: Exchange;
+  private xView: Float32Array | null = null;
+  private yView: Float32Array | null = null;
+
+  private constructor(
+    private readonly msg: InitMessage,
+    private readonly model: Module,
+    private readonly optimizer: Optimizer,
+  ) {
+    this.params = model.parameters();
+    this.offsets = [];
+    let o = 0;
+    for (const p of this.params) {
+      this.offsets.push(o);
+      o += p.size;
+    }
+    this.nParams = o;
+    const linears = msg.spec.layers.filter((l) => l.type === 'Linear') as { inFeatures: number; outFeatures: number }[];
+    this.inFeatures = linears[0].inFeatures;
+    this.outFeatures = linears[linears.length - 1].outFeatures;
+    if (msg.transport === 'shared') {
+      const s = msg.shared!;
+      this.exchange = new SharedExchange(new Int32Array(s.ctrl), s.grads, msg.index, msg.workers, this.nParams);
+      this.setInputs(s.x, s.y);
+    } else {
+      this.exchange = new MessageExchange(msg.peers!, msg.index, this.nParams);
+    }
+  }
+
+  static async create(msg: InitMessage): Promise<Replica> {
+    await init({ wasm: msg.wasm });
+    const model = fromSpec(replicaSpec(msg.spec, msg.index));
+    model.loadStateDict(msg.state);
+    const optimizer = makeOptimizer(model.parameters(), msg.optimizer);
+    if (msg.optimizerState) optimizer.loadStateDict(msg.optimizerState);
+    return new Replica(msg, model, optimizer);
+  }
+
+  setInputs(x: SharedArrayBuffer, y: SharedArrayBuffer): void {
+    this.xView = new Float32Array(x);
+    this.yView = new Float32Array(y);
+  }
+
+  stateDict() {
+    return { state: this.model.stateDict(), optimizerState: this.optimizer.stateDict() };
+  }
+
+  /**
+   * Shared transport: waits for the main thread to bump the step generation, runs the step, and
+   * reports through the control block. It blocks in Atomics.wait (Node 20's Atomics.waitAsync,
+   * with two or more workers waiting, was seen to wake only one of them), and every 50 ms — or
+   * when the main thread notifies without a new step — it returns to the event loop, so the
+   * worker still answers messages (state requests, new input buffers).
+   */
+  runSharedLoop(post: Post): void {
+    const ctrl = new Int32Array(this.msg.shared!.ctrl);
+    const results = new Float64Array(this.msg.shared!.results);
+    const i = this.msg.index;
+    let seen = Atomics.load(ctrl, CTRL.GEN);
+    const loop = async (): Promise<void> => {
+      for (;;) {
+        Atomics.wait(ctrl, CTRL.GEN, seen, 50);
+        const gen = Atomics.load(ctrl, CTRL.GEN);
+        if (gen === seen) break;
+        seen = gen;
+        const rows = Atomics.load(ctrl, CTRL.ROWS), yCols = Atomics.load(ctrl, CTRL.Y_COLS);
+        const { start, count } = shardOf(rows, this.msg.workers, i);
+        const F = this.inFeatures;
+        try {
+          const r = await this.trainStep(gen, rows, yCols, this.xView!.subarray(start * F, (start + count) * F), this.yView!.subarray(start * yCols, (start + count) * yCols));
+          results[2 * i] = r.lossSum;
+          results[2 * i + 1] = r.correct;
+          Atomics.store(ctrl, CTRL.STATUS + i, STATUS_OK);
+        } catch (e) {
+          const aborted = e instanceof PeerAborted;
+          Atomics.store(ctrl, CTRL.STATUS + i, aborted ? STATUS_ABORTED : STATUS_FAILED);
+          // Before DONE moves: the main thread, seeing a failure, waits for this message.
+          post(e instanceof Fatal ? { type: 'fatal', message: e.message } : { type: 'stepError', gen, message: errorText(e), aborted });
+        } finally {
+          Atomics.add(ctrl, CTRL.DONE, 1);
+          Atomics.notify(ctrl, CTRL.DONE);
+        }
+      }
+      setTimeout(() => void loop().catch((e) => post({ type: 'fatal', message: errorText(e) })));
+    };
+    // Started on the next task, after the caller has announced readiness; `seen` is read now,
+    // before the main thread can know this replica is ready and start step 1.
+    setTimeout(() => void loop().catch((e) => post({ type: 'fatal', message: errorText(e) })));
+  }
+
+  /** Message transport: one step on the rows the main thread sent. */
+  async runMessageStep(m: StepMessage, post: Post): Promise<void> {
+    try {
+      const r = await this.trainStep(m.gen, m.rows, m.yCols, m.x, m.y);
+      post({ type: 'done', gen: m.gen, lossSum: r.lossSum, correct: r.correct });
+    } catch (e) {
+      post(e instanceof Fatal ? { type: 'fatal', message: e.message } : { type: 'stepError', gen: m.gen, message: errorText(e), aborted: e instanceof PeerAborted });
+    }
+  }
+
+  private async trainStep(gen: number, rows: number, yCols: number, x: Float32Array, y: Float32Array): Promise<{ lossSum: number; correct: number }> {
+    const { index, workers, loss } = this.msg;
+    const count = shardOf(rows, workers, index).count;
+    let lossSum = 0, correct = 0;
+    this.optimizer.zeroGrad();
+    try {
+      if (count > 0) {
+        [lossSum, correct] = tidy(() => {
+          const xt = empty([count, this.inFeatures], 'batch');
+          xt.data.set(x);
+          const labels = loss === 'crossEntropy' && yCols === 1 && this.outFeatures > 1;
+          const yt = empty(labels ? [count] : [count, yCols], 'batch');
+          yt.data.set(y);
+          const pred = this.model.forward(xt);
+          const l = loss === 'crossEntropy' ? crossEntropy(pred, yt, 'sum') : mseLoss(pred, yt, 'sum');
+          // d(mean over the whole batch)/d(sum over this shard): see the file comment.
+          l.backward(full([], loss === 'crossEntropy' ? 1 / rows : 1 / (rows * this.outFeatures)));
+          return [l.item(), loss === 'crossEntropy' ? countCorrect(pred, yt) : 0];
+        });
+        if (!Number.isFinite(lossSum)) throw new KnobsError(`DataParallel.step: the loss is ${lossSum}; lower the learning rate or check the data`);
+      }
+      if (testHooks.afterBackward) await testHooks.afterBackward(index, gen);
+    } catch (e) {
+      this.exchange.publish(gen, 'abort');
+      // Keeps the message transport's queues aligned: wait for the peers' messages of this step.
+      if (this.msg.transport === 'message') await Promise.resolve(this.exchange.sync(gen)).catch(() => undefined);
+      this.exchange.release();
+      throw e;
+    }
+    // A lone replica has nobody to tell.
+    if (workers > 1) {
+      try {
+        this.exchange.publish(gen, count > 0 ? this.params.map((p) => this.gradView(p)) : null);
+        await this.exchange.sync(gen);
+      } catch (e) {
+        if (e instanceof PeerAborted || e instanceof Fatal) throw e;
+        throw new Fatal(`replica ${index} failed in the gradient exchange: ${errorText(e)}`);
+      }
+    }
+    try {
+      this.reduce(rows);
+      this.exchange.release();
+      this.optimizer.step();
+    } catch (e) {
+      throw new Fatal(`replica ${index} failed after the gradient exchange: ${errorText(e)}`);
+    }
+    return { lossSum, correct };
+  }
+
+  /** A parameter's gradient as a view of wasm memory (zero-filled if backward did not reach it). */
+  private gradView(p: Tensor): Float32Array {
+    if (!p.grad) {
+      p.grad = empty(p.shape, 'grad');
+      p.grad.data.fill(0);
+    }
+    return p.grad.data;
+  }
+
+  /** p.grad ← Σ over contributing replicas j (in index order) of slot j. */
+  private reduce(rows: number): void {
+    const order = contributors(rows, this.msg.workers);
+    const me = this.msg.index;
+    const k = K();
+    const own = order.includes(me);
+    this.params.forEach((p, pi) => {
+      const size = p.size, off = this.offsets[pi];
+      if (size === 0) return;
+      const load = (j: number, dst: Tensor) => heap().set(this.exchange.slot(j).subarray(off, off + size), dst.ptr >>> 2);
+      const add = (j: number, acc: Tensor) => {
+        if (j === me) return k.axpy(1, p.grad!.ptr, acc.ptr, size);
+        const tmp = this.scratch('incoming', size);
+        load(j, tmp);
+        k.axpy(1, tmp.ptr, acc.ptr, size);
+      };
+      if (own && (me === order[0] || me === order[1])) {
+        // This replica's gradient is one of the first two terms: a + b = b + a exactly, so it can
+        // be the accumulator in place.
+        for (let t = 0; t < order.length; t++) if (order[t] !== me) add(order[t], p.grad!);
+        return;
+      }
+      if (!own) {
+        p.grad = empty(p.shape, 'grad');
+        load(order[0], p.grad);
+        for (let t = 1; t < order.length; t++) add(order[t], p.grad);
+        return;
+      }
+      const acc = this.scratch('accumulator', size);
+      load(order[0], acc);
+      for (let t = 1; t < order.length; t++) add(order[t], acc);
+      heap().copyWithin(p.grad!.ptr >>> 2, acc.ptr >>> 2, (acc.ptr >>> 2) + size);
+    });
+  }
+
+  /** A scratch buffer of at least n floats (views of the first n elements). */
+  private scratch(which: 'incoming' | 'accumulator', n: number): Tensor {
+    let t = this[which];
+    if (!t || t.size < n) {
+      t?.dispose();
+      t = this[which] = empty([Math.max(...this.params.map((q) => q.size))], 'scratch');
+    }
+    return t;
+  }
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
