@@ -5,7 +5,8 @@
  * design: the gradient exchange, and the optimizer update + weight broadcast the main-thread-update
  * alternative would need.
  *
- *   npx tsx bench/parallel-probe.ts [--batches 256,512] [--steps 40] [--repeats 3] [--workers 1,2]
+ *   npx tsx bench/parallel-probe.ts [--batches 256,512] [--steps 20] [--repeats 7] [--workers 1,2]
+ *     [--transports shared,message] [--hidden 512]
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -16,8 +17,8 @@ import { heap } from '../ts/backend/wasm.js';
 const { values } = parseArgs({
   options: {
     batches: { type: 'string', default: '256,512' },
-    steps: { type: 'string', default: '40' },
-    repeats: { type: 'string', default: '3' },
+    steps: { type: 'string', default: '20' },
+    repeats: { type: 'string', default: '7' },
     workers: { type: 'string', default: '1,2' },
     transports: { type: 'string', default: 'shared,message' },
     hidden: { type: 'string', default: '512' },
@@ -54,40 +55,49 @@ function data(rows: number): { x: Float32Array; y: Float32Array } {
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 
-function inThread(B: number): number {
+type Runner = { name: string; run(B: number, steps: number): Promise<number>; close(): Promise<void> };
+
+function inThread(): Runner {
   const model = nn.fromSpec(spec);
   model.loadStateDict(state);
   const opt = new optim.SGD(model.parameters(), optimizer);
-  const { x, y } = data(B);
-  const run = () =>
-    tidy(() => {
-      const loss = crossEntropy(model.forward(tensor(x, [B, IN])), y);
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-      return loss.item();
-    });
-  for (let i = 0; i < 5; i++) run();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) run();
-  const dt = (performance.now() - t0) / 1000;
-  opt.dispose();
-  model.dispose();
-  return (steps * B) / dt;
+  return {
+    name: 'in-thread',
+    async run(B, n) {
+      const { x, y } = data(B);
+      const step = () =>
+        tidy(() => {
+          const loss = crossEntropy(model.forward(tensor(x, [B, IN])), y);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          return loss.item();
+        });
+      step();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) step();
+      return (n * B) / ((performance.now() - t0) / 1000);
+    },
+    async close() {
+      opt.dispose();
+      model.dispose();
+    },
+  };
 }
 
-async function parallel(B: number, workers: number, transport: 'shared' | 'message'): Promise<number> {
-  const dp = await DataParallel.create({ spec, state, workers, optimizer, transport, maxBatch: B });
-  try {
-    const { x, y } = data(B);
-    for (let i = 0; i < 5; i++) await dp.step(x, y);
-    const t0 = performance.now();
-    for (let i = 0; i < steps; i++) await dp.step(x, y);
-    const dt = (performance.now() - t0) / 1000;
-    return (steps * B) / dt;
-  } finally {
-    await dp.close();
-  }
+async function parallel(workers: number, transport: 'shared' | 'message'): Promise<Runner> {
+  const dp = await DataParallel.create({ spec, state, workers, optimizer, transport, maxBatch: Math.max(...batches) });
+  return {
+    name: `${workers} worker${workers > 1 ? 's' : ''} ${transport}`,
+    async run(B, n) {
+      const { x, y } = data(B);
+      await dp.step(x, y);
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await dp.step(x, y);
+      return (n * B) / ((performance.now() - t0) / 1000);
+    },
+    close: () => dp.close(),
+  };
 }
 
 /** What the main-thread-update alternative adds per step, on top of the exchange both designs need. */
@@ -120,25 +130,30 @@ function mainUpdateCosts(): { sgdMs: number; copyMs: number } {
 }
 
 console.log(`cores: ${cpus().length}, load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
-console.log(`model 784-${H}-10, SGD momentum, ${steps} timed steps after 5 warm-up, median of ${repeats} repeats (samples/s)`);
+console.log(`model 784-${H}-10, SGD momentum: samples/s over ${steps} steps, median of ${repeats} interleaved rounds`);
 const costs = mainUpdateCosts();
 console.log(`main-thread update alternative, extra serial work per step: SGD ${costs.sgdMs.toFixed(3)} ms + weights out of wasm ${costs.copyMs.toFixed(3)} ms (+ a copy into each worker)`);
 
+// Every configuration stays alive and they take turns, `repeats` rounds in a rotating order, so a
+// burst of load from elsewhere on the machine hits all of them alike instead of one block.
+const runners: Runner[] = [inThread()];
+for (const t of transports) for (const w of workerCounts) runners.push(await parallel(w, t));
 for (const B of batches) {
-  const rows: [string, number][] = [];
   const runs: Record<string, number[]> = {};
-  const add = (k: string, v: number) => (runs[k] ??= []).push(v);
-  for (let r = 0; r < repeats; r++) {
-    add('in-thread', inThread(B));
-    for (const t of transports) for (const w of workerCounts) add(`${w} worker${w > 1 ? 's' : ''} ${t}`, await parallel(B, w, t));
+  for (const r of runners) await r.run(B, 3);
+  for (let rep = 0; rep < repeats; rep++) {
+    for (let k = 0; k < runners.length; k++) {
+      const r = runners[(k + rep) % runners.length];
+      (runs[r.name] ??= []).push(await r.run(B, steps));
+    }
   }
-  for (const [k, v] of Object.entries(runs)) rows.push([k, median(v)]);
-  const base = runs['in-thread'] ? median(runs['in-thread']) : 1;
+  const base = median(runs['in-thread']);
   console.log(`\nbatch ${B}`);
-  for (const [k, v] of rows) {
-    const oneKey = k.replace(/^\d+ workers?/, '1 worker');
-    const one = runs[oneKey] ? median(runs[oneKey]) : NaN;
-    console.log(`  ${k.padEnd(20)} ${v.toFixed(0).padStart(8)} samples/s  ×${(v / base).toFixed(2)} vs in-thread  ×${(v / one).toFixed(2)} vs 1 worker  [${runs[k].map((s) => s.toFixed(0)).join(', ')}]`);
+  for (const [k, v] of Object.entries(runs)) {
+    const m = median(v);
+    const one = runs[k.replace(/^\d+ workers?/, '1 worker')];
+    console.log(`  ${k.padEnd(20)} ${m.toFixed(0).padStart(8)} samples/s  ×${(m / base).toFixed(2)} vs in-thread  ×${one ? (m / median(one)).toFixed(2) : ' n/a'} vs 1 worker  [${v.map((s) => s.toFixed(0)).join(', ')}]`);
   }
 }
+for (const r of runners) await r.close();
 console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);

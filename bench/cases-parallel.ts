@@ -1,0 +1,176 @@
+/**
+ * Benchmark cases for data-parallel training, for the suite in bench/ (tinybench):
+ * one training step of an MLP 784-512-10 (SGD + momentum, cross-entropy on class labels) at a
+ * given batch size, run in-thread and with DataParallel on 1 and 2 workers. All cases of one batch
+ * size share the model, weights and data, so their ratios (2 workers / 1 worker, / in-thread) are
+ * the numbers to report (target: 2 workers ≥ 1.7× one worker at batch ≥ 256).
+ *
+ *   import { Bench } from 'tinybench';
+ *   import { addParallelCases, parallelRows } from './cases-parallel.js';
+ *   const bench = new Bench({ time: 2000 });
+ *   const cases = addParallelCases(bench, { batches: [256, 512] });
+ *   await bench.run();
+ *   console.table(parallelRows(bench, cases));
+ *
+ * Or standalone: `npx tsx bench/cases-parallel.ts [--quick]`.
+ */
+import { Bench, type Task } from 'tinybench';
+import { crossEntropy, init, nn, optim, tensor, tidy, DataParallel, type ParallelTransport } from '../ts/index.js';
+
+export interface ParallelCaseOptions {
+  /** Batch sizes (default [256, 512]). */
+  batches?: number[];
+  /** Worker counts (default [1, 2]); in-thread training is always included. */
+  workers?: number[];
+  /** Default 'shared' (the DataParallel default in Node). */
+  transport?: ParallelTransport;
+  /** Hidden width (default 512: the issue's 784-512-10). */
+  hidden?: number;
+}
+
+/** What a case measures: one training step on `batch` samples. */
+export interface ParallelCase {
+  task: string;
+  batch: number;
+  /** 0 for in-thread training. */
+  workers: number;
+  transport: ParallelTransport | 'in-thread';
+}
+
+export interface ParallelRow extends ParallelCase {
+  msPerStep: number;
+  samplesPerSec: number;
+  /** samples/s relative to in-thread training and to DataParallel on 1 worker, same batch. */
+  vsInThread: number;
+  vsOneWorker: number | null;
+}
+
+const IN = 784, OUT = 10;
+
+function data(rows: number): { x: Float32Array; y: Float32Array } {
+  let s = 12345;
+  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  return { x: new Float32Array(rows * IN).map(() => rnd()), y: new Float32Array(rows).map(() => Math.floor(rnd() * OUT)) };
+}
+
+/**
+ * Adds the cases to a tinybench Bench and returns their descriptions. Trainers and workers are
+ * created in each task's beforeAll and closed in its afterAll (the run, not the warm-up), so only
+ * one case's workers exist at a time.
+ */
+export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): ParallelCase[] {
+  const batches = opts.batches ?? [256, 512];
+  const workerCounts = opts.workers ?? [1, 2];
+  const transport = opts.transport ?? 'shared';
+  const H = opts.hidden ?? 512;
+  const spec: nn.ModelSpec = {
+    format: 'knobs.sequential',
+    version: 1,
+    layers: [
+      { type: 'Linear', inFeatures: IN, outFeatures: H, bias: true, seed: 1 },
+      { type: 'ReLU' },
+      { type: 'Linear', inFeatures: H, outFeatures: OUT, bias: true, seed: 2 },
+    ],
+  };
+  const optimizer = { type: 'SGD' as const, lr: 0.01, momentum: 0.9 };
+  const cases: ParallelCase[] = [];
+  const name = (B: number, who: string) => `mlp 784-${H}-10 b${B} train step: ${who}`;
+
+  for (const B of batches) {
+    const { x, y } = data(B);
+    // In-thread: the same step as fit() takes.
+    let model: nn.Sequential | null = null;
+    let opt: optim.SGD | null = null;
+    const inThread = name(B, 'knobs in-thread');
+    bench.add(
+      inThread,
+      () => {
+        tidy(() => {
+          const loss = crossEntropy(model!.forward(tensor(x, [B, IN])), y);
+          opt!.zeroGrad();
+          loss.backward();
+          opt!.step();
+        });
+      },
+      {
+        beforeAll: async () => {
+          if (model) return;
+          await init();
+          model = nn.fromSpec(spec);
+          opt = new optim.SGD(model.parameters(), optimizer);
+        },
+        afterAll: (mode) => {
+          if (mode === 'warmup') return;
+          opt?.dispose();
+          model?.dispose();
+          model = opt = null;
+        },
+      },
+    );
+    cases.push({ task: inThread, batch: B, workers: 0, transport: 'in-thread' });
+
+    for (const w of workerCounts) {
+      let trainer: DataParallel | null = null;
+      const task = name(B, `knobs DataParallel ${w} worker${w > 1 ? 's' : ''} (${transport})`);
+      bench.add(task, async () => void (await trainer!.step(x, y)), {
+        beforeAll: async () => {
+          if (trainer) return;
+          await init();
+          trainer = await DataParallel.create({ spec, workers: w, optimizer, transport, maxBatch: B });
+        },
+        afterAll: async (mode) => {
+          if (mode === 'warmup') return;
+          await trainer?.close();
+          trainer = null;
+        },
+      });
+      cases.push({ task, batch: B, workers: w, transport });
+    }
+  }
+  return cases;
+}
+
+/** samples/s per case and the ratios, from a Bench that has run. */
+export function parallelRows(bench: Bench, cases: ParallelCase[]): ParallelRow[] {
+  const byName = new Map<string, Task>(bench.tasks.map((t) => [t.name, t]));
+  const ms = (c: ParallelCase) => {
+    const r = byName.get(c.task)?.result as { latency?: { p50?: number } } | undefined;
+    return r?.latency?.p50 ?? NaN;
+  };
+  return cases.map((c) => {
+    const msPerStep = ms(c);
+    const sps = (c.batch / msPerStep) * 1000;
+    const base = cases.find((d) => d.batch === c.batch && d.workers === 0);
+    const one = cases.find((d) => d.batch === c.batch && d.workers === 1);
+    return {
+      ...c,
+      msPerStep,
+      samplesPerSec: sps,
+      vsInThread: base ? sps / ((c.batch / ms(base)) * 1000) : NaN,
+      vsOneWorker: one && c.workers > 0 ? sps / ((c.batch / ms(one)) * 1000) : null,
+    };
+  });
+}
+
+/** Runs the cases on their own (a Bench of `timeMs` per task) and returns the rows. */
+export async function runParallelCases(opts: ParallelCaseOptions & { timeMs?: number } = {}): Promise<ParallelRow[]> {
+  const bench = new Bench({ time: opts.timeMs ?? 2000, warmupTime: 300 });
+  const cases = addParallelCases(bench, opts);
+  await bench.run();
+  return parallelRows(bench, cases);
+}
+
+const isMain = typeof process !== 'undefined' && process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  const quick = process.argv.includes('--quick');
+  const rows = await runParallelCases(quick ? { batches: [256], timeMs: 300 } : {});
+  console.table(
+    rows.map((r) => ({
+      case: r.task,
+      'ms/step': r.msPerStep.toFixed(2),
+      'samples/s': r.samplesPerSec.toFixed(0),
+      '× in-thread': r.vsInThread.toFixed(2),
+      '× 1 worker': r.vsOneWorker === null ? '' : r.vsOneWorker.toFixed(2),
+    })),
+  );
+}
