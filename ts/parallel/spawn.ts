@@ -58,10 +58,19 @@ export function listen(worker: TrainWorker, on: WorkerEvents): () => void {
   worker.addEventListener('message', onMessage);
   worker.addEventListener('error', onError);
   worker.addEventListener('messageerror', onMessageError);
+  // A browser says nothing when a page terminates a worker; without this, a step waiting on it
+  // would wait forever. The wrapper reports it, then terminates.
+  const original = worker.terminate;
+  const terminate = () => {
+    on.died('was terminated');
+    original.call(worker);
+  };
+  worker.terminate = terminate;
   return () => {
     worker.removeEventListener('message', onMessage);
     worker.removeEventListener('error', onError);
     worker.removeEventListener('messageerror', onMessageError);
+    if (worker.terminate === terminate) worker.terminate = original;
   };
 }
 
