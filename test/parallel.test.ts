@@ -215,6 +215,25 @@ describe('DataParallel: same training as one thread', () => {
   });
 });
 
+describe('DataParallel: Dropout', () => {
+  it('trains a model with Dropout: replicas stay identical and a second run is bitwise the same', async () => {
+    const dspec: NN.ModelSpec = { ...spec, layers: [spec.layers[0], { type: 'Dropout', p: 0.3, seed: 5 }, ...spec.layers.slice(1)] };
+    const run = async () => {
+      // No state: the spec's seeded initialisation, the same in both runs.
+      const t = await create({ spec: dspec, state: undefined, workers: 2 });
+      const { x, y } = batch(24, 6);
+      for (let k = 0; k < 4; k++) await t.step(x, y);
+      const reps = await t.replicaStateDicts();
+      await t.close();
+      return reps;
+    };
+    const a = await run(), b = await run();
+    expect(bitwiseEqual(a[0], a[1])).toBe(true);
+    expect(bitwiseEqual(a[0], b[0])).toBe(true);
+    expect(maxDiff(a[0], nn.fromSpec(dspec).stateDict())).toBeGreaterThan(1e-3);
+  });
+});
+
 describe('DataParallel: errors', () => {
   it('bad input is rejected on this thread with a clear error, and the trainer keeps working', async () => {
     const t = await create({ workers: 2 });

@@ -380,7 +380,8 @@ export class DataParallel {
   /**
    * One optimizer step on a batch: x holds `rows` samples of inFeatures values, y their targets
    * (class labels, one per row, or rows of outFeatures values). Resolves to the batch's mean loss.
-   * `shape` ([rows, inFeatures]) is optional and checked when given.
+   * `shape` ([rows, inFeatures]) is optional and checked when given. Calls run one after another;
+   * x and y are read when this step starts, so leave them unchanged until its promise settles.
    */
   step(x: Float32Array, y: Float32Array | ArrayLike<number>, shape?: readonly number[]): Promise<number> {
     let rows: number, yCols: number;
