@@ -263,6 +263,9 @@ describe('DataParallel: errors', () => {
     await expect(DataParallel.create({ spec, state: { ...state, '0.weight': { shape: [3, 3], data: new Float32Array(9) } }, optimizer: sgd })).rejects.toThrow(/loadStateDict: '0.weight' expects shape \[20,16\]/);
     await expect(DataParallel.create({ spec: { ...spec, layers: [] }, optimizer: sgd })).rejects.toThrow(KnobsError);
     await expect(DataParallel.create({ spec, state, optimizer: sgd, workers: 0 })).rejects.toThrow(/workers must be an integer in \[1, 256\], got 0/);
+    await expect(DataParallel.create({ spec, state, optimizer: sgd, workerUrl: new URL('./fixtures/no-such-worker.js', import.meta.url) })).rejects.toThrow(
+      /DataParallel\.create: worker [01] crashed: Cannot find module .*no-such-worker\.js.* before it was ready/,
+    );
   });
 });
 

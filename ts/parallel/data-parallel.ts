@@ -137,6 +137,7 @@ export class DataParallel {
   private readonly unlisten: (() => void)[] = [];
   private failure: Error | null = null;
   private closed = false;
+  private started = false;
   private queue: Promise<unknown> = Promise.resolve();
   private gen = 0;
   private step_: StepCollector | null = null;
@@ -266,7 +267,12 @@ export class DataParallel {
       this.unlisten.push(
         listen(w, {
           message: (m) => this.onMessage(i, m as WorkerToMain),
-          died: (reason, cause) => this.fail(new WorkerError(`${OP}: worker ${i} ${reason}${this.step_ ? ` during step ${this.step_.gen}` : ''}; the trainer is closed (create a new one)`, { cause })),
+          died: (reason, cause) =>
+            this.fail(
+              this.started
+                ? new WorkerError(`${OP}: worker ${i} ${reason}${this.step_ ? ` during step ${this.step_.gen}` : ''}; the trainer is closed (create a new one)`, { cause })
+                : new WorkerError(`${OP}.create: worker ${i} ${reason} before it was ready (is workerUrl a knobs parallel worker script?)`, { cause }),
+            ),
         }),
       );
       const msg: InitMessage = { type: 'init', index: i, workers: N, transport: this.transport, loss: this.loss, ...base, shared, peers: peers?.[i] };
@@ -282,6 +288,7 @@ export class DataParallel {
     } finally {
       clearTimeout(timer);
     }
+    this.started = true;
     this.threads.forEach((w) => setRef(w, false));
   }
 
@@ -331,7 +338,7 @@ export class DataParallel {
         return;
       }
       case 'fatal':
-        return this.fail(new WorkerError(`${OP}: worker ${i} failed: ${m.message}; the trainer is closed (create a new one)`));
+        return this.fail(new WorkerError(this.started ? `${OP}: worker ${i} failed: ${m.message}; the trainer is closed (create a new one)` : `${OP}.create: worker ${i} could not build its replica: ${m.message}`));
     }
   }
 
