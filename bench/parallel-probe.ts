@@ -6,12 +6,16 @@
  * alternative would need.
  *
  *   npx tsx bench/parallel-probe.ts [--batches 256,512] [--steps 20] [--repeats 7] [--workers 1,2]
- *     [--transports shared,message] [--hidden 512]
+ *     [--transports shared,message] [--hidden 512] [--max-foreign 0.1]
+ *
+ * Rounds during which other processes used more than --max-foreign cores are dropped (and
+ * counted), so a shared machine's other jobs do not pass for a slow configuration.
  */
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { crossEntropy, init, nn, optim, tensor, tidy, zeros, type Tensor } from '../ts/index.js';
-import { DataParallel } from '../ts/parallel/index.js';
+import { DataParallel, type StepTimings } from '../ts/parallel/index.js';
 import { heap } from '../ts/backend/wasm.js';
 
 const { values } = parseArgs({
@@ -22,6 +26,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,2' },
     transports: { type: 'string', default: 'shared,message' },
     hidden: { type: 'string', default: '512' },
+    'max-foreign': { type: 'string', default: '0.1' },
   },
 });
 const batches = values.batches!.split(',').map(Number);
@@ -30,6 +35,7 @@ const repeats = Number(values.repeats);
 const workerCounts = values.workers!.split(',').map(Number);
 const transports = values.transports!.split(',') as ('shared' | 'message')[];
 const H = Number(values.hidden);
+const maxForeign = Number(values['max-foreign']);
 const IN = 784, OUT = 10;
 
 await init();
@@ -55,7 +61,32 @@ function data(rows: number): { x: Float32Array; y: Float32Array } {
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 
-type Runner = { name: string; run(B: number, steps: number): Promise<number>; close(): Promise<void> };
+/**
+ * CPU time the whole machine spent busy (Linux /proc/stat, in seconds), to tell how much of it went
+ * to processes other than this one during a measurement: other people's jobs on a shared 2-core
+ * machine would otherwise pass for a slow configuration.
+ */
+function machineBusySeconds(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    return (f.reduce((a, b) => a + b, 0) - idle) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Runs fn; returns its value and the CPU (in cores) used meanwhile by everything but this process. */
+async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; foreign: number }> {
+  const b0 = machineBusySeconds(), c0 = process.cpuUsage(), t0 = performance.now();
+  const value = await fn();
+  const wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const own = (c.user + c.system) / 1e6;
+  return { value, foreign: (machineBusySeconds() - b0 - own) / wall };
+}
+
+type Runner = { name: string; run(B: number, steps: number): Promise<number>; close(): Promise<void>; timings?: () => Promise<StepTimings[]> };
 
 function inThread(): Runner {
   const model = nn.fromSpec(spec);
@@ -92,11 +123,13 @@ async function parallel(workers: number, transport: 'shared' | 'message'): Promi
     async run(B, n) {
       const { x, y } = data(B);
       await dp.step(x, y);
+      await dp.timings({ reset: true });
       const t0 = performance.now();
       for (let i = 0; i < n; i++) await dp.step(x, y);
       return (n * B) / ((performance.now() - t0) / 1000);
     },
     close: () => dp.close(),
+    timings: () => dp.timings({ reset: true }),
   };
 }
 
@@ -141,18 +174,38 @@ for (const t of transports) for (const w of workerCounts) runners.push(await par
 for (const B of batches) {
   const runs: Record<string, number[]> = {};
   for (const r of runners) await r.run(B, 3);
+  const phases: Record<string, StepTimings[]> = {};
+  const dropped: Record<string, number> = {};
   for (let rep = 0; rep < repeats; rep++) {
     for (let k = 0; k < runners.length; k++) {
       const r = runners[(k + rep) % runners.length];
-      (runs[r.name] ??= []).push(await r.run(B, steps));
+      const { value, foreign } = await measured(() => r.run(B, steps));
+      const t = r.timings ? await r.timings() : [];
+      if (process.env.PROBE_DEBUG) console.log(r.name, value.toFixed(0), "foreign", foreign.toFixed(2));
+      // A round during which other processes took more than a tenth of a core is not counted.
+      if (foreign > maxForeign) {
+        dropped[r.name] = (dropped[r.name] ?? 0) + 1;
+        continue;
+      }
+      (runs[r.name] ??= []).push(value);
+      if (r.timings) (phases[r.name] ??= []).push(...t);
     }
   }
-  const base = median(runs['in-thread']);
-  console.log(`\nbatch ${B}`);
+  const base = median(runs['in-thread'] ?? [NaN]);
+  console.log(`\nbatch ${B}` + (Object.keys(dropped).length ? ` (rounds dropped for load from other processes: ${JSON.stringify(dropped)})` : ''));
   for (const [k, v] of Object.entries(runs)) {
-    const m = median(v);
+    const m = median(v), best = Math.max(...v);
     const one = runs[k.replace(/^\d+ workers?/, '1 worker')];
-    console.log(`  ${k.padEnd(20)} ${m.toFixed(0).padStart(8)} samples/s  ×${(m / base).toFixed(2)} vs in-thread  ×${one ? (m / median(one)).toFixed(2) : ' n/a'} vs 1 worker  [${v.map((s) => s.toFixed(0)).join(', ')}]`);
+    const vs = (f: (a: number[]) => number) => (one ? (f(v) / f(one)).toFixed(2) : ' n/a');
+    console.log(
+      `  ${k.padEnd(20)} median ${m.toFixed(0).padStart(6)} samples/s (×${(m / base).toFixed(2)} in-thread, ×${vs(median)} 1 worker)` +
+        `  best ${best.toFixed(0).padStart(6)} (×${(best / Math.max(...(runs['in-thread'] ?? [NaN]))).toFixed(2)}, ×${vs((a) => Math.max(...a))})  [${v.map((s) => s.toFixed(0)).join(', ')}]`,
+    );
+  }
+  console.log('  per-step means over all replicas and rounds, ms: compute | exchange (incl. waiting for the slower replica) | reduce | update');
+  for (const [k, list] of Object.entries(phases)) {
+    const mean = (f: (t: StepTimings) => number) => (list.reduce((s, t) => s + f(t), 0) / list.length).toFixed(2);
+    console.log(`  ${k.padEnd(20)} ${mean((t) => t.compute)} | ${mean((t) => t.exchange)} | ${mean((t) => t.reduce)} | ${mean((t) => t.update)}`);
   }
 }
 for (const r of runners) await r.close();

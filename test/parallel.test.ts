@@ -110,6 +110,9 @@ describe('DataParallel: same training as one thread', () => {
       }
       expect(maxDiff(got, r.state)).toBeLessThan(ATOL);
       losses.forEach((l, i) => expect(l).toBeCloseTo(r.losses[i], 5));
+      const timings = await t.timings();
+      expect(timings.map((m) => m.steps)).toEqual(Array(workers).fill(steps));
+      for (const m of timings) expect(m.compute).toBeGreaterThan(0);
       const replicas = await t.replicaStateDicts();
       expect(replicas).toHaveLength(workers);
       for (const s of replicas) expect(bitwiseEqual(s, got)).toBe(true);

@@ -23,7 +23,7 @@ import { makeOptimizer } from '../worker/worker-api.js';
 import type { OptimizerSpec } from '../worker/protocol.js';
 import {
   CTRL, STATUS_OK, ctrlWords, shardOf,
-  type InitMessage, type MainToWorker, type ParallelLoss, type SharedBuffers, type Transport, type WorkerToMain,
+  type InitMessage, type MainToWorker, type ParallelLoss, type SharedBuffers, type StepTimings, type Transport, type WorkerToMain,
 } from './protocol.js';
 import { WorkerError, listen, setRef, spawnReplica, type TrainWorker } from './spawn.js';
 
@@ -322,6 +322,7 @@ export class DataParallel {
         return this.answer(0, i, m);
       case 'ack':
       case 'state':
+      case 'timings':
         return this.answer(m.id, i, m);
       case 'done':
       case 'stepError': {
@@ -611,6 +612,26 @@ export class DataParallel {
       for (let i = 0; i < count; i++) this.post(i, { type: 'state', id });
       const m = await answers;
       return [...Array(count).keys()].map((i) => m.get(i)!);
+    });
+  }
+
+  /**
+   * Where each replica's time went since the last reset: per-step means in milliseconds of compute
+   * (forward + backward on its shard), exchange (publishing its gradient and waiting for all
+   * others, so it includes waiting for a slower replica), reduce (summing the gradients) and
+   * update (the optimizer step). For tuning and for choosing a transport.
+   */
+  timings(opts: { reset?: boolean } = {}): Promise<StepTimings[]> {
+    return this.enqueue('timings', async () => {
+      const id = this.nextId++;
+      const answers = this.request<{ timings: StepTimings }>(id, this.workers);
+      for (let i = 0; i < this.workers; i++) this.post(i, { type: 'timings', id, reset: !!opts.reset });
+      const m = await answers;
+      return [...Array(this.workers).keys()].map((i) => {
+        const t = m.get(i)!.timings;
+        const n = Math.max(t.steps, 1);
+        return { steps: t.steps, compute: t.compute / n, exchange: t.exchange / n, reduce: t.reduce / n, update: t.update / n };
+      });
     });
   }
 

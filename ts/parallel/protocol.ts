@@ -72,7 +72,8 @@ export type MainToWorker =
   | InitMessage
   | StepMessage
   | { type: 'buffers'; id: number; x: SharedArrayBuffer; y: SharedArrayBuffer }
-  | { type: 'state'; id: number };
+  | { type: 'state'; id: number }
+  | { type: 'timings'; id: number; reset: boolean };
 
 export type WorkerToMain =
   | { type: 'ready'; index: number; nParams: number }
@@ -80,7 +81,21 @@ export type WorkerToMain =
   | { type: 'done'; gen: number; lossSum: number; correct: number }
   | { type: 'stepError'; gen: number; message: string; aborted: boolean }
   | { type: 'state'; id: number; state: StateDict; optimizerState: OptimizerState }
+  | { type: 'timings'; id: number; timings: StepTimings }
   | { type: 'fatal'; message: string };
+
+/** Where a replica's time went, summed over `steps` successful steps (milliseconds). */
+export interface StepTimings {
+  steps: number;
+  /** Copying its rows in, forward, loss, backward. */
+  compute: number;
+  /** Publishing its gradient and waiting for everyone else's (includes waiting for slower replicas). */
+  exchange: number;
+  /** Summing the shard gradients. */
+  reduce: number;
+  /** The optimizer step. */
+  update: number;
+}
 
 /** Replica i's rows [start, start + count) of a batch of `rows`: the first rows % workers get one more. */
 export function shardOf(rows: number, workers: number, i: number): { start: number; count: number } {

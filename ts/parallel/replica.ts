@@ -23,7 +23,7 @@ import { tidy } from '../scope.js';
 import { Tensor, empty, full } from '../tensor.js';
 import { countCorrect } from '../train/metrics.js';
 import { makeOptimizer } from '../worker/worker-api.js';
-import { CTRL, STATUS_ABORTED, STATUS_FAILED, STATUS_OK, contributors, shardOf, type InitMessage, type StepMessage, type WorkerToMain } from './protocol.js';
+import { CTRL, STATUS_ABORTED, STATUS_FAILED, STATUS_OK, contributors, shardOf, type InitMessage, type StepMessage, type StepTimings, type WorkerToMain } from './protocol.js';
 
 export type Post = (msg: WorkerToMain, transfer?: Transferable[]) => void;
 
@@ -224,6 +224,14 @@ export class Replica {
     this.yView = new Float32Array(y);
   }
 
+  private timings: StepTimings = { steps: 0, compute: 0, exchange: 0, reduce: 0, update: 0 };
+
+  takeTimings(reset: boolean): StepTimings {
+    const t = { ...this.timings };
+    if (reset) this.timings = { steps: 0, compute: 0, exchange: 0, reduce: 0, update: 0 };
+    return t;
+  }
+
   stateDict() {
     return { state: this.model.stateDict(), optimizerState: this.optimizer.stateDict() };
   }
@@ -285,6 +293,7 @@ export class Replica {
     const { index, workers, loss } = this.msg;
     const count = shardOf(rows, workers, index).count;
     let lossSum = 0, correct = 0;
+    const t0 = performance.now();
     this.optimizer.zeroGrad();
     try {
       if (count > 0) {
@@ -310,6 +319,7 @@ export class Replica {
       this.exchange.release();
       throw e;
     }
+    const t1 = performance.now();
     // A lone replica has nobody to tell.
     if (workers > 1) {
       try {
@@ -320,13 +330,22 @@ export class Replica {
         throw new Fatal(`replica ${index} failed in the gradient exchange: ${errorText(e)}`);
       }
     }
+    const t2 = performance.now();
+    let t3: number;
     try {
       this.reduce(rows);
       this.exchange.release();
+      t3 = performance.now();
       this.optimizer.step();
     } catch (e) {
       throw new Fatal(`replica ${index} failed after the gradient exchange: ${errorText(e)}`);
     }
+    const tm = this.timings;
+    tm.steps++;
+    tm.compute += t1 - t0;
+    tm.exchange += t2 - t1;
+    tm.reduce += t3 - t2;
+    tm.update += performance.now() - t3;
     return { lossSum, correct };
   }
 

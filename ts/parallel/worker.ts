@@ -33,6 +33,8 @@ function serve(port: Port, listen: (fn: (m: MainToWorker) => void) => void): voi
       case 'buffers':
         (await replica!).setInputs(m.x, m.y);
         return post({ type: 'ack', id: m.id });
+      case 'timings':
+        return post({ type: 'timings', id: m.id, timings: (await replica!).takeTimings(m.reset) });
       case 'state': {
         const { state, optimizerState } = (await replica!).stateDict();
         return post({ type: 'state', id: m.id, state, optimizerState });
