@@ -16,6 +16,7 @@ import { Dropout, Sequential } from '../nn/layers.js';
 import { fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
 import { Adagrad, Adam, AdamW, RMSprop, SGD } from '../optim/optimizers.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
+import { createOptimizer, type OptimizerSpec, type OptimizerType } from '../optim/create.js';
 import type { Tensor } from '../tensor.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './safetensors.js';
 
@@ -36,7 +37,6 @@ export interface LoadedModel {
   metadata: Record<string, unknown>;
 }
 
-type OptimizerType = 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
 
 interface OptimizerJson {
   type: OptimizerType;
@@ -119,19 +119,7 @@ const HYPER: Record<OptimizerType, Record<string, 'number' | 'boolean'>> = {
 
 function buildOptimizer(type: OptimizerType, params: Tensor[], hyper: Record<string, number | boolean>): Optimizer {
   // The constructors validate the values (ranges) with their own messages.
-  const h = hyper as never;
-  switch (type) {
-    case 'SGD':
-      return new SGD(params, h);
-    case 'Adam':
-      return new Adam(params, h);
-    case 'AdamW':
-      return new AdamW(params, h);
-    case 'RMSprop':
-      return new RMSprop(params, h);
-    case 'Adagrad':
-      return new Adagrad(params, h);
-  }
+  return createOptimizer(params, { type, ...hyper } as OptimizerSpec, 'loadModel');
 }
 
 function optimizerToJson(opt: Optimizer, names: Map<Tensor, string>): OptimizerJson {

@@ -6,18 +6,13 @@
 import type { ArrayData } from '../data/dataset.js';
 import type { ModelSpec } from '../nn/spec.js';
 import type { StateDict } from '../nn/module.js';
-import type { AdagradOptions, AdamOptions, RMSpropOptions, SGDOptions } from '../optim/optimizers.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { History, Logs } from '../train/callbacks.js';
 import type { MetricName } from '../train/metrics.js';
 
 /** An optimizer by name: the worker builds it over the model's parameters. */
-export type OptimizerSpec =
-  | ({ type: 'SGD' } & SGDOptions)
-  | ({ type: 'Adam' } & Omit<AdamOptions, 'decoupled'>)
-  | ({ type: 'AdamW' } & Omit<AdamOptions, 'decoupled'>)
-  | ({ type: 'RMSprop' } & RMSpropOptions)
-  | ({ type: 'Adagrad' } & AdagradOptions);
+export type { OptimizerSpec } from '../optim/create.js';
+import type { OptimizerSpec } from '../optim/create.js';
 
 /** Inputs and targets in memory, samples along axis 0 (as TensorDataset takes them). */
 export interface ArrayPair {

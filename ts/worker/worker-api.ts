@@ -11,7 +11,7 @@ import { KnobsError } from '../errors.js';
 import type { StateDict } from '../nn/module.js';
 import { fromSpec } from '../nn/spec.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { Adagrad, Adam, AdamW, RMSprop, SGD } from '../optim/optimizers.js';
+import { createOptimizer } from '../optim/create.js';
 import { manualSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import type { Callback, Logs } from '../train/callbacks.js';
@@ -21,23 +21,9 @@ import { WORKER_HELLO, type OptimizerSpec, type TrainProgress, type TrainRequest
 
 const now = (): number => performance.now();
 
+/** Kept for the worker and DataParallel replicas; errors name trainInWorker. */
 export function makeOptimizer(params: Tensor[], spec: OptimizerSpec): Optimizer {
-  if (!spec || typeof spec !== 'object') throw new KnobsError(`trainInWorker: optimizer must be { type: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad', ...options }`);
-  const { type, ...opts } = spec;
-  switch (type) {
-    case 'SGD':
-      return new SGD(params, opts as ConstructorParameters<typeof SGD>[1]);
-    case 'Adam':
-      return new Adam(params, opts);
-    case 'AdamW':
-      return new AdamW(params, opts);
-    case 'RMSprop':
-      return new RMSprop(params, opts);
-    case 'Adagrad':
-      return new Adagrad(params, opts);
-    default:
-      throw new KnobsError(`trainInWorker: unknown optimizer type ${JSON.stringify(type)} (supported: SGD, Adam, AdamW, RMSprop, Adagrad)`);
-  }
+  return createOptimizer(params, spec, 'trainInWorker');
 }
 
 /** Every ArrayBuffer under a state dict, for Comlink.transfer (a buffer listed twice would throw). */
