@@ -13,9 +13,13 @@ export function alloc_f32(n: number): number;
 
 export function argmax_rows(a: number, out: Uint32Array, rows: number, cols: number): void;
 
+export function argmin_rows(x: number, idx: Uint32Array, min: number, rows: number, cols: number): void;
+
 export function axpy(alpha: number, x: number, y: number, n: number): void;
 
 export function broadcast_binary(op: number, a: number, a_len: number, sa: Uint32Array, b: number, b_len: number, sb: Uint32Array, out: number, shape: Uint32Array): void;
+
+export function center_sums(x: number, labels: Uint32Array, sums: number, counts: number, n: number, k: number, d: number): void;
 
 export function count_nonfinite(a: number, n: number): number;
 
@@ -85,6 +89,12 @@ export function softmax_cross_entropy_backward(probs: number, target: number, gr
 
 export function softmax_rows(x: number, out: number, rows: number, cols: number): void;
 
+export function sq_dist(a: number, b: number, out: number, m: number, n: number, d: number): void;
+
+export function sq_dist_direct(a: number, b: number, out: number, m: number, n: number, d: number): void;
+
+export function sq_dist_gemm(a: number, b: number, out: number, m: number, n: number, d: number): void;
+
 export function sub(a: number, b: number, out: number, n: number): void;
 
 export function sum_cols(a: number, out: number, rows: number, cols: number): void;
@@ -105,8 +115,10 @@ export interface InitOutput {
     readonly add_row: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly alloc_f32: (a: number) => number;
     readonly argmax_rows: (a: number, b: number, c: number, d: any, e: number, f: number) => void;
+    readonly argmin_rows: (a: number, b: number, c: number, d: any, e: number, f: number, g: number) => void;
     readonly axpy: (a: number, b: number, c: number, d: number) => void;
     readonly broadcast_binary: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
+    readonly center_sums: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
     readonly count_nonfinite: (a: number, b: number) => number;
     readonly dense_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => void;
     readonly dense_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
@@ -141,6 +153,9 @@ export interface InitOutput {
     readonly softmax_cross_entropy: (a: number, b: number, c: number, d: number, e: number) => number;
     readonly softmax_cross_entropy_backward: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly softmax_rows: (a: number, b: number, c: number, d: number) => void;
+    readonly sq_dist: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly sq_dist_direct: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly sq_dist_gemm: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly sub: (a: number, b: number, c: number, d: number) => void;
     readonly sum_cols: (a: number, b: number, c: number, d: number) => void;
     readonly sum_rows: (a: number, b: number, c: number, d: number, e: number) => void;

@@ -75,6 +75,19 @@ export function argmax_rows(a, out, rows, cols) {
 }
 
 /**
+ * @param {number} x
+ * @param {Uint32Array} idx
+ * @param {number} min
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function argmin_rows(x, idx, min, rows, cols) {
+    var ptr0 = passArray32ToWasm0(idx, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    wasm.argmin_rows(x, ptr0, len0, idx, min, rows, cols);
+}
+
+/**
  * @param {number} alpha
  * @param {number} x
  * @param {number} y
@@ -103,6 +116,21 @@ export function broadcast_binary(op, a, a_len, sa, b, b_len, sb, out, shape) {
     const ptr2 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
     const len2 = WASM_VECTOR_LEN;
     wasm.broadcast_binary(op, a, a_len, ptr0, len0, b, b_len, ptr1, len1, out, ptr2, len2);
+}
+
+/**
+ * @param {number} x
+ * @param {Uint32Array} labels
+ * @param {number} sums
+ * @param {number} counts
+ * @param {number} n
+ * @param {number} k
+ * @param {number} d
+ */
+export function center_sums(x, labels, sums, counts, n, k, d) {
+    const ptr0 = passArray32ToWasm0(labels, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    wasm.center_sums(x, ptr0, len0, sums, counts, n, k, d);
 }
 
 /**
@@ -495,6 +523,42 @@ export function softmax_cross_entropy_backward(probs, target, grad, n, scale) {
  */
 export function softmax_rows(x, out, rows, cols) {
     wasm.softmax_rows(x, out, rows, cols);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} m
+ * @param {number} n
+ * @param {number} d
+ */
+export function sq_dist(a, b, out, m, n, d) {
+    wasm.sq_dist(a, b, out, m, n, d);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} m
+ * @param {number} n
+ * @param {number} d
+ */
+export function sq_dist_direct(a, b, out, m, n, d) {
+    wasm.sq_dist_direct(a, b, out, m, n, d);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} m
+ * @param {number} n
+ * @param {number} d
+ */
+export function sq_dist_gemm(a, b, out, m, n, d) {
+    wasm.sq_dist_gemm(a, b, out, m, n, d);
 }
 
 /**

@@ -260,3 +260,25 @@ pub fn fill_normal(out: usize, n: usize, seed_lo: u32, seed_hi: u32, mean: f32, 
 pub fn dropout_mask(out: usize, n: usize, seed_lo: u32, seed_hi: u32, p: f32) {
     unsafe { random::dropout_mask(sm(out, n), seed64(seed_lo, seed_hi), p) }
 }
+
+// ---- distances and assignments (classic learners; labels/indices as u32 JS arrays) ----
+#[wasm_bindgen]
+pub fn sq_dist(a: usize, b: usize, out: usize, m: usize, n: usize, d: usize) {
+    unsafe { crate::kernels::distance::sq_dist(s(a, m * d), s(b, n * d), sm(out, m * n), m, n, d) }
+}
+#[wasm_bindgen]
+pub fn sq_dist_direct(a: usize, b: usize, out: usize, m: usize, n: usize, d: usize) {
+    unsafe { crate::kernels::distance::sq_dist_direct(s(a, m * d), s(b, n * d), sm(out, m * n), m, n, d) }
+}
+#[wasm_bindgen]
+pub fn sq_dist_gemm(a: usize, b: usize, out: usize, m: usize, n: usize, d: usize) {
+    unsafe { crate::kernels::distance::sq_dist_gemm(s(a, m * d), s(b, n * d), sm(out, m * n), m, n, d) }
+}
+#[wasm_bindgen]
+pub fn argmin_rows(x: usize, idx: &mut [u32], min: usize, rows: usize, cols: usize) {
+    unsafe { crate::kernels::distance::argmin_rows(s(x, rows * cols), idx, sm(min, rows), rows, cols) }
+}
+#[wasm_bindgen]
+pub fn center_sums(x: usize, labels: &[u32], sums: usize, counts: usize, n: usize, k: usize, d: usize) {
+    unsafe { crate::kernels::distance::center_sums(s(x, n * d), labels, sm(sums, k * d), sm(counts, k), n, k, d) }
+}

@@ -2,6 +2,7 @@
 pub mod activations;
 pub mod broadcast;
 pub mod dense;
+pub mod distance;
 pub mod elementwise;
 pub mod losses;
 pub mod matmul;
