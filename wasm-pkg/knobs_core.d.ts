@@ -41,6 +41,11 @@ export function free_f32(p: number, n: number): void;
 
 export function gather_strided(src: number, src_len: number, ss: Uint32Array, out: number, shape: Uint32Array): void;
 
+/**
+ * k nearest per row of a distance matrix: indices (ascending distance, ties → lower index) into out_idx [n×k].
+ */
+export function knn_select(dist: number, n: number, m: number, k: number, out_idx: Uint32Array): void;
+
 export function log(a: number, out: number, n: number): void;
 
 export function log_softmax_backward(y: number, g: number, out: number, rows: number, cols: number): void;
@@ -70,6 +75,8 @@ export function relu(x: number, out: number, n: number): void;
 export function relu_backward(x: number, g: number, out: number, n: number): void;
 
 export function rmsprop(param: number, grad: number, v: number, n: number, lr: number, alpha: number, eps: number, weight_decay: number): void;
+
+export function row_norms(a: number, out: number, n: number, d: number): void;
 
 export function scale(a: number, alpha: number, beta: number, out: number, n: number): void;
 
@@ -129,6 +136,7 @@ export interface InitOutput {
     readonly fill_uniform: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly free_f32: (a: number, b: number) => void;
     readonly gather_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly knn_select: (a: number, b: number, c: number, d: number, e: number, f: number, g: any) => void;
     readonly log: (a: number, b: number, c: number) => void;
     readonly log_softmax_backward: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly log_softmax_rows: (a: number, b: number, c: number, d: number) => void;
@@ -144,6 +152,7 @@ export interface InitOutput {
     readonly relu: (a: number, b: number, c: number) => void;
     readonly relu_backward: (a: number, b: number, c: number, d: number) => void;
     readonly rmsprop: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+    readonly row_norms: (a: number, b: number, c: number, d: number) => void;
     readonly scale: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly scale_inplace: (a: number, b: number, c: number, d: number) => void;
     readonly sgd: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;

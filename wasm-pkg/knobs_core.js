@@ -258,6 +258,20 @@ export function gather_strided(src, src_len, ss, out, shape) {
 }
 
 /**
+ * k nearest per row of a distance matrix: indices (ascending distance, ties → lower index) into out_idx [n×k].
+ * @param {number} dist
+ * @param {number} n
+ * @param {number} m
+ * @param {number} k
+ * @param {Uint32Array} out_idx
+ */
+export function knn_select(dist, n, m, k, out_idx) {
+    var ptr0 = passArray32ToWasm0(out_idx, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    wasm.knn_select(dist, n, m, k, ptr0, len0, out_idx);
+}
+
+/**
  * @param {number} a
  * @param {number} out
  * @param {number} n
@@ -424,6 +438,16 @@ export function relu_backward(x, g, out, n) {
  */
 export function rmsprop(param, grad, v, n, lr, alpha, eps, weight_decay) {
     wasm.rmsprop(param, grad, v, n, lr, alpha, eps, weight_decay);
+}
+
+/**
+ * @param {number} a
+ * @param {number} out
+ * @param {number} n
+ * @param {number} d
+ */
+export function row_norms(a, out, n, d) {
+    wasm.row_norms(a, out, n, d);
 }
 
 /**

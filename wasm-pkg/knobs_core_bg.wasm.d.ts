@@ -21,6 +21,7 @@ export const fill_normal: (a: number, b: number, c: number, d: number, e: number
 export const fill_uniform: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
 export const free_f32: (a: number, b: number) => void;
 export const gather_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+export const knn_select: (a: number, b: number, c: number, d: number, e: number, f: number, g: any) => void;
 export const log: (a: number, b: number, c: number) => void;
 export const log_softmax_backward: (a: number, b: number, c: number, d: number, e: number) => void;
 export const log_softmax_rows: (a: number, b: number, c: number, d: number) => void;
@@ -36,6 +37,7 @@ export const reduce_broadcast: (a: number, b: number, c: number, d: number, e: n
 export const relu: (a: number, b: number, c: number) => void;
 export const relu_backward: (a: number, b: number, c: number, d: number) => void;
 export const rmsprop: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+export const row_norms: (a: number, b: number, c: number, d: number) => void;
 export const scale: (a: number, b: number, c: number, d: number, e: number) => void;
 export const scale_inplace: (a: number, b: number, c: number, d: number) => void;
 export const sgd: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;

@@ -282,3 +282,12 @@ pub fn argmin_rows(x: usize, idx: &mut [u32], min: usize, rows: usize, cols: usi
 pub fn center_sums(x: usize, labels: &[u32], sums: usize, counts: usize, n: usize, k: usize, d: usize) {
     unsafe { crate::kernels::distance::center_sums(s(x, n * d), labels, sm(sums, k * d), sm(counts, k), n, k, d) }
 }
+#[wasm_bindgen]
+pub fn row_norms(a: usize, out: usize, n: usize, d: usize) {
+    unsafe { crate::kernels::distance::row_norms(s(a, n * d), n, d, sm(out, n)) }
+}
+/// k nearest per row of a distance matrix: indices (ascending distance, ties → lower index) into out_idx [n×k].
+#[wasm_bindgen]
+pub fn knn_select(dist: usize, n: usize, m: usize, k: usize, out_idx: &mut [u32]) {
+    unsafe { crate::kernels::distance::knn_select(s(dist, n * m), n, m, k, out_idx) }
+}
