@@ -1,0 +1,80 @@
+/**
+ * Pairwise squared Euclidean distances and k-nearest selection on the Rust core
+ * (kernels/distance.rs). Inputs are float64 matrices on the JS side; they are rounded to f32 for
+ * the kernel, which is the precision the rest of the library computes in.
+ */
+import { allocF32, freeF32, heap, K } from '../backend/wasm.js';
+import { KnobsError, ShapeError } from '../errors.js';
+import type { Matrix } from './estimator.js';
+
+/** Copies values into a fresh wasm block; the caller frees it. */
+/** Runs fn in a tidy scope; the result is returned outside tidy so typed arrays are not walked. */
+function scoped<T>(fn: () => T): T {
+  let out!: T;
+  tidy(() => {
+    out = fn();
+  });
+  return out;
+}
+
+function upload(values: ArrayLike<number>): number {
+  const p = allocF32(values.length);
+  heap().set(values, p >>> 2);
+  return p;
+}
+
+/** Runs `body` with a, b (and an output of `outLen` floats) in wasm memory, freeing everything after. */
+function withBlocks<T>(a: Matrix, b: Matrix, outLen: number, body: (pa: number, pb: number, po: number) => T): T {
+  const pa = upload(a.data);
+  let pb = 0, po = 0;
+  try {
+    pb = upload(b.data);
+    po = allocF32(outLen);
+    return body(pa, pb, po);
+  } finally {
+    freeF32(pa, a.data.length);
+    if (pb) freeF32(pb, b.data.length);
+    if (po) freeF32(po, outLen);
+  }
+}
+
+function checkPair(op: string, a: Matrix, b: Matrix): void {
+  if (a.cols !== b.cols) throw new ShapeError(`${op}: a has ${a.cols} features per row, b has ${b.cols}`);
+}
+
+/**
+ * out[i·b.rows + j] = ‖a_i − b_j‖² (row-major [a.rows × b.rows]), never negative. Large inputs go
+ * through the GEMM as ‖a‖² + ‖b‖² − 2a·b; small ones use the direct Σ(a−b)² (see GEMM_MIN_WORK).
+ */
+export function pairwiseSqDist(a: Matrix, b: Matrix): Float64Array {
+  checkPair('pairwiseSqDist', a, b);
+  const n = a.rows, m = b.rows, d = a.cols;
+  if (n === 0 || m === 0) return new Float64Array(0);
+  return withBlocks(a, b, n * m, (pa, pb, po) => {
+    K().sq_dist(pa, pb, po, n, m, d);
+    // Re-take the view: the allocations above may have grown (and detached) wasm memory.
+    return Float64Array.from(heap().subarray(po >>> 2, (po >>> 2) + n * m));
+  });
+}
+
+/**
+ * The k nearest rows of `b` for every row of `a`: indices [a.rows × k] in ascending distance
+ * (equal distances: lower index first) and their squared distances.
+ */
+export function kNearest(a: Matrix, b: Matrix, k: number): { index: Int32Array; sqDist: Float64Array } {
+  checkPair('kNearest', a, b);
+  const n = a.rows, m = b.rows, d = a.cols;
+  if (!Number.isInteger(k) || k < 1) throw new KnobsError(`kNearest: k must be a positive integer, got ${k}`);
+  if (k > m) throw new KnobsError(`kNearest: k = ${k} is larger than the ${m} reference rows`);
+  const idx = new Uint32Array(n * k);
+  const sq = new Float64Array(n * k);
+  if (n === 0) return { index: new Int32Array(0), sqDist: sq };
+  withBlocks(a, b, n * m, (pa, pb, po) => {
+    const k_ = K();
+    k_.sq_dist(pa, pb, po, n, m, d);
+    k_.knn_select(po, n, m, k, idx);
+    const h = heap(), base = po >>> 2;
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) sq[i * k + j] = h[base + i * m + idx[i * k + j]];
+  });
+  return { index: Int32Array.from(idx), sqDist: sq };
+}
