@@ -1,0 +1,132 @@
+/** Turns measured medians into the results table (ratios knobs / peer), JSON and markdown. */
+import type { Lib, Measured } from './harness.js';
+import type { ParallelRow } from './cases-parallel.js';
+
+const PEERS: Lib[] = ['tfjs-wasm', 'tfjs-cpu', 'brain.js'];
+
+export interface Row {
+  case: string;
+  unit: 'GFLOP/s' | 'samples/s';
+  /** Throughput per library (median time per call → work / time). */
+  value: Partial<Record<Lib, number>>;
+  /** knobs / peer, from the same run. */
+  ratio: Partial<Record<Lib, number>>;
+  /** fit() / peer for the epoch case. */
+  fitRatio?: Partial<Record<Lib, number>>;
+  errors?: string[];
+}
+
+export interface Input {
+  quick: boolean;
+  machine: Record<string, unknown>;
+  peers: Record<string, unknown>;
+  gemm: Measured[];
+  train: Measured[];
+  brainEpochSamples: number;
+  memory: Record<string, unknown>[];
+  parallel: ParallelRow[];
+  parallelError: string | null;
+  seconds: number;
+}
+
+export interface Result extends Omit<Input, 'gemm' | 'train'> {
+  gemm: Row[];
+  train: Row[];
+  raw: { gemm: Measured[]; train: Measured[] };
+  notes: string[];
+}
+
+function rows(ms: Measured[], unit: Row['unit']): Row[] {
+  const out = new Map<string, Row>();
+  for (const m of ms) {
+    let r = out.get(m.row);
+    if (!r) out.set(m.row, (r = { case: m.row, unit, value: {}, ratio: {} }));
+    if (m.error) (r.errors ??= []).push(`${m.lib}: ${m.error}`);
+    const perSec = m.work / (m.medianMs / 1000);
+    r.value[m.lib] = unit === 'GFLOP/s' ? perSec / 1e9 : perSec;
+  }
+  for (const r of out.values()) {
+    for (const p of PEERS) {
+      const k = r.value.knobs, v = r.value[p];
+      if (k !== undefined && v !== undefined) r.ratio[p] = k / v;
+      const f = r.value['knobs fit()'];
+      if (f !== undefined && v !== undefined) (r.fitRatio ??= {})[p] = f / v;
+    }
+  }
+  return [...out.values()];
+}
+
+export function summarise(i: Input): Result {
+  const notes = [
+    'Medians of tinybench samples (time per call); throughput = work / median. Ratios are knobs / peer from the same process and run.',
+    'knobs: nn.Sequential(Linear, ReLU, Linear) + CrossEntropyLoss + optim.SGD inside tidy() (Linear+ReLU run as one fused dense kernel); "knobs fit()" is fit() over a DataLoader for the epoch case.',
+    'tfjs: optimizer.minimize with tf.losses.softmaxCrossEntropy and tf.train.sgd, same lr 0.01, same initial weights and data. tfjs-wasm runs its SIMD + XNNPACK build, single-threaded (tfjs 4.22 disables wasm threads in Node).',
+    `brain.js 1.6.1 (the npm "latest"; pure JS; the 2.0.0 betas need gpu.js → native gl): its own train() for one iteration, which is per-sample SGD (batch 1) with MSE on ReLU outputs — same data and sample count, not the same arithmetic. train() also runs its own error pass. Epoch: ${i.brainEpochSamples} of the samples, samples/s scaled. Only 784-40-10.`,
+    'Epoch cases copy every batch from JS arrays into the library (no shuffle), as a user loop would.',
+    'The machine is shared (2 cores, other jobs running): see load before/after.',
+  ];
+  const { gemm, train, ...rest } = i;
+  return { ...rest, gemm: rows(gemm, 'GFLOP/s'), train: rows(train, 'samples/s'), raw: { gemm, train }, notes };
+}
+
+const f = (v: number | undefined, d = 1) => (v === undefined || !Number.isFinite(v) ? '—' : v >= 1000 ? v.toFixed(0) : v.toFixed(d));
+const x = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}×`);
+
+function tables(r: Result): { head: string[]; body: string[][] }[] {
+  const g = {
+    head: ['GEMM (GFLOP/s)', 'knobs', 'tfjs-wasm', 'tfjs-cpu', 'knobs/tfjs-wasm', 'knobs/tfjs-cpu'],
+    body: r.gemm.map((row) => [row.case, f(row.value.knobs, 2), f(row.value['tfjs-wasm'], 2), f(row.value['tfjs-cpu'], 2), x(row.ratio['tfjs-wasm']), x(row.ratio['tfjs-cpu'])]),
+  };
+  const t = {
+    head: ['training (samples/s)', 'knobs', 'knobs fit()', 'tfjs-wasm', 'tfjs-cpu', 'brain.js', 'knobs/tfjs-wasm', 'knobs/tfjs-cpu', 'knobs/brain.js', 'fit()/tfjs-wasm'],
+    body: r.train.map((row) => [
+      row.case, f(row.value.knobs), f(row.value['knobs fit()']), f(row.value['tfjs-wasm']), f(row.value['tfjs-cpu']), f(row.value['brain.js']),
+      x(row.ratio['tfjs-wasm']), x(row.ratio['tfjs-cpu']), x(row.ratio['brain.js']), x(row.fitRatio?.['tfjs-wasm']),
+    ]),
+  };
+  const p = {
+    head: ['DataParallel (samples/s)', 'ms/step', 'samples/s', '× in-thread', '× 1 worker'],
+    body: r.parallel.map((row) => [row.task, f(row.msPerStep, 2), f(row.samplesPerSec), x(row.vsInThread), row.vsOneWorker === null ? '' : x(row.vsOneWorker)]),
+  };
+  const m = {
+    head: ['knobs wasm memory', 'after 10 steps (bytes)', 'after 1000 steps (bytes)', 'grew'],
+    body: r.memory.map((row) => [String(row.model), String(row.after10Steps), String(row[`after${row.steps}Steps`]), row.grew ? 'YES' : 'no']),
+  };
+  return [g, t, p, m];
+}
+
+export function toTable(r: Result): string {
+  const out: string[] = [];
+  for (const { head, body } of tables(r)) {
+    const w = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c].length)));
+    const line = (cells: string[]) => cells.map((s, c) => (c === 0 ? s.padEnd(w[c]) : s.padStart(w[c]))).join('  ');
+    out.push(line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line), '');
+  }
+  const errs = [...r.gemm, ...r.train].flatMap((row) => row.errors ?? []);
+  if (errs.length) out.push('errors:', ...errs.map((e) => `  ${e}`));
+  if (r.parallelError) out.push(`DataParallel failed: ${r.parallelError}`);
+  return out.join('\n');
+}
+
+export function toMarkdown(r: Result): string {
+  const m = r.machine as Record<string, string | number>;
+  const out = [
+    `# knobs benchmark${r.quick ? ' (quick)' : ''}`,
+    '',
+    `${m.date} · ${m.cpu} · nproc ${m.nproc} · Node ${m.node} · ${m.platform} · ${r.seconds.toFixed(0)} s`,
+    '',
+    `Load before: \`${m.loadBefore}\`  `,
+    `Load after: \`${m.loadAfter}\``,
+    '',
+    `Peers: tfjs ${r.peers.tfjs ?? 'not run'} (backends: ${(r.peers.tfBackends as string[]).join(', ') || 'none'}; wasm build: ${r.peers.tfWasmBuild ?? '—'}), brain.js ${r.peers.brain ?? 'not run'}.`,
+    '',
+  ];
+  for (const { head, body } of tables(r)) {
+    out.push(`| ${head.join(' | ')} |`, `|${head.map((_, c) => (c === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`), '');
+  }
+  out.push('Notes:', '', ...r.notes.map((n) => `- ${n}`), ...(r.peers.notes as string[]).map((n) => `- ${n}`), '');
+  const errs = [...r.gemm, ...r.train].flatMap((row) => row.errors ?? []);
+  if (errs.length) out.push('Errors:', '', ...errs.map((e) => `- ${e}`), '');
+  if (r.parallelError) out.push(`DataParallel failed: ${r.parallelError}`, '');
+  return out.join('\n');
+}
