@@ -8,15 +8,6 @@ import { KnobsError, ShapeError } from '../errors.js';
 import type { Matrix } from './estimator.js';
 
 /** Copies values into a fresh wasm block; the caller frees it. */
-/** Runs fn in a tidy scope; the result is returned outside tidy so typed arrays are not walked. */
-function scoped<T>(fn: () => T): T {
-  let out!: T;
-  tidy(() => {
-    out = fn();
-  });
-  return out;
-}
-
 function upload(values: ArrayLike<number>): number {
   const p = allocF32(values.length);
   heap().set(values, p >>> 2);
