@@ -23,6 +23,7 @@ export interface Input {
   gemm: Measured[];
   train: Measured[];
   brainEpochSamples: number;
+  rounds: number;
   memory: Record<string, unknown>[];
   parallel: ParallelRow[];
   parallelError: string | null;
@@ -58,12 +59,12 @@ function rows(ms: Measured[], unit: Row['unit']): Row[] {
 
 export function summarise(i: Input): Result {
   const notes = [
-    'Medians of tinybench samples (time per call); throughput = work / median. Ratios are knobs / peer from the same process and run.',
+    `Medians of tinybench samples (time per call); throughput = work / median. Ratios are knobs / peer from the same process and run. ${i.rounds > 1 ? `Each group ran ${i.rounds} rounds with the libraries' order rotated; the best round's median is reported (all rounds are in raw.*.roundsMs), so a burst of load from other processes does not land on one library only.` : 'One round (quick).'}`,
     'knobs: nn.Sequential(Linear, ReLU, Linear) + CrossEntropyLoss + optim.SGD inside tidy() (Linear+ReLU run as one fused dense kernel); "knobs fit()" is fit() over a DataLoader for the epoch case.',
-    'tfjs: optimizer.minimize with tf.losses.softmaxCrossEntropy and tf.train.sgd, same lr 0.01, same initial weights and data. tfjs-wasm runs its SIMD + XNNPACK build, single-threaded (tfjs 4.22 disables wasm threads in Node).',
+    `tfjs: optimizer.minimize with tf.losses.softmaxCrossEntropy and tf.train.sgd, same lr 0.01, same initial weights and data. tfjs-wasm build: ${String(i.peers.tfWasmBuild ?? 'not loaded')}${i.machine.runtime === 'node' ? ' (tfjs 4.22 never uses wasm threads in Node)' : ''}.`,
     `brain.js 1.6.1 (the npm "latest"; pure JS; the 2.0.0 betas need gpu.js → native gl): its own train() for one iteration, which is per-sample SGD (batch 1) with MSE on ReLU outputs — same data and sample count, not the same arithmetic. train() also runs its own error pass. Epoch: ${i.brainEpochSamples} of the samples, samples/s scaled. Only 784-40-10.`,
     'Epoch cases copy every batch from JS arrays into the library (no shuffle), as a user loop would.',
-    'The machine is shared (2 cores, other jobs running): see load before/after.',
+    'The machine may be shared with other jobs: see the load before/after (uptime).',
   ];
   const { gemm, train, ...rest } = i;
   return { ...rest, gemm: rows(gemm, 'GFLOP/s'), train: rows(train, 'samples/s'), raw: { gemm, train }, notes };

@@ -1,0 +1,97 @@
+/**
+ * The suite's body, shared by the Node runner (run.ts) and the browser page (browser-page.ts):
+ * every case on every peer that loaded, in one process, and the summary with ratios.
+ */
+import { Bench } from 'tinybench';
+import { memoryStats, nn, tensor } from '../ts/index.js';
+import { addParallelCases, parallelRows, type ParallelRow } from './cases-parallel.js';
+import { gemmCases, gemmShapes } from './cases-gemm.js';
+import { epochCases, knobsMlp, knobsStep, stepCases } from './cases-train.js';
+import { CLASSES, IN, head, mnistLike, type Samples } from './data.js';
+import { runGroup, type Measured } from './harness.js';
+import type { Peers } from './peers.js';
+import { summarise, type Result } from './report.js';
+
+export interface SuiteOptions {
+  quick: boolean;
+  peers: Peers;
+  machine: Record<string, unknown>;
+  log: (s: string) => void;
+  /** Called before summarising, e.g. to record the load after the run. */
+  finish?: () => Record<string, unknown>;
+}
+
+/** wasm memory after 10 and after `total` knobs training steps (the same step the cases time). */
+function memoryAfterSteps(data: Samples, h: number, b: number, total: number) {
+  const { model, opt } = knobsMlp(h);
+  const loss = new nn.CrossEntropyLoss();
+  const d = head(data, b);
+  const x = tensor(d.x, [b, IN]), y = tensor(d.oneHot, [b, CLASSES]);
+  let after10 = 0;
+  for (let i = 1; i <= total; i++) {
+    knobsStep(model, opt, loss, x, y);
+    if (i === 10) after10 = memoryStats().wasmBytes;
+  }
+  const afterN = memoryStats().wasmBytes;
+  x.dispose();
+  y.dispose();
+  opt.dispose();
+  model.dispose();
+  return { model: `784-${h}-10 b${b}`, after10Steps: after10, [`after${total}Steps`]: afterN, steps: total, grew: afterN !== after10 };
+}
+
+export async function runSuite(o: SuiteOptions): Promise<Result> {
+  const t0 = performance.now();
+  const { quick, peers, log } = o;
+  const g = quick
+    ? { timeMs: 150, iterations: 3, warmupMs: 30, warmupIterations: 2, rounds: 1 }
+    : { timeMs: 600, iterations: 5, warmupMs: 150, warmupIterations: 3, rounds: 3 };
+
+  log(`bench: GEMM (${quick ? 'quick' : 'full'})…`);
+  const gemm = await runGroup(gemmCases(gemmShapes(quick), peers.tf, peers.tfBackends), g);
+
+  const N = quick ? 1000 : 10_000;
+  const data = mnistLike(N, 42);
+  const stepShapes: [number, number][] = quick ? [[40, 100]] : [[40, 100], [512, 100], [512, 256]];
+  log('bench: training steps…');
+  const steps: Measured[] = [];
+  for (const [h, b] of stepShapes) {
+    // brain.js only on 784-40-10: per-sample training of 784-512-10 in plain JS takes seconds a call.
+    steps.push(...(await runGroup(stepCases(h, b, data, peers, h === 40), g)));
+  }
+  log('bench: epoch…');
+  const brainSamples = quick ? 100 : 1000;
+  const epochs = await runGroup(epochCases(40, 100, data, peers, brainSamples), { ...g, iterations: quick ? 1 : 3, warmupIterations: 1 });
+
+  log('bench: memory…');
+  const memory = [memoryAfterSteps(data, 40, 100, 1000), ...(quick ? [] : [memoryAfterSteps(data, 512, 256, 1000)])];
+
+  log('bench: DataParallel…');
+  let parallel: ParallelRow[] = [];
+  let parallelError: string | null = null;
+  try {
+    const pb = new Bench({ time: quick ? 200 : 2000, warmupTime: quick ? 50 : 300 });
+    const pc = addParallelCases(pb, { batches: quick ? [256] : [256, 512] });
+    await pb.run();
+    parallel = parallelRows(pb, pc);
+    const failed = pb.tasks.filter((t) => t.result?.error).map((t) => `${t.name}: ${t.result!.error!.message}`);
+    if (failed.length) parallelError = failed.join('; ');
+  } catch (e) {
+    parallelError = (e as Error).message;
+  }
+  if (parallelError) log(`bench: DataParallel cases failed: ${parallelError}`);
+
+  return summarise({
+    quick,
+    machine: { ...o.machine, ...(o.finish ? o.finish() : {}) },
+    peers: { tfjs: peers.tf ? '4.22.0' : null, tfBackends: peers.tfBackends, tfWasmBuild: peers.tfWasmBuild, brain: peers.brain ? '1.6.1' : null, notes: peers.notes },
+    gemm,
+    train: [...steps, ...epochs],
+    brainEpochSamples: brainSamples,
+    rounds: g.rounds,
+    memory,
+    parallel,
+    parallelError,
+    seconds: (performance.now() - t0) / 1000,
+  });
+}
