@@ -20,3 +20,4 @@ export { mnistDataset, mnistFromBytes, MNIST_FILES, type Mnist, type MnistBytes,
 export { saveModel, loadModel, toBlobs, fromBlobs, type SavedModel, type LoadedModel, type SaveOptions } from './io/save.js';
 export { trainInWorker, createTrainWorker, WorkerError, type TrainInWorkerOptions, type TrainProgress, type TrainResult, type TrainData, type IdxSource, type OptimizerSpec, type TrainWorker } from './worker/index.js';
 export { DataParallel, type DataParallelOptions, type ParallelFitOptions, type ParallelEpochLogs, type ParallelLoss, type ParallelTransport } from './parallel/index.js';
+export * as classic from './classic/index.js';
