@@ -26,7 +26,10 @@ export function gemmCases(shapes: GemmShape[], tf: Tf | null, tfBackends: string
   for (const s of shapes) {
     const A = uniform(s.m * s.k, 11 + s.m), B = uniform(s.k * s.n, 13 + s.n);
     const row = gemmRow(s);
-    const work = 2 * s.m * s.k * s.n;
+    // Small products take a few µs: repeat them so one timed call does ≥ 4 MFLOP, well above
+    // the timer's resolution (5 µs in a cross-origin isolated page, where 100x40·40x10 is 16 µs).
+    const reps = Math.max(1, Math.ceil(4e6 / (2 * s.m * s.k * s.n)));
+    const work = 2 * s.m * s.k * s.n * reps;
     let a: Tensor | null = null, b: Tensor | null = null;
     cases.push({
       row,
@@ -37,7 +40,9 @@ export function gemmCases(shapes: GemmShape[], tf: Tf | null, tfBackends: string
         b = tensor(B, [s.k, s.n]);
       },
       // tidy frees C each call, so the pool hands the same block back: no growth, no GC.
-      fn: () => tidy(() => void matmul(a!, b!)),
+      fn: () => {
+        for (let r = 0; r < reps; r++) tidy(() => void matmul(a!, b!));
+      },
       teardown: () => {
         a?.dispose();
         b?.dispose();
@@ -55,7 +60,9 @@ export function gemmCases(shapes: GemmShape[], tf: Tf | null, tfBackends: string
           tb = tf.tensor2d(B, [s.k, s.n]);
         },
         // Both tfjs backends compute eagerly inside matMul, so no dataSync is needed to time it.
-        fn: () => tf.matMul(ta, tb).dispose(),
+        fn: () => {
+          for (let r = 0; r < reps; r++) tf.matMul(ta, tb).dispose();
+        },
         teardown: () => {
           ta.dispose();
           tb.dispose();

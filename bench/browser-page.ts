@@ -1,0 +1,56 @@
+/**
+ * The suite inside a browser page (loaded by bench/browser.ts from a Vite dev server on a
+ * cross-origin isolated page): the same cases as in Node, with the peers' browser builds.
+ * Chromium gives tfjs-wasm its threaded SIMD build here, which Node never does.
+ */
+import { init } from '../ts/index.js';
+import type { BrainModule, Peers } from './peers.js';
+import type { Result } from './report.js';
+import { runSuite } from './suite.js';
+
+async function loadBrowserPeers(): Promise<Peers> {
+  const notes: string[] = [];
+  const tfBackends: string[] = [];
+  let tf: any = null;
+  let tfWasmBuild: string | null = null;
+  try {
+    // The umbrella package: core + cpu backend + every gradient (webgl is registered but unused).
+    tf = await import('@tensorflow/tfjs');
+    const wasm: any = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths('/bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+    if (await tf.setBackend('wasm')) {
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+      tfWasmBuild = `${simd && threads ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm'} (SIMD=${simd}, threads=${threads}, XNNPACK threads=${wasm.getThreadsCount()})`;
+      tfBackends.push('wasm');
+    } else notes.push('tfjs wasm backend failed to initialise; left out');
+    if (await tf.setBackend('cpu')) tfBackends.push('cpu');
+  } catch (e) {
+    notes.push(`tfjs not loaded: ${(e as Error).message}`);
+    tf = null;
+  }
+  let brain: BrainModule | null = null;
+  try {
+    const m: any = await import('brain.js');
+    brain = m.NeuralNetwork ? m : (m.default ?? null);
+  } catch (e) {
+    // brain.js 1.6.1's index requires Node's stream module (its TrainStream), which a page lacks.
+    notes.push(`brain.js not loaded in the browser: ${(e as Error).message}`);
+  }
+  return { tf, tfBackends, tfWasmBuild, brain, notes };
+}
+
+export async function run(quick: boolean, machine: Record<string, unknown>): Promise<Result> {
+  await init();
+  const peers = await loadBrowserPeers();
+  const log = (s: string) => console.log(s);
+  for (const n of peers.notes) log(`bench: ${n}`);
+  if (peers.tfWasmBuild) log(`bench: tfjs wasm build: ${peers.tfWasmBuild}`);
+  const ua = navigator.userAgent;
+  return runSuite({
+    quick,
+    peers,
+    log,
+    machine: { ...machine, runtime: 'chromium', userAgent: ua, hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated: globalThis.crossOriginIsolated },
+  });
+}

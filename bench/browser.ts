@@ -1,0 +1,114 @@
+/**
+ * The suite in headless Chromium: Debian's /usr/bin/chromium driven by playwright-core (never a
+ * downloaded browser), a Vite dev server serving the sources on a cross-origin isolated page
+ * (SharedArrayBuffer for tfjs' threaded wasm and DataParallel's shared transport).
+ * Writes bench/results/browser.{json,md} (browser-quick.* with --quick).
+ *
+ *   node --import tsx bench/browser.ts [--quick]      (npm run bench:browser)
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as netServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInstalled } from './peers.js';
+import { toMarkdown, toTable, type Result } from './report.js';
+
+const quick = process.argv.includes('--quick');
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..');
+const CHROMIUM = process.env.KNOBS_CHROMIUM ?? '/usr/bin/chromium';
+const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+const sh = (cmd: string) => {
+  try {
+    return execSync(cmd, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return 'n/a';
+  }
+};
+
+if (!existsSync(CHROMIUM)) {
+  console.log(`bench:browser: ${CHROMIUM} not found — skipped (npm run setup:test installs Debian's chromium)`);
+  process.exit(0);
+}
+if (!ensureInstalled(console.log)) {
+  console.log('bench:browser: the peers could not be installed — skipped');
+  process.exit(0);
+}
+
+async function freePort(): Promise<number> {
+  const s = netServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+const machine = {
+  nproc: Number(sh('nproc')),
+  cpu: /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 'unknown',
+  node: process.version,
+  chromium: sh(`${CHROMIUM} --version`),
+  date: new Date().toISOString(),
+  platform: `${process.platform} ${process.arch}`,
+  loadBefore: sh('uptime'),
+};
+
+const { createServer } = await import('vite');
+const server = await createServer({
+  configFile: false,
+  root: repo,
+  logLevel: 'warn',
+  cacheDir: join(repo, 'node_modules', '.vite-bench'),
+  // Scan the page up front so every peer is pre-bundled before it loads (a dependency found
+  // mid-run would make Vite reload the page).
+  optimizeDeps: { entries: ['bench/browser-page.ts'], include: ['comlink'] },
+  worker: { format: 'es' },
+  server: { host: '127.0.0.1', port: await freePort(), strictPort: true, watch: null, hmr: false, fs: { allow: [repo] }, headers: ISOLATION },
+  plugins: [
+    {
+      name: 'bench-page',
+      configureServer: (s) =>
+        void s.middlewares.use('/bench.html', (_req, res) => {
+          for (const [k, v] of Object.entries(ISOLATION)) res.setHeader(k, v);
+          res.setHeader('content-type', 'text/html');
+          res.end('<!doctype html><meta charset="utf-8"><title>knobs bench</title>');
+        }),
+    },
+  ],
+});
+await server.listen();
+const base = server.resolvedUrls!.local[0];
+const { chromium } = await import('playwright-core');
+const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'knobs-bench-')), {
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-background-timer-throttling'],
+});
+let code = 0;
+try {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(900_000);
+  page.on('console', (m) => console.log(`[page] ${m.text()}`));
+  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  await page.goto(`${base}bench.html`);
+  const result = (await page.evaluate(
+    `import('/bench/browser-page.ts').then((m) => m.run(${quick}, ${JSON.stringify(machine)}))`,
+  )) as Result;
+  result.machine.loadAfter = sh('uptime');
+  console.log(`\n${toTable(result)}`);
+  const out = join(here, 'results');
+  mkdirSync(out, { recursive: true });
+  const name = quick ? 'browser-quick' : 'browser';
+  writeFileSync(join(out, `${name}.json`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(out, `${name}.md`), toMarkdown(result));
+  console.log(`bench:browser: wrote bench/results/${name}.{json,md}`);
+} catch (e) {
+  console.log(`bench:browser: failed: ${(e as Error).message}`);
+  code = 1;
+} finally {
+  await browser.close();
+  await server.close();
+}
+process.exit(code);
