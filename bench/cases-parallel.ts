@@ -22,7 +22,7 @@ export interface ParallelCaseOptions {
   batches?: number[];
   /** Worker counts (default [1, 2]); in-thread training is always included. */
   workers?: number[];
-  /** Default 'shared' (the DataParallel default in Node). */
+  /** Default 'message' (DataParallel's default). */
   transport?: ParallelTransport;
   /** Hidden width (default 512: the 784-512-10). */
   hidden?: number;
@@ -61,7 +61,7 @@ function data(rows: number): { x: Float32Array; y: Float32Array } {
 export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): ParallelCase[] {
   const batches = opts.batches ?? [256, 512];
   const workerCounts = opts.workers ?? [1, 2];
-  const transport = opts.transport ?? 'shared';
+  const transport = opts.transport ?? 'message';
   const H = opts.hidden ?? 512;
   const spec: nn.ModelSpec = {
     format: 'knobs.sequential',

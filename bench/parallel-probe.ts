@@ -202,10 +202,10 @@ for (const B of batches) {
         `  best ${best.toFixed(0).padStart(6)} (×${(best / Math.max(...(runs['in-thread'] ?? [NaN]))).toFixed(2)}, ×${vs((a) => Math.max(...a))})  [${v.map((s) => s.toFixed(0)).join(', ')}]`,
     );
   }
-  console.log('  per-step means over all replicas and rounds, ms: compute | exchange (incl. waiting for the slower replica) | reduce | update');
+  console.log('  per-step means over all replicas and rounds, ms: compute | exchange (incl. waiting for the slower replica) = publish + wait | reduce | update');
   for (const [k, list] of Object.entries(phases)) {
     const mean = (f: (t: StepTimings) => number) => (list.reduce((s, t) => s + f(t), 0) / list.length).toFixed(2);
-    console.log(`  ${k.padEnd(20)} ${mean((t) => t.compute)} | ${mean((t) => t.exchange)} | ${mean((t) => t.reduce)} | ${mean((t) => t.update)}`);
+    console.log(`  ${k.padEnd(20)} ${mean((t) => t.compute)} | ${mean((t) => t.exchange)} = ${mean((t) => t.publish)} + ${mean((t) => t.exchange - t.publish)} | ${mean((t) => t.reduce)} | ${mean((t) => t.update)}`);
   }
 }
 for (const r of runners) await r.close();

@@ -96,18 +96,18 @@ const pageChecks = `(async () => {
   const diff = (a, b) => Math.max(...Object.keys(a).map((n) => Math.max(...a[n].data.map((v, i) => Math.abs(v - b[n].data[i])))));
 
   const runs = [];
-  for (const transport of ['auto', 'shared', 'message']) {
+  for (const transport of [undefined, 'shared', 'message']) {
     for (const workers of [1, 2, 3]) {
       const t = await k.DataParallel.create({ spec: SPEC, state, workers, optimizer, transport });
       for (const { x, y } of batches) await t.step(x, y);
       const got = await t.stateDict();
-      runs.push({ transport, chosen: t.transport, workers, diff: diff(got, ref) });
+      runs.push({ transport: transport ?? 'default', chosen: t.transport, workers, diff: diff(got, ref) });
       await t.close();
     }
   }
   const moved = diff(ref, state);
 
-  const t = await k.DataParallel.create({ spec: SPEC, state, workers: 2, optimizer });
+  const t = await k.DataParallel.create({ spec: SPEC, state, workers: 2, optimizer, transport: 'shared' });
   await t.step(batches[0].x, batches[0].y);
   const pending = t.step(batches[1].x, batches[1].y);
   t.threads[1].terminate();
@@ -134,7 +134,7 @@ describe.skipIf(!hasChromium)('DataParallel in Chromium', () => {
     expect(out.runs).toHaveLength(9);
     expect(out.moved).toBeGreaterThan(0.01);
     for (const r of out.runs) {
-      expect(r.chosen).toBe(r.transport === 'auto' ? 'shared' : r.transport);
+      expect(r.chosen).toBe(r.transport === 'default' ? 'message' : r.transport);
       // One worker: bitwise the page's own training; more: float reassociation only (see parallel.test.ts).
       if (r.workers === 1) expect(r.diff).toBe(0);
       else expect(r.diff).toBeLessThan(2e-5);
@@ -146,7 +146,7 @@ describe.skipIf(!hasChromium)('DataParallel in Chromium', () => {
     await page.close();
   });
 
-  it('on a page that is not cross-origin isolated, auto falls back to postMessage and shared says what is missing', async () => {
+  it('on a page that is not cross-origin isolated, the default transport works and shared says what is missing', async () => {
     const page = await browser!.newPage();
     await page.goto(`${baseUrl}plain.html`);
     const out = (await page.evaluate(`(async () => {

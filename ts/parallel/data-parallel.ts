@@ -40,11 +40,14 @@ export interface DataParallelOptions {
   /** Default 'crossEntropy' (the model outputs logits; targets are class labels or rows). */
   loss?: ParallelLoss;
   /**
-   * How gradients travel. 'shared' (SharedArrayBuffer + Atomics; in browsers this needs a
-   * cross-origin isolated page: COOP `same-origin` + COEP `require-corp`) or 'message'
-   * (postMessage with transferred buffers). Default 'auto': 'shared' where available.
+   * How gradients travel between replicas. 'message' (default): postMessage with transferred
+   * buffers, replica to replica over MessageChannels; works everywhere. 'shared': one
+   * SharedArrayBuffer slot per replica and an Atomics barrier; needs SharedArrayBuffer, which a
+   * browser only gives a cross-origin isolated page (Cross-Origin-Opener-Policy: same-origin and
+   * Cross-Origin-Embedder-Policy: require-corp). Measured on a 2-core machine (784-512-10, batch
+   * 32–512, 2 workers) 'shared' was not faster, so it is not the default.
    */
-  transport?: 'auto' | Transport;
+  transport?: Transport;
   /** Where the workers load the wasm core from (compiled once here and shared). Default: the packaged file. */
   wasm?: WasmSource;
   /** The replica worker script. Default: parallel/worker.js next to this module (worker.ts from sources). */
@@ -168,12 +171,11 @@ export class DataParallel {
     if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new KnobsError(`${OP}.create: workers must be an integer in [1, 256], got ${workers}`);
     const loss = opts.loss ?? 'crossEntropy';
     if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`${OP}.create: loss must be 'crossEntropy' or 'mse', got ${JSON.stringify(loss)}`);
-    const want = opts.transport ?? 'auto';
-    if (want !== 'auto' && want !== 'shared' && want !== 'message') throw new KnobsError(`${OP}.create: transport must be 'auto', 'shared' or 'message', got ${JSON.stringify(want)}`);
-    if (want === 'shared' && !sharedAvailable()) {
-      throw new KnobsError(`${OP}.create: transport 'shared' needs SharedArrayBuffer and Atomics.waitAsync; in a browser the page must be cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp)`);
+    const transport = opts.transport ?? 'message';
+    if (transport !== 'shared' && transport !== 'message') throw new KnobsError(`${OP}.create: transport must be 'message' or 'shared', got ${JSON.stringify(transport)}`);
+    if (transport === 'shared' && !sharedAvailable()) {
+      throw new KnobsError(`${OP}.create: transport 'shared' needs SharedArrayBuffer and Atomics.waitAsync; in a browser the page must be cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp), or use transport 'message'`);
     }
-    const transport: Transport = want === 'auto' ? (sharedAvailable() ? 'shared' : 'message') : want;
     const maxBatch = opts.maxBatch ?? 256;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new KnobsError(`${OP}.create: maxBatch must be a positive integer, got ${opts.maxBatch}`);
 
@@ -630,7 +632,7 @@ export class DataParallel {
       return [...Array(this.workers).keys()].map((i) => {
         const t = m.get(i)!.timings;
         const n = Math.max(t.steps, 1);
-        return { steps: t.steps, compute: t.compute / n, exchange: t.exchange / n, reduce: t.reduce / n, update: t.update / n };
+        return { steps: t.steps, compute: t.compute / n, exchange: t.exchange / n, publish: t.publish / n, reduce: t.reduce / n, update: t.update / n };
       });
     });
   }

@@ -91,6 +91,8 @@ export interface StepTimings {
   compute: number;
   /** Publishing its gradient and waiting for everyone else's (includes waiting for slower replicas). */
   exchange: number;
+  /** The publishing part of exchange: copying the gradient out (and posting it, for 'message'). */
+  publish: number;
   /** Summing the shard gradients. */
   reduce: number;
   /** The optimizer step. */

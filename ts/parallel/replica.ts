@@ -224,11 +224,11 @@ export class Replica {
     this.yView = new Float32Array(y);
   }
 
-  private timings: StepTimings = { steps: 0, compute: 0, exchange: 0, reduce: 0, update: 0 };
+  private timings: StepTimings = { steps: 0, compute: 0, exchange: 0, publish: 0, reduce: 0, update: 0 };
 
   takeTimings(reset: boolean): StepTimings {
     const t = { ...this.timings };
-    if (reset) this.timings = { steps: 0, compute: 0, exchange: 0, reduce: 0, update: 0 };
+    if (reset) this.timings = { steps: 0, compute: 0, exchange: 0, publish: 0, reduce: 0, update: 0 };
     return t;
   }
 
@@ -320,10 +320,12 @@ export class Replica {
       throw e;
     }
     const t1 = performance.now();
+    let tp = t1;
     // A lone replica has nobody to tell.
     if (workers > 1) {
       try {
         this.exchange.publish(gen, count > 0 ? this.params.map((p) => this.gradView(p)) : null);
+        tp = performance.now();
         await this.exchange.sync(gen);
       } catch (e) {
         if (e instanceof PeerAborted || e instanceof Fatal) throw e;
@@ -344,6 +346,7 @@ export class Replica {
     tm.steps++;
     tm.compute += t1 - t0;
     tm.exchange += t2 - t1;
+    tm.publish += tp - t1;
     tm.reduce += t3 - t2;
     tm.update += performance.now() - t3;
     return { lossSum, correct };
