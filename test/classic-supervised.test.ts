@@ -54,6 +54,17 @@ describe('distance', () => {
     expect(Array.from(sqDist)).toEqual([0, 1, 1, 1]);
   });
 
+  it('kNearest over several query blocks (n·m above one 16 MB block) matches a naive search', () => {
+    const a = randMatrix(1500, 2, 5), b = randMatrix(3000, 2, 6);
+    const { index, sqDist } = kNearest(a, b, 3);
+    for (const i of [0, 1, 1398, 1399, 1400, 1499]) {
+      const row = Array.from({ length: b.rows }, (_, j) => [(a.data[i * 2] - b.data[j * 2]) ** 2 + (a.data[i * 2 + 1] - b.data[j * 2 + 1]) ** 2, j]);
+      row.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+      expect(Array.from(index.subarray(i * 3, i * 3 + 3))).toEqual(row.slice(0, 3).map((r) => r[1]));
+      expect(Array.from(sqDist.subarray(i * 3, i * 3 + 3))).toEqual(row.slice(0, 3).map((r) => r[0]));
+    }
+  });
+
   it('rejects k above the reference rows and mismatched features', () => {
     const a = randMatrix(2, 3, 1), b = randMatrix(4, 3, 2);
     expect(() => kNearest(a, b, 5)).toThrow(/k = 5 is larger than the 4 reference rows/);

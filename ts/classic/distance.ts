@@ -29,6 +29,9 @@ function withBlocks<T>(a: Matrix, b: Matrix, outLen: number, body: (pa: number, 
   }
 }
 
+/** Floats of one query block's distance matrix in kNearest (4M floats = 16 MB). */
+const CHUNK_FLOATS = 1 << 22;
+
 function checkPair(op: string, a: Matrix, b: Matrix): void {
   if (a.cols !== b.cols) throw new ShapeError(`${op}: a has ${a.cols} features per row, b has ${b.cols}`);
 }
@@ -59,13 +62,19 @@ export function kNearest(a: Matrix, b: Matrix, k: number): { index: Int32Array; 
   if (k > m) throw new KnobsError(`kNearest: k = ${k} is larger than the ${m} reference rows`);
   const idx = new Uint32Array(n * k);
   const sq = new Float64Array(n * k);
-  if (n === 0) return { index: new Int32Array(0), sqDist: sq };
-  withBlocks(a, b, n * m, (pa, pb, po) => {
-    const k_ = K();
-    k_.sq_dist(pa, pb, po, n, m, d);
-    k_.knn_select(po, n, m, k, idx);
-    const h = heap(), base = po >>> 2;
-    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) sq[i * k + j] = h[base + i * m + idx[i * k + j]];
-  });
+  // Queries go in row blocks so the distance block stays ≤ ~16 MB of wasm memory whatever n is.
+  const block = Math.max(1, Math.floor(CHUNK_FLOATS / Math.max(m, 1)));
+  for (let from = 0; from < n; from += block) {
+    const rows = Math.min(block, n - from);
+    const part: Matrix = { data: a.data.subarray(from * d, (from + rows) * d), rows, cols: d };
+    const partIdx = idx.subarray(from * k, (from + rows) * k);
+    withBlocks(part, b, rows * m, (pa, pb, po) => {
+      const kern = K();
+      kern.sq_dist(pa, pb, po, rows, m, d);
+      kern.knn_select(po, rows, m, k, partIdx);
+      const h = heap(), base = po >>> 2;
+      for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) sq[(from + i) * k + j] = h[base + i * m + partIdx[i * k + j]];
+    });
+  }
   return { index: Int32Array.from(idx), sqDist: sq };
 }
