@@ -6,12 +6,11 @@ use super::matmul::matmul_nt;
 /// Below this many multiply-adds (n·m·d) `sq_dist` uses the direct Σ(a−b)² loop.
 ///
 /// Why two paths: the expansion ‖a‖² + ‖b‖² − 2a·b does one multiply-add per feature and pair
-/// (the direct form also subtracts) and runs on the GEMM, so it gets every speed-up of the matmul
-/// kernel. But it cancels: when two points are close compared with their norms, the f32 result
-/// loses digits and can come out slightly negative (hence the clamp). For small problems the
-/// call is microseconds either way, so we take the exact form; 32k multiply-adds is where the
-/// two costs are still within noise of each other and the norm/GEMM set-up is no longer the
-/// larger part of the work.
+/// (the direct form also subtracts) and runs on the GEMM, so it gains from every improvement of
+/// the matmul kernel. But it cancels: when two points are close compared with their norms, the f32
+/// result loses digits and can come out slightly negative (hence the clamp). Small calls cost
+/// microseconds either way, so they take the exact form; 2^15 is a size where that cost is still
+/// negligible, not a measured crossover (see the benchmark suite for speed comparisons).
 pub const GEMM_MIN_WORK: usize = 1 << 15;
 
 /// Squared L2 norm of each of the n rows of a [n×d].
