@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init } from '../ts/index.js';
+import { classic, init } from '../ts/index.js';
 import { Rng } from '../ts/random.js';
 import { adjustedRandIndex, loadEstimator } from '../ts/classic/estimator.js';
 import { KMeans } from '../ts/classic/kmeans.js';
@@ -379,5 +379,16 @@ describe('save/load round trip', () => {
     const back = loadEstimator(JSON.stringify(m.toJSON())) as unknown as WordClusters;
     expect(Array.from(back.predict(['puppies', 'pizza', 'kittens']))).toEqual(Array.from(m.predict(['puppies', 'pizza', 'kittens'])));
     expect(back.nParameters).toBe(m.nParameters);
+  });
+});
+
+describe('exports', () => {
+  it('the unsupervised classes are in the library\'s classic namespace', () => {
+    expect(classic.KMeans).toBe(KMeans);
+    expect(classic.GaussianMixture).toBe(GaussianMixture);
+    expect(classic.CompetitiveLearning).toBe(CompetitiveLearning);
+    expect(classic.DBSCAN).toBe(DBSCAN);
+    expect(classic.AgglomerativeClustering).toBe(AgglomerativeClustering);
+    expect(classic.WordClusters).toBe(WordClusters);
   });
 });
