@@ -68,6 +68,14 @@ describe('KMeans', () => {
     expect(adjustedRandIndex(a.labels, truth)).toBe(1);
   });
 
+  it('copes with fewer distinct points than k: no NaN, zero inertia, hard memberships', () => {
+    const km = new KMeans({ k: 3, seed: 0 }).fit([[1, 1], [1, 1], [1, 1], [1, 1]]);
+    expect(km.inertia).toBe(0);
+    expect(Array.from(km.centers).every(Number.isFinite)).toBe(true);
+    const p = km.predictProba([[1, 1]]);
+    expect(p.reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
   it('re-seeds an empty cluster on the point farthest from its centre', () => {
     const x = [[0, 0], [0, 1], [10, 0], [10, 1], [20, 0]];
     // The third start is far from everything, so it owns no row after the first assignment.
@@ -193,6 +201,15 @@ describe('DBSCAN', () => {
     const swapped = new DBSCAN({ eps: 1, minSamples: 4 }).fit([...b, ...p, ...a]);
     expect(swapped.labels[4]).toBe(swapped.labels[0]);
     expect(swapped.labels[0]).toBe(0);
+  });
+
+  it('pairs at exactly eps are decided on exact distances even when the kernel takes the GEMM path', () => {
+    // 140 points 0.5 apart far from the origin: enough work for the GEMM path, whose float32
+    // ‖a‖² + ‖b‖² − 2a·b at norms ~1e8 cannot resolve a squared distance of 0.25.
+    const line = Array.from({ length: 140 }, (_, i) => [1e4 + 0.5 * i, 1e4]);
+    const db = new DBSCAN({ eps: 0.5, minSamples: 3 }).fit(line);
+    expect(new Set(db.labels)).toEqual(new Set([0]));
+    expect(db.coreSampleIndices.length).toBe(138);
   });
 
   it('predict: new points join the group of a core point within eps, else noise', () => {
