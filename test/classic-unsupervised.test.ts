@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classic, init } from '../ts/index.js';
+import { classic, init, memoryStats } from '../ts/index.js';
 import { Rng } from '../ts/random.js';
 import { adjustedRandIndex, loadEstimator } from '../ts/classic/estimator.js';
 import { KMeans } from '../ts/classic/kmeans.js';
@@ -74,6 +74,18 @@ describe('KMeans', () => {
     expect(Array.from(km.centers).every(Number.isFinite)).toBe(true);
     const p = km.predictProba([[1, 1]]);
     expect(p.reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
+  it('frees its wasm blocks after fit and predict, also when fit throws', () => {
+    const before = memoryStats();
+    const x = randomPoints(300, 5, 4);
+    const km = new KMeans({ k: 4, seed: 0 }).fit(x);
+    km.predictProba(x);
+    new DBSCAN({ eps: 2, minSamples: 4 }).fit(x);
+    expect(() => new KMeans({ k: 2, init: [[0, 0, 0], [1, 1, 1]] }).fit(x)).toThrow(/features/);
+    const after = memoryStats();
+    expect(after.liveBlocks).toBe(before.liveBlocks);
+    expect(after.liveBytes).toBe(before.liveBytes);
   });
 
   it('re-seeds an empty cluster on the point farthest from its centre', () => {

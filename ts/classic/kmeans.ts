@@ -7,6 +7,7 @@
  */
 import { KnobsError } from '../errors.js';
 import { Rng } from '../random.js';
+import { LloydKernel, type LloydStep } from './lloyd-kernel.js';
 import { checkFeatures, toMatrix, type Matrix, type MatrixInput } from './estimator.js';
 import {
   ClusterBase, checkKVsRows, checkPosInt, checkPositive, checkSeed, meanVariance, nearestCenters, registerCluster,
@@ -231,31 +232,38 @@ function inertiaOf(x: Matrix, centers: Float64Array, labels: Int32Array): number
   return s;
 }
 
-/** One Lloyd run from the given centres (copied). */
+/** One Lloyd run from the given centres (copied); assignment and sums run in the Rust core. */
 export function lloyd(x: Matrix, start: Float64Array, maxIter: number, tol: number): RunResult {
-  const { rows: n, cols: d } = x;
+  const d = x.cols;
   const k = start.length / d;
-  let centers: Float64Array = Float64Array.from(start);
-  let labels: Int32Array = new Int32Array(n);
-  let prev: Int32Array | null = null;
-  let iter = 0, strict = false;
-  for (; iter < maxIter; ) {
-    const near = nearestCenters(x, { data: centers, rows: k, cols: d });
-    labels = near.labels;
-    const next = updateCenters(x, labels, near.minSq, k, centers);
-    let shift = 0;
-    for (let i = 0; i < next.length; i++) shift += (next[i] - centers[i]) ** 2;
-    centers = next;
-    iter++;
-    if (prev && labels.every((v, i) => v === prev![i])) {
-      strict = true;
-      break;
+  const kern = new LloydKernel(x);
+  try {
+    let centers: Float64Array = Float64Array.from(start);
+    let labels: Int32Array = new Int32Array(x.rows);
+    let prev: Int32Array | null = null;
+    let iter = 0, strict = false;
+    while (iter < maxIter) {
+      const st = kern.step(centers, k);
+      labels = st.labels;
+      const next = updateCenters(x, st, k, centers);
+      let shift = 0;
+      for (let i = 0; i < next.length; i++) shift += (next[i] - centers[i]) ** 2;
+      centers = next;
+      iter++;
+      // Same stopping rules as sklearn: the assignment stopped changing, or the centres barely moved.
+      if (prev && labels.every((v, i) => v === prev![i])) {
+        strict = true;
+        break;
+      }
+      if (shift <= tol) break;
+      prev = labels;
     }
-    if (shift <= tol) break;
-    prev = labels;
+    // After a tol stop the labels belong to the previous centres: assign once more.
+    if (!strict) labels = kern.step(centers, k).labels;
+    return { centers, labels, inertia: inertiaOf(x, centers, labels), nIter: iter };
+  } finally {
+    kern.free();
   }
-  if (!strict) labels = nearestCenters(x, { data: centers, rows: k, cols: d }).labels;
-  return { centers, labels, inertia: inertiaOf(x, centers, labels), nIter: iter };
 }
 
 /**
@@ -263,14 +271,9 @@ export function lloyd(x: Matrix, start: Float64Array, maxIter: number, tol: numb
  * its own centre (and that row leaves its old cluster's mean), as sklearn relocates them: the worst
  * fitted row is where a new group helps inertia most, and the run keeps k groups.
  */
-function updateCenters(x: Matrix, labels: Int32Array, minSq: ArrayLike<number>, k: number, old: Float64Array): Float64Array {
+function updateCenters(x: Matrix, st: LloydStep, k: number, old: Float64Array): Float64Array {
   const d = x.cols;
-  const sums = new Float64Array(k * d), counts = new Float64Array(k);
-  for (let i = 0; i < x.rows; i++) {
-    const j = labels[i];
-    counts[j]++;
-    for (let t = 0; t < d; t++) sums[j * d + t] += x.data[i * d + t];
-  }
+  const { labels, minSq, sums, counts } = st;
   const empty: number[] = [];
   for (let j = 0; j < k; j++) if (counts[j] === 0) empty.push(j);
   if (empty.length) {
