@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Builds crates/knobs-core to wasm32 (SIMD128) into wasm-pkg/ with wasm-pack. Reproducible:
-# paths are remapped, so the bytes do not depend on where the repository is checked out.
+# Builds crates/knobs-core to wasm32 into wasm-pkg/ with wasm-pack, twice: knobs_core_bg.wasm
+# (SIMD128) and knobs_core_relaxed_bg.wasm (+relaxed-simd: fused multiply-add in the matmul
+# kernel). Both export the same functions, so they share one JS glue file (checked below), and
+# ts/backend picks one at run time. Reproducible: paths are remapped, so the bytes do not depend
+# on where the repository is checked out.
 #   scripts/build-wasm.sh [out-dir]     (default: wasm-pkg)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -14,7 +17,12 @@ export RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo
 export RUSTC_BOOTSTRAP=1
 # wasm-pack only checks that the target's libdir exists; build-std supplies the real std.
 mkdir -p "$($RUSTC --target wasm32-unknown-unknown --print target-libdir)"
-export RUSTFLAGS="-C target-feature=+simd128 -C linker=wasm-ld \
+# -disable-lsr: LLVM's loop strength reduction rewrites the matmul microkernel's loads as
+# `pointer + constant` adds that lose their no-wrap flag, so neither LLVM nor V8 can fold the
+# constant into the load; V8 then emits an extra address instruction per load, and the SIMD128
+# kernel runs ~15% slower (bench/gemm-probe.mjs). Other kernels move by up to ±15% either way
+# with it (simple loops: some gain, some lose).
+common_flags="-C linker=wasm-ld -C llvm-args=-disable-lsr \
 --remap-path-prefix=$root=/knobs --remap-path-prefix=$HOME/.cargo=/cargo --remap-path-prefix=$(dirname "$rust_src")=/rustc"
 # Debian's cargo first: -Zbuild-std is tied to cargo's own version. wasm-bindgen/wasm-pack
 # come from ~/.cargo/bin after it.
@@ -22,11 +30,21 @@ export PATH="/usr/bin:$HOME/.cargo/bin:$PATH"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-(cd "$root" && wasm-pack --quiet build crates/knobs-core --release --target web --no-pack \
-  --out-dir "$tmp" --out-name knobs_core -- -Zbuild-std=std,panic_abort)
+# build <target features> <dir>; each variant keeps its own target dir so rebuilds stay incremental.
+build() {
+  (cd "$root" && RUSTFLAGS="-C target-feature=$1 $common_flags" CARGO_TARGET_DIR="$root/target/wasm-$2" \
+    wasm-pack --quiet build crates/knobs-core --release --target web --no-pack \
+    --out-dir "$tmp/$2" --out-name knobs_core -- -Zbuild-std=std,panic_abort)
+}
+build +simd128 simd128
+build +simd128,+relaxed-simd relaxed
+for f in knobs_core.js knobs_core.d.ts knobs_core_bg.wasm.d.ts; do
+  cmp -s "$tmp/simd128/$f" "$tmp/relaxed/$f" || { echo "build-wasm: $f differs between the builds" >&2; exit 1; }
+done
 mkdir -p "$out"
 rm -f "$out"/knobs_core*
-cp "$tmp"/knobs_core.js "$tmp"/knobs_core.d.ts "$tmp"/knobs_core_bg.wasm "$tmp"/knobs_core_bg.wasm.d.ts "$out"/
+cp "$tmp"/simd128/{knobs_core.js,knobs_core.d.ts,knobs_core_bg.wasm,knobs_core_bg.wasm.d.ts} "$out"/
+cp "$tmp"/relaxed/knobs_core_bg.wasm "$out"/knobs_core_relaxed_bg.wasm
 cat > "$out/BUILD-INFO" <<INFO
 # Toolchain that produced these files (scripts/build-wasm.sh). A rebuild with other versions
 # may give other bytes; scripts/check-wasm-pkg.sh compares.
@@ -35,7 +53,8 @@ cargo: $($CARGO --version)
 lld: $(dpkg-query -W -f='${Version}' lld 2>/dev/null || echo unknown)
 wasm-bindgen: $(wasm-bindgen --version | awk '{print $2}')
 wasm-pack: $(wasm-pack --version | awk '{print $2}')
-rustflags: -C target-feature=+simd128 (std rebuilt with -Zbuild-std=std,panic_abort)
-sha256: $(cd "$out" && sha256sum knobs_core_bg.wasm | cut -d' ' -f1)
+rustflags: -C target-feature=+simd128[,+relaxed-simd] -C llvm-args=-disable-lsr (std rebuilt with -Zbuild-std=std,panic_abort)
+sha256: $(cd "$out" && sha256sum knobs_core_bg.wasm | cut -d' ' -f1)  knobs_core_bg.wasm
+sha256: $(cd "$out" && sha256sum knobs_core_relaxed_bg.wasm | cut -d' ' -f1)  knobs_core_relaxed_bg.wasm
 INFO
-echo "build-wasm: $(wc -c < "$out/knobs_core_bg.wasm") bytes -> $out"
+echo "build-wasm: $(wc -c < "$out/knobs_core_bg.wasm") + $(wc -c < "$out/knobs_core_relaxed_bg.wasm") bytes (simd128 + relaxed) -> $out"

@@ -4,49 +4,21 @@
 //! `matmul_tn` C[m×n] (+)= A[k×m]ᵀ · B[k×n]  (weight gradient: Xᵀ · dY)
 //! `accumulate` adds into C instead of overwriting it, so gradients can be summed in place.
 
-/// Rows of C computed together: each loaded row of B is reused this many times.
-const MR: usize = 4;
-
-#[inline(always)]
-fn axpy_row(c: &mut [f32], a: f32, b: &[f32]) {
-    // Simple zip loop: LLVM vectorises it to f32x4 multiply-adds under +simd128.
-    for (ci, bi) in c.iter_mut().zip(b) {
-        *ci += a * bi;
-    }
-}
+use super::gemm::{gemm, Mat};
 
 pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
-    if !accumulate {
-        c[..m * n].fill(0.0);
-    }
-    if n == 0 {
-        return;
-    }
-    let mut i = 0;
-    while i + MR <= m {
-        let (c0, rest) = c[i * n..(i + MR) * n].split_at_mut(n);
-        let (c1, rest) = rest.split_at_mut(n);
-        let (c2, c3) = rest.split_at_mut(n);
-        for p in 0..k {
-            let brow = &b[p * n..(p + 1) * n];
-            let (a0, a1, a2, a3) = (a[i * k + p], a[(i + 1) * k + p], a[(i + 2) * k + p], a[(i + 3) * k + p]);
-            for j in 0..n {
-                let bj = brow[j];
-                c0[j] += a0 * bj;
-                c1[j] += a1 * bj;
-                c2[j] += a2 * bj;
-                c3[j] += a3 * bj;
-            }
-        }
-        i += MR;
-    }
-    for i in i..m {
-        let crow = &mut c[i * n..(i + 1) * n];
-        for p in 0..k {
-            axpy_row(crow, a[i * k + p], &b[p * n..(p + 1) * n]);
-        }
-    }
+    gemm(Mat { data: a, rs: k, cs: 1 }, Mat { data: b, rs: n, cs: 1 }, c, m, k, n, accumulate);
+}
+
+pub fn matmul_nt(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n);
+    gemm(Mat { data: a, rs: k, cs: 1 }, Mat { data: b, rs: 1, cs: k }, c, m, k, n, accumulate);
+}
+
+pub fn matmul_tn(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    assert!(a.len() >= k * m && b.len() >= k * n && c.len() >= m * n);
+    gemm(Mat { data: a, rs: 1, cs: m }, Mat { data: b, rs: n, cs: 1 }, c, m, k, n, accumulate);
 }
 
 /// Dot product with 8 independent partial sums: breaks the add dependency chain and lets
@@ -70,35 +42,6 @@ pub fn dot(x: &[f32], y: &[f32]) -> f32 {
     s
 }
 
-pub fn matmul_nt(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
-    assert!(a.len() >= m * k && b.len() >= n * k && c.len() >= m * n);
-    for i in 0..m {
-        let arow = &a[i * k..(i + 1) * k];
-        for j in 0..n {
-            let d = dot(arow, &b[j * k..(j + 1) * k]);
-            let cij = &mut c[i * n + j];
-            *cij = if accumulate { *cij + d } else { d };
-        }
-    }
-}
-
-pub fn matmul_tn(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
-    assert!(a.len() >= k * m && b.len() >= k * n && c.len() >= m * n);
-    if !accumulate {
-        c[..m * n].fill(0.0);
-    }
-    for p in 0..k {
-        let brow = &b[p * n..(p + 1) * n];
-        let arow = &a[p * m..(p + 1) * m];
-        for i in 0..m {
-            let av = arow[i];
-            if av != 0.0 {
-                axpy_row(&mut c[i * n..(i + 1) * n], av, brow);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,17 +61,26 @@ mod tests {
         c.into_iter().map(|v| v as f32).collect()
     }
 
+    /// Shapes reaching every path of the blocked kernel: 1×1, odd sizes, partial tiles, the
+    /// narrow last strip (n % 8 ≤ 4), the pre-broadcast A path (n ≥ 64), and more than one
+    /// depth (k > 256), row (m > 64) and column (n > 512) block. Run in sequence, they also
+    /// exercise the reuse of the packing scratch across shapes.
     #[test]
     fn all_layouts_match_naive_on_awkward_shapes() {
         let mut rng = Lcg(7);
-        let shapes = [(1, 1, 1), (1, 7, 1), (3, 5, 2), (4, 4, 4), (5, 9, 17), (13, 1, 8), (17, 33, 9), (64, 31, 65), (0, 3, 2), (2, 0, 3)];
+        let shapes = [
+            (1, 1, 1), (1, 7, 1), (3, 5, 2), (4, 4, 4), (4, 8, 8), (5, 9, 17), (13, 1, 8), (17, 33, 9),
+            (64, 31, 65), (7, 3, 5), (2, 300, 3), (67, 19, 70), (33, 64, 64), (9, 3, 530),
+            (130, 257, 12), (66, 513, 67), (100, 40, 10), (70, 9, 5), (0, 3, 2), (2, 0, 3), (3, 2, 0),
+        ];
         for &(m, k, n) in &shapes {
             let a = rand_vec(&mut rng, m * k);
             let b = rand_vec(&mut rng, k * n);
             let bt = rand_vec(&mut rng, n * k);
             let at = rand_vec(&mut rng, k * m);
             for acc in [false, true] {
-                let base = rand_vec(&mut rng, m * n);
+                // Without accumulate C must be overwritten: start from NaN to catch any read of it.
+                let base = if acc { rand_vec(&mut rng, m * n) } else { vec![f32::NAN; m * n] };
                 let with_base = |mut r: Vec<f32>| {
                     if acc {
                         for (x, y) in r.iter_mut().zip(&base) {
@@ -137,15 +89,41 @@ mod tests {
                     }
                     r
                 };
+                let what = |op: &str| format!("{op} {m}x{k}x{n} acc={acc}");
+                // f32 rounding grows with the depth of each sum; a wrong element is off by O(1).
+                let tol = 1e-6 * k.max(10) as f32;
                 let mut c = base.clone();
                 matmul(&a, &b, &mut c, m, k, n, acc);
-                assert_close(&c, &with_base(naive(&a, &b, m, k, n, false, false)), 1e-5, "matmul");
+                assert_close(&c, &with_base(naive(&a, &b, m, k, n, false, false)), tol, &what("matmul"));
                 let mut c = base.clone();
                 matmul_nt(&a, &bt, &mut c, m, k, n, acc);
-                assert_close(&c, &with_base(naive(&a, &bt, m, k, n, false, true)), 1e-5, "matmul_nt");
+                assert_close(&c, &with_base(naive(&a, &bt, m, k, n, false, true)), tol, &what("matmul_nt"));
                 let mut c = base.clone();
                 matmul_tn(&at, &b, &mut c, m, k, n, acc);
-                assert_close(&c, &with_base(naive(&at, &b, m, k, n, true, false)), 1e-5, "matmul_tn");
+                assert_close(&c, &with_base(naive(&at, &b, m, k, n, true, false)), tol, &what("matmul_tn"));
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_inputs_stay_in_their_rows_and_columns() {
+        // Packed strips are zero-padded; a NaN/∞ must not leak through the padding into other
+        // elements of an edge tile (0·∞ = NaN lands only in padding lanes, never stored).
+        let (m, k, n) = (5, 3, 6);
+        let mut a = vec![1.0f32; m * k];
+        let mut b = vec![1.0f32; k * n];
+        a[4 * k + 1] = f32::INFINITY; // row 4
+        b[2 * n + 5] = f32::NAN; // column 5
+        let mut c = vec![0.0f32; m * n];
+        matmul(&a, &b, &mut c, m, k, n, false);
+        for i in 0..m {
+            for j in 0..n {
+                let v = c[i * n + j];
+                match (i == 4, j == 5) {
+                    (_, true) => assert!(v.is_nan(), "c[{i}][{j}] = {v}"),
+                    (true, false) => assert_eq!(v, f32::INFINITY, "c[{i}][{j}]"),
+                    _ => assert_eq!(v, 3.0, "c[{i}][{j}]"),
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ pub mod broadcast;
 pub mod dense;
 pub mod distance;
 pub mod elementwise;
+mod gemm;
 pub mod losses;
 pub mod matmul;
 pub mod optim;

@@ -1,0 +1,141 @@
+//! Blocked, packed f32 GEMM (the BLIS loop structure) behind `kernels::matmul`.
+//!
+//! C[m×n] (+)= A[m×k]·B[k×n] where A and B are strided views, so the transposed layouts of
+//! backprop are just other strides. Depth is cut into KC blocks, B into NC-column blocks and A
+//! into MC-row blocks; each block is packed into strips (pack.rs) and multiplied tile by tile by
+//! the microkernel (micro.rs): a B strip (KC×8) stays in L1 while the A block streams from L2.
+
+mod micro;
+mod pack;
+mod simd;
+
+use core::cell::Cell;
+use micro::{a_quads, tile};
+pub use pack::Mat;
+use pack::{pack_strip, pack_strip_splat};
+use simd::Quad;
+
+/// Rows of a C tile; its columns are NR = 8 (two vectors), or 4 for a last strip of ≤ 4 columns.
+const MR: usize = 4;
+const NR: usize = 8;
+const KC: usize = 256;
+const MC: usize = 64;
+const NC: usize = 512;
+
+/// From this many columns of C on, A is packed pre-broadcast (4 copies of each value) so the
+/// SIMD128 kernel multiplies by plain loads: on x86-64 V8 this runs ~15% faster than broadcast
+/// loads, which pays for the 4× larger A strips once each is reused by enough B strips.
+/// With relaxed SIMD the fused multiply-add kernel is faster with broadcast loads throughout.
+const PRE_MIN_N: usize = if cfg!(target_feature = "relaxed-simd") { usize::MAX } else { 64 };
+const SWAP_MIN_K: usize = 32;
+
+thread_local! {
+    // Packing buffers, kept between calls: after the first call of the largest shape, matmul
+    // allocates nothing. (wasm here is single-threaded; on the host each test thread has its own.)
+    static SCRATCH: Cell<Vec<Quad>> = const { Cell::new(Vec::new()) };
+}
+
+/// C (+)= A·B with A an m×k view and B a k×n view; C is row-major m×n (row stride n).
+pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            c[..m * n].fill(0.0);
+        }
+        return;
+    }
+    let mut buf = SCRATCH.take();
+    if n >= PRE_MIN_N {
+        blocked::<true, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf);
+    } else if m >= PRE_MIN_N && k >= SWAP_MIN_K {
+        // Few columns, many rows (X·W with a narrow layer): computing Cᵀ = Bᵀ·Aᵀ puts the many
+        // rows on the side that reuses the pre-broadcast strips; tiles are stored transposed.
+        // (Not for shallow products, where the transposed stores cost more than they save.)
+        let (bt, at) = (Mat { data: b.data, rs: b.cs, cs: b.rs }, Mat { data: a.data, rs: a.cs, cs: a.rs });
+        blocked::<true, true>(bt, at, c, n, k, m, (1, n), accumulate, &mut buf);
+    } else {
+        blocked::<false, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf);
+    }
+    SCRATCH.set(buf);
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn run_tile<const PRE: bool, const TRANS: bool>(w: usize, ap: &[Quad], bp: &[Quad], kc: usize, c: &mut [f32], off: usize, ldc: usize, add_c: bool) {
+    if w == NR {
+        tile::<MR, { NR / 4 }, PRE, TRANS>(ap, bp, kc, c, off, ldc, add_c);
+    } else {
+        tile::<MR, 1, PRE, TRANS>(ap, bp, kc, c, off, ldc, add_c);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+/// C (+)= A·B with C(i, j) at `c[i·c_rs + j·c_cs]`; `TRANS` says (c_rs, c_cs) = (1, ldc).
+fn blocked<const PRE: bool, const TRANS: bool>(
+    a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, (c_rs, c_cs): (usize, usize), accumulate: bool, buf: &mut Vec<Quad>,
+) {
+    let aq = a_quads::<MR, PRE>();
+    let a_len = m.min(MC).div_ceil(MR) * aq * k.min(KC);
+    let b_len = n.min(NC).div_ceil(NR) * (NR / 4) * k.min(KC);
+    if buf.len() < a_len + b_len {
+        buf.resize(a_len + b_len, Quad::default());
+    }
+    let (abuf, rest) = buf.split_at_mut(a_len);
+    let bbuf = &mut rest[..b_len];
+    let mut edge = [0.0f32; MR * NR];
+
+    for jc in (0..n).step_by(NC) {
+        let nc = NC.min(n - jc);
+        for pc in (0..k).step_by(KC) {
+            let kc = KC.min(k - pc);
+            // B(p, j) = data[p·rs + j·cs]: a B strip has columns as lanes and rows as depth.
+            for jr in (0..nc).step_by(NR) {
+                let (base, cols) = (pc * b.rs + (jc + jr) * b.cs, NR.min(nc - jr));
+                let dst = &mut bbuf[jr / 4 * kc..];
+                if cols <= 4 {
+                    pack_strip::<4>(b.data, base, b.cs, b.rs, cols, kc, dst);
+                } else {
+                    pack_strip::<NR>(b.data, base, b.cs, b.rs, cols, kc, dst);
+                }
+            }
+            // The first depth block overwrites C unless the caller accumulates.
+            let add_c = accumulate || pc > 0;
+            for ic in (0..m).step_by(MC) {
+                let mc = MC.min(m - ic);
+                for ir in (0..mc).step_by(MR) {
+                    let (base, rows) = ((ic + ir) * a.rs + pc * a.cs, MR.min(mc - ir));
+                    let dst = &mut abuf[ir / MR * aq * kc..(ir / MR + 1) * aq * kc];
+                    if PRE {
+                        pack_strip_splat::<MR>(a.data, base, a.rs, a.cs, rows, kc, dst);
+                    } else {
+                        pack_strip::<MR>(a.data, base, a.rs, a.cs, rows, kc, dst);
+                    }
+                }
+                for jr in (0..nc).step_by(NR) {
+                    let cols = NR.min(nc - jr);
+                    // Tile width: a last strip of ≤ 4 columns gets the one-vector kernel.
+                    let w = if cols <= 4 { 4 } else { NR };
+                    let bp = &bbuf[jr / 4 * kc..];
+                    for ir in (0..mc).step_by(MR) {
+                        let ap = &abuf[ir / MR * aq * kc..];
+                        let (off, rows) = ((ic + ir) * c_rs + (jc + jr) * c_cs, MR.min(mc - ir));
+                        if rows == MR && cols == w {
+                            run_tile::<PRE, TRANS>(w, ap, bp, kc, c, off, if TRANS { c_cs } else { c_rs }, add_c);
+                        } else {
+                            // Edge tile: computed whole into `edge`, then its valid part is added or copied.
+                            run_tile::<PRE, false>(w, ap, bp, kc, &mut edge, 0, w, false);
+                            for (r, src) in edge.chunks_exact(w).take(rows).enumerate() {
+                                for (j, &v) in src[..cols].iter().enumerate() {
+                                    let x = &mut c[off + r * c_rs + j * c_cs];
+                                    *x = if add_c { *x + v } else { v };
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
