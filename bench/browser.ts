@@ -52,6 +52,8 @@ const machine = {
   chromium: sh(`${CHROMIUM} --version`),
   date: new Date().toISOString(),
   platform: `${process.platform} ${process.arch}`,
+  commit: sh('git rev-parse --short HEAD'),
+  uncommitted: sh('git status --porcelain -- ts wasm-pkg crates') || 'none',
   loadBefore: sh('uptime'),
 };
 

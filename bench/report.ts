@@ -63,6 +63,7 @@ export function summarise(i: Input): Result {
     'knobs: nn.Sequential(Linear, ReLU, Linear) + CrossEntropyLoss + optim.SGD inside tidy() (Linear+ReLU run as one fused dense kernel); "knobs fit()" is fit() over a DataLoader for the epoch case.',
     `tfjs: optimizer.minimize with tf.losses.softmaxCrossEntropy and tf.train.sgd, same lr 0.01, same initial weights and data. tfjs-wasm build: ${String(i.peers.tfWasmBuild ?? 'not loaded')}${i.machine.runtime === 'node' ? ' (tfjs 4.22 never uses wasm threads in Node)' : ''}.`,
     `brain.js 1.6.1 (the npm "latest"; pure JS; the 2.0.0 betas need gpu.js → native gl): its own train() for one iteration, which is per-sample SGD (batch 1) with MSE on ReLU outputs — same data and sample count, not the same arithmetic. train() also runs its own error pass. Epoch: ${i.brainEpochSamples} of the samples, samples/s scaled. Only 784-40-10.`,
+    "tfjs-wasm's training steps are far slower than its forward GEMM suggests: the gradient's matMuls with a transposed operand (xᵀ·dy, dy·Wᵀ) do not take its XNNPACK path (seen with a one-off probe, not a suite case).",
     'Epoch cases copy every batch from JS arrays into the library (no shuffle), as a user loop would.',
     'The machine may be shared with other jobs: see the load before/after (uptime).',
   ];
@@ -115,6 +116,8 @@ export function toMarkdown(r: Result): string {
     `# knobs benchmark${r.quick ? ' (quick)' : ''}`,
     '',
     `${m.date} · ${m.cpu} · nproc ${m.nproc} · Node ${m.node} · ${m.platform} · ${r.seconds.toFixed(0)} s`,
+    '',
+    `knobs ${m.commit ?? ''} (wasm build: ${m.knobsBuild}; uncommitted changes in ts/, wasm-pkg/, crates/ while measured: ${String(m.uncommitted ?? 'n/a').replace(/\n/g, ', ')})`,
     '',
     `Load before: \`${m.loadBefore}\`  `,
     `Load after: \`${m.loadAfter}\``,

@@ -31,13 +31,18 @@ function sh(cmd: string): string {
   }
 }
 
+/** The commit measured, and whether the library's sources differ from it (a shared tree). */
+function gitState() {
+  return { commit: sh('git rev-parse --short HEAD'), uncommitted: sh('git status --porcelain -- ts wasm-pkg crates') || 'none' };
+}
+
 function machine() {
   let cpu = cpus()[0]?.model ?? 'unknown';
   try {
     cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
   } catch {}
   const nproc = Number(sh('nproc')) || cpus().length;
-  return { nproc, cpu, node: process.version, date: new Date().toISOString(), platform: `${process.platform} ${process.arch}`, runtime: 'node', loadBefore: sh('uptime') };
+  return { nproc, cpu, node: process.version, date: new Date().toISOString(), platform: `${process.platform} ${process.arch}`, runtime: 'node', ...gitState(), loadBefore: sh('uptime') };
 }
 
 await init();

@@ -3,6 +3,7 @@
  * every case on every peer that loaded, in one process, and the summary with ratios.
  */
 import { Bench } from 'tinybench';
+import * as knobs from '../ts/index.js';
 import { memoryStats, nn, tensor } from '../ts/index.js';
 import { addParallelCases, parallelRows, type ParallelRow } from './cases-parallel.js';
 import { gemmCases, gemmShapes } from './cases-gemm.js';
@@ -81,9 +82,12 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
   }
   if (parallelError) log(`bench: DataParallel cases failed: ${parallelError}`);
 
+  // Which of knobs' wasm builds ran (relaxed-SIMD or SIMD128), where this knobs can say.
+  const which = (knobs as Record<string, unknown>).simdBuild;
+  const knobsBuild = typeof which === 'function' ? String(which()) : 'simd128 (the only build)';
   return summarise({
     quick,
-    machine: { ...o.machine, ...(o.finish ? o.finish() : {}) },
+    machine: { ...o.machine, knobsBuild, ...(o.finish ? o.finish() : {}) },
     peers: { tfjs: peers.tf ? '4.22.0' : null, tfBackends: peers.tfBackends, tfWasmBuild: peers.tfWasmBuild, brain: peers.brain ? '1.6.1' : null, notes: peers.notes },
     gemm,
     train: [...steps, ...epochs],
