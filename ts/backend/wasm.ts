@@ -6,16 +6,25 @@
 import * as kernels from '../../wasm-pkg/knobs_core.js';
 import { KnobsError } from '../errors.js';
 import { loadWasmBytes, type WasmSource } from './load-wasm.js';
+import { chooseBuild, wasmUrl, type SimdBuild, type SimdChoice } from './simd.js';
 
 export type Kernels = typeof kernels;
 
 let memory: WebAssembly.Memory | null = null;
 let heapCache: Float32Array = new Float32Array(0);
 let pending: Promise<void> | null = null;
+let build: SimdBuild | 'custom' | null = null;
 
 export interface InitOptions {
   /** The wasm module: bytes, a compiled module, or a URL. Default: the file shipped in the package. */
   wasm?: WasmSource;
+  /**
+   * Which packaged build (see backend/simd.ts): 'simd128' (default: the same bits on every
+   * machine), 'relaxed' (fused multiply-add matmul, faster; an error where relaxed SIMD is
+   * unsupported), or 'auto': relaxed where supported. Ignored when `wasm` is given. Workers
+   * (trainInWorker, DataParallel) load the default build unless given a module.
+   */
+  simd?: SimdChoice;
 }
 
 /** Loads the wasm core once; later calls return the same promise. */
@@ -23,9 +32,11 @@ export function init(options: InitOptions = {}): Promise<void> {
   if (memory) return Promise.resolve();
   if (!pending) {
     pending = (async () => {
-      const bytes = await loadWasmBytes(options.wasm);
+      const chosen = options.wasm === undefined ? await chooseBuild(options.simd ?? 'simd128') : 'custom';
+      const bytes = await loadWasmBytes(chosen === 'custom' ? options.wasm : wasmUrl(chosen));
       const out = kernels.initSync({ module: bytes });
       memory = out.memory;
+      build = chosen;
     })();
     pending.catch(() => (pending = null));
   }
@@ -34,6 +45,11 @@ export function init(options: InitOptions = {}): Promise<void> {
 
 export function isInitialized(): boolean {
   return memory !== null;
+}
+
+/** The wasm build in use: 'relaxed' or 'simd128', 'custom' for a module given to init(), null before. */
+export function simdBuild(): SimdBuild | 'custom' | null {
+  return build;
 }
 
 /** The kernels, or a clear error if `init()` has not finished. */
