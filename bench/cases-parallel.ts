@@ -1,9 +1,11 @@
 /**
  * Benchmark cases for data-parallel training, for the suite in bench/ (tinybench):
  * one training step of an MLP 784-512-10 (SGD + momentum, cross-entropy on class labels) at a
- * given batch size, run in-thread and with DataParallel on 1 and 2 workers. All cases of one batch
- * size share the model, weights and data, so their ratios (2 workers / 1 worker, / in-thread) are
- * the numbers to report (target: 2 workers ≥ 1.7× one worker at batch ≥ 256).
+ * given batch size, run in-thread and with DataParallel on 1 and 2 workers (an awaited step()
+ * per iteration), and DataParallel.fit over `fitBatches` batches per iteration (fit sends the next
+ * batch to the workers before the current one is done, as a training loop would). All cases of one
+ * batch size share the model, weights and data, so their ratios (2 workers / 1 worker, /
+ * in-thread) are the numbers to report (target: 2 workers ≥ 1.7× one worker at batch ≥ 256).
  *
  *   import { Bench } from 'tinybench';
  *   import { addParallelCases, parallelRows } from './cases-parallel.js';
@@ -26,21 +28,26 @@ export interface ParallelCaseOptions {
   transport?: ParallelTransport;
   /** Hidden width (default 512: the issue's 784-512-10). */
   hidden?: number;
+  /** Batches per fit() iteration; 0 leaves the fit cases out. Default 8. */
+  fitBatches?: number;
 }
 
-/** What a case measures: one training step on `batch` samples. */
+/** What a case measures: training steps on `batch` samples, `samples` samples per iteration. */
 export interface ParallelCase {
   task: string;
   batch: number;
+  samples: number;
   /** 0 for in-thread training. */
   workers: number;
   transport: ParallelTransport | 'in-thread';
+  /** 'step': one awaited step per iteration; 'fit': DataParallel.fit over several batches. */
+  mode: 'step' | 'fit';
 }
 
 export interface ParallelRow extends ParallelCase {
   msPerStep: number;
   samplesPerSec: number;
-  /** samples/s relative to in-thread training and to DataParallel on 1 worker, same batch. */
+  /** samples/s relative to in-thread training and to DataParallel on 1 worker (same batch and mode). */
   vsInThread: number;
   vsOneWorker: number | null;
 }
@@ -107,7 +114,7 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
         },
       },
     );
-    cases.push({ task: inThread, batch: B, workers: 0, transport: 'in-thread' });
+    cases.push({ task: inThread, batch: B, samples: B, workers: 0, transport: 'in-thread', mode: 'step' });
 
     for (const w of workerCounts) {
       let trainer: DataParallel | null = null;
@@ -124,7 +131,29 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
           trainer = null;
         },
       });
-      cases.push({ task, batch: B, workers: w, transport });
+      cases.push({ task, batch: B, samples: B, workers: w, transport, mode: 'step' });
+    }
+
+    const K = opts.fitBatches ?? 8;
+    if (K > 0) {
+      const big = data(B * K);
+      for (const w of workerCounts) {
+        let trainer: DataParallel | null = null;
+        const task = `mlp 784-${H}-10 b${B} fit ${K} batches: knobs DataParallel ${w} worker${w > 1 ? 's' : ''} (${transport})`;
+        bench.add(task, async () => void (await trainer!.fit(big.x, big.y, { epochs: 1, batchSize: B, shuffle: false })), {
+          beforeAll: async () => {
+            if (trainer) return;
+            await init();
+            trainer = await DataParallel.create({ spec, workers: w, optimizer, transport, maxBatch: B });
+          },
+          afterAll: async (mode) => {
+            if (mode === 'warmup') return;
+            await trainer?.close();
+            trainer = null;
+          },
+        });
+        cases.push({ task, batch: B, samples: B * K, workers: w, transport, mode: 'fit' });
+      }
     }
   }
   return cases;
@@ -137,17 +166,16 @@ export function parallelRows(bench: Bench, cases: ParallelCase[]): ParallelRow[]
     const r = byName.get(c.task)?.result as { latency?: { p50?: number } } | undefined;
     return r?.latency?.p50 ?? NaN;
   };
+  const rate = (c: ParallelCase) => (c.samples / ms(c)) * 1000;
   return cases.map((c) => {
-    const msPerStep = ms(c);
-    const sps = (c.batch / msPerStep) * 1000;
     const base = cases.find((d) => d.batch === c.batch && d.workers === 0);
-    const one = cases.find((d) => d.batch === c.batch && d.workers === 1);
+    const one = cases.find((d) => d.batch === c.batch && d.workers === 1 && d.mode === c.mode);
     return {
       ...c,
-      msPerStep,
-      samplesPerSec: sps,
-      vsInThread: base ? sps / ((c.batch / ms(base)) * 1000) : NaN,
-      vsOneWorker: one && c.workers > 0 ? sps / ((c.batch / ms(one)) * 1000) : null,
+      msPerStep: (ms(c) * c.batch) / c.samples,
+      samplesPerSec: rate(c),
+      vsInThread: base ? rate(c) / rate(base) : NaN,
+      vsOneWorker: one && c.workers > 0 ? rate(c) / rate(one) : null,
     };
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Scratch measurement for data-parallel training (not part of the benchmark suite):
  * samples/s of an MLP 784-512-10 (SGD + momentum, cross-entropy) trained in-thread, and with
- * DataParallel on 1 and 2 workers over both transports. Also times the pieces that decide the
+ * DataParallel on 1 and 2 workers over both transports (a loop of awaited step() calls), and
+ * DataParallel.fit over the same batches (which sends the next batch ahead). Also times the pieces that decide the
  * design: the gradient exchange, and the optimizer update + weight broadcast the main-thread-update
  * alternative would need.
  *
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     transports: { type: 'string', default: 'shared,message' },
     hidden: { type: 'string', default: '512' },
     'max-foreign': { type: 'string', default: '0.1' },
+    fit: { type: 'boolean', default: true },
   },
 });
 const batches = values.batches!.split(',').map(Number);
@@ -36,6 +38,7 @@ const workerCounts = values.workers!.split(',').map(Number);
 const transports = values.transports!.split(',') as ('shared' | 'message')[];
 const H = Number(values.hidden);
 const maxForeign = Number(values['max-foreign']);
+const withFit = values.fit!;
 const IN = 784, OUT = 10;
 
 await init();
@@ -116,6 +119,24 @@ function inThread(): Runner {
   };
 }
 
+/** DataParallel.fit over `n` batches (one epoch, no shuffle): the replicas get the next batch while finishing one. */
+async function parallelFit(workers: number): Promise<Runner> {
+  const dp = await DataParallel.create({ spec, state, workers, optimizer, maxBatch: Math.max(...batches) });
+  return {
+    name: `${workers} worker${workers > 1 ? 's' : ''} fit`,
+    async run(B, n) {
+      const { x, y } = data(B * n);
+      await dp.fit(x.subarray(0, B * IN), y.subarray(0, B), { epochs: 1, batchSize: B, shuffle: false });
+      await dp.timings({ reset: true });
+      const t0 = performance.now();
+      await dp.fit(x, y, { epochs: 1, batchSize: B, shuffle: false });
+      return (n * B) / ((performance.now() - t0) / 1000);
+    },
+    close: () => dp.close(),
+    timings: () => dp.timings({ reset: true }),
+  };
+}
+
 async function parallel(workers: number, transport: 'shared' | 'message'): Promise<Runner> {
   const dp = await DataParallel.create({ spec, state, workers, optimizer, transport, maxBatch: Math.max(...batches) });
   return {
@@ -171,6 +192,7 @@ console.log(`main-thread update alternative, extra serial work per step: SGD ${c
 // burst of load from elsewhere on the machine hits all of them alike instead of one block.
 const runners: Runner[] = [inThread()];
 for (const t of transports) for (const w of workerCounts) runners.push(await parallel(w, t));
+if (withFit) for (const w of workerCounts) runners.push(await parallelFit(w));
 for (const B of batches) {
   const runs: Record<string, number[]> = {};
   for (const r of runners) await r.run(B, 3);

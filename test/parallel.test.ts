@@ -158,6 +158,20 @@ describe('DataParallel: same training as one thread', () => {
     expect(maxDiff(got[0], ref().state)).toBeLessThan(ATOL);
   });
 
+  it('steps called without awaiting run in call order (sent ahead to the replicas), and a state request sees them all', async () => {
+    const t = await create({ workers: 2 });
+    const answers = batches.map((b) => t.step(b.x, b.y));
+    const weights = t.stateDict();
+    const losses = await Promise.all(answers);
+    const u = await create({ workers: 2 });
+    const one: number[] = [];
+    for (const b of batches) one.push(await u.step(b.x, b.y));
+    expect(losses).toEqual(one);
+    expect(bitwiseEqual(await weights, await u.stateDict())).toBe(true);
+    await t.close();
+    await u.close();
+  });
+
   it('a batch smaller than the worker count (empty shards) and one-hot MSE targets', async () => {
     const small = [batch(2, 7), batch(1, 8), batch(5, 9)].map(({ x, y }) => {
       const t = new Float32Array(y.length * OUT);
@@ -255,6 +269,8 @@ describe('DataParallel: errors', () => {
     const r = reference([batch(10, 1)]);
     await t.step(x, y);
     expect(maxDiff(await t.stateDict(), r.state)).toBeLessThan(ATOL);
+    // Same through fit(), whose next batch is already on its way when one fails.
+    await expect(t.fit(nan, y, { epochs: 1, batchSize: 4, shuffle: false })).rejects.toThrow(/DataParallel\.fit: worker 0: crossEntropy/);
     const reps = await t.replicaStateDicts();
     expect(bitwiseEqual(reps[0], reps[1])).toBe(true);
     await t.close();

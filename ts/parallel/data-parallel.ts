@@ -101,16 +101,23 @@ class Pending<T> {
   }
 }
 
+/** The answers of the replicas to one step. */
 interface StepCollector {
   gen: number;
+  op: string;
+  rows: number;
   /** Message transport: answers still expected. */
   remaining: number;
   lossSum: number;
   correct: number;
   errors: { index: number; message: string; aborted: boolean }[];
-  /** Wakes whoever waits for answers. */
+  /** Wakes whoever waits for answers (shared transport). */
   notify: (() => void) | null;
+  /** Settles when all answers are in (message transport) or the trainer fails. */
+  pending: Pending<StepResult>;
 }
+
+type RowWriter = (dst: Float32Array, a: number, b: number, at: number) => void;
 
 interface AtomicsWaitAsync {
   waitAsync(ta: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
@@ -143,7 +150,10 @@ export class DataParallel {
   private started = false;
   private queue: Promise<unknown> = Promise.resolve();
   private gen = 0;
-  private step_: StepCollector | null = null;
+  /** Steps sent to the replicas and not answered yet, by generation. */
+  private inflight = new Map<number, StepCollector>();
+  /** Operations and steps under way: while any is, the workers keep a Node process alive. */
+  private busy = 0;
   private requests = new Map<number, { pending: Pending<unknown>; answers: Map<number, unknown>; expected: number }>();
   private nextId = 1;
   // Shared transport
@@ -272,7 +282,7 @@ export class DataParallel {
           died: (reason, cause) =>
             this.fail(
               this.started
-                ? new WorkerError(`${OP}: worker ${i} ${reason}${this.step_ ? ` during step ${this.step_.gen}` : ''}; the trainer is closed (create a new one)`, { cause })
+                ? new WorkerError(`${OP}: worker ${i} ${reason}${this.inflight.size ? ` during step ${Math.min(...this.inflight.keys())}` : ''}; the trainer is closed (create a new one)`, { cause })
                 : new WorkerError(`${OP}.create: worker ${i} ${reason} before it was ready (is workerUrl a knobs parallel worker script?)`, { cause }),
             ),
         }),
@@ -328,8 +338,8 @@ export class DataParallel {
         return this.answer(m.id, i, m);
       case 'done':
       case 'stepError': {
-        const s = this.step_;
-        if (!s || s.gen !== m.gen) return;
+        const s = this.inflight.get(m.gen);
+        if (!s) return;
         if (m.type === 'done') {
           s.lossSum += m.lossSum;
           s.correct += m.correct;
@@ -338,6 +348,7 @@ export class DataParallel {
         }
         s.remaining--;
         s.notify?.();
+        if (this.transport === 'message' && s.remaining === 0) this.settle(s);
         return;
       }
       case 'fatal':
@@ -351,7 +362,10 @@ export class DataParallel {
     this.failure = err;
     for (const r of this.requests.values()) r.pending.reject(err);
     this.requests.clear();
-    this.step_?.notify?.();
+    for (const s of this.inflight.values()) {
+      s.pending.reject(err);
+      s.notify?.();
+    }
     // Wakes this thread's own waitAsync on DONE, so a waiting step sees the failure at once.
     if (this.ctrl) Atomics.notify(this.ctrl, CTRL.DONE);
     void this.shutdown();
@@ -371,15 +385,25 @@ export class DataParallel {
     if (this.closed) throw new KnobsError(`${OP}.${op}: the trainer is closed`);
   }
 
-  /** Runs fn after every earlier call has finished (steps and state requests never overlap). */
+  private hold(): void {
+    if (this.busy++ === 0) this.threads.forEach((w) => setRef(w, true));
+  }
+  private release(): void {
+    if (--this.busy === 0 && !this.failure && !this.closed) this.threads.forEach((w) => setRef(w, false));
+  }
+
+  /**
+   * Runs fn after every earlier call has started its work on the replicas. Each replica handles
+   * messages in arrival order, so a state request sent after a step sees that step's result.
+   */
   private enqueue<T>(op: string, fn: () => Promise<T>): Promise<T> {
     const run = async () => {
       this.usable(op);
-      this.threads.forEach((w) => setRef(w, true));
+      this.hold();
       try {
         return await fn();
       } finally {
-        if (!this.failure && !this.closed) this.threads.forEach((w) => setRef(w, false));
+        this.release();
       }
     };
     const p = this.queue.then(run, run);
@@ -390,8 +414,10 @@ export class DataParallel {
   /**
    * One optimizer step on a batch: x holds `rows` samples of inFeatures values, y their targets
    * (class labels, one per row, or rows of outFeatures values). Resolves to the batch's mean loss.
-   * `shape` ([rows, inFeatures]) is optional and checked when given. Calls run one after another;
-   * x and y are read when this step starts, so leave them unchanged until its promise settles.
+   * `shape` ([rows, inFeatures]) is optional and checked when given. Steps run in call order;
+   * x and y are read when the step is sent to the workers, so leave them unchanged until its
+   * promise settles. With the message transport a step is sent without waiting for the previous
+   * one to finish, so calling step() again before awaiting keeps the workers busy.
    */
   step(x: Float32Array, y: Float32Array | ArrayLike<number>, shape?: readonly number[]): Promise<number> {
     let rows: number, yCols: number;
@@ -401,18 +427,15 @@ export class DataParallel {
       return Promise.reject(e);
     }
     const F = this.inFeatures;
-    return this.enqueue('step', async () => {
-      const r = await this.runStep(
-        'step',
-        rows,
-        yCols,
-        (dst, a, b, at) => dst.set(x.subarray(a * F, b * F), at * F),
-        (dst, a, b, at) => {
-          for (let i = a * yCols; i < b * yCols; i++) dst[at * yCols + i - a * yCols] = y[i];
-        },
-      );
-      return r.loss;
-    });
+    return this.submit(
+      'step',
+      rows,
+      yCols,
+      (dst, a, b, at) => dst.set(x.subarray(a * F, b * F), at * F),
+      (dst, a, b, at) => {
+        for (let i = a * yCols; i < b * yCols; i++) dst[at * yCols + i - a * yCols] = y[i];
+      },
+    ).then((r) => r.loss);
   }
 
   private checkBatch(op: string, x: Float32Array, y: ArrayLike<number>, shape?: readonly number[]): { rows: number; yCols: number } {
@@ -440,30 +463,34 @@ export class DataParallel {
   }
 
   /**
-   * Sends one batch to the replicas and waits for them. writeX(dst, a, b, at) copies the batch's
-   * rows [a, b) into dst starting at row `at` (same for writeY), so fit() can gather shuffled rows
-   * straight into the buffers the workers read.
+   * Sends one batch to the replicas; resolves with their answers. writeX(dst, a, b, at) copies the
+   * batch's rows [a, b) into dst starting at row `at` (same for writeY), so fit() can gather
+   * shuffled rows straight into the buffers the workers read. Shared transport: one step at a
+   * time, in lock-step. Message transport: the promise of the queue settles once the step is sent,
+   * so the next one can be sent while this one runs (the replicas queue it).
    */
-  private async runStep(
-    op: string,
-    rows: number,
-    yCols: number,
-    writeX: (dst: Float32Array, a: number, b: number, at: number) => void,
-    writeY: (dst: Float32Array, a: number, b: number, at: number) => void,
-  ): Promise<StepResult> {
-    const gen = ++this.gen;
-    const s: StepCollector = { gen, remaining: this.workers, lossSum: 0, correct: 0, errors: [], notify: null };
-    this.step_ = s;
-    try {
-      if (this.transport === 'shared') await this.runShared(s, rows, yCols, writeX, writeY);
-      else await this.runMessage(s, rows, yCols, writeX, writeY);
-      if (this.failure) throw this.failure;
-      const failed = s.errors.find((e) => !e.aborted) ?? s.errors[0];
-      if (failed) throw new KnobsError(`${OP}.${op}: worker ${failed.index}: ${failed.message}`);
-      return { loss: s.lossSum / rows, correct: s.correct };
-    } finally {
-      this.step_ = null;
-    }
+  private submit(op: string, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<StepResult> {
+    if (this.transport === 'shared') return this.enqueue(op, () => this.runShared(this.collector(op, rows), rows, yCols, writeX, writeY));
+    let answered!: Promise<StepResult>;
+    return this.enqueue(op, async () => {
+      answered = this.sendMessageStep(this.collector(op, rows), rows, yCols, writeX, writeY);
+    }).then(() => answered);
+  }
+
+  private collector(op: string, rows: number): StepCollector {
+    const s: StepCollector = { gen: ++this.gen, op, rows, remaining: this.workers, lossSum: 0, correct: 0, errors: [], notify: null, pending: new Pending() };
+    // Rejected by fail() even when nobody waits on it (shared transport): not an unhandled rejection.
+    s.pending.promise.catch(() => undefined);
+    this.inflight.set(s.gen, s);
+    return s;
+  }
+
+  /** The step's outcome once every replica has answered. */
+  private settle(s: StepCollector): void {
+    this.inflight.delete(s.gen);
+    const failed = s.errors.find((e) => !e.aborted) ?? s.errors[0];
+    if (failed) s.pending.reject(new KnobsError(`${OP}.${s.op}: worker ${failed.index}: ${failed.message}`));
+    else s.pending.resolve({ loss: s.lossSum / s.rows, correct: s.correct });
   }
 
   private async waitFor(s: StepCollector, cond: () => boolean): Promise<void> {
@@ -475,37 +502,43 @@ export class DataParallel {
     if (this.failure) throw this.failure;
   }
 
-  private async runShared(s: StepCollector, rows: number, yCols: number, writeX: (d: Float32Array, a: number, b: number, at: number) => void, writeY: (d: Float32Array, a: number, b: number, at: number) => void): Promise<void> {
-    if (rows > this.capacityRows || yCols > this.capacityYCols) await this.grow(Math.max(rows, this.capacityRows), Math.max(yCols, this.capacityYCols));
-    const ctrl = this.ctrl!, N = this.workers;
-    writeX(this.xView!, 0, rows, 0);
-    writeY(this.yView!, 0, rows, 0);
-    // Every replica finished the previous step, so the barrier and abort words can be reset.
-    Atomics.store(ctrl, CTRL.ABORT, 0);
-    Atomics.store(ctrl, CTRL.BAR_COUNT, 0);
-    Atomics.store(ctrl, CTRL.ROWS, rows);
-    Atomics.store(ctrl, CTRL.Y_COLS, yCols);
-    const target = s.gen * N;
-    Atomics.store(ctrl, CTRL.GEN, s.gen);
-    Atomics.notify(ctrl, CTRL.GEN);
-    for (;;) {
-      if (this.failure) throw this.failure;
-      const done = Atomics.load(ctrl, CTRL.DONE);
-      if (done >= target) break;
-      // The timeout only bounds how long a lost wake-up could stall; fail() also notifies.
-      const w = waitAsync!(ctrl, CTRL.DONE, done, 1000);
-      if (w.async) await w.value;
+  private async runShared(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<StepResult> {
+    try {
+      if (rows > this.capacityRows || yCols > this.capacityYCols) await this.grow(Math.max(rows, this.capacityRows), Math.max(yCols, this.capacityYCols));
+      const ctrl = this.ctrl!, N = this.workers;
+      writeX(this.xView!, 0, rows, 0);
+      writeY(this.yView!, 0, rows, 0);
+      // Every replica finished the previous step, so the barrier and abort words can be reset.
+      Atomics.store(ctrl, CTRL.ABORT, 0);
+      Atomics.store(ctrl, CTRL.BAR_COUNT, 0);
+      Atomics.store(ctrl, CTRL.ROWS, rows);
+      Atomics.store(ctrl, CTRL.Y_COLS, yCols);
+      const target = s.gen * N;
+      Atomics.store(ctrl, CTRL.GEN, s.gen);
+      Atomics.notify(ctrl, CTRL.GEN);
+      for (;;) {
+        if (this.failure) throw this.failure;
+        const done = Atomics.load(ctrl, CTRL.DONE);
+        if (done >= target) break;
+        // The timeout only bounds how long a lost wake-up could stall; fail() also notifies.
+        const w = waitAsync!(ctrl, CTRL.DONE, done, 1000);
+        if (w.async) await w.value;
+      }
+      const res = this.results!;
+      let notOk = 0;
+      for (let i = 0; i < N; i++) {
+        if (Atomics.load(ctrl, CTRL.STATUS + i) !== STATUS_OK) notOk++;
+        s.lossSum += res[2 * i];
+        s.correct += res[2 * i + 1];
+      }
+      // A replica that failed (or dropped the step because a peer failed) posted its error before
+      // it counted itself done; the messages may still be on their way.
+      if (notOk > 0) await this.waitFor(s, () => s.errors.length >= notOk);
+      this.settle(s);
+      return await s.pending.promise;
+    } finally {
+      this.inflight.delete(s.gen);
     }
-    const res = this.results!;
-    let notOk = 0;
-    for (let i = 0; i < N; i++) {
-      if (Atomics.load(ctrl, CTRL.STATUS + i) !== STATUS_OK) notOk++;
-      s.lossSum += res[2 * i];
-      s.correct += res[2 * i + 1];
-    }
-    // A replica that failed (or dropped the step because a peer failed) posted its error before it
-    // counted itself done; the messages may still be on their way.
-    if (notOk > 0) await this.waitFor(s, () => s.errors.length >= notOk);
   }
 
   private async grow(rows: number, yCols: number): Promise<void> {
@@ -521,8 +554,9 @@ export class DataParallel {
     this.capacityYCols = yCols;
   }
 
-  private async runMessage(s: StepCollector, rows: number, yCols: number, writeX: (d: Float32Array, a: number, b: number, at: number) => void, writeY: (d: Float32Array, a: number, b: number, at: number) => void): Promise<void> {
+  private sendMessageStep(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<StepResult> {
     const F = this.inFeatures;
+    this.hold();
     for (let i = 0; i < this.workers; i++) {
       const { start, count } = shardOf(rows, this.workers, i);
       const x = new Float32Array(count * F), y = new Float32Array(count * yCols);
@@ -530,7 +564,10 @@ export class DataParallel {
       writeY(y, start, start + count, 0);
       this.post(i, { type: 'step', gen: s.gen, rows, yCols, x, y }, [x.buffer, y.buffer]);
     }
-    await this.waitFor(s, () => s.remaining === 0);
+    return s.pending.promise.finally(() => {
+      this.inflight.delete(s.gen);
+      this.release();
+    });
   }
 
   /**
@@ -549,17 +586,31 @@ export class DataParallel {
     const F = this.inFeatures;
     const history: History = { epoch: [], history: { loss: [] }, stopped: null };
     if (this.loss === 'crossEntropy') history.history.accuracy = [];
-    for (let e = first; e < first + epochs; e++) {
-      const order = shuffle ? shuffleOrder(n, seed, e) : null;
-      let lossSum = 0, correct = 0, seen = 0;
-      for (let b = 0; b < batches; b++) {
-        if (opts.signal?.aborted) {
-          history.stopped = 'aborted';
-          return history;
-        }
-        const from = b * batchSize, size = Math.min(batchSize, n - from);
-        const r = await this.enqueue('fit', () =>
-          this.runStep(
+    // One step is sent ahead of the one being waited for (message transport), so the replicas
+    // go straight from one batch to the next instead of waiting for this thread in between.
+    type Sent = { b: number; size: number; answer: Promise<StepResult> };
+    const sent: Sent[] = [];
+    let lossSum = 0, correct = 0, seen = 0;
+    const collect = async () => {
+      const { b, size, answer } = sent.shift()!;
+      const r = await answer;
+      lossSum += r.loss * size;
+      correct += r.correct;
+      seen += size;
+      opts.onBatchEnd?.(b, { loss: r.loss, size });
+    };
+    try {
+      for (let e = first; e < first + epochs; e++) {
+        const order = shuffle ? shuffleOrder(n, seed, e) : null;
+        lossSum = correct = seen = 0;
+        for (let b = 0; b < batches; b++) {
+          if (opts.signal?.aborted) {
+            while (sent.length) await collect();
+            history.stopped = 'aborted';
+            return history;
+          }
+          const from = b * batchSize, size = Math.min(batchSize, n - from);
+          const answer = this.submit(
             'fit',
             size,
             yCols,
@@ -575,19 +626,23 @@ export class DataParallel {
                 for (let c = 0; c < yCols; c++) dst[(at + i - a) * yCols + c] = y[src * yCols + c];
               }
             },
-          ),
-        );
-        lossSum += r.loss * size;
-        correct += r.correct;
-        seen += size;
-        opts.onBatchEnd?.(b, { loss: r.loss, size });
+          );
+          answer.catch(() => undefined);
+          sent.push({ b, size, answer });
+          if (sent.length > 1) await collect();
+        }
+        while (sent.length) await collect();
+        const logs: EpochLogs = { loss: seen ? lossSum / seen : NaN };
+        if (this.loss === 'crossEntropy') logs.accuracy = seen ? correct / seen : NaN;
+        history.epoch.push(e);
+        history.history.loss.push(logs.loss);
+        if (logs.accuracy !== undefined) history.history.accuracy.push(logs.accuracy);
+        opts.onEpochEnd?.(e, logs);
       }
-      const logs: EpochLogs = { loss: seen ? lossSum / seen : NaN };
-      if (this.loss === 'crossEntropy') logs.accuracy = seen ? correct / seen : NaN;
-      history.epoch.push(e);
-      history.history.loss.push(logs.loss);
-      if (logs.accuracy !== undefined) history.history.accuracy.push(logs.accuracy);
-      opts.onEpochEnd?.(e, logs);
+    } catch (err) {
+      // The step sent ahead still runs on the replicas; let it finish before reporting.
+      await Promise.allSettled(sent.map((t) => t.answer));
+      throw err;
     }
     return history;
   }
@@ -641,6 +696,7 @@ export class DataParallel {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.queue;
+    await Promise.allSettled([...this.inflight.values()].map((s) => s.pending.promise));
     if (this.closed) return;
     this.closed = true;
     for (const r of this.requests.values()) r.pending.reject(new KnobsError(`${OP}: closed`));
