@@ -158,6 +158,14 @@ describe('DataParallel: same training as one thread', () => {
     expect(maxDiff(got[0], ref().state)).toBeLessThan(ATOL);
   });
 
+  it("runs the relaxed-SIMD build when asked (simd: 'auto'), still within float tolerance of the thread", async () => {
+    const t = await create({ workers: 2, simd: 'auto' });
+    for (const b of batches) await t.step(b.x, b.y);
+    // FMA rounds once where the SIMD128 build rounds twice: a last-bit difference per product.
+    expect(maxDiff(await t.stateDict(), ref().state)).toBeLessThan(ATOL);
+    await t.close();
+  });
+
   it('steps called without awaiting run in call order (sent ahead to the replicas), and a state request sees them all', async () => {
     const t = await create({ workers: 2 });
     const answers = batches.map((b) => t.step(b.x, b.y));

@@ -10,7 +10,8 @@
  *   model.loadStateDict(await trainer.stateDict());
  *   await trainer.close();
  */
-import { init } from '../backend/wasm.js';
+import { init, simdBuild } from '../backend/wasm.js';
+import { chooseBuild, wasmUrl, type SimdChoice } from '../backend/simd.js';
 import { loadWasmBytes, type WasmSource } from '../backend/load-wasm.js';
 import { KnobsError, ShapeError } from '../errors.js';
 import { Sequential } from '../nn/layers.js';
@@ -48,8 +49,13 @@ export interface DataParallelOptions {
    * 32–512, 2 workers) 'shared' was not faster, so it is not the default.
    */
   transport?: Transport;
-  /** Where the workers load the wasm core from (compiled once here and shared). Default: the packaged file. */
+  /** The wasm core for the replicas (compiled once here and shared). Default: a packaged build, see `simd`. */
   wasm?: WasmSource;
+  /**
+   * Which packaged build the replicas run (as init's `simd`). Default: the one this thread
+   * already runs (so results match training here), else 'simd128'. Ignored when `wasm` is given.
+   */
+  simd?: SimdChoice;
   /** The replica worker script. Default: parallel/worker.js next to this module (worker.ts from sources). */
   workerUrl?: string | URL;
   /** Rows the shared input buffers hold at first (they grow when a bigger batch comes). Default 256. */
@@ -190,9 +196,11 @@ export class DataParallel {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new KnobsError(`${OP}.create: maxBatch must be a positive integer, got ${opts.maxBatch}`);
 
     // One compile for all replicas; this thread needs the core too, to check spec, weights and optimizer.
-    const bytes = await loadWasmBytes(opts.wasm);
+    const here = simdBuild();
+    const simd: SimdChoice = opts.simd ?? (here === 'relaxed' || here === 'simd128' ? here : 'simd128');
+    const bytes = await loadWasmBytes(opts.wasm ?? wasmUrl(await chooseBuild(simd)));
     const wasm = bytes instanceof WebAssembly.Module ? bytes : await WebAssembly.compile(bytes);
-    await init({ wasm });
+    await init(opts.wasm !== undefined ? { wasm: opts.wasm } : { simd });
 
     let spec: ModelSpec;
     let state = opts.state;
