@@ -8,7 +8,6 @@
  * Skipped (visibly) without /usr/bin/chromium; the demo part also without .data/mnist.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer as netServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -18,16 +17,10 @@ import { hasMnist } from '../ts/data/mnist-node.js';
 import { DataLoader, Rng, TensorDataset, fit, init, manualSeed, nn, optim } from '../ts/index.js';
 import type { ModelSpec } from '../ts/nn/spec.js';
 import { CHROMIUM, hasChromium, launchChromium } from './helpers/chromium.js';
+import { freePort } from './helpers/net.js';
 
 const repo = resolve(__dirname, '..');
 
-async function freePort(): Promise<number> {
-  const s = netServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 let server: ViteDevServer | null = null;
 let browser: BrowserContext | null = null;

@@ -6,23 +6,16 @@
  * weights as training on the page's main thread, and a terminated worker rejecting the step.
  * Skipped (visibly) without /usr/bin/chromium.
  */
-import { createServer as netServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, hasChromium, launchChromium } from './helpers/chromium.js';
+import { freePort } from './helpers/net.js';
 
 const repo = resolve(__dirname, '..');
 const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
-async function freePort(): Promise<number> {
-  const s = netServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 let server: ViteDevServer | null = null;
 let browser: BrowserContext | null = null;
