@@ -14,3 +14,4 @@ export { CompetitiveLearning, type CompetitiveLearningParams } from './competiti
 export { DBSCAN, type DBSCANParams } from './dbscan.js';
 export { AgglomerativeClustering, linkageTree, cutTree, type AgglomerativeParams, type Linkage, type Dendrogram } from './agglomerative.js';
 export { WordClusters, tokenize, DEFAULT_STOP_WORDS, type WordClustersParams } from './words.js';
+export { saveEstimator, loadSavedEstimator, type SavedEstimator } from './save.js';
