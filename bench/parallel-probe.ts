@@ -6,11 +6,11 @@
  * design: the gradient exchange, and the optimizer update + weight broadcast the main-thread-update
  * alternative would need.
  *
- *   npx tsx bench/parallel-probe.ts [--batches 256,512] [--steps 20] [--repeats 7] [--workers 1,2]
- *     [--transports shared,message] [--hidden 512] [--max-foreign 0.1]
+ *   npx tsx bench/parallel-probe.ts [--batches 256,512] [--steps 20] [--repeats 7] [--workers 1,2] [--no-fit]
+ *     [--transports shared,message] [--hidden 512] [--max-foreign 0.1] [--max-minutes 20]
  *
  * Rounds during which other processes used more than --max-foreign cores are dropped (and
- * counted), so a shared machine's other jobs do not pass for a slow configuration.
+ * counted) and repeated, so a shared machine's other jobs do not pass for a slow configuration.
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     hidden: { type: 'string', default: '512' },
     'max-foreign': { type: 'string', default: '0.1' },
     fit: { type: 'boolean', default: true },
+    'no-fit': { type: 'boolean', default: false },
+    'max-minutes': { type: 'string', default: '20' },
   },
 });
 const batches = values.batches!.split(',').map(Number);
@@ -38,7 +40,8 @@ const workerCounts = values.workers!.split(',').map(Number);
 const transports = values.transports!.split(',') as ('shared' | 'message')[];
 const H = Number(values.hidden);
 const maxForeign = Number(values['max-foreign']);
-const withFit = values.fit!;
+const withFit = values.fit! && !values['no-fit'];
+const maxMinutes = Number(values['max-minutes']);
 const IN = 784, OUT = 10;
 
 await init();
@@ -184,7 +187,7 @@ function mainUpdateCosts(): { sgdMs: number; copyMs: number } {
 }
 
 console.log(`cores: ${cpus().length}, load average: ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`);
-console.log(`model 784-${H}-10, SGD momentum: samples/s over ${steps} steps, median of ${repeats} interleaved rounds`);
+console.log(`model 784-${H}-10, SGD momentum: samples/s over ${steps} steps, median of ${repeats} undisturbed interleaved rounds`);
 const costs = mainUpdateCosts();
 console.log(`main-thread update alternative, extra serial work per step: SGD ${costs.sgdMs.toFixed(3)} ms + weights out of wasm ${costs.copyMs.toFixed(3)} ms (+ a copy into each worker)`);
 
@@ -198,13 +201,16 @@ for (const B of batches) {
   for (const r of runners) await r.run(B, 3);
   const phases: Record<string, StepTimings[]> = {};
   const dropped: Record<string, number> = {};
-  for (let rep = 0; rep < repeats; rep++) {
+  // Rounds go on until every configuration has `repeats` undisturbed measurements (or --max-minutes).
+  const deadline = performance.now() + maxMinutes * 60_000;
+  for (let rep = 0; runners.some((r) => (runs[r.name]?.length ?? 0) < repeats) && performance.now() < deadline; rep++) {
     for (let k = 0; k < runners.length; k++) {
       const r = runners[(k + rep) % runners.length];
+      if ((runs[r.name]?.length ?? 0) >= repeats) continue;
       const { value, foreign } = await measured(() => r.run(B, steps));
       const t = r.timings ? await r.timings() : [];
-      if (process.env.PROBE_DEBUG) console.log(r.name, value.toFixed(0), "foreign", foreign.toFixed(2));
-      // A round during which other processes took more than a tenth of a core is not counted.
+      if (process.env.PROBE_DEBUG) console.log(r.name, value.toFixed(0), 'foreign', foreign.toFixed(2));
+      // A round during which other processes took more than --max-foreign cores is not counted.
       if (foreign > maxForeign) {
         dropped[r.name] = (dropped[r.name] ?? 0) + 1;
         continue;

@@ -565,13 +565,16 @@ export class DataParallel {
   private sendMessageStep(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<StepResult> {
     const F = this.inFeatures;
     this.hold();
-    for (let i = 0; i < this.workers; i++) {
+    // All shards are cut before any is sent, so the replicas start together (a replica that
+    // starts late makes the others wait at the exchange).
+    const shards = Array.from({ length: this.workers }, (_, i) => {
       const { start, count } = shardOf(rows, this.workers, i);
       const x = new Float32Array(count * F), y = new Float32Array(count * yCols);
       writeX(x, start, start + count, 0);
       writeY(y, start, start + count, 0);
-      this.post(i, { type: 'step', gen: s.gen, rows, yCols, x, y }, [x.buffer, y.buffer]);
-    }
+      return { x, y };
+    });
+    shards.forEach(({ x, y }, i) => this.post(i, { type: 'step', gen: s.gen, rows, yCols, x, y }, [x.buffer, y.buffer]));
     return s.pending.promise.finally(() => {
       this.inflight.delete(s.gen);
       this.release();
