@@ -45,6 +45,10 @@ export function listen(worker: TrainWorker, on: WorkerEvents): () => void {
       worker.off('error', onError);
       worker.off('exit', onExit);
       worker.off('messageerror', onMessageError);
+      // Once we stop listening the worker is being torn down; a late 'error' from it (a sibling
+      // that fails to load after the first failure already rejected create()) must not become an
+      // uncaught exception in the host process.
+      worker.on('error', () => {});
     };
   }
   const onMessage = (ev: MessageEvent) => on.message(ev.data);
