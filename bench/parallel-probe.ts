@@ -123,10 +123,10 @@ function inThread(): Runner {
 }
 
 /** DataParallel.fit over `n` batches (one epoch, no shuffle): the replicas get the next batch while finishing one. */
-async function parallelFit(workers: number): Promise<Runner> {
-  const dp = await DataParallel.create({ spec, state, workers, optimizer, maxBatch: Math.max(...batches) });
+async function parallelFit(workers: number, transport: 'shared' | 'message'): Promise<Runner> {
+  const dp = await DataParallel.create({ spec, state, workers, optimizer, transport, maxBatch: Math.max(...batches) });
   return {
-    name: `${workers} worker${workers > 1 ? 's' : ''} fit`,
+    name: `${workers} worker${workers > 1 ? 's' : ''} ${transport} fit`,
     async run(B, n) {
       const { x, y } = data(B * n);
       await dp.fit(x.subarray(0, B * IN), y.subarray(0, B), { epochs: 1, batchSize: B, shuffle: false });
@@ -195,7 +195,7 @@ console.log(`main-thread update alternative, extra serial work per step: SGD ${c
 // burst of load from elsewhere on the machine hits all of them alike instead of one block.
 const runners: Runner[] = [inThread()];
 for (const t of transports) for (const w of workerCounts) runners.push(await parallel(w, t));
-if (withFit) for (const w of workerCounts) runners.push(await parallelFit(w));
+if (withFit) for (const t of transports) for (const w of workerCounts) runners.push(await parallelFit(w, t));
 for (const B of batches) {
   const runs: Record<string, number[]> = {};
   for (const r of runners) await r.run(B, 3);

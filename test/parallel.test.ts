@@ -166,19 +166,21 @@ describe('DataParallel: same training as one thread', () => {
     await t.close();
   });
 
-  it('steps called without awaiting run in call order (sent ahead to the replicas), and a state request sees them all', async () => {
-    const t = await create({ workers: 2 });
-    const answers = batches.map((b) => t.step(b.x, b.y));
-    const weights = t.stateDict();
-    const losses = await Promise.all(answers);
-    const u = await create({ workers: 2 });
-    const one: number[] = [];
-    for (const b of batches) one.push(await u.step(b.x, b.y));
-    expect(losses).toEqual(one);
-    expect(bitwiseEqual(await weights, await u.stateDict())).toBe(true);
-    await t.close();
-    await u.close();
-  });
+  for (const transport of ['message', 'shared'] as const) {
+    it(`${transport}: steps called without awaiting run in call order (sent ahead to the replicas), and a state request sees them all`, async () => {
+      const t = await create({ transport, workers: 2 });
+      const answers = batches.map((b) => t.step(b.x, b.y));
+      const weights = t.stateDict();
+      const losses = await Promise.all(answers);
+      const u = await create({ transport, workers: 2 });
+      const one: number[] = [];
+      for (const b of batches) one.push(await u.step(b.x, b.y));
+      expect(losses).toEqual(one);
+      expect(bitwiseEqual(await weights, await u.stateDict())).toBe(true);
+      await t.close();
+      await u.close();
+    });
+  }
 
   it('a batch smaller than the worker count (empty shards) and one-hot MSE targets', async () => {
     const small = [batch(2, 7), batch(1, 8), batch(5, 9)].map(({ x, y }) => {
@@ -194,50 +196,54 @@ describe('DataParallel: same training as one thread', () => {
     await t.close();
   });
 
-  it('fit() follows DataLoader order and matches fit() on one thread', async () => {
-    const n = 150;
-    const { x, y } = batch(n, 3);
-    const onehot = new Float32Array(n * OUT);
-    y.forEach((c, r) => (onehot[r * OUT + c] = 1));
-    const model = nn.fromSpec(spec);
-    model.loadStateDict(state);
-    const o = new optim.SGD(model.parameters(), sgd);
-    const loader = new DataLoader(new TensorDataset({ data: x, shape: [n, IN] }, { data: onehot, shape: [n, OUT] }), { batchSize: 32, shuffle: true, seed: 9 });
-    const h = await fit(model, loader, { epochs: 3, optimizer: o, loss: 'crossEntropy', metrics: ['accuracy'], verbose: false });
-    const t = await create({ workers: 2 });
-    const epochs: number[] = [];
-    const ph = await t.fit(x, y, { epochs: 3, batchSize: 32, seed: 9, onEpochEnd: (e) => epochs.push(e) });
-    expect(epochs).toEqual([0, 1, 2]);
-    expect(maxDiff(await t.stateDict(), model.stateDict())).toBeLessThan(ATOL);
-    expect(ph.epoch).toEqual([0, 1, 2]);
-    ph.history.loss.forEach((l, i) => expect(l).toBeCloseTo(h.history.loss[i], 5));
-    expect(ph.history.accuracy).toEqual(h.history.accuracy);
-    // Learned something: the last epoch is better than the first.
-    expect(ph.history.loss[2]).toBeLessThan(ph.history.loss[0]);
-    model.dispose();
-    o.dispose();
-    await t.close();
-  });
+  for (const transport of ['message', 'shared'] as const) {
+    it(`${transport}: fit() follows DataLoader order and matches fit() on one thread`, async () => {
+      const n = 150;
+      const { x, y } = batch(n, 3);
+      const onehot = new Float32Array(n * OUT);
+      y.forEach((c, r) => (onehot[r * OUT + c] = 1));
+      const model = nn.fromSpec(spec);
+      model.loadStateDict(state);
+      const o = new optim.SGD(model.parameters(), sgd);
+      const loader = new DataLoader(new TensorDataset({ data: x, shape: [n, IN] }, { data: onehot, shape: [n, OUT] }), { batchSize: 32, shuffle: true, seed: 9 });
+      const h = await fit(model, loader, { epochs: 3, optimizer: o, loss: 'crossEntropy', metrics: ['accuracy'], verbose: false });
+      const t = await create({ transport, workers: 2 });
+      const epochs: number[] = [];
+      const ph = await t.fit(x, y, { epochs: 3, batchSize: 32, seed: 9, onEpochEnd: (e) => epochs.push(e) });
+      expect(epochs).toEqual([0, 1, 2]);
+      expect(maxDiff(await t.stateDict(), model.stateDict())).toBeLessThan(ATOL);
+      expect(ph.epoch).toEqual([0, 1, 2]);
+      ph.history.loss.forEach((l, i) => expect(l).toBeCloseTo(h.history.loss[i], 5));
+      expect(ph.history.accuracy).toEqual(h.history.accuracy);
+      // Learned something: the last epoch is better than the first.
+      expect(ph.history.loss[2]).toBeLessThan(ph.history.loss[0]);
+      model.dispose();
+      o.dispose();
+      await t.close();
+    });
+  }
 
-  it('takes a Sequential directly, grows its input buffers for a bigger batch, and resumes from optimizer state', async () => {
-    const model = nn.fromSpec(spec);
-    model.loadStateDict(state);
-    const big = batch(300, 4);
-    const t = await create({ spec: model, state: undefined, maxBatch: 8 });
-    const first = await t.step(big.x, big.y);
-    const opt1 = await t.optimizerState();
-    const w1 = await t.stateDict();
-    await t.step(big.x, big.y);
-    const w2 = await t.stateDict();
-    await t.close();
-    // A new trainer from the saved weights and momentum continues exactly where the first was.
-    const u = await create({ spec, state: w1, optimizerState: opt1 });
-    await u.step(big.x, big.y);
-    expect(bitwiseEqual(await u.stateDict(), w2)).toBe(true);
-    expect(first).toBeCloseTo(reference([big]).losses[0], 5);
-    model.dispose();
-    await u.close();
-  });
+  for (const transport of ['message', 'shared'] as const) {
+    it(`${transport}: takes a Sequential directly, grows its input buffers for a bigger batch, and resumes from optimizer state`, async () => {
+      const model = nn.fromSpec(spec);
+      model.loadStateDict(state);
+      const big = batch(300, 4);
+      const t = await create({ transport, spec: model, state: undefined, maxBatch: 8 });
+      const first = await t.step(big.x, big.y);
+      const opt1 = await t.optimizerState();
+      const w1 = await t.stateDict();
+      await t.step(big.x, big.y);
+      const w2 = await t.stateDict();
+      await t.close();
+      // A new trainer from the saved weights and momentum continues exactly where the first was.
+      const u = await create({ transport, spec, state: w1, optimizerState: opt1 });
+      await u.step(big.x, big.y);
+      expect(bitwiseEqual(await u.stateDict(), w2)).toBe(true);
+      expect(first).toBeCloseTo(reference([big]).losses[0], 5);
+      model.dispose();
+      await u.close();
+    });
+  }
 });
 
 describe('DataParallel: Dropout', () => {
@@ -260,29 +266,31 @@ describe('DataParallel: Dropout', () => {
 });
 
 describe('DataParallel: errors', () => {
-  it('bad input is rejected on this thread with a clear error, and the trainer keeps working', async () => {
-    const t = await create({ workers: 2 });
-    const { x, y } = batch(10, 1);
-    await expect(t.step(new Float32Array(7), y)).rejects.toThrow(ShapeError);
-    await expect(t.step(new Float32Array(7), y)).rejects.toThrow(/x has 7 values, not a positive multiple of the model's 20 inputs/);
-    await expect(t.step(x, y, [5, 40])).rejects.toThrow(/shape \[5,40\] does not fit/);
-    await expect(t.step(x, new Float32Array(7))).rejects.toThrow(/y has 7 values for 10 rows; expected 10 class labels or 10×5 target rows/);
-    await expect(t.step(x, y.map((v, i) => (i === 3 ? 9 : v)))).rejects.toThrow(/label 9 at row 3 is not a class index in \[0, 5\)/);
-    // Found by a replica (the loss refuses NaN): the step fails, no replica updates, training goes on.
-    const before = await t.stateDict();
-    const nan = x.slice();
-    nan[15 * 1] = NaN;
-    await expect(t.step(nan, y)).rejects.toThrow(/DataParallel\.step: worker 0: crossEntropy: .*(NaN|non-finite)/i);
-    expect(bitwiseEqual(await t.stateDict(), before)).toBe(true);
-    const r = reference([batch(10, 1)]);
-    await t.step(x, y);
-    expect(maxDiff(await t.stateDict(), r.state)).toBeLessThan(ATOL);
-    // Same through fit(), whose next batch is already on its way when one fails.
-    await expect(t.fit(nan, y, { epochs: 1, batchSize: 4, shuffle: false })).rejects.toThrow(/DataParallel\.fit: worker 0: crossEntropy/);
-    const reps = await t.replicaStateDicts();
-    expect(bitwiseEqual(reps[0], reps[1])).toBe(true);
-    await t.close();
-  });
+  for (const transport of ['message', 'shared'] as const) {
+    it(`${transport}: bad input is rejected on this thread with a clear error, and the trainer keeps working`, async () => {
+      const t = await create({ transport, workers: 2 });
+      const { x, y } = batch(10, 1);
+      await expect(t.step(new Float32Array(7), y)).rejects.toThrow(ShapeError);
+      await expect(t.step(new Float32Array(7), y)).rejects.toThrow(/x has 7 values, not a positive multiple of the model's 20 inputs/);
+      await expect(t.step(x, y, [5, 40])).rejects.toThrow(/shape \[5,40\] does not fit/);
+      await expect(t.step(x, new Float32Array(7))).rejects.toThrow(/y has 7 values for 10 rows; expected 10 class labels or 10×5 target rows/);
+      await expect(t.step(x, y.map((v, i) => (i === 3 ? 9 : v)))).rejects.toThrow(/label 9 at row 3 is not a class index in \[0, 5\)/);
+      // Found by a replica (the loss refuses NaN): the step fails, no replica updates, training goes on.
+      const before = await t.stateDict();
+      const nan = x.slice();
+      nan[15 * 1] = NaN;
+      await expect(t.step(nan, y)).rejects.toThrow(/DataParallel\.step: worker 0: crossEntropy: .*(NaN|non-finite)/i);
+      expect(bitwiseEqual(await t.stateDict(), before)).toBe(true);
+      const r = reference([batch(10, 1)]);
+      await t.step(x, y);
+      expect(maxDiff(await t.stateDict(), r.state)).toBeLessThan(ATOL);
+      // Same through fit(), whose next batch is already on its way when one fails.
+      await expect(t.fit(nan, y, { epochs: 1, batchSize: 4, shuffle: false })).rejects.toThrow(/DataParallel\.fit: worker 0: crossEntropy/);
+      const reps = await t.replicaStateDicts();
+      expect(bitwiseEqual(reps[0], reps[1])).toBe(true);
+      await t.close();
+    });
+  }
 
   it('create() rejects a bad spec, weights or optimizer with a message naming the problem', async () => {
     await expect(DataParallel.create({ spec, state, optimizer: { type: 'Nope' } as never })).rejects.toThrow(/DataParallel\.create: unknown optimizer type "Nope"/);
@@ -337,18 +345,20 @@ describe('DataParallel: worker failures', () => {
     await t.close();
   });
 
-  it('a step that throws inside a replica rejects with its message; nobody updates; the trainer goes on', async () => {
-    const t = await withFault('throw:1:2', { transport: 'message', workers: 3 });
-    await t.step(x, y);
-    const before = await t.stateDict();
-    await expect(t.step(x, y)).rejects.toThrow(/DataParallel\.step: worker 1: injected step failure/);
-    expect(bitwiseEqual(await t.stateDict(), before)).toBe(true);
-    await t.step(x, y);
-    const reps = await t.replicaStateDicts();
-    expect(bitwiseEqual(reps[0], reps[2]) && bitwiseEqual(reps[0], reps[1])).toBe(true);
-    expect(bitwiseEqual(reps[0], before)).toBe(false);
-    await t.close();
-  });
+  for (const transport of ['message', 'shared'] as const) {
+    it(`${transport}: a step that throws inside a replica rejects with its message; nobody updates; the trainer goes on`, async () => {
+      const t = await withFault('throw:1:2', { transport, workers: 3 });
+      await t.step(x, y);
+      const before = await t.stateDict();
+      await expect(t.step(x, y)).rejects.toThrow(/DataParallel\.step: worker 1: injected step failure/);
+      expect(bitwiseEqual(await t.stateDict(), before)).toBe(true);
+      await t.step(x, y);
+      const reps = await t.replicaStateDicts();
+      expect(bitwiseEqual(reps[0], reps[2]) && bitwiseEqual(reps[0], reps[1])).toBe(true);
+      expect(bitwiseEqual(reps[0], before)).toBe(false);
+      await t.close();
+    });
+  }
 
   it('a worker terminated from outside between steps: the next step rejects', async () => {
     const t = await create({ workers: 2 });

@@ -165,8 +165,8 @@ export class DataParallel {
   // Shared transport
   private ctrl: Int32Array | null = null;
   private results: Float64Array | null = null;
-  private xView: Float32Array | null = null;
-  private yView: Float32Array | null = null;
+  private xViews: Float32Array[] = [];
+  private yViews: Float32Array[] = [];
   private capacityRows = 0;
   private capacityYCols = 0;
 
@@ -260,15 +260,15 @@ export class DataParallel {
     if (this.transport === 'shared') {
       shared = {
         ctrl: new SharedArrayBuffer(ctrlWords(N) * 4),
-        grads: new SharedArrayBuffer(N * this.nParams * 4),
-        results: new SharedArrayBuffer(N * 2 * 8),
-        x: new SharedArrayBuffer(base.maxBatch * this.inFeatures * 4),
-        y: new SharedArrayBuffer(base.maxBatch * this.outFeatures * 4),
+        grads: new SharedArrayBuffer(2 * N * this.nParams * 4),
+        results: new SharedArrayBuffer(2 * N * 2 * 8),
+        x: [new SharedArrayBuffer(base.maxBatch * this.inFeatures * 4), new SharedArrayBuffer(base.maxBatch * this.inFeatures * 4)],
+        y: [new SharedArrayBuffer(base.maxBatch * this.outFeatures * 4), new SharedArrayBuffer(base.maxBatch * this.outFeatures * 4)],
       };
       this.ctrl = new Int32Array(shared.ctrl);
       this.results = new Float64Array(shared.results);
-      this.xView = new Float32Array(shared.x);
-      this.yView = new Float32Array(shared.y);
+      this.xViews = shared.x.map((b) => new Float32Array(b));
+      this.yViews = shared.y.map((b) => new Float32Array(b));
       this.capacityRows = base.maxBatch;
       this.capacityYCols = this.outFeatures;
     } else {
@@ -382,8 +382,8 @@ export class DataParallel {
   private async shutdown(): Promise<void> {
     for (const off of this.unlisten.splice(0)) off();
     if (this.ctrl) {
-      Atomics.store(this.ctrl, CTRL.ABORT, 1);
-      Atomics.notify(this.ctrl, CTRL.BAR_GEN);
+      Atomics.store(this.ctrl, CTRL.STOP, 1);
+      Atomics.notify(this.ctrl, CTRL.BAR_COUNT);
     }
     await Promise.all(this.threads.map((w) => Promise.resolve(w.terminate()).catch(() => undefined)));
   }
@@ -473,16 +473,21 @@ export class DataParallel {
   /**
    * Sends one batch to the replicas; resolves with their answers. writeX(dst, a, b, at) copies the
    * batch's rows [a, b) into dst starting at row `at` (same for writeY), so fit() can gather
-   * shuffled rows straight into the buffers the workers read. Shared transport: one step at a
-   * time, in lock-step. Message transport: the promise of the queue settles once the step is sent,
-   * so the next one can be sent while this one runs (the replicas queue it).
+   * shuffled rows straight into the buffers the workers read. The queue moves on once the step is
+   * sent, so the next one can be sent while this one runs: with the message transport the replicas
+   * queue it; with the shared one it goes to the other parity slot.
    */
   private submit(op: string, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<StepResult> {
-    if (this.transport === 'shared') return this.enqueue(op, () => this.runShared(this.collector(op, rows), rows, yCols, writeX, writeY));
     let answered!: Promise<StepResult>;
     return this.enqueue(op, async () => {
-      answered = this.sendMessageStep(this.collector(op, rows), rows, yCols, writeX, writeY);
+      const s = this.collector(op, rows);
+      answered = this.transport === 'shared' ? (await this.postShared(s, rows, yCols, writeX, writeY)).answered : this.sendMessageStep(s, rows, yCols, writeX, writeY);
     }).then(() => answered);
+  }
+
+  /** Until every step sent so far (before step `before`, if given) has been answered. */
+  private async drain(before = Infinity): Promise<void> {
+    await Promise.allSettled([...this.inflight.values()].filter((s) => s.gen < before).map((s) => s.pending.promise));
   }
 
   private collector(op: string, rows: number): StepCollector {
@@ -510,54 +515,63 @@ export class DataParallel {
     if (this.failure) throw this.failure;
   }
 
-  private async runShared(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<StepResult> {
-    try {
-      if (rows > this.capacityRows || yCols > this.capacityYCols) await this.grow(Math.max(rows, this.capacityRows), Math.max(yCols, this.capacityYCols));
-      const ctrl = this.ctrl!, N = this.workers;
-      writeX(this.xView!, 0, rows, 0);
-      writeY(this.yView!, 0, rows, 0);
-      // Every replica finished the previous step, so the barrier and abort words can be reset.
-      Atomics.store(ctrl, CTRL.ABORT, 0);
-      Atomics.store(ctrl, CTRL.BAR_COUNT, 0);
-      Atomics.store(ctrl, CTRL.ROWS, rows);
-      Atomics.store(ctrl, CTRL.Y_COLS, yCols);
-      const target = s.gen * N;
-      Atomics.store(ctrl, CTRL.GEN, s.gen);
-      Atomics.notify(ctrl, CTRL.GEN);
-      for (;;) {
-        if (this.failure) throw this.failure;
-        const done = Atomics.load(ctrl, CTRL.DONE);
-        if (done >= target) break;
-        // The timeout only bounds how long a lost wake-up could stall; fail() also notifies.
-        const w = waitAsync!(ctrl, CTRL.DONE, done, 1000);
-        if (w.async) await w.value;
-      }
-      const res = this.results!;
-      let notOk = 0;
-      for (let i = 0; i < N; i++) {
-        if (Atomics.load(ctrl, CTRL.STATUS + i) !== STATUS_OK) notOk++;
-        s.lossSum += res[2 * i];
-        s.correct += res[2 * i + 1];
-      }
-      // A replica that failed (or dropped the step because a peer failed) posted its error before
-      // it counted itself done; the messages may still be on their way.
-      if (notOk > 0) await this.waitFor(s, () => s.errors.length >= notOk);
-      this.settle(s);
-      return await s.pending.promise;
-    } finally {
-      this.inflight.delete(s.gen);
+  /** Shared transport: writes the batch into its parity slot and posts the step. */
+  private async postShared(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<{ answered: Promise<StepResult> }> {
+    const ctrl = this.ctrl!, g = s.gen, par = g & 1;
+    // This slot was last used by step g − 2: its answers must have been read first.
+    await this.inflight.get(g - 2)?.pending.promise.catch(() => undefined);
+    if (rows > this.capacityRows || yCols > this.capacityYCols) {
+      await this.drain(g);
+      await this.grow(Math.max(rows, this.capacityRows), Math.max(yCols, this.capacityYCols));
     }
+    if (this.failure) throw this.failure;
+    writeX(this.xViews[par], 0, rows, 0);
+    writeY(this.yViews[par], 0, rows, 0);
+    Atomics.store(ctrl, CTRL.ROWS + par, rows);
+    Atomics.store(ctrl, CTRL.Y_COLS + par, yCols);
+    Atomics.store(ctrl, CTRL.GEN, g);
+    Atomics.notify(ctrl, CTRL.GEN);
+    this.hold();
+    const answered = this.awaitShared(s, par).finally(() => {
+      this.inflight.delete(g);
+      this.release();
+    });
+    return { answered };
+  }
+
+  private async awaitShared(s: StepCollector, par: number): Promise<StepResult> {
+    const ctrl = this.ctrl!, N = this.workers, target = s.gen * N;
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const done = Atomics.load(ctrl, CTRL.DONE);
+      if (done >= target) break;
+      // The timeout only bounds how long a lost wake-up could stall; fail() also notifies.
+      const w = waitAsync!(ctrl, CTRL.DONE, done, 1000);
+      if (w.async) await w.value;
+    }
+    const res = this.results!;
+    let notOk = 0;
+    for (let i = 0; i < N; i++) {
+      if (Atomics.load(ctrl, CTRL.STATUS + par * N + i) !== STATUS_OK) notOk++;
+      s.lossSum += res[2 * (par * N + i)];
+      s.correct += res[2 * (par * N + i) + 1];
+    }
+    // A replica that failed (or dropped the step because a peer failed) posted its error before
+    // it counted itself done; the messages may still be on their way.
+    if (notOk > 0) await this.waitFor(s, () => s.errors.length >= notOk);
+    this.settle(s);
+    return s.pending.promise;
   }
 
   private async grow(rows: number, yCols: number): Promise<void> {
-    const x = new SharedArrayBuffer(rows * this.inFeatures * 4);
-    const y = new SharedArrayBuffer(rows * yCols * 4);
+    const x: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(rows * this.inFeatures * 4), new SharedArrayBuffer(rows * this.inFeatures * 4)];
+    const y: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(rows * yCols * 4), new SharedArrayBuffer(rows * yCols * 4)];
     const id = this.nextId++;
     const acks = this.request(id, this.workers);
     for (let i = 0; i < this.workers; i++) this.post(i, { type: 'buffers', id, x, y });
     await acks;
-    this.xView = new Float32Array(x);
-    this.yView = new Float32Array(y);
+    this.xViews = x.map((b) => new Float32Array(b));
+    this.yViews = y.map((b) => new Float32Array(b));
     this.capacityRows = rows;
     this.capacityYCols = yCols;
   }
@@ -675,6 +689,8 @@ export class DataParallel {
 
   private states(count: number): Promise<{ state: StateDict; optimizerState: OptimizerState }[]> {
     return this.enqueue('stateDict', async () => {
+      // A shared-transport replica reads messages only when it has no step to run.
+      if (this.transport === 'shared') await this.drain();
       const id = this.nextId++;
       const answers = this.request<{ state: StateDict; optimizerState: OptimizerState }>(id, count);
       for (let i = 0; i < count; i++) this.post(i, { type: 'state', id });
@@ -691,6 +707,7 @@ export class DataParallel {
    */
   timings(opts: { reset?: boolean } = {}): Promise<StepTimings[]> {
     return this.enqueue('timings', async () => {
+      if (this.transport === 'shared') await this.drain();
       const id = this.nextId++;
       const answers = this.request<{ timings: StepTimings }>(id, this.workers);
       for (let i = 0; i < this.workers; i++) this.post(i, { type: 'timings', id, reset: !!opts.reset });
@@ -707,7 +724,7 @@ export class DataParallel {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.queue;
-    await Promise.allSettled([...this.inflight.values()].map((s) => s.pending.promise));
+    await this.drain();
     if (this.closed) return;
     this.closed = true;
     for (const r of this.requests.values()) r.pending.reject(new KnobsError(`${OP}: closed`));

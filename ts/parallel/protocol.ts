@@ -11,34 +11,42 @@ import type { OptimizerSpec } from '../worker/protocol.js';
 export type ParallelLoss = 'crossEntropy' | 'mse';
 export type Transport = 'shared' | 'message';
 
-/** Int32 words of the shared control block (shared transport). */
+/**
+ * Int32 words of the shared control block (shared transport). Steps are numbered from 1; step g
+ * uses parity slot g % 2 for its inputs, sizes, abort flag, statuses and results, so the main
+ * thread can post step g + 1 while step g runs (it reuses a slot only after reading step g − 1's).
+ */
 export const CTRL = {
-  /** Step generation: the main thread bumps it to start a step. */
+  /** The last step posted by the main thread. */
   GEN: 0,
   /** Replicas that finished a step, cumulative: after step g it is g × workers. */
   DONE: 1,
-  /** Set by a replica that failed before the exchange (or by the main thread): barrier waiters give up. */
-  ABORT: 2,
+  /** Set by the main thread when it gives up on the workers: everyone waiting gives up. */
+  STOP: 2,
+  /** Barrier arrivals, cumulative: step g's exchange is complete at g × workers. */
   BAR_COUNT: 3,
-  BAR_GEN: 4,
-  /** Rows in this step's batch and columns of its targets (1: class labels). */
-  ROWS: 5,
+  /** [parity]: rows of the step's batch. */
+  ROWS: 4,
+  /** [parity]: columns of its targets (1: class labels). */
   Y_COLS: 6,
-  /** Per-replica status words follow: 0 ok, 1 failed, 2 aborted because a peer failed. */
-  STATUS: 8,
+  /** [parity]: g when a replica failed step g before the exchange (the others then drop it too). */
+  ABORT: 8,
+  /** [parity × workers + replica]: 0 ok, 1 failed, 2 dropped because a peer failed. */
+  STATUS: 10,
 } as const;
 export const STATUS_OK = 0, STATUS_FAILED = 1, STATUS_ABORTED = 2;
-export const ctrlWords = (workers: number): number => CTRL.STATUS + workers;
+export const ctrlWords = (workers: number): number => CTRL.STATUS + 2 * workers;
 
 /** The shared buffers of the shared transport. Inputs may be replaced by larger ones (grow). */
 export interface SharedBuffers {
   ctrl: SharedArrayBuffer;
-  /** workers × nParams float32: replica i writes its shard gradient into slot i. */
+  /** 2 × workers × nParams float32: replica i writes step g's shard gradient into slot (g % 2) × workers + i. */
   grads: SharedArrayBuffer;
-  /** Per replica: [shard loss sum, correct predictions] as float64. */
+  /** [parity × workers + replica]: [shard loss sum, correct predictions] as float64. */
   results: SharedArrayBuffer;
-  x: SharedArrayBuffer;
-  y: SharedArrayBuffer;
+  /** Batch inputs and targets, one buffer per parity. */
+  x: [SharedArrayBuffer, SharedArrayBuffer];
+  y: [SharedArrayBuffer, SharedArrayBuffer];
 }
 
 export interface InitMessage {
@@ -71,7 +79,7 @@ export interface StepMessage {
 export type MainToWorker =
   | InitMessage
   | StepMessage
-  | { type: 'buffers'; id: number; x: SharedArrayBuffer; y: SharedArrayBuffer }
+  | { type: 'buffers'; id: number; x: [SharedArrayBuffer, SharedArrayBuffer]; y: [SharedArrayBuffer, SharedArrayBuffer] }
   | { type: 'state'; id: number }
   | { type: 'timings'; id: number; reset: boolean };
 

@@ -50,46 +50,62 @@ interface Exchange {
   release(): void;
 }
 
-/** Shared memory: one slot per replica in a SharedArrayBuffer, a barrier on Atomics. */
+/**
+ * Shared memory: gradient slots in a SharedArrayBuffer (two sets by step parity, one slot per
+ * replica in each), and a barrier on a cumulative arrival count (step g's exchange is complete at
+ * g × workers arrivals), which needs no reset between steps. A replica that fails before the exchange still arrives, with its step's
+ * abort flag set, so the count stays right and the others learn to drop the step.
+ */
 class SharedExchange implements Exchange {
   private readonly grads: Float32Array;
+  /** Slots come in two sets, by step parity: a replica may publish step g + 1 while a slower one still sums step g. */
+  private parity = 0;
   constructor(private readonly ctrl: Int32Array, gradsBuf: SharedArrayBuffer, private readonly index: number, private readonly workers: number, private readonly nParams: number) {
     this.grads = new Float32Array(gradsBuf);
   }
-  publish(_gen: number, grads: Float32Array[] | 'abort' | null): void {
+  publish(gen: number, grads: Float32Array[] | 'abort' | null): void {
     if (grads === 'abort') {
-      Atomics.store(this.ctrl, CTRL.ABORT, 1);
-      Atomics.notify(this.ctrl, CTRL.BAR_GEN);
+      Atomics.store(this.ctrl, CTRL.ABORT + (gen & 1), gen);
+      this.arrive(gen);
       return;
     }
     if (!grads) return;
-    let o = this.index * this.nParams;
+    this.parity = gen & 1;
+    let o = (this.parity * this.workers + this.index) * this.nParams;
     for (const g of grads) {
       this.grads.set(g, o);
       o += g.length;
     }
   }
-  sync(): void {
-    const c = this.ctrl;
-    const gen = Atomics.load(c, CTRL.BAR_GEN);
-    if (Atomics.add(c, CTRL.BAR_COUNT, 1) === this.workers - 1) {
-      Atomics.store(c, CTRL.BAR_COUNT, 0);
-      Atomics.add(c, CTRL.BAR_GEN, 1);
-      Atomics.notify(c, CTRL.BAR_GEN);
-      return;
+  private arrive(gen: number): void {
+    if (Atomics.add(this.ctrl, CTRL.BAR_COUNT, 1) + 1 === gen * this.workers) Atomics.notify(this.ctrl, CTRL.BAR_COUNT);
+  }
+  sync(gen: number): void {
+    const c = this.ctrl, target = gen * this.workers;
+    this.arrive(gen);
+    // Spin first: a sleeping thread takes tens to hundreds of µs to wake (more in a VM), and the
+    // core would idle anyway while the slower replica finishes. Then block; the timeout only bounds
+    // how long a missed stop notification could go unseen.
+    const spinUntil = performance.now() + SPIN_MS;
+    for (let k = 0; ; k++) {
+      const n = Atomics.load(c, CTRL.BAR_COUNT);
+      if (n >= target) break;
+      if (Atomics.load(c, CTRL.STOP)) throw new PeerAborted('the trainer stopped');
+      if ((k & 63) !== 0 || performance.now() < spinUntil) continue;
+      Atomics.wait(c, CTRL.BAR_COUNT, n, 100);
     }
-    // Blocking is fine in a worker, and the fastest wake-up there is. The timeout only bounds how
-    // long a missed abort notification could go unseen.
-    while (Atomics.load(c, CTRL.BAR_GEN) === gen) {
-      if (Atomics.load(c, CTRL.ABORT)) throw new PeerAborted('a peer failed');
-      Atomics.wait(c, CTRL.BAR_GEN, gen, 100);
-    }
+    if (Atomics.load(c, CTRL.ABORT + (gen & 1)) === gen) throw new PeerAborted('a peer failed');
+    this.parity = gen & 1;
   }
   slot(j: number): Float32Array {
-    return this.grads.subarray(j * this.nParams, (j + 1) * this.nParams);
+    const o = (this.parity * this.workers + j) * this.nParams;
+    return this.grads.subarray(o, o + this.nParams);
   }
   release(): void {}
 }
+
+/** How long a replica spins at the barrier before it sleeps (ms). */
+const SPIN_MS = 2;
 
 type PeerMessage = { gen: number; grad: Float32Array | null; abort: boolean };
 
@@ -182,8 +198,9 @@ export class Replica {
   private incoming: Tensor | null = null;
   private accumulator: Tensor | null = null;
   private exchange: Exchange;
-  private xView: Float32Array | null = null;
-  private yView: Float32Array | null = null;
+  /** Shared transport: the batch buffers of each parity. */
+  private xViews: Float32Array[] = [];
+  private yViews: Float32Array[] = [];
 
   private constructor(
     private readonly msg: InitMessage,
@@ -219,9 +236,9 @@ export class Replica {
     return new Replica(msg, model, optimizer);
   }
 
-  setInputs(x: SharedArrayBuffer, y: SharedArrayBuffer): void {
-    this.xView = new Float32Array(x);
-    this.yView = new Float32Array(y);
+  setInputs(x: SharedArrayBuffer[], y: SharedArrayBuffer[]): void {
+    this.xViews = x.map((b) => new Float32Array(b));
+    this.yViews = y.map((b) => new Float32Array(b));
   }
 
   private timings: StepTimings = { steps: 0, compute: 0, exchange: 0, publish: 0, reduce: 0, update: 0 };
@@ -237,34 +254,37 @@ export class Replica {
   }
 
   /**
-   * Shared transport: waits for the main thread to bump the step generation, runs the step, and
-   * reports through the control block. It blocks in Atomics.wait (Node 20's Atomics.waitAsync,
-   * with two or more workers waiting, was seen to wake only one of them), and every 50 ms — or
-   * when the main thread notifies without a new step — it returns to the event loop, so the
-   * worker still answers messages (state requests, new input buffers).
+   * Shared transport: runs steps 1, 2, 3, … as the main thread posts them (it may post the next
+   * while this one runs: then there is no wait in between), and reports through the control block.
+   * It blocks in Atomics.wait (Node 20's Atomics.waitAsync, with two or more workers waiting, was
+   * seen to wake only one of them); when no step comes within 50 ms, or the main thread notifies
+   * without posting one, it returns to the event loop, so the worker still answers messages.
    */
   runSharedLoop(post: Post): void {
     const ctrl = new Int32Array(this.msg.shared!.ctrl);
     const results = new Float64Array(this.msg.shared!.results);
-    const i = this.msg.index;
-    let seen = Atomics.load(ctrl, CTRL.GEN);
+    const { index: i, workers: N } = this.msg;
+    // Read now, before the caller says it is ready and the main thread can post step 1.
+    let next = Atomics.load(ctrl, CTRL.GEN) + 1;
     const loop = async (): Promise<void> => {
       for (;;) {
-        Atomics.wait(ctrl, CTRL.GEN, seen, 50);
-        const gen = Atomics.load(ctrl, CTRL.GEN);
-        if (gen === seen) break;
-        seen = gen;
-        const rows = Atomics.load(ctrl, CTRL.ROWS), yCols = Atomics.load(ctrl, CTRL.Y_COLS);
-        const { start, count } = shardOf(rows, this.msg.workers, i);
+        if (Atomics.load(ctrl, CTRL.GEN) < next) {
+          Atomics.wait(ctrl, CTRL.GEN, next - 1, 50);
+          if (Atomics.load(ctrl, CTRL.GEN) < next) break;
+        }
+        const gen = next++, par = gen & 1;
+        const rows = Atomics.load(ctrl, CTRL.ROWS + par), yCols = Atomics.load(ctrl, CTRL.Y_COLS + par);
+        const { start, count } = shardOf(rows, N, i);
         const F = this.inFeatures;
+        const status = CTRL.STATUS + par * N + i, out = 2 * (par * N + i);
         try {
-          const r = await this.trainStep(gen, rows, yCols, this.xView!.subarray(start * F, (start + count) * F), this.yView!.subarray(start * yCols, (start + count) * yCols));
-          results[2 * i] = r.lossSum;
-          results[2 * i + 1] = r.correct;
-          Atomics.store(ctrl, CTRL.STATUS + i, STATUS_OK);
+          const r = await this.trainStep(gen, rows, yCols, this.xViews[par].subarray(start * F, (start + count) * F), this.yViews[par].subarray(start * yCols, (start + count) * yCols));
+          results[out] = r.lossSum;
+          results[out + 1] = r.correct;
+          Atomics.store(ctrl, status, STATUS_OK);
         } catch (e) {
           const aborted = e instanceof PeerAborted;
-          Atomics.store(ctrl, CTRL.STATUS + i, aborted ? STATUS_ABORTED : STATUS_FAILED);
+          Atomics.store(ctrl, status, aborted ? STATUS_ABORTED : STATUS_FAILED);
           // Before DONE moves: the main thread, seeing a failure, waits for this message.
           post(e instanceof Fatal ? { type: 'fatal', message: e.message } : { type: 'stepError', gen, message: errorText(e), aborted });
         } finally {
@@ -274,8 +294,6 @@ export class Replica {
       }
       setTimeout(() => void loop().catch((e) => post({ type: 'fatal', message: errorText(e) })));
     };
-    // Started on the next task, after the caller has announced readiness; `seen` is read now,
-    // before the main thread can know this replica is ready and start step 1.
     setTimeout(() => void loop().catch((e) => post({ type: 'fatal', message: errorText(e) })));
   }
 
@@ -313,7 +331,7 @@ export class Replica {
       }
       if (testHooks.afterBackward) await testHooks.afterBackward(index, gen);
     } catch (e) {
-      this.exchange.publish(gen, 'abort');
+      if (workers > 1) this.exchange.publish(gen, 'abort');
       // Keeps the message transport's queues aligned: wait for the peers' messages of this step.
       if (this.msg.transport === 'message') await Promise.resolve(this.exchange.sync(gen)).catch(() => undefined);
       this.exchange.release();
