@@ -112,6 +112,31 @@ export function tanh(x: number, out: number, n: number): void;
 
 export function tanh_backward(y: number, g: number, out: number, n: number): void;
 
+/**
+ * Threads a matmul may use now: the pool's size, capped by `thread_limit`.
+ */
+export function thread_count(): number;
+
+/**
+ * Caps the threads a matmul may use (at least 1).
+ */
+export function thread_limit(n: number): void;
+
+/**
+ * Threads in the pool (the caller and the workers that have joined).
+ */
+export function thread_pool_size(): number;
+
+/**
+ * How many spin iterations an idle worker waits for the next call before it sleeps.
+ */
+export function thread_spin(iterations: number): void;
+
+/**
+ * A pool worker's whole life (JS calls it once in each worker instance; it never returns).
+ */
+export function thread_worker_loop(): void;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -170,6 +195,11 @@ export interface InitOutput {
     readonly sum_rows: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly tanh: (a: number, b: number, c: number) => void;
     readonly tanh_backward: (a: number, b: number, c: number, d: number) => void;
+    readonly thread_count: () => number;
+    readonly thread_limit: (a: number) => void;
+    readonly thread_pool_size: () => number;
+    readonly thread_spin: (a: number) => void;
+    readonly thread_worker_loop: () => void;
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_start: () => void;

@@ -634,6 +634,47 @@ export function tanh(x, out, n) {
 export function tanh_backward(y, g, out, n) {
     wasm.tanh_backward(y, g, out, n);
 }
+
+/**
+ * Threads a matmul may use now: the pool's size, capped by `thread_limit`.
+ * @returns {number}
+ */
+export function thread_count() {
+    const ret = wasm.thread_count();
+    return ret >>> 0;
+}
+
+/**
+ * Caps the threads a matmul may use (at least 1).
+ * @param {number} n
+ */
+export function thread_limit(n) {
+    wasm.thread_limit(n);
+}
+
+/**
+ * Threads in the pool (the caller and the workers that have joined).
+ * @returns {number}
+ */
+export function thread_pool_size() {
+    const ret = wasm.thread_pool_size();
+    return ret >>> 0;
+}
+
+/**
+ * How many spin iterations an idle worker waits for the next call before it sleeps.
+ * @param {number} iterations
+ */
+export function thread_spin(iterations) {
+    wasm.thread_spin(iterations);
+}
+
+/**
+ * A pool worker's whole life (JS calls it once in each worker instance; it never returns).
+ */
+export function thread_worker_loop() {
+    wasm.thread_worker_loop();
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,

@@ -3,12 +3,17 @@
  * and handing out fresh views. Views must be re-made after anything that can allocate, because
  * growing wasm memory detaches every ArrayBuffer view of the old buffer.
  */
-import * as kernels from '../../wasm-pkg/knobs_core.js';
+import * as plainKernels from '../../wasm-pkg/knobs_core.js';
+import * as threadsKernels from '../../wasm-pkg/knobs_core_threads.js';
 import { KnobsError } from '../errors.js';
 import { loadWasmBytes, type WasmSource } from './load-wasm.js';
 import { chooseBuild, wasmUrl, type SimdBuild, type SimdChoice } from './simd.js';
+import { resolveThreads, startWorkers, type ThreadsChoice } from './threads.js';
 
-export type Kernels = typeof kernels;
+export type Kernels = typeof plainKernels;
+// The threads build's glue differs only in how it is instantiated (shared memory, per-thread
+// stacks); its kernels are the same functions.
+let kernels: Kernels = plainKernels;
 
 let memory: WebAssembly.Memory | null = null;
 let heapCache: Float32Array = new Float32Array(0);
@@ -25,6 +30,15 @@ export interface InitOptions {
    * (trainInWorker, DataParallel) load the default build unless given a module.
    */
   simd?: SimdChoice;
+  /**
+   * Threads for large matmuls (and the layers built on them): 1 (default), a count, or 'auto'
+   * (the machine's cores, at most 8). More than 1 loads the threads build (SIMD128 on shared
+   * memory) and starts that many − 1 workers that take parts of each matmul; results are the
+   * same bits as with 1. Needs SharedArrayBuffer: always there in Node, and in browsers on
+   * cross-origin isolated pages; 'auto' falls back to 1 without it, a number is an error.
+   * Not with simd: 'relaxed' or a custom `wasm`.
+   */
+  threads?: ThreadsChoice;
 }
 
 /** Loads the wasm core once; later calls return the same promise. */
@@ -32,9 +46,21 @@ export function init(options: InitOptions = {}): Promise<void> {
   if (memory) return Promise.resolve();
   if (!pending) {
     pending = (async () => {
+      const threads = await resolveThreads(options.threads);
+      if (threads > 1) {
+        if (options.wasm !== undefined) throw new KnobsError('init: threads > 1 loads the packaged threads build; it cannot be combined with a custom `wasm`');
+        if (options.simd === 'relaxed') throw new KnobsError("init: the threads build is SIMD128; simd: 'relaxed' cannot be combined with threads > 1");
+        const module = await WebAssembly.compile(await loadWasmBytes(threadsWasmUrl()) as BufferSource);
+        const out = threadsKernels.initSync({ module });
+        await startWorkers(module, out.memory, threads - 1, () => threadsKernels.thread_pool_size());
+        kernels = threadsKernels as unknown as Kernels;
+        memory = out.memory;
+        build = 'simd128';
+        return;
+      }
       const chosen = options.wasm === undefined ? await chooseBuild(options.simd ?? 'simd128') : 'custom';
       const bytes = await loadWasmBytes(chosen === 'custom' ? options.wasm : wasmUrl(chosen));
-      const out = kernels.initSync({ module: bytes });
+      const out = plainKernels.initSync({ module: bytes });
       memory = out.memory;
       build = chosen;
     })();
@@ -50,6 +76,28 @@ export function isInitialized(): boolean {
 /** The wasm build in use: 'relaxed' or 'simd128', 'custom' for a module given to init(), null before. */
 export function simdBuild(): SimdBuild | 'custom' | null {
   return build;
+}
+
+/** Threads that large matmuls run on now (1 unless init() was given `threads`; see setNumThreads). */
+export function getNumThreads(): number {
+  return memory ? kernels.thread_count() : 1;
+}
+
+/**
+ * Uses at most `n` of the threads init() started (like torch.set_num_threads, but the pool
+ * itself is fixed at init). 1 runs every kernel on the calling thread; results do not change.
+ */
+export function setNumThreads(n: number): void {
+  const k = K();
+  const pool = k.thread_pool_size();
+  if (!Number.isInteger(n) || n < 1 || n > pool) {
+    throw new KnobsError(`setNumThreads: n must be an integer from 1 to ${pool} (the threads init() started), got ${JSON.stringify(n)}`);
+  }
+  k.thread_limit(n);
+}
+
+function threadsWasmUrl(): URL {
+  return new URL('../../wasm-pkg/knobs_core_threads_bg.wasm', import.meta.url);
 }
 
 /** The kernels, or a clear error if `init()` has not finished. */

@@ -42,6 +42,44 @@ pub fn free_f32(p: usize, n: usize) {
     unsafe { drop(Vec::from_raw_parts(p as *mut f32, 0, n.max(1))) }
 }
 
+// ---- threads: the +atomics build has a pool of wasm instances on one shared memory (see
+// kernels/par.rs); in the other builds there is one thread and these are no-ops ----
+/// Threads a matmul may use now: the pool's size, capped by `thread_limit`.
+#[wasm_bindgen]
+pub fn thread_count() -> usize {
+    crate::kernels::par::threads()
+}
+/// Threads in the pool (the caller and the workers that have joined).
+#[wasm_bindgen]
+pub fn thread_pool_size() -> usize {
+    #[cfg(target_feature = "atomics")]
+    return crate::kernels::par::pool_size();
+    #[cfg(not(target_feature = "atomics"))]
+    1
+}
+/// Caps the threads a matmul may use (at least 1).
+#[wasm_bindgen]
+pub fn thread_limit(n: u32) {
+    #[cfg(target_feature = "atomics")]
+    crate::kernels::par::set_limit(n);
+    #[cfg(not(target_feature = "atomics"))]
+    let _ = n;
+}
+/// A pool worker's whole life (JS calls it once in each worker instance; it never returns).
+#[wasm_bindgen]
+pub fn thread_worker_loop() {
+    #[cfg(target_feature = "atomics")]
+    crate::kernels::par::worker_loop();
+}
+/// How many spin iterations an idle worker waits for the next call before it sleeps.
+#[wasm_bindgen]
+pub fn thread_spin(iterations: u32) {
+    #[cfg(target_feature = "atomics")]
+    crate::kernels::par::set_spin(iterations);
+    #[cfg(not(target_feature = "atomics"))]
+    let _ = iterations;
+}
+
 // ---- matmul ----
 #[wasm_bindgen]
 pub fn matmul(a: usize, b: usize, c: usize, m: usize, k: usize, n: usize, accumulate: bool) {

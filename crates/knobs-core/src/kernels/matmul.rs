@@ -127,4 +127,31 @@ mod tests {
             }
         }
     }
+
+    /// Split over threads, a product is the same bits as on one thread, for every layout and
+    /// path (pre-broadcast, swapped, plain), uneven last parts, and with accumulate.
+    #[test]
+    fn threaded_products_are_bit_identical_to_one_thread() {
+        use crate::kernels::par::with_host_threads;
+        let mut rng = Lcg(11);
+        let shapes = [(100, 784, 40), (784, 100, 40), (130, 257, 70), (67, 300, 9), (64, 64, 64), (200, 40, 10), (33, 1000, 8)];
+        for &(m, k, n) in &shapes {
+            let (a, b, bt, at) = (rand_vec(&mut rng, m * k), rand_vec(&mut rng, k * n), rand_vec(&mut rng, n * k), rand_vec(&mut rng, k * m));
+            for acc in [false, true] {
+                let base = rand_vec(&mut rng, m * n);
+                type Op = fn(&[f32], &[f32], &mut [f32], usize, usize, usize, bool);
+                let ops: [(&str, Op, &[f32], &[f32]); 3] = [("matmul", matmul, &a, &b), ("matmul_nt", matmul_nt, &a, &bt), ("matmul_tn", matmul_tn, &at, &b)];
+                for (name, op, x, y) in ops {
+                    let mut one = base.clone();
+                    op(x, y, &mut one, m, k, n, acc);
+                    for t in [2, 3] {
+                        let mut many = base.clone();
+                        with_host_threads(t, || op(x, y, &mut many, m, k, n, acc));
+                        let same = one.iter().zip(&many).all(|(p, q)| p.to_bits() == q.to_bits());
+                        assert!(same, "{name} {m}x{k}x{n} acc={acc} on {t} threads differs from 1 thread");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -35,7 +35,22 @@ thread_local! {
     static SCRATCH: Cell<Vec<Quad>> = const { Cell::new(Vec::new()) };
 }
 
+/// Below this many multiply-adds a product runs on one thread: a part must be worth more than
+/// waking a thread and packing B again (each part packs all of B).
+const PAR_MIN_MACS: usize = 1 << 17;
+
+/// How the blocked loops see a product (chosen on the whole shape, so a split product takes
+/// the same path as an unsplit one and every element is summed in the same order).
+#[derive(Clone, Copy)]
+enum Path {
+    Pre,
+    PreSwapped,
+    Plain,
+}
+
 /// C (+)= A·B with A an m×k view and B a k×n view; C is row-major m×n (row stride n).
+/// With a thread pool, C's rows are cut into one part per thread; the results are the same
+/// bits as on one thread (each element is still summed over the same depth order).
 pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
     if m == 0 || n == 0 {
         return;
@@ -46,17 +61,41 @@ pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumul
         }
         return;
     }
-    let mut buf = SCRATCH.take();
-    if n >= PRE_MIN_N {
-        blocked::<true, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf);
+    let path = if n >= PRE_MIN_N {
+        Path::Pre
     } else if m >= PRE_MIN_N && k >= SWAP_MIN_K {
-        // Few columns, many rows (X·W with a narrow layer): computing Cᵀ = Bᵀ·Aᵀ puts the many
-        // rows on the side that reuses the pre-broadcast strips; tiles are stored transposed.
-        // (Not for shallow products, where the transposed stores cost more than they save.)
-        let (bt, at) = (Mat { data: b.data, rs: b.cs, cs: b.rs }, Mat { data: a.data, rs: a.cs, cs: a.rs });
-        blocked::<true, true>(bt, at, c, n, k, m, (1, n), accumulate, &mut buf);
+        Path::PreSwapped
     } else {
-        blocked::<false, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf);
+        Path::Plain
+    };
+    let threads = super::par::threads();
+    // Rows per part: a multiple of 8 (the swapped path's strips are 8 of C's rows wide).
+    let rows = m.div_ceil(threads).next_multiple_of(8);
+    if threads <= 1 || m * k * n < PAR_MIN_MACS || rows >= m {
+        rows_of(path, a, b, c, m, k, n, accumulate);
+        return;
+    }
+    let mut parts: Vec<(usize, &mut [f32])> = c[..m * n].chunks_mut(rows * n).enumerate().map(|(i, ci)| (i * rows, ci)).collect();
+    super::par::for_each_mut(&mut parts, &|(i0, ci)| {
+        let sub = Mat { data: &a.data[*i0 * a.rs..], ..a };
+        rows_of(path, sub, b, ci, ci.len() / n, k, n, accumulate);
+    });
+}
+
+/// One thread's product, through `path`, with this thread's packing buffers.
+#[allow(clippy::too_many_arguments)]
+fn rows_of(path: Path, a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    let mut buf = SCRATCH.take();
+    match path {
+        Path::Pre => blocked::<true, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf),
+        Path::PreSwapped => {
+            // Few columns, many rows (X·W with a narrow layer): computing Cᵀ = Bᵀ·Aᵀ puts the many
+            // rows on the side that reuses the pre-broadcast strips; tiles are stored transposed.
+            // (Not for shallow products, where the transposed stores cost more than they save.)
+            let (bt, at) = (Mat { data: b.data, rs: b.cs, cs: b.rs }, Mat { data: a.data, rs: a.cs, cs: a.rs });
+            blocked::<true, true>(bt, at, c, n, k, m, (1, n), accumulate, &mut buf)
+        }
+        Path::Plain => blocked::<false, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf),
     }
     SCRATCH.set(buf);
 }

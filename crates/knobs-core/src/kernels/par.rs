@@ -1,0 +1,193 @@
+//! Splitting one kernel call over threads: `for_each_mut` hands each part of a call to exactly
+//! one thread and returns when all are done (a scoped fork-join, like rayon's `par_iter_mut`).
+//!
+//! - wasm built with `+atomics` (the threads build): the parts run on the calling thread and on
+//!   the pool of wasm instances that share its memory (`pool` below; JS starts them with
+//!   `init({ threads })` and each one parks in `thread_worker_loop`).
+//! - other wasm builds: serially.
+//! - host (cargo test): on `std::thread::scope` threads when a test asks for them
+//!   (`with_host_threads`), so the splitting code is tested with real concurrency.
+//!
+//! A part is handed out through one 64-bit claim word (generation | parts | next): a thread that
+//! wakes up late for a finished call can never claim a part of the next one, because the
+//! generation it saw no longer matches. The caller keeps the closure and the parts alive until
+//! every claimed part has reported done, so borrowing them from its stack is sound.
+//!
+//! This file and `exports.rs` are the only ones with `unsafe`.
+
+/// Threads that parts may run on, the caller included (1 = no pool).
+pub fn threads() -> usize {
+    imp::threads()
+}
+
+/// Calls `f` on every item, items spread over the threads; returns when all calls have returned.
+/// Calls nested inside a part, and calls while another thread is using the pool, run serially.
+pub fn for_each_mut<T: Send>(items: &mut [T], f: &(dyn Fn(&mut T) + Sync)) {
+    if items.len() <= 1 || threads() <= 1 {
+        items.iter_mut().for_each(f);
+        return;
+    }
+    imp::for_each_mut(items, f);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod imp {
+    use std::cell::Cell;
+    thread_local! {
+        static HOST_THREADS: Cell<usize> = const { Cell::new(1) };
+    }
+    pub fn threads() -> usize {
+        HOST_THREADS.with(Cell::get)
+    }
+    pub fn for_each_mut<T: Send>(items: &mut [T], f: &(dyn Fn(&mut T) + Sync)) {
+        // Nested calls inside a part see threads() == 1 (a new thread's default).
+        std::thread::scope(|s| {
+            for it in items.iter_mut() {
+                s.spawn(move || f(it));
+            }
+        });
+    }
+    /// Runs `body` with kernels on this test thread splitting their work over `n` threads.
+    #[cfg(test)]
+    pub fn with_host_threads<R>(n: usize, body: impl FnOnce() -> R) -> R {
+        let old = HOST_THREADS.with(|c| c.replace(n));
+        let r = body();
+        HOST_THREADS.with(|c| c.set(old));
+        r
+    }
+}
+#[cfg(test)]
+pub use imp::with_host_threads;
+
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+mod imp {
+    pub fn threads() -> usize {
+        1
+    }
+    pub fn for_each_mut<T: Send>(items: &mut [T], f: &(dyn Fn(&mut T) + Sync)) {
+        items.iter_mut().for_each(f);
+    }
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+pub use imp::{pool_size, set_limit, set_spin, worker_loop};
+
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+mod imp {
+    use core::arch::wasm32::{memory_atomic_notify, memory_atomic_wait32};
+    use core::hint::spin_loop;
+    use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering::*};
+
+    /// Bumped once per parallel call; sleeping workers wait on it.
+    static GEN: AtomicU32 = AtomicU32::new(0);
+    /// generation << 32 | parts << 16 | next part to hand out.
+    static CLAIM: AtomicU64 = AtomicU64::new(0);
+    /// Parts of the current call that have finished.
+    static DONE: AtomicUsize = AtomicUsize::new(0);
+    /// The current call's `&dyn Fn(usize)`, as its two words.
+    static JOB: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    static WORKERS: AtomicU32 = AtomicU32::new(0);
+    /// Workers asleep in atomic.wait (notify is a call into the engine; skipped when none sleep).
+    static SLEEPING: AtomicU32 = AtomicU32::new(0);
+    static BUSY: AtomicBool = AtomicBool::new(false);
+    /// Threads a call may use (set from JS: setNumThreads), when the pool has that many.
+    static LIMIT: AtomicU32 = AtomicU32::new(u32::MAX);
+    /// Spin iterations a worker waits for the next call before it sleeps (set from JS).
+    static SPIN: AtomicU32 = AtomicU32::new(1 << 16);
+
+    pub fn threads() -> usize {
+        (WORKERS.load(Relaxed) + 1).min(LIMIT.load(Relaxed)) as usize
+    }
+    pub fn pool_size() -> usize {
+        WORKERS.load(Relaxed) as usize + 1
+    }
+    pub fn set_limit(n: u32) {
+        LIMIT.store(n.max(1), Relaxed);
+    }
+    pub fn set_spin(n: u32) {
+        SPIN.store(n, Relaxed);
+    }
+
+    type Job<'a> = &'a (dyn Fn(usize) + Sync);
+
+    /// Claims and runs parts of generation `gen` until none is left.
+    fn help(gen: u32) {
+        loop {
+            let w = CLAIM.load(Acquire);
+            let (parts, next) = ((w >> 16) as u16 as usize, w as u16 as usize);
+            if (w >> 32) as u32 != gen || next >= parts {
+                return;
+            }
+            let words = [JOB[0].load(Relaxed), JOB[1].load(Relaxed)];
+            if CLAIM.compare_exchange(w, w + 1, AcqRel, Relaxed).is_ok() {
+                // SAFETY: the claim succeeded, so generation `gen` is still running and its
+                // caller is blocked in for_each_mut until this part reports done: the words
+                // are the live `&dyn Fn` it published before the claim word (Release/Acquire).
+                let job: Job = unsafe { core::mem::transmute::<[usize; 2], Job>(words) };
+                job(next);
+                DONE.fetch_add(1, Release);
+            }
+        }
+    }
+
+    pub fn for_each_mut<T: Send>(items: &mut [T], f: &(dyn Fn(&mut T) + Sync)) {
+        let parts = items.len();
+        if parts > u16::MAX as usize || BUSY.swap(true, Acquire) {
+            items.iter_mut().for_each(f);
+            return;
+        }
+        struct Items<T>(*mut T);
+        // SAFETY (Sync): each index is claimed by exactly one thread, so no two threads touch one item.
+        unsafe impl<T: Send> Sync for Items<T> {}
+        let base = Items(items.as_mut_ptr());
+        let base = &base;
+        let run = move |i: usize| {
+            // SAFETY: i < parts and is handed out once (the claim word's compare-exchange).
+            f(unsafe { &mut *base.0.add(i) })
+        };
+        let job: Job = &run;
+        // SAFETY: a fat reference is two words; workers turn them back only while this call waits.
+        let words = unsafe { core::mem::transmute::<Job, [usize; 2]>(job) };
+        JOB[0].store(words[0], Relaxed);
+        JOB[1].store(words[1], Relaxed);
+        DONE.store(0, Relaxed);
+        let gen = GEN.load(Relaxed).wrapping_add(1);
+        CLAIM.store((gen as u64) << 32 | (parts as u64) << 16, Release);
+        GEN.store(gen, SeqCst);
+        if SLEEPING.load(SeqCst) > 0 {
+            // SAFETY: notify on an aligned static in (shared) linear memory.
+            unsafe { memory_atomic_notify(GEN.as_ptr() as *mut i32, u32::MAX) };
+        }
+        help(gen);
+        // The caller may be a browser's main thread, which must not block in atomic.wait.
+        while DONE.load(Acquire) < parts {
+            spin_loop();
+        }
+        BUSY.store(false, Release);
+    }
+
+    /// A worker instance's life: spin a little for the next call, then sleep until one comes.
+    pub fn worker_loop() -> ! {
+        WORKERS.fetch_add(1, AcqRel);
+        let mut seen = GEN.load(Acquire);
+        loop {
+            let mut spins = 0u32;
+            let budget = SPIN.load(Relaxed);
+            while GEN.load(Acquire) == seen {
+                if spins < budget {
+                    spin_loop();
+                    spins += 1;
+                } else {
+                    // SeqCst pairs with the caller's GEN store / SLEEPING load: either it sees this
+                    // sleeper and notifies, or the wait sees the new GEN and returns at once.
+                    SLEEPING.fetch_add(1, SeqCst);
+                    // SAFETY: wait on an aligned static in shared memory; this is a worker, not a main thread.
+                    unsafe { memory_atomic_wait32(GEN.as_ptr() as *mut i32, seen as i32, -1) };
+                    SLEEPING.fetch_sub(1, SeqCst);
+                }
+            }
+            seen = GEN.load(Acquire);
+            help(seen);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+/* tslint:disable */
+/* eslint-disable */
+
+export function adagrad(param: number, grad: number, state: number, n: number, lr: number, eps: number, weight_decay: number): void;
+
+export function adam(param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weight_decay: number, decoupled: boolean, bc1: number, bc2: number): void;
+
+export function add(a: number, b: number, out: number, n: number): void;
+
+export function add_row(a: number, bias: number, out: number, rows: number, cols: number): void;
+
+export function alloc_f32(n: number): number;
+
+export function argmax_rows(a: number, out: Uint32Array, rows: number, cols: number): void;
+
+export function argmin_rows(x: number, idx: Uint32Array, min: number, rows: number, cols: number): void;
+
+export function axpy(alpha: number, x: number, y: number, n: number): void;
+
+export function broadcast_binary(op: number, a: number, a_len: number, sa: Uint32Array, b: number, b_len: number, sb: Uint32Array, out: number, shape: Uint32Array): void;
+
+export function center_sums(x: number, labels: Uint32Array, sums: number, counts: number, n: number, k: number, d: number): void;
+
+export function count_nonfinite(a: number, n: number): number;
+
+export function dense_backward(x: number, w: number, y: number, gy: number, gz: number, gx: number, gw: number, gb: number, m: number, k: number, n: number, act: number, want_gx: boolean, want_gw: boolean, want_gb: boolean, accumulate: boolean): void;
+
+export function dense_forward(x: number, w: number, b: number, has_bias: boolean, out: number, m: number, k: number, n: number, act: number): void;
+
+export function div(a: number, b: number, out: number, n: number): void;
+
+export function dropout_mask(out: number, n: number, seed_lo: number, seed_hi: number, p: number): void;
+
+export function exp(a: number, out: number, n: number): void;
+
+export function fill_normal(out: number, n: number, seed_lo: number, seed_hi: number, mean: number, std: number): void;
+
+export function fill_uniform(out: number, n: number, seed_lo: number, seed_hi: number, lo: number, hi: number): void;
+
+export function free_f32(p: number, n: number): void;
+
+export function gather_strided(src: number, src_len: number, ss: Uint32Array, out: number, shape: Uint32Array): void;
+
+/**
+ * k nearest per row of a distance matrix: indices (ascending distance, ties → lower index) into out_idx [n×k].
+ */
+export function knn_select(dist: number, n: number, m: number, k: number, out_idx: Uint32Array): void;
+
+export function log(a: number, out: number, n: number): void;
+
+export function log_softmax_backward(y: number, g: number, out: number, rows: number, cols: number): void;
+
+export function log_softmax_rows(x: number, out: number, rows: number, cols: number): void;
+
+export function matmul(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void;
+
+export function matmul_nt(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void;
+
+export function matmul_tn(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void;
+
+export function mse(pred: number, target: number, n: number): number;
+
+export function mse_backward(pred: number, target: number, grad: number, n: number, scale: number): void;
+
+export function mul(a: number, b: number, out: number, n: number): void;
+
+export function pairwise_sum(a: number, n: number): number;
+
+export function pow_scalar(a: number, p: number, out: number, n: number): void;
+
+export function reduce_broadcast(src: number, dst: number, dst_len: number, sd: Uint32Array, shape: Uint32Array): void;
+
+export function relu(x: number, out: number, n: number): void;
+
+export function relu_backward(x: number, g: number, out: number, n: number): void;
+
+export function rmsprop(param: number, grad: number, v: number, n: number, lr: number, alpha: number, eps: number, weight_decay: number): void;
+
+export function row_norms(a: number, out: number, n: number, d: number): void;
+
+export function scale(a: number, alpha: number, beta: number, out: number, n: number): void;
+
+export function scale_inplace(x: number, alpha: number, beta: number, n: number): void;
+
+export function sgd(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, weight_decay: number, nesterov: boolean): void;
+
+export function sigmoid(x: number, out: number, n: number): void;
+
+export function sigmoid_backward(y: number, g: number, out: number, n: number): void;
+
+export function softmax_backward(y: number, g: number, out: number, rows: number, cols: number): void;
+
+export function softmax_cross_entropy(logits: number, target: number, probs: number, rows: number, cols: number): number;
+
+export function softmax_cross_entropy_backward(probs: number, target: number, grad: number, n: number, scale: number): void;
+
+export function softmax_rows(x: number, out: number, rows: number, cols: number): void;
+
+export function sq_dist(a: number, b: number, out: number, m: number, n: number, d: number): void;
+
+export function sq_dist_direct(a: number, b: number, out: number, m: number, n: number, d: number): void;
+
+export function sq_dist_gemm(a: number, b: number, out: number, m: number, n: number, d: number): void;
+
+export function sub(a: number, b: number, out: number, n: number): void;
+
+export function sum_cols(a: number, out: number, rows: number, cols: number): void;
+
+export function sum_rows(a: number, out: number, rows: number, cols: number, accumulate: boolean): void;
+
+export function tanh(x: number, out: number, n: number): void;
+
+export function tanh_backward(y: number, g: number, out: number, n: number): void;
+
+/**
+ * Threads a matmul may use now: the pool's size, capped by `thread_limit`.
+ */
+export function thread_count(): number;
+
+/**
+ * Caps the threads a matmul may use (at least 1).
+ */
+export function thread_limit(n: number): void;
+
+/**
+ * Threads in the pool (the caller and the workers that have joined).
+ */
+export function thread_pool_size(): number;
+
+/**
+ * How many spin iterations an idle worker waits for the next call before it sleeps.
+ */
+export function thread_spin(iterations: number): void;
+
+/**
+ * A pool worker's whole life (JS calls it once in each worker instance; it never returns).
+ */
+export function thread_worker_loop(): void;
+
+export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+
+export interface InitOutput {
+    readonly adagrad: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly adam: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
+    readonly add: (a: number, b: number, c: number, d: number) => void;
+    readonly add_row: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly alloc_f32: (a: number) => number;
+    readonly argmax_rows: (a: number, b: number, c: number, d: any, e: number, f: number) => void;
+    readonly argmin_rows: (a: number, b: number, c: number, d: any, e: number, f: number, g: number) => void;
+    readonly axpy: (a: number, b: number, c: number, d: number) => void;
+    readonly broadcast_binary: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
+    readonly center_sums: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+    readonly count_nonfinite: (a: number, b: number) => number;
+    readonly dense_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => void;
+    readonly dense_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
+    readonly div: (a: number, b: number, c: number, d: number) => void;
+    readonly dropout_mask: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly exp: (a: number, b: number, c: number) => void;
+    readonly fill_normal: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly fill_uniform: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly free_f32: (a: number, b: number) => void;
+    readonly gather_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly knn_select: (a: number, b: number, c: number, d: number, e: number, f: number, g: any) => void;
+    readonly log: (a: number, b: number, c: number) => void;
+    readonly log_softmax_backward: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly log_softmax_rows: (a: number, b: number, c: number, d: number) => void;
+    readonly matmul: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly matmul_nt: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly matmul_tn: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly mse: (a: number, b: number, c: number) => number;
+    readonly mse_backward: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly mul: (a: number, b: number, c: number, d: number) => void;
+    readonly pairwise_sum: (a: number, b: number) => number;
+    readonly pow_scalar: (a: number, b: number, c: number, d: number) => void;
+    readonly reduce_broadcast: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly relu: (a: number, b: number, c: number) => void;
+    readonly relu_backward: (a: number, b: number, c: number, d: number) => void;
+    readonly rmsprop: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+    readonly row_norms: (a: number, b: number, c: number, d: number) => void;
+    readonly scale: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly scale_inplace: (a: number, b: number, c: number, d: number) => void;
+    readonly sgd: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+    readonly sigmoid: (a: number, b: number, c: number) => void;
+    readonly sigmoid_backward: (a: number, b: number, c: number, d: number) => void;
+    readonly softmax_backward: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly softmax_cross_entropy: (a: number, b: number, c: number, d: number, e: number) => number;
+    readonly softmax_cross_entropy_backward: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly softmax_rows: (a: number, b: number, c: number, d: number) => void;
+    readonly sq_dist: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly sq_dist_direct: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly sq_dist_gemm: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly sub: (a: number, b: number, c: number, d: number) => void;
+    readonly sum_cols: (a: number, b: number, c: number, d: number) => void;
+    readonly sum_rows: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly tanh: (a: number, b: number, c: number) => void;
+    readonly tanh_backward: (a: number, b: number, c: number, d: number) => void;
+    readonly thread_count: () => number;
+    readonly thread_limit: (a: number) => void;
+    readonly thread_pool_size: () => number;
+    readonly thread_spin: (a: number) => void;
+    readonly thread_worker_loop: () => void;
+    readonly memory: WebAssembly.Memory;
+    readonly __wbindgen_externrefs: WebAssembly.Table;
+    readonly __wbindgen_malloc: (a: number, b: number) => number;
+    readonly __wbindgen_thread_destroy: (a?: number, b?: number, c?: number) => void;
+    readonly __wbindgen_start: (a: number) => void;
+}
+
+export type SyncInitInput = BufferSource | WebAssembly.Module;
+
+/**
+ * Instantiates the given `module`, which can either be bytes or
+ * a precompiled `WebAssembly.Module`.
+ *
+ * @param {{ module: SyncInitInput, memory?: WebAssembly.Memory, thread_stack_size?: number }} module - Passing `SyncInitInput` directly is deprecated.
+ * @param {WebAssembly.Memory} memory - Deprecated.
+ *
+ * @returns {InitOutput}
+ */
+export function initSync(module: { module: SyncInitInput, memory?: WebAssembly.Memory, thread_stack_size?: number } | SyncInitInput, memory?: WebAssembly.Memory): InitOutput;
+
+/**
+ * If `module_or_path` is {RequestInfo} or {URL}, makes a request and
+ * for everything else, calls `WebAssembly.instantiate` directly.
+ *
+ * @param {{ module_or_path: InitInput | Promise<InitInput>, memory?: WebAssembly.Memory, thread_stack_size?: number }} module_or_path - Passing `InitInput` directly is deprecated.
+ * @param {WebAssembly.Memory} memory - Deprecated.
+ *
+ * @returns {Promise<InitOutput>}
+ */
+export default function __wbg_init (module_or_path?: { module_or_path: InitInput | Promise<InitInput>, memory?: WebAssembly.Memory, thread_stack_size?: number } | InitInput | Promise<InitInput>, memory?: WebAssembly.Memory): Promise<InitOutput>;

@@ -1,0 +1,831 @@
+/* @ts-self-types="./knobs_core_threads.d.ts" */
+
+/**
+ * @param {number} param
+ * @param {number} grad
+ * @param {number} state
+ * @param {number} n
+ * @param {number} lr
+ * @param {number} eps
+ * @param {number} weight_decay
+ */
+export function adagrad(param, grad, state, n, lr, eps, weight_decay) {
+    wasm.adagrad(param, grad, state, n, lr, eps, weight_decay);
+}
+
+/**
+ * @param {number} param
+ * @param {number} grad
+ * @param {number} m
+ * @param {number} v
+ * @param {number} n
+ * @param {number} lr
+ * @param {number} beta1
+ * @param {number} beta2
+ * @param {number} eps
+ * @param {number} weight_decay
+ * @param {boolean} decoupled
+ * @param {number} bc1
+ * @param {number} bc2
+ */
+export function adam(param, grad, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, bc2) {
+    wasm.adam(param, grad, m, v, n, lr, beta1, beta2, eps, weight_decay, decoupled, bc1, bc2);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} n
+ */
+export function add(a, b, out, n) {
+    wasm.add(a, b, out, n);
+}
+
+/**
+ * @param {number} a
+ * @param {number} bias
+ * @param {number} out
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function add_row(a, bias, out, rows, cols) {
+    wasm.add_row(a, bias, out, rows, cols);
+}
+
+/**
+ * @param {number} n
+ * @returns {number}
+ */
+export function alloc_f32(n) {
+    const ret = wasm.alloc_f32(n);
+    return ret >>> 0;
+}
+
+/**
+ * @param {number} a
+ * @param {Uint32Array} out
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function argmax_rows(a, out, rows, cols) {
+    var ptr0 = passArray32ToWasm0(out, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    wasm.argmax_rows(a, ptr0, len0, out, rows, cols);
+}
+
+/**
+ * @param {number} x
+ * @param {Uint32Array} idx
+ * @param {number} min
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function argmin_rows(x, idx, min, rows, cols) {
+    var ptr0 = passArray32ToWasm0(idx, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    wasm.argmin_rows(x, ptr0, len0, idx, min, rows, cols);
+}
+
+/**
+ * @param {number} alpha
+ * @param {number} x
+ * @param {number} y
+ * @param {number} n
+ */
+export function axpy(alpha, x, y, n) {
+    wasm.axpy(alpha, x, y, n);
+}
+
+/**
+ * @param {number} op
+ * @param {number} a
+ * @param {number} a_len
+ * @param {Uint32Array} sa
+ * @param {number} b
+ * @param {number} b_len
+ * @param {Uint32Array} sb
+ * @param {number} out
+ * @param {Uint32Array} shape
+ */
+export function broadcast_binary(op, a, a_len, sa, b, b_len, sb, out, shape) {
+    const ptr0 = passArray32ToWasm0(sa, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(sb, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    wasm.broadcast_binary(op, a, a_len, ptr0, len0, b, b_len, ptr1, len1, out, ptr2, len2);
+}
+
+/**
+ * @param {number} x
+ * @param {Uint32Array} labels
+ * @param {number} sums
+ * @param {number} counts
+ * @param {number} n
+ * @param {number} k
+ * @param {number} d
+ */
+export function center_sums(x, labels, sums, counts, n, k, d) {
+    const ptr0 = passArray32ToWasm0(labels, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    wasm.center_sums(x, ptr0, len0, sums, counts, n, k, d);
+}
+
+/**
+ * @param {number} a
+ * @param {number} n
+ * @returns {number}
+ */
+export function count_nonfinite(a, n) {
+    const ret = wasm.count_nonfinite(a, n);
+    return ret >>> 0;
+}
+
+/**
+ * @param {number} x
+ * @param {number} w
+ * @param {number} y
+ * @param {number} gy
+ * @param {number} gz
+ * @param {number} gx
+ * @param {number} gw
+ * @param {number} gb
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {number} act
+ * @param {boolean} want_gx
+ * @param {boolean} want_gw
+ * @param {boolean} want_gb
+ * @param {boolean} accumulate
+ */
+export function dense_backward(x, w, y, gy, gz, gx, gw, gb, m, k, n, act, want_gx, want_gw, want_gb, accumulate) {
+    wasm.dense_backward(x, w, y, gy, gz, gx, gw, gb, m, k, n, act, want_gx, want_gw, want_gb, accumulate);
+}
+
+/**
+ * @param {number} x
+ * @param {number} w
+ * @param {number} b
+ * @param {boolean} has_bias
+ * @param {number} out
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {number} act
+ */
+export function dense_forward(x, w, b, has_bias, out, m, k, n, act) {
+    wasm.dense_forward(x, w, b, has_bias, out, m, k, n, act);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} n
+ */
+export function div(a, b, out, n) {
+    wasm.div(a, b, out, n);
+}
+
+/**
+ * @param {number} out
+ * @param {number} n
+ * @param {number} seed_lo
+ * @param {number} seed_hi
+ * @param {number} p
+ */
+export function dropout_mask(out, n, seed_lo, seed_hi, p) {
+    wasm.dropout_mask(out, n, seed_lo, seed_hi, p);
+}
+
+/**
+ * @param {number} a
+ * @param {number} out
+ * @param {number} n
+ */
+export function exp(a, out, n) {
+    wasm.exp(a, out, n);
+}
+
+/**
+ * @param {number} out
+ * @param {number} n
+ * @param {number} seed_lo
+ * @param {number} seed_hi
+ * @param {number} mean
+ * @param {number} std
+ */
+export function fill_normal(out, n, seed_lo, seed_hi, mean, std) {
+    wasm.fill_normal(out, n, seed_lo, seed_hi, mean, std);
+}
+
+/**
+ * @param {number} out
+ * @param {number} n
+ * @param {number} seed_lo
+ * @param {number} seed_hi
+ * @param {number} lo
+ * @param {number} hi
+ */
+export function fill_uniform(out, n, seed_lo, seed_hi, lo, hi) {
+    wasm.fill_uniform(out, n, seed_lo, seed_hi, lo, hi);
+}
+
+/**
+ * @param {number} p
+ * @param {number} n
+ */
+export function free_f32(p, n) {
+    wasm.free_f32(p, n);
+}
+
+/**
+ * @param {number} src
+ * @param {number} src_len
+ * @param {Uint32Array} ss
+ * @param {number} out
+ * @param {Uint32Array} shape
+ */
+export function gather_strided(src, src_len, ss, out, shape) {
+    const ptr0 = passArray32ToWasm0(ss, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    wasm.gather_strided(src, src_len, ptr0, len0, out, ptr1, len1);
+}
+
+/**
+ * k nearest per row of a distance matrix: indices (ascending distance, ties → lower index) into out_idx [n×k].
+ * @param {number} dist
+ * @param {number} n
+ * @param {number} m
+ * @param {number} k
+ * @param {Uint32Array} out_idx
+ */
+export function knn_select(dist, n, m, k, out_idx) {
+    var ptr0 = passArray32ToWasm0(out_idx, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    wasm.knn_select(dist, n, m, k, ptr0, len0, out_idx);
+}
+
+/**
+ * @param {number} a
+ * @param {number} out
+ * @param {number} n
+ */
+export function log(a, out, n) {
+    wasm.log(a, out, n);
+}
+
+/**
+ * @param {number} y
+ * @param {number} g
+ * @param {number} out
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function log_softmax_backward(y, g, out, rows, cols) {
+    wasm.log_softmax_backward(y, g, out, rows, cols);
+}
+
+/**
+ * @param {number} x
+ * @param {number} out
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function log_softmax_rows(x, out, rows, cols) {
+    wasm.log_softmax_rows(x, out, rows, cols);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} c
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {boolean} accumulate
+ */
+export function matmul(a, b, c, m, k, n, accumulate) {
+    wasm.matmul(a, b, c, m, k, n, accumulate);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} c
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {boolean} accumulate
+ */
+export function matmul_nt(a, b, c, m, k, n, accumulate) {
+    wasm.matmul_nt(a, b, c, m, k, n, accumulate);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} c
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {boolean} accumulate
+ */
+export function matmul_tn(a, b, c, m, k, n, accumulate) {
+    wasm.matmul_tn(a, b, c, m, k, n, accumulate);
+}
+
+/**
+ * @param {number} pred
+ * @param {number} target
+ * @param {number} n
+ * @returns {number}
+ */
+export function mse(pred, target, n) {
+    const ret = wasm.mse(pred, target, n);
+    return ret;
+}
+
+/**
+ * @param {number} pred
+ * @param {number} target
+ * @param {number} grad
+ * @param {number} n
+ * @param {number} scale
+ */
+export function mse_backward(pred, target, grad, n, scale) {
+    wasm.mse_backward(pred, target, grad, n, scale);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} n
+ */
+export function mul(a, b, out, n) {
+    wasm.mul(a, b, out, n);
+}
+
+/**
+ * @param {number} a
+ * @param {number} n
+ * @returns {number}
+ */
+export function pairwise_sum(a, n) {
+    const ret = wasm.pairwise_sum(a, n);
+    return ret;
+}
+
+/**
+ * @param {number} a
+ * @param {number} p
+ * @param {number} out
+ * @param {number} n
+ */
+export function pow_scalar(a, p, out, n) {
+    wasm.pow_scalar(a, p, out, n);
+}
+
+/**
+ * @param {number} src
+ * @param {number} dst
+ * @param {number} dst_len
+ * @param {Uint32Array} sd
+ * @param {Uint32Array} shape
+ */
+export function reduce_broadcast(src, dst, dst_len, sd, shape) {
+    const ptr0 = passArray32ToWasm0(sd, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    wasm.reduce_broadcast(src, dst, dst_len, ptr0, len0, ptr1, len1);
+}
+
+/**
+ * @param {number} x
+ * @param {number} out
+ * @param {number} n
+ */
+export function relu(x, out, n) {
+    wasm.relu(x, out, n);
+}
+
+/**
+ * @param {number} x
+ * @param {number} g
+ * @param {number} out
+ * @param {number} n
+ */
+export function relu_backward(x, g, out, n) {
+    wasm.relu_backward(x, g, out, n);
+}
+
+/**
+ * @param {number} param
+ * @param {number} grad
+ * @param {number} v
+ * @param {number} n
+ * @param {number} lr
+ * @param {number} alpha
+ * @param {number} eps
+ * @param {number} weight_decay
+ */
+export function rmsprop(param, grad, v, n, lr, alpha, eps, weight_decay) {
+    wasm.rmsprop(param, grad, v, n, lr, alpha, eps, weight_decay);
+}
+
+/**
+ * @param {number} a
+ * @param {number} out
+ * @param {number} n
+ * @param {number} d
+ */
+export function row_norms(a, out, n, d) {
+    wasm.row_norms(a, out, n, d);
+}
+
+/**
+ * @param {number} a
+ * @param {number} alpha
+ * @param {number} beta
+ * @param {number} out
+ * @param {number} n
+ */
+export function scale(a, alpha, beta, out, n) {
+    wasm.scale(a, alpha, beta, out, n);
+}
+
+/**
+ * @param {number} x
+ * @param {number} alpha
+ * @param {number} beta
+ * @param {number} n
+ */
+export function scale_inplace(x, alpha, beta, n) {
+    wasm.scale_inplace(x, alpha, beta, n);
+}
+
+/**
+ * @param {number} param
+ * @param {number} grad
+ * @param {number} velocity
+ * @param {number} n
+ * @param {number} lr
+ * @param {number} momentum
+ * @param {number} weight_decay
+ * @param {boolean} nesterov
+ */
+export function sgd(param, grad, velocity, n, lr, momentum, weight_decay, nesterov) {
+    wasm.sgd(param, grad, velocity, n, lr, momentum, weight_decay, nesterov);
+}
+
+/**
+ * @param {number} x
+ * @param {number} out
+ * @param {number} n
+ */
+export function sigmoid(x, out, n) {
+    wasm.sigmoid(x, out, n);
+}
+
+/**
+ * @param {number} y
+ * @param {number} g
+ * @param {number} out
+ * @param {number} n
+ */
+export function sigmoid_backward(y, g, out, n) {
+    wasm.sigmoid_backward(y, g, out, n);
+}
+
+/**
+ * @param {number} y
+ * @param {number} g
+ * @param {number} out
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function softmax_backward(y, g, out, rows, cols) {
+    wasm.softmax_backward(y, g, out, rows, cols);
+}
+
+/**
+ * @param {number} logits
+ * @param {number} target
+ * @param {number} probs
+ * @param {number} rows
+ * @param {number} cols
+ * @returns {number}
+ */
+export function softmax_cross_entropy(logits, target, probs, rows, cols) {
+    const ret = wasm.softmax_cross_entropy(logits, target, probs, rows, cols);
+    return ret;
+}
+
+/**
+ * @param {number} probs
+ * @param {number} target
+ * @param {number} grad
+ * @param {number} n
+ * @param {number} scale
+ */
+export function softmax_cross_entropy_backward(probs, target, grad, n, scale) {
+    wasm.softmax_cross_entropy_backward(probs, target, grad, n, scale);
+}
+
+/**
+ * @param {number} x
+ * @param {number} out
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function softmax_rows(x, out, rows, cols) {
+    wasm.softmax_rows(x, out, rows, cols);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} m
+ * @param {number} n
+ * @param {number} d
+ */
+export function sq_dist(a, b, out, m, n, d) {
+    wasm.sq_dist(a, b, out, m, n, d);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} m
+ * @param {number} n
+ * @param {number} d
+ */
+export function sq_dist_direct(a, b, out, m, n, d) {
+    wasm.sq_dist_direct(a, b, out, m, n, d);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} m
+ * @param {number} n
+ * @param {number} d
+ */
+export function sq_dist_gemm(a, b, out, m, n, d) {
+    wasm.sq_dist_gemm(a, b, out, m, n, d);
+}
+
+/**
+ * @param {number} a
+ * @param {number} b
+ * @param {number} out
+ * @param {number} n
+ */
+export function sub(a, b, out, n) {
+    wasm.sub(a, b, out, n);
+}
+
+/**
+ * @param {number} a
+ * @param {number} out
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function sum_cols(a, out, rows, cols) {
+    wasm.sum_cols(a, out, rows, cols);
+}
+
+/**
+ * @param {number} a
+ * @param {number} out
+ * @param {number} rows
+ * @param {number} cols
+ * @param {boolean} accumulate
+ */
+export function sum_rows(a, out, rows, cols, accumulate) {
+    wasm.sum_rows(a, out, rows, cols, accumulate);
+}
+
+/**
+ * @param {number} x
+ * @param {number} out
+ * @param {number} n
+ */
+export function tanh(x, out, n) {
+    wasm.tanh(x, out, n);
+}
+
+/**
+ * @param {number} y
+ * @param {number} g
+ * @param {number} out
+ * @param {number} n
+ */
+export function tanh_backward(y, g, out, n) {
+    wasm.tanh_backward(y, g, out, n);
+}
+
+/**
+ * Threads a matmul may use now: the pool's size, capped by `thread_limit`.
+ * @returns {number}
+ */
+export function thread_count() {
+    const ret = wasm.thread_count();
+    return ret >>> 0;
+}
+
+/**
+ * Caps the threads a matmul may use (at least 1).
+ * @param {number} n
+ */
+export function thread_limit(n) {
+    wasm.thread_limit(n);
+}
+
+/**
+ * Threads in the pool (the caller and the workers that have joined).
+ * @returns {number}
+ */
+export function thread_pool_size() {
+    const ret = wasm.thread_pool_size();
+    return ret >>> 0;
+}
+
+/**
+ * How many spin iterations an idle worker waits for the next call before it sleeps.
+ * @param {number} iterations
+ */
+export function thread_spin(iterations) {
+    wasm.thread_spin(iterations);
+}
+
+/**
+ * A pool worker's whole life (JS calls it once in each worker instance; it never returns).
+ */
+export function thread_worker_loop() {
+    wasm.thread_worker_loop();
+}
+function __wbg_get_imports(memory) {
+    const import0 = {
+        __proto__: null,
+        __wbg___wbindgen_copy_to_typed_array_88899a52af046901: function(arg0, arg1, arg2) {
+            new Uint8Array(arg2.buffer, arg2.byteOffset, arg2.byteLength).set(getArrayU8FromWasm0(arg0, arg1));
+        },
+        __wbindgen_init_externref_table: function() {
+            const table = wasm.__wbindgen_externrefs;
+            const offset = table.grow(4);
+            table.set(0, undefined);
+            table.set(offset + 0, undefined);
+            table.set(offset + 1, null);
+            table.set(offset + 2, true);
+            table.set(offset + 3, false);
+        },
+        memory: memory || new WebAssembly.Memory({initial:18,maximum:32768,shared:true}),
+    };
+    return {
+        __proto__: null,
+        "./knobs_core_threads_bg.js": import0,
+    };
+}
+
+function getArrayU8FromWasm0(ptr, len) {
+    ptr = ptr >>> 0;
+    return getUint8ArrayMemory0().subarray(ptr / 1, ptr / 1 + len);
+}
+
+let cachedUint32ArrayMemory0 = null;
+function getUint32ArrayMemory0() {
+    if (cachedUint32ArrayMemory0 === null || cachedUint32ArrayMemory0.buffer !== wasm.memory.buffer) {
+        cachedUint32ArrayMemory0 = new Uint32Array(wasm.memory.buffer);
+    }
+    return cachedUint32ArrayMemory0;
+}
+
+let cachedUint8ArrayMemory0 = null;
+function getUint8ArrayMemory0() {
+    if (cachedUint8ArrayMemory0 === null || cachedUint8ArrayMemory0.buffer !== wasm.memory.buffer) {
+        cachedUint8ArrayMemory0 = new Uint8Array(wasm.memory.buffer);
+    }
+    return cachedUint8ArrayMemory0;
+}
+
+function passArray32ToWasm0(arg, malloc) {
+    const ptr = malloc(arg.length * 4, 4) >>> 0;
+    getUint32ArrayMemory0().set(arg, ptr / 4);
+    WASM_VECTOR_LEN = arg.length;
+    return ptr;
+}
+
+let WASM_VECTOR_LEN = 0;
+
+let wasmModule, wasmInstance, wasm;
+function __wbg_finalize_init(instance, module, thread_stack_size) {
+    wasmInstance = instance;
+    wasm = instance.exports;
+    wasmModule = module;
+    cachedUint32ArrayMemory0 = null;
+    cachedUint8ArrayMemory0 = null;
+    if (typeof thread_stack_size !== 'undefined' && (typeof thread_stack_size !== 'number' || thread_stack_size === 0 || thread_stack_size % 65536 !== 0)) {
+        throw new Error('invalid stack size');
+    }
+
+    wasm.__wbindgen_start(thread_stack_size);
+    return wasm;
+}
+
+async function __wbg_load(module, imports) {
+    if (typeof Response === 'function' && module instanceof Response) {
+        if (!module.ok) {
+            throw new Error(`failed to fetch Wasm: ${module.status} ${module.statusText} fetching '${module.url}'`);
+        }
+
+        if (typeof WebAssembly.instantiateStreaming === 'function') {
+            try {
+                return await WebAssembly.instantiateStreaming(module, imports);
+            } catch (e) {
+                const validResponse = expectedResponseType(module.type);
+
+                if (validResponse && module.headers.get('Content-Type') !== 'application/wasm') {
+                    console.warn("`WebAssembly.instantiateStreaming` failed because your server does not serve Wasm with `application/wasm` MIME type. Falling back to `WebAssembly.instantiate` which is slower. Original error:\n", e);
+
+                } else { throw e; }
+            }
+        }
+
+        const bytes = await module.arrayBuffer();
+        return await WebAssembly.instantiate(bytes, imports);
+    } else {
+        const instance = await WebAssembly.instantiate(module, imports);
+
+        if (instance instanceof WebAssembly.Instance) {
+            return { instance, module };
+        } else {
+            return instance;
+        }
+    }
+
+    function expectedResponseType(type) {
+        switch (type) {
+            case 'basic': case 'cors': case 'default': return true;
+        }
+        return false;
+    }
+}
+
+function initSync(module, memory) {
+    if (wasm !== undefined) return wasm;
+
+    let thread_stack_size
+    if (module !== undefined) {
+        if (Object.getPrototypeOf(module) === Object.prototype) {
+            ({module, memory, thread_stack_size} = module)
+        } else {
+            console.warn('using deprecated parameters for `initSync()`; pass a single object instead')
+        }
+    }
+
+    const imports = __wbg_get_imports(memory);
+    if (!(module instanceof WebAssembly.Module)) {
+        module = new WebAssembly.Module(module);
+    }
+    const instance = new WebAssembly.Instance(module, imports);
+    return __wbg_finalize_init(instance, module, thread_stack_size);
+}
+
+async function __wbg_init(module_or_path, memory) {
+    if (wasm !== undefined) return wasm;
+
+    let thread_stack_size
+    if (module_or_path !== undefined) {
+        if (Object.getPrototypeOf(module_or_path) === Object.prototype) {
+            ({module_or_path, memory, thread_stack_size} = module_or_path)
+        } else {
+            console.warn('using deprecated parameters for the initialization function; pass a single object instead')
+        }
+    }
+
+    if (module_or_path === undefined) {
+        module_or_path = new URL('knobs_core_threads_bg.wasm', import.meta.url);
+    }
+    const imports = __wbg_get_imports(memory);
+
+    if (typeof module_or_path === 'string' || (typeof Request === 'function' && module_or_path instanceof Request) || (typeof URL === 'function' && module_or_path instanceof URL)) {
+        module_or_path = fetch(module_or_path);
+    }
+
+    const { instance, module } = await __wbg_load(await module_or_path, imports);
+
+    return __wbg_finalize_init(instance, module, thread_stack_size);
+}
+
+export { initSync, __wbg_init as default };
