@@ -3,7 +3,7 @@
  * cross-origin isolated page): the same cases as in Node, with the peers' browser builds.
  * Chromium gives tfjs-wasm its threaded SIMD build here, which Node never does.
  */
-import { init } from '../ts/index.js';
+import { getNumThreads, init } from '../ts/index.js';
 import type { BrainModule, Peers } from './peers.js';
 import type { Result } from './report.js';
 import { runSuite } from './suite.js';
@@ -41,7 +41,8 @@ async function loadBrowserPeers(): Promise<Peers> {
 }
 
 export async function run(quick: boolean, machine: Record<string, unknown>): Promise<Result> {
-  await init();
+  // 'auto': the page is cross-origin isolated (tfjs' threaded build needs it too), so knobs gets its pool.
+  await init({ threads: 'auto' });
   const peers = await loadBrowserPeers();
   const log = (s: string) => console.log(s);
   for (const n of peers.notes) log(`bench: ${n}`);
@@ -50,6 +51,7 @@ export async function run(quick: boolean, machine: Record<string, unknown>): Pro
   return runSuite({
     quick,
     peers,
+    threads: getNumThreads(),
     log,
     machine: { ...machine, runtime: 'chromium', userAgent: ua, hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated: globalThis.crossOriginIsolated },
   });

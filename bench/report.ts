@@ -11,6 +11,8 @@ export interface Row {
   value: Partial<Record<Lib, number>>;
   /** knobs / peer, from the same run. */
   ratio: Partial<Record<Lib, number>>;
+  /** knobs on its thread pool / peer ('knobs threads' cases). */
+  threadRatio?: Partial<Record<Lib, number>>;
   /** fit() / peer for the epoch case. */
   fitRatio?: Partial<Record<Lib, number>>;
   errors?: string[];
@@ -52,6 +54,8 @@ function rows(ms: Measured[], unit: Row['unit']): Row[] {
     for (const p of PEERS) {
       const k = r.value.knobs, v = r.value[p];
       if (k !== undefined && v !== undefined) r.ratio[p] = k / v;
+      const t = r.value['knobs threads'];
+      if (t !== undefined && v !== undefined) (r.threadRatio ??= {})[p] = t / v;
       const f = r.value['knobs fit()'];
       if (f !== undefined && v !== undefined) (r.fitRatio ??= {})[p] = f / v;
     }
@@ -62,6 +66,7 @@ function rows(ms: Measured[], unit: Row['unit']): Row[] {
 export function summarise(i: Input): Result {
   const notes = [
     `Medians of tinybench samples (time per call); throughput = work / median. Ratios are knobs / peer from the same process and run. ${i.rounds > 1 ? `Each group ran ${i.rounds} rounds with the libraries' order rotated; the best round's median is reported (all rounds are in raw.*.roundsMs), so a burst of load from other processes does not land on one library only.` : 'One round (quick).'}`,
+    `knobs runs every case on one thread ("knobs", setNumThreads(1))${Number(i.machine.knobsThreads ?? 1) > 1 ? ` and on its wasm thread pool ("knobs ×${i.machine.knobsThreads} threads": init({ threads: 'auto' }), large matmuls split by rows over ${i.machine.knobsThreads} wasm instances sharing one memory; same bits as one thread)` : ' (no thread pool in this run)'}, in the same rounds.`,
     'knobs: nn.Sequential(Linear, ReLU, Linear) + CrossEntropyLoss + optim.SGD inside tidy() (Linear+ReLU run as one fused dense kernel); "knobs fit()" is fit() over a DataLoader for the epoch case.',
     `tfjs: optimizer.minimize with tf.losses.softmaxCrossEntropy and tf.train.sgd, same lr 0.01, same initial weights and data. tfjs-wasm build: ${String(i.peers.tfWasmBuild ?? 'not loaded')}${i.machine.runtime === 'node' ? ' (tfjs 4.22 never uses wasm threads in Node)' : ''}.`,
     `brain.js 1.6.1 (the npm "latest"; pure JS; the 2.0.0 betas need gpu.js → native gl): its own train() for one iteration, which is per-sample SGD (batch 1) with MSE on ReLU outputs — same data and sample count, not the same arithmetic. train() also runs its own error pass. Epoch: ${i.brainEpochSamples} of the samples, samples/s scaled. Only 784-40-10.`,
@@ -78,15 +83,22 @@ const f = (v: number | undefined, d = 1) => (v === undefined || !Number.isFinite
 const x = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(2)}×`);
 
 function tables(r: Result): { head: string[]; body: string[][] }[] {
+  // Columns for knobs on its thread pool only when the run had one.
+  const T = Number(r.machine.knobsThreads ?? 1);
+  const th = T > 1;
+  const kt = `knobs ×${T} threads`;
   const g = {
-    head: ['GEMM (GFLOP/s)', 'knobs', 'tfjs-wasm', 'tfjs-cpu', 'knobs/tfjs-wasm', 'knobs/tfjs-cpu'],
-    body: r.gemm.map((row) => [row.case, f(row.value.knobs, 2), f(row.value['tfjs-wasm'], 2), f(row.value['tfjs-cpu'], 2), x(row.ratio['tfjs-wasm']), x(row.ratio['tfjs-cpu'])]),
+    head: ['GEMM (GFLOP/s)', 'knobs', ...(th ? [kt] : []), 'tfjs-wasm', 'tfjs-cpu', 'knobs/tfjs-wasm', ...(th ? [`${kt}/tfjs-wasm`] : []), 'knobs/tfjs-cpu'],
+    body: r.gemm.map((row) => [
+      row.case, f(row.value.knobs, 2), ...(th ? [f(row.value['knobs threads'], 2)] : []), f(row.value['tfjs-wasm'], 2), f(row.value['tfjs-cpu'], 2),
+      x(row.ratio['tfjs-wasm']), ...(th ? [x(row.threadRatio?.['tfjs-wasm'])] : []), x(row.ratio['tfjs-cpu']),
+    ]),
   };
   const t = {
-    head: ['training (samples/s)', 'knobs', 'knobs fit()', 'tfjs-wasm', 'tfjs-cpu', 'brain.js', 'knobs/tfjs-wasm', 'knobs/tfjs-cpu', 'knobs/brain.js', 'fit()/tfjs-wasm'],
+    head: ['training (samples/s)', 'knobs', ...(th ? [kt] : []), 'knobs fit()', 'tfjs-wasm', 'tfjs-cpu', 'brain.js', 'knobs/tfjs-wasm', ...(th ? [`${kt}/tfjs-wasm`] : []), 'knobs/tfjs-cpu', 'knobs/brain.js', ...(th ? [`${kt}/brain.js`] : []), 'fit()/tfjs-wasm'],
     body: r.train.map((row) => [
-      row.case, f(row.value.knobs), f(row.value['knobs fit()']), f(row.value['tfjs-wasm']), f(row.value['tfjs-cpu']), f(row.value['brain.js']),
-      x(row.ratio['tfjs-wasm']), x(row.ratio['tfjs-cpu']), x(row.ratio['brain.js']), x(row.fitRatio?.['tfjs-wasm']),
+      row.case, f(row.value.knobs), ...(th ? [f(row.value['knobs threads'])] : []), f(row.value['knobs fit()']), f(row.value['tfjs-wasm']), f(row.value['tfjs-cpu']), f(row.value['brain.js']),
+      x(row.ratio['tfjs-wasm']), ...(th ? [x(row.threadRatio?.['tfjs-wasm'])] : []), x(row.ratio['tfjs-cpu']), x(row.ratio['brain.js']), ...(th ? [x(row.threadRatio?.['brain.js'])] : []), x(row.fitRatio?.['tfjs-wasm']),
     ]),
   };
   const p = {
@@ -120,7 +132,7 @@ export function toMarkdown(r: Result): string {
     '',
     `${m.date} · ${m.cpu} · nproc ${m.nproc} · Node ${m.node} · ${m.platform} · ${r.seconds.toFixed(0)} s`,
     '',
-    `knobs ${m.commit ?? ''} (wasm build: ${m.knobsBuild}; uncommitted changes in ts/, wasm-pkg/, crates/ while measured: ${String(m.uncommitted ?? 'n/a').replace(/\n/g, ', ')})`,
+    `knobs ${m.commit ?? ''} (wasm build: ${m.knobsBuild}, thread pool: ${m.knobsThreads ?? 1}; uncommitted changes in ts/, wasm-pkg/, crates/ while measured: ${String(m.uncommitted ?? 'n/a').replace(/\n/g, ', ')})`,
     '',
     `Load before: \`${m.loadBefore}\`  `,
     `Load after: \`${m.loadAfter}\``,

@@ -6,13 +6,14 @@
  *   node --import tsx bench/run.ts            full run (npm run bench)
  *   node --import tsx bench/run.ts --quick    CI smoke: small shapes, short times, no speed asserted
  *   --no-peers                                knobs only
+ *   --threads N                               knobs' thread pool (default: all cores, ≤ 8; 1 = no pool)
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { init } from '../ts/index.js';
+import { getNumThreads, init } from '../ts/index.js';
 import { ensureInstalled, loadPeers, type Peers } from './peers.js';
 import { toMarkdown, toTable } from './report.js';
 import { runSuite } from './suite.js';
@@ -45,7 +46,11 @@ function machine() {
   return { nproc, cpu, node: process.version, date: new Date().toISOString(), platform: `${process.platform} ${process.arch}`, runtime: 'node', ...gitState(), loadBefore: sh('uptime') };
 }
 
-await init();
+const ti = process.argv.indexOf('--threads');
+const threadsArg = ti > 0 ? Number(process.argv[ti + 1]) : 'auto';
+await init({ threads: threadsArg });
+const threads = getNumThreads();
+log(`bench: knobs thread pool: ${threads} thread(s)`);
 let peers: Peers = { tf: null, tfBackends: [], tfWasmBuild: null, brain: null, notes: [] };
 if (noPeers) peers.notes.push('peers skipped (--no-peers)');
 else if (ensureInstalled(log)) peers = await loadPeers();
@@ -53,7 +58,7 @@ else peers.notes.push('peers skipped: `npm --prefix bench install` failed (knobs
 for (const n of peers.notes) log(`bench: ${n}`);
 if (peers.tfWasmBuild) log(`bench: tfjs wasm build: ${peers.tfWasmBuild}`);
 
-const result = await runSuite({ quick, peers, machine: machine(), log, finish: () => ({ loadAfter: sh('uptime') }) });
+const result = await runSuite({ quick, peers, threads, machine: machine(), log, finish: () => ({ loadAfter: sh('uptime') }) });
 console.log('');
 console.log(toTable(result));
 const outDir = join(here, 'results');

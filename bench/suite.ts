@@ -4,7 +4,7 @@
  */
 import { Bench } from 'tinybench';
 import * as knobs from '../ts/index.js';
-import { memoryStats, nn, tensor } from '../ts/index.js';
+import { memoryStats, nn, setNumThreads, tensor } from '../ts/index.js';
 import { addParallelCases, parallelRows, type ParallelRow } from './cases-parallel.js';
 import { gemmCases, gemmShapes } from './cases-gemm.js';
 import { epochCases, knobsMlp, knobsStep, stepCases } from './cases-train.js';
@@ -12,12 +12,15 @@ import { CLASSES, IN, head, mnistLike, type Samples } from './data.js';
 import { runGroup, type Measured } from './harness.js';
 import type { Peers } from './peers.js';
 import { summarise, type Result } from './report.js';
+import { withThreads } from './threads.js';
 
 export interface SuiteOptions {
   quick: boolean;
   peers: Peers;
   machine: Record<string, unknown>;
   log: (s: string) => void;
+  /** Threads of knobs' pool (init({ threads })); with more than 1 every knobs case also runs on all of them. */
+  threads: number;
   /** Called before summarising, e.g. to record the load after the run. */
   finish?: () => Record<string, unknown>;
 }
@@ -49,7 +52,7 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
     : { timeMs: 600, iterations: 5, warmupMs: 150, warmupIterations: 3, rounds: 3 };
 
   log(`bench: GEMM (${quick ? 'quick' : 'full'})…`);
-  const gemm = await runGroup(gemmCases(gemmShapes(quick), peers.tf, peers.tfBackends), g);
+  const gemm = await runGroup(withThreads(() => gemmCases(gemmShapes(quick), peers.tf, peers.tfBackends), o.threads), g);
 
   const N = quick ? 1000 : 10_000;
   const data = mnistLike(N, 42);
@@ -58,16 +61,20 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
   const steps: Measured[] = [];
   for (const [h, b] of stepShapes) {
     // brain.js only on 784-40-10: per-sample training of 784-512-10 in plain JS takes seconds a call.
-    steps.push(...(await runGroup(stepCases(h, b, data, peers, h === 40), g)));
+    steps.push(...(await runGroup(withThreads(() => stepCases(h, b, data, peers, h === 40), o.threads), g)));
   }
   log('bench: epoch…');
   const brainSamples = quick ? 100 : 1000;
-  const epochs = await runGroup(epochCases(40, 100, data, peers, brainSamples), { ...g, iterations: quick ? 1 : 3, warmupIterations: 1 });
+  const epochs = await runGroup(withThreads(() => epochCases(40, 100, data, peers, brainSamples), o.threads), { ...g, iterations: quick ? 1 : 3, warmupIterations: 1 });
 
   log('bench: memory…');
+  // On the pool's threads where there is one (what a training run with init({ threads }) does).
+  if (o.threads > 1) setNumThreads(o.threads);
   const memory = [memoryAfterSteps(data, 40, 100, 1000), ...(quick ? [] : [memoryAfterSteps(data, 512, 256, 1000)])];
 
   log('bench: DataParallel…');
+  // One thread in the host: these rows compare workers with one in-thread trainer.
+  if (o.threads > 1) setNumThreads(1);
   // Rounds as for the other groups (the cases' own ratios come from one Bench each round); each
   // task's best round is kept and the ratios are recomputed from those, every round is kept too.
   let parallel: ParallelRow[] = [];
@@ -99,7 +106,7 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
   const knobsBuild = typeof which === 'function' ? String(which()) : 'simd128 (the only build)';
   return summarise({
     quick,
-    machine: { ...o.machine, knobsBuild, ...(o.finish ? o.finish() : {}) },
+    machine: { ...o.machine, knobsBuild, knobsThreads: o.threads, ...(o.finish ? o.finish() : {}) },
     peers: { tfjs: peers.tf ? '4.22.0' : null, tfBackends: peers.tfBackends, tfWasmBuild: peers.tfWasmBuild, brain: peers.brain ? '1.6.1' : null, notes: peers.notes },
     gemm,
     train: [...steps, ...epochs],

@@ -137,6 +137,11 @@ export function thread_spin(iterations: number): void;
  */
 export function thread_worker_loop(): void;
 
+/**
+ * Parts of matmuls that pool workers (not the calling thread) have run: lets tests see the pool work.
+ */
+export function thread_worker_parts(): number;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -200,6 +205,7 @@ export interface InitOutput {
     readonly thread_pool_size: () => number;
     readonly thread_spin: (a: number) => void;
     readonly thread_worker_loop: () => void;
+    readonly thread_worker_parts: () => number;
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_start: () => void;

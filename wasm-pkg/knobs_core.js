@@ -675,6 +675,15 @@ export function thread_spin(iterations) {
 export function thread_worker_loop() {
     wasm.thread_worker_loop();
 }
+
+/**
+ * Parts of matmuls that pool workers (not the calling thread) have run: lets tests see the pool work.
+ * @returns {number}
+ */
+export function thread_worker_parts() {
+    const ret = wasm.thread_worker_parts();
+    return ret >>> 0;
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,

@@ -60,6 +60,7 @@ export const thread_limit: (a: number) => void;
 export const thread_pool_size: () => number;
 export const thread_spin: (a: number) => void;
 export const thread_worker_loop: () => void;
+export const thread_worker_parts: () => number;
 export const __wbindgen_externrefs: WebAssembly.Table;
 export const __wbindgen_malloc: (a: number, b: number) => number;
 export const __wbindgen_start: () => void;

@@ -57,6 +57,14 @@ pub fn thread_pool_size() -> usize {
     #[cfg(not(target_feature = "atomics"))]
     1
 }
+/// Parts of matmuls that pool workers (not the calling thread) have run: lets tests see the pool work.
+#[wasm_bindgen]
+pub fn thread_worker_parts() -> u32 {
+    #[cfg(target_feature = "atomics")]
+    return crate::kernels::par::worker_parts();
+    #[cfg(not(target_feature = "atomics"))]
+    0
+}
 /// Caps the threads a matmul may use (at least 1).
 #[wasm_bindgen]
 pub fn thread_limit(n: u32) {

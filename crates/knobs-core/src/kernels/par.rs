@@ -70,7 +70,7 @@ mod imp {
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-pub use imp::{pool_size, set_limit, set_spin, worker_loop};
+pub use imp::{pool_size, set_limit, set_spin, worker_loop, worker_parts};
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 mod imp {
@@ -90,6 +90,8 @@ mod imp {
     /// Workers asleep in atomic.wait (notify is a call into the engine; skipped when none sleep).
     static SLEEPING: AtomicU32 = AtomicU32::new(0);
     static BUSY: AtomicBool = AtomicBool::new(false);
+    /// Parts run by workers (not the caller), for tests to see that the pool takes part.
+    static WORKER_PARTS: AtomicU32 = AtomicU32::new(0);
     /// Threads a call may use (set from JS: setNumThreads), when the pool has that many.
     static LIMIT: AtomicU32 = AtomicU32::new(u32::MAX);
     /// Spin iterations a worker waits for the next call before it sleeps (set from JS).
@@ -101,6 +103,9 @@ mod imp {
     pub fn pool_size() -> usize {
         WORKERS.load(Relaxed) as usize + 1
     }
+    pub fn worker_parts() -> u32 {
+        WORKER_PARTS.load(Relaxed)
+    }
     pub fn set_limit(n: u32) {
         LIMIT.store(n.max(1), Relaxed);
     }
@@ -111,7 +116,7 @@ mod imp {
     type Job<'a> = &'a (dyn Fn(usize) + Sync);
 
     /// Claims and runs parts of generation `gen` until none is left.
-    fn help(gen: u32) {
+    fn help(gen: u32, worker: bool) {
         loop {
             let w = CLAIM.load(Acquire);
             let (parts, next) = ((w >> 16) as u16 as usize, w as u16 as usize);
@@ -125,6 +130,9 @@ mod imp {
                 // are the live `&dyn Fn` it published before the claim word (Release/Acquire).
                 let job: Job = unsafe { core::mem::transmute::<[usize; 2], Job>(words) };
                 job(next);
+                if worker {
+                    WORKER_PARTS.fetch_add(1, Relaxed);
+                }
                 DONE.fetch_add(1, Release);
             }
         }
@@ -158,7 +166,7 @@ mod imp {
             // SAFETY: notify on an aligned static in (shared) linear memory.
             unsafe { memory_atomic_notify(GEN.as_ptr() as *mut i32, u32::MAX) };
         }
-        help(gen);
+        help(gen, false);
         // The caller may be a browser's main thread, which must not block in atomic.wait.
         while DONE.load(Acquire) < parts {
             spin_loop();
@@ -187,7 +195,7 @@ mod imp {
                 }
             }
             seen = GEN.load(Acquire);
-            help(seen);
+            help(seen, true);
         }
     }
 }

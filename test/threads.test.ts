@@ -1,0 +1,138 @@
+/**
+ * The wasm thread pool (init({ threads })): large matmuls are split by rows over wasm instances
+ * in worker_threads sharing one memory. It must give the same bits as one thread for every
+ * layout the layers use, match a float64 reference, really run parts on the workers, keep
+ * memory flat across training steps, reject bad thread counts clearly, and keep working when its
+ * workers are gone.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { K, memoryStats } from '../ts/backend/wasm.js';
+import { resolveThreads, stopWorkers } from '../ts/backend/threads.js';
+import { KnobsError, getNumThreads, init, matmul, mul, nn, optim, randn, setNumThreads, simdBuild, sum, tensor, tidy } from '../ts/index.js';
+import * as ref from './helpers/reference.js';
+
+beforeAll(() => init({ threads: 2 }));
+
+/** Runs `f` with the kernels limited to `n` threads, then gives the pool back. */
+function on<T>(n: number, f: () => T): T {
+  setNumThreads(n);
+  try {
+    return f();
+  } finally {
+    setNumThreads(2);
+  }
+}
+
+const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
+
+/** An MLP's parameters after `steps` SGD steps on fixed data: every layout of the dense kernels. */
+function train(steps: number): Float32Array[] {
+  const model = new nn.Sequential(new nn.Linear(784, 64, { seed: 1 }), new nn.ReLU(), new nn.Linear(64, 10, { seed: 2 }));
+  const opt = new optim.SGD(model.parameters(), { lr: 0.05, momentum: 0.9 });
+  const lossFn = new nn.CrossEntropyLoss();
+  const x = randn([128, 784], { seed: 3 });
+  const y = Array.from({ length: 128 }, (_, i) => (i * 7) % 10);
+  for (let i = 0; i < steps; i++) {
+    tidy(() => {
+      opt.zeroGrad();
+      lossFn.forward(model.forward(x), y).backward();
+      opt.step();
+    });
+  }
+  const out = model.parameters().map((p) => p.data.slice());
+  x.dispose();
+  opt.dispose();
+  model.dispose();
+  return out;
+}
+
+describe('thread pool', () => {
+  it('starts the threads asked for, on the SIMD128 threads build', () => {
+    expect(getNumThreads()).toBe(2);
+    expect(K().thread_pool_size()).toBe(2);
+    expect(simdBuild()).toBe('simd128');
+  });
+
+  it('workers take parts of large matmuls', () => {
+    const a = randn([512, 512], { seed: 5 }), b = randn([512, 512], { seed: 6 });
+    const before = K().thread_worker_parts();
+    // A part of this product takes milliseconds; a spinning or woken worker claims one long
+    // before the caller could take both (a few calls in case the machine is busy).
+    for (let i = 0; i < 20 && K().thread_worker_parts() === before; i++) tidy(() => void matmul(a, b));
+    expect(K().thread_worker_parts()).toBeGreaterThan(before);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('matmul and its gradients on 2 threads are the same bits as on 1, and match a float64 reference', () => {
+    for (const [m, k, n] of [[300, 200, 100], [100, 784, 40], [784, 100, 40], [64, 64, 64], [257, 33, 130]]) {
+      const run = () =>
+        tidy(() => {
+          const a = randn([m, k], { seed: m, requiresGrad: true }), b = randn([k, n], { seed: n, requiresGrad: true });
+          const c = matmul(a, b);
+          sum(mul(c, c)).backward();
+          return [c.data.slice(), a.grad!.data.slice(), b.grad!.data.slice(), a.data.slice(), b.data.slice()];
+        });
+      const one = on(1, run), two = run();
+      for (let i = 0; i < 3; i++) expect(bits(two[i]), `[${m},${k}]·[${k},${n}] output ${i}`).toEqual(bits(one[i]));
+      const want = ref.matmul(ref.arr([m, k], two[3]), ref.arr([k, n], two[4]));
+      let worst = 0;
+      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(two[0][i] - want.data[i]) / (1 + Math.abs(want.data[i])));
+      expect(worst, `[${m},${k}]·[${k},${n}] vs float64`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('training on 2 threads ends at the same weights as on 1', () => {
+    const one = on(1, () => train(15));
+    const two = train(15);
+    expect(two.map(bits)).toEqual(one.map(bits));
+  });
+
+  it('memory does not grow across training steps on the pool', () => {
+    const model = new nn.Sequential(new nn.Linear(784, 128, { seed: 1 }), new nn.ReLU(), new nn.Linear(128, 10, { seed: 2 }));
+    const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+    const lossFn = new nn.CrossEntropyLoss();
+    const x = randn([200, 784], { seed: 4 });
+    const y = Array.from({ length: 200 }, (_, i) => i % 10);
+    const step = () => tidy(() => {
+      opt.zeroGrad();
+      lossFn.forward(model.forward(x), y).backward();
+      opt.step();
+    });
+    for (let i = 0; i < 10; i++) step();
+    const after10 = memoryStats();
+    for (let i = 0; i < 190; i++) step();
+    const after200 = memoryStats();
+    expect(after200.wasmBytes).toBe(after10.wasmBytes);
+    expect(after200.liveBlocks).toBe(after10.liveBlocks);
+    x.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('rejects bad thread counts by name, and stays usable', async () => {
+    for (const bad of [0, 3, 1.5, NaN]) expect(() => setNumThreads(bad)).toThrow(/setNumThreads: n must be an integer from 1 to 2/);
+    for (const bad of [0, -1, 65, 2.5, 'four']) {
+      await expect(resolveThreads(bad as number)).rejects.toThrow(/init: threads must be 'auto' or an integer from 1 to 64/);
+    }
+    await expect(resolveThreads('auto')).resolves.toBeGreaterThanOrEqual(1);
+    await expect(resolveThreads(undefined)).resolves.toBe(1);
+    expect(getNumThreads()).toBe(2);
+    const c = tidy(() => matmul(tensor([1, 2, 3, 4], [2, 2]), tensor([5, 6, 7, 8], [2, 2])).data.slice());
+    expect(Array.from(c)).toEqual([19, 22, 43, 50]);
+    expect(new KnobsError('x')).toBeInstanceOf(Error);
+  });
+
+  // Last: it ends the pool. The caller takes every part no worker claims, so kernels still finish.
+  it('keeps computing correctly after its workers are gone', () => {
+    const a = randn([256, 256], { seed: 8 }), b = randn([256, 256], { seed: 9 });
+    const before = tidy(() => matmul(a, b).data.slice());
+    stopWorkers();
+    const parts = K().thread_worker_parts();
+    const after = tidy(() => matmul(a, b).data.slice());
+    expect(bits(after)).toEqual(bits(before));
+    expect(K().thread_worker_parts()).toBe(parts);
+    a.dispose();
+    b.dispose();
+  });
+});
