@@ -12,7 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DataLoader, evaluate, fit, init, nn, optim } from '../ts/index.js';
+import { DataLoader, evaluate, fit, getNumThreads, init, nn, optim } from '../ts/index.js';
 import { loadMnist, save } from '../ts/node.js';
 
 export async function main(argv?: string[]) {
@@ -25,13 +25,14 @@ export async function main(argv?: string[]) {
       lr: { type: 'string', default: '0.001' },
       dropout: { type: 'string', default: '0.2' },
       seed: { type: 'string', default: '1' },
+      threads: { type: 'string', default: 'auto' },
       save: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log('options: --epochs 6 --hidden 256 --dropout 0.2 --batch 64 --lr 0.001 --seed 1 [--save path] [--quiet]');
+    console.log('options: --epochs 6 --hidden 256 --dropout 0.2 --batch 64 --lr 0.001 --seed 1 --threads auto [--save path] [--quiet]');
     return null;
   }
   const int = (name: string, v: string | undefined) => {
@@ -44,7 +45,8 @@ export async function main(argv?: string[]) {
   const p = Number(values.dropout);
 
   const say = values.quiet ? () => {} : (s: string) => console.log(s);
-  await init();
+  // 'auto': a wasm thread pool on every core (≤ 8) for the matmuls; the same bits as 1 thread.
+  await init({ threads: values.threads === 'auto' ? 'auto' : int('threads', values.threads) });
   const { train, test } = await loadMnist();
   const model = new nn.Sequential(
     new nn.Linear(784, hidden, { seed }),
@@ -59,7 +61,7 @@ export async function main(argv?: string[]) {
   const controller = new AbortController();
   const onSigint = () => controller.abort();
   process.once('SIGINT', onSigint);
-  say(`MNIST: ${train.length} training / ${test.length} test images; 784-${hidden}-10 relu, dropout ${p}, Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs (${model.nParameters} knobs)`);
+  say(`MNIST: ${train.length} training / ${test.length} test images; 784-${hidden}-10 relu, dropout ${p}, Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs (${model.nParameters} knobs; ${getNumThreads()} thread(s))`);
   const t0 = performance.now();
   const history = await fit(model, trainLoader, {
     epochs,

@@ -73,6 +73,13 @@ export interface WorkerTrainConfig {
    * Default: the file shipped next to the library.
    */
   wasm?: string | WebAssembly.Module;
+  /**
+   * The worker's own wasm thread pool, as init()'s `threads` (default 1): with 'auto' or n > 1
+   * the training worker starts n − 1 workers of its own that take parts of its matmuls. Needs
+   * SharedArrayBuffer (Node; cross-origin isolated pages). Not with `wasm`. A worker reused for
+   * another training keeps the pool its first training started.
+   */
+  threads?: number | 'auto';
 }
 
 /** A progress report from the worker. */

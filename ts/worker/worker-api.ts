@@ -118,7 +118,7 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
   checkMs('progressEveryMs', c.progressEveryMs);
   checkMs('weightsEveryMs', c.weightsEveryMs);
   checkMs('yieldEveryMs', c.yieldEveryMs);
-  await init(c.wasm === undefined ? {} : { wasm: c.wasm });
+  await init(c.wasm === undefined ? { threads: c.threads } : { wasm: c.wasm, threads: c.threads });
   const loss = c.loss ?? 'crossEntropy';
   if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`trainInWorker: loss must be 'crossEntropy' or 'mse' (functions cannot cross to a worker), got ${JSON.stringify(loss)}`);
   const seed = c.seed ?? 0;
