@@ -1,6 +1,7 @@
 /**
  * The package as users get it: `npm pack`, installed into a project outside the repository,
- * imported from Node and from a Vite-built page in headless Chromium.
+ * imported from Node and from a Vite-built page in headless Chromium; on one thread and on the
+ * wasm thread pool (in Chromium on a cross-origin isolated page), with the same bits.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -13,9 +14,13 @@ const repo = resolve(__dirname, '..');
 let proj = '';
 
 const consumerCode = `
-import { init, tensor, nn, optim, tidy } from 'knobs';
-export async function run() {
-  await init();
+import { init, getNumThreads, matmul, randn, tensor, nn, optim, tidy } from 'knobs';
+export async function run(threads = 1) {
+  await init({ threads });
+  // A product large enough to be split over the pool; its bits hashed (FNV-1a).
+  const big = tidy(() => new Uint32Array(matmul(randn([300, 200], { seed: 1 }), randn([200, 100], { seed: 2 })).data.slice().buffer));
+  let hash = 2166136261;
+  for (const v of big) hash = Math.imul(hash ^ v, 16777619) >>> 0;
   const model = new nn.Sequential(new nn.Linear(2, 8, { seed: 1 }), new nn.Tanh(), new nn.Linear(8, 1, { seed: 2 }));
   const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
   const lossFn = new nn.MSELoss();
@@ -26,7 +31,7 @@ export async function run() {
     if (i === 0) first = l;
     last = l;
   }
-  return { matmul: tensor([[1, 2]]).matmul(tensor([[3], [4]])).item(), first, last };
+  return { matmul: tensor([[1, 2]]).matmul(tensor([[3], [4]])).item(), first, last, threads: getNumThreads(), hash };
 }
 `;
 
@@ -42,31 +47,47 @@ beforeAll(() => {
 }, 180_000);
 
 describe('npm pack → install → import', () => {
-  it('works from Node', () => {
-    writeFileSync(join(proj, 'node-main.mjs'), `import { run } from './src/consumer.js'; console.log(JSON.stringify(await run()));`);
-    const out = JSON.parse(execFileSync('node', ['node-main.mjs'], { cwd: proj, encoding: 'utf8' }));
-    expect(out.matmul).toBe(11);
-    expect(out.last).toBeLessThan(out.first / 10);
+  it('works from Node, on one thread and on the thread pool (same bits)', () => {
+    writeFileSync(join(proj, 'node-main.mjs'), `import { run } from './src/consumer.js'; console.log(JSON.stringify(await run(Number(process.argv[2]))));`);
+    const node = (threads: number) => JSON.parse(execFileSync('node', ['node-main.mjs', String(threads)], { cwd: proj, encoding: 'utf8' }));
+    const one = node(1), two = node(2);
+    for (const out of [one, two]) {
+      expect(out.matmul).toBe(11);
+      expect(out.last).toBeLessThan(out.first / 10);
+    }
+    expect([one.threads, two.threads]).toEqual([1, 2]);
+    expect(two.hash).toBe(one.hash);
+    expect(two.last).toBe(one.last);
   });
 
   it.skipIf(!hasChromium)('works from a Vite-built page in headless Chromium', async () => {
     writeFileSync(join(proj, 'index.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/page.js"></script></body></html>`);
     writeFileSync(join(proj, 'src', 'page.js'), `import { run } from './consumer.js';
-run().then((r) => { document.getElementById('out').textContent = JSON.stringify(r); }, (e) => { document.getElementById('out').textContent = 'error: ' + e; });`);
+run(Number(new URLSearchParams(location.search).get('threads') ?? 1)).then((r) => { document.getElementById('out').textContent = JSON.stringify(r); }, (e) => { document.getElementById('out').textContent = 'error: ' + e; });`);
     const vite = await import('vite');
     await vite.build({ root: proj, logLevel: 'silent', build: { outDir: join(proj, 'dist'), target: 'es2022' } });
-    const server = await vite.preview({ root: proj, logLevel: 'silent', preview: { host: '127.0.0.1', port: 0 }, build: { outDir: join(proj, 'dist') } });
+    // Cross-origin isolated, so the page has SharedArrayBuffer for the thread pool.
+    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+    const server = await vite.preview({ root: proj, logLevel: 'silent', preview: { host: '127.0.0.1', port: 0, headers }, build: { outDir: join(proj, 'dist') } });
     const url = server.resolvedUrls!.local[0];
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
-      await page.goto(url);
-      await page.waitForFunction(() => document.getElementById('out')?.textContent !== 'running', null, { timeout: 60_000 });
-      const text = (await page.textContent('#out'))!;
-      expect(text).not.toMatch(/^error/);
-      const out = JSON.parse(text);
-      expect(out.matmul).toBe(11);
-      expect(out.last).toBeLessThan(out.first / 10);
+      const open = async (threads: number) => {
+        const page = await browser.newPage();
+        await page.goto(`${url}?threads=${threads}`);
+        await page.waitForFunction(() => document.getElementById('out')?.textContent !== 'running', null, { timeout: 60_000 });
+        const text = (await page.textContent('#out'))!;
+        await page.close();
+        expect(text).not.toMatch(/^error/);
+        return JSON.parse(text);
+      };
+      const one = await open(1), two = await open(2);
+      for (const out of [one, two]) {
+        expect(out.matmul).toBe(11);
+        expect(out.last).toBeLessThan(out.first / 10);
+      }
+      expect([one.threads, two.threads]).toEqual([1, 2]);
+      expect(two.hash).toBe(one.hash);
     } finally {
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
