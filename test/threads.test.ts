@@ -116,6 +116,17 @@ describe('thread pool', () => {
       await expect(resolveThreads(bad as number)).rejects.toThrow(/init: threads must be 'auto' or an integer from 1 to 64/);
     }
     await expect(resolveThreads('auto')).resolves.toBeGreaterThanOrEqual(1);
+    // Where memory cannot be shared (a page that is not cross-origin isolated): 'auto' means 1,
+    // a count says why it cannot be had.
+    const sab = globalThis.SharedArrayBuffer;
+    try {
+      delete (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer;
+      await expect(resolveThreads('auto')).resolves.toBe(1);
+      await expect(resolveThreads(1)).resolves.toBe(1);
+      await expect(resolveThreads(2)).rejects.toThrow(/init: threads: 2 needs wasm memory shared between workers, but SharedArrayBuffer is not available/);
+    } finally {
+      globalThis.SharedArrayBuffer = sab;
+    }
     await expect(resolveThreads(undefined)).resolves.toBe(1);
     expect(getNumThreads()).toBe(2);
     const c = tidy(() => matmul(tensor([1, 2, 3, 4], [2, 2]), tensor([5, 6, 7, 8], [2, 2])).data.slice());
