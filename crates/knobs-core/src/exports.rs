@@ -4,7 +4,7 @@
 //! `free_f32`, and passes byte offsets into wasm memory. These wrappers turn offsets into
 //! slices and call the safe kernels, so no data is copied per call. The TS side validates
 //! shapes and guarantees that an output never overlaps an input (except where the name says).
-use crate::kernels::{activations, broadcast, dense, elementwise, losses, matmul as mm, optim, random, reduce};
+use crate::kernels::{activations, broadcast, dense, elementwise, losses, matmul as mm, optim, par, random, reduce};
 use wasm_bindgen::prelude::*;
 
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
@@ -47,45 +47,32 @@ pub fn free_f32(p: usize, n: usize) {
 /// Threads a matmul may use now: the pool's size, capped by `thread_limit`.
 #[wasm_bindgen]
 pub fn thread_count() -> usize {
-    crate::kernels::par::threads()
+    par::threads()
 }
 /// Threads in the pool (the caller and the workers that have joined).
 #[wasm_bindgen]
 pub fn thread_pool_size() -> usize {
-    #[cfg(target_feature = "atomics")]
-    return crate::kernels::par::pool_size();
-    #[cfg(not(target_feature = "atomics"))]
-    1
+    par::pool_size()
 }
 /// Parts of matmuls that pool workers (not the calling thread) have run: lets tests see the pool work.
 #[wasm_bindgen]
 pub fn thread_worker_parts() -> u32 {
-    #[cfg(target_feature = "atomics")]
-    return crate::kernels::par::worker_parts();
-    #[cfg(not(target_feature = "atomics"))]
-    0
+    par::worker_parts()
 }
 /// Caps the threads a matmul may use (at least 1).
 #[wasm_bindgen]
 pub fn thread_limit(n: u32) {
-    #[cfg(target_feature = "atomics")]
-    crate::kernels::par::set_limit(n);
-    #[cfg(not(target_feature = "atomics"))]
-    let _ = n;
+    par::set_limit(n)
 }
 /// A pool worker's whole life (JS calls it once in each worker instance; it never returns).
 #[wasm_bindgen]
 pub fn thread_worker_loop() {
-    #[cfg(target_feature = "atomics")]
-    crate::kernels::par::worker_loop();
+    par::worker_loop()
 }
 /// How many spin iterations an idle worker waits for the next call before it sleeps.
 #[wasm_bindgen]
 pub fn thread_spin(iterations: u32) {
-    #[cfg(target_feature = "atomics")]
-    crate::kernels::par::set_spin(iterations);
-    #[cfg(not(target_feature = "atomics"))]
-    let _ = iterations;
+    par::set_spin(iterations)
 }
 
 // ---- matmul ----

@@ -59,18 +59,29 @@ mod imp {
 #[cfg(test)]
 pub use imp::with_host_threads;
 
+/// The pool's controls, for exports.rs. Without a pool (wasm without atomics, host) they are
+/// no-ops: one thread, nothing to wait for.
+#[cfg(target_arch = "wasm32")]
+pub use imp::{pool_size, set_limit, set_spin, worker_loop, worker_parts};
+
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod imp {
     pub fn threads() -> usize {
         1
     }
+    pub fn pool_size() -> usize {
+        1
+    }
+    pub fn worker_parts() -> u32 {
+        0
+    }
+    pub fn set_limit(_: u32) {}
+    pub fn set_spin(_: u32) {}
+    pub fn worker_loop() {}
     pub fn for_each_mut<T: Send>(items: &mut [T], f: &(dyn Fn(&mut T) + Sync)) {
         items.iter_mut().for_each(f);
     }
 }
-
-#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
-pub use imp::{pool_size, set_limit, set_spin, worker_loop, worker_parts};
 
 #[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
 mod imp {
