@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { K, memoryStats } from '../ts/backend/wasm.js';
-import { resolveThreads, stopWorkers } from '../ts/backend/threads.js';
+import { resolveThreads, startWorkers, stopWorkers } from '../ts/backend/threads.js';
 import { KnobsError, getNumThreads, init, matmul, mul, nn, optim, randn, setNumThreads, simdBuild, sum, tensor, tidy } from '../ts/index.js';
 import * as ref from './helpers/reference.js';
 
@@ -132,6 +132,19 @@ describe('thread pool', () => {
     const c = tidy(() => matmul(tensor([1, 2, 3, 4], [2, 2]), tensor([5, 6, 7, 8], [2, 2])).data.slice());
     expect(Array.from(c)).toEqual([19, 22, 43, 50]);
     expect(new KnobsError('x')).toBeInstanceOf(Error);
+  });
+
+  it('a worker that cannot start fails init with a clear error, and the pool keeps working', async () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const notAModule = {} as WebAssembly.Module;
+    await expect(startWorkers(notAModule, memory, 1, () => 1)).rejects.toThrow(/init: a thread pool worker failed to start/);
+    expect(getNumThreads()).toBe(2);
+    const a = randn([256, 256], { seed: 3 }), b = randn([256, 256], { seed: 4 });
+    const parts = K().thread_worker_parts();
+    for (let i = 0; i < 20 && K().thread_worker_parts() === parts; i++) tidy(() => void matmul(a, b));
+    expect(K().thread_worker_parts()).toBeGreaterThan(parts);
+    a.dispose();
+    b.dispose();
   });
 
   // Last: it ends the pool. The caller takes every part no worker claims, so kernels still finish.

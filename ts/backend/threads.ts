@@ -34,6 +34,9 @@ async function cores(): Promise<number> {
   return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
 }
 
+/** A worker that has not loaded the module by then is taken as failed (init rejects, no hang). */
+const START_TIMEOUT_MS = 20_000;
+
 /** Past 8 threads a matmul part is too thin to pay for packing B again (see par.rs). */
 const AUTO_MAX = 8;
 
@@ -61,23 +64,30 @@ const workers: PoolWorker[] = [];
  * (`threadCount()` reports them); rejects, stopping them all, if one fails to start.
  */
 export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, joined: () => number): Promise<void> {
+  const mine: PoolWorker[] = [];
   const started: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) started.push(isNode ? startNodeWorker(module, memory) : startBrowserWorker(module, memory));
+  for (let i = 0; i < count; i++) started.push(isNode ? startNodeWorker(module, memory, mine) : startBrowserWorker(module, memory, mine));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KnobsError(`init: the thread pool's ${count} worker(s) did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+  });
   try {
-    await Promise.all(started);
+    await Promise.race([Promise.all(started), timeout]);
     // 'ready' is posted just before a worker enters the loop that counts it in.
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + START_TIMEOUT_MS;
     while (joined() < count + 1) {
       if (Date.now() > deadline) throw new KnobsError(`init: ${count + 1 - joined()} of ${count} pool workers started but never joined the thread pool`);
       await new Promise((r) => setTimeout(r, 1));
     }
   } catch (e) {
-    stopWorkers();
+    for (const w of mine) w.terminate();
     throw e;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-/** Ends the pool's workers (the instance itself is then unusable: init() loaded it for them). */
+/** Ends the pool's workers. Kernels still finish (the calling thread takes every part); for tests. */
 export function stopWorkers(): void {
   for (const w of workers.splice(0)) w.terminate();
 }
@@ -96,11 +106,12 @@ import(workerData.glue).then((k) => {
   k.thread_worker_loop();
 }).catch((e) => setTimeout(() => { throw e; }));`;
 
-async function startNodeWorker(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<void> {
+async function startNodeWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, mine: PoolWorker[]): Promise<void> {
   const { Worker } = (await import(/* @vite-ignore */ 'node:' + 'worker_threads')) as typeof import('node:worker_threads');
   const glue = new URL('../../wasm-pkg/knobs_core_threads.js', import.meta.url).href;
   const w = new Worker(NODE_WORKER, { eval: true, workerData: { module, memory, glue } });
   workers.push(w);
+  mine.push(w);
   await new Promise<void>((resolve, reject) => {
     w.once('message', () => resolve());
     w.once('error', (e) => reject(failed(e)));
@@ -110,9 +121,10 @@ async function startNodeWorker(module: WebAssembly.Module, memory: WebAssembly.M
   w.unref();
 }
 
-async function startBrowserWorker(module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<void> {
+async function startBrowserWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, mine: PoolWorker[]): Promise<void> {
   const w = new Worker(new URL('./thread-worker.js', import.meta.url), { type: 'module' });
   workers.push(w);
+  mine.push(w);
   await new Promise<void>((resolve, reject) => {
     w.onmessage = () => resolve();
     w.onerror = (e) => reject(failed(e.message ?? e));
