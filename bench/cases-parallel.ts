@@ -1,7 +1,8 @@
 /**
  * Benchmark cases for data-parallel training, for the suite in bench/ (tinybench):
  * one training step of an MLP 784-512-10 (SGD + momentum, cross-entropy on class labels) at a
- * given batch size, run in-thread and with DataParallel on 1 and 2 workers (an awaited step()
+ * given batch size, run in-thread (on one thread, and on the wasm thread pool when init() started
+ * one: the other way to use the cores), with DataParallel on 1 and 2 workers (an awaited step()
  * per iteration), and DataParallel.fit over `fitBatches` batches per iteration (fit sends the next
  * batch to the workers before the current one is done, as a training loop would). All cases of one
  * batch size share the model, weights and data, so their ratios (2 workers / 1 worker, /
@@ -17,7 +18,7 @@
  * Or standalone: `npx tsx bench/cases-parallel.ts [--quick]`.
  */
 import { Bench, type Task } from 'tinybench';
-import { crossEntropy, init, nn, optim, tensor, tidy, DataParallel, type ParallelTransport } from '../ts/index.js';
+import { crossEntropy, init, nn, optim, setNumThreads, tensor, tidy, DataParallel, type ParallelTransport } from '../ts/index.js';
 
 export interface ParallelCaseOptions {
   /** Batch sizes (default [256, 512]). */
@@ -30,6 +31,8 @@ export interface ParallelCaseOptions {
   hidden?: number;
   /** Batches per fit() iteration; 0 leaves the fit cases out. Default 8. */
   fitBatches?: number;
+  /** Threads of this thread's wasm pool (init({ threads })); > 1 adds an in-thread case on all of them. Default 1. */
+  poolThreads?: number;
 }
 
 /** What a case measures: training steps on `batch` samples, `samples` samples per iteration. */
@@ -39,6 +42,8 @@ export interface ParallelCase {
   samples: number;
   /** 0 for in-thread training. */
   workers: number;
+  /** wasm threads of the in-thread case (1 for DataParallel: each replica is one thread). */
+  threads: number;
   transport: ParallelTransport | 'in-thread';
   /** 'step': one awaited step per iteration; 'fit': DataParallel.fit over several batches. */
   mode: 'step' | 'fit';
@@ -83,38 +88,44 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
   const cases: ParallelCase[] = [];
   const name = (B: number, who: string) => `mlp 784-${H}-10 b${B} train step: ${who}`;
 
+  const pool = opts.poolThreads ?? 1;
   for (const B of batches) {
     const { x, y } = data(B);
-    // In-thread: the same step as fit() takes.
-    let model: nn.Sequential | null = null;
-    let opt: optim.SGD | null = null;
-    const inThread = name(B, 'knobs in-thread');
-    bench.add(
-      inThread,
-      () => {
-        tidy(() => {
-          const loss = crossEntropy(model!.forward(tensor(x, [B, IN])), y);
-          opt!.zeroGrad();
-          loss.backward();
-          opt!.step();
-        });
-      },
-      {
-        beforeAll: async () => {
-          if (model) return;
-          await init();
-          model = nn.fromSpec(spec);
-          opt = new optim.SGD(model.parameters(), optimizer);
+    // In-thread: the same step as fit() takes, on one thread and on the pool.
+    for (const threads of pool > 1 ? [1, pool] : [1]) {
+      let model: nn.Sequential | null = null;
+      let opt: optim.SGD | null = null;
+      const inThread = name(B, threads > 1 ? `knobs in-thread on ${threads} wasm threads (pool)` : 'knobs in-thread');
+      bench.add(
+        inThread,
+        () => {
+          tidy(() => {
+            const loss = crossEntropy(model!.forward(tensor(x, [B, IN])), y);
+            opt!.zeroGrad();
+            loss.backward();
+            opt!.step();
+          });
         },
-        afterAll: (mode) => {
-          if (mode === 'warmup') return;
-          opt?.dispose();
-          model?.dispose();
-          model = opt = null;
+        {
+          // Warm-up and run each start here, and no other task runs in between.
+          beforeAll: async () => {
+            if (pool > 1) setNumThreads(threads);
+            if (model) return;
+            await init();
+            model = nn.fromSpec(spec);
+            opt = new optim.SGD(model.parameters(), optimizer);
+          },
+          afterAll: (mode) => {
+            if (pool > 1) setNumThreads(1);
+            if (mode === 'warmup') return;
+            opt?.dispose();
+            model?.dispose();
+            model = opt = null;
+          },
         },
-      },
-    );
-    cases.push({ task: inThread, batch: B, samples: B, workers: 0, transport: 'in-thread', mode: 'step' });
+      );
+      cases.push({ task: inThread, batch: B, samples: B, workers: 0, threads, transport: 'in-thread', mode: 'step' });
+    }
 
     for (const w of workerCounts) {
       let trainer: DataParallel | null = null;
@@ -131,7 +142,7 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
           trainer = null;
         },
       });
-      cases.push({ task, batch: B, samples: B, workers: w, transport, mode: 'step' });
+      cases.push({ task, batch: B, samples: B, workers: w, threads: 1, transport, mode: 'step' });
     }
 
     const K = opts.fitBatches ?? 8;
@@ -152,7 +163,7 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
             trainer = null;
           },
         });
-        cases.push({ task, batch: B, samples: B * K, workers: w, transport, mode: 'fit' });
+        cases.push({ task, batch: B, samples: B * K, workers: w, threads: 1, transport, mode: 'fit' });
       }
     }
   }
@@ -168,7 +179,7 @@ export function parallelRows(bench: Bench, cases: ParallelCase[]): ParallelRow[]
   };
   const rate = (c: ParallelCase) => (c.samples / ms(c)) * 1000;
   return cases.map((c) => {
-    const base = cases.find((d) => d.batch === c.batch && d.workers === 0);
+    const base = cases.find((d) => d.batch === c.batch && d.workers === 0 && d.threads === 1);
     const one = cases.find((d) => d.batch === c.batch && d.workers === 1 && d.mode === c.mode);
     return {
       ...c,

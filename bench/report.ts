@@ -71,7 +71,7 @@ export function summarise(i: Input): Result {
     `tfjs: optimizer.minimize with tf.losses.softmaxCrossEntropy and tf.train.sgd, same lr 0.01, same initial weights and data. tfjs-wasm build: ${String(i.peers.tfWasmBuild ?? 'not loaded')}${i.machine.runtime === 'node' ? ' (tfjs 4.22 never uses wasm threads in Node)' : ''}.`,
     `brain.js 1.6.1 (the npm "latest"; pure JS; the 2.0.0 betas need gpu.js → native gl): its own train() for one iteration, which is per-sample SGD (batch 1) with MSE on ReLU outputs — same data and sample count, not the same arithmetic. train() also runs its own error pass. Epoch: ${i.brainEpochSamples} of the samples, samples/s scaled. Only 784-40-10.`,
     "tfjs-wasm's training steps are far slower than its forward GEMM suggests: the gradient's matMuls with a transposed operand (xᵀ·dy, dy·Wᵀ) do not take its XNNPACK path (seen with a one-off probe, not a suite case).",
-    'DataParallel rows: bench/cases-parallel.ts (SGD momentum 0.9), run in the same rounds; each task\'s best round, ratios recomputed from those (every round in parallelRounds).',
+    'DataParallel rows: bench/cases-parallel.ts (SGD momentum 0.9), run in the same rounds; each task\'s best round, ratios recomputed from those (every round in parallelRounds). The two ways to use the cores side by side: DataParallel (a replica per worker, gradients exchanged each step; "× 1 worker") and, where the run has a pool, in-thread training on the wasm thread pool (each matmul split by rows; "× in-thread" is its speed-up over one thread).',
     'Epoch cases copy every batch from JS arrays into the library (no shuffle), as a user loop would.',
     'The machine may be shared with other jobs: see the load before/after (uptime).',
   ];

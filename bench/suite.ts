@@ -83,7 +83,7 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
   try {
     for (let r = 0; r < g.rounds; r++) {
       const pb = new Bench({ time: quick ? 200 : 1500, warmupTime: quick ? 50 : 300 });
-      const pc = addParallelCases(pb, { batches: quick ? [256] : [256, 512] });
+      const pc = addParallelCases(pb, { batches: quick ? [256] : [256, 512], poolThreads: o.threads });
       await pb.run();
       parallelRounds.push(parallelRows(pb, pc));
       const failed = pb.tasks.filter((t) => t.result?.error).map((t) => `${t.name}: ${t.result!.error!.message}`);
@@ -92,8 +92,8 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
     const best = parallelRounds[0].map((row, i) => ({ ...row, msPerStep: Math.min(...parallelRounds.map((rs) => rs[i].msPerStep)) }));
     const sps = (row: ParallelRow) => (row.batch / row.msPerStep) * 1000;
     parallel = best.map((row) => {
-      const base = best.find((d) => d.batch === row.batch && d.workers === 0);
-      const one = best.find((d) => d.batch === row.batch && d.workers === 1);
+      const base = best.find((d) => d.batch === row.batch && d.workers === 0 && d.threads === 1);
+      const one = best.find((d) => d.batch === row.batch && d.workers === 1 && d.mode === row.mode);
       return { ...row, samplesPerSec: sps(row), vsInThread: base ? sps(row) / sps(base) : NaN, vsOneWorker: one && row.workers > 0 ? sps(row) / sps(one) : null };
     });
   } catch (e) {
