@@ -7,19 +7,17 @@
  *   node --import tsx bench/browser.ts [--quick]      (npm run bench:browser)
  */
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer as netServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, hasChromium, launchChromium } from '../test/helpers/chromium.js';
+import { startSourceServer } from '../test/helpers/vite.js';
 import { ensureInstalled } from './peers.js';
 import { toMarkdown, toTable, type Result } from './report.js';
 
 const quick = process.argv.includes('--quick');
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
-const CHROMIUM = process.env.KNOBS_CHROMIUM ?? '/usr/bin/chromium';
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const sh = (cmd: string) => {
   try {
     return execSync(cmd, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
@@ -28,21 +26,13 @@ const sh = (cmd: string) => {
   }
 };
 
-if (!existsSync(CHROMIUM)) {
+if (!hasChromium) {
   console.log(`bench:browser: ${CHROMIUM} not found — skipped (npm run setup:test installs Debian's chromium)`);
   process.exit(0);
 }
 if (!ensureInstalled(console.log)) {
   console.log('bench:browser: the peers could not be installed — skipped');
   process.exit(0);
-}
-
-async function freePort(): Promise<number> {
-  const s = netServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 const machine = {
@@ -57,37 +47,14 @@ const machine = {
   loadBefore: sh('uptime'),
 };
 
-const { createServer } = await import('vite');
-const server = await createServer({
-  configFile: false,
-  root: repo,
-  logLevel: 'warn',
-  cacheDir: join(repo, 'node_modules', '.vite-bench'),
+const { server, baseUrl: base } = await startSourceServer(repo, {
+  cacheDir: '.vite-bench',
   // Scan the page up front so every peer is pre-bundled before it loads (a dependency found
   // mid-run would make Vite reload the page).
   optimizeDeps: { entries: ['bench/browser-page.ts'], include: ['comlink'] },
-  worker: { format: 'es' },
-  server: { host: '127.0.0.1', port: await freePort(), strictPort: true, watch: null, hmr: false, fs: { allow: [repo] }, headers: ISOLATION },
-  plugins: [
-    {
-      name: 'bench-page',
-      configureServer: (s) =>
-        void s.middlewares.use('/bench.html', (_req, res) => {
-          for (const [k, v] of Object.entries(ISOLATION)) res.setHeader(k, v);
-          res.setHeader('content-type', 'text/html');
-          res.end('<!doctype html><meta charset="utf-8"><title>knobs bench</title>');
-        }),
-    },
-  ],
+  pages: [{ path: '/bench.html', title: 'knobs bench', isolated: true }],
 });
-await server.listen();
-const base = server.resolvedUrls!.local[0];
-const { chromium } = await import('playwright-core');
-const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'knobs-bench-')), {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', '--disable-background-timer-throttling'],
-});
+const browser = await launchChromium({ profilePrefix: 'knobs-bench-', extraArgs: ['--disable-background-timer-throttling'] });
 let code = 0;
 try {
   const page = await browser.newPage();

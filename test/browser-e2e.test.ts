@@ -10,51 +10,25 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { hasMnist } from '../ts/data/mnist-node.js';
-import { DataLoader, Rng, TensorDataset, fit, init, manualSeed, nn, optim } from '../ts/index.js';
+import { DataLoader, TensorDataset, fit, init, manualSeed, nn, optim } from '../ts/index.js';
 import type { ModelSpec } from '../ts/nn/spec.js';
-import { CHROMIUM, hasChromium, launchChromium } from './helpers/chromium.js';
+import { CHROMIUM, hasChromium } from './helpers/chromium.js';
+import { browserSuite } from './helpers/browser-suite.js';
 import { freePort } from './helpers/net.js';
+import { C, D, makeData } from './helpers/projection.js';
+import { startViteServer } from './helpers/vite.js';
 
 const repo = resolve(__dirname, '..');
 
-
-let server: ViteDevServer | null = null;
-let browser: BrowserContext | null = null;
-let baseUrl = '';
-
-if (!hasChromium) console.warn(`browser-e2e: ${CHROMIUM} not found — browser tests skipped (npm run setup:test installs Debian's chromium)`);
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  const { createServer } = await import('vite');
-  server = await createServer({
-    configFile: join(repo, 'demo', 'vite.config.ts'),
-    logLevel: 'warn',
-    // No file watching: other work in the tree (a wasm rebuild, an edit) must not reload the page
-    // or restart the server in the middle of a run.
-    server: { host: '127.0.0.1', port: await freePort(), strictPort: true, watch: null, hmr: false },
-  });
-  await server.listen();
-  baseUrl = server.resolvedUrls!.local[0];
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const suite = browserSuite('browser-e2e', () => startViteServer({ configFile: join(repo, 'demo', 'vite.config.ts') }));
 
 async function openDemo(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser!.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(baseUrl);
-  await page.waitForFunction(() => (window as unknown as { knobsDemo?: { state: string } }).knobsDemo?.state !== 'loading', null, { timeout: 60_000 });
-  return { page, errors };
+  const opened = await suite.open();
+  await opened.page.waitForFunction(() => (window as unknown as { knobsDemo?: { state: string } }).knobsDemo?.state !== 'loading', null, { timeout: 60_000 });
+  return opened;
 }
 
 interface DemoView {
@@ -162,11 +136,8 @@ describe.skipIf(!hasChromium || !hasMnist())('the built demo (npm run demo:build
     const configFile = join(repo, 'demo', 'vite.config.ts');
     await vite.build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
     const preview = await vite.preview({ configFile, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: await freePort(), strictPort: true } });
-    const page = await browser!.newPage();
+    const { page, errors } = await suite.open(preview.resolvedUrls!.local[0]);
     try {
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(preview.resolvedUrls!.local[0]);
       await page.waitForFunction(() => (window as unknown as { knobsDemo?: { state: string } }).knobsDemo?.state === 'ready', null, { timeout: 60_000 });
       await page.fill('#epochs', '100');
       await page.click('#start');
@@ -187,8 +158,8 @@ describe.skipIf(!hasChromium || !hasMnist())('the built demo (npm run demo:build
   }, 180_000);
 });
 
-// ---- the synthetic problem, shared by the page code (as source) and the Node check ----
-const D = 12, C = 4, N = 256;
+// ---- the synthetic problem (helpers/projection.ts), shared by the page code (as source) and the Node check ----
+const N = 256;
 const SPEC: ModelSpec = {
   format: 'knobs.sequential',
   version: 1,
@@ -198,26 +169,6 @@ const SPEC: ModelSpec = {
     { type: 'Linear', inFeatures: 32, outFeatures: C, bias: true },
   ],
 };
-
-function makeData(n: number, seed: number, R: typeof Rng = Rng): { x: Float32Array; y: Float32Array } {
-  const rng = new R(seed);
-  const proj = Float32Array.from({ length: D * C }, () => rng.next() * 2 - 1);
-  const x = new Float32Array(n * D), y = new Float32Array(n * C);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < D; j++) x[i * D + j] = rng.next() * 2 - 1;
-    let best = 0, bestV = -Infinity;
-    for (let c = 0; c < C; c++) {
-      let s = 0;
-      for (let j = 0; j < D; j++) s += x[i * D + j] * proj[j * C + c];
-      if (s > bestV) {
-        bestV = s;
-        best = c;
-      }
-    }
-    y[i * C + best] = 1;
-  }
-  return { x, y };
-}
 
 /**
  * The page-side checks as plain JavaScript source: a function passed to page.evaluate would be

@@ -6,63 +6,24 @@
  * weights as training on the page's main thread, and a terminated worker rejecting the step.
  * Skipped (visibly) without /usr/bin/chromium.
  */
-import { join, resolve } from 'node:path';
-import type { BrowserContext } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, hasChromium, launchChromium } from './helpers/chromium.js';
-import { freePort } from './helpers/net.js';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasChromium } from './helpers/chromium.js';
+import { browserSuite } from './helpers/browser-suite.js';
+import { startSourceServer } from './helpers/vite.js';
 
 const repo = resolve(__dirname, '..');
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
-
-let server: ViteDevServer | null = null;
-let browser: BrowserContext | null = null;
-let baseUrl = '';
-
-if (!hasChromium) console.warn(`parallel-browser: ${CHROMIUM} not found — browser tests skipped (npm run setup:test installs Debian's chromium)`);
-
-beforeAll(async () => {
-  if (!hasChromium) return;
-  const { createServer } = await import('vite');
-  server = await createServer({
-    configFile: false,
-    root: repo,
-    logLevel: 'warn',
-    cacheDir: join(repo, 'node_modules', '.vite-parallel'),
+const suite = browserSuite('parallel-browser', () =>
+  startSourceServer(repo, {
+    cacheDir: '.vite-parallel',
     optimizeDeps: { include: ['comlink'], entries: [] },
-    worker: { format: 'es' },
-    server: { host: '127.0.0.1', port: await freePort(), strictPort: true, watch: null, hmr: false, fs: { allow: [repo] }, headers: ISOLATION },
-    plugins: [
-      {
-        name: 'isolated-page',
-        configureServer: (s) =>
-          void s.middlewares.use('/isolated.html', (_req, res) => {
-            for (const [k, v] of Object.entries(ISOLATION)) res.setHeader(k, v);
-            res.setHeader('content-type', 'text/html');
-            res.end('<!doctype html><meta charset="utf-8"><title>knobs DataParallel</title>');
-          }),
-      },
-      {
-        name: 'plain-page',
-        configureServer: (s) =>
-          void s.middlewares.use('/plain.html', (_req, res) => {
-            res.setHeader('content-type', 'text/html');
-            res.end('<!doctype html><meta charset="utf-8"><title>knobs DataParallel, not isolated</title>');
-          }),
-      },
+    pages: [
+      { path: '/isolated.html', title: 'knobs DataParallel', isolated: true },
+      { path: '/plain.html', title: 'knobs DataParallel, not isolated', isolated: false },
     ],
-  });
-  await server.listen();
-  baseUrl = server.resolvedUrls!.local[0];
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+  }),
+);
 
 /** The page-side checks as plain JavaScript source (a serialised TS function could need helpers the page lacks). */
 const pageChecks = `(async () => {
@@ -112,10 +73,7 @@ const pageChecks = `(async () => {
 
 describe.skipIf(!hasChromium)('DataParallel in Chromium', () => {
   it('module workers on a cross-origin isolated page: both transports train like the page thread; a terminated worker rejects the step', async () => {
-    const page = await browser!.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${baseUrl}isolated.html`);
+    const { page, errors } = await suite.open('isolated.html');
     const out = (await page.evaluate(pageChecks)) as {
       isolated: boolean;
       runs: { transport: string; chosen: string; workers: number; diff: number }[];
@@ -140,8 +98,7 @@ describe.skipIf(!hasChromium)('DataParallel in Chromium', () => {
   });
 
   it('on a page that is not cross-origin isolated, the default transport works and shared says what is missing', async () => {
-    const page = await browser!.newPage();
-    await page.goto(`${baseUrl}plain.html`);
+    const { page } = await suite.open('plain.html');
     const out = (await page.evaluate(`(async () => {
       const k = await import('/ts/index.ts');
       const SPEC = { format: 'knobs.sequential', version: 1, layers: [{ type: 'Linear', inFeatures: 3, outFeatures: 2, bias: true, seed: 1 }] };

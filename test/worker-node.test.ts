@@ -13,27 +13,7 @@ import { MNIST_FILES } from '../ts/data/mnist.js';
 import { WorkerError, createTrainWorker, trainInWorker, type TrainProgress, type TrainResult, type TrainWorker } from '../ts/worker/index.js';
 import type { ModelSpec } from '../ts/nn/spec.js';
 import type { NodeWorkerLike } from '../ts/worker/spawn.js';
-
-const D = 12, C = 4;
-
-/** A learnable, seeded problem: the class is the argmax of a fixed random projection of x. */
-function makeData(n: number, seed: number): { x: Float32Array; y: Float32Array } {
-  const rng = new Rng(seed);
-  const proj = Float32Array.from({ length: D * C }, () => rng.next() * 2 - 1);
-  const x = new Float32Array(n * D), y = new Float32Array(n * C);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < D; j++) x[i * D + j] = rng.next() * 2 - 1;
-    let best = 0, bestV = -Infinity;
-    for (let c = 0; c < C; c++) {
-      let s = 0;
-      for (let j = 0; j < D; j++) s += x[i * D + j] * proj[j * C + c];
-      if (s > bestV) (bestV = s), (best = c);
-    }
-    y[i * C + best] = 1;
-  }
-  return { x, y };
-}
-const pair = (d: { x: Float32Array; y: Float32Array }, n: number) => ({ x: { data: d.x, shape: [n, D] }, y: { data: d.y, shape: [n, C] } });
+import { C, D, makeData, pair } from './helpers/projection.js';
 
 // No seeds on the Linear layers: their init comes from the global stream that `seed` sets, which
 // is what the main-thread replay has to reproduce. Dropout brings its own seeded mask stream.
