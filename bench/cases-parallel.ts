@@ -18,7 +18,8 @@
  * Or standalone: `npx tsx bench/cases-parallel.ts [--quick]`.
  */
 import { Bench, type Task } from 'tinybench';
-import { crossEntropy, init, nn, optim, setNumThreads, tensor, tidy, DataParallel, type ParallelTransport } from '../ts/index.js';
+import { init, nn, optim, setNumThreads, DataParallel, type ParallelTransport } from '../ts/index.js';
+import { inThreadStep, parallelData as data, parallelOptimizer as optimizer, parallelSpec } from './parallel-model.js';
 
 export interface ParallelCaseOptions {
   /** Batch sizes (default [256, 512]). */
@@ -57,14 +58,6 @@ export interface ParallelRow extends ParallelCase {
   vsOneWorker: number | null;
 }
 
-const IN = 784, OUT = 10;
-
-function data(rows: number): { x: Float32Array; y: Float32Array } {
-  let s = 12345;
-  const rnd = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  return { x: new Float32Array(rows * IN).map(() => rnd()), y: new Float32Array(rows).map(() => Math.floor(rnd() * OUT)) };
-}
-
 /**
  * Adds the cases to a tinybench Bench and returns their descriptions. Trainers and workers are
  * created in each task's beforeAll and closed in its afterAll (the run, not the warm-up), so only
@@ -75,16 +68,7 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
   const workerCounts = opts.workers ?? [1, 2];
   const transport = opts.transport ?? 'message';
   const H = opts.hidden ?? 512;
-  const spec: nn.ModelSpec = {
-    format: 'knobs.sequential',
-    version: 1,
-    layers: [
-      { type: 'Linear', inFeatures: IN, outFeatures: H, bias: true, seed: 1 },
-      { type: 'ReLU' },
-      { type: 'Linear', inFeatures: H, outFeatures: OUT, bias: true, seed: 2 },
-    ],
-  };
-  const optimizer = { type: 'SGD' as const, lr: 0.01, momentum: 0.9 };
+  const spec = parallelSpec(H);
   const cases: ParallelCase[] = [];
   const name = (B: number, who: string) => `mlp 784-${H}-10 b${B} train step: ${who}`;
 
@@ -98,14 +82,7 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
       const inThread = name(B, threads > 1 ? `knobs in-thread on ${threads} wasm threads (pool)` : 'knobs in-thread');
       bench.add(
         inThread,
-        () => {
-          tidy(() => {
-            const loss = crossEntropy(model!.forward(tensor(x, [B, IN])), y);
-            opt!.zeroGrad();
-            loss.backward();
-            opt!.step();
-          });
-        },
+        () => inThreadStep(model!, opt!, x, y, B),
         {
           // Warm-up and run each start here, and no other task runs in between.
           beforeAll: async () => {
@@ -127,10 +104,10 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
       cases.push({ task: inThread, batch: B, samples: B, workers: 0, threads, transport: 'in-thread', mode: 'step' });
     }
 
-    for (const w of workerCounts) {
+    // A trainer per case, created in its task's beforeAll and closed in its afterAll.
+    const addTrainer = (task: string, w: number, iteration: (trainer: DataParallel) => Promise<unknown>) => {
       let trainer: DataParallel | null = null;
-      const task = name(B, `knobs DataParallel ${w} worker${w > 1 ? 's' : ''} (${transport})`);
-      bench.add(task, async () => void (await trainer!.step(x, y)), {
+      bench.add(task, async () => void (await iteration(trainer!)), {
         beforeAll: async () => {
           if (trainer) return;
           await init();
@@ -142,6 +119,12 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
           trainer = null;
         },
       });
+    };
+    const who = (w: number) => `knobs DataParallel ${w} worker${w > 1 ? 's' : ''} (${transport})`;
+
+    for (const w of workerCounts) {
+      const task = name(B, who(w));
+      addTrainer(task, w, (t) => t.step(x, y));
       cases.push({ task, batch: B, samples: B, workers: w, threads: 1, transport, mode: 'step' });
     }
 
@@ -149,20 +132,8 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
     if (K > 0) {
       const big = data(B * K);
       for (const w of workerCounts) {
-        let trainer: DataParallel | null = null;
-        const task = `mlp 784-${H}-10 b${B} fit ${K} batches: knobs DataParallel ${w} worker${w > 1 ? 's' : ''} (${transport})`;
-        bench.add(task, async () => void (await trainer!.fit(big.x, big.y, { epochs: 1, batchSize: B, shuffle: false })), {
-          beforeAll: async () => {
-            if (trainer) return;
-            await init();
-            trainer = await DataParallel.create({ spec, workers: w, optimizer, transport, maxBatch: B });
-          },
-          afterAll: async (mode) => {
-            if (mode === 'warmup') return;
-            await trainer?.close();
-            trainer = null;
-          },
-        });
+        const task = `mlp 784-${H}-10 b${B} fit ${K} batches: ${who(w)}`;
+        addTrainer(task, w, (t) => t.fit(big.x, big.y, { epochs: 1, batchSize: B, shuffle: false }));
         cases.push({ task, batch: B, samples: B * K, workers: w, threads: 1, transport, mode: 'fit' });
       }
     }

@@ -15,9 +15,10 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { crossEntropy, init, nn, optim, tensor, tidy, zeros, type Tensor } from '../ts/index.js';
+import { init, nn, optim, zeros, type Tensor } from '../ts/index.js';
 import { DataParallel, type StepTimings } from '../ts/parallel/index.js';
 import { heap } from '../ts/backend/wasm.js';
+import { IN, inThreadStep, parallelData as data, parallelOptimizer as optimizer, parallelSpec } from './parallel-model.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,28 +43,10 @@ const H = Number(values.hidden);
 const maxForeign = Number(values['max-foreign']);
 const withFit = values.fit! && !values['no-fit'];
 const maxMinutes = Number(values['max-minutes']);
-const IN = 784, OUT = 10;
 
 await init();
-const spec: nn.ModelSpec = {
-  format: 'knobs.sequential',
-  version: 1,
-  layers: [
-    { type: 'Linear', inFeatures: IN, outFeatures: H, bias: true, seed: 1 },
-    { type: 'ReLU' },
-    { type: 'Linear', inFeatures: H, outFeatures: OUT, bias: true, seed: 2 },
-  ],
-};
+const spec = parallelSpec(H);
 const state = nn.fromSpec(spec).stateDict();
-const optimizer = { type: 'SGD' as const, lr: 0.01, momentum: 0.9 };
-
-function data(rows: number): { x: Float32Array; y: Float32Array } {
-  let s = 12345;
-  const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  const x = new Float32Array(rows * IN).map(() => rnd());
-  const y = new Float32Array(rows).map(() => Math.floor(rnd() * OUT));
-  return { x, y };
-}
 
 const median = (a: number[]) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 
@@ -102,14 +85,7 @@ function inThread(): Runner {
     name: 'in-thread',
     async run(B, n) {
       const { x, y } = data(B);
-      const step = () =>
-        tidy(() => {
-          const loss = crossEntropy(model.forward(tensor(x, [B, IN])), y);
-          opt.zeroGrad();
-          loss.backward();
-          opt.step();
-          return loss.item();
-        });
+      const step = () => inThreadStep(model, opt, x, y, B);
       step();
       const t0 = performance.now();
       for (let i = 0; i < n; i++) step();

@@ -17,18 +17,11 @@ import { fit } from '../ts/train/index.js';
 import { DataParallel } from '../ts/parallel/index.js';
 import { KnobsError, ShapeError } from '../ts/errors.js';
 import { WorkerError } from '../ts/worker/spawn.js';
+import { mlpSpec } from './helpers/mlp.js';
 
 const ATOL = 2e-5;
 const IN = 20, HID = 16, OUT = 5;
-const spec: NN.ModelSpec = {
-  format: 'knobs.sequential',
-  version: 1,
-  layers: [
-    { type: 'Linear', inFeatures: IN, outFeatures: HID, bias: true, seed: 11 },
-    { type: 'Tanh' },
-    { type: 'Linear', inFeatures: HID, outFeatures: OUT, bias: true, seed: 12 },
-  ],
-};
+const spec = mlpSpec(IN, HID, OUT, 'Tanh', [11, 12]);
 const sgd = { type: 'SGD' as const, lr: 0.1, momentum: 0.9 };
 
 let state: NN.StateDict;
