@@ -10,8 +10,8 @@
  * which yields the same tree as always merging the globally closest pair for these four linkages.
  */
 import { KnobsError } from '../errors.js';
-import { checkFeatures, toMatrix, type Matrix, type MatrixInput } from './estimator.js';
-import { ClusterBase, checkPosInt, checkPositive, registerCluster, sqDist64, type ClusterState } from './cluster-common.js';
+import { toMatrix, type Matrix, type MatrixInput } from './estimator.js';
+import { ClusterBase, checkPosInt, checkPositive, nearestCenters, registerCluster, type ClusterState } from './cluster-common.js';
 
 export type Linkage = 'single' | 'complete' | 'average' | 'ward';
 
@@ -223,16 +223,9 @@ export class AgglomerativeClustering extends ClusterBase<Resolved> {
    * for the training rows themselves it returns the fitted labels.)
    */
   predict(xIn: MatrixInput): Int32Array {
-    this.requireFitted('predict');
-    const x = toMatrix('AgglomerativeClustering.predict', xIn);
-    checkFeatures('AgglomerativeClustering.predict', x, this.nFeatures);
-    const n = this.labels.length;
-    const d2 = sqDist64(x, { data: this.data, rows: n, cols: this.nFeatures });
-    return Int32Array.from({ length: x.rows }, (_, i) => {
-      let b = 0;
-      for (let j = 1; j < n; j++) if (d2[i * n + j] < d2[i * n + b]) b = j;
-      return this.labels[b];
-    });
+    const x = this.input('predict', xIn);
+    const { labels: nearest } = nearestCenters(x, { data: this.data, rows: this.labels.length, cols: this.nFeatures });
+    return nearest.map((j) => this.labels[j]);
   }
 
   protected getState(): ClusterState {

@@ -5,7 +5,7 @@
  */
 import { KnobsError } from '../errors.js';
 import { pairwiseSqDist } from './distance.js';
-import { registerEstimator, type Estimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
+import { checkFeatures, registerEstimator, toMatrix, type Estimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
 
 /**
  * ‖a_i − b_j‖² as float64 [a.rows × b.rows] from the Rust kernel (float32 inside; large inputs via
@@ -15,7 +15,7 @@ export function sqDist64(a: Matrix, b: Matrix): Float64Array {
   return pairwiseSqDist(a, b);
 }
 
-/** Nearest centre of every row (first on ties) and its squared distance, from the kernel's distances. */
+/** Nearest centre (row of `centers`) of every row (first on ties) and its squared distance, from the kernel's distances. */
 export function nearestCenters(x: Matrix, centers: Matrix): { labels: Int32Array; minSq: Float64Array } {
   const k = centers.rows;
   const d2 = pairwiseSqDist(x, centers);
@@ -133,6 +133,8 @@ export abstract class ClusterBase<P extends object> implements Estimator {
   abstract readonly type: string;
   readonly params: P;
   protected fitted = false;
+  /** Columns of the data fit saw. */
+  abstract nFeatures: number;
   constructor(params: P) {
     this.params = params;
   }
@@ -147,6 +149,13 @@ export abstract class ClusterBase<P extends object> implements Estimator {
   }
   protected requireFitted(method: string): void {
     if (!this.fitted) throw new KnobsError(`${this.type}.${method}: not fitted yet; call fit(x) first`);
+  }
+  /** The input of `method` on a fitted model: a matrix with the columns fit saw (errors name `type.method`). */
+  protected input(method: string, xIn: MatrixInput): Matrix {
+    this.requireFitted(method);
+    const x = toMatrix(`${this.type}.${method}`, xIn);
+    checkFeatures(`${this.type}.${method}`, x, this.nFeatures);
+    return x;
   }
   toJSON(): EstimatorJSON {
     let state: Record<string, unknown> | null = null;

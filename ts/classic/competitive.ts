@@ -16,7 +16,7 @@
 import { KnobsError } from '../errors.js';
 import { Rng } from '../random.js';
 import { kmeansPlusPlus } from './kmeans.js';
-import { checkFeatures, toMatrix, type Matrix, type MatrixInput } from './estimator.js';
+import { toMatrix, type Matrix, type MatrixInput } from './estimator.js';
 import {
   ClusterBase, checkKVsRows, checkPosInt, checkPositive, checkSeed, logSumExp, meanVariance, registerCluster, softmaxRows,
   sqDistExact, type ClusterState,
@@ -166,13 +166,6 @@ export class CompetitiveLearning extends ClusterBase<Resolved> {
       }
     }
     return g;
-  }
-
-  private input(method: string, xIn: MatrixInput): Matrix {
-    this.requireFitted(method);
-    const x = toMatrix(`CompetitiveLearning.${method}`, xIn);
-    checkFeatures(`CompetitiveLearning.${method}`, x, this.nFeatures);
-    return x;
   }
 
   protected getState(): ClusterState {

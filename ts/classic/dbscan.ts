@@ -6,7 +6,7 @@
  * reach of two groups joins the first one grown (lowest core row index first, depth-first).
  */
 import { KnobsError } from '../errors.js';
-import { checkFeatures, toMatrix, type Matrix, type MatrixInput } from './estimator.js';
+import { toMatrix, type Matrix, type MatrixInput } from './estimator.js';
 import { ClusterBase, checkPosInt, checkPositive, registerCluster, sqDist64, sqDistRow, takeRows, type ClusterState } from './cluster-common.js';
 
 export interface DBSCANParams {
@@ -116,9 +116,7 @@ export class DBSCAN extends ClusterBase<Required<DBSCANParams>> {
    * the natural extension and gives the training labels back for core rows.
    */
   predict(xIn: MatrixInput): Int32Array {
-    this.requireFitted('predict');
-    const x = toMatrix('DBSCAN.predict', xIn);
-    checkFeatures('DBSCAN.predict', x, this.nFeatures);
+    const x = this.input('predict', xIn);
     const out = new Int32Array(x.rows).fill(-1);
     const nc = this.coreSampleIndices.length;
     if (nc === 0) return out;

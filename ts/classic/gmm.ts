@@ -164,13 +164,6 @@ export class GaussianMixture extends ClusterBase<Resolved> {
     return s.reduce((a, b) => a + b, 0) / s.length;
   }
 
-  private input(method: string, xIn: MatrixInput): Matrix {
-    this.requireFitted(method);
-    const x = toMatrix(`GaussianMixture.${method}`, xIn);
-    checkFeatures(`GaussianMixture.${method}`, x, this.nFeatures);
-    return x;
-  }
-
   private mixture(): Mixture {
     return { weights: this.weights, means: this.means, covs: this.covariances };
   }

@@ -153,13 +153,6 @@ export class KMeans extends ClusterBase<Resolved> {
     return -inertiaOf(x, this.centers, labels);
   }
 
-  private input(method: string, xIn: MatrixInput): Matrix {
-    this.requireFitted(method);
-    const x = toMatrix(`KMeans.${method}`, xIn);
-    checkFeatures(`KMeans.${method}`, x, this.nFeatures);
-    return x;
-  }
-
   private centerMatrix(): Matrix {
     return { data: this.centers, rows: this.params.k, cols: this.nFeatures };
   }
