@@ -37,6 +37,18 @@ abstract class NaiveBayes {
     return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
   }
 
+  /** toJSON with these params, and (once fitted) the state `state` gives. */
+  protected saved(params: Record<string, unknown>, state: () => Record<string, unknown>): EstimatorJSON {
+    return { format: 'knobs.estimator', version: 1, type: this.name, params, state: this.nFeatures < 0 ? null : state() };
+  }
+
+  /** fromJSON for a new model `m`: the saved state (if any) back in place; `own` decodes the fields of m's kind. */
+  protected static restore<M extends NaiveBayes>(m: M, json: EstimatorJSON, own: (s: Record<string, unknown>) => Record<string, unknown>): M {
+    const s = checkState(`${m.name}.fromJSON`, json);
+    if (s) Object.assign(m, { classes: s.classes, nFeatures: s.nFeatures, classLogPrior: f64(s.classLogPrior) }, own(s));
+    return m;
+  }
+
   protected setPrior(index: Int32Array, k: number): number[] {
     const counts = new Array(k).fill(0);
     for (const c of index) counts[c]++;
@@ -118,26 +130,14 @@ export class GaussianNB extends NaiveBayes {
   }
 
   toJSON(): EstimatorJSON {
-    return {
-      format: 'knobs.estimator', version: 1, type: 'GaussianNB',
-      params: { varSmoothing: this.varSmoothing },
-      state: this.nFeatures < 0 ? null : {
-        classes: this.classes, nFeatures: this.nFeatures, epsilon: this.epsilon,
-        classLogPrior: Array.from(this.classLogPrior), theta: Array.from(this.theta), variance: Array.from(this.variance),
-      },
-    };
+    return this.saved({ varSmoothing: this.varSmoothing }, () => ({
+      classes: this.classes, nFeatures: this.nFeatures, epsilon: this.epsilon,
+      classLogPrior: Array.from(this.classLogPrior), theta: Array.from(this.theta), variance: Array.from(this.variance),
+    }));
   }
 
   static fromJSON(json: EstimatorJSON): GaussianNB {
-    const m = new GaussianNB(json.params as GaussianNBOptions);
-    const s = checkState('GaussianNB.fromJSON', json);
-    if (s) {
-      Object.assign(m, {
-        classes: s.classes, nFeatures: s.nFeatures, epsilon: s.epsilon,
-        classLogPrior: f64(s.classLogPrior), theta: f64(s.theta), variance: f64(s.variance),
-      });
-    }
-    return m;
+    return NaiveBayes.restore(new GaussianNB(json.params as GaussianNBOptions), json, (s) => ({ epsilon: s.epsilon, theta: f64(s.theta), variance: f64(s.variance) }));
   }
 }
 
@@ -218,26 +218,14 @@ export class CategoricalNB extends NaiveBayes {
   }
 
   toJSON(): EstimatorJSON {
-    return {
-      format: 'knobs.estimator', version: 1, type: 'CategoricalNB',
-      params: { alpha: this.alpha, minCategories: this.minCategories },
-      state: this.nFeatures < 0 ? null : {
-        classes: this.classes, nFeatures: this.nFeatures, nCategories: this.nCategories,
-        classLogPrior: Array.from(this.classLogPrior), featureLogProb: this.featureLogProb.map((a) => Array.from(a)),
-      },
-    };
+    return this.saved({ alpha: this.alpha, minCategories: this.minCategories }, () => ({
+      classes: this.classes, nFeatures: this.nFeatures, nCategories: this.nCategories,
+      classLogPrior: Array.from(this.classLogPrior), featureLogProb: this.featureLogProb.map((a) => Array.from(a)),
+    }));
   }
 
   static fromJSON(json: EstimatorJSON): CategoricalNB {
-    const m = new CategoricalNB(json.params as CategoricalNBOptions);
-    const s = checkState('CategoricalNB.fromJSON', json);
-    if (s) {
-      Object.assign(m, {
-        classes: s.classes, nFeatures: s.nFeatures, nCategories: s.nCategories,
-        classLogPrior: f64(s.classLogPrior), featureLogProb: (s.featureLogProb as number[][]).map(f64),
-      });
-    }
-    return m;
+    return NaiveBayes.restore(new CategoricalNB(json.params as CategoricalNBOptions), json, (s) => ({ nCategories: s.nCategories, featureLogProb: (s.featureLogProb as number[][]).map(f64) }));
   }
 }
 registerEstimator('GaussianNB', GaussianNB.fromJSON);
