@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { idxImagesToFloat32, oneHot, parseIdx, parseIdxMaybeGzip, type ParsedIdx } from '../ts/data/idx.js';
 import { KnobsError } from '../ts/errors.js';
 import { Rng } from '../ts/random.js';
+import { expectKnobsError, resultOrKnobsError } from './helpers/errors.js';
 
 /** Builds an IDX file independently of the parser: magic, big-endian dims, then raw data bytes. */
 function idxFile(code: number, shape: number[], data: Uint8Array): Uint8Array {
@@ -21,18 +22,6 @@ function beBytes(values: number[], width: number, set: (dv: DataView, off: numbe
   const dv = new DataView(out.buffer);
   values.forEach((v, i) => set(dv, i * width, v));
   return out;
-}
-
-function expectKnobsError(f: () => unknown, message: RegExp | string): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown).toBeInstanceOf(KnobsError);
-  if (typeof message === 'string') expect((thrown as Error).message).toBe(message);
-  else expect((thrown as Error).message).toMatch(message);
 }
 
 function mnistLike(n: number, rows: number, cols: number, rng: Rng): { file: Uint8Array; pixels: Uint8Array } {
@@ -392,14 +381,8 @@ describe('oneHot', () => {
 
 describe('parseIdx fuzz (seeded)', () => {
   function checkOutcome(input: Uint8Array, run: () => ParsedIdx): void {
-    let p: ParsedIdx;
-    try {
-      p = run();
-    } catch (e) {
-      expect(e).toBeInstanceOf(KnobsError);
-      expect((e as Error).message).toMatch(/^idx: /);
-      return;
-    }
+    const p = resultOrKnobsError(run, /^idx: /);
+    if (!p) return;
     expect(p.shape.length).toBeGreaterThanOrEqual(1);
     expect(p.shape.length).toBeLessThanOrEqual(8);
     expect(p.data.length).toBe(p.shape.reduce((a, b) => a * b, 1));

@@ -13,6 +13,7 @@ import {
 } from '../ts/io/safetensors.js';
 import { KnobsError } from '../ts/errors.js';
 import { Rng } from '../ts/random.js';
+import { expectKnobsError, resultOrKnobsError } from './helpers/errors.js';
 
 const fixture = (name: string): Uint8Array =>
   new Uint8Array(readFileSync(fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))));
@@ -34,18 +35,6 @@ function headerOf(file: Uint8Array): { len: number; text: string; json: Record<s
   const len = Number(new DataView(file.buffer, file.byteOffset).getBigUint64(0, true));
   const text = new TextDecoder().decode(file.subarray(8, 8 + len));
   return { len, text, json: JSON.parse(text) };
-}
-
-function expectKnobsError(f: () => unknown, message: RegExp | string): void {
-  let thrown: unknown;
-  try {
-    f();
-  } catch (e) {
-    thrown = e;
-  }
-  expect(thrown, `expected a throw matching ${message}`).toBeInstanceOf(KnobsError);
-  if (typeof message === 'string') expect((thrown as Error).message).toBe(message);
-  else expect((thrown as Error).message).toMatch(message);
 }
 
 const f32 = (bits: number[]) => new Float32Array(new Uint32Array(bits).buffer);
@@ -434,14 +423,8 @@ describe('readSafetensors: hostile files fail with clear KnobsErrors', () => {
 
 describe('readSafetensors fuzz (seeded)', () => {
   function checkOutcome(input: Uint8Array, run: () => SafetensorsFile): 'ok' | 'error' {
-    let r: SafetensorsFile;
-    try {
-      r = run();
-    } catch (e) {
-      expect(e).toBeInstanceOf(KnobsError);
-      expect((e as Error).message).toMatch(/^safetensors: /);
-      return 'error';
-    }
+    const r = resultOrKnobsError(run, /^safetensors: /);
+    if (!r) return 'error';
     let total = 0;
     for (const t of Object.values(r.tensors)) {
       const numel = t.shape.reduce((a, b) => a * b, 1);
