@@ -26,7 +26,12 @@ export async function startViteServer(config: InlineConfig): Promise<RunningServ
     ...config,
     server: { host: '127.0.0.1', port: await freePort(), strictPort: true, watch: null, hmr: false, ...config.server },
   });
-  await server.listen();
+  try {
+    await server.listen();
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
   return { server, baseUrl: server.resolvedUrls!.local[0] };
 }
 
