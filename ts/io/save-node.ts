@@ -43,13 +43,14 @@ function jsonLimit(weightsBytes: number): number {
 export async function load(path: string): Promise<LoadedModel> {
   const b = base(path);
   const files = { weights: `${b}.safetensors`, json: `${b}.json` };
-  const sizes = await Promise.all(
-    [files.weights, files.json].map((f) =>
-      stat(f).catch(() => {
-        throw new KnobsError(`load: ${f} not found (a saved model is two files: ${files.weights} and ${files.json})`);
-      }),
-    ),
-  );
+  // Both looked up at once, the first missing one named in a fixed order (not whichever stat
+  // failed first: that made the message depend on timing).
+  const found = await Promise.allSettled([stat(files.weights), stat(files.json)]);
+  const sizes = found.map((r, i) => {
+    if (r.status === 'fulfilled') return r.value;
+    const f = i === 0 ? files.weights : files.json;
+    throw new KnobsError(`load: ${f} not found (a saved model is two files: ${files.weights} and ${files.json})`);
+  });
   if (sizes[0].size > Number.MAX_SAFE_INTEGER - SAFETENSORS_MAX_HEADER_BYTES) throw new KnobsError(`load: ${files.weights} is too large`);
   if (sizes[1].size > jsonLimit(sizes[0].size)) throw new KnobsError(`load: ${files.json} is ${sizes[1].size} bytes, too large for the model JSON of a ${sizes[0].size}-byte weights file`);
   const [weights, json] = await Promise.all([readFile(files.weights), readFile(files.json, 'utf8')]);
