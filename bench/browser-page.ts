@@ -8,7 +8,7 @@ import type { BrainModule, Peers } from './peers.js';
 import type { Result } from './report.js';
 import { runSuite } from './suite.js';
 
-async function loadBrowserPeers(threads: number): Promise<Peers> {
+async function loadBrowserPeers(): Promise<Peers> {
   const notes: string[] = [];
   const tfBackends: string[] = [];
   let tf: any = null;
@@ -18,14 +18,14 @@ async function loadBrowserPeers(threads: number): Promise<Peers> {
     tf = await import('@tensorflow/tfjs');
     const wasm: any = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths('/bench/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
-    // As many XNNPACK threads as knobs' pool has (tfjs' own default is ceil(cores / 2), one thread
-    // on two cores): the threaded columns then compare like with like, and knobs' one-thread
-    // column is measured against a multi-threaded tfjs.
-    wasm.setThreadsCount(threads);
+    // tfjs' own thread count (its threaded build sizes XNNPACK's pool itself: one thread on two
+    // cores). Asking it for knobs' pool size (setThreadsCount(2)) was tried: tfjs-wasm got no
+    // faster, and its threads kept a core busy, which slowed knobs' pool cases on the same page
+    // to below one thread (step 784-40-10: 588k → 339k samples/s) and tfjs-cpu by half.
     if (await tf.setBackend('wasm')) {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
       const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-      tfWasmBuild = `${simd && threads ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm'} (SIMD=${simd}, threads=${threads}, XNNPACK threads=${wasm.getThreadsCount()}, asked for ${threads} with setThreadsCount)`;
+      tfWasmBuild = `${simd && threads ? 'tfjs-backend-wasm-threaded-simd.wasm' : simd ? 'tfjs-backend-wasm-simd.wasm' : 'tfjs-backend-wasm.wasm'} (SIMD=${simd}, threads=${threads}, XNNPACK threads=${wasm.getThreadsCount()}, tfjs' default)`;
       tfBackends.push('wasm');
     } else notes.push('tfjs wasm backend failed to initialise; left out');
     if (await tf.setBackend('cpu')) tfBackends.push('cpu');
@@ -47,7 +47,7 @@ async function loadBrowserPeers(threads: number): Promise<Peers> {
 export async function run(quick: boolean, machine: Record<string, unknown>): Promise<Result> {
   // 'auto': the page is cross-origin isolated (tfjs' threaded build needs it too), so knobs gets its pool.
   await init({ threads: 'auto' });
-  const peers = await loadBrowserPeers(getNumThreads());
+  const peers = await loadBrowserPeers();
   const log = (s: string) => console.log(s);
   for (const n of peers.notes) log(`bench: ${n}`);
   if (peers.tfWasmBuild) log(`bench: tfjs wasm build: ${peers.tfWasmBuild}`);
