@@ -25,6 +25,18 @@ function on<T>(n: number, f: () => T): T {
 
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
 
+/** Multiplies n×n matrices until a pool worker has run a part of one (the wasm-side counter). */
+function expectWorkersTakeParts(n: number): void {
+  const a = randn([n, n], { seed: n }), b = randn([n, n], { seed: n + 1 });
+  const before = K().thread_worker_parts();
+  // A part of such a product takes milliseconds; a spinning or woken worker claims one long
+  // before the caller could take both (a few calls in case the machine is busy).
+  for (let i = 0; i < 20 && K().thread_worker_parts() === before; i++) tidy(() => void matmul(a, b));
+  expect(K().thread_worker_parts()).toBeGreaterThan(before);
+  a.dispose();
+  b.dispose();
+}
+
 /** An MLP's parameters after `steps` SGD steps on fixed data: every layout of the dense kernels. */
 function train(steps: number): Float32Array[] {
   const model = new nn.Sequential(new nn.Linear(784, 64, { seed: 1 }), new nn.ReLU(), new nn.Linear(64, 10, { seed: 2 }));
@@ -53,16 +65,7 @@ describe('thread pool', () => {
     expect(simdBuild()).toBe('simd128');
   });
 
-  it('workers take parts of large matmuls', () => {
-    const a = randn([512, 512], { seed: 5 }), b = randn([512, 512], { seed: 6 });
-    const before = K().thread_worker_parts();
-    // A part of this product takes milliseconds; a spinning or woken worker claims one long
-    // before the caller could take both (a few calls in case the machine is busy).
-    for (let i = 0; i < 20 && K().thread_worker_parts() === before; i++) tidy(() => void matmul(a, b));
-    expect(K().thread_worker_parts()).toBeGreaterThan(before);
-    a.dispose();
-    b.dispose();
-  });
+  it('workers take parts of large matmuls', () => expectWorkersTakeParts(512));
 
   it('matmul and its gradients on 2 threads are the same bits as on 1, and match a float64 reference', () => {
     for (const [m, k, n] of [[300, 200, 100], [100, 784, 40], [784, 100, 40], [64, 64, 64], [257, 33, 130]]) {
@@ -139,12 +142,7 @@ describe('thread pool', () => {
     const notAModule = {} as WebAssembly.Module;
     await expect(startWorkers(notAModule, memory, 1, () => 1)).rejects.toThrow(/init: a thread pool worker failed to start/);
     expect(getNumThreads()).toBe(2);
-    const a = randn([256, 256], { seed: 3 }), b = randn([256, 256], { seed: 4 });
-    const parts = K().thread_worker_parts();
-    for (let i = 0; i < 20 && K().thread_worker_parts() === parts; i++) tidy(() => void matmul(a, b));
-    expect(K().thread_worker_parts()).toBeGreaterThan(parts);
-    a.dispose();
-    b.dispose();
+    expectWorkersTakeParts(256);
   });
 
   // Last: it ends the pool. The caller takes every part no worker claims, so kernels still finish.
