@@ -86,6 +86,25 @@ describe('trainInWorker (Node worker_threads)', () => {
     opt.dispose();
   });
 
+  it('trains on its own wasm thread pool when given threads, to the same bits as on one thread', async () => {
+    // Wide enough that every matmul of a step is split (≥ 2^17 multiply-adds).
+    const wide: ModelSpec = {
+      format: 'knobs.sequential',
+      version: 1,
+      layers: [{ type: 'Linear', inFeatures: 256, outFeatures: 64, bias: true }, { type: 'ReLU' }, { type: 'Linear', inFeatures: 64, outFeatures: 10, bias: true }],
+    };
+    const N = 512, rng = new Rng(11);
+    const x = new Float32Array(N * 256).map(() => rng.next() * 2 - 1);
+    const y = new Float32Array(N * 10);
+    for (let i = 0; i < N; i++) y[i * 10 + (i % 10)] = 1;
+    const opts = { epochs: 2, batchSize: 128, seed: 3, optimizer: { type: 'SGD' as const, lr: 0.05, momentum: 0.9 }, transfer: false };
+    const data = () => ({ x: { data: x, shape: [N, 256] }, y: { data: y, shape: [N, 10] } });
+    const one = await trainInWorker(wide, data(), opts);
+    const two = await trainInWorker(wide, data(), { ...opts, threads: 2 });
+    expect([one.threads, two.threads]).toEqual([1, 2]);
+    for (const [k, e] of Object.entries(one.weights)) expect(sameBits(two.weights[k].data, e.data), k).toBe(true);
+  });
+
   it('attaches weight snapshots to progress when asked, and resumes from weights + optimizer state', async () => {
     const N = 128;
     const d = makeData(N, 2);

@@ -115,6 +115,8 @@ export interface TrainResult {
   aborted: boolean;
   /** Optimizer steps taken. */
   steps: number;
+  /** wasm threads the worker's matmuls ran on (its `threads` pool; 1 without one). */
+  threads: number;
 }
 
 /** What the worker's train() receives. */

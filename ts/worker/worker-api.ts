@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import '../autograd.js';
 import '../ops/index.js';
-import { init } from '../backend/wasm.js';
+import { getNumThreads, init } from '../backend/wasm.js';
 import { DataLoader } from '../data/dataset.js';
 import { KnobsError } from '../errors.js';
 import type { StateDict } from '../nn/module.js';
@@ -164,6 +164,7 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
       history,
       aborted: history.stopped === 'aborted',
       steps: progress.step,
+      threads: getNumThreads(),
     };
     const transfers = stateBuffers(result.weights);
     for (const list of Object.values(result.optimizerState.slots)) for (const e of list ?? []) if (e.data.buffer instanceof ArrayBuffer) transfers.add(e.data.buffer);
