@@ -137,22 +137,24 @@ export function stepCases(h: number, b: number, data: Samples, peers: TrainPeers
       },
     });
   }
-  if (withBrain && peers.brain) {
-    const brain = peers.brain;
-    let net: BrainNet | null = null;
-    let bd: ReturnType<typeof brainData> = [];
-    cases.push({
-      row,
-      lib: 'brain.js',
-      work: b,
-      setup: () => {
-        net = brainNet(brain, h);
-        bd = brainData(d);
-      },
-      fn: () => net!.train(bd, brainTrainOpts),
-    });
-  }
+  if (withBrain && peers.brain) cases.push(brainCase(peers.brain, row, h, d));
   return cases;
+}
+
+/** brain.js's train() for one iteration over `samples` (per-sample SGD: its only mode). */
+function brainCase(brain: BrainModule, row: string, h: number, samples: Samples): Case {
+  let net: BrainNet | null = null;
+  let bd: ReturnType<typeof brainData> = [];
+  return {
+    row,
+    lib: 'brain.js',
+    work: samples.n,
+    setup: () => {
+      net = brainNet(brain, h);
+      bd = brainData(samples);
+    },
+    fn: () => net!.train(bd, brainTrainOpts),
+  };
 }
 
 /**
@@ -216,20 +218,6 @@ export function epochCases(h: number, b: number, data: Samples, peers: TrainPeer
       teardown: () => m!.dispose(),
     });
   }
-  if (peers.brain && brainSamples > 0) {
-    const brain = peers.brain;
-    let net: BrainNet | null = null;
-    let bd: ReturnType<typeof brainData> = [];
-    cases.push({
-      row,
-      lib: 'brain.js',
-      work: brainSamples,
-      setup: () => {
-        net = brainNet(brain, h);
-        bd = brainData(head(data, brainSamples));
-      },
-      fn: () => net!.train(bd, brainTrainOpts),
-    });
-  }
+  if (peers.brain && brainSamples > 0) cases.push(brainCase(peers.brain, row, h, head(data, brainSamples)));
   return cases;
 }
