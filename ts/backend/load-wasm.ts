@@ -3,9 +3,9 @@
  * browsers, workers and bundlers fetch it by URL. The URL is written as `new URL(literal,
  * import.meta.url)` so bundlers (Vite, webpack) see and emit the asset.
  */
-export type WasmSource = BufferSource | WebAssembly.Module | URL | string;
+import { importHidden, isNode } from '../runtime.js';
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+export type WasmSource = BufferSource | WebAssembly.Module | URL | string;
 
 export function defaultWasmUrl(): URL {
   return new URL('../../wasm-pkg/knobs_core_bg.wasm', import.meta.url);
@@ -15,9 +15,7 @@ export async function loadWasmBytes(source: WasmSource | undefined): Promise<Buf
   if (source instanceof WebAssembly.Module || ArrayBuffer.isView(source) || source instanceof ArrayBuffer) return source;
   const url = source === undefined ? defaultWasmUrl() : new URL(String(source), import.meta.url);
   if (isNode && url.protocol === 'file:') {
-    // Hidden from bundlers: a browser build must not try to resolve node:fs.
-    const fsName = 'node:fs/promises';
-    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
+    const fs = await importHidden<typeof import('node:fs/promises')>('node:fs/promises');
     return fs.readFile(url);
   }
   const res = await fetch(url);

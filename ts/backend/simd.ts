@@ -10,6 +10,7 @@
  * wasm feature) before probing, which V8 accepts at run time as long as it precedes the compile.
  */
 import { KnobsError } from '../errors.js';
+import { importHidden, isNode } from '../runtime.js';
 
 export type SimdChoice = 'auto' | 'relaxed' | 'simd128';
 export type SimdBuild = 'relaxed' | 'simd128';
@@ -23,8 +24,6 @@ const RELAXED_PROBE = new Uint8Array([
   0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // code
 ]);
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
-
 let supported: Promise<boolean> | null = null;
 
 /** Whether this engine runs relaxed-SIMD wasm (in Node 20, after enabling the flag). */
@@ -33,9 +32,7 @@ export function relaxedSimdSupported(): Promise<boolean> {
     if (WebAssembly.validate(RELAXED_PROBE)) return true;
     if (!isNode) return false;
     try {
-      // Hidden from bundlers, like node:fs in load-wasm.ts.
-      const v8Name = 'node:v8';
-      const v8 = (await import(/* @vite-ignore */ v8Name)) as typeof import('node:v8');
+      const v8 = await importHidden<typeof import('node:v8')>('node:v8');
       v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
     } catch {
       return false;

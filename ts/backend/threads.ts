@@ -11,8 +11,8 @@
  * require-corp`).
  */
 import { KnobsError } from '../errors.js';
+import { importHidden, isNode } from '../runtime.js';
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { window?: unknown }).window === 'undefined';
 
 export type ThreadsChoice = number | 'auto';
 
@@ -28,7 +28,7 @@ export function threadsUnsupportedReason(): string | null {
 
 async function cores(): Promise<number> {
   if (isNode) {
-    const os = (await import(/* @vite-ignore */ 'node:' + 'os')) as typeof import('node:os');
+    const os = await importHidden<typeof import('node:os')>('node:os');
     return os.availableParallelism?.() ?? os.cpus().length;
   }
   return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
@@ -107,7 +107,7 @@ import(workerData.glue).then((k) => {
 }).catch((e) => setTimeout(() => { throw e; }));`;
 
 async function startNodeWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, mine: PoolWorker[]): Promise<void> {
-  const { Worker } = (await import(/* @vite-ignore */ 'node:' + 'worker_threads')) as typeof import('node:worker_threads');
+  const { Worker } = await importHidden<typeof import('node:worker_threads')>('node:worker_threads');
   const glue = new URL('../../wasm-pkg/knobs_core_threads.js', import.meta.url).href;
   const w = new Worker(NODE_WORKER, { eval: true, workerData: { module, memory, glue } });
   workers.push(w);

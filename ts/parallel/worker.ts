@@ -3,6 +3,7 @@
  * wires messages to a Replica. Like the training worker, it does not import the package index,
  * whose `new Worker(new URL(...))` would make a bundler nest the worker in itself.
  */
+import { importHidden } from '../runtime.js';
 import { Replica, errorText, type Post } from './replica.js';
 import type { MainToWorker } from './protocol.js';
 
@@ -50,8 +51,7 @@ if (WGS !== undefined && globalThis instanceof WGS) {
   serve({ postMessage: (m, t) => self.postMessage(m, t) }, (fn) => (self.onmessage = (ev) => fn(ev.data)));
 } else {
   // Node; the name is hidden from bundlers. A Node port buffers messages until a listener exists.
-  const name = 'node:worker_threads';
-  void import(/* @vite-ignore */ name).then(({ parentPort }: typeof import('node:worker_threads')) => {
+  void importHidden<typeof import('node:worker_threads')>('node:worker_threads').then(({ parentPort }) => {
     if (!parentPort) throw new Error('knobs parallel worker: start this script as a worker (DataParallel.create does), not directly');
     serve(parentPort as unknown as Port, (fn) => parentPort.on('message', fn));
   });

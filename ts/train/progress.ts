@@ -4,6 +4,8 @@
  * do not follow, so a browser build never pulls it in. Outside a TTY nothing is drawn unless the
  * caller asked for plain per-epoch lines (verbose: true).
  */
+import { importHidden } from '../runtime.js';
+
 export interface ProgressReporter {
   epochBegin(epoch: number, epochs: number, batches: number): void;
   batch(done: number, logs: Record<string, number>): void;
@@ -56,8 +58,7 @@ function lineReporter(): ProgressReporter {
 async function loadBar(stream: NodeJS.WriteStream): Promise<ProgressReporter | null> {
   let mod: typeof import('cli-progress');
   try {
-    const name = 'cli-progress';
-    const imported = (await import(/* @vite-ignore */ name)) as typeof import('cli-progress') & { default?: typeof import('cli-progress') };
+    const imported = await importHidden<typeof import('cli-progress') & { default?: typeof import('cli-progress') }>('cli-progress');
     mod = imported.default ?? imported;
   } catch {
     return null;

@@ -5,20 +5,18 @@
 import { TensorDataset } from '../data/dataset.js';
 import { idxImagesToFloat32, oneHot, parseIdxMaybeGzip } from '../data/idx.js';
 import { KnobsError, fmtShape } from '../errors.js';
+import { importHidden, isNode } from '../runtime.js';
 import type { IdxSource, TrainData } from './protocol.js';
 
 export function isIdxSource(d: unknown): d is IdxSource {
   return typeof d === 'object' && d !== null && 'images' in d && 'labels' in d;
 }
 
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'undefined';
-
 async function readBytes(what: string, src: string | URL): Promise<Uint8Array> {
   // Relative URLs resolve against the worker script's location, as fetch() in a worker does.
   const url = new URL(String(src), (globalThis as { location?: { href: string } }).location?.href ?? import.meta.url);
   if (isNode && url.protocol === 'file:') {
-    const fsName = 'node:fs/promises';
-    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
+    const fs = await importHidden<typeof import('node:fs/promises')>('node:fs/promises');
     try {
       return new Uint8Array(await fs.readFile(url));
     } catch (e) {

@@ -12,6 +12,7 @@
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { KnobsError } from '../errors.js';
+import { importHidden, isNode } from '../runtime.js';
 import type { TrainWorkerApi } from './protocol.js';
 
 /** The Node worker_threads Worker, typed structurally so browser builds need no Node types. */
@@ -33,9 +34,8 @@ export class WorkerError extends KnobsError {
   }
 }
 
-export const isNodeRuntime =
-  typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { window?: unknown }).window === 'undefined' &&
-  typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope === 'undefined';
+/** Node (main thread or worker_threads). */
+export const isNodeRuntime = isNode;
 
 export function isNodeWorker(w: TrainWorker): w is NodeWorkerLike {
   return typeof (w as NodeWorkerLike).on === 'function' && typeof (w as NodeWorkerLike).threadId === 'number';
@@ -72,9 +72,9 @@ export interface CreateWorkerOptions {
  */
 async function tsBootstrap(url: URL): Promise<string> {
   const [mod, fs, nodeUrl] = await Promise.all([
-    importNode<typeof import('node:module')>('node:module'),
-    importNode<typeof import('node:fs')>('node:fs'),
-    importNode<typeof import('node:url')>('node:url'),
+    importHidden<typeof import('node:module')>('node:module'),
+    importHidden<typeof import('node:fs')>('node:fs'),
+    importHidden<typeof import('node:url')>('node:url'),
   ]);
   let api: URL;
   try {
@@ -89,10 +89,6 @@ async function tsBootstrap(url: URL): Promise<string> {
   return `import(${JSON.stringify(api.href)}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)})).catch((e) => setTimeout(() => { throw e; }));`;
 }
 
-/** Node built-ins by a name bundlers do not follow, so browser builds never try to resolve them. */
-function importNode<T>(name: string): Promise<T> {
-  return import(/* @vite-ignore */ name) as Promise<T>;
-}
 
 /**
  * Starts a training worker. trainInWorker() does this itself; call it to own the worker (reuse it
@@ -100,7 +96,7 @@ function importNode<T>(name: string): Promise<T> {
  */
 export async function createTrainWorker(opts: CreateWorkerOptions = {}): Promise<TrainWorker> {
   if (isNodeRuntime) {
-    const { Worker: NodeWorker } = await importNode<typeof import('node:worker_threads')>('node:worker_threads');
+    const { Worker: NodeWorker } = await importHidden<typeof import('node:worker_threads')>('node:worker_threads');
     const url = opts.workerUrl === undefined ? defaultWorkerUrl() : new URL(String(opts.workerUrl), import.meta.url);
     if (/\.[cm]?ts$/.test(url.pathname)) return new NodeWorker(await tsBootstrap(url), { eval: true, execArgv: opts.execArgv }) as unknown as NodeWorkerLike;
     return new NodeWorker(url, { execArgv: opts.execArgv }) as unknown as NodeWorkerLike;

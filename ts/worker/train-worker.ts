@@ -6,6 +6,7 @@
  */
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { importHidden } from '../runtime.js';
 import { createWorkerApi } from './worker-api.js';
 
 const api = createWorkerApi();
@@ -20,8 +21,7 @@ if (WGS !== undefined && globalThis instanceof WGS) {
   // 'iife') reject it, even though this branch never runs in a browser. The module name is hidden
   // from bundlers so a browser build never sees node:worker_threads. A Node port buffers messages
   // until a listener is attached, so exposing a tick later loses nothing.
-  const name = 'node:worker_threads';
-  void import(/* @vite-ignore */ name).then(({ parentPort }: typeof import('node:worker_threads')) => {
+  void importHidden<typeof import('node:worker_threads')>('node:worker_threads').then(({ parentPort }) => {
     if (!parentPort) throw new Error('knobs train-worker: this script must be started as a worker (browser Worker or node:worker_threads), not run directly');
     Comlink.expose(api, nodeEndpoint(parentPort));
   });
