@@ -73,8 +73,6 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
   const memory = [memoryAfterSteps(data, 40, 100, 1000), ...(quick ? [] : [memoryAfterSteps(data, 512, 256, 1000)])];
 
   log('bench: DataParallel…');
-  // One thread in the host: these rows compare workers with one in-thread trainer.
-  if (o.threads > 1) setNumThreads(1);
   // Rounds as for the other groups (the cases' own ratios come from one Bench each round); each
   // task's best round is kept and the ratios are recomputed from those, every round is kept too.
   let parallel: ParallelRow[] = [];

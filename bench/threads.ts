@@ -1,7 +1,8 @@
 /**
  * knobs on one thread and on its wasm thread pool, side by side: every knobs case runs twice,
- * as 'knobs' (and 'knobs fit()') with setNumThreads(1) and as 'knobs threads' with all the threads init() started
- * (the pool stays; only how many of its threads a matmul may use changes between cases).
+ * as 'knobs' (and 'knobs fit()') with setNumThreads(1) and as 'knobs threads' with all the
+ * threads init() started (the pool stays; only how many of its threads a matmul may use
+ * changes between cases).
  */
 import { setNumThreads } from '../ts/index.js';
 import type { Case } from './harness.js';

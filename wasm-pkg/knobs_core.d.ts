@@ -128,11 +128,6 @@ export function thread_limit(n: number): void;
 export function thread_pool_size(): number;
 
 /**
- * How many spin iterations an idle worker waits for the next call before it sleeps.
- */
-export function thread_spin(iterations: number): void;
-
-/**
  * A pool worker's whole life (JS calls it once in each worker instance; it never returns).
  */
 export function thread_worker_loop(): void;
@@ -203,7 +198,6 @@ export interface InitOutput {
     readonly thread_count: () => number;
     readonly thread_limit: (a: number) => void;
     readonly thread_pool_size: () => number;
-    readonly thread_spin: (a: number) => void;
     readonly thread_worker_loop: () => void;
     readonly thread_worker_parts: () => number;
     readonly __wbindgen_externrefs: WebAssembly.Table;

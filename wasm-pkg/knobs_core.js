@@ -662,14 +662,6 @@ export function thread_pool_size() {
 }
 
 /**
- * How many spin iterations an idle worker waits for the next call before it sleeps.
- * @param {number} iterations
- */
-export function thread_spin(iterations) {
-    wasm.thread_spin(iterations);
-}
-
-/**
  * A pool worker's whole life (JS calls it once in each worker instance; it never returns).
  */
 export function thread_worker_loop() {

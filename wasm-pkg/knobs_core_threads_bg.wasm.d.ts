@@ -57,7 +57,6 @@ export const tanh_backward: (a: number, b: number, c: number, d: number) => void
 export const thread_count: () => number;
 export const thread_limit: (a: number) => void;
 export const thread_pool_size: () => number;
-export const thread_spin: (a: number) => void;
 export const thread_worker_loop: () => void;
 export const thread_worker_parts: () => number;
 export const memory: WebAssembly.Memory;

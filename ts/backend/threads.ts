@@ -57,11 +57,17 @@ export async function resolveThreads(choice: ThreadsChoice | undefined): Promise
 interface PoolWorker {
   terminate(): unknown;
 }
+/** The running pool's workers. */
 const workers: PoolWorker[] = [];
 
+/** The threads build's wasm, next to the glue that workers import (see NODE_WORKER). */
+export function threadsWasmUrl(): URL {
+  return new URL('../../wasm-pkg/knobs_core_threads_bg.wasm', import.meta.url);
+}
+
 /**
- * Starts `count` workers on `memory` and resolves once each has joined the pool
- * (`threadCount()` reports them); rejects, stopping them all, if one fails to start.
+ * Starts `count` workers on `memory` and resolves once each has joined the pool (`joined()`
+ * counts the caller and the workers); rejects, stopping the ones it started, if one fails.
  */
 export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, joined: () => number): Promise<void> {
   const mine: PoolWorker[] = [];
@@ -85,6 +91,7 @@ export async function startWorkers(module: WebAssembly.Module, memory: WebAssemb
   } finally {
     clearTimeout(timer);
   }
+  workers.push(...mine);
 }
 
 /** Ends the pool's workers. Kernels still finish (the calling thread takes every part); for tests. */
@@ -110,7 +117,6 @@ async function startNodeWorker(module: WebAssembly.Module, memory: WebAssembly.M
   const { Worker } = await importHidden<typeof import('node:worker_threads')>('node:worker_threads');
   const glue = new URL('../../wasm-pkg/knobs_core_threads.js', import.meta.url).href;
   const w = new Worker(NODE_WORKER, { eval: true, workerData: { module, memory, glue } });
-  workers.push(w);
   mine.push(w);
   await new Promise<void>((resolve, reject) => {
     w.once('message', () => resolve());
@@ -123,7 +129,6 @@ async function startNodeWorker(module: WebAssembly.Module, memory: WebAssembly.M
 
 async function startBrowserWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, mine: PoolWorker[]): Promise<void> {
   const w = new Worker(new URL('./thread-worker.js', import.meta.url), { type: 'module' });
-  workers.push(w);
   mine.push(w);
   await new Promise<void>((resolve, reject) => {
     w.onmessage = () => resolve();

@@ -8,7 +8,7 @@ import * as threadsKernels from '../../wasm-pkg/knobs_core_threads.js';
 import { KnobsError } from '../errors.js';
 import { loadWasmBytes, type WasmSource } from './load-wasm.js';
 import { chooseBuild, wasmUrl, type SimdBuild, type SimdChoice } from './simd.js';
-import { resolveThreads, startWorkers, type ThreadsChoice } from './threads.js';
+import { resolveThreads, startWorkers, threadsWasmUrl, type ThreadsChoice } from './threads.js';
 
 export type Kernels = typeof plainKernels;
 // The threads build's glue differs only in how it is instantiated (shared memory, per-thread
@@ -94,10 +94,6 @@ export function setNumThreads(n: number): void {
     throw new KnobsError(`setNumThreads: n must be an integer from 1 to ${pool} (the threads init() started), got ${JSON.stringify(n)}`);
   }
   k.thread_limit(n);
-}
-
-function threadsWasmUrl(): URL {
-  return new URL('../../wasm-pkg/knobs_core_threads_bg.wasm', import.meta.url);
 }
 
 /** The kernels, or a clear error if `init()` has not finished. */

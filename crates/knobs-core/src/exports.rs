@@ -69,11 +69,6 @@ pub fn thread_limit(n: u32) {
 pub fn thread_worker_loop() {
     par::worker_loop()
 }
-/// How many spin iterations an idle worker waits for the next call before it sleeps.
-#[wasm_bindgen]
-pub fn thread_spin(iterations: u32) {
-    par::set_spin(iterations)
-}
 
 // ---- matmul ----
 #[wasm_bindgen]

@@ -2,7 +2,7 @@
 //! one thread and returns when all are done (a scoped fork-join, like rayon's `par_iter_mut`).
 //!
 //! - wasm built with `+atomics` (the threads build): the parts run on the calling thread and on
-//!   the pool of wasm instances that share its memory (`pool` below; JS starts them with
+//!   the pool of wasm instances that share its memory (`imp` below; JS starts them with
 //!   `init({ threads })` and each one parks in `thread_worker_loop`).
 //! - other wasm builds: serially.
 //! - host (cargo test): on `std::thread::scope` threads when a test asks for them
@@ -62,7 +62,7 @@ pub use imp::with_host_threads;
 /// The pool's controls, for exports.rs. Without a pool (wasm without atomics, host) they are
 /// no-ops: one thread, nothing to wait for.
 #[cfg(target_arch = "wasm32")]
-pub use imp::{pool_size, set_limit, set_spin, worker_loop, worker_parts};
+pub use imp::{pool_size, set_limit, worker_loop, worker_parts};
 
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod imp {
@@ -76,7 +76,6 @@ mod imp {
         0
     }
     pub fn set_limit(_: u32) {}
-    pub fn set_spin(_: u32) {}
     pub fn worker_loop() {}
     pub fn for_each_mut<T: Send>(items: &mut [T], f: &(dyn Fn(&mut T) + Sync)) {
         items.iter_mut().for_each(f);
@@ -105,10 +104,10 @@ mod imp {
     static WORKER_PARTS: AtomicU32 = AtomicU32::new(0);
     /// Threads a call may use (set from JS: setNumThreads), when the pool has that many.
     static LIMIT: AtomicU32 = AtomicU32::new(u32::MAX);
-    /// Spin iterations a worker waits for the next call before it sleeps (set from JS): long
-    /// enough (~0.4 ms here) to bridge the JS work between the matmuls of a training step
-    /// (2^12 lost ~15% of an epoch's speed to wake-ups, 2^16 and up did not).
-    static SPIN: AtomicU32 = AtomicU32::new(1 << 18);
+    /// Spin iterations a worker waits for the next call before it sleeps: long enough (~0.4 ms
+    /// here) to bridge the JS work between the matmuls of a training step (2^12 lost ~15% of an
+    /// epoch's speed to wake-ups, 2^16 and up did not).
+    const SPIN: u32 = 1 << 18;
 
     pub fn threads() -> usize {
         (WORKERS.load(Relaxed) + 1).min(LIMIT.load(Relaxed)) as usize
@@ -121,9 +120,6 @@ mod imp {
     }
     pub fn set_limit(n: u32) {
         LIMIT.store(n.max(1), Relaxed);
-    }
-    pub fn set_spin(n: u32) {
-        SPIN.store(n, Relaxed);
     }
 
     type Job<'a> = &'a (dyn Fn(usize) + Sync);
@@ -193,9 +189,8 @@ mod imp {
         let mut seen = GEN.load(Acquire);
         loop {
             let mut spins = 0u32;
-            let budget = SPIN.load(Relaxed);
             while GEN.load(Acquire) == seen {
-                if spins < budget {
+                if spins < SPIN {
                     spin_loop();
                     spins += 1;
                 } else {

@@ -31,7 +31,8 @@ const SWAP_MIN_K: usize = 32;
 
 thread_local! {
     // Packing buffers, kept between calls: after the first call of the largest shape, matmul
-    // allocates nothing. (wasm here is single-threaded; on the host each test thread has its own.)
+    // allocates nothing. Each thread has its own (a wasm pool worker is an instance with its own
+    // thread-locals; on the host, each test thread).
     static SCRATCH: Cell<Vec<Quad>> = const { Cell::new(Vec::new()) };
 }
 
