@@ -12,6 +12,7 @@
  */
 import { KnobsError } from '../errors.js';
 import { importHidden, isNode } from '../runtime.js';
+import { withTimeout } from '../timeout.js';
 
 
 export type ThreadsChoice = number | 'auto';
@@ -73,12 +74,8 @@ export async function startWorkers(module: WebAssembly.Module, memory: WebAssemb
   const mine: PoolWorker[] = [];
   const started: Promise<void>[] = [];
   for (let i = 0; i < count; i++) started.push(isNode ? startNodeWorker(module, memory, mine) : startBrowserWorker(module, memory, mine));
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new KnobsError(`init: the thread pool's ${count} worker(s) did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-  });
   try {
-    await Promise.race([Promise.all(started), timeout]);
+    await withTimeout(Promise.all(started), START_TIMEOUT_MS, () => new KnobsError(`init: the thread pool's ${count} worker(s) did not start within ${START_TIMEOUT_MS / 1000} s`));
     // 'ready' is posted just before a worker enters the loop that counts it in.
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (joined() < count + 1) {
@@ -88,8 +85,6 @@ export async function startWorkers(module: WebAssembly.Module, memory: WebAssemb
   } catch (e) {
     for (const w of mine) w.terminate();
     throw e;
-  } finally {
-    clearTimeout(timer);
   }
   workers.push(...mine);
 }

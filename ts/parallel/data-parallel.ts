@@ -27,6 +27,7 @@ import {
   type InitMessage, type MainToWorker, type ParallelLoss, type SharedBuffers, type StepTimings, type Transport, type WorkerToMain,
 } from './protocol.js';
 import { WorkerError, listen, setRef, spawnReplica, type TrainWorker } from './spawn.js';
+import { withTimeout } from '../timeout.js';
 
 export interface DataParallelOptions {
   /** The model: its JSON spec (toSpec) — or a Sequential, whose spec and weights are taken. */
@@ -299,15 +300,7 @@ export class DataParallel {
       const ports = (peers?.[i] ?? []).filter((p): p is MessagePort => p !== null);
       this.post(i, msg, ports);
     });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WorkerError(`${OP}.create: the workers did not start within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([ready, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(ready, timeoutMs, () => new WorkerError(`${OP}.create: the workers did not start within ${timeoutMs} ms`));
     this.started = true;
     this.threads.forEach((w) => setRef(w, false));
   }
