@@ -10,6 +10,10 @@
  * and smaller than the error of weighting uneven shards wrongly (both checked below), so the
  * comparison can fail.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crossEntropy, init, mseLoss, nn, optim, Rng, tensor, tidy, type nn as NN } from '../ts/index.js';
 import { DataLoader, TensorDataset } from '../ts/data/dataset.js';
@@ -294,6 +298,16 @@ describe('DataParallel: errors', () => {
     await expect(DataParallel.create({ spec, state, optimizer: sgd, workerUrl: new URL('./fixtures/no-such-worker.js', import.meta.url) })).rejects.toThrow(
       /DataParallel\.create: worker [01] crashed: Cannot find module .*no-such-worker\.js.* before it was ready/,
     );
+  });
+
+  it('create() gives up on workers that never answer after startTimeoutMs', async () => {
+    const silent = join(mkdtempSync(join(tmpdir(), 'knobs-silent-')), 'silent-worker.mjs');
+    writeFileSync(silent, 'setInterval(() => {}, 1000);\n');
+    const t0 = performance.now();
+    await expect(DataParallel.create({ spec, state, optimizer: sgd, workers: 1, workerUrl: pathToFileURL(silent), startTimeoutMs: 400 })).rejects.toThrow(
+      /DataParallel\.create: the workers did not start within 400 ms/,
+    );
+    expect(performance.now() - t0).toBeLessThan(5000);
   });
 });
 
