@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bits } from './helpers/bits.js';
 import { init, memoryStats, nn, optim, Rng } from '../ts/index.js';
 import { DataLoader, TensorDataset } from '../ts/data/dataset.js';
 import { readSafetensors, writeSafetensors } from '../ts/io/safetensors.js';
@@ -28,7 +29,6 @@ function data(n: number, seed: number) {
 }
 
 const makeModel = () => new nn.Sequential(new nn.Linear(6, 12, { seed: 1 }), new nn.Tanh(), new nn.Dropout(0.3, { seed: 9 }), new nn.Linear(12, 4, { seed: 2 }));
-const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 
 function paramsBits(m: nn.Module) {
   return Object.fromEntries(Object.entries(m.stateDict()).map(([k, v]) => [k, bits(v.data)]));

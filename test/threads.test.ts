@@ -6,6 +6,7 @@
  * workers are gone.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bits } from './helpers/bits.js';
 import { K, memoryStats } from '../ts/backend/wasm.js';
 import { resolveThreads, startWorkers, stopWorkers } from '../ts/backend/threads.js';
 import { KnobsError, getNumThreads, init, matmul, mul, nn, optim, randn, setNumThreads, simdBuild, sum, tensor, tidy } from '../ts/index.js';
@@ -23,7 +24,6 @@ function on<T>(n: number, f: () => T): T {
   }
 }
 
-const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
 
 /** Multiplies n×n matrices until a pool worker has run a part of one (the wasm-side counter). */
 function expectWorkersTakeParts(n: number): void {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { sameBits } from './helpers/bits.js';
 import { DataLoader, KnobsError, Rng, TensorDataset, fit, init, manualSeed, nn, optim, tensor, tidy } from '../ts/index.js';
 import { hasMnist, defaultMnistDir } from '../ts/data/mnist-node.js';
 import { MNIST_FILES } from '../ts/data/mnist.js';
@@ -27,12 +28,6 @@ const spec: ModelSpec = {
     { type: 'Linear', inFeatures: 32, outFeatures: C, bias: true },
   ],
 };
-
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length), ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  return ua.every((v, i) => v === ub[i]);
-}
 
 beforeAll(async () => {
   await init();
