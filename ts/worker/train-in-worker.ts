@@ -84,6 +84,12 @@ function prepareData(d: TrainData, role: string, transfer: boolean, buffers: Set
   return prepareArrays(d as ArrayPair, role, transfer, buffers);
 }
 
+/** A copy, so the caller's array is never detached by the transfer of data it may view. */
+function copyArray(a: ArrayPair['x'], name: string): ArrayPair['x'] {
+  if (!a || !(a.data instanceof Float32Array) || !a.shape || typeof (a.shape as readonly number[]).length !== 'number') throw new KnobsError(`trainInWorker: ${name} must be { data: Float32Array, shape: number[] }`);
+  return { data: a.data.slice(), shape: [...a.shape] };
+}
+
 function copyState(s: StateDict | undefined): StateDict | undefined {
   return s && Object.fromEntries(Object.entries(s).map(([k, e]) => [k, { shape: [...e.shape], data: Float32Array.from(e.data) }]));
 }
@@ -149,6 +155,7 @@ export async function trainInWorker(
       wasm: config.wasm === undefined || config.wasm instanceof WebAssembly.Module ? config.wasm : String(config.wasm),
       validation: config.validation === undefined || 'split' in config.validation ? config.validation : prepareData(config.validation, 'validation', transfer, buffers),
       weights: copyState(config.weights),
+      probe: config.probe && { ...config.probe, x: copyArray(config.probe.x, 'probe.x') },
       optimizerState: config.optimizerState && structuredClone(config.optimizerState),
     },
   };

@@ -14,8 +14,10 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { createOptimizer } from '../optim/create.js';
 import { manualSeed } from '../random.js';
 import type { Tensor } from '../tensor.js';
+import type { ArrayData } from '../data/dataset.js';
+import type { Module } from '../nn/module.js';
 import type { Callback, Logs } from '../train/callbacks.js';
-import { fit } from '../train/fit.js';
+import { fit, predict } from '../train/fit.js';
 import { isIdxSource, toDataset } from './load-data.js';
 import { WORKER_HELLO, type OptimizerSpec, type TrainProgress, type TrainRequest, type TrainResult, type TrainWorkerApi } from './protocol.js';
 
@@ -41,6 +43,7 @@ export function stateBuffers(state: StateDict | undefined, into: Set<ArrayBuffer
 function send(onProgress: ((p: TrainProgress) => void) | null, p: TrainProgress): Promise<unknown> | null {
   if (!onProgress) return null;
   const transfers = [...stateBuffers(p.weights)];
+  if (p.probe) transfers.push(p.probe.data.buffer as ArrayBuffer);
   try {
     const r = onProgress(transfers.length ? Comlink.transfer(p, transfers) : p) as unknown;
     // A rejection (receiver gone) must not become an unhandled rejection, which kills a Node worker.
@@ -56,6 +59,7 @@ class ProgressCallback implements Callback {
   private readonly t0 = now();
   private lastBatchEvent = now();
   private lastWeights = -Infinity;
+  private lastProbe = -Infinity;
   private lossSum = 0;
   private correct = 0;
   private n = 0;
@@ -66,7 +70,16 @@ class ProgressCallback implements Callback {
     private readonly epochs: number,
     private readonly everyMs: number,
     private readonly weightsEveryMs: number | undefined,
+    private readonly probe: Probe | null,
   ) {}
+
+  private probeOutputs(model: Module, force: boolean): ArrayData | undefined {
+    if (!this.probe) return undefined;
+    const t = now();
+    if (!force && t - this.lastProbe < this.probe.everyMs) return undefined;
+    this.lastProbe = t;
+    return this.probe.run(model);
+  }
 
   private weights(model: { stateDict(): StateDict }, force: boolean): StateDict | undefined {
     if (this.weightsEveryMs === undefined) return undefined;
@@ -96,6 +109,7 @@ class ProgressCallback implements Callback {
     this.send({
       type: 'batch', epoch: this.epoch, epochs: this.epochs, batch: batch + 1, batches: ctx.batchesPerEpoch,
       step: this.step, logs: out, elapsedMs: t - this.t0, weights: this.weights(ctx.model, false),
+      probe: this.probeOutputs(ctx.model, false),
     });
   }
 
@@ -103,8 +117,34 @@ class ProgressCallback implements Callback {
     this.send({
       type: 'epoch', epoch, epochs: this.epochs, batch: ctx.batchesPerEpoch, batches: ctx.batchesPerEpoch,
       step: this.step, logs: { ...logs }, elapsedMs: now() - this.t0, weights: this.weights(ctx.model, true),
+      probe: this.probeOutputs(ctx.model, true),
     });
   }
+}
+
+/** The probe inputs, checked once, and how to run the model on them (a copy out of wasm memory). */
+interface Probe {
+  everyMs: number;
+  run(model: Module): ArrayData;
+}
+
+function makeProbe(c: TrainRequest['config']): Probe | null {
+  if (c.probe === undefined) return null;
+  const x = c.probe?.x;
+  if (!x || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) throw new KnobsError('trainInWorker: probe.x must be { data: Float32Array, shape: number[] }');
+  checkMs('probe.everyMs', c.probe.everyMs);
+  const everyMs = c.probe.everyMs ?? c.weightsEveryMs ?? 250;
+  return {
+    everyMs,
+    run(model) {
+      const y = predict(model, x);
+      try {
+        return { data: y.toFloat32Array(), shape: [...y.shape] };
+      } finally {
+        y.dispose();
+      }
+    },
+  };
 }
 
 function checkMs(name: string, v: number | undefined): void {
@@ -118,6 +158,7 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
   checkMs('progressEveryMs', c.progressEveryMs);
   checkMs('weightsEveryMs', c.weightsEveryMs);
   checkMs('yieldEveryMs', c.yieldEveryMs);
+  const probe = makeProbe(c);
   await init(c.wasm === undefined ? { threads: c.threads } : { wasm: c.wasm, threads: c.threads });
   const loss = c.loss ?? 'crossEntropy';
   if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`trainInWorker: loss must be 'crossEntropy' or 'mse' (functions cannot cross to a worker), got ${JSON.stringify(loss)}`);
@@ -144,7 +185,7 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
         void r.then(() => inFlight.delete(r));
       }
     };
-    const progress = new ProgressCallback(report, c.epochs, c.progressEveryMs ?? 100, c.weightsEveryMs);
+    const progress = new ProgressCallback(report, c.epochs, c.progressEveryMs ?? 100, c.weightsEveryMs, probe);
     const history = await fit(model, loader, {
       epochs: c.epochs,
       optimizer,
@@ -166,7 +207,9 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
       steps: progress.step,
       threads: getNumThreads(),
     };
+    if (probe) result.probe = probe.run(model);
     const transfers = stateBuffers(result.weights);
+    if (result.probe) transfers.add(result.probe.data.buffer as ArrayBuffer);
     for (const list of Object.values(result.optimizerState.slots)) for (const e of list ?? []) if (e.data.buffer instanceof ArrayBuffer) transfers.add(e.data.buffer);
     return Comlink.transfer(result, [...transfers]);
   } finally {
