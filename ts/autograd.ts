@@ -93,6 +93,14 @@ function topoOrder(root: Tensor): Tensor[] {
     if (i < node.parents.length) {
       top[1] = i + 1;
       const p = node.parents[i];
+      if (p.isDisposed) {
+        // Its backward closure would read freed memory, and its own inputs are gone: refuse
+        // instead of silently computing nothing.
+        throw new KnobsError(
+          `backward: the graph behind this tensor was freed: ${fmtShape(p.shape)} (from ${p.op}), an input of ${node.op}, was disposed. ` +
+            'This happens when the loss is returned out of tidy(): call backward() (and the optimizer step) inside the same tidy()',
+        );
+      }
       if (p.requiresGrad && !visited.has(p)) {
         visited.add(p);
         stack.push([p, 0]);

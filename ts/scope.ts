@@ -3,17 +3,54 @@
  * `tidy(fn)` is disposed when fn returns, except what fn returns and what was `keep()`-ed.
  * A training step wrapped in tidy leaves wasm memory exactly as it found it.
  */
+import { KnobsError } from './errors.js';
 import type { Tensor } from './tensor.js';
 
 const stack: Set<Tensor>[] = [];
 
-export function track(t: Tensor): void {
-  if (stack.length > 0) stack[stack.length - 1].add(t);
+// Tensors made outside any tidy() and not yet disposed. A loop that forgets tidy() makes this
+// climb without end; the FinalizationRegistry backstop cannot keep up (JS's GC does not see wasm
+// memory), so the user gets one warning instead of a mysterious out-of-memory later.
+let unscoped = 0;
+let warnAt = 50_000;
+let warned = false;
+
+/** @internal What the warning counts (for tests). */
+export function unscopedTensors(): number {
+  return unscoped;
+}
+
+/** Registers a new tensor with the innermost scope; returns false when it was made outside every scope. */
+export function track(t: Tensor): boolean {
+  if (stack.length > 0) {
+    stack[stack.length - 1].add(t);
+    return true;
+  }
+  return false;
+}
+
+/** @internal A tensor made outside any scope was born (+1) or freed (−1). */
+export function countUnscoped(delta: 1 | -1): void {
+  unscoped += delta;
+  if (delta > 0 && unscoped >= warnAt && !warned) {
+    warned = true;
+    console.warn(
+      `knobs: ${unscoped} tensors are alive that were made outside any tidy() scope, and the number keeps growing. ` +
+        'Wrap each training step in tidy(() => { ... }) (fit() does), or dispose() tensors you no longer need; see README "Memory".',
+    );
+  }
+}
+
+/** @internal Test hook: the count at which the warning fires (and re-arms it). */
+export function _setUnscopedWarning(at: number): void {
+  warnAt = at;
+  warned = false;
 }
 
 /** Removes t from every open scope, so it survives them (parameters' gradients, kept results). */
 export function untrack(t: Tensor): void {
   for (const s of stack) s.delete(t);
+  if (!t.isDisposed) t._leftScopes();
 }
 
 /** Marks a tensor created inside tidy() to outlive it. */
@@ -49,12 +86,17 @@ export function tidy<T>(fn: () => T): T {
     throw err;
   }
   stack.pop();
-  if (result instanceof Promise) throw new TypeError('tidy: fn must be synchronous (a Promise would outlive the scope)');
+  if (result instanceof Promise) {
+    // The async body keeps running after this returns; its tensors would escape the scope.
+    for (const t of scope) t.dispose();
+    result.catch(() => undefined);
+    throw new KnobsError('tidy: fn must be synchronous; an async function (or a returned Promise) would outlive the scope. Await first, then tidy the synchronous part');
+  }
   const survivors = new Set<Tensor>();
   collect(result, survivors);
   for (const t of scope) {
-    if (survivors.has(t)) track(t);
-    else t.dispose();
+    if (!survivors.has(t)) t.dispose();
+    else if (!track(t)) t._leftScopes();
   }
   return result;
 }

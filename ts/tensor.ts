@@ -3,10 +3,10 @@
  * links autograd needs: the tensors it was computed from and a closure that sends its gradient
  * back to them. The closure is written next to the forward code of each op (see ops/).
  */
-import { allocF32, freeF32, heap, K } from './backend/wasm.js';
-import { KnobsError, ShapeError, fmtShape } from './errors.js';
+import { MAX_ELEMENTS, allocF32, freeF32, heap, K } from './backend/wasm.js';
+import { KnobsError, ShapeError, fmtShape, fmtValue } from './errors.js';
 import { seedFor } from './random.js';
-import { track, untrack } from './scope.js';
+import { countUnscoped, track, untrack } from './scope.js';
 
 /** A block of wasm memory shared by a tensor and its reshaped views; freed when the last one goes. */
 class Storage {
@@ -16,7 +16,10 @@ class Storage {
 
 // Backstop for tensors the user forgot to dispose: their memory returns to the pool when the JS
 // object is garbage-collected. Deterministic code should still use tidy()/dispose().
-const finalizer = new FinalizationRegistry<Storage>((st) => release(st));
+const finalizer = new FinalizationRegistry<{ st: Storage; owner: { unscoped: boolean } }>(({ st, owner }) => {
+  release(st);
+  if (owner.unscoped) countUnscoped(-1);
+});
 
 function release(st: Storage): void {
   if (--st.refs === 0 && st.size > 0) freeF32(st.ptr, st.size);
@@ -32,10 +35,16 @@ export function shapeSize(shape: Shape): number {
   return n;
 }
 
+export { MAX_ELEMENTS };
+
 function checkShape(shape: Shape, op: string): void {
+  if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${fmtValue(shape)}`);
+  let n = 1;
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)} (dimensions must be non-negative integers)`);
+    n *= d;
   }
+  if (n > MAX_ELEMENTS) throw new ShapeError(`${op}: shape ${fmtShape(shape)} has ${n} elements (${n * 4} bytes); one tensor holds at most ${MAX_ELEMENTS} (2 GiB) in wasm32`);
 }
 
 let nextId = 1;
@@ -54,6 +63,8 @@ export class Tensor {
   /** Name of the op that produced this tensor, for error messages and debugging. */
   op: string;
   private storage: Storage | null;
+  /** Shared with the finalizer: whether this tensor counts as alive outside every tidy() scope. */
+  private readonly scoping = { unscoped: false };
 
   /** @internal Use `tensor()`, `zeros()`… to create tensors. */
   constructor(shape: Shape, storage: Storage | null, op: string, requiresGrad = false) {
@@ -67,8 +78,8 @@ export class Tensor {
       storage.refs++;
     }
     this.storage = storage;
-    finalizer.register(this, storage, this);
-    track(this);
+    finalizer.register(this, { st: storage, owner: this.scoping }, this);
+    if (!track(this)) this._leftScopes();
   }
 
   /** Byte offset of the data in wasm memory (for kernels). Throws if disposed. */
@@ -124,6 +135,10 @@ export class Tensor {
     release(this.storage);
     this.storage = null;
     untrack(this);
+    if (this.scoping.unscoped) {
+      this.scoping.unscoped = false;
+      countUnscoped(-1);
+    }
     if (this.grad) this.grad.dispose();
     this.grad = null;
     this.parents = [];
@@ -155,6 +170,12 @@ export class Tensor {
   toString(): string {
     return `Tensor(${fmtShape(this.shape)}, op=${this.op})`;
   }
+  /** @internal Called when this tensor is no longer in any tidy() scope (made outside one, kept, or returned past the outermost). */
+  _leftScopes(): void {
+    if (this.scoping.unscoped || !this.storage) return;
+    this.scoping.unscoped = true;
+    countUnscoped(1);
+  }
   /** @internal shares storage with a new tensor of another shape. */
   static _view(src: Tensor, shape: Shape, op: string): Tensor {
     if (!src.storage) throw new KnobsError(`${op}: tensor ${fmtShape(src.shape)} was used after dispose()`);
@@ -182,17 +203,21 @@ export function empty(shape: Shape, op = 'empty'): Tensor {
   return new Tensor(shape, null, op);
 }
 
-export function full(shape: Shape, value: number, opts: { requiresGrad?: boolean } = {}): Tensor {
-  const t = empty(shape, 'full');
+function filled(op: string, shape: Shape, value: number, opts: { requiresGrad?: boolean }): Tensor {
+  if (typeof value !== 'number') throw new KnobsError(`${op}: value must be a number, got ${fmtValue(value)}`);
+  const t = empty(shape, op);
   t.data.fill(value);
   t.requiresGrad = !!opts.requiresGrad;
   return t;
 }
+export function full(shape: Shape, value: number, opts: { requiresGrad?: boolean } = {}): Tensor {
+  return filled('full', shape, value, opts);
+}
 export function zeros(shape: Shape, opts: { requiresGrad?: boolean } = {}): Tensor {
-  return full(shape, 0, opts);
+  return filled('zeros', shape, 0, opts);
 }
 export function ones(shape: Shape, opts: { requiresGrad?: boolean } = {}): Tensor {
-  return full(shape, 1, opts);
+  return filled('ones', shape, 1, opts);
 }
 
 function inferShape(data: NestedArray, op: string): number[] {
@@ -208,7 +233,7 @@ function inferShape(data: NestedArray, op: string): number[] {
 
 function flattenInto(data: NestedArray, shape: number[], axis: number, out: Float32Array, offset: number): number {
   if (axis === shape.length) {
-    if (typeof data !== 'number') throw new ShapeError(`tensor: ragged nested array (expected a number at depth ${axis})`);
+    if (typeof data !== 'number') throw new ShapeError(`tensor: ragged nested array (expected a number at depth ${axis}, got ${fmtValue(data)})`);
     out[offset] = data;
     return offset + 1;
   }
@@ -230,6 +255,15 @@ export interface TensorOptions {
 export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opts: TensorOptions = {}): Tensor {
   let flat: ArrayLike<number>;
   let shp: number[];
+  if (shape !== undefined) checkShape(shape, 'tensor');
+  if (ArrayBuffer.isView(data) && (data instanceof BigInt64Array || data instanceof BigUint64Array || data instanceof DataView)) {
+    throw new KnobsError(`tensor: data must be numbers (an Array or a Float32Array/Int32Array/...), got a ${data.constructor.name}`);
+  }
+  if (Array.isArray(data) && !data.some(Array.isArray)) {
+    const bad = data.findIndex((v) => typeof v !== 'number');
+    if (bad >= 0) throw new KnobsError(`tensor: data[${bad}] is ${fmtValue(data[bad])}, not a number`);
+  }
+  if (data === null || (typeof data !== 'number' && typeof data !== 'object')) throw new KnobsError(`tensor: data must be a number, nested arrays or a typed array, got ${fmtValue(data)}`);
   if (typeof data === 'number') {
     flat = [data];
     shp = shape ? [...shape] : [];
@@ -253,22 +287,30 @@ export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opt
   return t;
 }
 
+/** The kernel seed, checked before anything is allocated (a bad seed must not leak a tensor). */
+function seedOf(op: string, seed: number | undefined): readonly [number, number] {
+  if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) throw new KnobsError(`${op}: seed must be a finite number, got ${fmtValue(seed)}`);
+  return seedFor(seed);
+}
+
 export interface RandomOptions extends TensorOptions {
   /** Same seed, same numbers, on every platform. Without it the global stream (`manualSeed`) is used. */
   seed?: number;
 }
 
 export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  checkShape(shape, 'randn');
+  const [lo, hi] = seedOf('randn', opts.seed);
   const t = empty(shape, 'randn');
-  const [lo, hi] = seedFor(opts.seed);
   K().fill_normal(t.size ? t.ptr : 0, t.size, lo, hi, opts.mean ?? 0, opts.std ?? 1);
   t.requiresGrad = !!opts.requiresGrad;
   return t;
 }
 
 export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  checkShape(shape, 'rand');
+  const [lo, hi] = seedOf('rand', opts.seed);
   const t = empty(shape, 'rand');
-  const [lo, hi] = seedFor(opts.seed);
   K().fill_uniform(t.size ? t.ptr : 0, t.size, lo, hi, opts.low ?? 0, opts.high ?? 1);
   t.requiresGrad = !!opts.requiresGrad;
   return t;

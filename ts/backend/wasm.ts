@@ -41,10 +41,50 @@ export interface InitOptions {
   threads?: ThreadsChoice;
 }
 
-/** Loads the wasm core once; later calls return the same promise. */
+/** The options of the call that loaded (or is loading) the core, for later calls to be checked against. */
+let initOptions: InitOptions | null = null;
+
+const INIT_KEYS = ['wasm', 'simd', 'threads'] as const;
+
+/**
+ * A later init() may leave out options (it then only waits for the core), but an option it gives
+ * must equal the first call's: there is one wasm instance per thread, so other options cannot be
+ * applied, and silently ignoring them would run something other than what was asked.
+ */
+function checkSameOptions(options: InitOptions): void {
+  const first = initOptions ?? {};
+  const show = (x: unknown) => (x === undefined ? 'the default' : typeof x === 'string' || typeof x === 'number' ? JSON.stringify(x) : 'a module or bytes');
+  const conflict = (key: string, had: unknown, asked: unknown) =>
+    new KnobsError(
+      `init: knobs is already ${memory ? 'initialised' : 'initialising'} with ${key}: ${show(had)}; this call asks for ${key}: ${show(asked)}. ` +
+        `Call init() once with the options you want${key === 'threads' ? ' (setNumThreads(n) changes how many of the started threads are used)' : ''}`,
+    );
+  // wasm: a custom core cannot be compared with another (a Module posted to a worker is a new
+  // object each time); what must agree is whether the packaged build is used, and a URL.
+  if (options.wasm !== undefined && (first.wasm === undefined || (typeof options.wasm === 'string' && typeof first.wasm === 'string' && options.wasm !== first.wasm))) {
+    throw conflict('wasm', first.wasm, options.wasm);
+  }
+  if (options.simd !== undefined && options.simd !== (first.simd ?? 'simd128') && !(memory && options.simd === build)) throw conflict('simd', first.simd, options.simd);
+  if (options.threads !== undefined && options.threads !== (first.threads ?? 1) && !(memory && options.threads === kernels.thread_pool_size())) {
+    throw conflict('threads', first.threads, options.threads);
+  }
+}
+
+/** Loads the wasm core once; later calls return the same promise (their options must agree with the first call's). */
 export function init(options: InitOptions = {}): Promise<void> {
+  if (options === null || typeof options !== 'object') return Promise.reject(new KnobsError(`init: options must be an object, got ${options === null ? 'null' : typeof options}`));
+  const unknown = Object.keys(options).filter((k) => !(INIT_KEYS as readonly string[]).includes(k));
+  if (unknown.length) return Promise.reject(new KnobsError(`init: unknown option(s) ${unknown.join(', ')}; allowed: ${INIT_KEYS.join(', ')}`));
+  if (memory || pending) {
+    try {
+      checkSameOptions(options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
   if (memory) return Promise.resolve();
   if (!pending) {
+    initOptions = { ...options };
     pending = (async () => {
       const threads = await resolveThreads(options.threads);
       if (threads > 1) {
@@ -64,7 +104,10 @@ export function init(options: InitOptions = {}): Promise<void> {
       memory = out.memory;
       build = chosen;
     })();
-    pending.catch(() => (pending = null));
+    pending.catch(() => {
+      pending = null;
+      initOptions = null;
+    });
   }
   return pending;
 }
@@ -119,16 +162,65 @@ let pooledFloats = 0;
 let liveFloats = 0;
 let liveBlocks = 0;
 
+/**
+ * Floats one block (one tensor) may hold: 2^29 − 1, i.e. < 2 GiB, the most a Rust allocation can
+ * be on wasm32 (isize::MAX bytes). Sizes reach wasm as u32: without this check a larger count would
+ * wrap to a small block and writes would run over other tensors.
+ */
+export const MAX_ELEMENTS = 2 ** 29 - 1;
+
 export function allocF32(n: number): number {
   const k = K();
-  liveFloats += n;
-  liveBlocks++;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_ELEMENTS) throw new KnobsError(`alloc: cannot allocate ${n} floats (one block holds at most ${MAX_ELEMENTS}, 2 GiB, in wasm32)`);
   const list = pool.get(n);
+  let ptr: number;
   if (list && list.length > 0) {
     pooledFloats -= n;
-    return list.pop()!;
+    ptr = list.pop()!;
+  } else {
+    ptr = allocFresh(k, n);
   }
-  return k.alloc_f32(n);
+  // Counted only once the block exists, so a failed allocation leaves the books balanced.
+  liveFloats += n;
+  liveBlocks++;
+  return ptr;
+}
+
+/**
+ * A new block from the wasm allocator. When memory cannot grow, the core returns 0; freeing the
+ * pool's idle blocks and trying once more often makes room, else the error names the sizes.
+ */
+function allocFresh(k: Kernels, n: number): number {
+  let ptr = tryAlloc(k, n);
+  if (ptr === 0 && pooledFloats > 0) {
+    releasePool();
+    ptr = tryAlloc(k, n);
+  }
+  if (ptr === 0) {
+    const max = memoryMaxBytes();
+    throw new KnobsError(
+      `alloc: out of wasm memory: ${n * 4} bytes requested; wasm memory is ${wasmMemoryBytes()} bytes of at most ${max} ` +
+        `(tensors alive: ${liveBytesNow()} bytes). Dispose tensors you no longer need (tidy() around each step).`,
+    );
+  }
+  return ptr;
+}
+
+function tryAlloc(k: Kernels, n: number): number {
+  try {
+    return k.alloc_f32(n);
+  } catch (e) {
+    // An older core traps ("unreachable") when memory cannot grow instead of returning 0.
+    if (e instanceof WebAssembly.RuntimeError) return 0;
+    throw e;
+  }
+}
+
+const liveBytesNow = (): number => liveFloats * 4;
+
+/** The most wasm memory this instance can have: 4 GiB (2 GiB for the shared memory of the threads build). */
+function memoryMaxBytes(): number {
+  return build !== null && kernels !== plainKernels ? 2 ** 31 : 2 ** 32;
 }
 
 export function freeF32(ptr: number, n: number): void {
@@ -159,5 +251,5 @@ export interface MemoryStats {
 }
 
 export function memoryStats(): MemoryStats {
-  return { wasmBytes: wasmMemoryBytes(), liveBlocks, liveBytes: liveFloats * 4, pooledBytes: pooledFloats * 4 };
+  return { wasmBytes: wasmMemoryBytes(), liveBlocks, liveBytes: liveBytesNow(), pooledBytes: pooledFloats * 4 };
 }

@@ -4,7 +4,7 @@
  */
 import { K } from '../backend/wasm.js';
 import { accumulateGrad, isGradEnabled, record } from '../autograd.js';
-import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
 import { assertFinite, checkTensor, sameShape } from './util.js';
 
@@ -82,6 +82,9 @@ export function crossEntropy(logits: Tensor, target: Tensor | ArrayLike<number>,
     }
     tgt = target;
   } else {
+    if (!(target instanceof Tensor) && (target === null || typeof target !== 'object' || typeof (target as ArrayLike<number>).length !== 'number')) {
+      throw new KnobsError(`crossEntropy: target must be a Tensor or an array of ${rows} class labels, got ${fmtValue(target)}`);
+    }
     const len = target instanceof Tensor ? target.size : target.length;
     if ((target instanceof Tensor && target.rank !== 1) || len !== rows) {
       const desc = target instanceof Tensor ? fmtShape(target.shape) : `${len} labels`;

@@ -10,7 +10,7 @@
  *   model.loadStateDict(await trainer.stateDict());
  *   await trainer.close();
  */
-import { init, simdBuild } from '../backend/wasm.js';
+import { init, isInitialized, simdBuild } from '../backend/wasm.js';
 import { chooseBuild, wasmUrl, type SimdChoice } from '../backend/simd.js';
 import { loadWasmBytes, type WasmSource } from '../backend/load-wasm.js';
 import { KnobsError, ShapeError } from '../errors.js';
@@ -201,7 +201,8 @@ export class DataParallel {
     const simd: SimdChoice = opts.simd ?? (here === 'relaxed' || here === 'simd128' ? here : 'simd128');
     const bytes = await loadWasmBytes(opts.wasm ?? wasmUrl(await chooseBuild(simd)));
     const wasm = bytes instanceof WebAssembly.Module ? bytes : await WebAssembly.compile(bytes);
-    await init(opts.wasm !== undefined ? { wasm: opts.wasm } : { simd });
+    // This thread only checks spec, weights and optimizer: any loaded build does; the replicas get `simd`.
+    if (!isInitialized()) await init(opts.wasm !== undefined ? { wasm: opts.wasm } : { simd });
 
     let spec: ModelSpec;
     let state = opts.state;

@@ -179,8 +179,12 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   const wantAcc = metrics.includes('accuracy');
   const callbacks: Callback[] = opts.callbacks === undefined ? [] : Array.isArray(opts.callbacks) ? [...opts.callbacks] : [opts.callbacks as Callback];
   const { train, val } = validationLoader(op, loader, opts.validation);
+  if (train.dataset.length === 0) throw new KnobsError(`${op}: the training data has no samples; nothing to learn from`);
+  if (train.length === 0) throw new KnobsError(`${op}: the loader yields no batches (${train.dataset.length} samples, batchSize ${train.batchSize}, dropLast) — lower batchSize or set dropLast: false`);
+  checkOptimizerOwnsModel(op, model, optimizer);
   const yieldEvery = opts.yieldEveryMs ?? 16;
   const signal = opts.signal;
+  if (training.has(model)) throw new KnobsError(`${op}: this model is already being trained by another fit() call; two fits would interleave their steps. Await the first (or train a copy)`);
 
   const history: History = { epoch: [], history: {}, stopped: null };
   let stopRequest: StopReason | null = null;
@@ -205,10 +209,12 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   }
   const aborted = () => !!signal?.aborted;
 
-  const progress = await createProgress(opts.verbose);
+  training.add(model);
+  let progress: Awaited<ReturnType<typeof createProgress>> | null = null;
   const wasTraining = model.training;
   let lastYield = now();
   try {
+    progress = await createProgress(opts.verbose);
     await emit('onTrainBegin', ctx);
     for (let epoch = initialEpoch; epoch < initialEpoch + epochs && !stopRequest; epoch++) {
       if (aborted()) {
@@ -268,9 +274,25 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
     history.stopped = stopRequest;
     await emit('onTrainEnd', history, ctx);
   } finally {
+    training.delete(model);
     progress?.close();
     optimizer.zeroGrad();
     model.train(wasTraining);
   }
   return history;
+}
+
+/** Models inside a running fit(): a second concurrent fit would interleave optimizer steps. */
+const training = new WeakSet<Module>();
+
+/**
+ * An optimizer built over another model's parameters (or a stale copy) would train nothing that
+ * this model uses: every step would be silently lost. Extra tensors besides the model's are fine.
+ */
+function checkOptimizerOwnsModel(op: string, model: Module, optimizer: Optimizer): void {
+  const mine = new Set(model.parameters());
+  if (mine.size === 0 || !Array.isArray(optimizer.params) || optimizer.params.length === 0) return;
+  if (!optimizer.params.some((p) => mine.has(p))) {
+    throw new KnobsError(`${op}: the optimizer updates ${optimizer.params.length} tensors, none of which is a parameter of this model; build it over model.parameters()`);
+  }
 }

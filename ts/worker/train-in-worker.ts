@@ -68,6 +68,11 @@ function prepareArrays(pair: ArrayPair, role: string, transfer: boolean, buffers
     if (!f || !(f.data instanceof Float32Array)) throw new KnobsError(`trainInWorker: ${role}.${name}.data must be a Float32Array`);
     if (!Array.isArray(f.shape) && !(f.shape && typeof (f.shape as readonly number[]).length === 'number')) throw new KnobsError(`trainInWorker: ${role}.${name}.shape must be an array`);
     let data = f.data;
+    if (isDetached(data)) {
+      // Node's postMessage silently drops a message whose transfer list holds a detached buffer:
+      // the worker would wait forever for data that never comes.
+      throw new KnobsError(`trainInWorker: ${role}.${name}.data is detached (its buffer was transferred away, e.g. by an earlier trainInWorker call, which transfers by default; pass transfer: false there to keep it)`);
+    }
     if (transfer && data.buffer instanceof ArrayBuffer) {
       if (data.byteOffset !== 0 || data.byteLength !== data.buffer.byteLength) data = data.slice();
       buffers.add(data.buffer as ArrayBuffer);
@@ -82,6 +87,22 @@ function prepareData(d: TrainData, role: string, transfer: boolean, buffers: Set
   if (typeof d !== 'object' || d === null) throw new KnobsError(`trainInWorker: ${role} must be { x, y } arrays or { images, labels } IDX URLs, got ${d === null ? 'null' : typeof d}`);
   if ('images' in d) return { ...d, images: String(d.images), labels: String(d.labels) };
   return prepareArrays(d as ArrayPair, role, transfer, buffers);
+}
+
+/** A detached buffer has byteLength 0 (and `detached` where the runtime has it). */
+function isDetached(a: Float32Array): boolean {
+  const buf = a.buffer as ArrayBuffer & { detached?: boolean };
+  return buf.detached === true || (buf.byteLength === 0 && buf instanceof ArrayBuffer && isDetachedByProbe(buf));
+}
+
+/** Without ArrayBuffer.prototype.detached (Node 20): slicing a detached buffer throws. */
+function isDetachedByProbe(buf: ArrayBuffer): boolean {
+  try {
+    buf.slice(0, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** A copy, so the caller's array is never detached by the transfer of data it may view. */
