@@ -73,6 +73,23 @@ const cases: Case[] = [
   { name: 'logSoftmax', inputs: [A([2, 5])], fn: ([a]) => K.logSoftmax(a), ref: ([a]) => R.rows(a, R.logSoftmaxRow) },
   { name: 'reshape', inputs: [A([2, 6])], fn: ([a]) => K.reshape(a, [3, -1]).mul(K.reshape(a, [3, 4])), ref: ([a]) => ({ shape: [3, 4], data: a.data.map((x) => x * x) }) },
   { name: 'flatten', inputs: [A([2, 3, 2])], fn: ([a]) => K.flatten(a), ref: ([a]) => ({ shape: [2, 6], data: a.data }) },
+  { name: 'conv2d 3x3 + bias', inputs: [A([2, 3, 6, 5]), A([4, 3, 3, 3]), A([4])], fn: ([x, w, b]) => K.conv2d(x, w, b), ref: ([x, w, b]) => R.conv2d(x, w, b) },
+  { name: 'conv2d stride 2, padding 1, no bias', inputs: [A([2, 2, 7, 6]), A([3, 2, 3, 2])], fn: ([x, w]) => K.conv2d(x, w, null, { stride: 2, padding: 1 }), ref: ([x, w]) => R.conv2d(x, w, null, { stride: [2, 2], padding: [1, 1] }) },
+  { name: 'conv2d dilation 2, groups 2, padding same', inputs: [A([1, 4, 7, 7]), A([6, 2, 3, 3]), A([6])], fn: ([x, w, b]) => K.conv2d(x, w, b, { dilation: 2, groups: 2, padding: 'same' }), ref: ([x, w, b]) => R.conv2d(x, w, b, { dilation: [2, 2], groups: 2, padding: [2, 2] }) },
+  { name: 'conv2d 1x1, stride (1,2)', inputs: [A([3, 4, 3, 5]), A([2, 4, 1, 1])], fn: ([x, w]) => K.conv2d(x, w, null, { stride: [1, 2] }), ref: ([x, w]) => R.conv2d(x, w, null, { stride: [1, 2] }) },
+  {
+    name: 'conv1d k 3, padding 1, stride 2',
+    inputs: [A([2, 3, 9]), A([4, 3, 3]), A([4])],
+    fn: ([x, w, b]) => K.conv1d(x, w, b, { padding: 1, stride: 2 }),
+    ref: ([x, w, b]) => {
+      const y = R.conv2d({ shape: [2, 3, 1, 9], data: x.data }, { shape: [4, 3, 1, 3], data: w.data }, b, { padding: [0, 1], stride: [1, 2] });
+      return { shape: [2, 4, y.shape[3]], data: y.data };
+    },
+  },
+  { name: 'maxPool2d 2x2', inputs: [A([2, 3, 6, 5])], fn: ([x]) => K.maxPool2d(x, 2), ref: ([x]) => R.pool2d(x, 'max', [2, 2]) },
+  { name: 'maxPool2d 3x3 stride 2 padding 1', inputs: [A([1, 2, 7, 7])], fn: ([x]) => K.maxPool2d(x, 3, { stride: 2, padding: 1 }), ref: ([x]) => R.pool2d(x, 'max', [3, 3], [2, 2], [1, 1]) },
+  { name: 'avgPool2d 2x2', inputs: [A([2, 3, 6, 4])], fn: ([x]) => K.avgPool2d(x, 2), ref: ([x]) => R.pool2d(x, 'avg', [2, 2]) },
+  { name: 'avgPool2d 3x2 stride 1 padding 1', inputs: [A([1, 2, 5, 5])], fn: ([x]) => K.avgPool2d(x, [3, 2], { stride: 1, padding: 1 }), ref: ([x]) => R.pool2d(x, 'avg', [3, 2], [1, 1], [1, 1]) },
   {
     name: 'mseLoss mean (both inputs)',
     inputs: [A([3, 2]), A([3, 2])],

@@ -113,3 +113,51 @@ export function numericGrad(f: (xs: Arr[]) => Arr, xs: Arr[], which: number, w: 
   }
   return g;
 }
+
+/** Direct 2-D convolution (NCHW, cross-correlation, PyTorch's definition) with padding, stride, dilation and groups. */
+export function conv2d(x: Arr, w: Arr, b: Arr | null, o: { stride?: number[]; padding?: number[]; dilation?: number[]; groups?: number } = {}): Arr {
+  const [n, c, h, wd] = x.shape;
+  const [oc, cg, kh, kw] = w.shape;
+  const [sh, sw] = o.stride ?? [1, 1], [ph, pw] = o.padding ?? [0, 0], [dh, dw] = o.dilation ?? [1, 1];
+  const groups = o.groups ?? 1, og = oc / groups;
+  const ho = Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, wo = Math.floor((wd + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  const out = new Float64Array(n * oc * ho * wo);
+  for (let ni = 0; ni < n; ni++)
+    for (let oi = 0; oi < oc; oi++)
+      for (let y = 0; y < ho; y++)
+        for (let xx = 0; xx < wo; xx++) {
+          let s = b ? b.data[oi] : 0;
+          const g = Math.floor(oi / og);
+          for (let ci = 0; ci < cg; ci++)
+            for (let i = 0; i < kh; i++)
+              for (let j = 0; j < kw; j++) {
+                const iy = y * sh - ph + i * dh, ix = xx * sw - pw + j * dw;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= wd) continue;
+                s += x.data[((ni * c + g * cg + ci) * h + iy) * wd + ix] * w.data[((oi * cg + ci) * kh + i) * kw + j];
+              }
+          out[((ni * oc + oi) * ho + y) * wo + xx] = s;
+        }
+  return { shape: [n, oc, ho, wo], data: out };
+}
+
+/** Max or mean over kh×kw windows of NCHW (padding cells never win a max; they count in the mean's divisor). */
+export function pool2d(x: Arr, kind: 'max' | 'avg', k: number[], s = k, p = [0, 0]): Arr {
+  const [n, c, h, w] = x.shape;
+  const ho = Math.floor((h + 2 * p[0] - k[0]) / s[0]) + 1, wo = Math.floor((w + 2 * p[1] - k[1]) / s[1]) + 1;
+  const out = new Float64Array(n * c * ho * wo);
+  for (let pl = 0; pl < n * c; pl++)
+    for (let y = 0; y < ho; y++)
+      for (let xx = 0; xx < wo; xx++) {
+        let m = -Infinity, sum = 0;
+        for (let i = 0; i < k[0]; i++)
+          for (let j = 0; j < k[1]; j++) {
+            const iy = y * s[0] - p[0] + i, ix = xx * s[1] - p[1] + j;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            const v = x.data[pl * h * w + iy * w + ix];
+            m = Math.max(m, v);
+            sum += v;
+          }
+        out[pl * ho * wo + y * wo + xx] = kind === 'max' ? m : sum / (k[0] * k[1]);
+      }
+  return { shape: [n, c, ho, wo], data: out };
+}

@@ -7,6 +7,7 @@ import { sum, mean, type ReduceOptions } from './reduce.js';
 import { flatten } from './shape.js';
 
 export * from './activations.js';
+export * from './conv.js';
 export * from './elementwise.js';
 export * from './losses.js';
 export * from './matmul.js';

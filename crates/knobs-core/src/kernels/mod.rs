@@ -1,6 +1,7 @@
 //! Pure kernels on slices. Outputs never alias inputs unless the name says so (`*_inplace`).
 pub mod activations;
 pub mod broadcast;
+pub mod conv;
 pub mod dense;
 pub mod distance;
 pub mod elementwise;

@@ -1,0 +1,454 @@
+//! 2-D convolution (NCHW, PyTorch's cross-correlation) as im2col + the packed GEMM, and its
+//! gradients as GEMMs + col2im. Images are processed in chunks: the columns of a chunk of `nb`
+//! images form one [C/g·kh·kw, nb·Ho·Wo] matrix, so one GEMM per group covers many images (a per-
+//! image GEMM has only O/g rows — too few to fill the SIMD tiles or the thread pool), while the
+//! scratch stays bounded (COLS_BUDGET). The GEMM splits its rows over the thread pool with the same
+//! bits as one thread, so convolutions are bit-identical across thread counts too.
+//!
+//! Conv1d is Conv2d with H = 1 (the TS side reshapes).
+use super::matmul::{matmul, matmul_nt, matmul_tn};
+
+/// Floats of im2col scratch per chunk (16 MiB). Larger chunks gained < 3% on the LeNet and
+/// 64→64 3×3 shapes of the bench; smaller ones lose GEMM width on small images.
+const COLS_BUDGET: usize = 1 << 22;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geom {
+    pub n: usize,
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub o: usize,
+    pub kh: usize,
+    pub kw: usize,
+    pub sh: usize,
+    pub sw: usize,
+    pub ph: usize,
+    pub pw: usize,
+    pub dh: usize,
+    pub dw: usize,
+    pub groups: usize,
+    pub ho: usize,
+    pub wo: usize,
+}
+
+impl Geom {
+    /// From the 14 numbers the TS side sends (n c h w o kh kw sh sw ph pw dh dw groups); output size derived.
+    pub fn from_slice(v: &[u32]) -> Geom {
+        assert!(v.len() == 14, "conv2d: geometry needs 14 numbers");
+        let u = |i: usize| v[i] as usize;
+        let (h, w, kh, kw, sh, sw, ph, pw, dh, dw) = (u(2), u(3), u(5), u(6), u(7), u(8), u(9), u(10), u(11), u(12));
+        let ext_h = dh * (kh - 1) + 1;
+        let ext_w = dw * (kw - 1) + 1;
+        assert!(h + 2 * ph >= ext_h && w + 2 * pw >= ext_w, "conv2d: kernel larger than the padded input");
+        Geom { n: u(0), c: u(1), h, w, o: u(4), kh, kw, sh, sw, ph, pw, dh, dw, groups: u(13), ho: (h + 2 * ph - ext_h) / sh + 1, wo: (w + 2 * pw - ext_w) / sw + 1 }
+    }
+    fn cg(&self) -> usize {
+        self.c / self.groups
+    }
+    fn og(&self) -> usize {
+        self.o / self.groups
+    }
+    /// Rows of a group's column matrix: C/g · kh · kw.
+    fn k(&self) -> usize {
+        self.cg() * self.kh * self.kw
+    }
+    fn plane(&self) -> usize {
+        self.ho * self.wo
+    }
+    /// Images per chunk: as many as fit the scratch budget, at least one.
+    fn chunk(&self) -> usize {
+        (COLS_BUDGET / (self.k() * self.plane()).max(1)).clamp(1, self.n.max(1))
+    }
+}
+
+/// Columns of images [n0, n0+nb) for group `g`: cols[(ci·kh + i)·kw + j][b·HoWo + y·Wo + x] =
+/// x[n0+b][g·C/g + ci][y·sh − ph + i·dh][x·sw − pw + j·dw] (0 outside the image).
+fn im2col(x: &[f32], g: &Geom, grp: usize, n0: usize, nb: usize, cols: &mut [f32]) {
+    let (hw, plane, width) = (g.h * g.w, g.plane(), nb * g.plane());
+    for ci in 0..g.cg() {
+        for i in 0..g.kh {
+            for j in 0..g.kw {
+                let row = &mut cols[((ci * g.kh + i) * g.kw + j) * width..][..width];
+                for b in 0..nb {
+                    let src = &x[((n0 + b) * g.c + grp * g.cg() + ci) * hw..][..hw];
+                    let dst = &mut row[b * plane..][..plane];
+                    for oy in 0..g.ho {
+                        let iy = (oy * g.sh + i * g.dh) as isize - g.ph as isize;
+                        let out = &mut dst[oy * g.wo..][..g.wo];
+                        if iy < 0 || iy >= g.h as isize {
+                            out.fill(0.0);
+                            continue;
+                        }
+                        let line = &src[iy as usize * g.w..][..g.w];
+                        if g.sw == 1 {
+                            // Contiguous run: the interior is one copy, the padding zeros.
+                            let off = (j * g.dw) as isize - g.pw as isize;
+                            let lo = (-off).clamp(0, g.wo as isize) as usize;
+                            let hi = (g.w as isize - off).clamp(lo as isize, g.wo as isize) as usize;
+                            out[..lo].fill(0.0);
+                            out[lo..hi].copy_from_slice(&line[(lo as isize + off) as usize..(hi as isize + off) as usize]);
+                            out[hi..].fill(0.0);
+                        } else {
+                            for (ox, o) in out.iter_mut().enumerate() {
+                                let ix = (ox * g.sw + j * g.dw) as isize - g.pw as isize;
+                                *o = if ix >= 0 && (ix as usize) < g.w { line[ix as usize] } else { 0.0 };
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of im2col: adds every column entry back to the input pixel it was read from.
+fn col2im_add(cols: &[f32], g: &Geom, grp: usize, n0: usize, nb: usize, dx: &mut [f32]) {
+    let (hw, plane, width) = (g.h * g.w, g.plane(), nb * g.plane());
+    for ci in 0..g.cg() {
+        for i in 0..g.kh {
+            for j in 0..g.kw {
+                let row = &cols[((ci * g.kh + i) * g.kw + j) * width..][..width];
+                for b in 0..nb {
+                    let dst = &mut dx[((n0 + b) * g.c + grp * g.cg() + ci) * hw..][..hw];
+                    let src = &row[b * plane..][..plane];
+                    for oy in 0..g.ho {
+                        let iy = (oy * g.sh + i * g.dh) as isize - g.ph as isize;
+                        if iy < 0 || iy >= g.h as isize {
+                            continue;
+                        }
+                        let line = &mut dst[iy as usize * g.w..][..g.w];
+                        for (ox, v) in src[oy * g.wo..][..g.wo].iter().enumerate() {
+                            let ix = (ox * g.sw + j * g.dw) as isize - g.pw as isize;
+                            if ix >= 0 && (ix as usize) < g.w {
+                                line[ix as usize] += v;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// out[n][o] = Σ w[o] ⋆ x[n][group of o] + b[o]. `b` empty for no bias.
+pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom) {
+    let (k, og, plane) = (g.k(), g.og(), g.plane());
+    assert!(x.len() >= g.n * g.c * g.h * g.w && wt.len() >= g.o * k && out.len() >= g.n * g.o * plane);
+    let chunk = g.chunk();
+    let mut cols = vec![0.0f32; k * chunk * plane];
+    let mut y = vec![0.0f32; og * chunk * plane];
+    for n0 in (0..g.n).step_by(chunk) {
+        let nb = chunk.min(g.n - n0);
+        let width = nb * plane;
+        for grp in 0..g.groups {
+            im2col(x, g, grp, n0, nb, &mut cols);
+            // y[og, nb·HoWo] = W_g[og, k] · cols[k, nb·HoWo]
+            matmul(&wt[grp * og * k..][..og * k], &cols[..k * width], &mut y[..og * width], og, k, width, false);
+            for oo in 0..og {
+                let bias = if b.is_empty() { 0.0 } else { b[grp * og + oo] };
+                for bi in 0..nb {
+                    let dst = &mut out[((n0 + bi) * g.o + grp * og + oo) * plane..][..plane];
+                    for (d, s) in dst.iter_mut().zip(&y[oo * width + bi * plane..][..plane]) {
+                        *d = s + bias;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Gradients from gy = ∂L/∂out: gx (overwritten), gw and gb (added to when `accumulate`, else
+/// overwritten). An empty slice skips that gradient.
+pub fn conv2d_backward(x: &[f32], wt: &[f32], gy: &[f32], gx: &mut [f32], gw: &mut [f32], gb: &mut [f32], g: &Geom, accumulate: bool) {
+    let (k, og, plane) = (g.k(), g.og(), g.plane());
+    let (want_x, want_w, want_b) = (!gx.is_empty(), !gw.is_empty(), !gb.is_empty());
+    if want_x {
+        gx[..g.n * g.c * g.h * g.w].fill(0.0);
+    }
+    if want_w && !accumulate {
+        gw[..g.o * k].fill(0.0);
+    }
+    if want_b {
+        if !accumulate {
+            gb[..g.o].fill(0.0);
+        }
+        for ni in 0..g.n {
+            for oo in 0..g.o {
+                gb[oo] += gy[(ni * g.o + oo) * plane..][..plane].iter().sum::<f32>();
+            }
+        }
+    }
+    if !want_x && !want_w {
+        return;
+    }
+    let chunk = g.chunk();
+    let mut cols = vec![0.0f32; k * chunk * plane];
+    let mut dy = vec![0.0f32; og * chunk * plane];
+    for n0 in (0..g.n).step_by(chunk) {
+        let nb = chunk.min(g.n - n0);
+        let width = nb * plane;
+        for grp in 0..g.groups {
+            // This chunk's output gradient as [og, nb·HoWo], the layout of the forward GEMM's result.
+            for oo in 0..og {
+                for bi in 0..nb {
+                    dy[oo * width + bi * plane..][..plane].copy_from_slice(&gy[((n0 + bi) * g.o + grp * og + oo) * plane..][..plane]);
+                }
+            }
+            if want_w {
+                im2col(x, g, grp, n0, nb, &mut cols);
+                // gW_g[og, k] += dy[og, width] · cols[k, width]ᵀ
+                matmul_nt(&dy[..og * width], &cols[..k * width], &mut gw[grp * og * k..][..og * k], og, width, k, true);
+            }
+            if want_x {
+                // dcols[k, width] = W_g[og, k]ᵀ · dy[og, width]
+                matmul_tn(&wt[grp * og * k..][..og * k], &dy[..og * width], &mut cols[..k * width], k, og, width, false);
+                col2im_add(&cols, g, grp, n0, nb, gx);
+            }
+        }
+    }
+}
+
+/// Max pooling over kh×kw windows (stride, padding; padding never wins). `arg` receives, for every
+/// output, the flat index within its input plane of the maximum (first one on ties, as PyTorch).
+pub fn maxpool2d_forward(x: &[f32], out: &mut [f32], arg: &mut [u32], g: &Geom) {
+    let (hw, plane) = (g.h * g.w, g.plane());
+    for p in 0..g.n * g.c {
+        let src = &x[p * hw..][..hw];
+        for oy in 0..g.ho {
+            for ox in 0..g.wo {
+                let (mut best, mut at) = (f32::NEG_INFINITY, u32::MAX);
+                for i in 0..g.kh {
+                    let iy = (oy * g.sh + i * g.dh) as isize - g.ph as isize;
+                    if iy < 0 || iy >= g.h as isize {
+                        continue;
+                    }
+                    for j in 0..g.kw {
+                        let ix = (ox * g.sw + j * g.dw) as isize - g.pw as isize;
+                        if ix < 0 || ix >= g.w as isize {
+                            continue;
+                        }
+                        let idx = iy as usize * g.w + ix as usize;
+                        let v = src[idx];
+                        // Strictly greater keeps the first of equal maxima; the first NaN wins and
+                        // stays (NaN propagates, as in PyTorch).
+                        if at == u32::MAX || v > best || (v.is_nan() && !best.is_nan()) {
+                            best = v;
+                            at = idx as u32;
+                        }
+                    }
+                }
+                out[p * plane + oy * g.wo + ox] = best;
+                arg[p * plane + oy * g.wo + ox] = at;
+            }
+        }
+    }
+}
+
+/// gx (overwritten) = the output gradient routed to each window's maximum.
+pub fn maxpool2d_backward(gy: &[f32], arg: &[u32], gx: &mut [f32], g: &Geom) {
+    let (hw, plane) = (g.h * g.w, g.plane());
+    gx[..g.n * g.c * hw].fill(0.0);
+    for p in 0..g.n * g.c {
+        for q in 0..plane {
+            gx[p * hw + arg[p * plane + q] as usize] += gy[p * plane + q];
+        }
+    }
+}
+
+/// Average pooling; the divisor counts padding cells unless `exclude_pad` (PyTorch's
+/// count_include_pad = !exclude_pad).
+pub fn avgpool2d_forward(x: &[f32], out: &mut [f32], g: &Geom, exclude_pad: bool) {
+    out[..g.n * g.c * g.plane()].fill(0.0);
+    avgpool_apply(g, exclude_pad, |p, q, idx, inv| out[p * g.plane() + q] += x[p * g.h * g.w + idx] * inv);
+}
+
+/// gx (overwritten) from gy: each output's gradient spread evenly over its window.
+pub fn avgpool2d_backward(gy: &[f32], gx: &mut [f32], g: &Geom, exclude_pad: bool) {
+    gx[..g.n * g.c * g.h * g.w].fill(0.0);
+    avgpool_apply(g, exclude_pad, |p, q, idx, inv| gx[p * g.h * g.w + idx] += gy[p * g.plane() + q] * inv);
+}
+
+/// Visits (plane, output index, input index in the plane, 1/divisor) for every window cell.
+fn avgpool_apply(g: &Geom, exclude_pad: bool, mut f: impl FnMut(usize, usize, usize, f32)) {
+    for p in 0..g.n * g.c {
+        for oy in 0..g.ho {
+            for ox in 0..g.wo {
+                let inside = |i: usize, j: usize| {
+                    let iy = (oy * g.sh + i * g.dh) as isize - g.ph as isize;
+                    let ix = (ox * g.sw + j * g.dw) as isize - g.pw as isize;
+                    (iy >= 0 && iy < g.h as isize && ix >= 0 && ix < g.w as isize).then(|| iy as usize * g.w + ix as usize)
+                };
+                let count = if exclude_pad { (0..g.kh).flat_map(|i| (0..g.kw).map(move |j| (i, j))).filter(|&(i, j)| inside(i, j).is_some()).count() } else { g.kh * g.kw };
+                let inv = 1.0 / count.max(1) as f32;
+                for i in 0..g.kh {
+                    for j in 0..g.kw {
+                        if let Some(idx) = inside(i, j) {
+                            f(p, oy * g.wo + ox, idx, inv);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::testutil::{assert_close, rand_vec, Lcg};
+
+    fn geom(n: usize, c: usize, h: usize, w: usize, o: usize, k: (usize, usize), s: (usize, usize), p: (usize, usize), d: (usize, usize), groups: usize) -> Geom {
+        Geom::from_slice(&[n, c, h, w, o, k.0, k.1, s.0, s.1, p.0, p.1, d.0, d.1, groups].map(|v| v as u32))
+    }
+
+    /// The definition, in f64: a direct 7-deep loop.
+    fn naive(x: &[f32], wt: &[f32], b: &[f32], g: &Geom) -> Vec<f32> {
+        let mut out = vec![0.0f64; g.n * g.o * g.ho * g.wo];
+        let (cg, og) = (g.c / g.groups, g.o / g.groups);
+        for n in 0..g.n {
+            for o in 0..g.o {
+                let grp = o / og;
+                for oy in 0..g.ho {
+                    for ox in 0..g.wo {
+                        let mut s = if b.is_empty() { 0.0 } else { b[o] as f64 };
+                        for ci in 0..cg {
+                            for i in 0..g.kh {
+                                for j in 0..g.kw {
+                                    let iy = (oy * g.sh + i * g.dh) as isize - g.ph as isize;
+                                    let ix = (ox * g.sw + j * g.dw) as isize - g.pw as isize;
+                                    if iy >= 0 && iy < g.h as isize && ix >= 0 && ix < g.w as isize {
+                                        let xv = x[((n * g.c + grp * cg + ci) * g.h + iy as usize) * g.w + ix as usize] as f64;
+                                        s += xv * wt[((o * cg + ci) * g.kh + i) * g.kw + j] as f64;
+                                    }
+                                }
+                            }
+                        }
+                        out[((n * g.o + o) * g.ho + oy) * g.wo + ox] = s;
+                    }
+                }
+            }
+        }
+        out.iter().map(|&v| v as f32).collect()
+    }
+
+    fn cases() -> Vec<Geom> {
+        vec![
+            geom(2, 3, 7, 6, 4, (3, 3), (1, 1), (0, 0), (1, 1), 1),
+            geom(3, 2, 8, 8, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+            geom(2, 4, 9, 7, 6, (3, 2), (2, 1), (1, 0), (1, 1), 2),
+            geom(1, 3, 10, 10, 3, (3, 3), (2, 2), (2, 2), (2, 2), 3),
+            geom(2, 1, 28, 28, 6, (5, 5), (1, 1), (0, 0), (1, 1), 1),
+            geom(4, 6, 5, 5, 2, (1, 1), (1, 1), (0, 0), (1, 1), 2),
+        ]
+    }
+
+    #[test]
+    fn forward_matches_a_direct_convolution() {
+        let mut rng = Lcg(7);
+        for g in cases() {
+            let x = rand_vec(&mut rng, g.n * g.c * g.h * g.w);
+            let wt = rand_vec(&mut rng, g.o * (g.c / g.groups) * g.kh * g.kw);
+            let b = rand_vec(&mut rng, g.o);
+            let mut out = vec![f32::NAN; g.n * g.o * g.ho * g.wo];
+            conv2d_forward(&x, &wt, &b, &mut out, &g);
+            assert_close(&out, &naive(&x, &wt, &b, &g), 1e-5, &format!("{g:?}"));
+        }
+    }
+
+    /// Gradients against the naive forward's adjoint, computed by finite sums in f64:
+    /// ⟨gy, conv(x + e_i)⟩ − ⟨gy, conv(x)⟩ is linear in x, so the directional derivative is exact.
+    #[test]
+    fn backward_is_the_adjoint_of_forward() {
+        let mut rng = Lcg(9);
+        for g in cases() {
+            let nx = g.n * g.c * g.h * g.w;
+            let nw = g.o * (g.c / g.groups) * g.kh * g.kw;
+            let x = rand_vec(&mut rng, nx);
+            let wt = rand_vec(&mut rng, nw);
+            let gy = rand_vec(&mut rng, g.n * g.o * g.ho * g.wo);
+            let (mut gx, mut gw, mut gb) = (vec![0.0; nx], vec![0.5; nw], vec![0.25; g.o]);
+            conv2d_backward(&x, &wt, &gy, &mut gx, &mut gw, &mut gb, &g, true);
+            let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(p, q)| *p as f64 * *q as f64).sum::<f64>();
+            // ∂⟨gy, conv⟩/∂x_i = ⟨gy, conv(e_i, w)⟩ (no bias); likewise for w_i and b.
+            for i in (0..nx).step_by(7) {
+                let mut e = vec![0.0; nx];
+                e[i] = 1.0;
+                let want = dot(&gy, &naive(&e, &wt, &[], &g));
+                assert!((gx[i] as f64 - want).abs() < 1e-4, "{g:?} gx[{i}]: {} vs {want}", gx[i]);
+            }
+            for i in 0..nw {
+                let mut e = vec![0.0; nw];
+                e[i] = 1.0;
+                let want = 0.5 + dot(&gy, &naive(&x, &e, &[], &g));
+                assert!((gw[i] as f64 - want).abs() < 1e-4, "{g:?} gw[{i}]: {} vs {want}", gw[i]);
+            }
+            let plane = g.ho * g.wo;
+            for o in 0..g.o {
+                let want = 0.25 + (0..g.n).map(|n| gy[(n * g.o + o) * plane..][..plane].iter().map(|v| *v as f64).sum::<f64>()).sum::<f64>();
+                assert!((gb[o] as f64 - want).abs() < 1e-4);
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_of_images_give_the_same_bits_as_one_chunk() {
+        // A geometry whose columns exceed the budget is cut into several chunks; per image the
+        // arithmetic (and so every bit) must be the same as when processed alone.
+        let g = geom(5, 64, 48, 48, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1);
+        assert!(g.chunk() < g.n);
+        let mut rng = Lcg(3);
+        let x = rand_vec(&mut rng, g.n * g.c * g.h * g.w);
+        let wt = rand_vec(&mut rng, g.o * g.c * 9);
+        let mut all = vec![0.0; g.n * g.o * g.ho * g.wo];
+        conv2d_forward(&x, &wt, &[], &mut all, &g);
+        let one = Geom { n: 1, ..g };
+        let per = g.c * g.h * g.w;
+        for n in 0..g.n {
+            let mut out = vec![0.0; g.o * g.ho * g.wo];
+            conv2d_forward(&x[n * per..][..per], &wt, &[], &mut out, &one);
+            assert_eq!(out.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), all[n * out.len()..][..out.len()].iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "image {n}");
+        }
+    }
+
+    #[test]
+    fn pools_match_direct_loops() {
+        let mut rng = Lcg(5);
+        for g in [geom(2, 3, 7, 6, 3, (2, 2), (2, 2), (0, 0), (1, 1), 1), geom(1, 2, 9, 9, 2, (3, 3), (2, 2), (1, 1), (1, 1), 1), geom(1, 1, 6, 6, 1, (3, 2), (1, 2), (1, 1), (2, 1), 1)] {
+            let x = rand_vec(&mut rng, g.n * g.c * g.h * g.w);
+            let mut out = vec![0.0; g.n * g.c * g.ho * g.wo];
+            let mut arg = vec![0u32; out.len()];
+            maxpool2d_forward(&x, &mut out, &mut arg, &g);
+            let mut avg = vec![0.0; out.len()];
+            avgpool2d_forward(&x, &mut avg, &g, false);
+            for p in 0..g.n * g.c {
+                for oy in 0..g.ho {
+                    for ox in 0..g.wo {
+                        let (mut m, mut s) = (f32::NEG_INFINITY, 0.0f64);
+                        for i in 0..g.kh {
+                            for j in 0..g.kw {
+                                let iy = (oy * g.sh + i * g.dh) as isize - g.ph as isize;
+                                let ix = (ox * g.sw + j * g.dw) as isize - g.pw as isize;
+                                if iy >= 0 && iy < g.h as isize && ix >= 0 && ix < g.w as isize {
+                                    let v = x[p * g.h * g.w + iy as usize * g.w + ix as usize];
+                                    m = m.max(v);
+                                    s += v as f64;
+                                }
+                            }
+                        }
+                        let q = p * g.ho * g.wo + oy * g.wo + ox;
+                        assert_eq!(out[q], m);
+                        assert_eq!(x[p * g.h * g.w + arg[q] as usize], m);
+                        assert!((avg[q] as f64 - s / (g.kh * g.kw) as f64).abs() < 1e-6);
+                    }
+                }
+            }
+            // Backward routes each gradient to its window's maximum.
+            let gy = rand_vec(&mut rng, out.len());
+            let mut gx = vec![f32::NAN; x.len()];
+            maxpool2d_backward(&gy, &arg, &mut gx, &g);
+            let total: f64 = gx.iter().map(|v| *v as f64).sum();
+            assert!((total - gy.iter().map(|v| *v as f64).sum::<f64>()).abs() < 1e-4);
+        }
+    }
+}

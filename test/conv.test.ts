@@ -1,0 +1,87 @@
+/**
+ * Convolution and pooling beyond the gradient checks: exact small cases, bad geometry reported
+ * before anything is allocated, memory flat over many training steps.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KnobsError, ShapeError, avgPool2d, conv2d, init, maxPool2d, memoryStats, optim, randn, tensor, tidy, zeros } from '../ts/index.js';
+
+beforeAll(() => init());
+
+describe('conv2d / pooling', () => {
+  it('exact values on a hand-computed case (an edge detector on a step image)', () => {
+    tidy(() => {
+      // 1×1×4×4 image: left half 0, right half 1; a horizontal-gradient kernel [-1, 1].
+      const x = tensor([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1], [1, 1, 4, 4]);
+      const w = tensor([-1, 1], [1, 1, 1, 2]);
+      expect(conv2d(x, w).toArray()).toEqual([[[[0, 1, 0], [0, 1, 0], [0, 1, 0], [0, 1, 0]]]]);
+      expect(maxPool2d(x, 2).toArray()).toEqual([[[[0, 1], [0, 1]]]]);
+      expect(avgPool2d(x, [4, 2]).toArray()).toEqual([[[[0, 1]]]]);
+    });
+  });
+
+  it('max pooling sends the gradient to the first of equal maxima', () => {
+    tidy(() => {
+      const x = tensor([5, 5, 1, 5], [1, 1, 2, 2], { requiresGrad: true });
+      maxPool2d(x, 2).sum().backward();
+      expect(Array.from(x.grad!.toFloat32Array())).toEqual([1, 0, 0, 0]);
+    });
+  });
+
+  const bad: [string, () => unknown, typeof KnobsError, RegExp][] = [
+    ['kernel larger than the padded input', () => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 5, 5])), ShapeError, /^conv2d: input \[1,1,4,4\] is smaller along height \(4 \+ 2·0 padding\) than the kernel \(5/],
+    ['channel mismatch', () => conv2d(zeros([2, 3, 8, 8]), zeros([4, 2, 3, 3])), ShapeError, /^conv2d: input \[2,3,8,8\] has 3 channels but weight \[4,2,3,3\] expects 2/],
+    ['groups not dividing channels', () => conv2d(zeros([1, 3, 8, 8]), zeros([4, 1, 3, 3]), null, { groups: 2 }), ShapeError, /^conv2d: groups 2 must divide the input channels \(3\)/],
+    ['input not 4-D', () => conv2d(zeros([3, 8, 8]), zeros([4, 3, 3, 3])), ShapeError, /^conv2d: input must be 4-D \[batch, channels, height, width\], got \[3,8,8\]/],
+    ['bias of the wrong size', () => conv2d(zeros([1, 3, 8, 8]), zeros([4, 3, 3, 3]), zeros([3])), ShapeError, /^conv2d: bias \[3\] does not fit weight \[4,3,3,3\]/],
+    ["'same' with stride 2", () => conv2d(zeros([1, 1, 8, 8]), zeros([1, 1, 3, 3]), null, { padding: 'same', stride: 2 }), KnobsError, /^conv2d: padding 'same' needs stride 1/],
+    ["'same' with an even kernel", () => conv2d(zeros([1, 1, 8, 8]), zeros([1, 1, 2, 2]), null, { padding: 'same' }), KnobsError, /^conv2d: padding 'same' with kernel 2×2/],
+    ['a negative stride', () => conv2d(zeros([1, 1, 8, 8]), zeros([1, 1, 3, 3]), null, { stride: -1 }), KnobsError, /^conv2d: stride must be an integer ≥ 1 or a pair of them, got -1/],
+    ['an unknown option', () => conv2d(zeros([1, 1, 8, 8]), zeros([1, 1, 3, 3]), null, { strides: 2 } as never), KnobsError, /^conv2d: unknown option\(s\) strides/],
+    ['pool padding over half the kernel', () => maxPool2d(zeros([1, 1, 8, 8]), 2, { padding: 2 }), KnobsError, /^maxPool2d: padding 2×2 must be at most half the kernel 2×2/],
+    ['pool window larger than the input', () => avgPool2d(zeros([1, 1, 3, 3]), 4), ShapeError, /^avgPool2d: input \[1,1,3,3\] is smaller along height/],
+  ];
+  for (const [name, fn, Err, pattern] of bad) {
+    it(`bad geometry: ${name} — a clear error, nothing allocated`, () => {
+      tidy(() => {
+        const before = memoryStats();
+        let caught: unknown = null;
+        try {
+          fn();
+        } catch (e) {
+          caught = e;
+        }
+        expect(caught).toBeInstanceOf(Err);
+        expect((caught as Error).message).toMatch(pattern);
+        // The operands were made before the call; the call itself allocated nothing.
+        expect(memoryStats().liveBlocks).toBe(before.liveBlocks);
+      });
+    });
+  }
+
+  it('memory stays flat over 200 training steps of a small conv net', () => {
+    const w1 = randn([4, 1, 3, 3], { seed: 1, std: 0.3, requiresGrad: true });
+    const w2 = randn([4 * 3 * 3, 2], { seed: 2, std: 0.3, requiresGrad: true });
+    const x = randn([8, 1, 8, 8], { seed: 3 });
+    const y = tensor(Array.from({ length: 8 }, (_, i) => i % 2));
+    const opt = new optim.SGD([w1, w2], { lr: 0.05 });
+    const step = () =>
+      tidy(() => {
+        const h = maxPool2d(conv2d(x, w1, null, { padding: 1 }).relu(), 2, { stride: 2, padding: 0 });
+        const logits = avgPool2d(h, [1, 1]).reshape([8, 4 * 4 * 4]).matmul(zeros([64, 36]).add(0.01)).matmul(w2);
+        const loss = logits.sub(y.reshape([8, 1])).pow(2).mean();
+        opt.zeroGrad();
+        loss.backward();
+        opt.step();
+        return loss.item();
+      });
+    const first = step();
+    for (let i = 0; i < 10; i++) step();
+    const before = memoryStats();
+    let last = first;
+    for (let i = 0; i < 200; i++) last = step();
+    expect(memoryStats()).toEqual(before);
+    expect(last).toBeLessThan(first);
+    for (const t of [w1, w2, x, y]) t.dispose();
+    opt.zeroGrad();
+  });
+});
