@@ -1,6 +1,6 @@
 /** Bad input gets a clear error naming the op and the shapes, and the library stays usable. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KnobsError, ShapeError, add, crossEntropy, relu, init, matmul, memoryStats, mseLoss, nn, optim, tensor, tidy, zeros } from '../ts/index.js';
+import { KnobsError, ShapeError, add, crossEntropy, relu, init, linear, matmul, memoryStats, mseLoss, nn, optim, tensor, tidy, zeros } from '../ts/index.js';
 
 beforeAll(() => init());
 
@@ -14,6 +14,18 @@ describe('shape errors name the op and both shapes', () => {
   it('matmul inner dimensions', () => {
     expect(() => matmul(zeros([2, 3]), zeros([4, 5]))).toThrow(ShapeError);
     expect(() => matmul(zeros([2, 3]), zeros([4, 5]))).toThrow('matmul: inner dimensions differ: [2,3] · [4,5]');
+    usable();
+  });
+  it('batched matmul: batch dimensions, rank and scalars, checked before anything is allocated', () => {
+    const [a234, a345, a256, a7, a32, s, v3] = [[2, 3, 4], [3, 4, 5], [2, 5, 6], [1, 1, 1, 1, 1, 2, 3], [3, 2], [], [3]].map((sh) => zeros(sh));
+    const live = memoryStats().liveBlocks;
+    expect(() => matmul(a234, a345)).toThrow('matmul: batch dimensions of [2,3,4] and [3,4,5] cannot be broadcast together ([2] vs [3])');
+    expect(() => matmul(a234, a256)).toThrow('matmul: inner dimensions differ: [2,3,4] · [2,5,6] (4 vs 5)');
+    expect(() => matmul(a7, a32)).toThrow('matmul: rank 7 is above the supported 6 ([1,1,1,1,1,2,3] · [3,2])');
+    expect(() => matmul(s, v3)).toThrow('matmul: both operands need at least one dimension, got [] and [3]');
+    expect(() => linear(a234, a32, null, 'gelu' as 'relu')).toThrow("linear: unknown activation 'gelu'");
+    expect(memoryStats().liveBlocks).toBe(live);
+    for (const t of [a234, a345, a256, a7, a32, s, v3]) t.dispose();
     usable();
   });
   it('broadcasting', () => {

@@ -85,6 +85,36 @@ describe('thread pool', () => {
     }
   });
 
+  it('batched matmul and its broadcast gradients on 2 threads are the same bits as on 1, and match a float64 reference', () => {
+    const shapes: [number[], number[]][] = [[[64, 16, 16], [64, 16, 16]], [[2, 4, 64, 32], [2, 4, 32, 64]], [[1, 100, 40], [6, 40, 70]], [[3, 1, 24, 40], [5, 40, 24]]];
+    for (const [sa, sb] of shapes) {
+      const what = `${JSON.stringify(sa)}·${JSON.stringify(sb)}`;
+      const run = () =>
+        tidy(() => {
+          const a = randn(sa, { seed: sa[0], requiresGrad: true }), b = randn(sb, { seed: sb[0] + 1, requiresGrad: true });
+          const c = matmul(a, b);
+          sum(mul(c, c)).backward();
+          return [c.data.slice(), a.grad!.data.slice(), b.grad!.data.slice(), a.data.slice(), b.data.slice()];
+        });
+      const one = on(1, run), two = run();
+      for (let i = 0; i < 3; i++) expect(bits(two[i]), `${what} output ${i}`).toEqual(bits(one[i]));
+      const want = ref.matmul(ref.arr(sa, two[3]), ref.arr(sb, two[4]));
+      let worst = 0;
+      for (let i = 0; i < want.data.length; i++) worst = Math.max(worst, Math.abs(two[0][i] - want.data[i]) / (1 + Math.abs(want.data[i])));
+      expect(worst, `${what} vs float64`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('workers take parts of a batch of small matmuls', () => {
+    // 256 products of 32×32: each is far below what one 2-D matmul would split, together they are not.
+    const a = randn([256, 32, 32], { seed: 5 }), b = randn([256, 32, 32], { seed: 6 });
+    const before = K().thread_worker_parts();
+    for (let i = 0; i < 20 && K().thread_worker_parts() === before; i++) tidy(() => void matmul(a, b));
+    expect(K().thread_worker_parts()).toBeGreaterThan(before);
+    a.dispose();
+    b.dispose();
+  });
+
   it('training on 2 threads ends at the same weights as on 1', () => {
     const one = on(1, () => train(15));
     const two = train(15);

@@ -48,16 +48,22 @@ export function map(a: Arr, f: (x: number) => number): Arr {
   return { shape: a.shape, data: a.data.map(f) };
 }
 
+/** PyTorch's matmul: 1-D operands as a row/column whose dimension is dropped, batch dims broadcast. */
 export function matmul(a: Arr, b: Arr): Arr {
-  const [m, k] = a.shape.length === 2 ? a.shape : [1, a.shape[0]];
-  const n = b.shape.length === 2 ? b.shape[1] : 1;
-  const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += a.data[i * k + p] * b.data[p * n + j];
-    out[i * n + j] = s;
+  const as = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
+  const bs = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+  const [m, k] = as.slice(-2), n = bs[bs.length - 1];
+  const aBatch = as.slice(0, -2), bBatch = bs.slice(0, -2), batch = bshape(aBatch, bBatch);
+  const out = new Float64Array(size(batch) * m * n);
+  for (let t = 0; t < size(batch); t++) {
+    const oa = index(t, batch, aBatch) * m * k, ob = index(t, batch, bBatch) * k * n;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a.data[oa + i * k + p] * b.data[ob + p * n + j];
+      out[(t * m + i) * n + j] = s;
+    }
   }
-  const shape = [...(a.shape.length === 2 ? [m] : []), ...(b.shape.length === 2 ? [n] : [])];
+  const shape = [...batch, ...(a.shape.length === 1 ? [] : [m]), ...(b.shape.length === 1 ? [] : [n])];
   return { shape, data: out };
 }
 

@@ -1,50 +1,51 @@
 /** Nonlinearities. Softmax and log-softmax work on the last axis. */
-import { K, type Kernels } from '../backend/wasm.js';
+import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
 import { checkTensor } from './util.js';
 
-type Pointwise = 'relu' | 'sigmoid' | 'tanh';
+type Unary = (x: number, out: number, n: number) => void;
+type UnaryBackward = (xOrY: number, g: number, out: number, n: number) => void;
 
-function pointwise(op: Pointwise, x: Tensor): Tensor {
+/** `fromInput`: the derivative is a function of the input (relu: its sign), else of the output. */
+function pointwise(op: string, x: Tensor, forward: Unary, backward: UnaryBackward, fromInput: boolean): Tensor {
   checkTensor(op, x);
-  const k: Kernels = K();
   const out = empty(x.shape, op);
-  if (out.size > 0) k[op](x.ptr, out.ptr, out.size);
+  if (out.size > 0) forward(x.ptr, out.ptr, out.size);
   return record(out, [x], (g) => {
     const gx = empty(x.shape, `${op}_grad`);
-    // relu's derivative needs the input (sign); sigmoid's and tanh's are functions of the output.
-    if (gx.size > 0) k[`${op}_backward`](op === 'relu' ? x.ptr : out.ptr, g.ptr, gx.ptr, gx.size);
+    if (gx.size > 0) backward(fromInput ? x.ptr : out.ptr, g.ptr, gx.ptr, gx.size);
     accumulateGrad(x, gx, true);
   });
 }
 
-export const relu = (x: Tensor): Tensor => pointwise('relu', x);
-export const sigmoid = (x: Tensor): Tensor => pointwise('sigmoid', x);
-export const tanh = (x: Tensor): Tensor => pointwise('tanh', x);
+export const relu = (x: Tensor): Tensor => pointwise('relu', x, K().relu, K().relu_backward, true);
+export const sigmoid = (x: Tensor): Tensor => pointwise('sigmoid', x, K().sigmoid, K().sigmoid_backward, false);
+export const tanh = (x: Tensor): Tensor => pointwise('tanh', x, K().tanh, K().tanh_backward, false);
 
-function rowwise(op: 'softmax' | 'logSoftmax', x: Tensor, axis: number): Tensor {
+type Rows = (x: number, out: number, rows: number, cols: number) => void;
+type RowsBackward = (y: number, g: number, out: number, rows: number, cols: number) => void;
+
+function rowwise(op: 'softmax' | 'logSoftmax', x: Tensor, axis: number, forward: Rows, backward: RowsBackward): Tensor {
   checkTensor(op, x);
   if (x.rank === 0) throw new ShapeError(`${op}: needs at least one axis, got a scalar`);
   if (axis !== -1 && axis !== x.rank - 1) {
     throw new ShapeError(`${op}: only the last axis is supported (got axis ${axis} for shape ${fmtShape(x.shape)}); transpose first`);
   }
-  const k = K();
   const cols = x.shape[x.rank - 1];
   const rows = cols === 0 ? 0 : x.size / cols;
   const out = empty(x.shape, op);
-  const [fwd, bwd] = op === 'softmax' ? (['softmax_rows', 'softmax_backward'] as const) : (['log_softmax_rows', 'log_softmax_backward'] as const);
-  if (out.size > 0) k[fwd](x.ptr, out.ptr, rows, cols);
+  if (out.size > 0) forward(x.ptr, out.ptr, rows, cols);
   return record(out, [x], (g) => {
     const gx = empty(x.shape, `${op}_grad`);
-    if (gx.size > 0) k[bwd](out.ptr, g.ptr, gx.ptr, rows, cols);
+    if (gx.size > 0) backward(out.ptr, g.ptr, gx.ptr, rows, cols);
     accumulateGrad(x, gx, true);
   });
 }
 
-export const softmax = (x: Tensor, axis = -1): Tensor => rowwise('softmax', x, axis);
-export const logSoftmax = (x: Tensor, axis = -1): Tensor => rowwise('logSoftmax', x, axis);
+export const softmax = (x: Tensor, axis = -1): Tensor => rowwise('softmax', x, axis, K().softmax_rows, K().softmax_backward);
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => rowwise('logSoftmax', x, axis, K().log_softmax_rows, K().log_softmax_backward);
 
 /**
  * Inverted dropout: zeroes each element with probability p and scales survivors by 1/(1−p),

@@ -3,6 +3,7 @@
  * that writes straight into the parameters' gradient buffers. `nn.Linear` uses it, and
  * `nn.Sequential` fuses a Linear followed by ReLU/Sigmoid/Tanh into a single call.
  */
+import { denseActivationCode } from '../backend/codes.js';
 import { K } from '../backend/wasm.js';
 import { gradTarget, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
@@ -10,14 +11,13 @@ import { Tensor, empty } from '../tensor.js';
 import { checkTensor } from './util.js';
 
 export type DenseActivation = 'none' | 'relu' | 'sigmoid' | 'tanh';
-const ACT: Record<DenseActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3 };
 
 /** y = act(x·W + b) for x [m,k] (or [k]), W [k,n], b [n] or null. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, activation: DenseActivation = 'none'): Tensor {
   checkTensor('linear', x, 'input');
   checkTensor('linear', weight, 'weight');
   if (bias) checkTensor('linear', bias, 'bias');
-  const act = ACT[activation];
+  const act = typeof activation === 'string' ? denseActivationCode(activation) : undefined;
   if (act === undefined) throw new KnobsError(`linear: unknown activation '${activation}'`);
   if (weight.rank !== 2) throw new ShapeError(`linear: weight must be 2-D [in, out], got ${fmtShape(weight.shape)}`);
   const [k, n] = weight.shape;

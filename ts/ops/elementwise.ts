@@ -82,7 +82,7 @@ export const neg = (a: Tensor): Tensor => affine(a, -1, 0, 'neg');
 function unary(op: 'exp' | 'log', a: Tensor): Tensor {
   checkTensor(op, a);
   const out = empty(a.shape, op);
-  if (out.size > 0) K()[op](a.ptr, out.ptr, out.size);
+  if (out.size > 0) (op === 'exp' ? K().exp : K().log)(a.ptr, out.ptr, out.size);
   return record(out, [a], (g) => {
     // exp: g·out; log: g/a
     accumulateGrad(a, rawBinary(op === 'exp' ? 'mul' : 'div', g, op === 'exp' ? out : a), true);

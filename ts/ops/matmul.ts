@@ -2,25 +2,53 @@
 import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { ShapeError, fmtShape } from '../errors.js';
-import { Tensor, empty } from '../tensor.js';
-import { checkTensor } from './util.js';
+import { Tensor, empty, shapeSize } from '../tensor.js';
+import { matmulBatched } from './matmul-batched.js';
+import { MAX_RANK, checkTensor } from './util.js';
 
 /**
- * a·b for 2-D a [m,k] and b [k,n] → [m,n]. A 1-D operand is a row (left) or column (right)
- * vector, as in NumPy's dot: [k]·[k,n] → [n], [m,k]·[k] → [m], [k]·[k] → [].
+ * a·b with PyTorch's `matmul` rules. 2-D: [m,k]·[k,n] → [m,n]. A 1-D operand is a row (left)
+ * or column (right) vector whose dimension is dropped from the result: [k]·[k,n] → [n],
+ * [m,k]·[k] → [m], [k]·[k] → []. Rank ≥ 3: a batch of matrices in the last two dimensions,
+ * the batch dimensions broadcast as in NumPy ([B,H,T,D]·[B,H,D,T], [B,T,D]·[D,E],
+ * [1,m,k]·[5,k,n]); gradients are summed over the dimensions an operand was broadcast along.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor('matmul', a, 'a');
   checkTensor('matmul', b, 'b');
-  if (a.rank < 1 || a.rank > 2 || b.rank < 1 || b.rank > 2) {
-    throw new ShapeError(`matmul: expected 1-D or 2-D operands, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  }
-  const [m, k] = a.rank === 2 ? a.shape : [1, a.shape[0]];
-  const [k2, n] = b.rank === 2 ? b.shape : [b.shape[0], 1];
+  if (a.rank < 1 || b.rank < 1) throw new ShapeError(`matmul: both operands need at least one dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  // A 1-D operand is a matrix with one row (left) or one column (right).
+  const as = a.rank === 1 ? [1, a.shape[0]] : a.shape;
+  const bs = b.rank === 1 ? [b.shape[0], 1] : b.shape;
+  const [m, k] = as.slice(-2), [k2, n] = bs.slice(-2);
   if (k !== k2) {
     throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)} · ${fmtShape(b.shape)} (${k} vs ${k2})`);
   }
-  const outShape = [...(a.rank === 2 ? [m] : []), ...(b.rank === 2 ? [n] : [])];
+  const aBatch = as.slice(0, -2), bBatch = bs.slice(0, -2);
+  const batch = batchShape(a, b, aBatch, bBatch);
+  const outShape = [...batch, ...(a.rank === 1 ? [] : [m]), ...(b.rank === 1 ? [] : [n])];
+  if (shapeSize(outShape) > 0xffffffff) throw new ShapeError(`matmul: the result of ${fmtShape(a.shape)} · ${fmtShape(b.shape)} has ${shapeSize(outShape)} elements, more than wasm can address`);
+  // With no batch on the right, A's batch folds into its rows: one 2-D product [batch·m, k]·[k, n].
+  if (bBatch.length === 0) return matmul2d(a, b, shapeSize(aBatch) * m, k, n, outShape);
+  return matmulBatched(a, b, batch, aBatch, bBatch, m, k, n, outShape);
+}
+
+function batchShape(a: Tensor, b: Tensor, aBatch: number[], bBatch: number[]): number[] {
+  const r = Math.max(aBatch.length, bBatch.length);
+  if (r + 2 > MAX_RANK) throw new ShapeError(`matmul: rank ${r + 2} is above the supported ${MAX_RANK} (${fmtShape(a.shape)} · ${fmtShape(b.shape)})`);
+  const out = new Array<number>(r);
+  for (let i = 0; i < r; i++) {
+    const da = aBatch[aBatch.length - r + i] ?? 1, db = bBatch[bBatch.length - r + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(`matmul: batch dimensions of ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be broadcast together (${fmtShape(aBatch)} vs ${fmtShape(bBatch)})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** A [m,k] · B [k,n] as contiguous row-major matrices, shaped `outShape`. */
+function matmul2d(a: Tensor, b: Tensor, m: number, k: number, n: number, outShape: number[]): Tensor {
   const kern = K();
   const out = empty(outShape, 'matmul');
   if (out.size > 0) kern.matmul(a.ptr, b.ptr, out.ptr, m, k, n, false);

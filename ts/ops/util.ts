@@ -1,4 +1,5 @@
 /** Shape arithmetic and small raw (non-recording) helpers shared by the ops. */
+import { broadcastOpCode } from '../backend/codes.js';
 import { heap, K } from '../backend/wasm.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty, shapeSize, type Shape } from '../tensor.js';
@@ -66,8 +67,7 @@ export function copyInto(dst: Tensor, src: Tensor): void {
   heap().copyWithin(dst.ptr >>> 2, src.ptr >>> 2, (src.ptr >>> 2) + src.size);
 }
 
-export const BIN = { add: 0, sub: 1, mul: 2, div: 3 } as const;
-export type BinName = keyof typeof BIN;
+export type BinName = 'add' | 'sub' | 'mul' | 'div';
 
 /** out = a ∘ b with broadcasting, no graph recorded. Fast paths for equal shapes and bias rows. */
 export function rawBinary(op: BinName, a: Tensor, b: Tensor, outShape?: number[]): Tensor {
@@ -76,7 +76,8 @@ export function rawBinary(op: BinName, a: Tensor, b: Tensor, outShape?: number[]
   const out = empty(shape, op);
   if (out.size === 0) return out;
   if (sameShape(a.shape, b.shape)) {
-    k[op](a.ptr, b.ptr, out.ptr, out.size);
+    const kernel = op === 'add' ? k.add : op === 'sub' ? k.sub : op === 'mul' ? k.mul : k.div;
+    kernel(a.ptr, b.ptr, out.ptr, out.size);
     return out;
   }
   const last = shape[shape.length - 1];
@@ -84,7 +85,7 @@ export function rawBinary(op: BinName, a: Tensor, b: Tensor, outShape?: number[]
     k.add_row(a.ptr, b.ptr, out.ptr, out.size / last, last);
     return out;
   }
-  k.broadcast_binary(BIN[op], a.ptr, a.size, broadcastStrides(a.shape, shape), b.ptr, b.size, broadcastStrides(b.shape, shape), out.ptr, Uint32Array.from(shape));
+  k.broadcast_binary(broadcastOpCode(op)!, a.ptr, a.size, broadcastStrides(a.shape, shape), b.ptr, b.size, broadcastStrides(b.shape, shape), out.ptr, Uint32Array.from(shape));
   return out;
 }
 

@@ -10,14 +10,14 @@ pub enum BinOp {
     Div,
 }
 impl BinOp {
+    /// The one table of op codes: the TS side asks for a code by name (`broadcast_op_code`),
+    /// the names of the elementwise kernels and TS ops.
+    const TABLE: [(BinOp, &'static str); 4] = [(BinOp::Add, "add"), (BinOp::Sub, "sub"), (BinOp::Mul, "mul"), (BinOp::Div, "div")];
     pub fn from_code(c: u32) -> Option<BinOp> {
-        match c {
-            0 => Some(BinOp::Add),
-            1 => Some(BinOp::Sub),
-            2 => Some(BinOp::Mul),
-            3 => Some(BinOp::Div),
-            _ => None,
-        }
+        Self::TABLE.get(c as usize).map(|e| e.0)
+    }
+    pub fn code(name: &str) -> Option<u32> {
+        Self::TABLE.iter().position(|e| e.1 == name).map(|i| i as u32)
     }
     #[inline(always)]
     fn apply(self, x: f32, y: f32) -> f32 {
@@ -93,6 +93,15 @@ pub fn gather_strided(src: &[f32], ss: &[usize], out: &mut [f32], shape: &[usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn op_codes_round_trip_by_name() {
+        for (name, op) in [("add", BinOp::Add), ("sub", BinOp::Sub), ("mul", BinOp::Mul), ("div", BinOp::Div)] {
+            assert_eq!(BinOp::code(name).and_then(BinOp::from_code), Some(op), "{name}");
+        }
+        assert_eq!(BinOp::code("pow"), None);
+        assert_eq!(BinOp::from_code(4), None);
+    }
 
     #[test]
     fn broadcast_row_col_and_scalar() {

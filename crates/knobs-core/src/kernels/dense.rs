@@ -12,14 +12,14 @@ pub enum Act {
     Tanh,
 }
 impl Act {
+    /// The one table of activation codes: the TS side asks for a code by name
+    /// (`dense_activation_code`) instead of keeping numbers of its own.
+    const TABLE: [(Act, &'static str); 4] = [(Act::None, "none"), (Act::Relu, "relu"), (Act::Sigmoid, "sigmoid"), (Act::Tanh, "tanh")];
     pub fn from_code(c: u32) -> Option<Act> {
-        Some(match c {
-            0 => Act::None,
-            1 => Act::Relu,
-            2 => Act::Sigmoid,
-            3 => Act::Tanh,
-            _ => return None,
-        })
+        Self::TABLE.get(c as usize).map(|e| e.0)
+    }
+    pub fn code(name: &str) -> Option<u32> {
+        Self::TABLE.iter().position(|e| e.1 == name).map(|i| i as u32)
     }
 }
 
@@ -101,6 +101,15 @@ mod tests {
             }
         }
         s
+    }
+
+    #[test]
+    fn activation_codes_round_trip_by_name() {
+        for (name, act) in [("none", Act::None), ("relu", Act::Relu), ("sigmoid", Act::Sigmoid), ("tanh", Act::Tanh)] {
+            assert_eq!(Act::code(name).and_then(Act::from_code), Some(act), "{name}");
+        }
+        assert_eq!(Act::code("gelu"), None);
+        assert_eq!(Act::from_code(4), None);
     }
 
     #[test]

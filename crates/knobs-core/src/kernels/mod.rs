@@ -9,6 +9,7 @@ mod gemm;
 pub mod par;
 pub mod losses;
 pub mod matmul;
+pub mod matmul_batched;
 pub mod optim;
 pub mod random;
 pub mod reduce;

@@ -13,7 +13,7 @@
 //! generation it saw no longer matches. The caller keeps the closure and the parts alive until
 //! every claimed part has reported done, so borrowing them from its stack is sound.
 //!
-//! This file and `exports.rs` are the only ones with `unsafe`.
+//! This file and `exports/` are the only ones with `unsafe`.
 
 /// Threads that parts may run on, the caller included (1 = no pool).
 pub fn threads() -> usize {
@@ -59,7 +59,7 @@ mod imp {
 #[cfg(test)]
 pub use imp::with_host_threads;
 
-/// The pool's controls, for exports.rs. Without a pool (wasm without atomics, host) they are
+/// The pool's controls, for exports/par.rs. Without a pool (wasm without atomics, host) they are
 /// no-ops: one thread, nothing to wait for.
 #[cfg(target_arch = "wasm32")]
 pub use imp::{pool_size, set_limit, worker_loop, worker_parts};

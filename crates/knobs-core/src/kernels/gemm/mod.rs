@@ -62,13 +62,7 @@ pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumul
         }
         return;
     }
-    let path = if n >= PRE_MIN_N {
-        Path::Pre
-    } else if m >= PRE_MIN_N && k >= SWAP_MIN_K {
-        Path::PreSwapped
-    } else {
-        Path::Plain
-    };
+    let path = path_of(m, k, n);
     let threads = super::par::threads();
     // Rows per part: a multiple of 8 (the swapped path's strips are 8 of C's rows wide).
     let rows = m.div_ceil(threads).next_multiple_of(8);
@@ -81,6 +75,68 @@ pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumul
         let sub = Mat { data: &a.data[*i0 * a.rs..], ..a };
         rows_of(path, sub, b, ci, ci.len() / n, k, n, accumulate);
     });
+}
+
+/// Parts a batched product is cut into per thread: more than one, so that matrices of uneven
+/// cost (edge tiles, the last row block) even out over the threads.
+const PARTS_PER_THREAD: usize = 4;
+
+/// A batch of products into consecutive m×n matrices of C: matrix t (+)= Σ_j A_j·B_j over its
+/// `per_c` terms `terms[t·per_c + j]`, each an (A, B) pair of element offsets into `a.data` and
+/// `b.data`. Several terms per matrix are the gradient of a broadcast operand; they are added in
+/// order, and no term count reads C unless `accumulate`. With a thread pool, parts are cut over
+/// matrices × row blocks (so a batch of small matrices still fills the threads); every element
+/// is summed in the same order as on one thread, so the bits do not depend on the thread count.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_batched(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, terms: &[(usize, usize)], per_c: usize, accumulate: bool) {
+    let mn = m * n;
+    if mn == 0 {
+        return;
+    }
+    let mats = terms.len().checked_div(per_c).unwrap_or(c.len() / mn);
+    let c = &mut c[..mats * mn];
+    if k == 0 || per_c == 0 {
+        if !accumulate {
+            c.fill(0.0);
+        }
+        return;
+    }
+    let path = path_of(m, k, n);
+    let one = |t: usize, i0: usize, ci: &mut [f32]| {
+        for (j, &(ao, bo)) in terms[t * per_c..(t + 1) * per_c].iter().enumerate() {
+            let sub = Mat { data: &a.data[ao + i0 * a.rs..], ..a };
+            rows_of(path, sub, Mat { data: &b.data[bo..], ..b }, ci, ci.len() / n, k, n, accumulate || j > 0);
+        }
+    };
+    let threads = super::par::threads();
+    if threads <= 1 || terms.len() * m * k * n < PAR_MIN_MACS {
+        for (t, ct) in c.chunks_mut(mn).enumerate() {
+            one(t, 0, ct);
+        }
+        return;
+    }
+    let want = threads * PARTS_PER_THREAD;
+    // Row blocks per matrix: enough for `want` parts in all; a multiple of 8 rows, as in `gemm`.
+    let rows = m.div_ceil(want.div_ceil(mats)).next_multiple_of(8).min(m);
+    let mut blocks: Vec<(usize, usize, &mut [f32])> =
+        c.chunks_mut(mn).enumerate().flat_map(|(t, ct)| ct.chunks_mut(rows * n).enumerate().map(move |(r, ci)| (t, r * rows, ci))).collect();
+    let per_part = blocks.len().div_ceil(want);
+    let mut parts: Vec<&mut [(usize, usize, &mut [f32])]> = blocks.chunks_mut(per_part).collect();
+    super::par::for_each_mut(&mut parts, &|part| {
+        for (t, i0, ci) in part.iter_mut() {
+            one(*t, *i0, ci);
+        }
+    });
+}
+
+fn path_of(m: usize, k: usize, n: usize) -> Path {
+    if n >= PRE_MIN_N {
+        Path::Pre
+    } else if m >= PRE_MIN_N && k >= SWAP_MIN_K {
+        Path::PreSwapped
+    } else {
+        Path::Plain
+    }
 }
 
 /// One thread's product, through `path`, with this thread's packing buffers.
