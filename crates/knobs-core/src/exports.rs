@@ -10,6 +10,7 @@ use crate::kernels::broadcast::MAX_RANK;
 
 mod activations;
 mod broadcast;
+mod conv;
 mod dense;
 mod distance;
 mod elementwise;
@@ -21,8 +22,6 @@ mod optim;
 mod par;
 mod random;
 mod reduce;
-
-mod conv;
 
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]
