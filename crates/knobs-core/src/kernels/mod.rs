@@ -4,6 +4,7 @@ pub mod broadcast;
 pub mod dense;
 pub mod distance;
 pub mod elementwise;
+pub mod index;
 mod gemm;
 pub mod par;
 pub mod losses;
@@ -11,6 +12,8 @@ pub mod matmul;
 pub mod optim;
 pub mod random;
 pub mod reduce;
+pub mod reduce_axis;
+pub mod unary;
 
 #[cfg(test)]
 pub(crate) mod testutil;
