@@ -161,9 +161,9 @@ describe('errors name the op, the bad value, its position and the valid range', 
     tidy(() => {
       const x = zeros([2, 3]);
       const [frac, nan] = [tensor([[0, 0.25, 1]]), tensor([NaN])];
-      rejects(() => indexSelect(x, 1, [0, 1.5]), 'indexSelect: index 1.5 at position 1 is not an integer');
-      rejects(() => gather(x, 0, frac), 'gather: index 0.25 at position 1 is not an integer');
-      rejects(() => embedding(x, nan), 'embedding: indices NaN at position 0 is not an integer');
+      rejects(() => indexSelect(x, 1, [0, 1.5]), 'indexSelect: index 1.5 at position 1 is not an integer (valid: integers 0 to 2)');
+      rejects(() => gather(x, 0, frac), 'gather: index 0.25 at position 1 is not an integer (valid: integers 0 to 1)');
+      rejects(() => embedding(x, nan), 'embedding: indices NaN at position 0 is not an integer (valid: integers 0 to 1)');
       rejects(() => indexSelect(x, 0, Float32Array.of(0) as never), 'indexSelect: index must be an Int32Array, an array of integers or a Tensor of integer values, got Float32Array');
       rejects(() => oneHot(new Uint32Array(2) as never, 3), /^oneHot: indices must be an Int32Array.*got Uint32Array$/);
       rejects(() => oneHot([0], 2.5), 'oneHot: numClasses must be a positive integer, got 2.5');

@@ -40,6 +40,9 @@ export function checkOutputSize(op: string, shape: Shape): void {
 function rangeError(op: string, name: string, value: number, pos: number, hi: number, what: string): KnobsError {
   return new KnobsError(`${op}: ${name} ${value} at position ${pos} is out of range for ${what} (valid: 0 to ${hi - 1})`);
 }
+function integerError(op: string, name: string, value: number, pos: number, hi: number): KnobsError {
+  return new KnobsError(`${op}: ${name} ${value} at position ${pos} is not an integer (valid: integers 0 to ${hi - 1})`);
+}
 
 /**
  * Validates `index` as integers in [0, hi) and copies it into wasm memory. `what` names the
@@ -51,7 +54,7 @@ export function toIndices(op: string, index: IndexLike, hi: number, what: string
   if (!(index instanceof Tensor)) {
     for (let i = 0; i < n; i++) {
       const v = index[i];
-      if (!Number.isInteger(v)) throw new KnobsError(`${op}: ${name} ${v} at position ${i} is not an integer`);
+      if (!Number.isInteger(v)) throw integerError(op, name, v, i, hi);
       if (v < 0 || v >= hi) throw rangeError(op, name, v, i, hi, what);
     }
     const buf = empty([n], 'indices');
@@ -65,7 +68,7 @@ export function toIndices(op: string, index: IndexLike, hi: number, what: string
   if (notInt < n) {
     const v = index.data[notInt];
     buf.dispose();
-    throw new KnobsError(`${op}: ${name} ${v} at position ${notInt} is not an integer`);
+    throw integerError(op, name, v, notInt, hi);
   }
   const bad = k.first_bad_index(buf.ptr, n, hi);
   if (bad < n) {

@@ -4,7 +4,15 @@
 
 /// Shared by max and min: `better(v, best)` decides a replacement. Strictly better only, so the
 /// first of equal values wins (PyTorch's tie rule); a NaN wins over any number and then stays.
-fn extreme_axis(x: &[f32], out: &mut [f32], arg: &mut [i32], outer: usize, n: usize, inner: usize, better: impl Fn(f32, f32) -> bool) {
+fn extreme_axis(x: &[f32], out: &mut [f32], arg: &mut [i32], outer: usize, n: usize, inner: usize, better: impl Fn(f32, f32) -> bool + Copy) {
+    if inner == 1 {
+        for o in 0..outer {
+            let (v, i) = row_extreme(&x[o * n..(o + 1) * n], better);
+            out[o] = v;
+            arg[o] = i as i32;
+        }
+        return;
+    }
     for o in 0..outer {
         let base = o * n * inner;
         let (val, at) = (&mut out[o * inner..(o + 1) * inner], &mut arg[o * inner..(o + 1) * inner]);
@@ -21,6 +29,40 @@ fn extreme_axis(x: &[f32], out: &mut [f32], arg: &mut [i32], outer: usize, n: us
         }
     }
 }
+/// The extreme of a contiguous row (the last axis, or all elements) and its first position.
+/// Eight independent lanes with no NaN test in the loop, so LLVM turns it into SIMD compares and
+/// selects; the position is then found by a scan that stops at the first match. A NaN anywhere
+/// is the answer, at its first position.
+fn row_extreme(row: &[f32], better: impl Fn(f32, f32) -> bool) -> (f32, usize) {
+    let mut lanes = [row[0]; 8];
+    let mut nan = [false; 8];
+    let chunks = row.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for l in 0..8 {
+            let v = c[l];
+            nan[l] |= v != v;
+            lanes[l] = if better(v, lanes[l]) { v } else { lanes[l] };
+        }
+    }
+    for &v in rest {
+        nan[0] |= v != v;
+        lanes[0] = if better(v, lanes[0]) { v } else { lanes[0] };
+    }
+    if nan.iter().any(|&b| b) || row[0].is_nan() {
+        let i = row.iter().position(|v| v.is_nan()).unwrap_or(0);
+        return (row[i], i);
+    }
+    let mut best = lanes[0];
+    for &v in &lanes[1..] {
+        if better(v, best) {
+            best = v;
+        }
+    }
+    // The element itself, not `best`: −0 and +0 compare equal but the value must be the one at i.
+    let i = row.iter().position(|&v| v == best).unwrap_or(0);
+    (row[i], i)
+}
 /// out[o, q] = max_j x[o, j, q], arg[o, q] = the first j attaining it. n ≥ 1.
 pub fn max_axis(x: &[f32], out: &mut [f32], arg: &mut [i32], outer: usize, n: usize, inner: usize) {
     extreme_axis(x, out, arg, outer, n, inner, |v, b| v > b)
@@ -33,6 +75,14 @@ pub fn min_axis(x: &[f32], out: &mut [f32], arg: &mut [i32], outer: usize, n: us
 /// out[o, q] = log Σ_j exp(x[o, j, q]), computed as m + log Σ exp(x − m) with m the max, so no
 /// term overflows. An all −∞ slice gives −∞ (and n = 0 gives log 0 = −∞, as PyTorch); a +∞ gives +∞.
 pub fn logsumexp_axis(x: &[f32], out: &mut [f32], outer: usize, n: usize, inner: usize) {
+    if inner == 1 && n > 0 {
+        for (o, y) in out[..outer].iter_mut().enumerate() {
+            let row = &x[o * n..(o + 1) * n];
+            let (m, _) = row_extreme(row, |v, b| v > b);
+            *y = if m.is_finite() { m + row.iter().map(|v| (v - m).exp()).sum::<f32>().ln() } else { m };
+        }
+        return;
+    }
     let mut acc = vec![0.0f32; inner];
     for o in 0..outer {
         let base = o * n * inner;
@@ -81,7 +131,7 @@ mod tests {
     #[test]
     fn max_min_match_naive_with_first_index_on_ties() {
         let mut rng = Lcg(21);
-        for &(outer, n, inner) in &[(1usize, 1usize, 1usize), (3, 5, 1), (2, 4, 7), (1, 9, 3)] {
+        for &(outer, n, inner) in &[(1usize, 1usize, 1usize), (3, 5, 1), (2, 4, 7), (1, 9, 3), (3, 37, 1), (2, 64, 1)] {
             // Rounded values make ties common.
             let x: Vec<f32> = rand_vec(&mut rng, outer * n * inner).iter().map(|v| (v * 3.0).round()).collect();
             let (mut mx, mut mn) = (vec![0.0; outer * inner], vec![0.0; outer * inner]);
@@ -105,12 +155,21 @@ mod tests {
         assert!(v[0].is_nan() && a[0] == 1, "NaN propagates with its position");
         min_axis(&[f32::NAN, -1.0], &mut v, &mut a, 1, 2, 1);
         assert!(v[0].is_nan() && a[0] == 0);
+        // A NaN inside the eight-lane part of a long row, and in the strided path.
+        let mut long: Vec<f32> = (0..20).map(|i| i as f32).collect();
+        long[11] = f32::NAN;
+        long[13] = f32::NAN;
+        max_axis(&long, &mut v, &mut a, 1, 20, 1);
+        assert!(v[0].is_nan() && a[0] == 11);
+        let (mut v2, mut a2) = ([0.0; 2], [0; 2]);
+        max_axis(&[1.0, 2.0, f32::NAN, 0.0, 3.0, 9.0], &mut v2, &mut a2, 1, 3, 2);
+        assert!(v2[0].is_nan() && a2[0] == 1 && v2[1] == 9.0 && a2[1] == 2);
     }
 
     #[test]
     fn logsumexp_matches_f64_and_is_stable() {
         let mut rng = Lcg(4);
-        for &(outer, n, inner) in &[(1usize, 6usize, 1usize), (3, 4, 5), (2, 1, 3)] {
+        for &(outer, n, inner) in &[(1usize, 6usize, 1usize), (3, 4, 5), (2, 1, 3), (2, 37, 1)] {
             let x: Vec<f32> = rand_vec(&mut rng, outer * n * inner).iter().map(|v| v * 5.0).collect();
             let mut y = vec![0.0; outer * inner];
             logsumexp_axis(&x, &mut y, outer, n, inner);
