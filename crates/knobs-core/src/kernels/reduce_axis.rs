@@ -164,6 +164,12 @@ mod tests {
         let (mut v2, mut a2) = ([0.0; 2], [0; 2]);
         max_axis(&[1.0, 2.0, f32::NAN, 0.0, 3.0, 9.0], &mut v2, &mut a2, 1, 3, 2);
         assert!(v2[0].is_nan() && a2[0] == 1 && v2[1] == 9.0 && a2[1] == 2);
+        // −0 at 1 and +0 at 8 (another lane) tie: the first position wins and its own value is returned.
+        let mut zeros = [-1.0f32; 10];
+        zeros[1] = -0.0;
+        zeros[8] = 0.0;
+        max_axis(&zeros, &mut v, &mut a, 1, 10, 1);
+        assert!(a[0] == 1 && v[0] == 0.0 && v[0].is_sign_negative());
     }
 
     #[test]
