@@ -117,6 +117,12 @@ const cases: Case[] = [
     ref: ([x, s]) => R.indexAdd(x, 1, [1, 3, 1], s),
   },
   {
+    name: 'indexAdd rank 4 axis -1, repeated (x and source)',
+    inputs: [A([2, 2, 3, 3]), A([2, 2, 3, 4])],
+    fn: ([x, s]) => K.indexAdd(x, -1, tensor([2, 0, 2, 2]), s),
+    ref: ([x, s]) => R.indexAdd(x, -1, [2, 0, 2, 2], s),
+  },
+  {
     name: 'gather rank 2 axis 0, repeated',
     inputs: [A([3, 4])],
     fn: ([x]) => K.gather(x, 0, tensor([[2, 0, 2, 1], [0, 0, 1, 2]])),
@@ -139,6 +145,12 @@ const cases: Case[] = [
     inputs: [A([2, 4, 3]), A([2, 5, 3])],
     fn: ([x, s]) => K.scatterAdd(x, 1, tensor(SCATTER3, [2, 5, 3]), s),
     ref: ([x, s]) => R.scatterAdd(x, 1, R.arr([2, 5, 3], SCATTER3), s),
+  },
+  {
+    name: 'scatterAdd rank 4 axis 0, index smaller than x (x and src)',
+    inputs: [A([3, 2, 2, 2]), A([2, 2, 1, 2])],
+    fn: ([x, s]) => K.scatterAdd(x, 0, tensor([2, 2, 0, 1, 2, 0, 0, 2], [2, 2, 1, 2]), s),
+    ref: ([x, s]) => R.scatterAdd(x, 0, R.arr([2, 2, 1, 2], [2, 2, 0, 1, 2, 0, 0, 2]), s),
   },
   {
     name: 'embedding [5,3] by [2,3] indices, repeated',
