@@ -37,6 +37,10 @@ const relu = (x: number) => (x > 0 ? x : 0);
 const sig = (x: number) => 1 / (1 + Math.exp(-x));
 const A = (shape: number[], gen?: Gen, grad = true): Input => ({ shape, gen, grad });
 
+// Index data of the rank-4 gather and rank-3 scatterAdd rows (repeats on purpose).
+const GATHER4 = [2, 0, 1, 1, 0, 0, 2, 2, 1, 2, 0, 1, 1, 1, 2, 0];
+const SCATTER3 = [3, 0, 3, 1, 1, 1, 0, 2, 2, 3, 3, 3, 0, 0, 1, 2, 1, 0, 3, 3, 3, 0, 2, 1, 1, 1, 1, 2, 0, 3];
+
 const cases: Case[] = [
   { name: 'add same shape', inputs: [A([3, 4]), A([3, 4])], fn: ([a, b]) => K.add(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x + y) },
   { name: 'add bias row', inputs: [A([3, 4]), A([4])], fn: ([a, b]) => K.add(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x + y) },
@@ -125,6 +129,113 @@ const cases: Case[] = [
     ref: ([l]) => {
       const ls = R.rows(l, R.logSoftmaxRow).data;
       return R.arr([], [-(ls[2] + ls[4] + ls[11]) / 3]);
+    },
+  },
+  // Indexing (kernels index_select/index_add, gather/scatter_add, where_select): repeated indices
+  // check that the scatter-add backward accumulates.
+  { name: 'indexSelect axis 0, repeated', inputs: [A([4, 3])], fn: ([x]) => K.indexSelect(x, 0, [2, 0, 2, 3]), ref: ([x]) => R.indexSelect(x, 0, [2, 0, 2, 3]) },
+  { name: 'indexSelect rank 3 axis 1, Int32Array', inputs: [A([2, 5, 3])], fn: ([x]) => K.indexSelect(x, 1, Int32Array.of(4, 1, 1)), ref: ([x]) => R.indexSelect(x, 1, [4, 1, 1]) },
+  { name: 'indexSelect rank 4 axis -1, Tensor index', inputs: [A([2, 2, 3, 4])], fn: ([x]) => K.indexSelect(x, -1, tensor([3, 3, 0])), ref: ([x]) => R.indexSelect(x, -1, [3, 3, 0]) },
+  {
+    name: 'indexAdd rank 3 axis 1, repeated (x and source)',
+    inputs: [A([2, 4, 3]), A([2, 3, 3])],
+    fn: ([x, s]) => K.indexAdd(x, 1, [1, 3, 1], s),
+    ref: ([x, s]) => R.indexAdd(x, 1, [1, 3, 1], s),
+  },
+  {
+    name: 'indexAdd rank 4 axis -1, repeated (x and source)',
+    inputs: [A([2, 2, 3, 3]), A([2, 2, 3, 4])],
+    fn: ([x, s]) => K.indexAdd(x, -1, tensor([2, 0, 2, 2]), s),
+    ref: ([x, s]) => R.indexAdd(x, -1, [2, 0, 2, 2], s),
+  },
+  {
+    name: 'gather rank 2 axis 0, repeated',
+    inputs: [A([3, 4])],
+    fn: ([x]) => K.gather(x, 0, tensor([[2, 0, 2, 1], [0, 0, 1, 2]])),
+    ref: ([x]) => R.gather(x, 0, R.arr([2, 4], [2, 0, 2, 1, 0, 0, 1, 2])),
+  },
+  {
+    name: 'gather rank 3 axis 2, index smaller than x',
+    inputs: [A([2, 3, 4])],
+    fn: ([x]) => K.gather(x, 2, tensor([3, 0, 3, 1, 1, 1, 2, 0, 0, 3, 2, 2], [2, 2, 3])),
+    ref: ([x]) => R.gather(x, 2, R.arr([2, 2, 3], [3, 0, 3, 1, 1, 1, 2, 0, 0, 3, 2, 2])),
+  },
+  {
+    name: 'gather rank 4 axis 1',
+    inputs: [A([2, 3, 2, 2])],
+    fn: ([x]) => K.gather(x, 1, tensor(GATHER4, [2, 4, 2, 1])),
+    ref: ([x]) => R.gather(x, 1, R.arr([2, 4, 2, 1], GATHER4)),
+  },
+  {
+    name: 'scatterAdd rank 3 axis 1, repeated (x and src)',
+    inputs: [A([2, 4, 3]), A([2, 5, 3])],
+    fn: ([x, s]) => K.scatterAdd(x, 1, tensor(SCATTER3, [2, 5, 3]), s),
+    ref: ([x, s]) => R.scatterAdd(x, 1, R.arr([2, 5, 3], SCATTER3), s),
+  },
+  {
+    name: 'scatterAdd rank 4 axis 0, index smaller than x (x and src)',
+    inputs: [A([3, 2, 2, 2]), A([2, 2, 1, 2])],
+    fn: ([x, s]) => K.scatterAdd(x, 0, tensor([2, 2, 0, 1, 2, 0, 0, 2], [2, 2, 1, 2]), s),
+    ref: ([x, s]) => R.scatterAdd(x, 0, R.arr([2, 2, 1, 2], [2, 2, 0, 1, 2, 0, 0, 2]), s),
+  },
+  {
+    name: 'embedding [5,3] by [2,3] indices, repeated',
+    inputs: [A([5, 3])],
+    fn: ([w]) => K.embedding(w, tensor([[1, 4, 1], [0, 1, 2]])),
+    ref: ([w]) => ({ shape: [2, 3, 3], data: R.indexSelect(w, 0, [1, 4, 1, 0, 1, 2]).data }),
+  },
+  {
+    name: 'where rank 3 broadcast (a and b)',
+    inputs: [A([3, 1]), A([2, 3, 4]), () => tensor([1, 0, 0, 1, 0, 1, 1, 0], [2, 1, 4])],
+    fn: ([a, b, c]) => K.where(c, a, b),
+    ref: ([a, b, c]) => R.where(c, a, b),
+  },
+  {
+    name: 'where with a number branch',
+    inputs: [A([3, 4]), () => tensor([1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 1, 0], [3, 4])],
+    fn: ([a, c]) => K.where(c, a, 0.5),
+    ref: ([a, c]) => R.where(c, a, R.arr([], [0.5])),
+  },
+  {
+    name: 'maskedFill rank 4, broadcast mask',
+    inputs: [A([2, 3, 2, 2]), () => tensor([1, 0, 0, 0, 1, 1], [3, 1, 2])],
+    fn: ([x, m]) => K.maskedFill(x, m, -2),
+    ref: ([x, m]) => R.where(m, R.arr([], [-2]), x),
+  },
+  { name: 'max rank 3 axis 1', inputs: [A([2, 4, 3])], fn: ([x]) => K.max(x, { axis: 1 }), ref: ([x]) => R.reduceAxis(x, 1, false, (v) => Math.max(...v)) },
+  { name: 'max rank 4 axis -1 keepDims', inputs: [A([2, 3, 2, 4])], fn: ([x]) => K.max(x, { axis: -1, keepDims: true }), ref: ([x]) => R.reduceAxis(x, -1, true, (v) => Math.max(...v)) },
+  { name: 'max all', inputs: [A([3, 4])], fn: ([x]) => K.max(x), ref: ([x]) => R.reduceAxis(x, undefined, false, (v) => Math.max(...v)) },
+  { name: 'min rank 3 axis 0', inputs: [A([3, 2, 4])], fn: ([x]) => K.min(x, { axis: 0 }), ref: ([x]) => R.reduceAxis(x, 0, false, (v) => Math.min(...v)) },
+  { name: 'min all keepDims', inputs: [A([2, 3, 2])], fn: ([x]) => K.min(x, { keepDims: true }), ref: ([x]) => R.reduceAxis(x, undefined, true, (v) => Math.min(...v)) },
+  { name: 'logsumexp rank 3 axis 1', inputs: [A([2, 4, 3])], fn: ([x]) => K.logsumexp(x, 1), ref: ([x]) => R.reduceAxis(x, 1, false, R.logsumexpOf) },
+  { name: 'logsumexp rank 4 axis -1 keepDims', inputs: [A([2, 2, 3, 5])], fn: ([x]) => K.logsumexp(x, -1, true), ref: ([x]) => R.reduceAxis(x, -1, true, R.logsumexpOf) },
+  { name: 'logsumexp rank 2 axis 0', inputs: [A([4, 3])], fn: ([x]) => K.logsumexp(x, 0), ref: ([x]) => R.reduceAxis(x, 0, false, R.logsumexpOf) },
+  { name: 'abs', inputs: [A([3, 4], 'away0')], fn: ([x]) => K.abs(x), ref: ([x]) => R.map(x, Math.abs) },
+  { name: 'sqrt', inputs: [A([2, 3, 2], 'pos')], fn: ([x]) => K.sqrt(x), ref: ([x]) => R.map(x, Math.sqrt) },
+  { name: 'clamp min and max', inputs: [A([4, 5])], fn: ([x]) => K.clamp(x, -0.3, 0.4), ref: ([x]) => R.map(x, (v) => Math.min(0.4, Math.max(-0.3, v))) },
+  { name: 'clamp min only', inputs: [A([2, 3, 2])], fn: ([x]) => K.clamp(x, 0.1), ref: ([x]) => R.map(x, (v) => Math.max(0.1, v)) },
+  {
+    name: "mseLoss reduction 'none' rank 3 (both inputs)",
+    inputs: [A([2, 3, 2]), A([2, 3, 2])],
+    fn: ([p, t]) => K.mseLoss(p, t, 'none'),
+    ref: ([p, t]) => R.binary(p, t, (x, y) => (x - y) ** 2),
+  },
+  {
+    name: "crossEntropy reduction 'none', class labels",
+    inputs: [A([3, 4])],
+    fn: ([l]) => K.crossEntropy(l, [2, 0, 3], 'none'),
+    ref: ([l]) => {
+      const ls = R.rows(l, R.logSoftmaxRow).data;
+      return R.arr([3], [-ls[2], -ls[4], -ls[11]]);
+    },
+  },
+  {
+    name: "crossEntropy reduction 'none', soft targets",
+    inputs: [A([2, 3]), () => tensor([[0.2, 0.3, 0.5], [0.6, 0.4, 0]])],
+    fn: ([l, t]) => K.crossEntropy(l, t, 'none'),
+    ref: ([l, t]) => {
+      const ls = R.rows(l, R.logSoftmaxRow).data;
+      return R.arr([2], [0, 1].map((i) => -[0, 1, 2].reduce((s, j) => s + ls[i * 3 + j] * t.data[i * 3 + j], 0)));
     },
   },
 ];

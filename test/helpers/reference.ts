@@ -167,3 +167,95 @@ export function pool2d(x: Arr, kind: 'max' | 'avg', k: number[], s = k, p = [0, 
       }
   return { shape: [n, c, ho, wo], data: out };
 }
+
+// ---- indexing and axis reductions: coordinate loops ----
+
+function unravel(flat: number, shape: number[]): number[] {
+  const c = new Array<number>(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    c[i] = flat % shape[i];
+    flat = Math.floor(flat / shape[i]);
+  }
+  return c;
+}
+function ravel(c: number[], shape: number[]): number {
+  let f = 0;
+  for (let i = 0; i < shape.length; i++) f = f * shape[i] + c[i];
+  return f;
+}
+const normAx = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
+
+export function indexSelect(a: Arr, axis: number, idx: number[]): Arr {
+  const ax = normAx(axis, a.shape.length);
+  const shape = a.shape.map((d, i) => (i === ax ? idx.length : d));
+  const out = new Float64Array(size(shape));
+  for (let f = 0; f < out.length; f++) {
+    const c = unravel(f, shape);
+    c[ax] = idx[c[ax]];
+    out[f] = a.data[ravel(c, a.shape)];
+  }
+  return { shape, data: out };
+}
+
+export function indexAdd(a: Arr, axis: number, idx: number[], src: Arr): Arr {
+  const ax = normAx(axis, a.shape.length);
+  const out = Float64Array.from(a.data);
+  for (let f = 0; f < src.data.length; f++) {
+    const c = unravel(f, src.shape);
+    c[ax] = idx[c[ax]];
+    out[ravel(c, a.shape)] += src.data[f];
+  }
+  return { shape: a.shape, data: out };
+}
+
+export function gather(a: Arr, axis: number, idx: Arr): Arr {
+  const ax = normAx(axis, a.shape.length);
+  const out = new Float64Array(idx.data.length);
+  for (let f = 0; f < out.length; f++) {
+    const c = unravel(f, idx.shape);
+    c[ax] = idx.data[f];
+    out[f] = a.data[ravel(c, a.shape)];
+  }
+  return { shape: idx.shape, data: out };
+}
+
+export function scatterAdd(a: Arr, axis: number, idx: Arr, src: Arr): Arr {
+  const ax = normAx(axis, a.shape.length);
+  const out = Float64Array.from(a.data);
+  for (let f = 0; f < idx.data.length; f++) {
+    const c = unravel(f, idx.shape);
+    c[ax] = idx.data[f];
+    out[ravel(c, a.shape)] += src.data[f];
+  }
+  return { shape: a.shape, data: out };
+}
+
+export function where(cond: Arr, a: Arr, b: Arr): Arr {
+  const ab = binary(a, b, () => 0);
+  const shape = bshape(cond.shape, ab.shape);
+  const out = new Float64Array(size(shape));
+  for (let i = 0; i < out.length; i++) {
+    out[i] = cond.data[index(i, shape, cond.shape)] !== 0 ? a.data[index(i, shape, a.shape)] : b.data[index(i, shape, b.shape)];
+  }
+  return { shape, data: out };
+}
+
+/** f over the values along `axis` (all elements when undefined) of every slice. */
+export function reduceAxis(a: Arr, axis: number | undefined, keepDims: boolean, f: (vals: number[]) => number): Arr {
+  if (axis === undefined) return { shape: keepDims ? a.shape.map(() => 1) : [], data: Float64Array.of(f([...a.data])) };
+  const ax = normAx(axis, a.shape.length);
+  const keep = a.shape.map((d, i) => (i === ax ? 1 : d));
+  const out = new Float64Array(size(keep));
+  for (let o = 0; o < out.length; o++) {
+    const c = unravel(o, keep);
+    const vals: number[] = [];
+    for (let j = 0; j < a.shape[ax]; j++) {
+      c[ax] = j;
+      vals.push(a.data[ravel(c, a.shape)]);
+    }
+    out[o] = f(vals);
+  }
+  return { shape: keepDims ? keep : a.shape.filter((_, i) => i !== ax), data: out };
+}
+
+export const logsumexpOf = (vals: number[]): number => Math.log(vals.reduce((s, v) => s + Math.exp(v), 0));

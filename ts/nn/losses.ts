@@ -1,4 +1,4 @@
-/** Loss modules: forward(prediction, target) → scalar tensor. */
+/** Loss modules: forward(prediction, target) → a scalar tensor (per-sample losses with reduction: 'none'). */
 import { crossEntropy, mseLoss, type Reduction } from '../ops/losses.js';
 import { Tensor } from '../tensor.js';
 

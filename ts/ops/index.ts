@@ -9,10 +9,15 @@ import { flatten } from './shape.js';
 export * from './activations.js';
 export * from './conv.js';
 export * from './elementwise.js';
+export * from './extrema.js';
+export * from './indexing.js';
+export type { IndexLike } from './indices.js';
 export * from './losses.js';
 export * from './matmul.js';
 export * from './reduce.js';
 export * from './shape.js';
+export * from './unary.js';
+export * from './where.js';
 
 declare module '../tensor.js' {
   interface Tensor {

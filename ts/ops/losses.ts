@@ -6,16 +6,34 @@ import { K } from '../backend/wasm.js';
 import { accumulateGrad, isGradEnabled, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
-import { assertFinite, checkTensor, sameShape } from './util.js';
+import { assertFinite, checkTensor, rawBinary, rawScale, sameShape } from './util.js';
 
-export type Reduction = 'mean' | 'sum';
+/** 'none' keeps one loss per element (mseLoss) or per row (crossEntropy), as in PyTorch. */
+export type Reduction = 'mean' | 'sum' | 'none';
 
 function checkReduction(op: string, r: string): asserts r is Reduction {
-  if (r !== 'mean' && r !== 'sum') throw new KnobsError(`${op}: reduction must be 'mean' or 'sum', got '${r}'`);
+  if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new KnobsError(`${op}: reduction must be 'mean', 'sum' or 'none', got '${r}'`);
+}
+
+/** 'none': (p − t)² per element, shaped like the prediction. */
+function mseNone(pred: Tensor, target: Tensor): Tensor {
+  const d = rawBinary('sub', pred, target);
+  const out = rawBinary('mul', d, d);
+  out.op = 'mseLoss';
+  const y = record(out, [pred, target], (g) => {
+    // d/dp (p − t)² = 2(p − t), times the upstream gradient of each element.
+    const gp = rawBinary('mul', g, d);
+    if (gp.size > 0) K().scale_inplace(gp.ptr, 2, 0, gp.size);
+    if (target.requiresGrad) accumulateGrad(target, rawScale(gp, -1), true);
+    accumulateGrad(pred, gp, true);
+  });
+  if (y.backwardFn === null) d.dispose();
+  return y;
 }
 
 /**
- * Squared error Σ(p − t)² ('sum') or its mean over elements ('mean', the default, as in PyTorch).
+ * Squared error Σ(p − t)² ('sum'), its mean over elements ('mean', the default, as in PyTorch),
+ * or each element's (p − t)² ('none').
  */
 export function mseLoss(pred: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   checkTensor('mseLoss', pred, 'prediction');
@@ -26,6 +44,7 @@ export function mseLoss(pred: Tensor, target: Tensor, reduction: Reduction = 'me
   }
   assertFinite('mseLoss', pred, 'prediction');
   assertFinite('mseLoss', target, 'target');
+  if (reduction === 'none') return mseNone(pred, target);
   const k = K();
   const n = pred.size;
   const scale = reduction === 'mean' && n > 0 ? 1 / n : 1;
@@ -66,7 +85,8 @@ export function oneHotTensor(labels: Tensor | ArrayLike<number>, numClasses: num
 /**
  * Softmax + cross-entropy on logits [n, classes], fused (one pass, stable log-sum-exp).
  * Targets: class probabilities / one-hot rows of the same shape, or n integer class labels
- * (a 1-D tensor or array). Mean over rows by default, as in PyTorch's CrossEntropyLoss.
+ * (a 1-D tensor or array). Mean over rows by default, as in PyTorch's CrossEntropyLoss; 'none'
+ * gives the [n] per-row losses.
  */
 export function crossEntropy(logits: Tensor, target: Tensor | ArrayLike<number>, reduction: Reduction = 'mean'): Tensor {
   checkTensor('crossEntropy', logits, 'logits');
@@ -97,6 +117,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | ArrayLike<number>,
   assertFinite('crossEntropy', tgt, 'target');
   const k = K();
   const probs = empty(logits.shape, 'softmax');
+  if (reduction === 'none') return crossEntropyRows(logits, tgt, probs, ownTarget);
   const total = logits.size > 0 ? k.softmax_cross_entropy(logits.ptr, tgt.ptr, probs.ptr, rows, cols) : 0;
   const scale = reduction === 'mean' && rows > 0 ? 1 / rows : 1;
   const out = empty([], 'crossEntropy');
@@ -114,4 +135,23 @@ export function crossEntropy(logits: Tensor, target: Tensor | ArrayLike<number>,
     if (gl.size > 0) k.softmax_cross_entropy_backward(probs.ptr, tgt.ptr, gl.ptr, gl.size, scale * g.data[0]);
     accumulateGrad(logits, gl, true);
   });
+}
+
+/** 'none': one loss per row; the backward scales each row's (softmax − t) by its own upstream gradient. */
+function crossEntropyRows(logits: Tensor, tgt: Tensor, probs: Tensor, ownTarget: boolean): Tensor {
+  const k = K();
+  const [rows, cols] = logits.shape;
+  const out = empty([rows], 'crossEntropy');
+  if (logits.size > 0) k.softmax_cross_entropy_rows(logits.ptr, tgt.ptr, probs.ptr, out.ptr, rows, cols);
+  else if (rows > 0) out.data.fill(0);
+  const y = record(out, [logits], (g) => {
+    const gl = empty(logits.shape, 'crossEntropy_grad');
+    if (gl.size > 0) k.softmax_cross_entropy_rows_backward(probs.ptr, tgt.ptr, g.ptr, gl.ptr, rows, cols);
+    accumulateGrad(logits, gl, true);
+  });
+  if (y.backwardFn === null) {
+    probs.dispose();
+    if (ownTarget) tgt.dispose();
+  }
+  return y;
 }

@@ -23,6 +23,11 @@ mod par;
 mod random;
 mod reduce;
 
+mod index;
+mod losses_rows;
+mod reduce_axis;
+mod unary;
+
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]
 unsafe fn s<'a>(p: usize, n: usize) -> &'a [f32] {

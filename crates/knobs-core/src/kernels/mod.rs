@@ -5,6 +5,7 @@ pub mod conv;
 pub mod dense;
 pub mod distance;
 pub mod elementwise;
+pub mod index;
 mod gemm;
 pub mod par;
 pub mod losses;
@@ -13,6 +14,8 @@ pub mod matmul_batched;
 pub mod optim;
 pub mod random;
 pub mod reduce;
+pub mod reduce_axis;
+pub mod unary;
 
 #[cfg(test)]
 pub(crate) mod testutil;
