@@ -89,7 +89,7 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
             if (pool > 1) setNumThreads(threads);
             if (model) return;
             await init();
-            model = nn.fromSpec(spec);
+            model = nn.fromSpec<nn.Sequential>(spec);
             opt = new optim.SGD(model.parameters(), optimizer);
           },
           afterAll: (mode) => {

@@ -78,7 +78,7 @@ async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; foreign: n
 type Runner = { name: string; run(B: number, steps: number): Promise<number>; close(): Promise<void>; timings?: () => Promise<StepTimings[]> };
 
 function inThread(): Runner {
-  const model = nn.fromSpec(spec);
+  const model = nn.fromSpec<nn.Sequential>(spec);
   model.loadStateDict(state);
   const opt = new optim.SGD(model.parameters(), optimizer);
   return {

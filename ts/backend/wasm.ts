@@ -119,7 +119,30 @@ let pooledFloats = 0;
 let liveFloats = 0;
 let liveBlocks = 0;
 
+/**
+ * While set, allocations beyond `left` floats throw before anything is allocated: loadModel builds
+ * a model from a spec it has not yet matched to the weights, and a hostile spec must not be able to
+ * grow memory past what the weights file declares.
+ */
+let budget: { left: number; what: string } | null = null;
+
+export function withAllocationLimit<T>(floats: number, what: string, fn: () => T): T {
+  const outer = budget;
+  budget = { left: outer ? Math.min(outer.left, floats) : floats, what };
+  try {
+    return fn();
+  } finally {
+    const used = (outer ? Math.min(outer.left, floats) : floats) - budget.left;
+    budget = outer;
+    if (outer) outer.left -= used;
+  }
+}
+
 export function allocF32(n: number): number {
+  if (budget) {
+    if (n > budget.left) throw new KnobsError(`${budget.what}: building the model needs more than the ${budget.left * 4} bytes left of its limit (a block of ${n * 4} bytes)`);
+    budget.left -= n;
+  }
   const k = K();
   liveFloats += n;
   liveBlocks++;

@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KnobsError } from '../errors.js';
-import type { Sequential } from '../nn/layers.js';
+import type { AnyModule } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SAFETENSORS_MAX_HEADER_BYTES } from './safetensors.js';
 import { loadModel, saveModel, type LoadedModel, type SaveOptions } from './save.js';
@@ -21,7 +21,7 @@ export interface NodeSaveOptions extends SaveOptions {
   optimizer?: Optimizer | null;
 }
 
-export async function save(model: Sequential, path: string, opts: NodeSaveOptions = {}): Promise<{ weights: string; json: string }> {
+export async function save(model: AnyModule, path: string, opts: NodeSaveOptions = {}): Promise<{ weights: string; json: string }> {
   const b = base(path);
   const { weights, json } = saveModel(model, opts.optimizer, opts);
   const files = { weights: `${b}.safetensors`, json: `${b}.json` };

@@ -6,22 +6,22 @@
  *
  *   const trainer = await DataParallel.create({ spec: toSpec(model), state: model.stateDict(),
  *     workers: 2, optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, loss: 'crossEntropy' });
- *   const loss = await trainer.step(x, y);            // x: [batch, in] rows, y: labels or rows
+ *   const loss = await trainer.step(x, y, [rows, in]); // x: a batch of samples, y: labels or rows
  *   model.loadStateDict(await trainer.stateDict());
  *   await trainer.close();
  */
 import { init, simdBuild } from '../backend/wasm.js';
 import { chooseBuild, wasmUrl, type SimdChoice } from '../backend/simd.js';
 import { loadWasmBytes, type WasmSource } from '../backend/load-wasm.js';
-import { KnobsError, ShapeError } from '../errors.js';
-import { Sequential } from '../nn/layers.js';
-import type { StateDict } from '../nn/module.js';
-import { fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
+import type { ArrayData } from '../data/dataset.js';
+import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import { Module, type AnyModule, type StateDict } from '../nn/module.js';
+import { fromSpec, toSpec, validateSpec, type ModelSpec, type ModelSpecV1 } from '../nn/spec.js';
+import { createOptimizer, type OptimizerSpec } from '../optim/create.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { History } from '../train/callbacks.js';
 import { Rng, seedFor } from '../random.js';
-import { makeOptimizer } from '../worker/worker-api.js';
-import type { OptimizerSpec } from '../worker/protocol.js';
+import { shapeSize } from '../tensor.js';
 import {
   CTRL, STATUS_OK, ctrlWords, shardOf,
   type InitMessage, type MainToWorker, type ParallelLoss, type SharedBuffers, type StepTimings, type Transport, type WorkerToMain,
@@ -30,8 +30,18 @@ import { WorkerError, listen, setRef, spawnReplica, type TrainWorker } from './s
 import { withTimeout } from '../timeout.js';
 
 export interface DataParallelOptions {
-  /** The model: its JSON spec (toSpec) — or a Sequential, whose spec and weights are taken. */
-  spec: ModelSpec | Sequential;
+  /** The model: its JSON spec (toSpec) — or any registered module, whose spec and weights are taken. */
+  spec: ModelSpec | ModelSpecV1 | AnyModule;
+  /**
+   * One sample's shape (e.g. [784]). Optional: it is otherwise taken from the data — step()'s
+   * `shape`, or fit()'s x given as { data, shape } — and is fixed from the first batch on.
+   */
+  inputShape?: number[];
+  /**
+   * Scripts (URLs) each replica imports before building the model: where user modules call
+   * nn.register. Not needed for knobs' own layers.
+   */
+  modules?: (string | URL)[];
   /** Starting weights. Default: the spec's initialisation, drawn on this thread from the global seed stream. */
   state?: StateDict;
   /** Number of replicas (worker threads). Default 2. */
@@ -143,9 +153,8 @@ export class DataParallel {
   readonly workers: number;
   readonly transport: Transport;
   readonly loss: ParallelLoss;
-  /** Inputs per sample (the first Linear's inFeatures) and outputs (the last Linear's outFeatures). */
-  readonly inFeatures: number;
-  readonly outFeatures: number;
+  /** One sample's shape, once known (from inputShape or the first batch). */
+  private sample: number[] | null;
   /** Total number of knobs in the model. */
   readonly nParams: number;
   /** The worker objects, for diagnostics (do not post to them). */
@@ -169,16 +178,21 @@ export class DataParallel {
   private xViews: Float32Array[] = [];
   private yViews: Float32Array[] = [];
   private capacityRows = 0;
+  private capacityXCols = 0;
   private capacityYCols = 0;
 
-  private constructor(threads: TrainWorker[], transport: Transport, loss: ParallelLoss, inFeatures: number, outFeatures: number, nParams: number) {
+  private constructor(threads: TrainWorker[], transport: Transport, loss: ParallelLoss, sample: number[] | null, nParams: number) {
     this.threads = threads;
     this.workers = threads.length;
     this.transport = transport;
     this.loss = loss;
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
+    this.sample = sample;
     this.nParams = nParams;
+  }
+
+  /** One sample's shape: the `inputShape` option, else the first batch's; null before that. */
+  get inputShape(): number[] | null {
+    return this.sample && [...this.sample];
   }
 
   /** Starts the workers and builds a replica in each; resolves when all are ready. */
@@ -193,6 +207,11 @@ export class DataParallel {
     if (transport === 'shared' && !sharedAvailable()) {
       throw new KnobsError(`${OP}.create: transport 'shared' needs SharedArrayBuffer and Atomics.waitAsync; in a browser the page must be cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp), or use transport 'message'`);
     }
+    const sample = opts.inputShape === undefined ? null : [...opts.inputShape];
+    if (sample && (!Array.isArray(opts.inputShape) || sample.some((d) => !Number.isInteger(d) || d < 1))) {
+      throw new ShapeError(`${OP}.create: inputShape must be an array of positive integers (one sample's shape), got ${JSON.stringify(opts.inputShape)}`);
+    }
+    const modules = (opts.modules ?? []).map((u) => String(u));
     const maxBatch = opts.maxBatch ?? 256;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new KnobsError(`${OP}.create: maxBatch must be a positive integer, got ${opts.maxBatch}`);
 
@@ -205,14 +224,12 @@ export class DataParallel {
 
     let spec: ModelSpec;
     let state = opts.state;
-    if (opts.spec instanceof Sequential) {
+    if (opts.spec instanceof Module) {
       spec = toSpec(opts.spec);
       state ??= opts.spec.stateDict();
     } else {
       spec = validateSpec(opts.spec);
     }
-    const linears = spec.layers.filter((l) => l.type === 'Linear') as { inFeatures: number; outFeatures: number }[];
-    if (linears.length === 0) throw new KnobsError(`${OP}.create: the model has no Linear layer, so nothing to train`);
     // Everything the replicas will do with the spec, weights and optimizer is tried here first,
     // so a mistake is one clear error from create() rather than N from the workers.
     const probe = fromSpec(spec);
@@ -221,9 +238,10 @@ export class DataParallel {
       if (state) probe.loadStateDict(state);
       else state = probe.stateDict();
       nParams = probe.nParameters;
+      if (nParams === 0) throw new KnobsError(`${OP}.create: the model has no parameters, so nothing to train`);
       let opt;
       try {
-        opt = makeOptimizer(probe.parameters(), opts.optimizer);
+        opt = createOptimizer(probe.parameters(), opts.optimizer, 'trainInWorker');
         if (opts.optimizerState) opt.loadStateDict(opts.optimizerState);
       } catch (e) {
         throw new KnobsError(`${OP}.create: ${(e as Error).message.replace(/^trainInWorker: /, '')}`);
@@ -241,8 +259,8 @@ export class DataParallel {
       for (const s of spawned) if (s.status === 'fulfilled') threads.push(s.value);
       const bad = spawned.find((s) => s.status === 'rejected');
       if (bad) throw (bad as PromiseRejectedResult).reason;
-      trainer = new DataParallel(threads, transport, loss, linears[0].inFeatures, linears[linears.length - 1].outFeatures, nParams);
-      await trainer.start({ spec, state, optimizer: opts.optimizer, optimizerState: opts.optimizerState, wasm, maxBatch }, opts.startTimeoutMs ?? 30_000);
+      trainer = new DataParallel(threads, transport, loss, sample, nParams);
+      await trainer.start({ spec, state, optimizer: opts.optimizer, optimizerState: opts.optimizerState, wasm, modules, sampleShape: sample }, maxBatch, opts.startTimeoutMs ?? 30_000);
       return trainer;
     } catch (e) {
       if (trainer) await trainer.shutdown();
@@ -252,26 +270,30 @@ export class DataParallel {
   }
 
   private async start(
-    base: { spec: ModelSpec; state: StateDict; optimizer: OptimizerSpec; optimizerState?: OptimizerState; wasm: WebAssembly.Module; maxBatch: number },
+    base: Omit<InitMessage, 'type' | 'index' | 'workers' | 'transport' | 'loss' | 'shared' | 'peers'>,
+    maxBatch: number,
     timeoutMs: number,
   ): Promise<void> {
     const N = this.workers;
     let shared: SharedBuffers | undefined;
     let peers: (MessagePort | null)[][] | undefined;
     if (this.transport === 'shared') {
+      // Without a known sample shape the input buffers start empty and grow at the first batch.
+      const xCols = this.sample ? shapeSize(this.sample) : 0, yCols = 1;
       shared = {
         ctrl: new SharedArrayBuffer(ctrlWords(N) * 4),
         grads: new SharedArrayBuffer(2 * N * this.nParams * 4),
         results: new SharedArrayBuffer(2 * N * 2 * 8),
-        x: [new SharedArrayBuffer(base.maxBatch * this.inFeatures * 4), new SharedArrayBuffer(base.maxBatch * this.inFeatures * 4)],
-        y: [new SharedArrayBuffer(base.maxBatch * this.outFeatures * 4), new SharedArrayBuffer(base.maxBatch * this.outFeatures * 4)],
+        x: [new SharedArrayBuffer(maxBatch * xCols * 4), new SharedArrayBuffer(maxBatch * xCols * 4)],
+        y: [new SharedArrayBuffer(maxBatch * yCols * 4), new SharedArrayBuffer(maxBatch * yCols * 4)],
       };
       this.ctrl = new Int32Array(shared.ctrl);
       this.results = new Float64Array(shared.results);
       this.xViews = shared.x.map((b) => new Float32Array(b));
       this.yViews = shared.y.map((b) => new Float32Array(b));
-      this.capacityRows = base.maxBatch;
-      this.capacityYCols = this.outFeatures;
+      this.capacityRows = maxBatch;
+      this.capacityXCols = xCols;
+      this.capacityYCols = yCols;
     } else {
       // A channel between every pair of replicas: gradients go peer to peer, not through here.
       peers = Array.from({ length: N }, () => Array<MessagePort | null>(N).fill(null));
@@ -413,21 +435,21 @@ export class DataParallel {
   }
 
   /**
-   * One optimizer step on a batch: x holds `rows` samples of inFeatures values, y their targets
-   * (class labels, one per row, or rows of outFeatures values). Resolves to the batch's mean loss.
-   * `shape` ([rows, inFeatures]) is optional and checked when given. Steps run in call order;
+   * One optimizer step on a batch: x holds `rows` samples, y their targets (class labels, one per
+   * row, or rows of the model's output width). Resolves to the batch's mean loss. `shape`
+   * ([rows, ...sample]) gives the sample shape; it may be left out once the trainer knows it
+   * (inputShape, or an earlier batch), and must not change from batch to batch. Steps run in call order;
    * x and y are read when the step is sent to the workers, so leave them unchanged until its
    * promise settles. With the message transport a step is sent without waiting for the previous
    * one to finish, so calling step() again before awaiting keeps the workers busy.
    */
   step(x: Float32Array, y: Float32Array | ArrayLike<number>, shape?: readonly number[]): Promise<number> {
-    let rows: number, yCols: number;
+    let rows: number, yCols: number, F: number;
     try {
-      ({ rows, yCols } = this.checkBatch('step', x, y, shape));
+      ({ rows, yCols, xCols: F } = this.checkBatch('step', x, y, shape));
     } catch (e) {
       return Promise.reject(e);
     }
-    const F = this.inFeatures;
     return this.submit(
       'step',
       rows,
@@ -439,28 +461,28 @@ export class DataParallel {
     ).then((r) => r.loss);
   }
 
-  private checkBatch(op: string, x: Float32Array, y: ArrayLike<number>, shape?: readonly number[]): { rows: number; yCols: number } {
-    const F = this.inFeatures, C = this.outFeatures;
-    if (!(x instanceof Float32Array)) throw new KnobsError(`${OP}.${op}: x must be a Float32Array of rows × ${F} values`);
+  /**
+   * Checks a batch against the sample shape (fixing it at the first batch that gives one) and
+   * returns its rows and per-row widths. Targets are checked against the model's output in the
+   * replicas, which are the ones that run it.
+   */
+  private checkBatch(op: string, x: Float32Array, y: ArrayLike<number>, shape?: readonly number[]): { rows: number; yCols: number; xCols: number } {
+    if (!(x instanceof Float32Array)) throw new KnobsError(`${OP}.${op}: x must be a Float32Array (or { data: Float32Array, shape }) of samples`);
     if (!y || typeof y.length !== 'number') throw new KnobsError(`${OP}.${op}: y must be a Float32Array (or array) of targets`);
-    if (x.length % F !== 0 || x.length === 0) throw new ShapeError(`${OP}.${op}: x has ${x.length} values, not a positive multiple of the model's ${F} inputs`);
+    if (shape !== undefined && (!Array.isArray(shape) || shape.length < 2 || shape.some((d) => !Number.isInteger(d) || d < 1) || shapeSize(shape) !== x.length)) {
+      throw new ShapeError(`${OP}.${op}: shape ${Array.isArray(shape) ? fmtShape(shape) : JSON.stringify(shape)} does not fit x (${x.length} values); give [rows, ...sample] with positive sizes`);
+    }
+    const given = shape?.slice(1) ?? null;
+    if (given && this.sample && !sameShape(given, this.sample)) throw new ShapeError(`${OP}.${op}: samples of shape ${fmtShape(given)}, but this trainer's samples are ${fmtShape(this.sample)}`);
+    const sample = given ?? this.sample;
+    if (!sample) throw new ShapeError(`${OP}.${op}: the sample shape is not known yet; pass shape [rows, ...sample] (or x as { data, shape }), or inputShape to DataParallel.create`);
+    const F = shapeSize(sample);
+    if (x.length % F !== 0 || x.length === 0) throw new ShapeError(`${OP}.${op}: x has ${x.length} values, not a positive multiple of the sample size ${F} (${fmtShape(sample)})`);
     const rows = x.length / F;
-    if (shape !== undefined && (shape.length !== 2 || shape[0] !== rows || shape[1] !== F)) {
-      throw new ShapeError(`${OP}.${op}: shape [${[...shape].join(',')}] does not fit x (${x.length} values) and the model's input [rows, ${F}]`);
-    }
     const yCols = y.length / rows;
-    const labels = this.loss === 'crossEntropy' && yCols === 1 && C > 1;
-    if (yCols !== C && !labels) {
-      const want = this.loss === 'crossEntropy' ? `${rows} class labels or ${rows}×${C} target rows` : `${rows}×${C} target values`;
-      throw new ShapeError(`${OP}.${op}: y has ${y.length} values for ${rows} rows; expected ${want}`);
-    }
-    if (labels) {
-      for (let i = 0; i < rows; i++) {
-        const c = y[i];
-        if (!Number.isInteger(c) || c < 0 || c >= C) throw new KnobsError(`${OP}.${op}: label ${c} at row ${i} is not a class index in [0, ${C})`);
-      }
-    }
-    return { rows, yCols };
+    if (!Number.isInteger(yCols) || yCols < 1) throw new ShapeError(`${OP}.${op}: y has ${y.length} values for ${rows} rows; expected a whole number of targets per row`);
+    this.sample = sample;
+    return { rows, yCols, xCols: F };
   }
 
   /**
@@ -513,9 +535,10 @@ export class DataParallel {
     const ctrl = this.ctrl!, g = s.gen, par = g & 1;
     // This slot was last used by step g − 2: its answers must have been read first.
     await this.inflight.get(g - 2)?.pending.promise.catch(() => undefined);
-    if (rows > this.capacityRows || yCols > this.capacityYCols) {
+    const xCols = shapeSize(this.sample!);
+    if (rows > this.capacityRows || xCols > this.capacityXCols || yCols > this.capacityYCols) {
       await this.drain(g);
-      await this.grow(Math.max(rows, this.capacityRows), Math.max(yCols, this.capacityYCols));
+      await this.grow(Math.max(rows, this.capacityRows), xCols, Math.max(yCols, this.capacityYCols));
     }
     if (this.failure) throw this.failure;
     writeX(this.xViews[par], 0, rows, 0);
@@ -556,21 +579,22 @@ export class DataParallel {
     return s.pending.promise;
   }
 
-  private async grow(rows: number, yCols: number): Promise<void> {
-    const x: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(rows * this.inFeatures * 4), new SharedArrayBuffer(rows * this.inFeatures * 4)];
+  private async grow(rows: number, xCols: number, yCols: number): Promise<void> {
+    const x: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(rows * xCols * 4), new SharedArrayBuffer(rows * xCols * 4)];
     const y: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(rows * yCols * 4), new SharedArrayBuffer(rows * yCols * 4)];
     const id = this.nextId++;
     const acks = this.request(id, this.workers);
-    for (let i = 0; i < this.workers; i++) this.post(i, { type: 'buffers', id, x, y });
+    for (let i = 0; i < this.workers; i++) this.post(i, { type: 'buffers', id, x, y, sampleShape: this.sample! });
     await acks;
     this.xViews = x.map((b) => new Float32Array(b));
     this.yViews = y.map((b) => new Float32Array(b));
     this.capacityRows = rows;
+    this.capacityXCols = xCols;
     this.capacityYCols = yCols;
   }
 
   private sendMessageStep(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<StepResult> {
-    const F = this.inFeatures;
+    const sampleShape = this.sample!, F = shapeSize(sampleShape);
     this.hold();
     // All shards are cut before any is sent, so the replicas start together (a replica that
     // starts late makes the others wait at the exchange).
@@ -581,7 +605,7 @@ export class DataParallel {
       writeY(y, start, start + count, 0);
       return { x, y };
     });
-    shards.forEach(({ x, y }, i) => this.post(i, { type: 'step', gen: s.gen, rows, yCols, x, y }, [x.buffer, y.buffer]));
+    shards.forEach(({ x, y }, i) => this.post(i, { type: 'step', gen: s.gen, rows, yCols, sampleShape, x, y }, [x.buffer, y.buffer]));
     return s.pending.promise.finally(() => {
       this.inflight.delete(s.gen);
       this.release();
@@ -589,19 +613,20 @@ export class DataParallel {
   }
 
   /**
-   * Epochs over in-memory arrays: x is samples × inFeatures values, y the targets (labels or rows).
+   * Epochs over in-memory arrays: x is the samples ({ data, shape }, or a Float32Array once the
+   * sample shape is known), y the targets (labels or rows).
    * The shuffle order of each epoch is DataLoader's for the same seed, so a run matches fit() on
    * one thread with the same loader options (up to float reassociation).
    */
-  async fit(x: Float32Array, y: Float32Array | ArrayLike<number>, opts: FitOptions): Promise<History> {
-    const { rows: n, yCols } = this.checkBatch('fit', x, y);
+  async fit(xs: Float32Array | ArrayData, y: Float32Array | ArrayLike<number>, opts: FitOptions): Promise<History> {
+    const x = xs instanceof Float32Array ? xs : xs?.data;
+    const { rows: n, yCols, xCols: F } = this.checkBatch('fit', x, y, xs instanceof Float32Array ? undefined : xs?.shape);
     const epochs = opts?.epochs;
     if (!Number.isInteger(epochs) || epochs < 0) throw new KnobsError(`${OP}.fit: epochs must be a non-negative integer, got ${epochs}`);
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new KnobsError(`${OP}.fit: batchSize must be a positive integer, got ${opts.batchSize}`);
     const shuffle = opts.shuffle ?? true, seed = opts.seed ?? 0, first = opts.initialEpoch ?? 0;
     const batches = opts.dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
-    const F = this.inFeatures;
     const history: History = { epoch: [], history: { loss: [] }, stopped: null };
     if (this.loss === 'crossEntropy') history.history.accuracy = [];
     // One step is sent ahead of the one being waited for (message transport), so the replicas
@@ -724,6 +749,10 @@ export class DataParallel {
     this.requests.clear();
     await this.shutdown();
   }
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 /** DataLoader.order(epoch) for a loader with this seed, without a dataset. */

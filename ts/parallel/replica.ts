@@ -14,15 +14,15 @@
 import '../autograd.js';
 import '../ops/index.js';
 import { K, heap, init } from '../backend/wasm.js';
-import { KnobsError } from '../errors.js';
-import type { Module } from '../nn/module.js';
-import { fromSpec, type ModelSpec } from '../nn/spec.js';
+import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import type { AnyModule } from '../nn/module.js';
+import { fromSpec } from '../nn/spec.js';
 import { crossEntropy, mseLoss } from '../ops/losses.js';
+import { createOptimizer } from '../optim/create.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { tidy } from '../scope.js';
-import { Tensor, empty, full } from '../tensor.js';
+import { Tensor, empty, full, shapeSize } from '../tensor.js';
 import { countCorrect } from '../train/metrics.js';
-import { makeOptimizer } from '../worker/worker-api.js';
 import { CTRL, STATUS_ABORTED, STATUS_FAILED, STATUS_OK, contributors, shardOf, type InitMessage, type StepMessage, type StepTimings, type WorkerToMain } from './protocol.js';
 
 export type Post = (msg: WorkerToMain, transfer?: Transferable[]) => void;
@@ -179,21 +179,12 @@ class MessageExchange implements Exchange {
   }
 }
 
-/**
- * Each replica's Dropout layers get their own mask stream (seed + index), so shards are not masked
- * alike. Replica 0 keeps the spec's seeds: one replica trains exactly like the single-thread model.
- */
-function replicaSpec(spec: ModelSpec, index: number): ModelSpec {
-  if (index === 0) return spec;
-  return { ...spec, layers: spec.layers.map((l) => (l.type === 'Dropout' ? { ...l, seed: (l.seed ?? 0) + index * 0x9e3779 } : l)) };
-}
-
 export class Replica {
   private readonly params: Tensor[];
   private readonly offsets: number[];
   readonly nParams: number;
-  private readonly inFeatures: number;
-  private readonly outFeatures: number;
+  /** Shared transport: one sample's shape (set with the input buffers). */
+  private sampleShape: number[] | null;
   /** Scratch for the reduction: an incoming slot, and an accumulator (replicas ≥ 2 only). */
   private incoming: Tensor | null = null;
   private accumulator: Tensor | null = null;
@@ -204,7 +195,7 @@ export class Replica {
 
   private constructor(
     private readonly msg: InitMessage,
-    private readonly model: Module,
+    private readonly model: AnyModule,
     private readonly optimizer: Optimizer,
   ) {
     this.params = model.parameters();
@@ -215,13 +206,11 @@ export class Replica {
       o += p.size;
     }
     this.nParams = o;
-    const linears = msg.spec.layers.filter((l) => l.type === 'Linear') as { inFeatures: number; outFeatures: number }[];
-    this.inFeatures = linears[0].inFeatures;
-    this.outFeatures = linears[linears.length - 1].outFeatures;
+    this.sampleShape = msg.sampleShape;
     if (msg.transport === 'shared') {
       const s = msg.shared!;
       this.exchange = new SharedExchange(new Int32Array(s.ctrl), s.grads, msg.index, msg.workers, this.nParams);
-      this.setInputs(s.x, s.y);
+      this.setInputs(s.x, s.y, msg.sampleShape);
     } else {
       this.exchange = new MessageExchange(msg.peers!, msg.index, this.nParams);
     }
@@ -229,14 +218,20 @@ export class Replica {
 
   static async create(msg: InitMessage): Promise<Replica> {
     await init({ wasm: msg.wasm });
-    const model = fromSpec(replicaSpec(msg.spec, msg.index));
+    // User modules register themselves when their script is imported, before the model is built.
+    for (const url of msg.modules) await import(/* @vite-ignore */ url);
+    const model = fromSpec(msg.spec);
     model.loadStateDict(msg.state);
-    const optimizer = makeOptimizer(model.parameters(), msg.optimizer);
+    // Each replica's random streams (Dropout masks) must differ, or every shard would be masked
+    // alike; replica 0 keeps the spec's, so one replica trains exactly like the single-thread model.
+    if (msg.index > 0) for (const m of model.modules()) m.forkRandomStreams(msg.index);
+    const optimizer = createOptimizer(model.parameters(), msg.optimizer, 'DataParallel');
     if (msg.optimizerState) optimizer.loadStateDict(msg.optimizerState);
     return new Replica(msg, model, optimizer);
   }
 
-  setInputs(x: SharedArrayBuffer[], y: SharedArrayBuffer[]): void {
+  setInputs(x: SharedArrayBuffer[], y: SharedArrayBuffer[], sampleShape: number[] | null): void {
+    this.sampleShape = sampleShape;
     this.xViews = x.map((b) => new Float32Array(b));
     this.yViews = y.map((b) => new Float32Array(b));
   }
@@ -275,10 +270,11 @@ export class Replica {
         const gen = next++, par = gen & 1;
         const rows = Atomics.load(ctrl, CTRL.ROWS + par), yCols = Atomics.load(ctrl, CTRL.Y_COLS + par);
         const { start, count } = shardOf(rows, N, i);
-        const F = this.inFeatures;
+        const sample = this.sampleShape ?? [];
+        const F = shapeSize(sample);
         const status = CTRL.STATUS + par * N + i, out = 2 * (par * N + i);
         try {
-          const r = await this.trainStep(gen, rows, yCols, this.xViews[par].subarray(start * F, (start + count) * F), this.yViews[par].subarray(start * yCols, (start + count) * yCols));
+          const r = await this.trainStep(gen, rows, yCols, sample, this.xViews[par].subarray(start * F, (start + count) * F), this.yViews[par].subarray(start * yCols, (start + count) * yCols));
           results[out] = r.lossSum;
           results[out + 1] = r.correct;
           Atomics.store(ctrl, status, STATUS_OK);
@@ -300,31 +296,42 @@ export class Replica {
   /** Message transport: one step on the rows the main thread sent. */
   async runMessageStep(m: StepMessage, post: Post): Promise<void> {
     try {
-      const r = await this.trainStep(m.gen, m.rows, m.yCols, m.x, m.y);
+      const r = await this.trainStep(m.gen, m.rows, m.yCols, m.sampleShape, m.x, m.y);
       post({ type: 'done', gen: m.gen, lossSum: r.lossSum, correct: r.correct });
     } catch (e) {
       post(e instanceof Fatal ? { type: 'fatal', message: e.message } : { type: 'stepError', gen: m.gen, message: errorText(e), aborted: e instanceof PeerAborted });
     }
   }
 
-  private async trainStep(gen: number, rows: number, yCols: number, x: Float32Array, y: Float32Array): Promise<{ lossSum: number; correct: number }> {
+  private async trainStep(gen: number, rows: number, yCols: number, sample: number[], x: Float32Array, y: Float32Array): Promise<{ lossSum: number; correct: number }> {
     const { index, workers, loss } = this.msg;
-    const count = shardOf(rows, workers, index).count;
+    const { start, count } = shardOf(rows, workers, index);
     let lossSum = 0, correct = 0;
     const t0 = performance.now();
     this.optimizer.zeroGrad();
     try {
       if (count > 0) {
         [lossSum, correct] = tidy(() => {
-          const xt = empty([count, this.inFeatures], 'batch');
+          const xt = empty([count, ...sample], 'batch');
           xt.data.set(x);
-          const labels = loss === 'crossEntropy' && yCols === 1 && this.outFeatures > 1;
+          const pred = this.model.forward(xt);
+          if (!(pred instanceof Tensor) || pred.shape.length < 1 || pred.shape[0] !== count) {
+            throw new ShapeError(`DataParallel: the model must return one tensor with a row per sample; for input ${fmtShape(xt.shape)} it returned ${pred instanceof Tensor ? fmtShape(pred.shape) : typeof pred}`);
+          }
+          const outCols = pred.size / count;
+          const labels = loss === 'crossEntropy' && yCols === 1 && outCols > 1;
+          if (!labels && yCols !== outCols) throw new ShapeError(`DataParallel: the model outputs ${outCols} values per sample (${fmtShape(pred.shape)}) but the targets have ${yCols}`);
+          if (labels) {
+            for (let i = 0; i < count; i++) {
+              const c = y[i];
+              if (!Number.isInteger(c) || c < 0 || c >= outCols) throw new KnobsError(`label ${c} at row ${start + i} is not a class index in [0, ${outCols})`);
+            }
+          }
           const yt = empty(labels ? [count] : [count, yCols], 'batch');
           yt.data.set(y);
-          const pred = this.model.forward(xt);
           const l = loss === 'crossEntropy' ? crossEntropy(pred, yt, 'sum') : mseLoss(pred, yt, 'sum');
           // d(mean over the whole batch)/d(sum over this shard): see the file comment.
-          l.backward(full([], loss === 'crossEntropy' ? 1 / rows : 1 / (rows * this.outFeatures)));
+          l.backward(full([], loss === 'crossEntropy' ? 1 / rows : 1 / (rows * outCols)));
           return [l.item(), loss === 'crossEntropy' ? countCorrect(pred, yt) : 0];
         });
         if (!Number.isFinite(lossSum)) throw new KnobsError(`DataParallel.step: the loss is ${lossSum}; lower the learning rate or check the data`);

@@ -57,6 +57,11 @@ export interface WorkerTrainConfig {
   validation?: TrainData | { split: number };
   /** Starting weights; default: the spec's initialisation. */
   weights?: StateDict;
+  /**
+   * Scripts (URLs) the worker imports before building the model: where user modules call
+   * nn.register. Not needed for knobs' own layers.
+   */
+  modules?: (string | URL)[];
   /** Optimizer state to resume from (a previous result's `optimizerState`). */
   optimizerState?: OptimizerState;
   /** Epoch to start at when resuming (selects the shuffle order and the epoch numbers). */

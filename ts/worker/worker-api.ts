@@ -122,6 +122,8 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
   const loss = c.loss ?? 'crossEntropy';
   if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`trainInWorker: loss must be 'crossEntropy' or 'mse' (functions cannot cross to a worker), got ${JSON.stringify(loss)}`);
   const seed = c.seed ?? 0;
+  // User modules register themselves when their script is imported, before the model is built.
+  for (const url of c.modules ?? []) await import(/* @vite-ignore */ String(url));
   manualSeed(seed);
   const model = fromSpec(req.spec);
   let optimizer: Optimizer | null = null;
