@@ -126,6 +126,9 @@ let liveBlocks = 0;
  */
 let budget: { left: number; what: string } | null = null;
 
+/** What an allocation past withAllocationLimit's limit throws. */
+export class AllocationLimitError extends KnobsError {}
+
 export function withAllocationLimit<T>(floats: number, what: string, fn: () => T): T {
   const outer = budget;
   budget = { left: outer ? Math.min(outer.left, floats) : floats, what };
@@ -140,7 +143,7 @@ export function withAllocationLimit<T>(floats: number, what: string, fn: () => T
 
 export function allocF32(n: number): number {
   if (budget) {
-    if (n > budget.left) throw new KnobsError(`${budget.what}: building the model needs more than the ${budget.left * 4} bytes left of its limit (a block of ${n * 4} bytes)`);
+    if (n > budget.left) throw new AllocationLimitError(`${budget.what}: building the model needs more than the ${budget.left * 4} bytes left of its limit (a block of ${n * 4} bytes)`);
     budget.left -= n;
   }
   const k = K();

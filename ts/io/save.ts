@@ -13,7 +13,7 @@
  * save-node.ts; browsers use toBlobs/fromBlobs.
  */
 import { KnobsError, fmtShape } from '../errors.js';
-import { withAllocationLimit } from '../backend/wasm.js';
+import { AllocationLimitError, withAllocationLimit } from '../backend/wasm.js';
 import { isJson, type JsonValue } from '../nn/config.js';
 import type { AnyModule } from '../nn/module.js';
 import { fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
@@ -268,7 +268,7 @@ export function loadModel<M extends AnyModule = AnyModule>(saved: { weights: Uin
     try {
       return fromSpec(spec) as M;
     } catch (e) {
-      if (e instanceof KnobsError && e.message.startsWith('loadModel:')) {
+      if (e instanceof AllocationLimitError) {
         throw new KnobsError(`${e.message}, but the weights file declares only ${floats * 4} bytes of parameters and buffers: the model spec does not match its weights`);
       }
       throw e;

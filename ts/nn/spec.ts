@@ -13,6 +13,7 @@
  * from its config in its constructor, so its node has none. The version-1 format
  * ({ format: 'knobs.sequential', version: 1, layers: [...] }) is still read.
  */
+import { AllocationLimitError } from '../backend/wasm.js';
 import { KnobsError } from '../errors.js';
 import { describe, isJson, isPlainObject, type JsonObject } from './config.js';
 import './containers.js';
@@ -85,7 +86,9 @@ function build(node: ModuleSpec, where: string): AnyModule {
       m = cls.fromConfig(structuredClone(node.config), cls.childrenInSpec ? children : undefined);
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
-      throw e instanceof KnobsError && msg.startsWith('fromSpec') ? e : new KnobsError(`fromSpec: ${where} (${node.type}): ${msg}`);
+      // The limit's owner (loadModel) explains it; a path would not help.
+      if (e instanceof AllocationLimitError || (e instanceof KnobsError && msg.startsWith('fromSpec'))) throw e;
+      throw new KnobsError(`fromSpec: ${where} (${node.type}): ${msg}`);
     }
     if (!(m instanceof (cls as unknown as abstract new () => AnyModule))) throw new KnobsError(`fromSpec: ${where}: ${cls.name}.fromConfig returned ${describe(m)}, not a ${cls.name}`);
     if (!cls.validateConfig) {
