@@ -379,6 +379,19 @@ describe('DataParallel: worker failures', () => {
     await t.close();
   });
 
+  for (const transport of ['message', 'shared'] as const) {
+    it(`${transport}: close() during fit() rejects the fit promise instead of leaving it pending`, async () => {
+      const t = await create({ transport, workers: 2 });
+      const big = batch(64, 8);
+      let closing: Promise<void> | null = null;
+      const fitting = t.fit(big.x, big.y, { epochs: 50, batchSize: 4, onBatchEnd: (b) => void (b === 1 && (closing = t.close())) });
+      await expect(fitting).rejects.toThrow(/DataParallel\.fit: the trainer is closed/);
+      expect(closing).not.toBeNull();
+      await closing;
+      await expect(t.step(x, y)).rejects.toThrow(/DataParallel\.step: the trainer is closed/);
+    });
+  }
+
   it('close() ends every worker, is idempotent, and later calls reject', async () => {
     const t = await create({ workers: 3 });
     const step = t.step(x, y);

@@ -524,6 +524,7 @@ export class DataParallel {
   private async waitFor(s: StepCollector, cond: () => boolean): Promise<void> {
     while (!cond()) {
       if (this.failure) throw this.failure;
+      if (this.closed) return;
       await new Promise<void>((r) => (s.notify = r));
       s.notify = null;
     }
@@ -559,6 +560,7 @@ export class DataParallel {
     const ctrl = this.ctrl!, N = this.workers, target = s.gen * N;
     for (;;) {
       if (this.failure) throw this.failure;
+      if (this.closed) return s.pending.promise;
       const done = Atomics.load(ctrl, CTRL.DONE);
       if (done >= target) break;
       // The timeout only bounds how long a lost wake-up could stall; fail() also notifies.
@@ -747,6 +749,13 @@ export class DataParallel {
     this.closed = true;
     for (const r of this.requests.values()) r.pending.reject(new KnobsError(`${OP}: closed`));
     this.requests.clear();
+    // Steps sent after the drain (fit() keeps sending) would otherwise wait forever on workers
+    // that are about to be terminated.
+    for (const s of this.inflight.values()) {
+      s.pending.reject(new KnobsError(`${OP}.${s.op}: the trainer is closed`));
+      s.notify?.();
+    }
+    if (this.ctrl) Atomics.notify(this.ctrl, CTRL.DONE);
     await this.shutdown();
   }
 }
