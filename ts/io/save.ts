@@ -16,7 +16,7 @@ import { KnobsError, fmtShape } from '../errors.js';
 import { AllocationLimitError, withAllocationLimit } from '../backend/wasm.js';
 import { isJson, type JsonValue } from '../nn/config.js';
 import type { AnyModule } from '../nn/module.js';
-import { fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
+import { extraStateFromV1, fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
 import { Adagrad, Adam, AdamW, RMSprop, SGD } from '../optim/optimizers.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { createOptimizer, type OptimizerSpec, type OptimizerType } from '../optim/create.js';
@@ -25,7 +25,7 @@ import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './saf
 
 export const MODEL_FORMAT = 'knobs.model';
 export const MODEL_VERSION = 2;
-/** Files of version 1 (a 'knobs.sequential' spec, Dropout state under "rng") still load. */
+/** Files of version 1 (a 'knobs.sequential' spec, random streams under "rng") still load. */
 const READS_VERSIONS = [1, 2];
 
 export interface SavedModel {
@@ -64,7 +64,7 @@ interface ModelJson {
   optimizer: OptimizerJson | null;
   /** Module path ('' for the root) → its getExtraState() (version 2). */
   extraState?: Record<string, JsonValue>;
-  /** Version 1: Dropout layer index → xoshiro state words of its mask stream. */
+  /** Version 1: layer index → state words of its random stream (see extraStateFromV1). */
   rng?: Record<string, number[]>;
   metadata: Record<string, unknown>;
 }
@@ -282,20 +282,13 @@ export function loadModel<M extends AnyModule = AnyModule>(saved: { weights: Uin
       if (has !== says) throw new KnobsError(`loadModel: the JSON lists ${kind} [${says}] but its model spec has [${has}]`);
     }
     model.loadStateDict(state);
-    model.loadExtraStateDict(j.version === 1 ? extraStateOfV1(j.rng ?? {}) : ((j.extraState ?? {}) as Record<string, JsonValue>), 'loadModel');
+    model.loadExtraStateDict(j.version === 1 ? extraStateFromV1(j.rng ?? {}) : ((j.extraState ?? {}) as Record<string, JsonValue>), 'loadModel');
     const optimizer = j.optimizer ? loadOptimizer(j.optimizer, new Map(named)) : null;
     return { model, optimizer, metadata: (j.metadata as Record<string, unknown>) ?? {} };
   } catch (e) {
     model.dispose();
     throw e;
   }
-}
-
-/** Version 1 kept Dropout streams by layer index; they are those layers' extra state now. */
-function extraStateOfV1(rng: Record<string, unknown>): Record<string, JsonValue> {
-  const out: Record<string, JsonValue> = {};
-  for (const [idx, words] of Object.entries(rng)) out[idx] = { rng: words as JsonValue };
-  return out;
 }
 
 function loadOptimizer(o: OptimizerJson, params: Map<string, Tensor>): Optimizer {

@@ -15,7 +15,7 @@
  */
 import { AllocationLimitError } from '../backend/wasm.js';
 import { KnobsError } from '../errors.js';
-import { describe, isJson, isPlainObject, type JsonObject } from './config.js';
+import { describe, isJson, isPlainObject, type JsonObject, type JsonValue } from './config.js';
 import './containers.js';
 import './layers.js';
 import type { AnyModule } from './module.js';
@@ -158,6 +158,16 @@ function checkConfig(cls: ModuleClass, node: ModuleSpec, where: string): void {
     const msg = (e as Error).message ?? String(e);
     throw e instanceof KnobsError && msg.startsWith('fromSpec') ? e : new KnobsError(`fromSpec: ${where} (${node.type}): ${msg}`);
   }
+}
+
+/**
+ * A version-1 model file's "rng" (layer index → Dropout stream state words) as the extra state of
+ * those layers, which is where version 2 keeps it.
+ */
+export function extraStateFromV1(rng: Record<string, unknown>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [idx, words] of Object.entries(rng)) out[idx] = { rng: words as JsonValue };
+  return out;
 }
 
 /** A version-1 spec as a version-2 node: a Sequential whose children are the layers' fields. */
