@@ -13,19 +13,16 @@
 import { init, simdBuild } from '../backend/wasm.js';
 import { chooseBuild, wasmUrl, type SimdChoice } from '../backend/simd.js';
 import { loadWasmBytes, type WasmSource } from '../backend/load-wasm.js';
-import type { ArrayData } from '../data/dataset.js';
+import { DataLoader, TensorDataset, type ArrayData } from '../data/dataset.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Module, type AnyModule, type StateDict } from '../nn/module.js';
 import { fromSpec, toSpec, validateSpec, type ModelSpec, type ModelSpecV1 } from '../nn/spec.js';
 import { createOptimizer, type OptimizerSpec } from '../optim/create.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { History } from '../train/callbacks.js';
-import { Rng, seedFor } from '../random.js';
 import { shapeSize } from '../tensor.js';
-import {
-  CTRL, STATUS_OK, ctrlWords, shardOf,
-  type InitMessage, type MainToWorker, type ParallelLoss, type SharedBuffers, type StepTimings, type Transport, type WorkerToMain,
-} from './protocol.js';
+import { MessageMain, Pending, SharedMain, sharedAvailable, type Link, type MainTransport, type RowWriter, type StepCollector, type StepResult } from './main-transport.js';
+import { CTRL, type InitMessage, type MainToWorker, type ParallelLoss, type SharedBuffers, type StepTimings, type Transport, type WorkerToMain } from './protocol.js';
 import { WorkerError, listen, setRef, spawnReplica, type TrainWorker } from './spawn.js';
 import { withTimeout } from '../timeout.js';
 
@@ -100,53 +97,6 @@ export interface EpochLogs {
 }
 
 
-interface StepResult {
-  loss: number;
-  correct: number;
-}
-
-/** One pending exchange with the workers: resolves when `expected` answers are in. */
-class Pending<T> {
-  readonly promise: Promise<T>;
-  resolve!: (v: T) => void;
-  reject!: (e: unknown) => void;
-  constructor() {
-    this.promise = new Promise<T>((res, rej) => {
-      this.resolve = res;
-      this.reject = rej;
-    });
-  }
-}
-
-/** The answers of the replicas to one step. */
-interface StepCollector {
-  gen: number;
-  op: string;
-  rows: number;
-  /** Message transport: answers still expected. */
-  remaining: number;
-  lossSum: number;
-  correct: number;
-  errors: { index: number; message: string; aborted: boolean }[];
-  /** Wakes whoever waits for answers (shared transport). */
-  notify: (() => void) | null;
-  /** Settles when all answers are in (message transport) or the trainer fails. */
-  pending: Pending<StepResult>;
-}
-
-type RowWriter = (dst: Float32Array, a: number, b: number, at: number) => void;
-
-interface AtomicsWaitAsync {
-  waitAsync(ta: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}
-const waitAsync = (Atomics as unknown as Partial<AtomicsWaitAsync>).waitAsync;
-
-function sharedAvailable(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined' || typeof waitAsync !== 'function') return false;
-  // Browsers expose SharedArrayBuffer only on cross-origin isolated pages; Node always.
-  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
-}
-
 const OP = 'DataParallel';
 
 export class DataParallel {
@@ -172,14 +122,10 @@ export class DataParallel {
   private busy = 0;
   private requests = new Map<number, { pending: Pending<unknown>; answers: Map<number, unknown>; expected: number }>();
   private nextId = 1;
-  // Shared transport
+  /** How batches reach the replicas (set by start). */
+  private sender!: MainTransport;
+  /** The shared transport's control block, null for 'message'. */
   private ctrl: Int32Array | null = null;
-  private results: Float64Array | null = null;
-  private xViews: Float32Array[] = [];
-  private yViews: Float32Array[] = [];
-  private capacityRows = 0;
-  private capacityXCols = 0;
-  private capacityYCols = 0;
 
   private constructor(threads: TrainWorker[], transport: Transport, loss: ParallelLoss, sample: number[] | null, nParams: number) {
     this.threads = threads;
@@ -277,24 +223,15 @@ export class DataParallel {
     const N = this.workers;
     let shared: SharedBuffers | undefined;
     let peers: (MessagePort | null)[][] | undefined;
+    const link = this.link();
     if (this.transport === 'shared') {
       // Without a known sample shape the input buffers start empty and grow at the first batch.
-      const xCols = this.sample ? shapeSize(this.sample) : 0, yCols = 1;
-      shared = {
-        ctrl: new SharedArrayBuffer(ctrlWords(N) * 4),
-        grads: new SharedArrayBuffer(2 * N * this.nParams * 4),
-        results: new SharedArrayBuffer(2 * N * 2 * 8),
-        x: [new SharedArrayBuffer(maxBatch * xCols * 4), new SharedArrayBuffer(maxBatch * xCols * 4)],
-        y: [new SharedArrayBuffer(maxBatch * yCols * 4), new SharedArrayBuffer(maxBatch * yCols * 4)],
-      };
-      this.ctrl = new Int32Array(shared.ctrl);
-      this.results = new Float64Array(shared.results);
-      this.xViews = shared.x.map((b) => new Float32Array(b));
-      this.yViews = shared.y.map((b) => new Float32Array(b));
-      this.capacityRows = maxBatch;
-      this.capacityXCols = xCols;
-      this.capacityYCols = yCols;
+      const xCols = this.sample ? shapeSize(this.sample) : 0;
+      shared = SharedMain.buffers(N, this.nParams, maxBatch, xCols);
+      this.sender = new SharedMain(link, shared, maxBatch, xCols);
+      this.ctrl = this.sender.ctrl;
     } else {
+      this.sender = new MessageMain(link);
       // A channel between every pair of replicas: gradients go peer to peer, not through here.
       peers = Array.from({ length: N }, () => Array<MessagePort | null>(N).fill(null));
       for (let i = 0; i < N; i++) {
@@ -325,6 +262,24 @@ export class DataParallel {
     await withTimeout(ready, timeoutMs, () => new WorkerError(`${OP}.create: the workers did not start within ${timeoutMs} ms`));
     this.started = true;
     this.threads.forEach((w) => setRef(w, false));
+  }
+
+  /** This trainer as its transport sees it. */
+  private link(): Link {
+    return {
+      workers: this.workers,
+      post: (i, msg, transfer) => this.post(i, msg, transfer),
+      request: (id, expected) => this.request(id, expected),
+      newId: () => this.nextId++,
+      failure: () => this.failure,
+      closed: () => this.closed,
+      hold: () => this.hold(),
+      release: () => this.release(),
+      inflight: (gen) => this.inflight.get(gen),
+      forget: (gen) => void this.inflight.delete(gen),
+      drain: (before) => this.drain(before),
+      settle: (s) => this.settle(s),
+    };
   }
 
   private post(i: number, msg: MainToWorker, transfer: Transferable[] = []): void {
@@ -496,7 +451,7 @@ export class DataParallel {
     let answered!: Promise<StepResult>;
     return this.enqueue(op, async () => {
       const s = this.collector(op, rows);
-      answered = this.transport === 'shared' ? (await this.postShared(s, rows, yCols, writeX, writeY)).answered : this.sendMessageStep(s, rows, yCols, writeX, writeY);
+      ({ answered } = await this.sender.send(s, rows, yCols, this.sample!, writeX, writeY));
     }).then(() => answered);
   }
 
@@ -521,99 +476,6 @@ export class DataParallel {
     else s.pending.resolve({ loss: s.lossSum / s.rows, correct: s.correct });
   }
 
-  private async waitFor(s: StepCollector, cond: () => boolean): Promise<void> {
-    while (!cond()) {
-      if (this.failure) throw this.failure;
-      if (this.closed) return;
-      await new Promise<void>((r) => (s.notify = r));
-      s.notify = null;
-    }
-    if (this.failure) throw this.failure;
-  }
-
-  /** Shared transport: writes the batch into its parity slot and posts the step. */
-  private async postShared(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<{ answered: Promise<StepResult> }> {
-    const ctrl = this.ctrl!, g = s.gen, par = g & 1;
-    // This slot was last used by step g − 2: its answers must have been read first.
-    await this.inflight.get(g - 2)?.pending.promise.catch(() => undefined);
-    const xCols = shapeSize(this.sample!);
-    if (rows > this.capacityRows || xCols > this.capacityXCols || yCols > this.capacityYCols) {
-      await this.drain(g);
-      await this.grow(Math.max(rows, this.capacityRows), xCols, Math.max(yCols, this.capacityYCols));
-    }
-    if (this.failure) throw this.failure;
-    writeX(this.xViews[par], 0, rows, 0);
-    writeY(this.yViews[par], 0, rows, 0);
-    Atomics.store(ctrl, CTRL.ROWS + par, rows);
-    Atomics.store(ctrl, CTRL.Y_COLS + par, yCols);
-    Atomics.store(ctrl, CTRL.GEN, g);
-    Atomics.notify(ctrl, CTRL.GEN);
-    this.hold();
-    const answered = this.awaitShared(s, par).finally(() => {
-      this.inflight.delete(g);
-      this.release();
-    });
-    return { answered };
-  }
-
-  private async awaitShared(s: StepCollector, par: number): Promise<StepResult> {
-    const ctrl = this.ctrl!, N = this.workers, target = s.gen * N;
-    for (;;) {
-      if (this.failure) throw this.failure;
-      if (this.closed) return s.pending.promise;
-      const done = Atomics.load(ctrl, CTRL.DONE);
-      if (done >= target) break;
-      // The timeout only bounds how long a lost wake-up could stall; fail() also notifies.
-      const w = waitAsync!(ctrl, CTRL.DONE, done, 1000);
-      if (w.async) await w.value;
-    }
-    const res = this.results!;
-    let notOk = 0;
-    for (let i = 0; i < N; i++) {
-      if (Atomics.load(ctrl, CTRL.STATUS + par * N + i) !== STATUS_OK) notOk++;
-      s.lossSum += res[2 * (par * N + i)];
-      s.correct += res[2 * (par * N + i) + 1];
-    }
-    // A replica that failed (or dropped the step because a peer failed) posted its error before
-    // it counted itself done; the messages may still be on their way.
-    if (notOk > 0) await this.waitFor(s, () => s.errors.length >= notOk);
-    this.settle(s);
-    return s.pending.promise;
-  }
-
-  private async grow(rows: number, xCols: number, yCols: number): Promise<void> {
-    const x: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(rows * xCols * 4), new SharedArrayBuffer(rows * xCols * 4)];
-    const y: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(rows * yCols * 4), new SharedArrayBuffer(rows * yCols * 4)];
-    const id = this.nextId++;
-    const acks = this.request(id, this.workers);
-    for (let i = 0; i < this.workers; i++) this.post(i, { type: 'buffers', id, x, y, sampleShape: this.sample! });
-    await acks;
-    this.xViews = x.map((b) => new Float32Array(b));
-    this.yViews = y.map((b) => new Float32Array(b));
-    this.capacityRows = rows;
-    this.capacityXCols = xCols;
-    this.capacityYCols = yCols;
-  }
-
-  private sendMessageStep(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<StepResult> {
-    const sampleShape = this.sample!, F = shapeSize(sampleShape);
-    this.hold();
-    // All shards are cut before any is sent, so the replicas start together (a replica that
-    // starts late makes the others wait at the exchange).
-    const shards = Array.from({ length: this.workers }, (_, i) => {
-      const { start, count } = shardOf(rows, this.workers, i);
-      const x = new Float32Array(count * F), y = new Float32Array(count * yCols);
-      writeX(x, start, start + count, 0);
-      writeY(y, start, start + count, 0);
-      return { x, y };
-    });
-    shards.forEach(({ x, y }, i) => this.post(i, { type: 'step', gen: s.gen, rows, yCols, sampleShape, x, y }, [x.buffer, y.buffer]));
-    return s.pending.promise.finally(() => {
-      this.inflight.delete(s.gen);
-      this.release();
-    });
-  }
-
   /**
    * Epochs over in-memory arrays: x is the samples ({ data, shape }, or a Float32Array once the
    * sample shape is known), y the targets (labels or rows).
@@ -627,8 +489,13 @@ export class DataParallel {
     if (!Number.isInteger(epochs) || epochs < 0) throw new KnobsError(`${OP}.fit: epochs must be a non-negative integer, got ${epochs}`);
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new KnobsError(`${OP}.fit: batchSize must be a positive integer, got ${opts.batchSize}`);
-    const shuffle = opts.shuffle ?? true, seed = opts.seed ?? 0, first = opts.initialEpoch ?? 0;
-    const batches = opts.dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+    const first = opts.initialEpoch ?? 0;
+    // DataLoader's own order and row copies (gathered straight into the buffers the workers read),
+    // so a run follows fit() on one thread with the same loader options.
+    const ys = y instanceof Float32Array ? y : Float32Array.from(y);
+    const data = new TensorDataset({ data: x, shape: [n, ...this.sample!] }, { data: ys, shape: [n, yCols] });
+    const loader = new DataLoader(data, { batchSize, shuffle: opts.shuffle ?? true, seed: opts.seed ?? 0, dropLast: opts.dropLast });
+    const batches = loader.length;
     const history: History = { epoch: [], history: { loss: [] }, stopped: null };
     if (this.loss === 'crossEntropy') history.history.accuracy = [];
     // One step is sent ahead of the one being waited for (message transport), so the replicas
@@ -646,7 +513,7 @@ export class DataParallel {
     };
     try {
       for (let e = first; e < first + epochs; e++) {
-        const order = shuffle ? shuffleOrder(n, seed, e) : null;
+        const order = loader.order(e);
         lossSum = correct = seen = 0;
         for (let b = 0; b < batches; b++) {
           if (opts.signal?.aborted) {
@@ -659,18 +526,8 @@ export class DataParallel {
             'fit',
             size,
             yCols,
-            (dst, a, z, at) => {
-              for (let i = a; i < z; i++) {
-                const src = order ? order[from + i] : from + i;
-                dst.set(x.subarray(src * F, (src + 1) * F), (at + i - a) * F);
-              }
-            },
-            (dst, a, z, at) => {
-              for (let i = a; i < z; i++) {
-                const src = order ? order[from + i] : from + i;
-                for (let c = 0; c < yCols; c++) dst[(at + i - a) * yCols + c] = y[src * yCols + c];
-              }
-            },
+            (dst, a, z, at) => data.copyX(order, from + a, from + z, dst.subarray(at * F)),
+            (dst, a, z, at) => data.copyY(order, from + a, from + z, dst.subarray(at * yCols)),
           );
           answer.catch(() => undefined);
           sent.push({ b, size, answer });
@@ -762,13 +619,4 @@ export class DataParallel {
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-/** DataLoader.order(epoch) for a loader with this seed, without a dataset. */
-export function shuffleOrder(n: number, seed: number, epoch: number): Uint32Array {
-  const [lo, hi] = seedFor(seed, epoch);
-  const rng = new Rng(lo + (hi & 0x1fffff) * 2 ** 32);
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  return rng.shuffle(idx);
 }
