@@ -142,6 +142,22 @@ describe('buffers and extra state', () => {
     model.dispose();
   });
 
+  it('trainInWorker returns extra state, so a model with Dropout resumes exactly where it stopped', async () => {
+    const N = 64, opts = { batchSize: 16, seed: 3, optimizer: { type: 'Adam' as const, lr: 0.01 }, transfer: false };
+    const data = pair(makeData(N, 8), N);
+    const m = new nn.Sequential(new nn.Linear(D, 8, { seed: 1 }), new nn.ReLU(), new nn.Dropout(0.3, { seed: 6 }), new nn.Linear(8, C, { seed: 2 }));
+    const whole = await trainInWorker(m, data, { ...opts, epochs: 2 });
+    const first = await trainInWorker(m, data, { ...opts, epochs: 1 });
+    expect(first.extraState['2']).not.toEqual(m.extraStateDict()['2']); // the stream moved
+    const rest = await trainInWorker(m, data, { ...opts, epochs: 1, initialEpoch: 1, weights: first.weights, optimizerState: first.optimizerState, extraState: first.extraState });
+    expect(stateBits(rest.weights, whole.weights)).toBe(true);
+    expect(rest.extraState).toEqual(whole.extraState);
+    // Without the stream position the second half draws other masks.
+    const blind = await trainInWorker(m, data, { ...opts, epochs: 1, initialEpoch: 1, weights: first.weights, optimizerState: first.optimizerState });
+    expect(stateBits(blind.weights, whole.weights)).toBe(false);
+    m.dispose();
+  });
+
   it('a module taking and returning several tensors ((x, h) → [y, h]) is saved and loaded', () => {
     const cell = new Cell(3, 4);
     const run = (c: nn.Module<[Tensor, Tensor], [Tensor, Tensor]>) =>

@@ -5,6 +5,7 @@
  */
 import type { ArrayData } from '../data/dataset.js';
 import type { ModelSpec } from '../nn/spec.js';
+import type { JsonValue } from '../nn/config.js';
 import type { StateDict } from '../nn/module.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { History, Logs } from '../train/callbacks.js';
@@ -62,6 +63,8 @@ export interface WorkerTrainConfig {
    * nn.register. Not needed for knobs' own layers.
    */
   modules?: (string | URL)[];
+  /** Extra state to resume from (a previous result's `extraState`); default: the model's, when a module is given. */
+  extraState?: Record<string, JsonValue>;
   /** Optimizer state to resume from (a previous result's `optimizerState`). */
   optimizerState?: OptimizerState;
   /** Epoch to start at when resuming (selects the shuffle order and the epoch numbers). */
@@ -122,6 +125,8 @@ export interface TrainResult {
   steps: number;
   /** wasm threads the worker's matmuls ran on (its `threads` pool; 1 without one). */
   threads: number;
+  /** Every module's extra state (Dropout stream positions), to resume exactly (pass it back as `extraState`). */
+  extraState: Record<string, JsonValue>;
 }
 
 /** What the worker's train() receives. */

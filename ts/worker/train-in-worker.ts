@@ -140,6 +140,7 @@ export async function trainInWorker(
   // Checked here too, so a typo fails before a worker is started and the data is given away.
   const checkedSpec = spec instanceof Module ? toSpec(spec) : validateSpec(spec);
   if (spec instanceof Module && config.weights === undefined) config.weights = spec.stateDict();
+  if (spec instanceof Module && config.extraState === undefined) config.extraState = spec.extraStateDict();
   if (signal?.aborted) throw abortReason(signal);
 
   const buffers = new Set<ArrayBuffer>();
@@ -153,6 +154,7 @@ export async function trainInWorker(
       weights: copyState(config.weights),
       modules: config.modules?.map((u) => String(u)),
       optimizerState: config.optimizerState && structuredClone(config.optimizerState),
+      extraState: config.extraState && structuredClone(config.extraState),
     },
   };
 

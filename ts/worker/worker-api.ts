@@ -129,6 +129,7 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
   let optimizer: Optimizer | null = null;
   try {
     if (c.weights) model.loadStateDict(c.weights);
+    if (c.extraState) model.loadExtraStateDict(c.extraState, 'trainInWorker');
     optimizer = makeOptimizer(model.parameters(), c.optimizer);
     if (c.optimizerState) optimizer.loadStateDict(c.optimizerState);
     const train = await toDataset(req.data, 'data');
@@ -167,6 +168,7 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
       aborted: history.stopped === 'aborted',
       steps: progress.step,
       threads: getNumThreads(),
+      extraState: model.extraStateDict(),
     };
     const transfers = stateBuffers(result.weights);
     for (const list of Object.values(result.optimizerState.slots)) for (const e of list ?? []) if (e.data.buffer instanceof ArrayBuffer) transfers.add(e.data.buffer);
