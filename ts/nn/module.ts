@@ -20,7 +20,6 @@ export interface StateEntry {
 export type StateDict = Record<string, StateEntry>;
 
 /** Any module, whatever it takes and returns (containers and save/load hold these). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyModule = Module<any[], any>;
 
 /**
@@ -57,9 +56,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * with its own random stream (Dropout) moves it to one of its own, so shards are not all masked
    * alike. Modules without randomness keep this no-op.
    */
-  forkRandomStreams(index: number): void {
-    void index;
-  }
+  forkRandomStreams(index: number): void {}
 
   /** Registers a knob: a leaf tensor that requires grad and outlives any tidy() scope. */
   protected addParameter(name: string, t: Tensor): Tensor {
