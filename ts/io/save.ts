@@ -222,8 +222,9 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return Array.isArray(a) && a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-// What a module's constructor may allocate beyond the tensors the file declares (temporaries).
-const BUILD_SLACK_FLOATS = 1 << 16;
+// What building may allocate: the declared tensors, as much again for an initialiser's
+// temporaries, and a little more for tiny models. Far below what a hostile spec would claim.
+const buildLimit = (declaredFloats: number): number => 2 * declaredFloats + (1 << 16);
 
 /**
  * Rebuilds the model (and optimizer) from saveModel's output. Checked before the model is built:
@@ -264,7 +265,7 @@ export function loadModel<M extends AnyModule = AnyModule>(saved: { weights: Uin
   if (extra.length) throw new KnobsError(`loadModel: the weights file has unexpected tensors: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
 
   // …and the spec, built within what the file declares, must have exactly those tensors.
-  const model = withAllocationLimit(floats + BUILD_SLACK_FLOATS, 'loadModel', () => {
+  const model = withAllocationLimit(buildLimit(floats), 'loadModel', () => {
     try {
       return fromSpec(spec) as M;
     } catch (e) {
