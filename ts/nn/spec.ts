@@ -53,7 +53,7 @@ export function toSpec(model: AnyModule): ModelSpec {
 function nodeOf(m: AnyModule, where: string): ModuleSpec {
   const cls = classOf(m, `toSpec: ${where}`);
   const config = m.config();
-  if (!isPlainObject(config) || !isJson(config)) throw new KnobsError(`toSpec: ${where} (${cls.type}): config() must return a plain JSON object (finite numbers, strings, booleans, null, arrays, objects), got ${safeText(config)}`);
+  if (!isPlainObject(config) || !isJson(config)) throw new KnobsError(`toSpec: ${where} (${cls.type}): config() must return a plain JSON object (finite numbers, strings, booleans, null, arrays, objects; leave out undefined keys), got ${safeText(config)}`);
   const node: ModuleSpec = { type: cls.type, config: structuredClone(config) };
   if (cls.childrenInSpec) node.children = [...m.namedChildren()].map(([name, c]) => ({ name, ...nodeOf(c, `${where}.${name}`) }));
   return node;
