@@ -19,7 +19,7 @@
  */
 import { Bench, type Task } from 'tinybench';
 import { init, nn, optim, setNumThreads, DataParallel, type ParallelTransport } from '../ts/index.js';
-import { inThreadStep, parallelData as data, parallelOptimizer as optimizer, parallelSpec } from './parallel-model.js';
+import { IN, inThreadStep, parallelData as data, parallelOptimizer as optimizer, parallelSpec } from './parallel-model.js';
 
 export interface ParallelCaseOptions {
   /** Batch sizes (default [256, 512]). */
@@ -89,7 +89,7 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
             if (pool > 1) setNumThreads(threads);
             if (model) return;
             await init();
-            model = nn.fromSpec(spec);
+            model = nn.fromSpec<nn.Sequential>(spec);
             opt = new optim.SGD(model.parameters(), optimizer);
           },
           afterAll: (mode) => {
@@ -111,7 +111,7 @@ export function addParallelCases(bench: Bench, opts: ParallelCaseOptions = {}): 
         beforeAll: async () => {
           if (trainer) return;
           await init();
-          trainer = await DataParallel.create({ spec, workers: w, optimizer, transport, maxBatch: B });
+          trainer = await DataParallel.create({ spec, workers: w, optimizer, transport, maxBatch: B, inputShape: [IN] });
         },
         afterAll: async (mode) => {
           if (mode === 'warmup') return;

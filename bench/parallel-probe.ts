@@ -78,7 +78,7 @@ async function measured<T>(fn: () => Promise<T>): Promise<{ value: T; foreign: n
 type Runner = { name: string; run(B: number, steps: number): Promise<number>; close(): Promise<void>; timings?: () => Promise<StepTimings[]> };
 
 function inThread(): Runner {
-  const model = nn.fromSpec(spec);
+  const model = nn.fromSpec<nn.Sequential>(spec);
   model.loadStateDict(state);
   const opt = new optim.SGD(model.parameters(), optimizer);
   return {
@@ -100,7 +100,7 @@ function inThread(): Runner {
 
 /** DataParallel.fit over `n` batches (one epoch, no shuffle): the replicas get the next batch while finishing one. */
 async function parallelFit(workers: number, transport: 'shared' | 'message'): Promise<Runner> {
-  const dp = await DataParallel.create({ spec, state, workers, optimizer, transport, maxBatch: Math.max(...batches) });
+  const dp = await DataParallel.create({ spec, state, workers, optimizer, transport, maxBatch: Math.max(...batches), inputShape: [IN] });
   return {
     name: `${workers} worker${workers > 1 ? 's' : ''} ${transport} fit`,
     async run(B, n) {
@@ -117,7 +117,7 @@ async function parallelFit(workers: number, transport: 'shared' | 'message'): Pr
 }
 
 async function parallel(workers: number, transport: 'shared' | 'message'): Promise<Runner> {
-  const dp = await DataParallel.create({ spec, state, workers, optimizer, transport, maxBatch: Math.max(...batches) });
+  const dp = await DataParallel.create({ spec, state, workers, optimizer, transport, maxBatch: Math.max(...batches), inputShape: [IN] });
   return {
     name: `${workers} worker${workers > 1 ? 's' : ''} ${transport}`,
     async run(B, n) {

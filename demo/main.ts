@@ -264,13 +264,17 @@ async function main(): Promise<void> {
     batchSize = Math.max(1, Math.round(Number($<HTMLInputElement>('batch').value)));
     const lr = Number($<HTMLInputElement>('lr').value);
     const spec: ModelSpec = {
-      format: 'knobs.sequential',
-      version: 1,
-      layers: [
-        { type: 'Linear', inFeatures: 784, outFeatures: hidden, bias: true },
-        { type: 'ReLU' },
-        { type: 'Linear', inFeatures: hidden, outFeatures: 10, bias: true },
-      ],
+      format: 'knobs.module',
+      version: 2,
+      root: {
+        type: 'Sequential',
+        config: {},
+        children: [
+          { name: '0', type: 'Linear', config: { inFeatures: 784, outFeatures: hidden, bias: true } },
+          { name: '1', type: 'ReLU', config: {} },
+          { name: '2', type: 'Linear', config: { inFeatures: hidden, outFeatures: 10, bias: true } },
+        ],
+      },
     };
     for (const a of data) a.length = 0;
     demo.points.length = demo.val.length = 0;

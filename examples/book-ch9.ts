@@ -28,10 +28,18 @@ export const batchSize = 100;
 
 /** tanh then dropout, with the book's backward: d(out)/dx = mask · (1 − out²), out = 2·tanh(x)·mask. */
 export class BookTanhDropout extends nn.Module {
+  static readonly type = 'book.TanhDropout';
   readonly dropout: nn.Dropout;
-  constructor(p: number, seed: number) {
+  constructor(readonly p: number, readonly seed: number) {
     super();
     this.dropout = this.addModule('dropout', new nn.Dropout(p, { seed }));
+  }
+  // Registered, so a model holding it can be saved, loaded and sent to a worker.
+  override config(): nn.JsonObject {
+    return { p: this.p, seed: this.seed };
+  }
+  static fromConfig(c: nn.JsonObject): BookTanhDropout {
+    return new BookTanhDropout(c.p as number, c.seed as number);
   }
   forward(x: Tensor): Tensor {
     if (!this.training) return tanh(x);
@@ -44,6 +52,8 @@ export class BookTanhDropout extends nn.Module {
     return kx.add(out.sub(kx).detach());
   }
 }
+
+nn.register(BookTanhDropout);
 
 export async function main(argv?: string[]) {
   const args = bookArgs(300, argv);

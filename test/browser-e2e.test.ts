@@ -14,7 +14,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { hasMnist } from '../ts/data/mnist-node.js';
 import { DataLoader, TensorDataset, fit, init, manualSeed, nn, optim } from '../ts/index.js';
-import type { ModelSpec } from '../ts/nn/spec.js';
+import type { ModelSpecV1 } from '../ts/nn/spec.js';
 import { CHROMIUM, hasChromium } from './helpers/chromium.js';
 import { browserSuite } from './helpers/browser-suite.js';
 import { freePort } from './helpers/net.js';
@@ -168,7 +168,7 @@ describe.skipIf(!hasChromium || !hasMnist())('the built demo (npm run demo:build
 
 // ---- the synthetic problem (helpers/projection.ts), shared by the page code (as source) and the Node check ----
 const N = 256;
-const SPEC: ModelSpec = {
+const SPEC: ModelSpecV1 = {
   format: 'knobs.sequential',
   version: 1,
   layers: [

@@ -52,7 +52,7 @@ const pageChecks = `(async () => {
   const runs = [];
   for (const transport of [undefined, 'shared', 'message']) {
     for (const workers of [1, 2, 3]) {
-      const t = await k.DataParallel.create({ spec: SPEC, state, workers, optimizer, transport });
+      const t = await k.DataParallel.create({ spec: SPEC, state, workers, optimizer, transport, inputShape: [IN] });
       for (const { x, y } of batches) await t.step(x, y);
       const got = await t.stateDict();
       runs.push({ transport: transport ?? 'default', chosen: t.transport, workers, diff: diff(got, ref) });
@@ -61,7 +61,7 @@ const pageChecks = `(async () => {
   }
   const moved = diff(ref, state);
 
-  const t = await k.DataParallel.create({ spec: SPEC, state, workers: 2, optimizer, transport: 'shared' });
+  const t = await k.DataParallel.create({ spec: SPEC, state, workers: 2, optimizer, transport: 'shared', inputShape: [IN] });
   await t.step(batches[0].x, batches[0].y);
   const pending = t.step(batches[1].x, batches[1].y);
   t.threads[1].terminate();
@@ -104,7 +104,7 @@ describe.skipIf(!hasChromium)('DataParallel in Chromium', () => {
       const SPEC = { format: 'knobs.sequential', version: 1, layers: [{ type: 'Linear', inFeatures: 3, outFeatures: 2, bias: true, seed: 1 }] };
       const optimizer = { type: 'SGD', lr: 0.1 };
       const t = await k.DataParallel.create({ spec: SPEC, workers: 2, optimizer });
-      const loss = await t.step(new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([0, 1]));
+      const loss = await t.step(new Float32Array([1, 2, 3, 4, 5, 6]), new Float32Array([0, 1]), [2, 3]);
       await t.close();
       const shared = await k.DataParallel.create({ spec: SPEC, workers: 2, optimizer, transport: 'shared' }).then(() => 'created', (e) => e.message);
       return { isolated: self.crossOriginIsolated, transport: t.transport, loss, shared };

@@ -79,7 +79,7 @@ const bitwiseEqual = (a: NN.StateDict, b: NN.StateDict) => Object.keys(a).every(
 
 const open: DataParallel[] = [];
 async function create(opts: Partial<Parameters<typeof DataParallel.create>[0]> = {}): Promise<DataParallel> {
-  const t = await DataParallel.create({ spec, state, workers: 2, optimizer: sgd, ...opts });
+  const t = await DataParallel.create({ spec, state, workers: 2, optimizer: sgd, inputShape: [IN], ...opts });
   open.push(t);
   return t;
 }
@@ -245,7 +245,8 @@ describe('DataParallel: same training as one thread', () => {
 
 describe('DataParallel: Dropout', () => {
   it('trains a model with Dropout: replicas stay identical and a second run is bitwise the same', async () => {
-    const dspec: NN.ModelSpec = { ...spec, layers: [spec.layers[0], { type: 'Dropout', p: 0.3, seed: 5 }, ...spec.layers.slice(1)] };
+    const c = spec.root.children!;
+    const dspec: NN.ModelSpec = { ...spec, root: { ...spec.root, children: [c[0], { name: '1', type: 'Dropout', config: { p: 0.3, seed: 5 } }, ...c.slice(1).map((ch, i) => ({ ...ch, name: String(i + 2) }))] } };
     const run = async () => {
       // No state: the spec's seeded initialisation, the same in both runs.
       const t = await create({ spec: dspec, state: undefined, workers: 2 });
@@ -268,10 +269,13 @@ describe('DataParallel: errors', () => {
       const t = await create({ transport, workers: 2 });
       const { x, y } = batch(10, 1);
       await expect(t.step(new Float32Array(7), y)).rejects.toThrow(ShapeError);
-      await expect(t.step(new Float32Array(7), y)).rejects.toThrow(/x has 7 values, not a positive multiple of the model's 20 inputs/);
-      await expect(t.step(x, y, [5, 40])).rejects.toThrow(/shape \[5,40\] does not fit/);
-      await expect(t.step(x, new Float32Array(7))).rejects.toThrow(/y has 7 values for 10 rows; expected 10 class labels or 10×5 target rows/);
-      await expect(t.step(x, y.map((v, i) => (i === 3 ? 9 : v)))).rejects.toThrow(/label 9 at row 3 is not a class index in \[0, 5\)/);
+      await expect(t.step(new Float32Array(7), y)).rejects.toThrow(/x has 7 values, not a positive multiple of the sample size 20 \(\[20\]\)/);
+      await expect(t.step(x, y, [4, 40])).rejects.toThrow(/shape \[4,40\] does not fit x \(200 values\)/);
+      await expect(t.step(x, y, [5, 40])).rejects.toThrow(/samples of shape \[40\], but this trainer's samples are \[20\]/);
+      await expect(t.step(x, new Float32Array(7))).rejects.toThrow(/y has 7 values for 10 rows; expected a whole number of targets per row/);
+      // Checked by the replicas, which run the model: the output width is theirs to know.
+      await expect(t.step(x, new Float32Array(20))).rejects.toThrow(/DataParallel\.step: worker [01]: DataParallel: the model outputs 5 values per sample \(\[5,5\]\) but the targets have 2/);
+      await expect(t.step(x, y.map((v, i) => (i === 3 ? 9 : v)))).rejects.toThrow(/DataParallel\.step: worker 0: label 9 at row 3 is not a class index in \[0, 5\)/);
       // Found by a replica (the loss refuses NaN): the step fails, no replica updates, training goes on.
       const before = await t.stateDict();
       const nan = x.slice();
@@ -293,7 +297,7 @@ describe('DataParallel: errors', () => {
     await expect(DataParallel.create({ spec, state, optimizer: { type: 'Nope' } as never })).rejects.toThrow(/DataParallel\.create: unknown optimizer type "Nope"/);
     await expect(DataParallel.create({ spec, state, optimizer: { type: 'SGD', lr: -1 } })).rejects.toThrow(/SGD: lr must be/);
     await expect(DataParallel.create({ spec, state: { ...state, '0.weight': { shape: [3, 3], data: new Float32Array(9) } }, optimizer: sgd })).rejects.toThrow(/loadStateDict: '0.weight' expects shape \[20,16\]/);
-    await expect(DataParallel.create({ spec: { ...spec, layers: [] }, optimizer: sgd })).rejects.toThrow(KnobsError);
+    await expect(DataParallel.create({ spec: { ...spec, root: { type: 'Sequential', config: {}, children: [] } }, optimizer: sgd })).rejects.toThrow(/DataParallel\.create: the model has no parameters/);
     await expect(DataParallel.create({ spec, state, optimizer: sgd, workers: 0 })).rejects.toThrow(/workers must be an integer in \[1, 256\], got 0/);
     await expect(DataParallel.create({ spec, state, optimizer: sgd, workerUrl: new URL('./fixtures/no-such-worker.js', import.meta.url) })).rejects.toThrow(
       /DataParallel\.create: worker [01] crashed: Cannot find module .*no-such-worker\.js.* before it was ready/,
@@ -374,6 +378,19 @@ describe('DataParallel: worker failures', () => {
     await expect(t.step(x, y)).rejects.toThrow(/worker 0 exited with code 1/);
     await t.close();
   });
+
+  for (const transport of ['message', 'shared'] as const) {
+    it(`${transport}: close() during fit() rejects the fit promise instead of leaving it pending`, async () => {
+      const t = await create({ transport, workers: 2 });
+      const big = batch(64, 8);
+      let closing: Promise<void> | null = null;
+      const fitting = t.fit(big.x, big.y, { epochs: 50, batchSize: 4, onBatchEnd: (b) => void (b === 1 && (closing = t.close())) });
+      await expect(fitting).rejects.toThrow(/DataParallel\.fit: the trainer is closed/);
+      expect(closing).not.toBeNull();
+      await closing;
+      await expect(t.step(x, y)).rejects.toThrow(/DataParallel\.step: the trainer is closed/);
+    });
+  }
 
   it('close() ends every worker, is idempotent, and later calls reject', async () => {
     const t = await create({ workers: 3 });

@@ -78,7 +78,7 @@ describe('saveModel / loadModel', () => {
     expect(f.tensors['0.weight']).toMatchObject({ dtype: 'F32', shape: [6, 12] });
     expect(f.metadata).toMatchObject({ format: 'knobs' });
     const j = JSON.parse(saved.json);
-    expect(j).toMatchObject({ format: 'knobs.model', version: 1, optimizer: null, model: nn.toSpec(m) });
+    expect(j).toMatchObject({ format: 'knobs.model', version: 2, optimizer: null, model: nn.toSpec(m), buffers: [], extraState: { '2': { rng: [...(m.layers[2] as nn.Dropout).rng.getState()] } } });
     const { model, optimizer } = loadModel(saved);
     expect(optimizer).toBeNull();
     expect(paramsBits(model)).toEqual(paramsBits(m));
@@ -102,11 +102,11 @@ describe('saveModel / loadModel', () => {
       [{ weights: good.weights, json: '[]' }, /must be an object/],
       [{ weights: good.weights, json: JSON.stringify({ ...j(), format: 'keras' }) }, /format must be 'knobs.model'/],
       [{ weights: good.weights, json: JSON.stringify({ ...j(), version: 7 }) }, /unsupported model file version 7/],
-      [{ weights: good.weights, json: JSON.stringify({ ...j(), model: { ...j().model, layers: [{ type: 'Conv' }] } }) }, /unknown layer type "Conv"/],
+      [{ weights: good.weights, json: JSON.stringify({ ...j(), model: { ...j().model, root: { type: 'Conv', config: {} } } }) }, /unknown module type "Conv"/],
       // Architecture in the JSON differs from the weights file.
-      [{ weights: good.weights, json: JSON.stringify({ ...j(), model: { ...j().model, layers: [{ type: 'Linear', inFeatures: 6, outFeatures: 12, bias: true }] } }) }, /JSON lists parameters \[0.weight\[6,12\], 0.bias\[12\], 3.weight\[12,4\], 3.bias\[4\]\] but its model spec has \[0.weight\[6,12\], 0.bias\[12\]\]/],
+      [{ weights: good.weights, json: JSON.stringify({ ...j(), model: { ...j().model, root: { ...j().model.root, children: j().model.root.children.slice(0, 1) } } }) }, /JSON lists parameters \[0.weight\[6,12\], 0.bias\[12\], 3.weight\[12,4\], 3.bias\[4\]\] but its model spec has \[0.weight\[6,12\], 0.bias\[12\]\]/],
       [{ weights: writeSafetensors({ ...w, '0.weight': { dtype: 'F64', shape: [6, 12], data: new Float64Array(72) } }), json: good.json }, /tensor '0.weight' is F64, expected F32/],
-      [{ weights: writeSafetensors({ ...w, '0.weight': { dtype: 'F32', shape: [12, 6], data: new Float32Array(72) } }), json: good.json }, /tensor '0.weight' has shape \[12,6\], the model expects \[6,12\]/],
+      [{ weights: writeSafetensors({ ...w, '0.weight': { dtype: 'F32', shape: [12, 6], data: new Float32Array(72) } }), json: good.json }, /tensor '0.weight' has shape \[12,6\], the JSON declares \[6,12\]/],
       [{ weights: writeSafetensors({ ...w, extra: { dtype: 'F32', shape: [1], data: new Float32Array(1) } }), json: good.json }, /unexpected tensors: extra/],
       [{ weights: writeSafetensors(Object.fromEntries(Object.entries(w).filter(([k]) => k !== '3.bias'))), json: good.json }, /has no tensor '3.bias'/],
       [{ weights: good.weights, json: JSON.stringify({ ...j(), optimizer: { ...j().optimizer, type: 'Lion' } }) }, /unknown optimizer type "Lion"/],
@@ -117,8 +117,10 @@ describe('saveModel / loadModel', () => {
       [{ weights: good.weights, json: JSON.stringify({ ...j(), optimizer: { ...j().optimizer, slots: { m: ['AAAA', null, null, null] } } }) }, /slot 'm' of '0.weight' should encode 72 float32 values \(384 base64 chars\), got 4 chars/],
       [{ weights: good.weights, json: JSON.stringify({ ...j(), optimizer: { ...j().optimizer, slots: { m: ['!'.repeat(384), null, null, null] } } }) }, /is not valid base64/],
       [{ weights: good.weights, json: JSON.stringify({ ...j(), optimizer: { ...j().optimizer, slots: { velocity: [null, null, null, null] } } }) }, /Adam has no state slot\(s\) velocity/],
-      [{ weights: good.weights, json: JSON.stringify({ ...j(), rng: { '0': [1, 2, 3, 4] } }) }, /rng state for layer 0, which is not a Dropout/],
-      [{ weights: good.weights, json: JSON.stringify({ ...j(), rng: { '2': [0, 0, 0, 0] } }) }, /rng state of layer 2: .*four uint32 words/],
+      [{ weights: good.weights, json: JSON.stringify({ ...j(), extraState: { '0': { rng: [1, 2, 3, 4] } } }) }, /loadModel: extra state of '0' \(Linear\): setExtraState: Linear keeps no extra state/],
+      [{ weights: good.weights, json: JSON.stringify({ ...j(), extraState: { '2': { rng: [0, 0, 0, 0] } } }) }, /loadModel: extra state of '2' \(Dropout\): .*four uint32 words/],
+      [{ weights: good.weights, json: JSON.stringify({ ...j(), extraState: { '7': {} } }) }, /loadModel: extra state for '7', which is not a module of this model/],
+      [{ weights: good.weights, json: JSON.stringify({ ...j(), version: 1, rng: { '0': [1, 2, 3, 4] } }) }, /extra state of '0' \(Linear\)/],
     ];
     for (const [input, msg] of cases) expect(() => loadModel(input), String(msg)).toThrow(msg);
     expect(memoryStats().liveBlocks).toBe(before); // every half-built model was freed

@@ -12,7 +12,7 @@ import { DataLoader, KnobsError, Rng, TensorDataset, fit, init, manualSeed, nn, 
 import { hasMnist, defaultMnistDir } from '../ts/data/mnist-node.js';
 import { MNIST_FILES } from '../ts/data/mnist.js';
 import { WorkerError, createTrainWorker, trainInWorker, type TrainProgress, type TrainResult, type TrainWorker } from '../ts/worker/index.js';
-import type { ModelSpec } from '../ts/nn/spec.js';
+import type { ModelSpecV1 as ModelSpec } from '../ts/nn/spec.js';
 import type { NodeWorkerLike } from '../ts/worker/spawn.js';
 import { C, D, makeData, pair } from './helpers/projection.js';
 
@@ -248,7 +248,7 @@ describe('trainInWorker (Node worker_threads)', () => {
   it('bad options are reported with the op name: spec before a worker starts, the rest from the worker', async () => {
     const d = makeData(8, 9);
     const bad = { ...spec, layers: [{ type: 'Linear', inFeatures: D, outFeatures: 4, bias: true }, { type: 'Linear', inFeatures: 5, outFeatures: C, bias: true }] } as ModelSpec;
-    await expect(trainInWorker(bad, pair(d, 8), { epochs: 1, optimizer: { type: 'SGD', lr: 0.1 } })).rejects.toThrow(/layers\[1\] \(Linear\) takes 5 inputs but layers\[0\] produces 4/);
+    await expect(trainInWorker(bad, pair(d, 8), { epochs: 1, optimizer: { type: 'SGD', lr: 0.1 } })).rejects.toThrow(/root \(Sequential\): child 1 \(Linear\) takes 5 inputs but child 0 produces 4/);
     expect(d.x.length).toBe(8 * D); // nothing was handed over
 
     const e1 = await trainInWorker(spec, pair(makeData(8, 9), 8), { epochs: 1, optimizer: { type: 'Nadam' } as never }).catch((e) => e);

@@ -169,9 +169,35 @@ let liveBlocks = 0;
  */
 export const MAX_ELEMENTS = 2 ** 29 - 1;
 
+/**
+ * While set, allocations beyond `left` floats throw before anything is allocated: loadModel builds
+ * a model from a spec it has not yet matched to the weights, and a hostile spec must not be able to
+ * grow memory past what the weights file declares.
+ */
+let budget: { left: number; what: string } | null = null;
+
+/** What an allocation past withAllocationLimit's limit throws. */
+export class AllocationLimitError extends KnobsError {}
+
+export function withAllocationLimit<T>(floats: number, what: string, fn: () => T): T {
+  const outer = budget;
+  budget = { left: outer ? Math.min(outer.left, floats) : floats, what };
+  try {
+    return fn();
+  } finally {
+    const used = (outer ? Math.min(outer.left, floats) : floats) - budget.left;
+    budget = outer;
+    if (outer) outer.left -= used;
+  }
+}
+
 export function allocF32(n: number): number {
   const k = K();
   if (!Number.isInteger(n) || n < 0 || n > MAX_ELEMENTS) throw new KnobsError(`alloc: cannot allocate ${n} floats (one block holds at most ${MAX_ELEMENTS}, 2 GiB, in wasm32)`);
+  if (budget) {
+    if (n > budget.left) throw new AllocationLimitError(`${budget.what}: building the model needs more than the ${budget.left * 4} bytes left of its limit (a block of ${n * 4} bytes)`);
+    budget.left -= n;
+  }
   const list = pool.get(n);
   let ptr: number;
   if (list && list.length > 0) {

@@ -83,6 +83,10 @@ abstract class NeuralEstimator {
   protected static rebuild(json: EstimatorJSON): { model: Sequential; opts: NeuralEstimatorOptions; state: Record<string, unknown> | null } {
     const { spec, ...opts } = json.params as unknown as NeuralEstimatorOptions & { spec: unknown };
     const model = fromSpec(spec);
+    if (!(model instanceof Sequential)) {
+      model.dispose();
+      throw new KnobsError(`${json.type}.fromJSON: the spec must describe an nn.Sequential, got ${model.constructor.name}`);
+    }
     const state = checkState(`${json.type}.fromJSON`, json);
     if (state) {
       const w: Record<string, StateEntry> = {};

@@ -6,7 +6,7 @@
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { KnobsError } from '../errors.js';
-import type { Sequential } from '../nn/layers.js';
+import type { AnyModule } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { SAFETENSORS_MAX_HEADER_BYTES } from './safetensors.js';
 import { loadModel, saveModel, type LoadedModel, type SaveOptions } from './save.js';
@@ -21,7 +21,7 @@ export interface NodeSaveOptions extends SaveOptions {
   optimizer?: Optimizer | null;
 }
 
-export async function save(model: Sequential, path: string, opts: NodeSaveOptions = {}): Promise<{ weights: string; json: string }> {
+export async function save(model: AnyModule, path: string, opts: NodeSaveOptions = {}): Promise<{ weights: string; json: string }> {
   const b = base(path);
   const { weights, json } = saveModel(model, opts.optimizer, opts);
   const files = { weights: `${b}.safetensors`, json: `${b}.json` };
@@ -40,7 +40,7 @@ function jsonLimit(weightsBytes: number): number {
   return 64 * 1024 * 1024 + 8 * weightsBytes;
 }
 
-export async function load(path: string): Promise<LoadedModel> {
+export async function load<M extends AnyModule = AnyModule>(path: string): Promise<LoadedModel<M>> {
   const b = base(path);
   const files = { weights: `${b}.safetensors`, json: `${b}.json` };
   // Both looked up at once, the first missing one named in a fixed order (not whichever stat
@@ -54,5 +54,5 @@ export async function load(path: string): Promise<LoadedModel> {
   if (sizes[0].size > Number.MAX_SAFE_INTEGER - SAFETENSORS_MAX_HEADER_BYTES) throw new KnobsError(`load: ${files.weights} is too large`);
   if (sizes[1].size > jsonLimit(sizes[0].size)) throw new KnobsError(`load: ${files.json} is ${sizes[1].size} bytes, too large for the model JSON of a ${sizes[0].size}-byte weights file`);
   const [weights, json] = await Promise.all([readFile(files.weights), readFile(files.json, 'utf8')]);
-  return loadModel({ weights: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), json });
+  return loadModel<M>({ weights: new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength), json });
 }

@@ -4,7 +4,8 @@
  *     libraries of PyTorch/Hugging Face. Note the layout: knobs' Linear weight is [in, out]
  *     (the book's), PyTorch's nn.Linear is [out, in] — transpose when porting.
  *   - json: the architecture (the model spec), the optimizer (type, hyperparameters, step count,
- *     state), Dropout stream positions, and free-form metadata.
+ *     state), every module's extra state (Dropout stream positions), and free-form metadata.
+ * Parameters and buffers both go into the weights file; nothing here knows any layer type.
  * Everything is restored bit for bit: float32 state goes into the JSON as base64 of its
  * little-endian bytes, never through decimal text.
  *
@@ -12,16 +13,20 @@
  * save-node.ts; browsers use toBlobs/fromBlobs.
  */
 import { KnobsError, fmtShape } from '../errors.js';
-import { Dropout, Sequential } from '../nn/layers.js';
-import { fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
+import { AllocationLimitError, withAllocationLimit } from '../backend/wasm.js';
+import { isJson, type JsonValue } from '../nn/config.js';
+import type { AnyModule } from '../nn/module.js';
+import { extraStateFromV1, fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
 import { Adagrad, Adam, AdamW, RMSprop, SGD } from '../optim/optimizers.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { createOptimizer, type OptimizerSpec, type OptimizerType } from '../optim/create.js';
-import type { Tensor } from '../tensor.js';
+import { shapeSize, type Tensor } from '../tensor.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './safetensors.js';
 
 export const MODEL_FORMAT = 'knobs.model';
-export const MODEL_VERSION = 1;
+export const MODEL_VERSION = 2;
+/** Files of version 1 (a 'knobs.sequential' spec, random streams under "rng") still load. */
+const READS_VERSIONS = [1, 2];
 
 export interface SavedModel {
   /** safetensors bytes of the parameters. */
@@ -30,8 +35,8 @@ export interface SavedModel {
   json: string;
 }
 
-export interface LoadedModel {
-  model: Sequential;
+export interface LoadedModel<M extends AnyModule = AnyModule> {
+  model: M;
   /** The optimizer, rebuilt over the model's parameters with its state, if one was saved. */
   optimizer: Optimizer | null;
   metadata: Record<string, unknown>;
@@ -50,13 +55,17 @@ interface OptimizerJson {
 
 interface ModelJson {
   format: typeof MODEL_FORMAT;
-  version: typeof MODEL_VERSION;
+  version: 1 | 2;
   model: ModelSpec;
-  /** What the weights file must hold: every parameter's name and shape. */
+  /** What the weights file must hold: every parameter's name and shape… */
   parameters: { name: string; shape: number[] }[];
+  /** …and every buffer's (version 2). */
+  buffers?: { name: string; shape: number[] }[];
   optimizer: OptimizerJson | null;
-  /** Dropout layer index → xoshiro state words of its mask stream. */
-  rng: Record<string, number[]>;
+  /** Module path ('' for the root) → its getExtraState() (version 2). */
+  extraState?: Record<string, JsonValue>;
+  /** Version 1: layer index → state words of its random stream (see extraStateFromV1). */
+  rng?: Record<string, number[]>;
   metadata: Record<string, unknown>;
 }
 
@@ -147,24 +156,26 @@ export interface SaveOptions {
   metadata?: Record<string, unknown>;
 }
 
-/** Serialises a Sequential (and optionally its optimizer) to safetensors bytes + JSON text. */
-export function saveModel(model: Sequential, optimizer?: Optimizer | null, opts: SaveOptions = {}): SavedModel {
+/** Serialises any registered module (and optionally its optimizer) to safetensors bytes + JSON text. */
+export function saveModel(model: AnyModule, optimizer?: Optimizer | null, opts: SaveOptions = {}): SavedModel {
   const spec = toSpec(model);
   const named = [...model.namedParameters()];
+  const buffers = [...model.namedBuffers()];
   const tensors: Record<string, SafetensorsTensor> = {};
-  for (const [name, p] of named) tensors[name] = { dtype: 'F32', shape: [...p.shape], data: p.toFloat32Array() };
+  for (const [name, p] of [...named, ...buffers]) tensors[name] = { dtype: 'F32', shape: [...p.shape], data: p.toFloat32Array() };
   const weights = writeSafetensors(tensors, { format: 'knobs', 'knobs.layout': 'Linear weight is [in, out]' });
-  const rng: Record<string, number[]> = {};
-  model.layers.forEach((m, i) => {
-    if (m instanceof Dropout) rng[String(i)] = m.rng.getState();
-  });
+  const extraState = model.extraStateDict();
+  for (const [path, s] of Object.entries(extraState)) {
+    if (!isJson(s)) throw new KnobsError(`saveModel: the extra state of '${path}' is not plain JSON`);
+  }
   const json: ModelJson = {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     model: spec,
     parameters: named.map(([name, p]) => ({ name, shape: [...p.shape] })),
+    buffers: buffers.map(([name, b]) => ({ name, shape: [...b.shape] })),
     optimizer: optimizer ? optimizerToJson(optimizer, new Map(named.map(([n, p]) => [p, n]))) : null,
-    rng,
+    extraState,
     metadata: opts.metadata ?? {},
   };
   let text: string;
@@ -193,8 +204,14 @@ function parseJson(json: string | object): ModelJson {
   }
   if (!isObj(j)) throw new KnobsError('loadModel: the model JSON must be an object');
   if (j.format !== MODEL_FORMAT) throw new KnobsError(`loadModel: format must be '${MODEL_FORMAT}', got ${JSON.stringify(j.format)}`);
-  if (j.version !== MODEL_VERSION) throw new KnobsError(`loadModel: unsupported model file version ${JSON.stringify(j.version)} (this knobs reads ${MODEL_VERSION})`);
-  if (!Array.isArray(j.parameters)) throw new KnobsError('loadModel: "parameters" must be an array of { name, shape }');
+  if (!READS_VERSIONS.includes(j.version as number)) throw new KnobsError(`loadModel: unsupported model file version ${JSON.stringify(j.version)} (this knobs reads ${READS_VERSIONS.join(' and ')})`);
+  for (const k of ['parameters', ...(j.version === 2 ? ['buffers'] : [])]) {
+    const list = j[k];
+    if (!Array.isArray(list) || !list.every((e) => isObj(e) && typeof e.name === 'string' && Array.isArray(e.shape) && e.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0))) {
+      throw new KnobsError(`loadModel: "${k}" must be an array of { name, shape } with shapes of non-negative integers`);
+    }
+  }
+  if (j.extraState !== undefined && !isObj(j.extraState)) throw new KnobsError('loadModel: "extraState" must be an object');
   if (j.optimizer !== null && j.optimizer !== undefined && !isObj(j.optimizer)) throw new KnobsError('loadModel: "optimizer" must be an object or null');
   if (j.rng !== undefined && !isObj(j.rng)) throw new KnobsError('loadModel: "rng" must be an object');
   if (j.metadata !== undefined && !isObj(j.metadata)) throw new KnobsError('loadModel: "metadata" must be an object');
@@ -205,12 +222,19 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return Array.isArray(a) && a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+// What building may allocate: the declared tensors, as much again for an initialiser's
+// temporaries, and a little more for tiny models. Far below what a hostile spec would claim.
+const buildLimit = (declaredFloats: number): number => 2 * declaredFloats + (1 << 16);
+
 /**
- * Rebuilds the model (and optimizer) from saveModel's output. Every part is checked before the
- * model is built: spec, the weights file (safetensors validation), names, dtypes and shapes
- * against the spec, optimizer type/hyperparameters/slot sizes. A mismatch is a KnobsError.
+ * Rebuilds the model (and optimizer) from saveModel's output. Checked before the model is built:
+ * the spec's structure and configs, the weights file (safetensors validation), and the JSON's list
+ * of parameters and buffers against the file's header (names, F32, shapes). The model is then built
+ * under an allocation limit of what that list declares, so a spec claiming more than the file holds
+ * fails without growing memory; its actual parameters and buffers must match the list exactly.
+ * A mismatch is a KnobsError.
  */
-export function loadModel(saved: { weights: Uint8Array | ArrayBuffer; json: string | object }): LoadedModel {
+export function loadModel<M extends AnyModule = AnyModule>(saved: { weights: Uint8Array | ArrayBuffer; json: string | object }): LoadedModel<M> {
   if (!saved || (!(saved.weights instanceof Uint8Array) && !(saved.weights instanceof ArrayBuffer))) {
     throw new KnobsError('loadModel: weights must be a Uint8Array or ArrayBuffer of safetensors bytes');
   }
@@ -224,37 +248,42 @@ export function loadModel(saved: { weights: Uint8Array | ArrayBuffer; json: stri
     throw new KnobsError(`loadModel: the weights file is not valid safetensors: ${(e as Error).message}`);
   }
 
-  const model = fromSpec(spec);
+  // The declared list (parameters, then buffers) must be exactly what the weights file holds…
+  const declared = [...j.parameters, ...(j.buffers ?? [])];
+  const state: Record<string, { shape: number[]; data: Float32Array }> = {};
+  let floats = 0;
+  for (const { name, shape } of declared) {
+    const t = file.tensors[name];
+    if (!t) throw new KnobsError(`loadModel: the weights file has no tensor '${name}' (the JSON declares F32 ${fmtShape(shape)})`);
+    if (t.dtype !== 'F32') throw new KnobsError(`loadModel: tensor '${name}' is ${t.dtype}, expected F32`);
+    if (!sameShape(t.shape, shape)) throw new KnobsError(`loadModel: tensor '${name}' has shape ${fmtShape(t.shape)}, the JSON declares ${fmtShape(shape)}`);
+    if (name in state) throw new KnobsError(`loadModel: the JSON declares tensor '${name}' twice`);
+    state[name] = { shape: t.shape, data: t.data as Float32Array };
+    floats += shapeSize(shape);
+  }
+  const extra = Object.keys(file.tensors).filter((n) => !(n in state));
+  if (extra.length) throw new KnobsError(`loadModel: the weights file has unexpected tensors: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
+
+  // …and the spec, built within what the file declares, must have exactly those tensors.
+  const model = withAllocationLimit(buildLimit(floats), 'loadModel', () => {
+    try {
+      return fromSpec(spec) as M;
+    } catch (e) {
+      if (e instanceof AllocationLimitError) {
+        throw new KnobsError(`${e.message}, but the weights file declares only ${floats * 4} bytes of parameters and buffers: the model spec does not match its weights`);
+      }
+      throw e;
+    }
+  });
   try {
     const named = [...model.namedParameters()];
-    // The JSON's parameter list must describe exactly this architecture…
-    const listed = j.parameters.map((p) => (isObj(p) ? `${String(p.name)}${fmtShape(Array.isArray(p.shape) ? (p.shape as number[]) : [])}` : '?')).join(', ');
-    const expected = named.map(([n, p]) => `${n}${fmtShape(p.shape)}`).join(', ');
-    if (listed !== expected) throw new KnobsError(`loadModel: the JSON lists parameters [${listed}] but its model spec has [${expected}]`);
-    // …and the weights file must hold exactly those tensors, as F32 of those shapes.
-    const names = new Set(named.map(([n]) => n));
-    const extra = Object.keys(file.tensors).filter((n) => !names.has(n));
-    if (extra.length) throw new KnobsError(`loadModel: the weights file has unexpected tensors: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''}`);
-    const state: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [n, p] of named) {
-      const t = file.tensors[n];
-      if (!t) throw new KnobsError(`loadModel: the weights file has no tensor '${n}' (expected F32 ${fmtShape(p.shape)})`);
-      if (t.dtype !== 'F32') throw new KnobsError(`loadModel: tensor '${n}' is ${t.dtype}, expected F32`);
-      if (!sameShape(t.shape, p.shape)) throw new KnobsError(`loadModel: tensor '${n}' has shape ${fmtShape(t.shape)}, the model expects ${fmtShape(p.shape)}`);
-      state[n] = { shape: t.shape, data: t.data as Float32Array };
+    for (const [kind, actual, listed] of [['parameters', named, j.parameters], ['buffers', [...model.namedBuffers()], j.buffers ?? []]] as const) {
+      const has = actual.map(([n, p]) => `${n}${fmtShape(p.shape)}`).join(', ');
+      const says = listed.map((p) => `${p.name}${fmtShape(p.shape)}`).join(', ');
+      if (has !== says) throw new KnobsError(`loadModel: the JSON lists ${kind} [${says}] but its model spec has [${has}]`);
     }
     model.loadStateDict(state);
-
-    for (const [idx, words] of Object.entries(j.rng ?? {})) {
-      const layer = model.layers[Number(idx)];
-      if (!(layer instanceof Dropout)) throw new KnobsError(`loadModel: rng state for layer ${idx}, which is not a Dropout`);
-      try {
-        layer.rng.setState(words as number[]);
-      } catch (e) {
-        throw new KnobsError(`loadModel: rng state of layer ${idx}: ${(e as Error).message}`);
-      }
-    }
-
+    model.loadExtraStateDict(j.version === 1 ? extraStateFromV1(j.rng ?? {}) : ((j.extraState ?? {}) as Record<string, JsonValue>), 'loadModel');
     const optimizer = j.optimizer ? loadOptimizer(j.optimizer, new Map(named)) : null;
     return { model, optimizer, metadata: (j.metadata as Record<string, unknown>) ?? {} };
   } catch (e) {

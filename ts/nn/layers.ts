@@ -1,10 +1,12 @@
-/** The layers: Linear, activations as modules, Dropout, Sequential. */
+/** The layers: Linear, activations as modules, Dropout, Sequential — each registered by its type. */
 import { KnobsError } from '../errors.js';
 import { dropout, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activations.js';
 import { linear, type DenseActivation } from '../ops/dense.js';
 import { Rng } from '../random.js';
 import { Tensor, rand } from '../tensor.js';
-import { Module } from './module.js';
+import { checkConfigKeys, optionalBool, optionalInt, optionalSeed, positiveInt, type JsonObject, type JsonValue } from './config.js';
+import { Module, type AnyModule } from './module.js';
+import { register, type ChildSpec } from './registry.js';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -17,13 +19,16 @@ export interface LinearOptions {
  * is a plain A·B and no transpose is ever materialised. (PyTorch stores [out, in].)
  */
 export class Linear extends Module {
+  static readonly type = 'Linear';
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  private readonly seed: number | undefined;
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
     super();
     for (const [n, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new KnobsError(`Linear: ${n} must be a positive integer, got ${v}`);
     }
+    this.seed = opts.seed;
     // PyTorch's default: U(−1/√in, 1/√in) for weights and bias keeps pre-activation variance
     // near 1/3 of the input's whatever the fan-in, so deep stacks neither explode nor vanish at start.
     const bound = 1 / Math.sqrt(inFeatures);
@@ -39,43 +44,105 @@ export class Linear extends Module {
   forwardWith(x: Tensor, activation: DenseActivation): Tensor {
     return linear(x, this.weight, this.bias, activation);
   }
+  override config(): JsonObject {
+    const c: JsonObject = { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null };
+    if (this.seed !== undefined) c.seed = this.seed;
+    return c;
+  }
+  static validateConfig(config: JsonObject, where: string): void {
+    const c = checkConfigKeys(config, ['inFeatures', 'outFeatures', 'bias', 'seed'], where);
+    positiveInt(c, 'inFeatures', where);
+    positiveInt(c, 'outFeatures', where);
+    optionalBool(c, 'bias', where);
+    optionalSeed(c, where);
+  }
+  static fromConfig(config: JsonObject): Linear {
+    Linear.validateConfig(config, 'Linear.fromConfig');
+    return new Linear(config.inFeatures as number, config.outFeatures as number, { bias: config.bias as boolean | undefined, seed: config.seed as number | undefined });
+  }
+}
+
+function noConfig(type: string) {
+  return (config: JsonObject, where: string = `${type}.fromConfig`): void => void checkConfigKeys(config, [], where);
 }
 
 export class ReLU extends Module {
+  static readonly type = 'ReLU';
+  static readonly validateConfig = noConfig('ReLU');
+  static fromConfig(config: JsonObject): ReLU {
+    ReLU.validateConfig(config);
+    return new ReLU();
+  }
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 export class Sigmoid extends Module {
+  static readonly type = 'Sigmoid';
+  static readonly validateConfig = noConfig('Sigmoid');
+  static fromConfig(config: JsonObject): Sigmoid {
+    Sigmoid.validateConfig(config);
+    return new Sigmoid();
+  }
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
 }
 export class Tanh extends Module {
+  static readonly type = 'Tanh';
+  static readonly validateConfig = noConfig('Tanh');
+  static fromConfig(config: JsonObject): Tanh {
+    Tanh.validateConfig(config);
+    return new Tanh();
+  }
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
+
+function checkAxisConfig(config: JsonObject, where: string): void {
+  optionalInt(checkConfigKeys(config, ['axis'], where), 'axis', where);
+}
+
 export class Softmax extends Module {
+  static readonly type = 'Softmax';
   constructor(readonly axis = -1) {
     super();
   }
   forward(x: Tensor): Tensor {
     return softmax(x, this.axis);
   }
+  override config(): JsonObject {
+    return { axis: this.axis };
+  }
+  static validateConfig = checkAxisConfig;
+  static fromConfig(config: JsonObject): Softmax {
+    checkAxisConfig(config, 'Softmax.fromConfig');
+    return new Softmax((config.axis as number | undefined) ?? -1);
+  }
 }
 export class LogSoftmax extends Module {
+  static readonly type = 'LogSoftmax';
   constructor(readonly axis = -1) {
     super();
   }
   forward(x: Tensor): Tensor {
     return logSoftmax(x, this.axis);
   }
+  override config(): JsonObject {
+    return { axis: this.axis };
+  }
+  static validateConfig = checkAxisConfig;
+  static fromConfig(config: JsonObject): LogSoftmax {
+    checkAxisConfig(config, 'LogSoftmax.fromConfig');
+    return new LogSoftmax((config.axis as number | undefined) ?? -1);
+  }
 }
 
 /** Randomly silences units while training (p = probability of zeroing); identity in eval(). */
 export class Dropout extends Module {
-  /** Mask stream; its state is saved with the model so training resumes identically. */
+  static readonly type = 'Dropout';
+  /** Mask stream; its position is the module's extra state, saved so training resumes identically. */
   readonly rng: Rng;
   /** Seed of the mask stream (kept so a model spec can rebuild the same layer). */
   readonly seed: number;
@@ -89,9 +156,33 @@ export class Dropout extends Module {
     if (!this.training || this.p === 0) return x;
     return dropout(x, this.p, this.rng.nextSeed());
   }
+  override config(): JsonObject {
+    return { p: this.p, seed: this.seed };
+  }
+  override forkRandomStreams(index: number): void {
+    this.rng.setState(new Rng(this.seed + index * 0x9e3779).getState());
+  }
+  override getExtraState(): JsonValue {
+    return { rng: this.rng.getState() };
+  }
+  override setExtraState(state: JsonValue): void {
+    const words = (state as { rng?: unknown } | null)?.rng;
+    if (!Array.isArray(words)) throw new KnobsError(`Dropout.setExtraState: expected { rng: [4 state words] }, got ${JSON.stringify(state)}`);
+    this.rng.setState(words as number[]);
+  }
+  static validateConfig(config: JsonObject, where: string): void {
+    const c = checkConfigKeys(config, ['p', 'seed'], where);
+    const p = c.p;
+    if (p !== undefined && (typeof p !== 'number' || !(p >= 0 && p < 1))) throw new KnobsError(`${where}: p must be a number in [0, 1), got ${JSON.stringify(p)}`);
+    optionalSeed(c, where);
+  }
+  static fromConfig(config: JsonObject): Dropout {
+    Dropout.validateConfig(config, 'Dropout.fromConfig');
+    return new Dropout((config.p as number | undefined) ?? 0.5, { seed: config.seed as number | undefined });
+  }
 }
 
-function fusable(m: Module | undefined): DenseActivation | null {
+function fusable(m: AnyModule | undefined): DenseActivation | null {
   if (m instanceof ReLU) return 'relu';
   if (m instanceof Sigmoid) return 'sigmoid';
   if (m instanceof Tanh) return 'tanh';
@@ -100,6 +191,8 @@ function fusable(m: Module | undefined): DenseActivation | null {
 
 /** Modules applied in order; parameters are named by position ("0.weight", "2.bias"). */
 export class Sequential extends Module {
+  static readonly type = 'Sequential';
+  static readonly childrenInSpec = true;
   readonly layers: Module[];
   constructor(...layers: Module[]) {
     super();
@@ -121,4 +214,24 @@ export class Sequential extends Module {
     }
     return h;
   }
+  static validateConfig(config: JsonObject, where: string, children: ChildSpec[] = []): void {
+    checkConfigKeys(config, [], where);
+    children.forEach((c, i) => {
+      if (c.name !== String(i)) throw new KnobsError(`${where}: child ${i} must be named '${i}', got ${JSON.stringify(c.name)}`);
+    });
+    // Catches the commonest spec mistake (784→40 followed by 100→10) before any weights are made.
+    let prev: { width: number; index: number } | null = null;
+    children.forEach((c, i) => {
+      if (c.type !== 'Linear') return;
+      const inF = c.config.inFeatures as number, outF = c.config.outFeatures as number;
+      if (prev && prev.width !== inF) throw new KnobsError(`${where}: child ${i} (Linear) takes ${inF} inputs but child ${prev.index} produces ${prev.width}`);
+      prev = { width: outF, index: i };
+    });
+  }
+  static fromConfig(config: JsonObject, children: [string, AnyModule][] = []): Sequential {
+    Sequential.validateConfig(config, 'Sequential.fromConfig');
+    return new Sequential(...children.map(([, m]) => m));
+  }
 }
+
+for (const cls of [Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout, Sequential]) register(cls);

@@ -3,179 +3,183 @@
  * the safetensors file and what crosses to a worker (functions and wasm tensors cannot be
  * structured-cloned; a spec and a StateDict can).
  *
- *   { format: 'knobs.sequential', version: 1,
- *     layers: [{ type: 'Linear', inFeatures: 784, outFeatures: 40, bias: true }, { type: 'ReLU' }, …] }
+ *   { format: 'knobs.module', version: 2,
+ *     root: { type: 'Sequential', config: {},
+ *             children: [{ name: '0', type: 'Linear', config: { inFeatures: 784, outFeatures: 40, bias: true } },
+ *                        { name: '1', type: 'ReLU', config: {} }, …] } }
+ *
+ * Every node is a registered module type and its config (constructor arguments). Containers
+ * (Sequential, ModuleList, ModuleDict) list their children; any other module rebuilds its children
+ * from its config in its constructor, so its node has none. The version-1 format
+ * ({ format: 'knobs.sequential', version: 1, layers: [...] }) is still read.
  */
+import { AllocationLimitError } from '../backend/wasm.js';
 import { KnobsError } from '../errors.js';
-import { Dropout, LogSoftmax, Linear, ReLU, Sequential, Sigmoid, Softmax, Tanh } from './layers.js';
-import type { Module } from './module.js';
+import { describe, isJson, isPlainObject, type JsonObject, type JsonValue } from './config.js';
+import './containers.js';
+import './layers.js';
+import type { AnyModule } from './module.js';
+import { classOf, lookup, registeredTypes, type ChildSpec, type ModuleClass } from './registry.js';
 
-export type LayerSpec =
-  | { type: 'Linear'; inFeatures: number; outFeatures: number; bias: boolean; /** init seed (fromSpec only) */ seed?: number }
-  | { type: 'ReLU' }
-  | { type: 'Sigmoid' }
-  | { type: 'Tanh' }
-  | { type: 'Softmax'; axis?: number }
-  | { type: 'LogSoftmax'; axis?: number }
-  | { type: 'Dropout'; p: number; seed?: number };
-
-export type LayerType = LayerSpec['type'];
+export interface ModuleSpec {
+  type: string;
+  config: JsonObject;
+  /** Containers only: their children, in order. */
+  children?: ChildSpec[];
+}
 
 export interface ModelSpec {
+  format: 'knobs.module';
+  version: 2;
+  root: ModuleSpec;
+}
+
+/** The format knobs wrote before modules described themselves: a flat Sequential. */
+export interface ModelSpecV1 {
   format: 'knobs.sequential';
   version: 1;
-  layers: LayerSpec[];
+  layers: ({ type: string } & Record<string, unknown>)[];
 }
 
-export const SPEC_FORMAT = 'knobs.sequential';
-export const SPEC_VERSION = 1;
+export const SPEC_FORMAT = 'knobs.module';
+export const SPEC_VERSION = 2;
+const ROOT = 'root';
 
-// Allowed keys per layer type: an unknown key is almost always a typo ('infeatures'), and silently
-// ignoring it would build a different model from the one the user wrote.
-const KEYS: Record<LayerType, readonly string[]> = {
-  Linear: ['inFeatures', 'outFeatures', 'bias', 'seed'],
-  ReLU: [],
-  Sigmoid: [],
-  Tanh: [],
-  Softmax: ['axis'],
-  LogSoftmax: ['axis'],
-  Dropout: ['p', 'seed'],
-};
-
-/** The spec of a Sequential built from knobs' layers; throws for a layer it cannot describe. */
-export function toSpec(model: Sequential): ModelSpec {
-  if (!(model instanceof Sequential)) throw new KnobsError(`toSpec: expected a Sequential, got ${describe(model)}`);
-  const layers = model.layers.map((m, i) => layerToSpec(m, i));
-  return { format: SPEC_FORMAT, version: SPEC_VERSION, layers };
+/** The spec of any module made of registered types; throws naming the first one that is not. */
+export function toSpec(model: AnyModule): ModelSpec {
+  return { format: SPEC_FORMAT, version: SPEC_VERSION, root: nodeOf(model, ROOT) };
 }
 
-function layerToSpec(m: Module, i: number): LayerSpec {
-  if (m instanceof Linear) return { type: 'Linear', inFeatures: m.inFeatures, outFeatures: m.outFeatures, bias: m.bias !== null };
-  if (m instanceof ReLU) return { type: 'ReLU' };
-  if (m instanceof Sigmoid) return { type: 'Sigmoid' };
-  if (m instanceof Tanh) return { type: 'Tanh' };
-  if (m instanceof Softmax) return { type: 'Softmax', axis: m.axis };
-  if (m instanceof LogSoftmax) return { type: 'LogSoftmax', axis: m.axis };
-  if (m instanceof Dropout) return { type: 'Dropout', p: m.p, seed: m.seed };
-  throw new KnobsError(`toSpec: layer ${i} (${m.constructor?.name ?? typeof m}) has no spec; supported: ${Object.keys(KEYS).join(', ')}`);
+function nodeOf(m: AnyModule, where: string): ModuleSpec {
+  const cls = classOf(m, `toSpec: ${where}`);
+  const config = m.config();
+  if (!isPlainObject(config) || !isJson(config)) throw new KnobsError(`toSpec: ${where} (${cls.type}): config() must return a plain JSON object (finite numbers, strings, booleans, null, arrays, objects; leave out undefined keys), got ${safeText(config)}`);
+  const node: ModuleSpec = { type: cls.type, config: structuredClone(config) };
+  if (cls.childrenInSpec) node.children = [...m.namedChildren()].map(([name, c]) => ({ name, ...nodeOf(c, `${where}.${name}`) }));
+  return node;
+}
+
+function safeText(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? describe(v);
+  } catch {
+    return describe(v);
+  }
 }
 
 /**
- * Builds a fresh Sequential (new random weights; load a StateDict for trained ones). The spec is
- * validated first, so a bad spec fails with a message naming the layer index and the field.
+ * Builds a fresh module (new random weights; load a StateDict for trained ones). The spec is
+ * validated first, so a bad spec fails with a message naming the module's path and the key.
  */
-export function fromSpec(spec: unknown): Sequential {
+export function fromSpec<M extends AnyModule = AnyModule>(spec: unknown): M {
   const s = validateSpec(spec);
-  return new Sequential(...s.layers.map(layerFromSpec));
+  return build(s.root, ROOT) as M;
 }
 
-function layerFromSpec(l: LayerSpec): Module {
-  switch (l.type) {
-    case 'Linear':
-      return new Linear(l.inFeatures, l.outFeatures, { bias: l.bias, seed: l.seed });
-    case 'ReLU':
-      return new ReLU();
-    case 'Sigmoid':
-      return new Sigmoid();
-    case 'Tanh':
-      return new Tanh();
-    case 'Softmax':
-      return new Softmax(l.axis ?? -1);
-    case 'LogSoftmax':
-      return new LogSoftmax(l.axis ?? -1);
-    case 'Dropout':
-      return new Dropout(l.p, { seed: l.seed });
+function build(node: ModuleSpec, where: string): AnyModule {
+  const cls = lookup(node.type)!;
+  const children: [string, AnyModule][] = [];
+  try {
+    for (const c of node.children ?? []) children.push([c.name, build(c, `${where}.${c.name}`)]);
+    let m: AnyModule;
+    try {
+      m = cls.fromConfig(structuredClone(node.config), cls.childrenInSpec ? children : undefined);
+    } catch (e) {
+      const msg = (e as Error).message ?? String(e);
+      // The limit's owner (loadModel) explains it; a path would not help.
+      if (e instanceof AllocationLimitError || (e instanceof KnobsError && msg.startsWith('fromSpec'))) throw e;
+      throw new KnobsError(`fromSpec: ${where} (${node.type}): ${msg}`);
+    }
+    if (!(m instanceof (cls as unknown as abstract new () => AnyModule))) throw new KnobsError(`fromSpec: ${where}: ${cls.name}.fromConfig returned ${describe(m)}, not a ${cls.name}`);
+    if (!cls.validateConfig) {
+      // A class without its own validation: a key its config() does not give back is one its
+      // constructor ignored (a typo), which would silently build another model.
+      const known = new Set(Object.keys(m.config()));
+      const unknown = Object.keys(node.config).filter((k) => !known.has(k));
+      if (unknown.length) {
+        m.dispose();
+        throw new KnobsError(`fromSpec: ${where} (${node.type}): unknown config key(s) ${unknown.map((k) => `'${k}'`).join(', ')}; ${cls.name}.config() has ${[...known].join(', ') || 'none'}`);
+      }
+    }
+    return m;
+  } catch (e) {
+    for (const [, c] of children) c.dispose();
+    throw e;
   }
 }
 
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'an object';
-  return `${typeof v} ${JSON.stringify(v)}`;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Checks a parsed spec and returns it typed; throws a KnobsError naming what is wrong. */
+/** Checks a parsed spec (version 2, or version 1 which it converts) and returns it as version 2. */
 export function validateSpec(spec: unknown): ModelSpec {
   const op = 'fromSpec';
   if (!isPlainObject(spec)) throw new KnobsError(`${op}: a model spec must be an object, got ${describe(spec)}`);
-  if (spec.format !== SPEC_FORMAT) throw new KnobsError(`${op}: format must be '${SPEC_FORMAT}', got ${JSON.stringify(spec.format)}`);
+  if (spec.format === 'knobs.sequential') return { format: SPEC_FORMAT, version: SPEC_VERSION, root: validateNode(fromV1(spec), ROOT) };
+  if (spec.format !== SPEC_FORMAT) throw new KnobsError(`${op}: format must be '${SPEC_FORMAT}' (or the older 'knobs.sequential'), got ${JSON.stringify(spec.format)}`);
   if (spec.version !== SPEC_VERSION) throw new KnobsError(`${op}: unsupported spec version ${JSON.stringify(spec.version)} (this knobs reads version ${SPEC_VERSION})`);
+  const extra = Object.keys(spec).filter((k) => !['format', 'version', 'root'].includes(k));
+  if (extra.length) throw new KnobsError(`${op}: unknown field(s) ${extra.join(', ')} in the spec; allowed: format, version, root`);
+  return { format: SPEC_FORMAT, version: SPEC_VERSION, root: validateNode(spec.root, ROOT) };
+}
+
+function validateNode(node: unknown, where: string): ModuleSpec {
+  const at = `fromSpec: ${where}`;
+  if (!isPlainObject(node)) throw new KnobsError(`${at} must be an object { type, config }, got ${describe(node)}`);
+  const allowedFields = where === ROOT ? ['type', 'config', 'children'] : ['name', 'type', 'config', 'children'];
+  const extraFields = Object.keys(node).filter((k) => !allowedFields.includes(k));
+  if (extraFields.length) throw new KnobsError(`${at}: unknown field(s) ${extraFields.join(', ')}; a node has ${allowedFields.join(', ')}`);
+  const type = node.type;
+  const cls = typeof type === 'string' ? lookup(type) : undefined;
+  if (!cls) throw new KnobsError(`${at}: unknown module type ${JSON.stringify(type)}; registered: ${registeredTypes().join(', ')} (nn.register adds yours)`);
+  const config = node.config ?? {};
+  if (!isPlainObject(config) || !isJson(config)) throw new KnobsError(`${at} (${type}): config must be a plain JSON object, got ${describe(config)}`);
+  const out: ModuleSpec = { type: cls.type, config: structuredClone(config) };
+  if (node.children !== undefined) {
+    if (!cls.childrenInSpec) throw new KnobsError(`${at} (${type}): only containers (Sequential, ModuleList, ModuleDict) list children; ${type} builds its own from its config`);
+    if (!Array.isArray(node.children)) throw new KnobsError(`${at} (${type}): children must be an array, got ${describe(node.children)}`);
+    const seen = new Set<string>();
+    out.children = node.children.map((c, i) => {
+      const name = isPlainObject(c) ? c.name : undefined;
+      if (typeof name !== 'string' || name === '' || name.includes('.')) throw new KnobsError(`${at} (${type}): children[${i}].name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
+      if (seen.has(name)) throw new KnobsError(`${at} (${type}): two children named '${name}'`);
+      seen.add(name);
+      return { name, ...validateNode(c, `${where}.${name}`) };
+    });
+  } else if (cls.childrenInSpec) {
+    out.children = [];
+  }
+  checkConfig(cls, out, where);
+  return out;
+}
+
+function checkConfig(cls: ModuleClass, node: ModuleSpec, where: string): void {
+  if (!cls.validateConfig) return;
+  try {
+    cls.validateConfig(node.config, `fromSpec: ${where} (${node.type})`, node.children as ChildSpec[] | undefined);
+  } catch (e) {
+    const msg = (e as Error).message ?? String(e);
+    throw e instanceof KnobsError && msg.startsWith('fromSpec') ? e : new KnobsError(`fromSpec: ${where} (${node.type}): ${msg}`);
+  }
+}
+
+/**
+ * A version-1 model file's "rng" (layer index → Dropout stream state words) as the extra state of
+ * those layers, which is where version 2 keeps it.
+ */
+export function extraStateFromV1(rng: Record<string, unknown>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [idx, words] of Object.entries(rng)) out[idx] = { rng: words as JsonValue };
+  return out;
+}
+
+/** A version-1 spec as a version-2 node: a Sequential whose children are the layers' fields. */
+function fromV1(spec: Record<string, unknown>): Record<string, unknown> {
+  const op = 'fromSpec';
+  if (spec.version !== 1) throw new KnobsError(`${op}: unsupported 'knobs.sequential' spec version ${JSON.stringify(spec.version)} (this knobs reads version 1)`);
   if (!Array.isArray(spec.layers)) throw new KnobsError(`${op}: 'layers' must be an array, got ${describe(spec.layers)}`);
   if (spec.layers.length === 0) throw new KnobsError(`${op}: 'layers' is empty; a model needs at least one layer`);
-  const layers = spec.layers.map((l, i) => validateLayer(l, i));
-  checkWidths(layers);
-  return { format: SPEC_FORMAT, version: SPEC_VERSION, layers };
-}
-
-function validateLayer(l: unknown, i: number): LayerSpec {
-  const where = `fromSpec: layers[${i}]`;
-  if (!isPlainObject(l)) throw new KnobsError(`${where} must be an object, got ${describe(l)}`);
-  const type = l.type;
-  if (typeof type !== 'string' || !Object.hasOwn(KEYS, type)) {
-    throw new KnobsError(`${where}: unknown layer type ${JSON.stringify(type)}; supported: ${Object.keys(KEYS).join(', ')}`);
-  }
-  const allowed = KEYS[type as LayerType];
-  const extra = Object.keys(l).filter((k) => k !== 'type' && !allowed.includes(k));
-  if (extra.length) throw new KnobsError(`${where} (${type}): unknown field(s) ${extra.join(', ')}; allowed: ${allowed.join(', ') || 'none'}`);
-
-  const posInt = (k: string): number => {
-    const v = l[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new KnobsError(`${where} (${type}): ${k} must be a positive integer, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  const optSeed = (): number | undefined => {
-    const v = l.seed;
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new KnobsError(`${where} (${type}): seed must be a non-negative integer, got ${JSON.stringify(v)}`);
-    return v;
-  };
-  const optAxis = (): number | undefined => {
-    const v = l.axis;
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v)) throw new KnobsError(`${where} (${type}): axis must be an integer, got ${JSON.stringify(v)}`);
-    return v;
-  };
-
-  switch (type as LayerType) {
-    case 'Linear': {
-      const bias = l.bias ?? true;
-      if (typeof bias !== 'boolean') throw new KnobsError(`${where} (Linear): bias must be true or false, got ${JSON.stringify(l.bias)}`);
-      const out: LayerSpec = { type: 'Linear', inFeatures: posInt('inFeatures'), outFeatures: posInt('outFeatures'), bias };
-      const seed = optSeed();
-      if (seed !== undefined) out.seed = seed;
-      return out;
-    }
-    case 'Dropout': {
-      const p = l.p;
-      if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new KnobsError(`${where} (Dropout): p must be a number in [0, 1), got ${JSON.stringify(p)}`);
-      const out: LayerSpec = { type: 'Dropout', p };
-      const seed = optSeed();
-      if (seed !== undefined) out.seed = seed;
-      return out;
-    }
-    case 'Softmax':
-    case 'LogSoftmax': {
-      const axis = optAxis();
-      return axis === undefined ? { type: type as 'Softmax' } : { type: type as 'Softmax', axis };
-    }
-    default:
-      return { type: type as 'ReLU' };
-  }
-}
-
-// Catches the commonest spec mistake (784→40 followed by 100→10) before any weights are made.
-function checkWidths(layers: LayerSpec[]): void {
-  let prev: { width: number; index: number } | null = null;
-  layers.forEach((l, i) => {
-    if (l.type !== 'Linear') return;
-    if (prev && prev.width !== l.inFeatures) {
-      throw new KnobsError(`fromSpec: layers[${i}] (Linear) takes ${l.inFeatures} inputs but layers[${prev.index}] produces ${prev.width}`);
-    }
-    prev = { width: l.outFeatures, index: i };
+  const children = spec.layers.map((l, i) => {
+    if (!isPlainObject(l)) throw new KnobsError(`${op}: layers[${i}] must be an object, got ${describe(l)}`);
+    const { type, ...config } = l;
+    return { name: String(i), type, config };
   });
+  return { type: 'Sequential', config: {}, children };
 }

@@ -6,136 +6,26 @@
  *
  *   const trainer = await DataParallel.create({ spec: toSpec(model), state: model.stateDict(),
  *     workers: 2, optimizer: { type: 'SGD', lr: 0.1, momentum: 0.9 }, loss: 'crossEntropy' });
- *   const loss = await trainer.step(x, y);            // x: [batch, in] rows, y: labels or rows
+ *   const loss = await trainer.step(x, y, [rows, in]); // x: a batch of samples, y: labels or rows
  *   model.loadStateDict(await trainer.stateDict());
  *   await trainer.close();
  */
 import { init, isInitialized, simdBuild } from '../backend/wasm.js';
 import { chooseBuild, wasmUrl, type SimdChoice } from '../backend/simd.js';
-import { loadWasmBytes, type WasmSource } from '../backend/load-wasm.js';
-import { KnobsError, ShapeError } from '../errors.js';
-import { Sequential } from '../nn/layers.js';
+import { loadWasmBytes } from '../backend/load-wasm.js';
+import { DataLoader, TensorDataset, type ArrayData } from '../data/dataset.js';
+import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import type { StateDict } from '../nn/module.js';
-import { fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { History } from '../train/callbacks.js';
-import { Rng, seedFor } from '../random.js';
-import { makeOptimizer } from '../worker/worker-api.js';
-import type { OptimizerSpec } from '../worker/protocol.js';
-import {
-  CTRL, STATUS_OK, ctrlWords, shardOf,
-  type InitMessage, type MainToWorker, type ParallelLoss, type SharedBuffers, type StepTimings, type Transport, type WorkerToMain,
-} from './protocol.js';
+import { shapeSize } from '../tensor.js';
+import { checkOptions, prepareModel, type DataParallelOptions, type EpochLogs, type FitOptions } from './options.js';
+import { MessageMain, Pending, SharedMain, type Link, type MainTransport, type RowWriter, type StepCollector, type StepResult } from './main-transport.js';
+import { CTRL, type InitMessage, type MainToWorker, type ParallelLoss, type SharedBuffers, type StepTimings, type Transport, type WorkerToMain } from './protocol.js';
 import { WorkerError, listen, setRef, spawnReplica, type TrainWorker } from './spawn.js';
 import { withTimeout } from '../timeout.js';
 
-export interface DataParallelOptions {
-  /** The model: its JSON spec (toSpec) — or a Sequential, whose spec and weights are taken. */
-  spec: ModelSpec | Sequential;
-  /** Starting weights. Default: the spec's initialisation, drawn on this thread from the global seed stream. */
-  state?: StateDict;
-  /** Number of replicas (worker threads). Default 2. */
-  workers?: number;
-  optimizer: OptimizerSpec;
-  /** Optimizer state to resume from. */
-  optimizerState?: OptimizerState;
-  /** Default 'crossEntropy' (the model outputs logits; targets are class labels or rows). */
-  loss?: ParallelLoss;
-  /**
-   * How gradients travel between replicas. 'message' (default): postMessage with transferred
-   * buffers, replica to replica over MessageChannels; works everywhere. 'shared': one
-   * SharedArrayBuffer slot per replica and an Atomics barrier; needs SharedArrayBuffer, which a
-   * browser only gives a cross-origin isolated page (Cross-Origin-Opener-Policy: same-origin and
-   * Cross-Origin-Embedder-Policy: require-corp). Measured on a 2-core machine (784-512-10, batch
-   * 32–512, 2 workers) 'shared' was not faster, so it is not the default.
-   */
-  transport?: Transport;
-  /** The wasm core for the replicas (compiled once here and shared). Default: a packaged build, see `simd`. */
-  wasm?: WasmSource;
-  /**
-   * Which packaged build the replicas run (as init's `simd`). Default: the one this thread
-   * already runs (so results match training here), else 'simd128'. Ignored when `wasm` is given.
-   */
-  simd?: SimdChoice;
-  /** The replica worker script. Default: parallel/worker.js next to this module (worker.ts from sources). */
-  workerUrl?: string | URL;
-  /** Rows the shared input buffers hold at first (they grow when a bigger batch comes). Default 256. */
-  maxBatch?: number;
-  /** How long the workers may take to start. Default 30 000 ms. */
-  startTimeoutMs?: number;
-}
-
-export interface FitOptions {
-  epochs: number;
-  /** Default 32. */
-  batchSize?: number;
-  /** Default true: a new order every epoch, the same as DataLoader's for the same seed. */
-  shuffle?: boolean;
-  /** Default 0. */
-  seed?: number;
-  dropLast?: boolean;
-  /** Epoch number of the first epoch (selects its shuffle order when resuming). Default 0. */
-  initialEpoch?: number;
-  onBatchEnd?: (batch: number, logs: { loss: number; size: number }) => void;
-  onEpochEnd?: (epoch: number, logs: EpochLogs) => void;
-  /** Stops between batches; fit then resolves with the epochs completed and stopped: 'aborted'. */
-  signal?: AbortSignal;
-}
-
-export interface EpochLogs {
-  /** Mean loss over the epoch's samples. */
-  loss: number;
-  /** Classification accuracy (crossEntropy only). */
-  accuracy?: number;
-}
-
-
-interface StepResult {
-  loss: number;
-  correct: number;
-}
-
-/** One pending exchange with the workers: resolves when `expected` answers are in. */
-class Pending<T> {
-  readonly promise: Promise<T>;
-  resolve!: (v: T) => void;
-  reject!: (e: unknown) => void;
-  constructor() {
-    this.promise = new Promise<T>((res, rej) => {
-      this.resolve = res;
-      this.reject = rej;
-    });
-  }
-}
-
-/** The answers of the replicas to one step. */
-interface StepCollector {
-  gen: number;
-  op: string;
-  rows: number;
-  /** Message transport: answers still expected. */
-  remaining: number;
-  lossSum: number;
-  correct: number;
-  errors: { index: number; message: string; aborted: boolean }[];
-  /** Wakes whoever waits for answers (shared transport). */
-  notify: (() => void) | null;
-  /** Settles when all answers are in (message transport) or the trainer fails. */
-  pending: Pending<StepResult>;
-}
-
-type RowWriter = (dst: Float32Array, a: number, b: number, at: number) => void;
-
-interface AtomicsWaitAsync {
-  waitAsync(ta: Int32Array, index: number, value: number, timeout?: number): { async: false; value: string } | { async: true; value: Promise<string> };
-}
-const waitAsync = (Atomics as unknown as Partial<AtomicsWaitAsync>).waitAsync;
-
-function sharedAvailable(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined' || typeof waitAsync !== 'function') return false;
-  // Browsers expose SharedArrayBuffer only on cross-origin isolated pages; Node always.
-  return (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
-}
+export type { DataParallelOptions, EpochLogs, FitOptions };
 
 const OP = 'DataParallel';
 
@@ -143,9 +33,8 @@ export class DataParallel {
   readonly workers: number;
   readonly transport: Transport;
   readonly loss: ParallelLoss;
-  /** Inputs per sample (the first Linear's inFeatures) and outputs (the last Linear's outFeatures). */
-  readonly inFeatures: number;
-  readonly outFeatures: number;
+  /** One sample's shape, once known (from inputShape or the first batch). */
+  private sample: number[] | null;
   /** Total number of knobs in the model. */
   readonly nParams: number;
   /** The worker objects, for diagnostics (do not post to them). */
@@ -163,38 +52,28 @@ export class DataParallel {
   private busy = 0;
   private requests = new Map<number, { pending: Pending<unknown>; answers: Map<number, unknown>; expected: number }>();
   private nextId = 1;
-  // Shared transport
+  /** How batches reach the replicas (set by start). */
+  private sender!: MainTransport;
+  /** The shared transport's control block, null for 'message'. */
   private ctrl: Int32Array | null = null;
-  private results: Float64Array | null = null;
-  private xViews: Float32Array[] = [];
-  private yViews: Float32Array[] = [];
-  private capacityRows = 0;
-  private capacityYCols = 0;
 
-  private constructor(threads: TrainWorker[], transport: Transport, loss: ParallelLoss, inFeatures: number, outFeatures: number, nParams: number) {
+  private constructor(threads: TrainWorker[], transport: Transport, loss: ParallelLoss, sample: number[] | null, nParams: number) {
     this.threads = threads;
     this.workers = threads.length;
     this.transport = transport;
     this.loss = loss;
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
+    this.sample = sample;
     this.nParams = nParams;
+  }
+
+  /** One sample's shape: the `inputShape` option, else the first batch's; null before that. */
+  get inputShape(): number[] | null {
+    return this.sample && [...this.sample];
   }
 
   /** Starts the workers and builds a replica in each; resolves when all are ready. */
   static async create(opts: DataParallelOptions): Promise<DataParallel> {
-    if (!opts || typeof opts !== 'object') throw new KnobsError(`${OP}.create: options { spec, optimizer } are required`);
-    const workers = opts.workers ?? 2;
-    if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new KnobsError(`${OP}.create: workers must be an integer in [1, 256], got ${workers}`);
-    const loss = opts.loss ?? 'crossEntropy';
-    if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`${OP}.create: loss must be 'crossEntropy' or 'mse', got ${JSON.stringify(loss)}`);
-    const transport = opts.transport ?? 'message';
-    if (transport !== 'shared' && transport !== 'message') throw new KnobsError(`${OP}.create: transport must be 'message' or 'shared', got ${JSON.stringify(transport)}`);
-    if (transport === 'shared' && !sharedAvailable()) {
-      throw new KnobsError(`${OP}.create: transport 'shared' needs SharedArrayBuffer and Atomics.waitAsync; in a browser the page must be cross-origin isolated (Cross-Origin-Opener-Policy: same-origin, Cross-Origin-Embedder-Policy: require-corp), or use transport 'message'`);
-    }
-    const maxBatch = opts.maxBatch ?? 256;
-    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new KnobsError(`${OP}.create: maxBatch must be a positive integer, got ${opts.maxBatch}`);
+    const { workers, loss, transport, sample, modules, maxBatch } = checkOptions(opts);
 
     // One compile for all replicas; this thread needs the core too, to check spec, weights and optimizer.
     const here = simdBuild();
@@ -204,36 +83,7 @@ export class DataParallel {
     // This thread only checks spec, weights and optimizer: any loaded build does; the replicas get `simd`.
     if (!isInitialized()) await init(opts.wasm !== undefined ? { wasm: opts.wasm } : { simd });
 
-    let spec: ModelSpec;
-    let state = opts.state;
-    if (opts.spec instanceof Sequential) {
-      spec = toSpec(opts.spec);
-      state ??= opts.spec.stateDict();
-    } else {
-      spec = validateSpec(opts.spec);
-    }
-    const linears = spec.layers.filter((l) => l.type === 'Linear') as { inFeatures: number; outFeatures: number }[];
-    if (linears.length === 0) throw new KnobsError(`${OP}.create: the model has no Linear layer, so nothing to train`);
-    // Everything the replicas will do with the spec, weights and optimizer is tried here first,
-    // so a mistake is one clear error from create() rather than N from the workers.
-    const probe = fromSpec(spec);
-    let nParams: number;
-    try {
-      if (state) probe.loadStateDict(state);
-      else state = probe.stateDict();
-      nParams = probe.nParameters;
-      let opt;
-      try {
-        opt = makeOptimizer(probe.parameters(), opts.optimizer);
-        if (opts.optimizerState) opt.loadStateDict(opts.optimizerState);
-      } catch (e) {
-        throw new KnobsError(`${OP}.create: ${(e as Error).message.replace(/^trainInWorker: /, '')}`);
-      } finally {
-        opt?.dispose();
-      }
-    } finally {
-      probe.dispose();
-    }
+    const { spec, state, nParams } = prepareModel(opts);
 
     const threads: TrainWorker[] = [];
     let trainer: DataParallel | null = null;
@@ -242,8 +92,8 @@ export class DataParallel {
       for (const s of spawned) if (s.status === 'fulfilled') threads.push(s.value);
       const bad = spawned.find((s) => s.status === 'rejected');
       if (bad) throw (bad as PromiseRejectedResult).reason;
-      trainer = new DataParallel(threads, transport, loss, linears[0].inFeatures, linears[linears.length - 1].outFeatures, nParams);
-      await trainer.start({ spec, state, optimizer: opts.optimizer, optimizerState: opts.optimizerState, wasm, maxBatch }, opts.startTimeoutMs ?? 30_000);
+      trainer = new DataParallel(threads, transport, loss, sample, nParams);
+      await trainer.start({ spec, state, optimizer: opts.optimizer, optimizerState: opts.optimizerState, wasm, modules, sampleShape: sample }, maxBatch, opts.startTimeoutMs ?? 30_000);
       return trainer;
     } catch (e) {
       if (trainer) await trainer.shutdown();
@@ -253,27 +103,22 @@ export class DataParallel {
   }
 
   private async start(
-    base: { spec: ModelSpec; state: StateDict; optimizer: OptimizerSpec; optimizerState?: OptimizerState; wasm: WebAssembly.Module; maxBatch: number },
+    base: Omit<InitMessage, 'type' | 'index' | 'workers' | 'transport' | 'loss' | 'shared' | 'peers'>,
+    maxBatch: number,
     timeoutMs: number,
   ): Promise<void> {
     const N = this.workers;
     let shared: SharedBuffers | undefined;
     let peers: (MessagePort | null)[][] | undefined;
+    const link = this.link();
     if (this.transport === 'shared') {
-      shared = {
-        ctrl: new SharedArrayBuffer(ctrlWords(N) * 4),
-        grads: new SharedArrayBuffer(2 * N * this.nParams * 4),
-        results: new SharedArrayBuffer(2 * N * 2 * 8),
-        x: [new SharedArrayBuffer(base.maxBatch * this.inFeatures * 4), new SharedArrayBuffer(base.maxBatch * this.inFeatures * 4)],
-        y: [new SharedArrayBuffer(base.maxBatch * this.outFeatures * 4), new SharedArrayBuffer(base.maxBatch * this.outFeatures * 4)],
-      };
-      this.ctrl = new Int32Array(shared.ctrl);
-      this.results = new Float64Array(shared.results);
-      this.xViews = shared.x.map((b) => new Float32Array(b));
-      this.yViews = shared.y.map((b) => new Float32Array(b));
-      this.capacityRows = base.maxBatch;
-      this.capacityYCols = this.outFeatures;
+      // Without a known sample shape the input buffers start empty and grow at the first batch.
+      const xCols = this.sample ? shapeSize(this.sample) : 0;
+      shared = SharedMain.buffers(N, this.nParams, maxBatch, xCols);
+      this.sender = new SharedMain(link, shared, maxBatch, xCols);
+      this.ctrl = this.sender.ctrl;
     } else {
+      this.sender = new MessageMain(link);
       // A channel between every pair of replicas: gradients go peer to peer, not through here.
       peers = Array.from({ length: N }, () => Array<MessagePort | null>(N).fill(null));
       for (let i = 0; i < N; i++) {
@@ -304,6 +149,24 @@ export class DataParallel {
     await withTimeout(ready, timeoutMs, () => new WorkerError(`${OP}.create: the workers did not start within ${timeoutMs} ms`));
     this.started = true;
     this.threads.forEach((w) => setRef(w, false));
+  }
+
+  /** This trainer as its transport sees it. */
+  private link(): Link {
+    return {
+      workers: this.workers,
+      post: (i, msg, transfer) => this.post(i, msg, transfer),
+      request: (id, expected) => this.request(id, expected),
+      newId: () => this.nextId++,
+      failure: () => this.failure,
+      closed: () => this.closed,
+      hold: () => this.hold(),
+      release: () => this.release(),
+      inflight: (gen) => this.inflight.get(gen),
+      forget: (gen) => void this.inflight.delete(gen),
+      drain: (before) => this.drain(before),
+      settle: (s) => this.settle(s),
+    };
   }
 
   private post(i: number, msg: MainToWorker, transfer: Transferable[] = []): void {
@@ -414,21 +277,21 @@ export class DataParallel {
   }
 
   /**
-   * One optimizer step on a batch: x holds `rows` samples of inFeatures values, y their targets
-   * (class labels, one per row, or rows of outFeatures values). Resolves to the batch's mean loss.
-   * `shape` ([rows, inFeatures]) is optional and checked when given. Steps run in call order;
+   * One optimizer step on a batch: x holds `rows` samples, y their targets (class labels, one per
+   * row, or rows of the model's output width). Resolves to the batch's mean loss. `shape`
+   * ([rows, ...sample]) gives the sample shape; it may be left out once the trainer knows it
+   * (inputShape, or an earlier batch), and must not change from batch to batch. Steps run in call order;
    * x and y are read when the step is sent to the workers, so leave them unchanged until its
    * promise settles. With the message transport a step is sent without waiting for the previous
    * one to finish, so calling step() again before awaiting keeps the workers busy.
    */
   step(x: Float32Array, y: Float32Array | ArrayLike<number>, shape?: readonly number[]): Promise<number> {
-    let rows: number, yCols: number;
+    let rows: number, yCols: number, F: number;
     try {
-      ({ rows, yCols } = this.checkBatch('step', x, y, shape));
+      ({ rows, yCols, xCols: F } = this.checkBatch('step', x, y, shape));
     } catch (e) {
       return Promise.reject(e);
     }
-    const F = this.inFeatures;
     return this.submit(
       'step',
       rows,
@@ -440,28 +303,28 @@ export class DataParallel {
     ).then((r) => r.loss);
   }
 
-  private checkBatch(op: string, x: Float32Array, y: ArrayLike<number>, shape?: readonly number[]): { rows: number; yCols: number } {
-    const F = this.inFeatures, C = this.outFeatures;
-    if (!(x instanceof Float32Array)) throw new KnobsError(`${OP}.${op}: x must be a Float32Array of rows × ${F} values`);
+  /**
+   * Checks a batch against the sample shape (fixing it at the first batch that gives one) and
+   * returns its rows and per-row widths. Targets are checked against the model's output in the
+   * replicas, which are the ones that run it.
+   */
+  private checkBatch(op: string, x: Float32Array, y: ArrayLike<number>, shape?: readonly number[]): { rows: number; yCols: number; xCols: number } {
+    if (!(x instanceof Float32Array)) throw new KnobsError(`${OP}.${op}: x must be a Float32Array (or { data: Float32Array, shape }) of samples`);
     if (!y || typeof y.length !== 'number') throw new KnobsError(`${OP}.${op}: y must be a Float32Array (or array) of targets`);
-    if (x.length % F !== 0 || x.length === 0) throw new ShapeError(`${OP}.${op}: x has ${x.length} values, not a positive multiple of the model's ${F} inputs`);
+    if (shape !== undefined && (!Array.isArray(shape) || shape.length < 2 || shape.some((d) => !Number.isInteger(d) || d < 1) || shapeSize(shape) !== x.length)) {
+      throw new ShapeError(`${OP}.${op}: shape ${Array.isArray(shape) ? fmtShape(shape) : JSON.stringify(shape)} does not fit x (${x.length} values); give [rows, ...sample] with positive sizes`);
+    }
+    const given = shape?.slice(1) ?? null;
+    if (given && this.sample && !sameShape(given, this.sample)) throw new ShapeError(`${OP}.${op}: samples of shape ${fmtShape(given)}, but this trainer's samples are ${fmtShape(this.sample)}`);
+    const sample = given ?? this.sample;
+    if (!sample) throw new ShapeError(`${OP}.${op}: the sample shape is not known yet; pass shape [rows, ...sample] (or x as { data, shape }), or inputShape to DataParallel.create`);
+    const F = shapeSize(sample);
+    if (x.length % F !== 0 || x.length === 0) throw new ShapeError(`${OP}.${op}: x has ${x.length} values, not a positive multiple of the sample size ${F} (${fmtShape(sample)})`);
     const rows = x.length / F;
-    if (shape !== undefined && (shape.length !== 2 || shape[0] !== rows || shape[1] !== F)) {
-      throw new ShapeError(`${OP}.${op}: shape [${[...shape].join(',')}] does not fit x (${x.length} values) and the model's input [rows, ${F}]`);
-    }
     const yCols = y.length / rows;
-    const labels = this.loss === 'crossEntropy' && yCols === 1 && C > 1;
-    if (yCols !== C && !labels) {
-      const want = this.loss === 'crossEntropy' ? `${rows} class labels or ${rows}×${C} target rows` : `${rows}×${C} target values`;
-      throw new ShapeError(`${OP}.${op}: y has ${y.length} values for ${rows} rows; expected ${want}`);
-    }
-    if (labels) {
-      for (let i = 0; i < rows; i++) {
-        const c = y[i];
-        if (!Number.isInteger(c) || c < 0 || c >= C) throw new KnobsError(`${OP}.${op}: label ${c} at row ${i} is not a class index in [0, ${C})`);
-      }
-    }
-    return { rows, yCols };
+    if (!Number.isInteger(yCols) || yCols < 1) throw new ShapeError(`${OP}.${op}: y has ${y.length} values for ${rows} rows; expected a whole number of targets per row`);
+    this.sample = sample;
+    return { rows, yCols, xCols: F };
   }
 
   /**
@@ -475,7 +338,7 @@ export class DataParallel {
     let answered!: Promise<StepResult>;
     return this.enqueue(op, async () => {
       const s = this.collector(op, rows);
-      answered = this.transport === 'shared' ? (await this.postShared(s, rows, yCols, writeX, writeY)).answered : this.sendMessageStep(s, rows, yCols, writeX, writeY);
+      ({ answered } = await this.sender.send(s, rows, yCols, this.sample!, writeX, writeY));
     }).then(() => answered);
   }
 
@@ -500,109 +363,26 @@ export class DataParallel {
     else s.pending.resolve({ loss: s.lossSum / s.rows, correct: s.correct });
   }
 
-  private async waitFor(s: StepCollector, cond: () => boolean): Promise<void> {
-    while (!cond()) {
-      if (this.failure) throw this.failure;
-      await new Promise<void>((r) => (s.notify = r));
-      s.notify = null;
-    }
-    if (this.failure) throw this.failure;
-  }
-
-  /** Shared transport: writes the batch into its parity slot and posts the step. */
-  private async postShared(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<{ answered: Promise<StepResult> }> {
-    const ctrl = this.ctrl!, g = s.gen, par = g & 1;
-    // This slot was last used by step g − 2: its answers must have been read first.
-    await this.inflight.get(g - 2)?.pending.promise.catch(() => undefined);
-    if (rows > this.capacityRows || yCols > this.capacityYCols) {
-      await this.drain(g);
-      await this.grow(Math.max(rows, this.capacityRows), Math.max(yCols, this.capacityYCols));
-    }
-    if (this.failure) throw this.failure;
-    writeX(this.xViews[par], 0, rows, 0);
-    writeY(this.yViews[par], 0, rows, 0);
-    Atomics.store(ctrl, CTRL.ROWS + par, rows);
-    Atomics.store(ctrl, CTRL.Y_COLS + par, yCols);
-    Atomics.store(ctrl, CTRL.GEN, g);
-    Atomics.notify(ctrl, CTRL.GEN);
-    this.hold();
-    const answered = this.awaitShared(s, par).finally(() => {
-      this.inflight.delete(g);
-      this.release();
-    });
-    return { answered };
-  }
-
-  private async awaitShared(s: StepCollector, par: number): Promise<StepResult> {
-    const ctrl = this.ctrl!, N = this.workers, target = s.gen * N;
-    for (;;) {
-      if (this.failure) throw this.failure;
-      const done = Atomics.load(ctrl, CTRL.DONE);
-      if (done >= target) break;
-      // The timeout only bounds how long a lost wake-up could stall; fail() also notifies.
-      const w = waitAsync!(ctrl, CTRL.DONE, done, 1000);
-      if (w.async) await w.value;
-    }
-    const res = this.results!;
-    let notOk = 0;
-    for (let i = 0; i < N; i++) {
-      if (Atomics.load(ctrl, CTRL.STATUS + par * N + i) !== STATUS_OK) notOk++;
-      s.lossSum += res[2 * (par * N + i)];
-      s.correct += res[2 * (par * N + i) + 1];
-    }
-    // A replica that failed (or dropped the step because a peer failed) posted its error before
-    // it counted itself done; the messages may still be on their way.
-    if (notOk > 0) await this.waitFor(s, () => s.errors.length >= notOk);
-    this.settle(s);
-    return s.pending.promise;
-  }
-
-  private async grow(rows: number, yCols: number): Promise<void> {
-    const x: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(rows * this.inFeatures * 4), new SharedArrayBuffer(rows * this.inFeatures * 4)];
-    const y: [SharedArrayBuffer, SharedArrayBuffer] = [new SharedArrayBuffer(rows * yCols * 4), new SharedArrayBuffer(rows * yCols * 4)];
-    const id = this.nextId++;
-    const acks = this.request(id, this.workers);
-    for (let i = 0; i < this.workers; i++) this.post(i, { type: 'buffers', id, x, y });
-    await acks;
-    this.xViews = x.map((b) => new Float32Array(b));
-    this.yViews = y.map((b) => new Float32Array(b));
-    this.capacityRows = rows;
-    this.capacityYCols = yCols;
-  }
-
-  private sendMessageStep(s: StepCollector, rows: number, yCols: number, writeX: RowWriter, writeY: RowWriter): Promise<StepResult> {
-    const F = this.inFeatures;
-    this.hold();
-    // All shards are cut before any is sent, so the replicas start together (a replica that
-    // starts late makes the others wait at the exchange).
-    const shards = Array.from({ length: this.workers }, (_, i) => {
-      const { start, count } = shardOf(rows, this.workers, i);
-      const x = new Float32Array(count * F), y = new Float32Array(count * yCols);
-      writeX(x, start, start + count, 0);
-      writeY(y, start, start + count, 0);
-      return { x, y };
-    });
-    shards.forEach(({ x, y }, i) => this.post(i, { type: 'step', gen: s.gen, rows, yCols, x, y }, [x.buffer, y.buffer]));
-    return s.pending.promise.finally(() => {
-      this.inflight.delete(s.gen);
-      this.release();
-    });
-  }
-
   /**
-   * Epochs over in-memory arrays: x is samples × inFeatures values, y the targets (labels or rows).
+   * Epochs over in-memory arrays: x is the samples ({ data, shape }, or a Float32Array once the
+   * sample shape is known), y the targets (labels or rows).
    * The shuffle order of each epoch is DataLoader's for the same seed, so a run matches fit() on
    * one thread with the same loader options (up to float reassociation).
    */
-  async fit(x: Float32Array, y: Float32Array | ArrayLike<number>, opts: FitOptions): Promise<History> {
-    const { rows: n, yCols } = this.checkBatch('fit', x, y);
+  async fit(xs: Float32Array | ArrayData, y: Float32Array | ArrayLike<number>, opts: FitOptions): Promise<History> {
+    const x = xs instanceof Float32Array ? xs : xs?.data;
+    const { rows: n, yCols, xCols: F } = this.checkBatch('fit', x, y, xs instanceof Float32Array ? undefined : xs?.shape);
     const epochs = opts?.epochs;
     if (!Number.isInteger(epochs) || epochs < 0) throw new KnobsError(`${OP}.fit: epochs must be a non-negative integer, got ${epochs}`);
     const batchSize = opts.batchSize ?? 32;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new KnobsError(`${OP}.fit: batchSize must be a positive integer, got ${opts.batchSize}`);
-    const shuffle = opts.shuffle ?? true, seed = opts.seed ?? 0, first = opts.initialEpoch ?? 0;
-    const batches = opts.dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
-    const F = this.inFeatures;
+    const first = opts.initialEpoch ?? 0;
+    // DataLoader's own order and row copies (gathered straight into the buffers the workers read),
+    // so a run follows fit() on one thread with the same loader options.
+    const ys = y instanceof Float32Array ? y : Float32Array.from(y);
+    const data = new TensorDataset({ data: x, shape: [n, ...this.sample!] }, { data: ys, shape: [n, yCols] });
+    const loader = new DataLoader(data, { batchSize, shuffle: opts.shuffle ?? true, seed: opts.seed ?? 0, dropLast: opts.dropLast });
+    const batches = loader.length;
     const history: History = { epoch: [], history: { loss: [] }, stopped: null };
     if (this.loss === 'crossEntropy') history.history.accuracy = [];
     // One step is sent ahead of the one being waited for (message transport), so the replicas
@@ -620,7 +400,7 @@ export class DataParallel {
     };
     try {
       for (let e = first; e < first + epochs; e++) {
-        const order = shuffle ? shuffleOrder(n, seed, e) : null;
+        const order = loader.order(e);
         lossSum = correct = seen = 0;
         for (let b = 0; b < batches; b++) {
           if (opts.signal?.aborted) {
@@ -633,18 +413,8 @@ export class DataParallel {
             'fit',
             size,
             yCols,
-            (dst, a, z, at) => {
-              for (let i = a; i < z; i++) {
-                const src = order ? order[from + i] : from + i;
-                dst.set(x.subarray(src * F, (src + 1) * F), (at + i - a) * F);
-              }
-            },
-            (dst, a, z, at) => {
-              for (let i = a; i < z; i++) {
-                const src = order ? order[from + i] : from + i;
-                for (let c = 0; c < yCols; c++) dst[(at + i - a) * yCols + c] = y[src * yCols + c];
-              }
-            },
+            (dst, a, z, at) => data.copyX(order, from + a, from + z, dst.subarray(at * F)),
+            (dst, a, z, at) => data.copyY(order, from + a, from + z, dst.subarray(at * yCols)),
           );
           answer.catch(() => undefined);
           sent.push({ b, size, answer });
@@ -723,15 +493,17 @@ export class DataParallel {
     this.closed = true;
     for (const r of this.requests.values()) r.pending.reject(new KnobsError(`${OP}: closed`));
     this.requests.clear();
+    // Steps sent after the drain (fit() keeps sending) would otherwise wait forever on workers
+    // that are about to be terminated.
+    for (const s of this.inflight.values()) {
+      s.pending.reject(new KnobsError(`${OP}.${s.op}: the trainer is closed`));
+      s.notify?.();
+    }
+    if (this.ctrl) Atomics.notify(this.ctrl, CTRL.DONE);
     await this.shutdown();
   }
 }
 
-/** DataLoader.order(epoch) for a loader with this seed, without a dataset. */
-export function shuffleOrder(n: number, seed: number, epoch: number): Uint32Array {
-  const [lo, hi] = seedFor(seed, epoch);
-  const rng = new Rng(lo + (hi & 0x1fffff) * 2 ** 32);
-  const idx = new Uint32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  return rng.shuffle(idx);
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -6,7 +6,7 @@
 import type { ModelSpec } from '../nn/spec.js';
 import type { StateDict } from '../nn/module.js';
 import type { OptimizerState } from '../optim/optimizer.js';
-import type { OptimizerSpec } from '../worker/protocol.js';
+import type { OptimizerSpec } from '../optim/create.js';
 
 export type ParallelLoss = 'crossEntropy' | 'mse';
 export type Transport = 'shared' | 'message';
@@ -61,6 +61,10 @@ export interface InitMessage {
   transport: Transport;
   /** The compiled core, shared so N workers do not each fetch and compile it. */
   wasm: WebAssembly.Module;
+  /** Scripts each worker imports before building the model: they nn.register user modules. */
+  modules: string[];
+  /** Shared transport: one sample's shape, when known at start (else it comes with 'buffers'). */
+  sampleShape: number[] | null;
   shared?: SharedBuffers;
   /** Message transport: a port to every other replica (null at the replica's own index). */
   peers?: (MessagePort | null)[];
@@ -72,6 +76,8 @@ export interface StepMessage {
   gen: number;
   rows: number;
   yCols: number;
+  /** One sample's shape: x holds rows × its size values. */
+  sampleShape: number[];
   x: Float32Array;
   y: Float32Array;
 }
@@ -79,7 +85,7 @@ export interface StepMessage {
 export type MainToWorker =
   | InitMessage
   | StepMessage
-  | { type: 'buffers'; id: number; x: [SharedArrayBuffer, SharedArrayBuffer]; y: [SharedArrayBuffer, SharedArrayBuffer] }
+  | { type: 'buffers'; id: number; x: [SharedArrayBuffer, SharedArrayBuffer]; y: [SharedArrayBuffer, SharedArrayBuffer]; sampleShape: number[] }
   | { type: 'state'; id: number }
   | { type: 'timings'; id: number; reset: boolean };
 

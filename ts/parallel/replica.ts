@@ -14,15 +14,16 @@
 import '../autograd.js';
 import '../ops/index.js';
 import { K, heap, init } from '../backend/wasm.js';
-import { KnobsError } from '../errors.js';
-import type { Module } from '../nn/module.js';
-import { fromSpec, type ModelSpec } from '../nn/spec.js';
+import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import type { AnyModule } from '../nn/module.js';
+import { fromSpec } from '../nn/spec.js';
 import { crossEntropy, mseLoss } from '../ops/losses.js';
+import { createOptimizer } from '../optim/create.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { tidy } from '../scope.js';
-import { Tensor, empty, full } from '../tensor.js';
+import { Tensor, empty, full, shapeSize } from '../tensor.js';
 import { countCorrect } from '../train/metrics.js';
-import { makeOptimizer } from '../worker/worker-api.js';
+import { Fatal, MessageExchange, PeerAborted, SharedExchange, type Exchange } from './replica-transport.js';
 import { CTRL, STATUS_ABORTED, STATUS_FAILED, STATUS_OK, contributors, shardOf, type InitMessage, type StepMessage, type StepTimings, type WorkerToMain } from './protocol.js';
 
 export type Post = (msg: WorkerToMain, transfer?: Transferable[]) => void;
@@ -33,167 +34,12 @@ export type Post = (msg: WorkerToMain, transfer?: Transferable[]) => void;
  */
 export const testHooks: { afterBackward?: (index: number, gen: number) => void | Promise<void> } = {};
 
-/** A peer failed before the exchange: this replica drops the step too (nobody updates). */
-class PeerAborted extends Error {}
-/** Failed after the exchange: replicas may no longer be identical, so the trainer must stop. */
-class Fatal extends Error {}
-
-/** How shard gradients travel between replicas. */
-interface Exchange {
-  /** Makes this replica's gradient (or its failure) visible to the others. */
-  publish(gen: number, grads: Float32Array[] | 'abort' | null): void;
-  /** Waits until every replica has published; throws PeerAborted if one failed. */
-  sync(gen: number): Promise<void> | void;
-  /** Replica j's gradient, all parameters flattened in order. */
-  slot(j: number): Float32Array;
-  /** After the step: the slots may be reused. */
-  release(): void;
-}
-
-/**
- * Shared memory: gradient slots in a SharedArrayBuffer (two sets by step parity, one slot per
- * replica in each), and a barrier on a cumulative arrival count (step g's exchange is complete at
- * g × workers arrivals), which needs no reset between steps. A replica that fails before the exchange still arrives, with its step's
- * abort flag set, so the count stays right and the others learn to drop the step.
- */
-class SharedExchange implements Exchange {
-  private readonly grads: Float32Array;
-  /** Slots come in two sets, by step parity: a replica may publish step g + 1 while a slower one still sums step g. */
-  private parity = 0;
-  constructor(private readonly ctrl: Int32Array, gradsBuf: SharedArrayBuffer, private readonly index: number, private readonly workers: number, private readonly nParams: number) {
-    this.grads = new Float32Array(gradsBuf);
-  }
-  publish(gen: number, grads: Float32Array[] | 'abort' | null): void {
-    if (grads === 'abort') {
-      Atomics.store(this.ctrl, CTRL.ABORT + (gen & 1), gen);
-      this.arrive(gen);
-      return;
-    }
-    if (!grads) return;
-    this.parity = gen & 1;
-    let o = (this.parity * this.workers + this.index) * this.nParams;
-    for (const g of grads) {
-      this.grads.set(g, o);
-      o += g.length;
-    }
-  }
-  private arrive(gen: number): void {
-    if (Atomics.add(this.ctrl, CTRL.BAR_COUNT, 1) + 1 === gen * this.workers) Atomics.notify(this.ctrl, CTRL.BAR_COUNT);
-  }
-  sync(gen: number): void {
-    const c = this.ctrl, target = gen * this.workers;
-    this.arrive(gen);
-    // Spin first: a sleeping thread takes tens to hundreds of µs to wake (more in a VM), and the
-    // core would idle anyway while the slower replica finishes. Then block; the timeout only bounds
-    // how long a missed stop notification could go unseen.
-    const spinUntil = performance.now() + SPIN_MS;
-    for (let k = 0; ; k++) {
-      const n = Atomics.load(c, CTRL.BAR_COUNT);
-      if (n >= target) break;
-      if (Atomics.load(c, CTRL.STOP)) throw new PeerAborted('the trainer stopped');
-      if ((k & 63) !== 0 || performance.now() < spinUntil) continue;
-      Atomics.wait(c, CTRL.BAR_COUNT, n, 100);
-    }
-    if (Atomics.load(c, CTRL.ABORT + (gen & 1)) === gen) throw new PeerAborted('a peer failed');
-    this.parity = gen & 1;
-  }
-  slot(j: number): Float32Array {
-    const o = (this.parity * this.workers + j) * this.nParams;
-    return this.grads.subarray(o, o + this.nParams);
-  }
-  release(): void {}
-}
-
-/** How long a replica spins at the barrier before it sleeps (ms). */
-const SPIN_MS = 2;
-
-type PeerMessage = { gen: number; grad: Float32Array | null; abort: boolean };
-
-/**
- * postMessage: every replica sends every other replica exactly one message per step (its gradient,
- * null for an empty shard, or an abort), so the per-peer queues stay aligned with the steps.
- * Buffers are transferred, and received ones are reused for the next send (no allocation per step).
- */
-class MessageExchange implements Exchange {
-  private readonly queues: PeerMessage[][];
-  private readonly received: (Float32Array | null)[];
-  private wake: (() => void) | null = null;
-  private readonly spare: Float32Array[] = [];
-  constructor(private readonly peers: (MessagePort | null)[], private readonly index: number, private readonly nParams: number) {
-    this.queues = peers.map(() => []);
-    this.received = peers.map(() => null);
-    peers.forEach((port, j) => {
-      if (!port) return;
-      // Node's and the browser's MessagePort both deliver a MessageEvent to onmessage (and start).
-      port.onmessage = (ev: MessageEvent<PeerMessage>) => {
-        this.queues[j].push(ev.data);
-        const w = this.wake;
-        this.wake = null;
-        w?.();
-      };
-    });
-  }
-  publish(gen: number, grads: Float32Array[] | 'abort' | null): void {
-    let flat: Float32Array | null = null;
-    if (grads && grads !== 'abort') {
-      flat = this.spare.pop() ?? new Float32Array(this.nParams);
-      let o = 0;
-      for (const g of grads) {
-        flat.set(g, o);
-        o += g.length;
-      }
-    }
-    const targets = this.peers.map((p, j) => (p ? j : -1)).filter((j) => j >= 0);
-    targets.forEach((j, k) => {
-      // The last peer gets the buffer itself; earlier ones (only with 3+ replicas) a copy.
-      const grad = flat && k < targets.length - 1 ? flat.slice() : flat;
-      const msg: PeerMessage = { gen, grad, abort: grads === 'abort' };
-      this.peers[j]!.postMessage(msg, grad ? [grad.buffer as ArrayBuffer] : []);
-    });
-  }
-  async sync(gen: number): Promise<void> {
-    let aborted = false;
-    for (let j = 0; j < this.peers.length; j++) {
-      if (!this.peers[j]) continue;
-      while (this.queues[j].length === 0) await new Promise<void>((r) => (this.wake = r));
-      const m = this.queues[j].shift()!;
-      if (m.gen !== gen) throw new Fatal(`replica ${this.index}: got step ${m.gen} from replica ${j} while in step ${gen}`);
-      if (m.abort) aborted = true;
-      this.received[j] = m.grad;
-    }
-    if (aborted) {
-      this.release();
-      throw new PeerAborted('a peer failed');
-    }
-  }
-  slot(j: number): Float32Array {
-    const g = this.received[j];
-    if (!g) throw new Fatal(`replica ${this.index}: no gradient from replica ${j}`);
-    return g;
-  }
-  release(): void {
-    this.received.forEach((g, j) => {
-      if (g && this.spare.length < 4) this.spare.push(g);
-      this.received[j] = null;
-    });
-  }
-}
-
-/**
- * Each replica's Dropout layers get their own mask stream (seed + index), so shards are not masked
- * alike. Replica 0 keeps the spec's seeds: one replica trains exactly like the single-thread model.
- */
-function replicaSpec(spec: ModelSpec, index: number): ModelSpec {
-  if (index === 0) return spec;
-  return { ...spec, layers: spec.layers.map((l) => (l.type === 'Dropout' ? { ...l, seed: (l.seed ?? 0) + index * 0x9e3779 } : l)) };
-}
-
 export class Replica {
   private readonly params: Tensor[];
   private readonly offsets: number[];
   readonly nParams: number;
-  private readonly inFeatures: number;
-  private readonly outFeatures: number;
+  /** Shared transport: one sample's shape (set with the input buffers). */
+  private sampleShape: number[] | null;
   /** Scratch for the reduction: an incoming slot, and an accumulator (replicas ≥ 2 only). */
   private incoming: Tensor | null = null;
   private accumulator: Tensor | null = null;
@@ -204,7 +50,7 @@ export class Replica {
 
   private constructor(
     private readonly msg: InitMessage,
-    private readonly model: Module,
+    private readonly model: AnyModule,
     private readonly optimizer: Optimizer,
   ) {
     this.params = model.parameters();
@@ -215,13 +61,11 @@ export class Replica {
       o += p.size;
     }
     this.nParams = o;
-    const linears = msg.spec.layers.filter((l) => l.type === 'Linear') as { inFeatures: number; outFeatures: number }[];
-    this.inFeatures = linears[0].inFeatures;
-    this.outFeatures = linears[linears.length - 1].outFeatures;
+    this.sampleShape = msg.sampleShape;
     if (msg.transport === 'shared') {
       const s = msg.shared!;
       this.exchange = new SharedExchange(new Int32Array(s.ctrl), s.grads, msg.index, msg.workers, this.nParams);
-      this.setInputs(s.x, s.y);
+      this.setInputs(s.x, s.y, msg.sampleShape);
     } else {
       this.exchange = new MessageExchange(msg.peers!, msg.index, this.nParams);
     }
@@ -229,14 +73,20 @@ export class Replica {
 
   static async create(msg: InitMessage): Promise<Replica> {
     await init({ wasm: msg.wasm });
-    const model = fromSpec(replicaSpec(msg.spec, msg.index));
+    // User modules register themselves when their script is imported, before the model is built.
+    for (const url of msg.modules) await import(/* @vite-ignore */ url);
+    const model = fromSpec(msg.spec);
     model.loadStateDict(msg.state);
-    const optimizer = makeOptimizer(model.parameters(), msg.optimizer);
+    // Each replica's random streams (Dropout masks) must differ, or every shard would be masked
+    // alike; replica 0 keeps the spec's, so one replica trains exactly like the single-thread model.
+    if (msg.index > 0) for (const m of model.modules()) m.forkRandomStreams(msg.index);
+    const optimizer = createOptimizer(model.parameters(), msg.optimizer, 'DataParallel');
     if (msg.optimizerState) optimizer.loadStateDict(msg.optimizerState);
     return new Replica(msg, model, optimizer);
   }
 
-  setInputs(x: SharedArrayBuffer[], y: SharedArrayBuffer[]): void {
+  setInputs(x: SharedArrayBuffer[], y: SharedArrayBuffer[], sampleShape: number[] | null): void {
+    this.sampleShape = sampleShape;
     this.xViews = x.map((b) => new Float32Array(b));
     this.yViews = y.map((b) => new Float32Array(b));
   }
@@ -275,10 +125,11 @@ export class Replica {
         const gen = next++, par = gen & 1;
         const rows = Atomics.load(ctrl, CTRL.ROWS + par), yCols = Atomics.load(ctrl, CTRL.Y_COLS + par);
         const { start, count } = shardOf(rows, N, i);
-        const F = this.inFeatures;
+        const sample = this.sampleShape ?? [];
+        const F = shapeSize(sample);
         const status = CTRL.STATUS + par * N + i, out = 2 * (par * N + i);
         try {
-          const r = await this.trainStep(gen, rows, yCols, this.xViews[par].subarray(start * F, (start + count) * F), this.yViews[par].subarray(start * yCols, (start + count) * yCols));
+          const r = await this.trainStep(gen, rows, yCols, sample, this.xViews[par].subarray(start * F, (start + count) * F), this.yViews[par].subarray(start * yCols, (start + count) * yCols));
           results[out] = r.lossSum;
           results[out + 1] = r.correct;
           Atomics.store(ctrl, status, STATUS_OK);
@@ -300,31 +151,42 @@ export class Replica {
   /** Message transport: one step on the rows the main thread sent. */
   async runMessageStep(m: StepMessage, post: Post): Promise<void> {
     try {
-      const r = await this.trainStep(m.gen, m.rows, m.yCols, m.x, m.y);
+      const r = await this.trainStep(m.gen, m.rows, m.yCols, m.sampleShape, m.x, m.y);
       post({ type: 'done', gen: m.gen, lossSum: r.lossSum, correct: r.correct });
     } catch (e) {
       post(e instanceof Fatal ? { type: 'fatal', message: e.message } : { type: 'stepError', gen: m.gen, message: errorText(e), aborted: e instanceof PeerAborted });
     }
   }
 
-  private async trainStep(gen: number, rows: number, yCols: number, x: Float32Array, y: Float32Array): Promise<{ lossSum: number; correct: number }> {
+  private async trainStep(gen: number, rows: number, yCols: number, sample: number[], x: Float32Array, y: Float32Array): Promise<{ lossSum: number; correct: number }> {
     const { index, workers, loss } = this.msg;
-    const count = shardOf(rows, workers, index).count;
+    const { start, count } = shardOf(rows, workers, index);
     let lossSum = 0, correct = 0;
     const t0 = performance.now();
     this.optimizer.zeroGrad();
     try {
       if (count > 0) {
         [lossSum, correct] = tidy(() => {
-          const xt = empty([count, this.inFeatures], 'batch');
+          const xt = empty([count, ...sample], 'batch');
           xt.data.set(x);
-          const labels = loss === 'crossEntropy' && yCols === 1 && this.outFeatures > 1;
+          const pred = this.model.forward(xt);
+          if (!(pred instanceof Tensor) || pred.shape.length < 1 || pred.shape[0] !== count) {
+            throw new ShapeError(`DataParallel: the model must return one tensor with a row per sample; for input ${fmtShape(xt.shape)} it returned ${pred instanceof Tensor ? fmtShape(pred.shape) : typeof pred}`);
+          }
+          const outCols = pred.size / count;
+          const labels = loss === 'crossEntropy' && yCols === 1 && outCols > 1;
+          if (!labels && yCols !== outCols) throw new ShapeError(`DataParallel: the model outputs ${outCols} values per sample (${fmtShape(pred.shape)}) but the targets have ${yCols}`);
+          if (labels) {
+            for (let i = 0; i < count; i++) {
+              const c = y[i];
+              if (!Number.isInteger(c) || c < 0 || c >= outCols) throw new KnobsError(`label ${c} at row ${start + i} is not a class index in [0, ${outCols})`);
+            }
+          }
           const yt = empty(labels ? [count] : [count, yCols], 'batch');
           yt.data.set(y);
-          const pred = this.model.forward(xt);
           const l = loss === 'crossEntropy' ? crossEntropy(pred, yt, 'sum') : mseLoss(pred, yt, 'sum');
           // d(mean over the whole batch)/d(sum over this shard): see the file comment.
-          l.backward(full([], loss === 'crossEntropy' ? 1 / rows : 1 / (rows * this.outFeatures)));
+          l.backward(full([], loss === 'crossEntropy' ? 1 / rows : 1 / (rows * outCols)));
           return [l.item(), loss === 'crossEntropy' ? countCorrect(pred, yt) : 0];
         });
         if (!Number.isFinite(lossSum)) throw new KnobsError(`DataParallel.step: the loss is ${lossSum}; lower the learning rate or check the data`);

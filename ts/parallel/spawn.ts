@@ -5,7 +5,7 @@
  * `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })` that Vite and webpack
  * recognise and bundle (Vite maps it to worker.ts in dev).
  */
-import { WorkerError, createTrainWorker, isNodeRuntime, isNodeWorker, type TrainWorker } from '../worker/spawn.js';
+import { WorkerError, isNodeRuntime, isNodeWorker, startNodeWorker, type TrainWorker } from '../spawn.js';
 
 export { WorkerError, isNodeRuntime, isNodeWorker, type TrainWorker };
 
@@ -17,7 +17,7 @@ export function defaultReplicaUrl(): URL {
 }
 
 export async function spawnReplica(workerUrl: string | URL | undefined): Promise<TrainWorker> {
-  if (isNodeRuntime) return createTrainWorker({ workerUrl: workerUrl ?? defaultReplicaUrl() });
+  if (isNodeRuntime) return startNodeWorker(workerUrl === undefined ? defaultReplicaUrl() : new URL(String(workerUrl), import.meta.url), undefined, 'DataParallel');
   if (typeof Worker === 'undefined') throw new WorkerError('DataParallel: this environment has no Worker (needs a browser, a browser worker, or Node ≥ 20)');
   if (workerUrl !== undefined) return new Worker(workerUrl, { type: 'module' });
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });

@@ -32,7 +32,7 @@ function serve(port: Port, listen: (fn: (m: MainToWorker) => void) => void): voi
       case 'step':
         return (await replica!).runMessageStep(m, post);
       case 'buffers':
-        (await replica!).setInputs(m.x, m.y);
+        (await replica!).setInputs(m.x, m.y, m.sampleShape);
         return post({ type: 'ack', id: m.id });
       case 'timings':
         return post({ type: 'timings', id: m.id, timings: (await replica!).takeTimings(m.reset) });

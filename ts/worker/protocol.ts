@@ -5,6 +5,7 @@
  */
 import type { ArrayData } from '../data/dataset.js';
 import type { ModelSpec } from '../nn/spec.js';
+import type { JsonValue } from '../nn/config.js';
 import type { StateDict } from '../nn/module.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { History, Logs } from '../train/callbacks.js';
@@ -57,6 +58,13 @@ export interface WorkerTrainConfig {
   validation?: TrainData | { split: number };
   /** Starting weights; default: the spec's initialisation. */
   weights?: StateDict;
+  /**
+   * Scripts (URLs) the worker imports before building the model: where user modules call
+   * nn.register. Not needed for knobs' own layers.
+   */
+  modules?: (string | URL)[];
+  /** Extra state to resume from (a previous result's `extraState`); default: the model's, when a module is given. */
+  extraState?: Record<string, JsonValue>;
   /** Optimizer state to resume from (a previous result's `optimizerState`). */
   optimizerState?: OptimizerState;
   /** Epoch to start at when resuming (selects the shuffle order and the epoch numbers). */
@@ -133,6 +141,8 @@ export interface TrainResult {
   threads: number;
   /** The model's outputs on `probe.x` with the final weights, when a probe is set. */
   probe?: ArrayData;
+  /** Every module's extra state (Dropout stream positions), to resume exactly (pass it back as `extraState`). */
+  extraState: Record<string, JsonValue>;
 }
 
 /** What the worker's train() receives. */

@@ -11,35 +11,11 @@
  */
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { KnobsError } from '../errors.js';
-import { importHidden, isNode } from '../runtime.js';
+import { importHidden } from '../runtime.js';
+import { WorkerError, isNodeRuntime, isNodeWorker, startNodeWorker, type NodeWorkerLike, type TrainWorker } from '../spawn.js';
 import type { TrainWorkerApi } from './protocol.js';
 
-/** The Node worker_threads Worker, typed structurally so browser builds need no Node types. */
-export interface NodeWorkerLike {
-  threadId: number;
-  postMessage(message: unknown, transfer?: readonly unknown[]): void;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  off(event: string, listener: (...args: any[]) => void): unknown;
-  terminate(): Promise<number>;
-}
-export type TrainWorker = Worker | NodeWorkerLike;
-
-/** Failure of the worker itself (did not start, crashed, exited, was terminated). */
-export class WorkerError extends KnobsError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message);
-    this.name = 'WorkerError';
-    if (options && 'cause' in options) (this as { cause?: unknown }).cause = options.cause;
-  }
-}
-
-/** Node (main thread or worker_threads). */
-export const isNodeRuntime = isNode;
-
-export function isNodeWorker(w: TrainWorker): w is NodeWorkerLike {
-  return typeof (w as NodeWorkerLike).on === 'function' && typeof (w as NodeWorkerLike).threadId === 'number';
-}
+export { WorkerError, isNodeRuntime, isNodeWorker, type NodeWorkerLike, type TrainWorker };
 
 /** True when this module runs from TypeScript sources (vitest, tsx) rather than the built .js. */
 const fromSources = /\.[cm]?ts(?:[?#].*)?$/.test(import.meta.url);
@@ -65,41 +41,13 @@ export interface CreateWorkerOptions {
 }
 
 /**
- * Node 20 does not apply module hooks that a worker's own `--import tsx` registers to that worker's
- * modules, so a .ts script is started through a CommonJS bootstrap that loads it with tsx's
- * tsImport() (hooks registered at run time do apply). An import failure is rethrown outside the
- * promise, so it reaches the parent as the worker's 'error' event like any other crash.
- */
-async function tsBootstrap(url: URL): Promise<string> {
-  const [mod, fs, nodeUrl] = await Promise.all([
-    importHidden<typeof import('node:module')>('node:module'),
-    importHidden<typeof import('node:fs')>('node:fs'),
-    importHidden<typeof import('node:url')>('node:url'),
-  ]);
-  let api: URL;
-  try {
-    // The ESM build of tsx's API, found through its package.json (its CommonJS build cannot
-    // register hooks from inside a worker on Node 20).
-    const pkgPath = mod.createRequire(import.meta.url).resolve('tsx/package.json');
-    const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> };
-    api = new URL(pkg.exports['./esm/api'].import!.default!, nodeUrl.pathToFileURL(pkgPath));
-  } catch {
-    throw new WorkerError(`trainInWorker: the worker script ${url.href} is TypeScript and needs the 'tsx' package (with its ./esm/api entry) to run in Node; install tsx, or use the built .js`);
-  }
-  return `import(${JSON.stringify(api.href)}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)})).catch((e) => setTimeout(() => { throw e; }));`;
-}
-
-
-/**
  * Starts a training worker. trainInWorker() does this itself; call it to own the worker (reuse it
  * for several trainings, or terminate it yourself) and pass it as the `worker` option.
  */
 export async function createTrainWorker(opts: CreateWorkerOptions = {}): Promise<TrainWorker> {
   if (isNodeRuntime) {
-    const { Worker: NodeWorker } = await importHidden<typeof import('node:worker_threads')>('node:worker_threads');
     const url = opts.workerUrl === undefined ? defaultWorkerUrl() : new URL(String(opts.workerUrl), import.meta.url);
-    if (/\.[cm]?ts$/.test(url.pathname)) return new NodeWorker(await tsBootstrap(url), { eval: true, execArgv: opts.execArgv }) as unknown as NodeWorkerLike;
-    return new NodeWorker(url, { execArgv: opts.execArgv }) as unknown as NodeWorkerLike;
+    return startNodeWorker(url, opts.execArgv, 'trainInWorker');
   }
   if (typeof Worker === 'undefined') throw new WorkerError('trainInWorker: this environment has no Worker (needs a browser, a browser worker, or Node ≥ 20)');
   if (opts.workerUrl !== undefined) return new Worker(opts.workerUrl, { type: 'module' });

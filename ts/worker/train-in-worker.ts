@@ -9,8 +9,8 @@
  */
 import * as Comlink from 'comlink';
 import { KnobsError, ShapeError } from '../errors.js';
-import type { StateDict } from '../nn/module.js';
-import { validateSpec, type ModelSpec } from '../nn/spec.js';
+import { Module, type AnyModule, type StateDict } from '../nn/module.js';
+import { toSpec, validateSpec, type ModelSpec, type ModelSpecV1 } from '../nn/spec.js';
 import type { ArrayPair, TrainData, TrainProgress, TrainRequest, TrainResult, TrainWorkerApi, WorkerTrainConfig } from './protocol.js';
 import { WORKER_HELLO } from './protocol.js';
 import { WorkerError, createTrainWorker, remoteOf, watchWorker, type CreateWorkerOptions, type TrainWorker } from './spawn.js';
@@ -145,7 +145,8 @@ async function handshake(remote: Comlink.Remote<TrainWorkerApi>, timeoutMs: numb
 }
 
 /**
- * Trains the model described by `spec` on `data` in a worker (Node worker_threads or a browser
+ * Trains the model described by `spec` (a spec, or any registered module: then its spec, and its
+ * weights unless `weights` is given) on `data` in a worker (Node worker_threads or a browser
  * module Worker, started by this call unless `options.worker` is given) and resolves with the
  * trained weights. `onProgress` receives throttled batch reports and one report per epoch.
  *
@@ -155,7 +156,7 @@ async function handshake(remote: Comlink.Remote<TrainWorkerApi>, timeoutMs: numb
  * stops training and rejects with that exception.
  */
 export async function trainInWorker(
-  spec: ModelSpec,
+  spec: ModelSpec | ModelSpecV1 | AnyModule,
   data: TrainData,
   options: TrainInWorkerOptions,
   onProgress?: (p: TrainProgress) => void,
@@ -164,7 +165,9 @@ export async function trainInWorker(
   const { signal, abortTimeoutMs = 5000, transfer = true, worker: given, startTimeoutMs = 30_000, workerUrl, execArgv, ...config } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new KnobsError(`trainInWorker: onProgress must be a function, got ${typeof onProgress}`);
   // Checked here too, so a typo fails before a worker is started and the data is given away.
-  const checkedSpec = validateSpec(spec);
+  const checkedSpec = spec instanceof Module ? toSpec(spec) : validateSpec(spec);
+  if (spec instanceof Module && config.weights === undefined) config.weights = spec.stateDict();
+  if (spec instanceof Module && config.extraState === undefined) config.extraState = spec.extraStateDict();
   if (signal?.aborted) throw abortReason(signal);
 
   const buffers = new Set<ArrayBuffer>();
@@ -177,7 +180,9 @@ export async function trainInWorker(
       validation: config.validation === undefined || 'split' in config.validation ? config.validation : prepareData(config.validation, 'validation', transfer, buffers),
       weights: copyState(config.weights),
       probe: config.probe && { ...config.probe, x: copyArray(config.probe.x, 'probe.x') },
+      modules: config.modules?.map((u) => String(u)),
       optimizerState: config.optimizerState && structuredClone(config.optimizerState),
+      extraState: config.extraState && structuredClone(config.extraState),
     },
   };
 

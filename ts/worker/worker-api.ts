@@ -163,11 +163,14 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
   const loss = c.loss ?? 'crossEntropy';
   if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`trainInWorker: loss must be 'crossEntropy' or 'mse' (functions cannot cross to a worker), got ${JSON.stringify(loss)}`);
   const seed = c.seed ?? 0;
+  // User modules register themselves when their script is imported, before the model is built.
+  for (const url of c.modules ?? []) await import(/* @vite-ignore */ String(url));
   manualSeed(seed);
   const model = fromSpec(req.spec);
   let optimizer: Optimizer | null = null;
   try {
     if (c.weights) model.loadStateDict(c.weights);
+    if (c.extraState) model.loadExtraStateDict(c.extraState, 'trainInWorker');
     optimizer = makeOptimizer(model.parameters(), c.optimizer);
     if (c.optimizerState) optimizer.loadStateDict(c.optimizerState);
     const train = await toDataset(req.data, 'data');
@@ -206,6 +209,7 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
       aborted: history.stopped === 'aborted',
       steps: progress.step,
       threads: getNumThreads(),
+      extraState: model.extraStateDict(),
     };
     if (probe) result.probe = probe.run(model);
     const transfers = stateBuffers(result.weights);
