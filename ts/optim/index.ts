@@ -17,3 +17,4 @@ export {
   type LinearLROptions,
   type ReduceLROnPlateauOptions,
 } from './schedulers.js';
+export { clipGradNorm, clipGradValue } from './clip.js';
