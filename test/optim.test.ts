@@ -3,7 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bits } from './helpers/bits.js';
 import { init, memoryStats, nn, optim, Rng, tensor, tidy, type Tensor } from '../ts/index.js';
 import { DataLoader, TensorDataset } from '../ts/data/dataset.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadModel, saveModel } from '../ts/io/save.js';
+import { load, save } from '../ts/io/save-node.js';
 import { createOptimizer } from '../ts/optim/create.js';
 import { fit } from '../ts/train/index.js';
 
@@ -270,6 +274,29 @@ describe('scheduler state saves with the optimizer', () => {
       for (const o of [optS, optF, optR!]) o.dispose();
     });
   }
+
+  it('save()/load() on disk carry the schedulers and the changed lr', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'knobs-optim-'));
+    try {
+      const m = new nn.Sequential(new nn.Linear(2, 2, { seed: 1 }));
+      const opt = new optim.RMSprop(m.parameters(), { lr: 0.02 });
+      const warm = new optim.LinearLR(opt, { totalIters: 3 });
+      warm.step();
+      const plateau = new optim.ReduceLROnPlateau(opt, { mode: 'max', patience: 3 });
+      plateau.step(0.75);
+      await save(m, join(dir, 'm'), { optimizer: opt });
+      const back = await load(join(dir, 'm'));
+      expect(back.optimizer!.lr).toBe(opt.lr);
+      expect(back.optimizer!.stateDict().schedulers).toEqual(opt.stateDict().schedulers);
+      expect((back.optimizer!.schedulers[1] as optim.ReduceLROnPlateau).best).toBe(0.75);
+      back.model.dispose();
+      back.optimizer!.dispose();
+      m.dispose();
+      opt.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('loadModel reports bad scheduler state and leaks nothing', () => {
     const m = new nn.Sequential(new nn.Linear(2, 2, { seed: 1 }));

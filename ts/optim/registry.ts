@@ -25,7 +25,7 @@ export interface OptimizerDef {
   readonly hyper: Readonly<Record<string, HyperDef>>;
   /** Names of the per-parameter state tensors the update keeps for these hyperparameters. */
   slots(h: Readonly<Hyperparameters>): string[];
-  /** Rules that span several hyperparameters (SGD: nesterov needs momentum); throw a message. */
+  /** Rules that span several hyperparameters (SGD: nesterov needs momentum): a message if broken, else null. */
   check?(h: Readonly<Hyperparameters>): string | null;
   create(params: Iterable<Tensor>, opts: Hyperparameters): Optimizer;
 }
