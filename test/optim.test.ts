@@ -25,6 +25,8 @@ describe('optimizer registry and options', () => {
     expect(() => new optim.SGD([w], { lr: 0.1, momentun: 0.9 } as any)).toThrow("SGD: unknown option 'momentun' (SGD takes lr, momentum, nesterov, weightDecay)");
     expect(() => new optim.Adam([w], { lr: 0.1, decoupled: true } as any)).toThrow(/Adam: unknown option 'decoupled'/);
     expect(() => createOptimizer([w], { type: 'RMSprop', betas: 1 } as any)).toThrow(/RMSprop: unknown option 'betas'/);
+    expect(new optim.SGD([w], { type: 'SGD', lr: 0.1 } as any).lr).toBe(0.1);
+    expect(() => new optim.SGD([w], { type: 'Adam', lr: 0.1 } as any)).toThrow('SGD: the options name optimizer type "Adam"');
     expect(() => new optim.SGD([w, w], { lr: 0.1 })).toThrow('SGD: parameter 1 [2] is the same tensor as parameter 0; list each parameter once');
     expect(() => new (optim.SGD as any)([w])).toThrow(/SGD: lr is required/);
     expect(() => new (optim.SGD as any)([w], null)).toThrow(/SGD: options must be an object/);

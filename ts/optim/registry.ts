@@ -67,7 +67,9 @@ export function resolveHyper(def: OptimizerDef, opts: unknown): Hyperparameters 
   if (opts === undefined) opts = {};
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) throw new KnobsError(`${op}: options must be an object like { lr: 0.01 }, got ${opts === null ? 'null' : typeof opts}`);
   const o = opts as Record<string, unknown>;
-  const unknown = Object.keys(o).filter((k) => !Object.hasOwn(def.hyper, k));
+  // A spec of this very type ({ type: 'SGD', lr }) may be passed as the options; its type must match.
+  if (o.type !== undefined && o.type !== op) throw new KnobsError(`${op}: the options name optimizer type ${JSON.stringify(o.type)}`);
+  const unknown = Object.keys(o).filter((k) => k !== 'type' && !Object.hasOwn(def.hyper, k));
   if (unknown.length) throw new KnobsError(`${op}: unknown option '${unknown[0]}' (${op} takes ${Object.keys(def.hyper).join(', ')})`);
   const h: Hyperparameters = {};
   for (const [k, d] of Object.entries(def.hyper)) {
