@@ -65,6 +65,9 @@ export abstract class LRScheduler {
   /** The constructor options, complete with defaults. */
   abstract config(): SchedulerConfig;
 
+  /** Advances one epoch (ReduceLROnPlateau: given that epoch's value of the monitored metric). */
+  abstract step(metric?: number): void;
+
   /** The lr the optimizer has now (one number: knobs optimizers have one parameter group). */
   getLastLr(): number {
     return this.optimizer.lr;
@@ -104,7 +107,7 @@ abstract class EpochScheduler extends LRScheduler implements Callback {
     this.attach();
     this.optimizer.lr = this.lrAt(0);
   }
-  step(): void {
+  override step(): void {
     this.lastEpoch++;
     this.optimizer.lr = this.lrAt(this.lastEpoch);
   }
@@ -273,7 +276,7 @@ export class ReduceLROnPlateau extends LRScheduler implements Callback {
   }
 
   /** One epoch's value of the monitored metric. A NaN never improves. */
-  step(metric: number): void {
+  override step(metric: number): void {
     if (typeof metric !== 'number') throw new KnobsError(`ReduceLROnPlateau.step: metric must be a number, got ${JSON.stringify(metric)}`);
     this.lastEpoch++;
     if (this.isBetter(metric)) {
