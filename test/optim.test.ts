@@ -315,6 +315,9 @@ describe('scheduler state saves with the optimizer', () => {
     expect(() => loadModel(bad((s) => (s.state.lastEpoch = -1)))).toThrow('StepLR.loadStateDict: lastEpoch must be a non-negative integer, got -1');
     expect(() => loadModel(bad((s) => (s.config.stepSize = 0)))).toThrow('StepLR: stepSize must be a positive integer, got 0');
     expect(() => loadModel(bad((s) => (s.type = 'Nope')))).toThrow(/unknown scheduler type "Nope"/);
+    const extraHyper = structuredClone(j);
+    extraHyper.optimizer.hyper.momentun = 0.9;
+    expect(() => loadModel({ weights: saved.weights, json: JSON.stringify(extraHyper) })).toThrow("loadModel: optimizer SGD has no hyperparameter 'momentun' (SGD takes lr, momentum, nesterov, weightDecay)");
     expect(memoryStats().liveBlocks).toBe(before);
     // Files written before schedulers existed have no `schedulers` key.
     delete j.optimizer.schedulers;

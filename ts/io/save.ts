@@ -246,6 +246,8 @@ function loadOptimizer(o: OptimizerJson, params: Map<string, Tensor>): Optimizer
   const def = optimizerDef(o.type, 'loadModel');
   const type = def.type;
   if (!isObj(o.hyper)) throw new KnobsError('loadModel: optimizer.hyper must be an object');
+  const extra = Object.keys(o.hyper).find((k) => !Object.hasOwn(def.hyper, k));
+  if (extra !== undefined) throw new KnobsError(`loadModel: optimizer ${type} has no hyperparameter '${extra}' (${type} takes ${Object.keys(def.hyper).join(', ')})`);
   const hyper: Hyperparameters = {};
   for (const [k, d] of Object.entries(def.hyper)) {
     const v = o.hyper[k];
