@@ -256,7 +256,7 @@ describe('trainInWorker (Node worker_threads)', () => {
     expect(e1.message).toMatch(/unknown optimizer type "Nadam"/);
     const e2 = await trainInWorker(spec, pair(makeData(8, 9), 8), { epochs: 1, optimizer: { type: 'SGD', lr: -1 } }).catch((e) => e);
     expect(e2).toBeInstanceOf(KnobsError);
-    expect(e2.message).toMatch(/SGD: lr must be in \(0, Infinity\), got -1/);
+    expect(e2.message).toMatch(/SGD: lr must be in \[0, Infinity\), got -1/);
     const wrongY = { x: { data: new Float32Array(8 * D), shape: [8, D] }, y: { data: new Float32Array(7 * C), shape: [7, C] } };
     await expect(trainInWorker(spec, wrongY, { epochs: 1, optimizer: { type: 'SGD', lr: 0.1 } })).rejects.toThrow(/TensorDataset: x \[8,12\] and y \[7,4\] have different sample counts/);
   });

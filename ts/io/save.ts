@@ -17,9 +17,10 @@ import { AllocationLimitError, withAllocationLimit } from '../backend/wasm.js';
 import { isJson, type JsonValue } from '../nn/config.js';
 import type { AnyModule } from '../nn/module.js';
 import { extraStateFromV1, fromSpec, toSpec, validateSpec, type ModelSpec } from '../nn/spec.js';
-import { Adagrad, Adam, AdamW, RMSprop, SGD } from '../optim/optimizers.js';
+import '../optim/optimizers.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
-import { createOptimizer, type OptimizerSpec, type OptimizerType } from '../optim/create.js';
+import { optimizerDef, type Hyperparameters } from '../optim/registry.js';
+import type { SchedulerState } from '../optim/schedulers.js';
 import { shapeSize, type Tensor } from '../tensor.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './safetensors.js';
 
@@ -44,13 +45,16 @@ export interface LoadedModel<M extends AnyModule = AnyModule> {
 
 
 interface OptimizerJson {
-  type: OptimizerType;
-  hyper: Record<string, number | boolean>;
+  /** A registered optimizer type (optim/registry.ts). */
+  type: string;
+  hyper: Hyperparameters;
   step: number;
   /** Names (model.namedParameters) of the parameters the optimizer updates, in its order. */
   params: string[];
   /** slot name → one entry per parameter: base64 of float32 LE, or null if never created. */
   slots: Record<string, (string | null)[]>;
+  /** Attached LR schedulers (absent in files written before schedulers existed). */
+  schedulers?: SchedulerState[];
 }
 
 interface ModelJson {
@@ -107,34 +111,9 @@ function swap4<T extends Uint8Array>(b: T): T {
   return b;
 }
 
-// ---- optimizers ----
-
-function optimizerType(opt: Optimizer): OptimizerType {
-  if (opt instanceof AdamW) return 'AdamW';
-  if (opt instanceof Adam) return opt.decoupled ? 'AdamW' : 'Adam';
-  if (opt instanceof SGD) return 'SGD';
-  if (opt instanceof RMSprop) return 'RMSprop';
-  if (opt instanceof Adagrad) return 'Adagrad';
-  throw new KnobsError(`saveModel: cannot save optimizer ${opt.name} (supported: SGD, Adam, AdamW, RMSprop, Adagrad)`);
-}
-
-const HYPER: Record<OptimizerType, Record<string, 'number' | 'boolean'>> = {
-  SGD: { lr: 'number', momentum: 'number', nesterov: 'boolean', weightDecay: 'number' },
-  Adam: { lr: 'number', beta1: 'number', beta2: 'number', eps: 'number', weightDecay: 'number' },
-  AdamW: { lr: 'number', beta1: 'number', beta2: 'number', eps: 'number', weightDecay: 'number' },
-  RMSprop: { lr: 'number', alpha: 'number', eps: 'number', weightDecay: 'number' },
-  Adagrad: { lr: 'number', eps: 'number', weightDecay: 'number' },
-};
-
-function buildOptimizer(type: OptimizerType, params: Tensor[], hyper: Record<string, number | boolean>): Optimizer {
-  // The constructors validate the values (ranges) with their own messages.
-  return createOptimizer(params, { type, ...hyper } as OptimizerSpec, 'loadModel');
-}
+// ---- optimizers: everything type-specific comes from the optimizer registry ----
 
 function optimizerToJson(opt: Optimizer, names: Map<Tensor, string>): OptimizerJson {
-  const type = optimizerType(opt);
-  const hyper: Record<string, number | boolean> = {};
-  for (const k of Object.keys(HYPER[type])) hyper[k] = (opt as unknown as Record<string, number | boolean>)[k];
   const params = opt.params.map((p, i) => {
     const n = names.get(p);
     if (n === undefined) throw new KnobsError(`saveModel: optimizer parameter ${i} ${fmtShape(p.shape)} is not a parameter of the model`);
@@ -146,7 +125,7 @@ function optimizerToJson(opt: Optimizer, names: Map<Tensor, string>): OptimizerJ
     if (!list) continue;
     slots[slot] = list.map((e) => (e.data.length === 0 ? null : f32ToBase64(e.data)));
   }
-  return { type, hyper, step: state.step, params, slots };
+  return { type: opt.name, hyper: opt.hyperparameters(), step: state.step, params, slots, schedulers: state.schedulers ?? [] };
 }
 
 // ---- save ----
@@ -293,13 +272,15 @@ export function loadModel<M extends AnyModule = AnyModule>(saved: { weights: Uin
 }
 
 function loadOptimizer(o: OptimizerJson, params: Map<string, Tensor>): Optimizer {
-  const type = o.type;
-  if (typeof type !== 'string' || !Object.hasOwn(HYPER, type)) throw new KnobsError(`loadModel: unknown optimizer type ${JSON.stringify(type)} (supported: ${Object.keys(HYPER).join(', ')})`);
+  const def = optimizerDef(o.type, 'loadModel');
+  const type = def.type;
   if (!isObj(o.hyper)) throw new KnobsError('loadModel: optimizer.hyper must be an object');
-  const hyper: Record<string, number | boolean> = {};
-  for (const [k, kind] of Object.entries(HYPER[type])) {
+  const extra = Object.keys(o.hyper).find((k) => !Object.hasOwn(def.hyper, k));
+  if (extra !== undefined) throw new KnobsError(`loadModel: optimizer ${type} has no hyperparameter '${extra}' (${type} takes ${Object.keys(def.hyper).join(', ')})`);
+  const hyper: Hyperparameters = {};
+  for (const [k, d] of Object.entries(def.hyper)) {
     const v = o.hyper[k];
-    if (typeof v !== kind) throw new KnobsError(`loadModel: optimizer ${type}.${k} must be a ${kind}, got ${JSON.stringify(v)}`);
+    if (typeof v !== d.kind) throw new KnobsError(`loadModel: optimizer ${type}.${k} must be a ${d.kind}, got ${JSON.stringify(v)}`);
     hyper[k] = v;
   }
   if (!Number.isSafeInteger(o.step) || o.step < 0) throw new KnobsError(`loadModel: optimizer step must be a non-negative integer, got ${JSON.stringify(o.step)}`);
@@ -310,6 +291,7 @@ function loadOptimizer(o: OptimizerJson, params: Map<string, Tensor>): Optimizer
     return p;
   });
   if (!isObj(o.slots)) throw new KnobsError('loadModel: optimizer.slots must be an object');
+  if (o.schedulers !== undefined && !Array.isArray(o.schedulers)) throw new KnobsError('loadModel: optimizer.schedulers must be an array');
   const slots: OptimizerState['slots'] = {};
   for (const [slot, list] of Object.entries(o.slots)) {
     if (!Array.isArray(list) || list.length !== ps.length) {
@@ -321,29 +303,18 @@ function loadOptimizer(o: OptimizerJson, params: Map<string, Tensor>): Optimizer
       return { shape: [...p.shape], data: base64ToF32(b64, p.size, `optimizer slot '${slot}' of '${o.params[i]}'`) };
     });
   }
-  const opt = buildOptimizer(type, ps, hyper);
-  const known = new Set(expectedSlots(type, hyper));
-  const unknown = Object.keys(slots).filter((s) => !known.has(s));
-  if (unknown.length) {
+  // The constructor validates the values (ranges) with its own messages.
+  const opt = def.create(ps, hyper);
+  try {
+    const known = new Set(def.slots(hyper));
+    const unknown = Object.keys(slots).filter((s) => !known.has(s));
+    if (unknown.length) throw new KnobsError(`loadModel: optimizer ${type} has no state slot(s) ${unknown.join(', ')} (expected ${[...known].join(', ') || 'none'})`);
+    opt.loadStateDict({ step: o.step, slots, hyper, schedulers: o.schedulers ?? [] });
+  } catch (e) {
     opt.dispose();
-    throw new KnobsError(`loadModel: optimizer ${type} has no state slot(s) ${unknown.join(', ')} (expected ${[...known].join(', ') || 'none'})`);
+    throw e;
   }
-  opt.loadStateDict({ step: o.step, slots });
   return opt;
-}
-
-function expectedSlots(type: OptimizerType, hyper: Record<string, number | boolean>): string[] {
-  switch (type) {
-    case 'SGD':
-      return hyper.momentum ? ['momentum'] : [];
-    case 'Adam':
-    case 'AdamW':
-      return ['m', 'v'];
-    case 'RMSprop':
-      return ['square_avg'];
-    case 'Adagrad':
-      return ['sum'];
-  }
 }
 
 // ---- browsers: Blobs (downloads, IndexedDB, fetch bodies) ----

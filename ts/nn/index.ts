@@ -5,3 +5,4 @@ export { MSELoss, CrossEntropyLoss } from './losses.js';
 export { register, registeredTypes, type ModuleClass, type ChildSpec } from './registry.js';
 export { type JsonObject, type JsonValue } from './config.js';
 export { toSpec, fromSpec, validateSpec, type ModelSpec, type ModelSpecV1, type ModuleSpec } from './spec.js';
+export * as init from './init.js';

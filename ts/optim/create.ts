@@ -2,34 +2,25 @@
 import { KnobsError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { Optimizer } from './optimizer.js';
-import { Adagrad, Adam, AdamW, RMSprop, SGD, type AdagradOptions, type AdamOptions, type RMSpropOptions, type SGDOptions } from './optimizers.js';
+import type { AdagradOptions, AdamOptions, RMSpropOptions, SGDOptions } from './optimizers.js';
+import './optimizers.js';
+import { optimizerDef, optimizerTypes, type Hyperparameters } from './registry.js';
 
 /** An optimizer by name plus its hyperparameters (structured-cloneable, JSON-able). */
 export type OptimizerSpec =
   | ({ type: 'SGD' } & SGDOptions)
-  | ({ type: 'Adam' } & Omit<AdamOptions, 'decoupled'>)
-  | ({ type: 'AdamW' } & Omit<AdamOptions, 'decoupled'>)
+  | ({ type: 'Adam' } & AdamOptions)
+  | ({ type: 'AdamW' } & AdamOptions)
   | ({ type: 'RMSprop' } & RMSpropOptions)
-  | ({ type: 'Adagrad' } & AdagradOptions);
+  | ({ type: 'Adagrad' } & AdagradOptions)
+  /** An optimizer added with registerOptimizer. */
+  | { type: string; [option: string]: Hyperparameters[string] | string };
 
 export type OptimizerType = OptimizerSpec['type'];
 
-/** Builds the optimizer a spec names; the constructors validate the hyperparameters. `op` prefixes errors. */
+/** Builds the optimizer a spec names from the registry; its definition validates the hyperparameters. `op` prefixes errors. */
 export function createOptimizer(params: Tensor[], spec: OptimizerSpec, op = 'createOptimizer'): Optimizer {
-  if (!spec || typeof spec !== 'object') throw new KnobsError(`${op}: optimizer must be { type: 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad', ...options }`);
+  if (!spec || typeof spec !== 'object') throw new KnobsError(`${op}: optimizer must be { type: ${optimizerTypes().map((t) => `'${t}'`).join(' | ')}, ...options }`);
   const { type, ...opts } = spec;
-  switch (type) {
-    case 'SGD':
-      return new SGD(params, opts as SGDOptions);
-    case 'Adam':
-      return new Adam(params, opts);
-    case 'AdamW':
-      return new AdamW(params, opts);
-    case 'RMSprop':
-      return new RMSprop(params, opts);
-    case 'Adagrad':
-      return new Adagrad(params, opts);
-    default:
-      throw new KnobsError(`${op}: unknown optimizer type ${JSON.stringify(type)} (supported: SGD, Adam, AdamW, RMSprop, Adagrad)`);
-  }
+  return optimizerDef(type, op).create(params, opts as Hyperparameters);
 }

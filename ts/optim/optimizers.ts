@@ -1,8 +1,13 @@
 /** SGD (momentum, Nesterov), Adam/AdamW, RMSprop, Adagrad — PyTorch semantics and defaults. */
 import { K } from '../backend/wasm.js';
-import { KnobsError } from '../errors.js';
-import { Tensor } from '../tensor.js';
-import { Optimizer, checkHyper } from './optimizer.js';
+import type { Tensor } from '../tensor.js';
+import { Optimizer } from './optimizer.js';
+import { registerOptimizer, type HyperDef, type OptimizerDef } from './registry.js';
+
+// lr may be 0 (PyTorch allows it, and a cosine schedule ends there); the others as PyTorch checks.
+const LR = { kind: 'number', range: [0, Infinity] } as const satisfies HyperDef;
+const unit = (d: number): HyperDef => ({ kind: 'number', default: d, range: [0, 1] });
+const nonNeg = (d: number): HyperDef => ({ kind: 'number', default: d, range: [0, Infinity] });
 
 export interface SGDOptions {
   lr: number;
@@ -11,21 +16,26 @@ export interface SGDOptions {
   weightDecay?: number;
 }
 
+const SGD_DEF: OptimizerDef = {
+  type: 'SGD',
+  hyper: { lr: LR, momentum: unit(0), nesterov: { kind: 'boolean', default: false }, weightDecay: nonNeg(0) },
+  slots: (h) => (h.momentum ? ['momentum'] : []),
+  check: (h) => (h.nesterov && h.momentum === 0 ? 'nesterov needs momentum > 0' : null),
+  create: (params, opts) => new SGD(params, opts as unknown as SGDOptions),
+};
+
 export class SGD extends Optimizer {
-  readonly lr: number;
-  readonly momentum: number;
-  readonly nesterov: boolean;
-  readonly weightDecay: number;
   constructor(params: Iterable<Tensor>, opts: SGDOptions) {
-    super(params, 'SGD');
-    checkHyper('SGD', 'lr', opts.lr, 0, Infinity, true);
-    this.lr = opts.lr;
-    this.momentum = opts.momentum ?? 0;
-    this.nesterov = opts.nesterov ?? false;
-    this.weightDecay = opts.weightDecay ?? 0;
-    checkHyper('SGD', 'momentum', this.momentum, 0, 1);
-    checkHyper('SGD', 'weightDecay', this.weightDecay, 0, Infinity);
-    if (this.nesterov && this.momentum === 0) throw new KnobsError('SGD: nesterov needs momentum > 0');
+    super(params, SGD_DEF, opts);
+  }
+  get momentum(): number {
+    return this.hyper.momentum as number;
+  }
+  get nesterov(): boolean {
+    return this.hyper.nesterov as boolean;
+  }
+  get weightDecay(): number {
+    return this.hyper.weightDecay as number;
   }
   protected update(p: Tensor, g: Tensor, i: number): void {
     const v = this.momentum !== 0 ? this.slot('momentum', i).ptr : 0;
@@ -39,30 +49,31 @@ export interface AdamOptions {
   beta2?: number;
   eps?: number;
   weightDecay?: number;
-  /** AdamW: decay the weights directly instead of adding decay to the gradient. */
-  decoupled?: boolean;
 }
 
+const adamHyper = (weightDecay: number) => ({ lr: { ...LR, default: 1e-3 }, beta1: unit(0.9), beta2: unit(0.999), eps: nonNeg(1e-8), weightDecay: nonNeg(weightDecay) });
+const ADAM_DEF: OptimizerDef = { type: 'Adam', hyper: adamHyper(0), slots: () => ['m', 'v'], create: (params, opts) => new Adam(params, opts) };
+const ADAMW_DEF: OptimizerDef = { type: 'AdamW', hyper: adamHyper(1e-2), slots: () => ['m', 'v'], create: (params, opts) => new AdamW(params, opts) };
+
 export class Adam extends Optimizer {
-  readonly lr: number;
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
-  readonly weightDecay: number;
-  readonly decoupled: boolean;
-  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    super(params, opts.decoupled ? 'AdamW' : 'Adam');
-    this.lr = opts.lr ?? 1e-3;
-    this.beta1 = opts.beta1 ?? 0.9;
-    this.beta2 = opts.beta2 ?? 0.999;
-    this.eps = opts.eps ?? 1e-8;
-    this.weightDecay = opts.weightDecay ?? (opts.decoupled ? 1e-2 : 0);
-    this.decoupled = !!opts.decoupled;
-    checkHyper(this.name, 'lr', this.lr, 0, Infinity, true);
-    checkHyper(this.name, 'beta1', this.beta1, 0, 1);
-    checkHyper(this.name, 'beta2', this.beta2, 0, 1);
-    checkHyper(this.name, 'eps', this.eps, 0, Infinity);
-    checkHyper(this.name, 'weightDecay', this.weightDecay, 0, Infinity);
+  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}, def: OptimizerDef = ADAM_DEF) {
+    super(params, def, opts);
+  }
+  get beta1(): number {
+    return this.hyper.beta1 as number;
+  }
+  get beta2(): number {
+    return this.hyper.beta2 as number;
+  }
+  get eps(): number {
+    return this.hyper.eps as number;
+  }
+  get weightDecay(): number {
+    return this.hyper.weightDecay as number;
+  }
+  /** AdamW: decay the weights directly instead of adding decay to the gradient. */
+  get decoupled(): boolean {
+    return this.def === ADAMW_DEF;
   }
   protected update(p: Tensor, g: Tensor, i: number): void {
     const t = this.stepCount;
@@ -72,8 +83,8 @@ export class Adam extends Optimizer {
 }
 
 export class AdamW extends Adam {
-  constructor(params: Iterable<Tensor>, opts: Omit<AdamOptions, 'decoupled'> = {}) {
-    super(params, { ...opts, decoupled: true });
+  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
+    super(params, opts, ADAMW_DEF);
   }
 }
 
@@ -84,21 +95,25 @@ export interface RMSpropOptions {
   weightDecay?: number;
 }
 
+const RMSPROP_DEF: OptimizerDef = {
+  type: 'RMSprop',
+  hyper: { lr: { ...LR, default: 1e-2 }, alpha: unit(0.99), eps: nonNeg(1e-8), weightDecay: nonNeg(0) },
+  slots: () => ['square_avg'],
+  create: (params, opts) => new RMSprop(params, opts),
+};
+
 export class RMSprop extends Optimizer {
-  readonly lr: number;
-  readonly alpha: number;
-  readonly eps: number;
-  readonly weightDecay: number;
   constructor(params: Iterable<Tensor>, opts: RMSpropOptions = {}) {
-    super(params, 'RMSprop');
-    this.lr = opts.lr ?? 1e-2;
-    this.alpha = opts.alpha ?? 0.99;
-    this.eps = opts.eps ?? 1e-8;
-    this.weightDecay = opts.weightDecay ?? 0;
-    checkHyper('RMSprop', 'lr', this.lr, 0, Infinity, true);
-    checkHyper('RMSprop', 'alpha', this.alpha, 0, 1);
-    checkHyper('RMSprop', 'eps', this.eps, 0, Infinity);
-    checkHyper('RMSprop', 'weightDecay', this.weightDecay, 0, Infinity);
+    super(params, RMSPROP_DEF, opts);
+  }
+  get alpha(): number {
+    return this.hyper.alpha as number;
+  }
+  get eps(): number {
+    return this.hyper.eps as number;
+  }
+  get weightDecay(): number {
+    return this.hyper.weightDecay as number;
   }
   protected update(p: Tensor, g: Tensor, i: number): void {
     K().rmsprop(p.ptr, g.ptr, this.slot('square_avg', i).ptr, p.size, this.lr, this.alpha, this.eps, this.weightDecay);
@@ -111,20 +126,26 @@ export interface AdagradOptions {
   weightDecay?: number;
 }
 
+const ADAGRAD_DEF: OptimizerDef = {
+  type: 'Adagrad',
+  hyper: { lr: { ...LR, default: 1e-2 }, eps: nonNeg(1e-10), weightDecay: nonNeg(0) },
+  slots: () => ['sum'],
+  create: (params, opts) => new Adagrad(params, opts),
+};
+
 export class Adagrad extends Optimizer {
-  readonly lr: number;
-  readonly eps: number;
-  readonly weightDecay: number;
   constructor(params: Iterable<Tensor>, opts: AdagradOptions = {}) {
-    super(params, 'Adagrad');
-    this.lr = opts.lr ?? 1e-2;
-    this.eps = opts.eps ?? 1e-10;
-    this.weightDecay = opts.weightDecay ?? 0;
-    checkHyper('Adagrad', 'lr', this.lr, 0, Infinity, true);
-    checkHyper('Adagrad', 'eps', this.eps, 0, Infinity);
-    checkHyper('Adagrad', 'weightDecay', this.weightDecay, 0, Infinity);
+    super(params, ADAGRAD_DEF, opts);
+  }
+  get eps(): number {
+    return this.hyper.eps as number;
+  }
+  get weightDecay(): number {
+    return this.hyper.weightDecay as number;
   }
   protected update(p: Tensor, g: Tensor, i: number): void {
     K().adagrad(p.ptr, g.ptr, this.slot('sum', i).ptr, p.size, this.lr, this.eps, this.weightDecay);
   }
 }
+
+for (const def of [SGD_DEF, ADAM_DEF, ADAMW_DEF, RMSPROP_DEF, ADAGRAD_DEF]) registerOptimizer(def);

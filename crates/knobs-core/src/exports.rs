@@ -28,6 +28,9 @@ mod losses_rows;
 mod reduce_axis;
 mod unary;
 
+mod clip;
+mod init;
+
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]
 unsafe fn s<'a>(p: usize, n: usize) -> &'a [f32] {

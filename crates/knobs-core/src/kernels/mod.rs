@@ -1,12 +1,14 @@
 //! Pure kernels on slices. Outputs never alias inputs unless the name says so (`*_inplace`).
 pub mod activations;
 pub mod broadcast;
+pub mod clip;
 pub mod conv;
 pub mod dense;
 pub mod distance;
 pub mod elementwise;
 pub mod index;
 mod gemm;
+pub mod init;
 pub mod par;
 pub mod losses;
 pub mod matmul;
