@@ -10,6 +10,7 @@
  * which yields the same tree as always merging the globally closest pair for these four linkages.
  */
 import { KnobsError } from '../errors.js';
+import { checkOptions, StateReader } from './validate.js';
 import { toMatrix, type Matrix, type MatrixInput } from './estimator.js';
 import { ClusterBase, checkPosInt, checkPositive, nearestCenters, registerCluster, type ClusterState } from './cluster-common.js';
 
@@ -174,6 +175,7 @@ export class AgglomerativeClustering extends ClusterBase<Resolved> {
 
   constructor(params: AgglomerativeParams = {}) {
     const op = 'AgglomerativeClustering';
+    params = checkOptions(op, params, ['linkage', 'nClusters', 'distanceThreshold']);
     const linkage = params.linkage ?? 'ward';
     if (!['single', 'complete', 'average', 'ward'].includes(linkage)) throw new KnobsError(`${op}: linkage must be 'single', 'complete', 'average' or 'ward', got ${JSON.stringify(linkage)}`);
     if (params.nClusters !== undefined && params.distanceThreshold !== undefined) throw new KnobsError(`${op}: give nClusters or distanceThreshold, not both`);
@@ -232,12 +234,15 @@ export class AgglomerativeClustering extends ClusterBase<Resolved> {
     return { labels: this.labels, children: this.children, distances: this.distances, data: this.data, nFeatures: this.nFeatures, nClustersFound: this.nClustersFound };
   }
   protected setState(s: ClusterState): void {
-    this.labels = s.labels as Int32Array;
-    this.children = s.children as Int32Array;
-    this.distances = s.distances as Float64Array;
-    this.data = s.data as Float64Array;
-    this.nFeatures = s.nFeatures as number;
-    this.nClustersFound = s.nClustersFound as number;
+    const r = new StateReader('AgglomerativeClustering', s);
+    this.labels = r.ints('labels', undefined, 0, 2 ** 31 - 1);
+    const n = this.labels.length;
+    this.nFeatures = r.count('nFeatures');
+    // predict treats data as labels.length training rows of nFeatures values.
+    this.data = r.nums('data', n * this.nFeatures);
+    this.children = r.ints('children', undefined, 0, Math.max(0, 2 * n - 2));
+    this.distances = r.nums('distances');
+    this.nClustersFound = r.count('nClustersFound');
   }
 }
 registerCluster('AgglomerativeClustering', (p) => {

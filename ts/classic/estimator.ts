@@ -146,9 +146,18 @@ export function registerEstimator(type: string, revive: (json: EstimatorJSON) =>
 
 /** Rebuilds a fitted estimator from `toJSON()` output (or its JSON string). */
 export function loadEstimator(json: EstimatorJSON | string): Estimator {
-  const j = typeof json === 'string' ? (JSON.parse(json) as EstimatorJSON) : json;
-  if (!j || j.format !== 'knobs.estimator' || j.version !== 1) throw new KnobsError('loadEstimator: not a knobs.estimator version 1 document');
-  const revive = registry.get(j.type);
-  if (!revive) throw new KnobsError(`loadEstimator: unknown estimator type '${j.type}' (known: ${[...registry.keys()].join(', ')})`);
+  let j: EstimatorJSON;
+  try {
+    j = typeof json === 'string' ? (JSON.parse(json) as EstimatorJSON) : json;
+  } catch (e) {
+    throw new KnobsError(`loadEstimator: not valid JSON (${(e as Error).message})`);
+  }
+  if (!j || typeof j !== 'object' || j.format !== 'knobs.estimator' || j.version !== 1) throw new KnobsError('loadEstimator: not a knobs.estimator version 1 document');
+  const revive = typeof j.type === 'string' ? registry.get(j.type) : undefined;
+  if (!revive) throw new KnobsError(`loadEstimator: unknown estimator type ${JSON.stringify(j.type)} (known: ${[...registry.keys()].join(', ')})`);
+  // Every reviver reads params and state as objects; anything else is a damaged file.
+  const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObj(j.params)) throw new KnobsError(`loadEstimator: ${j.type} params must be an object`);
+  if (j.state !== null && !isObj(j.state)) throw new KnobsError(`loadEstimator: ${j.type} state must be an object or null`);
   return revive(j);
 }

@@ -13,6 +13,7 @@ import { createOptimizer, type OptimizerSpec } from '../optim/create.js';
 import { fit as fitModel, predict as predictModel, type Callback } from '../train/index.js';
 import { accuracy, r2, registerEstimator, type Estimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
 import { argmaxLabels, checkState, classInputs, fitInputs, predictInputs, softmaxRowsInPlace } from './supervised-base.js';
+import { checkOptions, StateReader } from './validate.js';
 
 export interface NeuralEstimatorOptions {
   /** Passes over the training data. Default 100. */
@@ -35,6 +36,7 @@ abstract class NeuralEstimator {
 
   constructor(readonly model: Sequential, opts: NeuralEstimatorOptions, protected readonly name: string) {
     if (!(model instanceof Sequential)) throw new KnobsError(`${name}: expected an nn.Sequential model`);
+    opts = checkOptions(name, opts, ['epochs', 'batchSize', 'optimizer', 'seed', 'callbacks']);
     this.params = { epochs: opts.epochs ?? 100, batchSize: opts.batchSize ?? 32, optimizer: opts.optimizer ?? { type: 'Adam', lr: 0.01 }, seed: opts.seed ?? 0 };
     this.callbacks = opts.callbacks;
     if (!Number.isInteger(this.params.epochs) || this.params.epochs < 1) throw new KnobsError(`${name}: epochs must be a positive integer, got ${this.params.epochs}`);
@@ -85,8 +87,16 @@ abstract class NeuralEstimator {
     const model = fromSpec(spec);
     const state = checkState(`${json.type}.fromJSON`, json);
     if (state) {
-      const w: Record<string, StateEntry> = {};
-      for (const [k, v] of Object.entries(state.weights as Record<string, { shape: number[]; data: number[] }>)) w[k] = { shape: v.shape, data: Float32Array.from(v.data) };
+      const op = `${json.type}.fromJSON`;
+      const ws = state.weights;
+      if (!ws || typeof ws !== 'object' || Array.isArray(ws)) throw new KnobsError(`${op}: saved state field 'weights' must be an object of { shape, data }`);
+      const w: Record<string, StateEntry> = Object.create(null);
+      for (const [k, v] of Object.entries(ws as Record<string, unknown>)) {
+        const e = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
+        const r = new StateReader(op, { [`weights.${k}.shape`]: e.shape, [`weights.${k}.data`]: e.data });
+        const shape = Array.from(r.ints(`weights.${k}.shape`, undefined, 0, 2 ** 31 - 1));
+        w[k] = { shape, data: Float32Array.from(r.nums(`weights.${k}.data`, shape.reduce((a, b) => a * b, 1))) };
+      }
       model.loadStateDict(w);
     }
     return { model, opts, state };
@@ -131,7 +141,10 @@ export class Classifier extends NeuralEstimator {
   static fromJSON(json: EstimatorJSON): Classifier {
     const { model, opts, state } = NeuralEstimator.rebuild(json);
     const c = new Classifier(model, opts);
-    if (state) Object.assign(c, { nFeatures: state.nFeatures, classes: state.classes });
+    if (state) {
+      const r = new StateReader('Classifier.fromJSON', state);
+      Object.assign(c, { nFeatures: r.count('nFeatures'), classes: r.classes('classes') });
+    }
     return c;
   }
 }
@@ -163,7 +176,7 @@ export class Regressor extends NeuralEstimator {
   static fromJSON(json: EstimatorJSON): Regressor {
     const { model, opts, state } = NeuralEstimator.rebuild(json);
     const r = new Regressor(model, opts);
-    if (state) Object.assign(r, { nFeatures: state.nFeatures });
+    if (state) Object.assign(r, { nFeatures: new StateReader('Regressor.fromJSON', state).count('nFeatures') });
     return r;
   }
 }
