@@ -82,9 +82,19 @@ abstract class NeuralEstimator {
     return { ...this.params, spec: toSpec(this.model) };
   }
 
-  protected static rebuild(json: EstimatorJSON): { model: Sequential; opts: NeuralEstimatorOptions; state: Record<string, unknown> | null } {
+  protected static rebuild<T>(json: EstimatorJSON, make: (model: Sequential, opts: NeuralEstimatorOptions, state: Record<string, unknown> | null) => T): T {
     const { spec, ...opts } = json.params as unknown as NeuralEstimatorOptions & { spec: unknown };
     const model = fromSpec(spec);
+    try {
+      return make(model, opts, NeuralEstimator.loadState(json, model));
+    } catch (e) {
+      // The model's parameters live in wasm memory: a refused file must not keep them.
+      model.dispose();
+      throw e;
+    }
+  }
+
+  private static loadState(json: EstimatorJSON, model: Sequential): Record<string, unknown> | null {
     const state = checkState(`${json.type}.fromJSON`, json);
     if (state) {
       const op = `${json.type}.fromJSON`;
@@ -99,7 +109,7 @@ abstract class NeuralEstimator {
       }
       model.loadStateDict(w);
     }
-    return { model, opts, state };
+    return state;
   }
 }
 
@@ -139,13 +149,14 @@ export class Classifier extends NeuralEstimator {
   }
 
   static fromJSON(json: EstimatorJSON): Classifier {
-    const { model, opts, state } = NeuralEstimator.rebuild(json);
-    const c = new Classifier(model, opts);
-    if (state) {
-      const r = new StateReader('Classifier.fromJSON', state);
-      Object.assign(c, { nFeatures: r.count('nFeatures'), classes: r.classes('classes') });
-    }
-    return c;
+    return NeuralEstimator.rebuild(json, (model, opts, state) => {
+      const c = new Classifier(model, opts);
+      if (state) {
+        const r = new StateReader('Classifier.fromJSON', state);
+        Object.assign(c, { nFeatures: r.count('nFeatures'), classes: r.classes('classes') });
+      }
+      return c;
+    });
   }
 }
 
@@ -174,10 +185,11 @@ export class Regressor extends NeuralEstimator {
   }
 
   static fromJSON(json: EstimatorJSON): Regressor {
-    const { model, opts, state } = NeuralEstimator.rebuild(json);
-    const r = new Regressor(model, opts);
-    if (state) Object.assign(r, { nFeatures: new StateReader('Regressor.fromJSON', state).count('nFeatures') });
-    return r;
+    return NeuralEstimator.rebuild(json, (model, opts, state) => {
+      const r = new Regressor(model, opts);
+      if (state) Object.assign(r, { nFeatures: new StateReader('Regressor.fromJSON', state).count('nFeatures') });
+      return r;
+    });
   }
 }
 // Their fit is asynchronous (it trains through fit()), the rest of the Estimator API is the same.

@@ -91,19 +91,18 @@ function parseRows(
 ): NumericTable {
   const nRows = lines.length - first;
   let cols = nCols;
-  let data: Float32Array | null = cols === null ? null : new Float32Array(nRows * cols);
+  let data: Float32Array | null = null;
   for (let r = 0; r < nRows; r++) {
     const lineNo = first + r + 1;
     const fields = splitFields(lines[first + r], delimiter);
     if (fields.length === 0 || (fields.length === 1 && fields[0] === '')) fail(name, lineNo, 'empty line inside the data');
-    if (cols === null) {
-      cols = fields.length;
-      data = new Float32Array(nRows * cols);
-    }
+    if (cols === null) cols = fields.length;
     if (fields.length !== cols) {
       fail(name, lineNo, `has ${fields.length} fields, expected ${cols}${nCols === null ? ` (as on line ${first + 1})` : ''}`);
     }
-    for (let c = 0; c < cols; c++) data![r * cols + c] = parseValue(fields[c], name, lineNo, c);
+    // Allocated once a row has shown the width is real: a header's count alone could ask for any size.
+    data ??= new Float32Array(nRows * cols);
+    for (let c = 0; c < cols; c++) data[r * cols + c] = parseValue(fields[c], name, lineNo, c);
   }
   return { data: data ?? new Float32Array(0), nRows, nCols: cols ?? 0 };
 }
