@@ -7,20 +7,7 @@
 import { KnobsError, ShapeError } from '../errors.js';
 import type { Matrix } from './estimator.js';
 
-/**
- * The options object of `op` (undefined → {}), refusing non-objects and any key outside `allowed`.
- * Own keys only: `__proto__` from JSON.parse is an own key and is refused like any other.
- */
-export function checkOptions<T extends object>(op: string, opts: T | undefined | null, allowed: readonly string[]): T {
-  if (opts === undefined || opts === null) return {} as T;
-  if (typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new KnobsError(`${op}: options must be an object, got ${Array.isArray(opts) ? 'an array' : typeof opts}`);
-  }
-  for (const key of Object.keys(opts)) {
-    if (!allowed.includes(key)) throw new KnobsError(`${op}: unknown option '${key}' (allowed: ${allowed.join(', ')})`);
-  }
-  return opts;
-}
+export { checkOptions } from '../options.js';
 
 /** Largest float count of one block handed to wasm: its byte size must fit a u32 offset. */
 export const MAX_BLOCK_FLOATS = 2 ** 30 - 1;

@@ -4,6 +4,7 @@
  * of that size, so an epoch costs one row copy per sample and no allocation after the first batch.
  */
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { Rng, seedFor } from '../random.js';
 import { keep } from '../scope.js';
 import { Tensor, empty, shapeSize, type Shape } from '../tensor.js';
@@ -147,6 +148,7 @@ export class DataLoader implements Iterable<Batch> {
       throw new KnobsError('DataLoader: expected a Dataset (e.g. new TensorDataset({ data, shape }, { data, shape }))');
     }
     this.dataset = dataset;
+    opts = checkOptions('DataLoader', opts, ['batchSize', 'shuffle', 'seed', 'dropLast']);
     this.batchSize = opts.batchSize ?? 32;
     this.shuffle = opts.shuffle ?? false;
     this.seed = opts.seed ?? 0;

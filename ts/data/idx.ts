@@ -320,7 +320,10 @@ export function oneHot(labels: ArrayLike<number>, numClasses: number): Float32Ar
   if (!Number.isSafeInteger(numClasses) || numClasses < 1) {
     throw new KnobsError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   }
+  if (!labels || typeof labels.length !== 'number') throw new KnobsError('oneHot: labels must be an array of integers');
   const n = labels.length;
+  // A Float32Array holds at most 2^32 − 1 elements here (and far fewer fit in memory).
+  if (n * numClasses > 2 ** 32 - 1) throw new KnobsError(`oneHot: ${n} labels × ${numClasses} classes is too large for one array`);
   for (let i = 0; i < n; i++) {
     const v = labels[i];
     if (!Number.isInteger(v) || v < 0 || v >= numClasses) {
