@@ -80,6 +80,12 @@ const rows: Row[] = [
   { name: 'kNearest: k not an integer', call: () => classic.kNearest(m([1], 1, 1), m([1, 2], 2, 1), 1.5), cls: KnobsError, op: 'kNearest' },
   { name: 'kNearest: k NaN', call: () => classic.kNearest(m([1], 1, 1), m([1, 2], 2, 1), NaN), cls: KnobsError, op: 'kNearest', says: ['NaN'] },
 
+  { name: 'linkageTree: rows larger than the data', call: () => classic.linkageTree(m([1, 2], 40, 1), 'single'), cls: ShapeError, op: 'linkageTree', says: ['40 × 1'] },
+  { name: 'linkageTree: NaN in x', call: () => classic.linkageTree(m([1, NaN], 2, 1), 'single'), cls: KnobsError, op: 'linkageTree', says: ['NaN'] },
+  { name: 'linkageTree: unknown linkage', call: () => classic.linkageTree(m([1, 2], 2, 1), 'centroid' as 'ward'), cls: KnobsError, op: 'linkageTree', says: ['centroid'] },
+  { name: 'cutTree: more merges than the tree has', call: () => classic.cutTree({ children: new Int32Array(2), heights: new Float64Array(1) }, 2, 5), cls: KnobsError, op: 'cutTree', says: ['merges = 5'] },
+  { name: 'cutTree: child id out of range', call: () => classic.cutTree({ children: Int32Array.from([0, 9]), heights: new Float64Array(1) }, 2, 1), cls: KnobsError, op: 'cutTree', says: ['children[1] = 9'] },
+
   // ---- options: unknown keys (typos) are refused, naming the estimator, the key and the allowed keys ----
   ...ESTIMATORS.map(([name, make, valid]): Row => ({
     name: `${name}: unknown option covarianceType`, call: () => make({ ...valid, covarianceType: 'full' }), cls: KnobsError, op: name, says: [`'covarianceType'`, 'allowed'],
