@@ -5,6 +5,7 @@
  */
 import { allocF32, freeF32, heap, K } from '../backend/wasm.js';
 import { KnobsError, ShapeError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import type { Matrix } from './estimator.js';
 import { checkMatrix, MAX_BLOCK_FLOATS } from './validate.js';
 
@@ -67,7 +68,7 @@ export function pairwiseSqDist(a: Matrix, b: Matrix): Float64Array {
 export function kNearest(a: Matrix, b: Matrix, k: number): { index: Int32Array; sqDist: Float64Array } {
   checkPair('kNearest', a, b);
   const n = a.rows, m = b.rows, d = a.cols;
-  if (!Number.isInteger(k) || k < 1) throw new KnobsError(`kNearest: k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1) throw new KnobsError(`kNearest: k must be a positive integer, got ${fmtValue(k)}`);
   if (k > m) throw new KnobsError(`kNearest: k = ${k} is larger than the ${m} reference rows`);
   if (m > MAX_BLOCK_FLOATS || n * k > MAX_BLOCK_FLOATS) throw new KnobsError(`kNearest: ${n} queries × k = ${k} over ${m} reference rows exceeds the ${MAX_BLOCK_FLOATS}-float block limit`);
   const idx = new Uint32Array(n * k);

@@ -6,6 +6,7 @@
  * training points takes only those points' targets.
  */
 import { KnobsError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { kNearest } from './distance.js';
 import { accuracy, r2, registerEstimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
 import { argmaxLabels, checkState, classInputs, fitInputs, predictInputs } from './supervised-base.js';
@@ -27,7 +28,7 @@ abstract class KNeighbors {
     opts = checkOptions(name, opts, ['k', 'weights']);
     this.k = opts.k ?? 5;
     this.weights = opts.weights ?? 'uniform';
-    if (!Number.isInteger(this.k) || this.k < 1) throw new KnobsError(`${name}: k must be a positive integer, got ${this.k}`);
+    if (!Number.isInteger(this.k) || this.k < 1) throw new KnobsError(`${name}: k must be a positive integer, got ${fmtValue(this.k)}`);
     if (this.weights !== 'uniform' && this.weights !== 'distance') throw new KnobsError(`${name}: weights must be 'uniform' or 'distance', got ${JSON.stringify(this.weights)}`);
   }
 

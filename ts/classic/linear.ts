@@ -4,6 +4,7 @@
  * and Adam, the book's predict → compare → learn loop on the whole training set each step).
  */
 import { KnobsError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { Adam } from '../optim/optimizers.js';
 import { add, affine, pow } from '../ops/elementwise.js';
 import { linear as linearOp } from '../ops/dense.js';
@@ -174,7 +175,7 @@ export class LogisticRegression {
     checkPositive('LogisticRegression', 'C', this.C);
     checkPositive('LogisticRegression', 'lr', this.lr);
     checkPositive('LogisticRegression', 'tol', this.tol, true);
-    if (!Number.isInteger(this.maxIter) || this.maxIter < 1) throw new KnobsError(`LogisticRegression: maxIter must be a positive integer, got ${this.maxIter}`);
+    if (!Number.isInteger(this.maxIter) || this.maxIter < 1) throw new KnobsError(`LogisticRegression: maxIter must be a positive integer, got ${fmtValue(this.maxIter)}`);
   }
 
   fit(x: MatrixInput, y?: VectorInput): this {

@@ -5,6 +5,7 @@
  * scikit-learn's definitions (var_smoothing, alpha, min_categories) so results can be compared.
  */
 import { KnobsError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { accuracy, registerEstimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
 import { argmaxLabels, checkPositive, checkState, classInputs, predictInputs, softmaxRowsInPlace } from './supervised-base.js';
 import { checkOptions, StateReader } from './validate.js';
@@ -173,7 +174,7 @@ export class CategoricalNB extends NaiveBayes {
     this.alpha = opts.alpha ?? 1;
     this.minCategories = opts.minCategories ?? 0;
     checkPositive('CategoricalNB', 'alpha', this.alpha, true);
-    if (!Number.isInteger(this.minCategories) || this.minCategories < 0) throw new KnobsError(`CategoricalNB: minCategories must be a non-negative integer, got ${this.minCategories}`);
+    if (!Number.isInteger(this.minCategories) || this.minCategories < 0) throw new KnobsError(`CategoricalNB: minCategories must be a non-negative integer, got ${fmtValue(this.minCategories)}`);
   }
   protected get name(): string {
     return 'CategoricalNB';

@@ -52,7 +52,9 @@ export function loadSavedEstimator(saved: { weights: Uint8Array | ArrayBuffer; j
   const walk = (v: unknown, depth = 0): unknown => {
     if (depth > MAX_DEPTH) throw new KnobsError(`loadSavedEstimator: the JSON state is nested deeper than ${MAX_DEPTH} levels`);
     if (v && typeof v === 'object' && !Array.isArray(v) && '$tensor' in v) {
-      const name = String((v as { $tensor: unknown }).$tensor);
+      const ref = (v as { $tensor: unknown }).$tensor;
+      if (typeof ref !== 'string') throw new KnobsError(`loadSavedEstimator: a $tensor reference must be a tensor name (a string), got ${typeof ref}`);
+      const name = ref;
       // Own keys only: '__proto__' or 'constructor' must not resolve to Object.prototype's members.
       const t = Object.prototype.hasOwnProperty.call(tensors, name) ? tensors[name] : undefined;
       if (!t) throw new KnobsError(`loadSavedEstimator: the JSON refers to tensor '${name}', which the weights file does not have`);

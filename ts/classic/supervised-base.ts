@@ -3,6 +3,7 @@
  * and turning class probabilities into labels. Kept apart so each model file holds only its math.
  */
 import { KnobsError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { checkFeatures, checkXY, encodeLabels, notFitted, toMatrix, toVector, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
 
 export function fitInputs(op: string, x: MatrixInput, y: VectorInput | undefined): { X: Matrix; y: Float64Array } {
@@ -51,7 +52,7 @@ export function softmaxRowsInPlace(L: Float64Array, n: number, k: number): Float
 
 export function checkPositive(op: string, name: string, v: number, allowZero = false): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new KnobsError(`${op}: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${v}`);
+    throw new KnobsError(`${op}: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${fmtValue(v)}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { KnobsError, ShapeError } from '../errors.js';
 import type { Matrix } from './estimator.js';
 
 export { checkOptions } from '../options.js';
+import { fmtValue as fmt } from '../options.js';
 
 /** Largest float count of one block handed to wasm: its byte size must fit a u32 offset. */
 export const MAX_BLOCK_FLOATS = 2 ** 30 - 1;
@@ -23,14 +24,6 @@ export function checkMatrix(op: string, name: string, m: Matrix): void {
 
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
-}
-
-/** Numbers as messages show them: NaN stays NaN (JSON.stringify would say null). */
-export function fmt(v: unknown): string {
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  return v === null ? 'null' : typeof v;
 }
 
 /**

@@ -5,6 +5,7 @@
  * predict/predictProba/score are synchronous like the other estimators.
  */
 import { KnobsError, ShapeError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { DataLoader, TensorDataset } from '../data/dataset.js';
 import { Sequential } from '../nn/layers.js';
 import type { StateEntry } from '../nn/module.js';
@@ -39,7 +40,7 @@ abstract class NeuralEstimator {
     opts = checkOptions(name, opts, ['epochs', 'batchSize', 'optimizer', 'seed', 'callbacks']);
     this.params = { epochs: opts.epochs ?? 100, batchSize: opts.batchSize ?? 32, optimizer: opts.optimizer ?? { type: 'Adam', lr: 0.01 }, seed: opts.seed ?? 0 };
     this.callbacks = opts.callbacks;
-    if (!Number.isInteger(this.params.epochs) || this.params.epochs < 1) throw new KnobsError(`${name}: epochs must be a positive integer, got ${this.params.epochs}`);
+    if (!Number.isInteger(this.params.epochs) || this.params.epochs < 1) throw new KnobsError(`${name}: epochs must be a positive integer, got ${fmtValue(this.params.epochs)}`);
   }
 
   /** Runs the model on rows of x and returns its raw outputs [n × outputs] as float64. */
