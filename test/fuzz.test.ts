@@ -5,30 +5,17 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, memoryStats } from '../ts/index.js';
-import { runFuzz, type FuzzFailure } from './helpers/fuzz.js';
+import { knownElsewhere, runFuzz } from './helpers/fuzz.js';
 
 beforeAll(async () => {
   await init();
 });
 
-/**
- * Failures owned by another branch, each with its issue-9 defect. A layer size in a model spec far
- * beyond its weights file is allocated before it is checked (defect 3, modules branch; sizes that
- * wrap or fail allocation are defects 1 and 2, core). Remove an entry once its fix is merged: the
- * cases then have to pass like the rest.
- */
-const KNOWN_ELSEWHERE: { defect: string; matches: (f: FuzzFailure) => boolean }[] = [
-  {
-    defect: 'issue 9 defects 1–3: a model spec layer size is allocated before it is validated',
-    matches: (f) => (f.format === 'model' || f.format === 'estimator') && /"(inFeatures|outFeatures)\\?":\s*(\d{7,}|\d+(\.\d+)?e\+?\d+)/.test(f.full),
-  },
-];
-
 describe('fuzz: hostile files end in a KnobsError or a valid object', () => {
   it('3000 cases over safetensors, model JSON, estimator JSON, IDX and CSV (seed 20261129)', async () => {
     const wasmBefore = memoryStats().wasmBytes;
     const res = await runFuzz({ cases: 3000, seed: 20261129 });
-    const unexplained = res.failures.filter((f) => !KNOWN_ELSEWHERE.some((k) => k.matches(f)));
+    const unexplained = res.failures.filter((f) => !knownElsewhere(f));
     expect(unexplained.map((f) => `${f.format} case ${f.index}: ${f.problem}\n  ${f.input}`)).toEqual([]);
     // Every format was exercised, and both outcomes occur (a fuzzer that only ever errors tests little).
     for (const [name, s] of Object.entries(res.perFormat)) {
@@ -37,8 +24,8 @@ describe('fuzz: hostile files end in a KnobsError or a valid object', () => {
       expect(s.ok, name).toBeGreaterThan(0);
     }
     expect(res.slowestMs).toBeLessThan(2000);
-    // Known failures may allocate (that is their defect); the rest must not grow wasm memory much.
-    if (res.failures.length === 0) expect(memoryStats().wasmBytes - wasmBefore).toBeLessThan(64 * 2 ** 20);
+    // Wasm memory stays bounded: no case may allocate from a size it was only told about.
+    expect(memoryStats().wasmBytes - wasmBefore).toBeLessThan(64 * 2 ** 20);
   });
 
   it('is deterministic: the same seed gives the same outcomes', async () => {
