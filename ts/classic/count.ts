@@ -6,7 +6,7 @@
  */
 import { KnobsError } from '../errors.js';
 import { accuracy, registerEstimator, type EstimatorJSON, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkPositive, checkState, classInputs, predictInputs } from './supervised-base.js';
+import { argmaxLabels, checkPositive, checkState, classInputs, predictInputs, scorePair } from './supervised-base.js';
 import { checkOptions, StateReader } from './validate.js';
 
 export interface CountModelOptions {
@@ -94,7 +94,7 @@ export class CountModel {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair('CountModel.score', this.predict(x), y));
   }
 
   /** One count per (pattern, outcome) plus the per-feature tables: grows with the data. */

@@ -182,11 +182,13 @@ export class GaussianMixture extends ClusterBase<Resolved> {
     const { k, covariance } = this.params, d = x.cols;
     const means = toMatrix(op, init.means as number[][], 'init.means');
     checkFeatures(`${op} (init.means)`, x, means.cols);
+    if (init.weights !== undefined && !Array.isArray(init.weights)) throw new KnobsError(`${op}: init.weights must be an array of ${k} positive numbers`);
     const weights = init.weights ? Float64Array.from(init.weights) : new Float64Array(k).fill(1 / k);
     if (weights.length !== k || weights.some((w) => !(w > 0))) throw new KnobsError(`${op}: init.weights must be ${k} positive numbers`);
     const covSize = covariance === 'full' ? d * d : d;
     const covs = new Float64Array(k * covSize);
     if (init.covariances) {
+      if (!Array.isArray(init.covariances)) throw new KnobsError(`${op}: init.covariances must be an array (k × d × d for 'full', k × d for 'diag')`);
       const flat = (init.covariances as unknown[]).flat(2) as number[];
       if (flat.length !== k * covSize || flat.some((v) => !Number.isFinite(v))) throw new KnobsError(`${op}: init.covariances must hold k × ${covariance === 'full' ? 'd × d' : 'd'} = ${k * covSize} finite numbers, got ${flat.length}`);
       covs.set(flat);

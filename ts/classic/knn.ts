@@ -9,7 +9,7 @@ import { KnobsError } from '../errors.js';
 import { fmtValue } from '../options.js';
 import { kNearest } from './distance.js';
 import { accuracy, r2, registerEstimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkState, classInputs, fitInputs, predictInputs } from './supervised-base.js';
+import { argmaxLabels, checkState, classInputs, fitInputs, predictInputs, scorePair } from './supervised-base.js';
 import { checkOptions, StateReader } from './validate.js';
 
 export interface KNeighborsOptions {
@@ -105,7 +105,7 @@ export class KNeighborsClassifier extends KNeighbors {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair('KNeighborsClassifier.score', this.predict(x), y));
   }
 
   toJSON(): EstimatorJSON {
@@ -160,7 +160,7 @@ export class KNeighborsRegressor extends KNeighbors {
 
   /** R², as scikit-learn's regressors score. */
   score(x: MatrixInput, y: VectorInput): number {
-    return r2(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return r2(...scorePair('KNeighborsRegressor.score', this.predict(x), y));
   }
 
   toJSON(): EstimatorJSON {

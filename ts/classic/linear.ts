@@ -13,7 +13,7 @@ import { sum } from '../ops/reduce.js';
 import { tidy } from '../scope.js';
 import { tensor, zeros } from '../tensor.js';
 import { accuracy, r2, registerEstimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkPositive, checkState, classInputs, fitInputs, predictInputs, softmaxRowsInPlace } from './supervised-base.js';
+import { argmaxLabels, checkPositive, checkState, classInputs, fitInputs, predictInputs, softmaxRowsInPlace, scorePair } from './supervised-base.js';
 import { checkOptions, StateReader } from './validate.js';
 
 /** Solves A x = b for symmetric positive definite A [d×d] (Cholesky, float64); null when A is not. */
@@ -108,7 +108,7 @@ export class LinearRegression {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return r2(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return r2(...scorePair('LinearRegression.score', this.predict(x), y));
   }
 
   /** One weight per feature plus the intercept, however many rows it saw. */
@@ -261,7 +261,7 @@ export class LogisticRegression {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair('LogisticRegression.score', this.predict(x), y));
   }
 
   /** A weight per feature and an intercept per output row: independent of the number of samples. */

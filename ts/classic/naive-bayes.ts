@@ -7,7 +7,7 @@
 import { KnobsError } from '../errors.js';
 import { fmtValue } from '../options.js';
 import { accuracy, registerEstimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkPositive, checkState, classInputs, predictInputs, softmaxRowsInPlace } from './supervised-base.js';
+import { argmaxLabels, checkPositive, checkState, classInputs, predictInputs, softmaxRowsInPlace, scorePair } from './supervised-base.js';
 import { checkOptions, StateReader } from './validate.js';
 
 abstract class NaiveBayes {
@@ -36,7 +36,7 @@ abstract class NaiveBayes {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair(`${this.name}.score`, this.predict(x), y));
   }
 
   /** toJSON with these params, and (once fitted) the state `state` gives. */

@@ -2,7 +2,7 @@
  * What every supervised classic estimator shares: input checks for fit/predict, label handling,
  * and turning class probabilities into labels. Kept apart so each model file holds only its math.
  */
-import { KnobsError } from '../errors.js';
+import { KnobsError, ShapeError } from '../errors.js';
 import { fmtValue } from '../options.js';
 import { checkFeatures, checkXY, encodeLabels, notFitted, toMatrix, toVector, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
 
@@ -48,6 +48,13 @@ export function softmaxRowsInPlace(L: Float64Array, n: number, k: number): Float
     for (let c = 0; c < k; c++) L[i * k + c] /= s;
   }
   return L;
+}
+
+/** score()'s targets: finite numbers, one per row that was predicted. */
+export function scorePair(op: string, pred: Float64Array, y: VectorInput): [Float64Array, Float64Array] {
+  const v = toVector(op, y);
+  if (v.length !== pred.length) throw new ShapeError(`${op}: x has ${pred.length} rows but y has ${v.length} values`);
+  return [pred, v];
 }
 
 export function checkPositive(op: string, name: string, v: number, allowZero = false): void {

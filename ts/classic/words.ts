@@ -203,6 +203,8 @@ function normalise(w: string): string {
 
 /** Lower-case word tokens; known phrases ("hot dog") become one token ("hot_dog"). */
 export function tokenize(sentence: string, phrases: readonly string[] = []): string[] {
+  if (typeof sentence !== 'string') throw new KnobsError(`tokenize: sentence must be a string, got ${sentence === null ? 'null' : typeof sentence}`);
+  if (!Array.isArray(phrases) || phrases.some((p) => typeof p !== 'string')) throw new KnobsError('tokenize: phrases must be an array of strings');
   let s = ` ${sentence.toLowerCase().replace(/[^a-z0-9' ]+/g, ' ').replace(/\s+/g, ' ')} `;
   for (const p of [...phrases].sort((a, b) => b.length - a.length)) {
     // Lookarounds, not the spaces themselves, so back-to-back phrases both match.

@@ -13,7 +13,7 @@ import { fromSpec, toSpec } from '../nn/spec.js';
 import { createOptimizer, type OptimizerSpec } from '../optim/create.js';
 import { fit as fitModel, predict as predictModel, type Callback } from '../train/index.js';
 import { accuracy, r2, registerEstimator, type Estimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkState, classInputs, fitInputs, predictInputs, softmaxRowsInPlace } from './supervised-base.js';
+import { argmaxLabels, checkState, classInputs, fitInputs, predictInputs, softmaxRowsInPlace, scorePair } from './supervised-base.js';
 import { checkOptions, StateReader } from './validate.js';
 
 export interface NeuralEstimatorOptions {
@@ -142,7 +142,7 @@ export class Classifier extends NeuralEstimator {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair('Classifier.score', this.predict(x), y));
   }
 
   toJSON(): EstimatorJSON {
@@ -178,7 +178,7 @@ export class Regressor extends NeuralEstimator {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return r2(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return r2(...scorePair('Regressor.score', this.predict(x), y));
   }
 
   toJSON(): EstimatorJSON {
