@@ -45,6 +45,14 @@ const ESTIMATORS: [string, (o: Record<string, unknown>) => unknown, Record<strin
   ['DBSCAN', (o) => new classic.DBSCAN(o), {}],
   ['AgglomerativeClustering', (o) => new classic.AgglomerativeClustering(o), {}],
   ['WordClusters', (o) => new classic.WordClusters(o as unknown as classic.WordClustersParams), { nClusters: 2 }],
+  ['Regressor', (o) => {
+    const net = new nn.Sequential(new nn.Linear(2, 1, { seed: 1 }));
+    try {
+      return new classic.Regressor(net, o);
+    } finally {
+      net.dispose();
+    }
+  }, {}],
   ['Classifier', (o) => {
     const net = new nn.Sequential(new nn.Linear(2, 2, { seed: 1 }));
     try {
@@ -94,6 +102,7 @@ const rows: Row[] = [
   { name: 'KMeans: options not an object', call: () => new classic.KMeans(3 as unknown as classic.KMeansParams), cls: KnobsError, op: 'KMeans', says: ['options must be an object'] },
   { name: 'KMeans: k = 0', call: () => new classic.KMeans({ k: 0 }), cls: KnobsError, op: 'KMeans', says: ['k must be a positive integer'] },
   { name: 'KMeans: tol NaN', call: () => new classic.KMeans({ k: 2, tol: NaN }), cls: KnobsError, op: 'KMeans', says: ['tol'] },
+  { name: 'GaussianMixture: unknown key in init', call: () => new classic.GaussianMixture({ k: 1, init: { means: [[1, 2]], covariance: [] } as never }), cls: KnobsError, op: 'GaussianMixture init', says: ["'covariance'", 'covariances'] },
   { name: 'GaussianMixture: covariance spelled wrong', call: () => new classic.GaussianMixture({ k: 2, covariance: 'spherical' as 'full' }), cls: KnobsError, op: 'GaussianMixture', says: ['spherical'] },
   { name: 'KNeighborsClassifier: k = -1', call: () => new classic.KNeighborsClassifier({ k: -1 }), cls: KnobsError, op: 'KNeighborsClassifier', says: ['k must be a positive integer'] },
   { name: 'LogisticRegression: C = Infinity', call: () => new classic.LogisticRegression({ C: Infinity }), cls: KnobsError, op: 'LogisticRegression', says: ['C'] },

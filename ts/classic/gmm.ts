@@ -85,6 +85,7 @@ export class GaussianMixture extends ClusterBase<Resolved> {
       init: params.init ?? 'kmeans',
     });
     const init = this.params.init;
+    if (init !== 'kmeans' && init && typeof init === 'object') checkOptions(`${op} init`, init, ['means', 'weights', 'covariances']);
     if (init !== 'kmeans' && (typeof init !== 'object' || !Array.isArray(init.means) || init.means.length !== this.params.k)) {
       throw new KnobsError(`${op}: init must be 'kmeans' or { means: k = ${this.params.k} rows, weights?, covariances? }`);
     }
