@@ -68,4 +68,3 @@ export function checkState(op: string, json: { state: Record<string, unknown> | 
   return json.state;
 }
 
-export const f64 = (v: unknown): Float64Array => Float64Array.from(v as number[]);
