@@ -154,10 +154,44 @@ describe('save / load files (Node)', () => {
     const bad = await readFile(files.weights);
     new DataView(bad.buffer, bad.byteOffset).setBigUint64(0, 1n << 40n, true);
     await writeFile(join(dir, 'bad.safetensors'), bad);
-    await writeFile(join(dir, 'bad.json'), await readFile(files.json));
+    // Without its weights hash (a file saved before the pairing check) the safetensors validation itself speaks.
+    const { weightsSha256, ...unpaired } = JSON.parse(await readFile(files.json, 'utf8'));
+    expect(weightsSha256).toMatch(/^[0-9a-f]{64}$/);
+    await writeFile(join(dir, 'bad.json'), JSON.stringify(unpaired));
     await expect(load(join(dir, 'bad'))).rejects.toThrow(/loadModel: the weights file is not valid safetensors/);
+    // With it, the changed weights file no longer pairs with the JSON.
+    await writeFile(join(dir, 'bad.json'), await readFile(files.json));
+    await expect(load(join(dir, 'bad'))).rejects.toThrow(/load: .*bad\.safetensors does not belong with .*bad\.json: its sha256 is/);
     for (const x of [m, model]) x.dispose();
     opt.dispose();
     optimizer!.dispose();
+  });
+});
+
+describe('save / load: concurrent saves to one path', () => {
+  const small = (i: number) => new nn.Sequential(new nn.Linear(3, 2, { seed: 100 + i }));
+
+  it('30 concurrent saves of different models: load gives the last save as a consistent pair; a mixed pair is refused', async () => {
+    const models = Array.from({ length: 30 }, (_, i) => small(i));
+    const path = join(dir, 'race', 'model');
+    await Promise.all(models.map((m, i) => save(m, path, { metadata: { i } })));
+    const { model, metadata } = await load(path);
+    const i = metadata.i as number;
+    // The weights are those of the save whose JSON this is — and saves of one path take turns, so it is the last.
+    expect(paramsBits(model)).toEqual(paramsBits(models[i]));
+    expect(i).toBe(29);
+    // No temp file is left behind.
+    const { readdir } = await import('node:fs/promises');
+    expect((await readdir(join(dir, 'race'))).sort()).toEqual(['model.json', 'model.safetensors']);
+
+    // Hand-mixed: the weights of one save with the JSON of another (same architecture, so only the hash tells).
+    await save(models[3], join(dir, 'a'), { metadata: { i: 3 } });
+    await save(models[4], join(dir, 'b'), { metadata: { i: 4 } });
+    await writeFile(join(dir, 'mixed.safetensors'), await readFile(join(dir, 'a.safetensors')));
+    await writeFile(join(dir, 'mixed.json'), await readFile(join(dir, 'b.json')));
+    const before = memoryStats().liveBytes;
+    await expect(load(join(dir, 'mixed'))).rejects.toThrow(/load: .*mixed\.safetensors does not belong with .*mixed\.json/);
+    expect(memoryStats().liveBytes).toBe(before);
+    for (const m of [...models, model]) m.dispose();
   });
 });

@@ -3,6 +3,8 @@
  * 64-bit seed, so results never depend on call order inside a kernel. Every random thing in knobs
  * takes a seed; without one it draws the next seed from a global stream set by `manualSeed`.
  */
+import { KnobsError } from './errors.js';
+
 export type Seed64 = readonly [lo: number, hi: number];
 
 function mix32(x: number): number {
@@ -53,8 +55,10 @@ export class Rng {
     return [this.a >>> 0, this.b >>> 0, this.c >>> 0, this.d >>> 0];
   }
   setState(s: readonly number[]): void {
-    if (s.length !== 4 || s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff) || s.every((v) => v === 0)) {
-      throw new RangeError(`Rng.setState: expected four uint32 words, not all zero, got [${s.join(', ')}]`);
+    // A saved state comes from files: anything but an array of four numbers is refused before it is read.
+    if (!Array.isArray(s) || s.length !== 4 || s.some((v) => !Number.isInteger(v) || v < 0 || v > 0xffffffff) || s.every((v) => v === 0)) {
+      const got = Array.isArray(s) ? `[${s.map((v) => (typeof v === 'number' ? v : JSON.stringify(v))).join(', ')}]` : JSON.stringify(s);
+      throw new KnobsError(`Rng.setState: expected four uint32 words, not all zero, got ${got}`);
     }
     [this.a, this.b, this.c, this.d] = s;
   }

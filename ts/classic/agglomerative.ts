@@ -10,10 +10,12 @@
  * which yields the same tree as always merging the globally closest pair for these four linkages.
  */
 import { KnobsError } from '../errors.js';
+import { checkMatrix, checkOptions, StateReader } from './validate.js';
 import { toMatrix, type Matrix, type MatrixInput } from './estimator.js';
 import { ClusterBase, checkPosInt, checkPositive, nearestCenters, registerCluster, type ClusterState } from './cluster-common.js';
 
 export type Linkage = 'single' | 'complete' | 'average' | 'ward';
+const LINKAGES: readonly Linkage[] = ['single', 'complete', 'average', 'ward'];
 
 export interface AgglomerativeParams {
   linkage?: Linkage;
@@ -59,6 +61,10 @@ function exactDistances(x: Matrix): Float64Array {
 
 /** The full merge tree of x under a linkage. */
 export function linkageTree(x: Matrix, linkage: Linkage): Dendrogram {
+  checkMatrix('linkageTree', 'x', x);
+  if (!LINKAGES.includes(linkage)) throw new KnobsError(`linkageTree: linkage must be ${LINKAGES.map((l) => `'${l}'`).join(', ')}, got ${JSON.stringify(linkage)}`);
+  // A NaN distance never wins a comparison, and the nearest-neighbour chain would then follow index −1.
+  for (let i = 0; i < x.data.length; i++) if (!Number.isFinite(x.data[i])) throw new KnobsError(`linkageTree: x contains ${x.data[i]} at index ${i}`);
   const n = x.rows;
   const D = exactDistances(x);
   const ward = linkage === 'ward';
@@ -129,6 +135,14 @@ export function linkageTree(x: Matrix, linkage: Linkage): Dendrogram {
 
 /** Groups after the first `merges` merges of the tree, numbered by first appearance in row order. */
 export function cutTree(tree: Dendrogram, n: number, merges: number): Int32Array {
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(merges) || merges < 0 || merges > n - 1) {
+    throw new KnobsError(`cutTree: need an integer n >= 1 and 0 <= merges <= n - 1, got n = ${n}, merges = ${merges}`);
+  }
+  const ch = tree?.children;
+  if (!(ch instanceof Int32Array) || ch.length < 2 * merges) throw new KnobsError(`cutTree: tree.children must be an Int32Array of at least ${2 * merges} node ids`);
+  for (let s = 0; s < 2 * merges; s++) {
+    if (ch[s] < 0 || ch[s] >= n + (s >> 1)) throw new KnobsError(`cutTree: tree.children[${s}] = ${ch[s]} is not a node made before merge ${s >> 1}`);
+  }
   const uf = new UnionFind(2 * n - 1);
   for (let s = 0; s < merges; s++) {
     uf.union(tree.children[2 * s], n + s);
@@ -174,8 +188,9 @@ export class AgglomerativeClustering extends ClusterBase<Resolved> {
 
   constructor(params: AgglomerativeParams = {}) {
     const op = 'AgglomerativeClustering';
+    params = checkOptions(op, params, ['linkage', 'nClusters', 'distanceThreshold']);
     const linkage = params.linkage ?? 'ward';
-    if (!['single', 'complete', 'average', 'ward'].includes(linkage)) throw new KnobsError(`${op}: linkage must be 'single', 'complete', 'average' or 'ward', got ${JSON.stringify(linkage)}`);
+    if (!LINKAGES.includes(linkage)) throw new KnobsError(`${op}: linkage must be 'single', 'complete', 'average' or 'ward', got ${JSON.stringify(linkage)}`);
     if (params.nClusters !== undefined && params.distanceThreshold !== undefined) throw new KnobsError(`${op}: give nClusters or distanceThreshold, not both`);
     super({
       linkage,
@@ -232,12 +247,15 @@ export class AgglomerativeClustering extends ClusterBase<Resolved> {
     return { labels: this.labels, children: this.children, distances: this.distances, data: this.data, nFeatures: this.nFeatures, nClustersFound: this.nClustersFound };
   }
   protected setState(s: ClusterState): void {
-    this.labels = s.labels as Int32Array;
-    this.children = s.children as Int32Array;
-    this.distances = s.distances as Float64Array;
-    this.data = s.data as Float64Array;
-    this.nFeatures = s.nFeatures as number;
-    this.nClustersFound = s.nClustersFound as number;
+    const r = new StateReader('AgglomerativeClustering', s);
+    this.labels = r.ints('labels', undefined, 0, 2 ** 31 - 1);
+    const n = this.labels.length;
+    this.nFeatures = r.count('nFeatures');
+    // predict treats data as labels.length training rows of nFeatures values.
+    this.data = r.nums('data', n * this.nFeatures);
+    this.children = r.ints('children', undefined, 0, Math.max(0, 2 * n - 2));
+    this.distances = r.nums('distances');
+    this.nClustersFound = r.count('nClustersFound');
   }
 }
 registerCluster('AgglomerativeClustering', (p) => {

@@ -171,7 +171,8 @@ export abstract class ClusterBase<P extends object> implements Estimator {
   restore(state: Record<string, unknown> | null): this {
     if (state === null) return this;
     if (typeof state !== 'object' || Array.isArray(state)) throw new KnobsError(`${this.type}: saved state must be an object or null`);
-    const s: ClusterState = {};
+    // No prototype: a '__proto__' key from a file is then just an unknown field, not a prototype swap.
+    const s: ClusterState = Object.create(null);
     for (const [k, v] of Object.entries(state)) {
       if (v && typeof v === 'object' && !Array.isArray(v)) {
         const o = v as { f64?: number[]; i32?: number[] };

@@ -14,6 +14,7 @@
  * is small for this model; k-means and DBSCAN take the kernel path).
  */
 import { KnobsError } from '../errors.js';
+import { checkOptions, StateReader } from './validate.js';
 import { Rng } from '../random.js';
 import { kmeansPlusPlus } from './kmeans.js';
 import { toMatrix, type Matrix, type MatrixInput } from './estimator.js';
@@ -62,6 +63,7 @@ export class CompetitiveLearning extends ClusterBase<Resolved> {
 
   constructor(params: CompetitiveLearningParams) {
     const op = 'CompetitiveLearning';
+    params = checkOptions(op, params, ['k', 'temperature', 'learningRate', 'epochs', 'batchSize', 'tol', 'seed']);
     super({
       k: checkPosInt(op, 'k', params.k),
       temperature: params.temperature === undefined ? null : checkPositive(op, 'temperature', params.temperature),
@@ -172,10 +174,11 @@ export class CompetitiveLearning extends ClusterBase<Resolved> {
     return { prototypes: this.prototypes, nFeatures: this.nFeatures, temperature: this.temperature };
   }
   protected setState(s: ClusterState): void {
-    this.prototypes = s.prototypes as Float64Array;
-    this.nFeatures = s.nFeatures as number;
-    this.temperature = s.temperature as number;
-    if (this.prototypes.length !== this.params.k * this.nFeatures) throw new KnobsError(`CompetitiveLearning: saved prototypes hold ${this.prototypes.length} values, expected ${this.params.k} × ${this.nFeatures}`);
+    const r = new StateReader('CompetitiveLearning', s);
+    this.nFeatures = r.count('nFeatures');
+    this.prototypes = r.nums('prototypes', this.params.k * this.nFeatures);
+    this.temperature = r.num('temperature');
+    if (!(this.temperature > 0)) throw new KnobsError(`CompetitiveLearning: saved state field 'temperature' must be positive, got ${this.temperature}`);
   }
 }
 registerCluster('CompetitiveLearning', (p) => {

@@ -6,7 +6,8 @@
  */
 import { KnobsError } from '../errors.js';
 import { accuracy, registerEstimator, type EstimatorJSON, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkPositive, checkState, classInputs, predictInputs } from './supervised-base.js';
+import { argmaxLabels, checkPositive, checkState, classInputs, predictInputs, scorePair } from './supervised-base.js';
+import { checkOptions, StateReader } from './validate.js';
 
 export interface CountModelOptions {
   /** Laplace smoothing: (count + alpha) / (total + alpha · nClasses). Default 1; 0 = raw frequency. */
@@ -26,6 +27,7 @@ export class CountModel {
   private nFeatures = -1;
 
   constructor(opts: CountModelOptions = {}) {
+    opts = checkOptions('CountModel', opts, ['alpha']);
     this.alpha = opts.alpha ?? 1;
     checkPositive('CountModel', 'alpha', this.alpha, true);
   }
@@ -92,7 +94,7 @@ export class CountModel {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair('CountModel.score', this.predict(x), y));
   }
 
   /** One count per (pattern, outcome) plus the per-feature tables: grows with the data. */
@@ -117,11 +119,23 @@ export class CountModel {
     const m = new CountModel(json.params as CountModelOptions);
     const s = checkState('CountModel.fromJSON', json);
     if (s) {
-      m.classes = s.classes as number[];
-      m.nFeatures = s.nFeatures as number;
-      m.classTotals = s.classTotals as number[];
-      m.patternCounts = new Map(s.patternCounts as [string, number[]][]);
-      m.featureCounts = (s.featureCounts as [number, number[]][][]).map((e) => new Map(e));
+      const op = 'CountModel.fromJSON', r = new StateReader(op, s);
+      m.classes = r.classes('classes');
+      m.nFeatures = r.count('nFeatures');
+      const k = m.classes.length;
+      m.classTotals = Array.from(r.ints('classTotals', k, 0, 2 ** 31 - 1));
+      // Each entry is [key, counts per class]; anything else would make predict read undefined counts.
+      const entries = <K>(name: string, v: unknown, isKey: (x: unknown) => x is K): [K, number[]][] => {
+        if (!Array.isArray(v)) throw new KnobsError(`${op}: saved state field '${name}' must be an array of [key, counts] pairs`);
+        return v.map((e, i) => {
+          if (!Array.isArray(e) || e.length !== 2 || !isKey(e[0])) throw new KnobsError(`${op}: saved state field '${name}' entry ${i} must be [key, counts]`);
+          return [e[0], Array.from(new StateReader(op, { [`${name}.${i}`]: e[1] }).ints(`${name}.${i}`, k, 0, 2 ** 31 - 1))];
+        });
+      };
+      m.patternCounts = new Map(entries('patternCounts', s.patternCounts, (x): x is string => typeof x === 'string'));
+      const fc = s.featureCounts;
+      if (!Array.isArray(fc) || fc.length !== m.nFeatures) throw new KnobsError(`${op}: saved state field 'featureCounts' must hold ${m.nFeatures} lists, one per feature`);
+      m.featureCounts = fc.map((e, j) => new Map(entries(`featureCounts.${j}`, e, (x): x is number => typeof x === 'number' && Number.isFinite(x))));
     }
     return m;
   }

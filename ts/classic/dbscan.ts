@@ -6,6 +6,7 @@
  * reach of two groups joins the first one grown (lowest core row index first, depth-first).
  */
 import { KnobsError } from '../errors.js';
+import { checkOptions, StateReader } from './validate.js';
 import { toMatrix, type Matrix, type MatrixInput } from './estimator.js';
 import { ClusterBase, checkPosInt, checkPositive, registerCluster, sqDist64, sqDistRow, takeRows, type ClusterState } from './cluster-common.js';
 
@@ -57,6 +58,7 @@ export class DBSCAN extends ClusterBase<Required<DBSCANParams>> {
   nFeatures = 0;
 
   constructor(params: DBSCANParams = {}) {
+    params = checkOptions('DBSCAN', params, ['eps', 'minSamples']);
     super({ eps: checkPositive('DBSCAN', 'eps', params.eps ?? 0.5), minSamples: checkPosInt('DBSCAN', 'minSamples', params.minSamples ?? 5) });
   }
 
@@ -140,10 +142,13 @@ export class DBSCAN extends ClusterBase<Required<DBSCANParams>> {
     return { labels: this.labels, coreSampleIndices: this.coreSampleIndices, components: this.components, nFeatures: this.nFeatures };
   }
   protected setState(s: ClusterState): void {
-    this.labels = s.labels as Int32Array;
-    this.coreSampleIndices = s.coreSampleIndices as Int32Array;
-    this.components = s.components as Float64Array;
-    this.nFeatures = s.nFeatures as number;
+    const r = new StateReader('DBSCAN', s);
+    this.labels = r.ints('labels', undefined, -1, 2 ** 31 - 1);
+    const n = this.labels.length;
+    this.nFeatures = r.count('nFeatures');
+    // predict reads labels[coreSampleIndices[j]] and row j of components for every core row.
+    this.coreSampleIndices = r.ints('coreSampleIndices', undefined, 0, n - 1);
+    this.components = r.nums('components', this.coreSampleIndices.length * this.nFeatures);
   }
 }
 registerCluster('DBSCAN', (p) => new DBSCAN(p as DBSCANParams));

@@ -5,7 +5,9 @@
  */
 import { allocF32, freeF32, heap, K } from '../backend/wasm.js';
 import { KnobsError, ShapeError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import type { Matrix } from './estimator.js';
+import { checkMatrix, MAX_BLOCK_FLOATS } from './validate.js';
 
 /** Copies values into a fresh wasm block; the caller frees it. */
 function upload(values: ArrayLike<number>): number {
@@ -32,7 +34,14 @@ function withBlocks<T>(a: Matrix, b: Matrix, outLen: number, body: (pa: number, 
 /** Floats of one query block's distance matrix in kNearest (4M floats = 16 MB). */
 const CHUNK_FLOATS = 1 << 22;
 
+/**
+ * Every size is checked against the arrays themselves before anything reaches wasm: the kernels
+ * trust rows × cols, so a Matrix claiming more rows than its data would read other tensors' memory.
+ */
 function checkPair(op: string, a: Matrix, b: Matrix): void {
+  checkMatrix(op, 'a', a);
+  checkMatrix(op, 'b', b);
+  if (a.data.length > MAX_BLOCK_FLOATS || b.data.length > MAX_BLOCK_FLOATS) throw new KnobsError(`${op}: inputs of ${a.data.length} and ${b.data.length} values exceed the ${MAX_BLOCK_FLOATS}-float block limit`);
   if (a.cols !== b.cols) throw new ShapeError(`${op}: a has ${a.cols} features per row, b has ${b.cols}`);
 }
 
@@ -44,6 +53,7 @@ export function pairwiseSqDist(a: Matrix, b: Matrix): Float64Array {
   checkPair('pairwiseSqDist', a, b);
   const n = a.rows, m = b.rows, d = a.cols;
   if (n === 0 || m === 0) return new Float64Array(0);
+  if (n * m > MAX_BLOCK_FLOATS) throw new KnobsError(`pairwiseSqDist: the ${n} × ${m} distance matrix exceeds the ${MAX_BLOCK_FLOATS}-float block limit; split a into row blocks`);
   return withBlocks(a, b, n * m, (pa, pb, po) => {
     K().sq_dist(pa, pb, po, n, m, d);
     // Re-take the view: the allocations above may have grown (and detached) wasm memory.
@@ -58,8 +68,9 @@ export function pairwiseSqDist(a: Matrix, b: Matrix): Float64Array {
 export function kNearest(a: Matrix, b: Matrix, k: number): { index: Int32Array; sqDist: Float64Array } {
   checkPair('kNearest', a, b);
   const n = a.rows, m = b.rows, d = a.cols;
-  if (!Number.isInteger(k) || k < 1) throw new KnobsError(`kNearest: k must be a positive integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 1) throw new KnobsError(`kNearest: k must be a positive integer, got ${fmtValue(k)}`);
   if (k > m) throw new KnobsError(`kNearest: k = ${k} is larger than the ${m} reference rows`);
+  if (m > MAX_BLOCK_FLOATS || n * k > MAX_BLOCK_FLOATS) throw new KnobsError(`kNearest: ${n} queries × k = ${k} over ${m} reference rows exceeds the ${MAX_BLOCK_FLOATS}-float block limit`);
   const idx = new Uint32Array(n * k);
   const sq = new Float64Array(n * k);
   // Queries go in row blocks so the distance block stays ≤ ~16 MB of wasm memory whatever n is.

@@ -55,7 +55,8 @@ export function toMatrix(op: string, x: MatrixInput, name = 'x'): Matrix {
     }
   } else if (x && typeof x === 'object' && 'shape' in x && 'data' in x) {
     const s = (x as { shape: readonly number[] }).shape;
-    if (s.length !== 2) throw new ShapeError(`${op}: ${name} must be 2-D [samples, features], got ${fmtShape(s)}`);
+    if (!Array.isArray(s) || s.length !== 2) throw new ShapeError(`${op}: ${name} must be 2-D [samples, features], got ${Array.isArray(s) ? fmtShape(s) : typeof s}`);
+    if (!s.every((v) => Number.isInteger(v) && v >= 0 && v <= 2 ** 31 - 1)) throw new ShapeError(`${op}: ${name}.shape must be non-negative integers, got ${fmtShape(s)}`);
     [rows, cols] = s;
     const d = (x as { data: ArrayLike<number> }).data;
     if (d.length !== rows * cols) throw new ShapeError(`${op}: ${name} has ${d.length} values for shape ${fmtShape(s)}`);
@@ -63,6 +64,8 @@ export function toMatrix(op: string, x: MatrixInput, name = 'x'): Matrix {
   } else {
     throw new KnobsError(`${op}: ${name} must be rows of numbers, a 2-D Tensor or { data, shape }`);
   }
+  // Rows without a single feature have no distances, means or votes: every model here needs one.
+  if (rows > 0 && cols === 0) throw new ShapeError(`${op}: ${name} has ${rows} rows but no features`);
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) throw new KnobsError(`${op}: ${name} contains ${data[i]} at row ${Math.floor(i / cols)}, column ${i % cols}`);
   }
@@ -70,6 +73,9 @@ export function toMatrix(op: string, x: MatrixInput, name = 'x'): Matrix {
 }
 
 export function toVector(op: string, y: VectorInput, name = 'y'): Float64Array {
+  if (!(y instanceof Tensor) && (y === null || typeof y !== 'object' || typeof (y as ArrayLike<number>).length !== 'number')) {
+    throw new KnobsError(`${op}: ${name} must be an array of numbers or a Tensor, got ${y === null ? 'null' : typeof y}`);
+  }
   const v = y instanceof Tensor ? Float64Array.from(y.toFloat32Array()) : Float64Array.from(y as ArrayLike<number>);
   for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new KnobsError(`${op}: ${name} contains ${v[i]} at index ${i}`);
   return v;
@@ -118,6 +124,7 @@ export function r2(pred: ArrayLike<number>, y: ArrayLike<number>): number {
 
 /** Adjusted Rand index of two labelings (1.0: the same partition up to renaming). */
 export function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (!a || !b || typeof a.length !== 'number' || typeof b.length !== 'number') throw new KnobsError('adjustedRandIndex: expected two arrays of labels');
   if (a.length !== b.length) throw new ShapeError(`adjustedRandIndex: ${a.length} vs ${b.length} labels`);
   const n = a.length;
   const table = new Map<string, number>(), ra = new Map<number, number>(), rb = new Map<number, number>();
@@ -146,9 +153,18 @@ export function registerEstimator(type: string, revive: (json: EstimatorJSON) =>
 
 /** Rebuilds a fitted estimator from `toJSON()` output (or its JSON string). */
 export function loadEstimator(json: EstimatorJSON | string): Estimator {
-  const j = typeof json === 'string' ? (JSON.parse(json) as EstimatorJSON) : json;
-  if (!j || j.format !== 'knobs.estimator' || j.version !== 1) throw new KnobsError('loadEstimator: not a knobs.estimator version 1 document');
-  const revive = registry.get(j.type);
-  if (!revive) throw new KnobsError(`loadEstimator: unknown estimator type '${j.type}' (known: ${[...registry.keys()].join(', ')})`);
+  let j: EstimatorJSON;
+  try {
+    j = typeof json === 'string' ? (JSON.parse(json) as EstimatorJSON) : json;
+  } catch (e) {
+    throw new KnobsError(`loadEstimator: not valid JSON (${(e as Error).message})`);
+  }
+  if (!j || typeof j !== 'object' || j.format !== 'knobs.estimator' || j.version !== 1) throw new KnobsError('loadEstimator: not a knobs.estimator version 1 document');
+  const revive = typeof j.type === 'string' ? registry.get(j.type) : undefined;
+  if (!revive) throw new KnobsError(`loadEstimator: unknown estimator type ${JSON.stringify(j.type)} (known: ${[...registry.keys()].join(', ')})`);
+  // Every reviver reads params and state as objects; anything else is a damaged file.
+  const isObj = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObj(j.params)) throw new KnobsError(`loadEstimator: ${j.type} params must be an object`);
+  if (j.state !== null && !isObj(j.state)) throw new KnobsError(`loadEstimator: ${j.type} state must be an object or null`);
   return revive(j);
 }

@@ -5,6 +5,7 @@
  * i.e. its probability of belonging to each group.
  */
 import { KnobsError } from '../errors.js';
+import { checkOptions, StateReader } from './validate.js';
 import { Rng } from '../random.js';
 import { checkFeatures, toMatrix, type Matrix, type MatrixInput } from './estimator.js';
 import {
@@ -70,6 +71,7 @@ export class GaussianMixture extends ClusterBase<Resolved> {
 
   constructor(params: GaussianMixtureParams) {
     const op = 'GaussianMixture';
+    params = checkOptions(op, params, ['k', 'covariance', 'maxIter', 'tol', 'regCovar', 'nInit', 'seed', 'init']);
     const cov = params.covariance ?? 'full';
     if (cov !== 'diag' && cov !== 'full') throw new KnobsError(`${op}: covariance must be 'diag' or 'full', got ${JSON.stringify(cov)}`);
     super({
@@ -83,6 +85,7 @@ export class GaussianMixture extends ClusterBase<Resolved> {
       init: params.init ?? 'kmeans',
     });
     const init = this.params.init;
+    if (init !== 'kmeans' && init && typeof init === 'object') checkOptions(`${op} init`, init, ['means', 'weights', 'covariances']);
     if (init !== 'kmeans' && (typeof init !== 'object' || !Array.isArray(init.means) || init.means.length !== this.params.k)) {
       throw new KnobsError(`${op}: init must be 'kmeans' or { means: k = ${this.params.k} rows, weights?, covariances? }`);
     }
@@ -180,11 +183,13 @@ export class GaussianMixture extends ClusterBase<Resolved> {
     const { k, covariance } = this.params, d = x.cols;
     const means = toMatrix(op, init.means as number[][], 'init.means');
     checkFeatures(`${op} (init.means)`, x, means.cols);
+    if (init.weights !== undefined && !Array.isArray(init.weights)) throw new KnobsError(`${op}: init.weights must be an array of ${k} positive numbers`);
     const weights = init.weights ? Float64Array.from(init.weights) : new Float64Array(k).fill(1 / k);
     if (weights.length !== k || weights.some((w) => !(w > 0))) throw new KnobsError(`${op}: init.weights must be ${k} positive numbers`);
     const covSize = covariance === 'full' ? d * d : d;
     const covs = new Float64Array(k * covSize);
     if (init.covariances) {
+      if (!Array.isArray(init.covariances)) throw new KnobsError(`${op}: init.covariances must be an array (k × d × d for 'full', k × d for 'diag')`);
       const flat = (init.covariances as unknown[]).flat(2) as number[];
       if (flat.length !== k * covSize || flat.some((v) => !Number.isFinite(v))) throw new KnobsError(`${op}: init.covariances must hold k × ${covariance === 'full' ? 'd × d' : 'd'} = ${k * covSize} finite numbers, got ${flat.length}`);
       covs.set(flat);
@@ -307,17 +312,21 @@ export class GaussianMixture extends ClusterBase<Resolved> {
     return { weights: this.weights, means: this.means, covariances: this.covariances, nFeatures: this.nFeatures, lowerBound: this.lowerBound, nIter: this.nIter, converged: this.converged ? 1 : 0 };
   }
   protected setState(s: ClusterState): void {
-    this.weights = s.weights as Float64Array;
-    this.means = s.means as Float64Array;
-    this.covariances = s.covariances as Float64Array;
-    this.nFeatures = s.nFeatures as number;
-    this.lowerBound = s.lowerBound as number;
-    this.nIter = s.nIter as number;
-    this.converged = s.converged === 1;
-    const { k, covariance } = this.params, d = this.nFeatures;
-    if (this.weights.length !== k || this.means.length !== k * d || this.covariances.length !== k * (covariance === 'full' ? d * d : d)) {
-      throw new KnobsError(`GaussianMixture: saved arrays do not fit k = ${k}, ${d} features, covariance '${covariance}'`);
+    const r = new StateReader('GaussianMixture', s);
+    const { k, covariance } = this.params, d = r.count('nFeatures');
+    this.nFeatures = d;
+    this.weights = r.nums('weights', k);
+    this.means = r.nums('means', k * d);
+    this.covariances = r.nums('covariances', k * (covariance === 'full' ? d * d : d));
+    // Weights enter as log w and diagonal variances as log σ² and 1/σ²: both must be positive.
+    if (this.weights.some((w) => !(w > 0)) || (covariance === 'diag' && this.covariances.some((v) => !(v > 0)))) {
+      throw new KnobsError(`GaussianMixture: saved weights and diagonal covariances must be positive`);
     }
+    this.lowerBound = r.num('lowerBound', true);
+    this.nIter = r.count('nIter');
+    const converged = r.count('converged');
+    if (converged > 1) throw new KnobsError(`GaussianMixture: saved state field 'converged' must be 0 or 1, got ${converged}`);
+    this.converged = converged === 1;
   }
 }
 registerCluster('GaussianMixture', (p) => new GaussianMixture(p as unknown as GaussianMixtureParams));

@@ -6,6 +6,7 @@
  * in the Rust core (kernels/distance.rs); inertia is summed in float64.
  */
 import { KnobsError } from '../errors.js';
+import { checkOptions, StateReader } from './validate.js';
 import { Rng } from '../random.js';
 import { LloydKernel, type LloydStep } from './lloyd-kernel.js';
 import { checkFeatures, toMatrix, type Matrix, type MatrixInput } from './estimator.js';
@@ -61,6 +62,7 @@ export class KMeans extends ClusterBase<Resolved> {
 
   constructor(params: KMeansParams) {
     const op = 'KMeans';
+    params = checkOptions(op, params, ['k', 'nInit', 'maxIter', 'tol', 'seed', 'init', 'temperature']);
     const p: Resolved = {
       k: checkPosInt(op, 'k', params.k),
       nInit: checkPosInt(op, 'nInit', params.nInit ?? 10),
@@ -161,13 +163,14 @@ export class KMeans extends ClusterBase<Resolved> {
     return { centers: this.centers, labels: this.labels, inertia: this.inertia, nIter: this.nIter, nFeatures: this.nFeatures, temperature: this.temperature };
   }
   protected setState(s: ClusterState): void {
-    this.centers = s.centers as Float64Array;
-    this.labels = s.labels as Int32Array;
-    this.inertia = s.inertia as number;
-    this.nIter = s.nIter as number;
-    this.nFeatures = s.nFeatures as number;
-    this.temperature = s.temperature as number;
-    if (this.centers.length !== this.params.k * this.nFeatures) throw new KnobsError(`KMeans: saved centres hold ${this.centers.length} values, expected k × features = ${this.params.k} × ${this.nFeatures}`);
+    const r = new StateReader('KMeans', s), k = this.params.k;
+    this.nFeatures = r.count('nFeatures');
+    this.centers = r.nums('centers', k * this.nFeatures);
+    this.labels = r.ints('labels', undefined, 0, k - 1);
+    this.inertia = r.num('inertia', true);
+    this.nIter = r.count('nIter');
+    this.temperature = r.num('temperature');
+    if (this.temperature < 0) throw new KnobsError(`KMeans: saved state field 'temperature' must be non-negative, got ${this.temperature}`);
   }
 }
 registerCluster('KMeans', (p) => new KMeans(p as unknown as KMeansParams));

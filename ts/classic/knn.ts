@@ -6,9 +6,11 @@
  * training points takes only those points' targets.
  */
 import { KnobsError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { kNearest } from './distance.js';
 import { accuracy, r2, registerEstimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkState, classInputs, f64, fitInputs, predictInputs } from './supervised-base.js';
+import { argmaxLabels, checkState, classInputs, fitInputs, predictInputs, scorePair } from './supervised-base.js';
+import { checkOptions, StateReader } from './validate.js';
 
 export interface KNeighborsOptions {
   /** Number of neighbours. Default 5. */
@@ -23,9 +25,10 @@ abstract class KNeighbors {
   protected X: Matrix | null = null;
 
   constructor(opts: KNeighborsOptions, protected readonly name: string) {
+    opts = checkOptions(name, opts, ['k', 'weights']);
     this.k = opts.k ?? 5;
     this.weights = opts.weights ?? 'uniform';
-    if (!Number.isInteger(this.k) || this.k < 1) throw new KnobsError(`${name}: k must be a positive integer, got ${this.k}`);
+    if (!Number.isInteger(this.k) || this.k < 1) throw new KnobsError(`${name}: k must be a positive integer, got ${fmtValue(this.k)}`);
     if (this.weights !== 'uniform' && this.weights !== 'distance') throw new KnobsError(`${name}: weights must be 'uniform' or 'distance', got ${JSON.stringify(this.weights)}`);
   }
 
@@ -102,7 +105,7 @@ export class KNeighborsClassifier extends KNeighbors {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair('KNeighborsClassifier.score', this.predict(x), y));
   }
 
   toJSON(): EstimatorJSON {
@@ -116,7 +119,12 @@ export class KNeighborsClassifier extends KNeighbors {
   static fromJSON(json: EstimatorJSON): KNeighborsClassifier {
     const m = new KNeighborsClassifier(json.params as KNeighborsOptions);
     const s = checkState('KNeighborsClassifier.fromJSON', json);
-    if (s) Object.assign(m, { X: { data: f64(s.x), rows: s.rows, cols: s.cols }, classes: s.classes, labelIndex: Int32Array.from(s.labelIndex as number[]) });
+    if (s) {
+      const r = new StateReader('KNeighborsClassifier.fromJSON', s);
+      const X = trainingRows(r, m.k);
+      const classes = r.classes('classes');
+      Object.assign(m, { X, classes, labelIndex: r.ints('labelIndex', X.rows, 0, classes.length - 1) });
+    }
     return m;
   }
 }
@@ -152,7 +160,7 @@ export class KNeighborsRegressor extends KNeighbors {
 
   /** R², as scikit-learn's regressors score. */
   score(x: MatrixInput, y: VectorInput): number {
-    return r2(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return r2(...scorePair('KNeighborsRegressor.score', this.predict(x), y));
   }
 
   toJSON(): EstimatorJSON {
@@ -166,9 +174,21 @@ export class KNeighborsRegressor extends KNeighbors {
   static fromJSON(json: EstimatorJSON): KNeighborsRegressor {
     const m = new KNeighborsRegressor(json.params as KNeighborsOptions);
     const s = checkState('KNeighborsRegressor.fromJSON', json);
-    if (s) Object.assign(m, { X: { data: f64(s.x), rows: s.rows, cols: s.cols }, y: f64(s.y) });
+    if (s) {
+      const r = new StateReader('KNeighborsRegressor.fromJSON', s);
+      const X = trainingRows(r, m.k);
+      Object.assign(m, { X, y: r.nums('y', X.rows) });
+    }
     return m;
   }
 }
+/** The saved training rows: `x` must hold exactly rows × cols values, and k neighbours must exist. */
+function trainingRows(r: StateReader, k: number): Matrix {
+  const rows = r.count('rows'), cols = r.count('cols');
+  const X = { data: r.nums('x', rows * cols), rows, cols };
+  if (k > rows) throw new KnobsError(`${r.op}: k = ${k} is larger than the ${rows} saved training samples`);
+  return X;
+}
+
 registerEstimator('KNeighborsClassifier', KNeighborsClassifier.fromJSON);
 registerEstimator('KNeighborsRegressor', KNeighborsRegressor.fromJSON);

@@ -4,6 +4,7 @@
  * and Adam, the book's predict → compare → learn loop on the whole training set each step).
  */
 import { KnobsError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { Adam } from '../optim/optimizers.js';
 import { add, affine, pow } from '../ops/elementwise.js';
 import { linear as linearOp } from '../ops/dense.js';
@@ -12,7 +13,8 @@ import { sum } from '../ops/reduce.js';
 import { tidy } from '../scope.js';
 import { tensor, zeros } from '../tensor.js';
 import { accuracy, r2, registerEstimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkPositive, checkState, classInputs, f64, fitInputs, predictInputs, softmaxRowsInPlace } from './supervised-base.js';
+import { argmaxLabels, checkPositive, checkState, classInputs, fitInputs, predictInputs, softmaxRowsInPlace, scorePair } from './supervised-base.js';
+import { checkOptions, StateReader } from './validate.js';
 
 /** Solves A x = b for symmetric positive definite A [d×d] (Cholesky, float64); null when A is not. */
 function choleskySolve(A: Float64Array, b: Float64Array, d: number): Float64Array | null {
@@ -48,6 +50,11 @@ function choleskySolve(A: Float64Array, b: Float64Array, d: number): Float64Arra
  * (singular XᵀX) get a ridge of 1e-10·trace/d, which picks a nearby minimum-norm-like solution.
  */
 export class LinearRegression {
+  /** No options; an options object is still checked so a typo'd option is not silently ignored. */
+  constructor(opts: Record<string, never> = {}) {
+    checkOptions('LinearRegression', opts, []);
+  }
+
   coef = new Float64Array(0);
   intercept = 0;
   private nFeatures = -1;
@@ -101,7 +108,7 @@ export class LinearRegression {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return r2(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return r2(...scorePair('LinearRegression.score', this.predict(x), y));
   }
 
   /** One weight per feature plus the intercept, however many rows it saw. */
@@ -119,7 +126,11 @@ export class LinearRegression {
   static fromJSON(json: EstimatorJSON): LinearRegression {
     const m = new LinearRegression();
     const s = checkState('LinearRegression.fromJSON', json);
-    if (s) Object.assign(m, { nFeatures: s.nFeatures, coef: f64(s.coef), intercept: s.intercept });
+    if (s) {
+      const r = new StateReader('LinearRegression.fromJSON', s);
+      const nFeatures = r.count('nFeatures');
+      Object.assign(m, { nFeatures, coef: r.nums('coef', nFeatures), intercept: r.num('intercept') });
+    }
     return m;
   }
 }
@@ -156,6 +167,7 @@ export class LogisticRegression {
   private nFeatures = -1;
 
   constructor(opts: LogisticRegressionOptions = {}) {
+    opts = checkOptions('LogisticRegression', opts, ['C', 'maxIter', 'tol', 'lr']);
     this.C = opts.C ?? 1;
     this.maxIter = opts.maxIter ?? 5000;
     this.tol = opts.tol ?? 1e-7;
@@ -163,7 +175,7 @@ export class LogisticRegression {
     checkPositive('LogisticRegression', 'C', this.C);
     checkPositive('LogisticRegression', 'lr', this.lr);
     checkPositive('LogisticRegression', 'tol', this.tol, true);
-    if (!Number.isInteger(this.maxIter) || this.maxIter < 1) throw new KnobsError(`LogisticRegression: maxIter must be a positive integer, got ${this.maxIter}`);
+    if (!Number.isInteger(this.maxIter) || this.maxIter < 1) throw new KnobsError(`LogisticRegression: maxIter must be a positive integer, got ${fmtValue(this.maxIter)}`);
   }
 
   fit(x: MatrixInput, y?: VectorInput): this {
@@ -249,7 +261,7 @@ export class LogisticRegression {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair('LogisticRegression.score', this.predict(x), y));
   }
 
   /** A weight per feature and an intercept per output row: independent of the number of samples. */
@@ -272,9 +284,14 @@ export class LogisticRegression {
     const m = new LogisticRegression(json.params as LogisticRegressionOptions);
     const s = checkState('LogisticRegression.fromJSON', json);
     if (s) {
+      const r = new StateReader('LogisticRegression.fromJSON', s);
+      const classes = r.classes('classes'), nFeatures = r.count('nFeatures');
+      if (classes.length < 2) throw new KnobsError('LogisticRegression.fromJSON: saved state field \'classes\' needs at least 2 classes');
+      // Two classes share one weight row (the logit of the second); more have one row each.
+      const rows = classes.length === 2 ? 1 : classes.length;
       Object.assign(m, {
-        classes: s.classes, nFeatures: s.nFeatures, coef: f64(s.coef), intercept: f64(s.intercept),
-        nIter: s.nIter, trainObjective: s.trainObjective,
+        classes, nFeatures, coef: r.nums('coef', rows * nFeatures), intercept: r.nums('intercept', rows),
+        nIter: r.count('nIter'), trainObjective: r.num('trainObjective', true),
       });
     }
     return m;

@@ -5,7 +5,9 @@
  * run instead of once per step. Centres and the results come back as float64 for the JS side.
  */
 import { allocF32, freeF32, heap, K } from '../backend/wasm.js';
+import { KnobsError } from '../errors.js';
 import type { Matrix } from './estimator.js';
+import { checkMatrix, MAX_BLOCK_FLOATS } from './validate.js';
 
 export interface LloydStep {
   labels: Int32Array;
@@ -23,6 +25,8 @@ export class LloydKernel {
   private freed = false;
 
   constructor(x: Matrix) {
+    checkMatrix('LloydKernel', 'x', x);
+    if (x.data.length > MAX_BLOCK_FLOATS) throw new KnobsError(`LloydKernel: x has ${x.data.length} values, above the ${MAX_BLOCK_FLOATS}-float block limit`);
     this.n = x.rows;
     this.d = x.cols;
     this.px = allocF32(x.data.length);
@@ -31,6 +35,10 @@ export class LloydKernel {
 
   step(centers: Float64Array, k: number): LloydStep {
     const { n, d } = this;
+    // The kernels trust k and the centres' length; a mismatch would read past the centre block.
+    if (!Number.isInteger(k) || k < 1 || centers.length !== k * d || n * k > MAX_BLOCK_FLOATS) {
+      throw new KnobsError(`LloydKernel.step: ${centers.length} centre values do not make k = ${k} centres of ${d} features (or n × k is too large)`);
+    }
     const pc = allocF32(k * d), pd = allocF32(n * k), pm = allocF32(n), ps = allocF32(k * d), pn = allocF32(k);
     try {
       heap().set(centers, pc >>> 2);

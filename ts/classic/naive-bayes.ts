@@ -5,8 +5,10 @@
  * scikit-learn's definitions (var_smoothing, alpha, min_categories) so results can be compared.
  */
 import { KnobsError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { accuracy, registerEstimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkPositive, checkState, classInputs, f64, predictInputs, softmaxRowsInPlace } from './supervised-base.js';
+import { argmaxLabels, checkPositive, checkState, classInputs, predictInputs, softmaxRowsInPlace, scorePair } from './supervised-base.js';
+import { checkOptions, StateReader } from './validate.js';
 
 abstract class NaiveBayes {
   classes: number[] = [];
@@ -34,7 +36,7 @@ abstract class NaiveBayes {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair(`${this.name}.score`, this.predict(x), y));
   }
 
   /** toJSON with these params, and (once fitted) the state `state` gives. */
@@ -43,9 +45,14 @@ abstract class NaiveBayes {
   }
 
   /** fromJSON for a new model `m`: the saved state (if any) back in place; `own` decodes the fields of m's kind. */
-  protected static restore<M extends NaiveBayes>(m: M, json: EstimatorJSON, own: (s: Record<string, unknown>) => Record<string, unknown>): M {
+  protected static restore<M extends NaiveBayes>(m: M, json: EstimatorJSON, own: (r: StateReader, k: number, d: number) => Record<string, unknown>): M {
     const s = checkState(`${m.name}.fromJSON`, json);
-    if (s) Object.assign(m, { classes: s.classes, nFeatures: s.nFeatures, classLogPrior: f64(s.classLogPrior) }, own(s));
+    if (s) {
+      const r = new StateReader(`${m.name}.fromJSON`, s);
+      const classes = r.classes('classes'), nFeatures = r.count('nFeatures');
+      const classLogPrior = r.nums('classLogPrior', classes.length);
+      Object.assign(m, { classes, nFeatures, classLogPrior }, own(r, classes.length, nFeatures));
+    }
     return m;
   }
 
@@ -71,6 +78,7 @@ export class GaussianNB extends NaiveBayes {
 
   constructor(opts: GaussianNBOptions = {}) {
     super();
+    opts = checkOptions('GaussianNB', opts, ['varSmoothing']);
     this.varSmoothing = opts.varSmoothing ?? 1e-9;
     checkPositive('GaussianNB', 'varSmoothing', this.varSmoothing, true);
   }
@@ -137,7 +145,11 @@ export class GaussianNB extends NaiveBayes {
   }
 
   static fromJSON(json: EstimatorJSON): GaussianNB {
-    return NaiveBayes.restore(new GaussianNB(json.params as GaussianNBOptions), json, (s) => ({ epsilon: s.epsilon, theta: f64(s.theta), variance: f64(s.variance) }));
+    return NaiveBayes.restore(new GaussianNB(json.params as GaussianNBOptions), json, (r, k, d) => {
+      const variance = r.nums('variance', k * d);
+      if (variance.some((v) => !(v > 0))) throw new KnobsError(`GaussianNB.fromJSON: saved state field 'variance' must hold positive values`);
+      return { epsilon: r.num('epsilon'), theta: r.nums('theta', k * d), variance };
+    });
   }
 }
 
@@ -158,10 +170,11 @@ export class CategoricalNB extends NaiveBayes {
 
   constructor(opts: CategoricalNBOptions = {}) {
     super();
+    opts = checkOptions('CategoricalNB', opts, ['alpha', 'minCategories']);
     this.alpha = opts.alpha ?? 1;
     this.minCategories = opts.minCategories ?? 0;
     checkPositive('CategoricalNB', 'alpha', this.alpha, true);
-    if (!Number.isInteger(this.minCategories) || this.minCategories < 0) throw new KnobsError(`CategoricalNB: minCategories must be a non-negative integer, got ${this.minCategories}`);
+    if (!Number.isInteger(this.minCategories) || this.minCategories < 0) throw new KnobsError(`CategoricalNB: minCategories must be a non-negative integer, got ${fmtValue(this.minCategories)}`);
   }
   protected get name(): string {
     return 'CategoricalNB';
@@ -225,7 +238,13 @@ export class CategoricalNB extends NaiveBayes {
   }
 
   static fromJSON(json: EstimatorJSON): CategoricalNB {
-    return NaiveBayes.restore(new CategoricalNB(json.params as CategoricalNBOptions), json, (s) => ({ nCategories: s.nCategories, featureLogProb: (s.featureLogProb as number[][]).map(f64) }));
+    return NaiveBayes.restore(new CategoricalNB(json.params as CategoricalNBOptions), json, (r, k, d) => {
+      const nCategories = Array.from(r.ints('nCategories', d, 1, 2 ** 24));
+      const fl = r.s.featureLogProb;
+      if (!Array.isArray(fl) || fl.length !== d) throw new KnobsError(`CategoricalNB.fromJSON: saved state field 'featureLogProb' must be ${d} arrays, one per feature`);
+      const featureLogProb = fl.map((a, j) => new StateReader(r.op, { [`featureLogProb.${j}`]: a }).logProbs(`featureLogProb.${j}`, k * nCategories[j]));
+      return { nCategories, featureLogProb };
+    });
   }
 }
 registerEstimator('GaussianNB', GaussianNB.fromJSON);

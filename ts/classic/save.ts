@@ -37,6 +37,7 @@ export function saveEstimator(est: Estimator): SavedEstimator {
 }
 
 export function loadSavedEstimator(saved: { weights: Uint8Array | ArrayBuffer; json: string | object }): Estimator {
+  if (!saved || typeof saved !== 'object') throw new KnobsError('loadSavedEstimator: expected { weights, json }');
   const bytes = saved.weights instanceof Uint8Array ? saved.weights : new Uint8Array(saved.weights);
   const { tensors } = readSafetensors(bytes, { copy: true });
   let doc: EstimatorJSON;
@@ -46,17 +47,23 @@ export function loadSavedEstimator(saved: { weights: Uint8Array | ArrayBuffer; j
     throw new KnobsError(`loadSavedEstimator: the JSON part is not valid JSON (${(e as Error).message})`);
   }
   const used = new Set<string>();
-  const walk = (v: unknown): unknown => {
+  // Saved states are a few levels deep; a bound keeps a hostile nesting from overflowing the stack.
+  const MAX_DEPTH = 64;
+  const walk = (v: unknown, depth = 0): unknown => {
+    if (depth > MAX_DEPTH) throw new KnobsError(`loadSavedEstimator: the JSON state is nested deeper than ${MAX_DEPTH} levels`);
     if (v && typeof v === 'object' && !Array.isArray(v) && '$tensor' in v) {
-      const name = String((v as { $tensor: unknown }).$tensor);
-      const t = tensors[name];
+      const ref = (v as { $tensor: unknown }).$tensor;
+      if (typeof ref !== 'string') throw new KnobsError(`loadSavedEstimator: a $tensor reference must be a tensor name (a string), got ${typeof ref}`);
+      const name = ref;
+      // Own keys only: '__proto__' or 'constructor' must not resolve to Object.prototype's members.
+      const t = Object.prototype.hasOwnProperty.call(tensors, name) ? tensors[name] : undefined;
       if (!t) throw new KnobsError(`loadSavedEstimator: the JSON refers to tensor '${name}', which the weights file does not have`);
       if (t.dtype !== 'F64' || t.shape.length !== 1) throw new KnobsError(`loadSavedEstimator: tensor '${name}' must be 1-D F64, got ${t.dtype} [${t.shape.join(',')}]`);
       used.add(name);
       return Array.from(t.data as Float64Array);
     }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    if (Array.isArray(v)) return v.map((x) => walk(x, depth + 1));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, depth + 1)]));
     return v;
   };
   const state = doc && doc.state ? (walk(doc.state) as Record<string, unknown>) : null;

@@ -2,7 +2,8 @@
  * What every supervised classic estimator shares: input checks for fit/predict, label handling,
  * and turning class probabilities into labels. Kept apart so each model file holds only its math.
  */
-import { KnobsError } from '../errors.js';
+import { KnobsError, ShapeError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { checkFeatures, checkXY, encodeLabels, notFitted, toMatrix, toVector, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
 
 export function fitInputs(op: string, x: MatrixInput, y: VectorInput | undefined): { X: Matrix; y: Float64Array } {
@@ -49,9 +50,16 @@ export function softmaxRowsInPlace(L: Float64Array, n: number, k: number): Float
   return L;
 }
 
+/** score()'s targets: finite numbers, one per row that was predicted. */
+export function scorePair(op: string, pred: Float64Array, y: VectorInput): [Float64Array, Float64Array] {
+  const v = toVector(op, y);
+  if (v.length !== pred.length) throw new ShapeError(`${op}: x has ${pred.length} rows but y has ${v.length} values`);
+  return [pred, v];
+}
+
 export function checkPositive(op: string, name: string, v: number, allowZero = false): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new KnobsError(`${op}: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${v}`);
+    throw new KnobsError(`${op}: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${fmtValue(v)}`);
   }
 }
 
@@ -60,4 +68,3 @@ export function checkState(op: string, json: { state: Record<string, unknown> | 
   return json.state;
 }
 
-export const f64 = (v: unknown): Float64Array => Float64Array.from(v as number[]);

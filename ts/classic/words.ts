@@ -6,6 +6,7 @@
  * count table itself, so its size (nParameters) grows with the vocabulary.
  */
 import { KnobsError } from '../errors.js';
+import { checkOptions, StateReader } from './validate.js';
 import { registerEstimator, type Estimator, type EstimatorJSON } from './estimator.js';
 import { AgglomerativeClustering, type Linkage } from './agglomerative.js';
 import { KMeans } from './kmeans.js';
@@ -54,6 +55,11 @@ export class WordClusters {
 
   constructor(params: WordClustersParams) {
     const op = 'WordClusters';
+    params = checkOptions(op, params, ['nClusters', 'words', 'window', 'stopWords', 'method', 'seed']);
+    for (const key of ['words', 'stopWords'] as const) {
+      const v = params[key];
+      if (v !== undefined && v !== null && (!Array.isArray(v) || v.some((w) => typeof w !== 'string'))) throw new KnobsError(`${op}: ${key} must be an array of strings`);
+    }
     const method = params.method ?? 'average';
     if (!['single', 'complete', 'average', 'ward', 'kmeans'].includes(method)) throw new KnobsError(`${op}: method must be a linkage or 'kmeans', got ${JSON.stringify(method)}`);
     const window = params.window ?? 0;
@@ -177,13 +183,12 @@ export class WordClusters {
   static fromJSON(j: EstimatorJSON): WordClusters {
     const p = j.params as unknown as Resolved;
     const m = new WordClusters({ ...p, words: p.words ?? undefined });
-    const s = j.state as { vocabulary: string[]; contexts: string[]; counts: number[]; labels: number[] } | null;
-    if (s) {
-      if (s.counts.length !== s.vocabulary.length * s.contexts.length || s.labels.length !== s.vocabulary.length) throw new KnobsError('WordClusters: saved counts/labels do not match the vocabulary');
-      m.vocabulary = s.vocabulary;
-      m.contexts = s.contexts;
-      m.counts = Float64Array.from(s.counts);
-      m.labels = Int32Array.from(s.labels);
+    if (j.state) {
+      const r = new StateReader('WordClusters', j.state);
+      m.vocabulary = r.strings('vocabulary');
+      m.contexts = r.strings('contexts');
+      m.counts = r.nums('counts', m.vocabulary.length * m.contexts.length);
+      m.labels = r.ints('labels', m.vocabulary.length, 0, 2 ** 31 - 1);
       m.fitted = true;
     }
     return m;
@@ -198,6 +203,8 @@ function normalise(w: string): string {
 
 /** Lower-case word tokens; known phrases ("hot dog") become one token ("hot_dog"). */
 export function tokenize(sentence: string, phrases: readonly string[] = []): string[] {
+  if (typeof sentence !== 'string') throw new KnobsError(`tokenize: sentence must be a string, got ${sentence === null ? 'null' : typeof sentence}`);
+  if (!Array.isArray(phrases) || phrases.some((p) => typeof p !== 'string')) throw new KnobsError('tokenize: phrases must be an array of strings');
   let s = ` ${sentence.toLowerCase().replace(/[^a-z0-9' ]+/g, ' ').replace(/\s+/g, ' ')} `;
   for (const p of [...phrases].sort((a, b) => b.length - a.length)) {
     // Lookarounds, not the spaces themselves, so back-to-back phrases both match.

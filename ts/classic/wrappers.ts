@@ -5,6 +5,7 @@
  * predict/predictProba/score are synchronous like the other estimators.
  */
 import { KnobsError, ShapeError } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { DataLoader, TensorDataset } from '../data/dataset.js';
 import { Sequential } from '../nn/layers.js';
 import type { StateEntry } from '../nn/module.js';
@@ -12,7 +13,8 @@ import { fromSpec, toSpec } from '../nn/spec.js';
 import { createOptimizer, type OptimizerSpec } from '../optim/create.js';
 import { fit as fitModel, predict as predictModel, type Callback } from '../train/index.js';
 import { accuracy, r2, registerEstimator, type Estimator, type EstimatorJSON, type Matrix, type MatrixInput, type VectorInput } from './estimator.js';
-import { argmaxLabels, checkState, classInputs, fitInputs, predictInputs, softmaxRowsInPlace } from './supervised-base.js';
+import { argmaxLabels, checkState, classInputs, fitInputs, predictInputs, softmaxRowsInPlace, scorePair } from './supervised-base.js';
+import { checkOptions, StateReader } from './validate.js';
 
 export interface NeuralEstimatorOptions {
   /** Passes over the training data. Default 100. */
@@ -35,9 +37,10 @@ abstract class NeuralEstimator {
 
   constructor(readonly model: Sequential, opts: NeuralEstimatorOptions, protected readonly name: string) {
     if (!(model instanceof Sequential)) throw new KnobsError(`${name}: expected an nn.Sequential model`);
+    opts = checkOptions(name, opts, ['epochs', 'batchSize', 'optimizer', 'seed', 'callbacks']);
     this.params = { epochs: opts.epochs ?? 100, batchSize: opts.batchSize ?? 32, optimizer: opts.optimizer ?? { type: 'Adam', lr: 0.01 }, seed: opts.seed ?? 0 };
     this.callbacks = opts.callbacks;
-    if (!Number.isInteger(this.params.epochs) || this.params.epochs < 1) throw new KnobsError(`${name}: epochs must be a positive integer, got ${this.params.epochs}`);
+    if (!Number.isInteger(this.params.epochs) || this.params.epochs < 1) throw new KnobsError(`${name}: epochs must be a positive integer, got ${fmtValue(this.params.epochs)}`);
   }
 
   /** Runs the model on rows of x and returns its raw outputs [n × outputs] as float64. */
@@ -80,20 +83,38 @@ abstract class NeuralEstimator {
     return { ...this.params, spec: toSpec(this.model) };
   }
 
-  protected static rebuild(json: EstimatorJSON): { model: Sequential; opts: NeuralEstimatorOptions; state: Record<string, unknown> | null } {
+  protected static rebuild<T>(json: EstimatorJSON, make: (model: Sequential, opts: NeuralEstimatorOptions, state: Record<string, unknown> | null) => T): T {
     const { spec, ...opts } = json.params as unknown as NeuralEstimatorOptions & { spec: unknown };
     const model = fromSpec(spec);
     if (!(model instanceof Sequential)) {
       model.dispose();
       throw new KnobsError(`${json.type}.fromJSON: the spec must describe an nn.Sequential, got ${model.constructor.name}`);
     }
+    try {
+      return make(model, opts, NeuralEstimator.loadState(json, model));
+    } catch (e) {
+      // The model's parameters live in wasm memory: a refused file must not keep them.
+      model.dispose();
+      throw e;
+    }
+  }
+
+  private static loadState(json: EstimatorJSON, model: Sequential): Record<string, unknown> | null {
     const state = checkState(`${json.type}.fromJSON`, json);
     if (state) {
-      const w: Record<string, StateEntry> = {};
-      for (const [k, v] of Object.entries(state.weights as Record<string, { shape: number[]; data: number[] }>)) w[k] = { shape: v.shape, data: Float32Array.from(v.data) };
+      const op = `${json.type}.fromJSON`;
+      const ws = state.weights;
+      if (!ws || typeof ws !== 'object' || Array.isArray(ws)) throw new KnobsError(`${op}: saved state field 'weights' must be an object of { shape, data }`);
+      const w: Record<string, StateEntry> = Object.create(null);
+      for (const [k, v] of Object.entries(ws as Record<string, unknown>)) {
+        const e = (v && typeof v === 'object' ? v : {}) as Record<string, unknown>;
+        const r = new StateReader(op, { [`weights.${k}.shape`]: e.shape, [`weights.${k}.data`]: e.data });
+        const shape = Array.from(r.ints(`weights.${k}.shape`, undefined, 0, 2 ** 31 - 1));
+        w[k] = { shape, data: Float32Array.from(r.nums(`weights.${k}.data`, shape.reduce((a, b) => a * b, 1))) };
+      }
       model.loadStateDict(w);
     }
-    return { model, opts, state };
+    return state;
   }
 }
 
@@ -125,7 +146,7 @@ export class Classifier extends NeuralEstimator {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return accuracy(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return accuracy(...scorePair('Classifier.score', this.predict(x), y));
   }
 
   toJSON(): EstimatorJSON {
@@ -133,10 +154,14 @@ export class Classifier extends NeuralEstimator {
   }
 
   static fromJSON(json: EstimatorJSON): Classifier {
-    const { model, opts, state } = NeuralEstimator.rebuild(json);
-    const c = new Classifier(model, opts);
-    if (state) Object.assign(c, { nFeatures: state.nFeatures, classes: state.classes });
-    return c;
+    return NeuralEstimator.rebuild(json, (model, opts, state) => {
+      const c = new Classifier(model, opts);
+      if (state) {
+        const r = new StateReader('Classifier.fromJSON', state);
+        Object.assign(c, { nFeatures: r.count('nFeatures'), classes: r.classes('classes') });
+      }
+      return c;
+    });
   }
 }
 
@@ -157,7 +182,7 @@ export class Regressor extends NeuralEstimator {
   }
 
   score(x: MatrixInput, y: VectorInput): number {
-    return r2(this.predict(x), Float64Array.from(y as ArrayLike<number>));
+    return r2(...scorePair('Regressor.score', this.predict(x), y));
   }
 
   toJSON(): EstimatorJSON {
@@ -165,10 +190,11 @@ export class Regressor extends NeuralEstimator {
   }
 
   static fromJSON(json: EstimatorJSON): Regressor {
-    const { model, opts, state } = NeuralEstimator.rebuild(json);
-    const r = new Regressor(model, opts);
-    if (state) Object.assign(r, { nFeatures: state.nFeatures });
-    return r;
+    return NeuralEstimator.rebuild(json, (model, opts, state) => {
+      const r = new Regressor(model, opts);
+      if (state) Object.assign(r, { nFeatures: new StateReader('Regressor.fromJSON', state).count('nFeatures') });
+      return r;
+    });
   }
 }
 // Their fit is asynchronous (it trains through fit()), the rest of the Estimator API is the same.

@@ -12,6 +12,7 @@
  * the header is an error naming the line — because a silently shifted column would still train.
  */
 import { KnobsError } from '../errors.js';
+import { checkOptions } from '../options.js';
 
 export interface SklearnCsv {
   /** Features, row-major: sample i is x[i * nFeatures .. (i + 1) * nFeatures). */
@@ -47,8 +48,9 @@ export interface NumericTable {
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const COUNT = /^\d+$/;
 
-function fail(name: string, line: number | null, msg: string): never {
-  throw new KnobsError(`parseSklearnCsv(${name}): ${line === null ? '' : `line ${line}: `}${msg}`);
+/** `where` is the op and the file, e.g. "parseSklearnCsv(iris.csv)". */
+function fail(where: string, line: number | null, msg: string): never {
+  throw new KnobsError(`${where}: ${line === null ? '' : `line ${line}: `}${msg}`);
 }
 
 function quote(field: string): string {
@@ -91,19 +93,18 @@ function parseRows(
 ): NumericTable {
   const nRows = lines.length - first;
   let cols = nCols;
-  let data: Float32Array | null = cols === null ? null : new Float32Array(nRows * cols);
+  let data: Float32Array | null = null;
   for (let r = 0; r < nRows; r++) {
     const lineNo = first + r + 1;
     const fields = splitFields(lines[first + r], delimiter);
     if (fields.length === 0 || (fields.length === 1 && fields[0] === '')) fail(name, lineNo, 'empty line inside the data');
-    if (cols === null) {
-      cols = fields.length;
-      data = new Float32Array(nRows * cols);
-    }
+    if (cols === null) cols = fields.length;
     if (fields.length !== cols) {
       fail(name, lineNo, `has ${fields.length} fields, expected ${cols}${nCols === null ? ` (as on line ${first + 1})` : ''}`);
     }
-    for (let c = 0; c < cols; c++) data![r * cols + c] = parseValue(fields[c], name, lineNo, c);
+    // Allocated once a row has shown the width is real: a header's count alone could ask for any size.
+    data ??= new Float32Array(nRows * cols);
+    for (let c = 0; c < cols; c++) data[r * cols + c] = parseValue(fields[c], name, lineNo, c);
   }
   return { data: data ?? new Float32Array(0), nRows, nCols: cols ?? 0 };
 }
@@ -113,16 +114,23 @@ export function parseNumericTable(
   text: string,
   opts: { delimiter?: ',' | 'whitespace'; name?: string } = {},
 ): NumericTable {
-  const name = opts.name ?? 'table';
+  opts = checkOptions('parseNumericTable', opts, ['delimiter', 'name']);
+  const name = `parseNumericTable(${opts.name ?? 'table'})`;
+  if (opts.delimiter !== undefined && opts.delimiter !== ',' && opts.delimiter !== 'whitespace') fail(name, null, `delimiter must be ',' or 'whitespace', got ${JSON.stringify(opts.delimiter)}`);
   if (typeof text !== 'string') fail(name, null, `expected the file's text as a string, got ${typeof text}`);
   return parseRows(splitLines(text), 0, null, opts.delimiter ?? ',', name);
 }
 
 export function parseSklearnCsv(text: string, opts: ParseSklearnCsvOptions = {}): SklearnCsv {
-  const name = opts.name ?? 'csv';
+  opts = checkOptions('parseSklearnCsv', opts, ['header', 'target', 'delimiter', 'targetNames', 'name']);
+  const name = `parseSklearnCsv(${opts.name ?? 'csv'})`;
   const header = opts.header ?? 'counts';
   const target = opts.target ?? 'class';
   const delimiter = opts.delimiter ?? ',';
+  if (header !== 'counts' && header !== 'none') fail(name, null, `header must be 'counts' or 'none', got ${JSON.stringify(header)}`);
+  if (target !== 'class' && target !== 'value' && target !== 'none') fail(name, null, `target must be 'class', 'value' or 'none', got ${JSON.stringify(target)}`);
+  if (delimiter !== ',' && delimiter !== 'whitespace') fail(name, null, `delimiter must be ',' or 'whitespace', got ${JSON.stringify(delimiter)}`);
+  if (opts.targetNames !== undefined && (!Array.isArray(opts.targetNames) || opts.targetNames.some((t) => typeof t !== 'string'))) fail(name, null, 'targetNames must be an array of strings');
   if (typeof text !== 'string') fail(name, null, `expected the file's text as a string, got ${typeof text}`);
   const lines = splitLines(text);
   if (lines.length === 0) fail(name, null, 'no data (empty input)');

@@ -4,6 +4,7 @@
  * of that size, so an epoch costs one row copy per sample and no allocation after the first batch.
  */
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import { checkOptions, fmtValue } from '../options.js';
 import { Rng, seedFor } from '../random.js';
 import { keep } from '../scope.js';
 import { Tensor, empty, shapeSize, type Shape } from '../tensor.js';
@@ -92,7 +93,7 @@ export class TensorDataset implements Dataset {
   }
   /** The first n samples (the book trains on the first 1000 MNIST images). */
   take(n: number): TensorDataset {
-    if (!Number.isInteger(n) || n < 0) throw new KnobsError(`TensorDataset.take: n must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(n) || n < 0) throw new KnobsError(`TensorDataset.take: n must be a non-negative integer, got ${fmtValue(n)}`);
     return this.slice(0, Math.min(n, this.length));
   }
   /**
@@ -100,7 +101,7 @@ export class TensorDataset implements Dataset {
    * before any shuffling, so the split does not depend on a seed). Returns [head, tail].
    */
   split(fraction: number): [TensorDataset, TensorDataset] {
-    if (!(fraction > 0 && fraction < 1)) throw new KnobsError(`TensorDataset.split: fraction must be in (0, 1), got ${fraction}`);
+    if (!(fraction > 0 && fraction < 1)) throw new KnobsError(`TensorDataset.split: fraction must be in (0, 1), got ${fmtValue(fraction)}`);
     const cut = this.length - Math.round(this.length * fraction);
     if (cut <= 0 || cut >= this.length) throw new KnobsError(`TensorDataset.split: fraction ${fraction} of ${this.length} samples leaves one side empty`);
     return [this.slice(0, cut), this.slice(cut)];
@@ -147,12 +148,13 @@ export class DataLoader implements Iterable<Batch> {
       throw new KnobsError('DataLoader: expected a Dataset (e.g. new TensorDataset({ data, shape }, { data, shape }))');
     }
     this.dataset = dataset;
+    opts = checkOptions('DataLoader', opts, ['batchSize', 'shuffle', 'seed', 'dropLast']);
     this.batchSize = opts.batchSize ?? 32;
     this.shuffle = opts.shuffle ?? false;
     this.seed = opts.seed ?? 0;
     this.dropLast = opts.dropLast ?? false;
-    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) throw new KnobsError(`DataLoader: batchSize must be a positive integer, got ${opts.batchSize}`);
-    if (!Number.isFinite(this.seed)) throw new KnobsError(`DataLoader: seed must be a finite number, got ${opts.seed}`);
+    if (!Number.isInteger(this.batchSize) || this.batchSize <= 0) throw new KnobsError(`DataLoader: batchSize must be a positive integer, got ${fmtValue(opts.batchSize)}`);
+    if (!Number.isFinite(this.seed)) throw new KnobsError(`DataLoader: seed must be a finite number, got ${fmtValue(opts.seed)}`);
   }
 
   /** Batches per epoch. */

@@ -12,6 +12,7 @@
  * it is allocated, so a hostile or truncated file can only cost as much memory as the file itself.
  */
 import { KnobsError, fmtShape } from '../errors.js';
+import { fmtValue } from '../options.js';
 
 export type IdxDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 export type IdxTypedArray = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -182,7 +183,7 @@ export async function parseIdxMaybeGzip(bytes: Uint8Array, options: ParseIdxGzip
   if (!isGzip(bytes)) return parseIdx(bytes);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_GZIP_BYTES;
   if (!(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
-    throw new KnobsError(`idx: maxBytes must be a positive integer, got ${maxBytes}`);
+    throw new KnobsError(`idx: maxBytes must be a positive integer, got ${fmtValue(maxBytes)}`);
   }
   const DS = (globalThis as { DecompressionStream?: typeof DecompressionStream }).DecompressionStream;
   if (typeof DS !== 'function') {
@@ -318,9 +319,12 @@ export function idxImagesToFloat32(
 /** One row per label with a 1 at the label's index: Float32Array of shape [labels.length, numClasses]. */
 export function oneHot(labels: ArrayLike<number>, numClasses: number): Float32Array {
   if (!Number.isSafeInteger(numClasses) || numClasses < 1) {
-    throw new KnobsError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
+    throw new KnobsError(`oneHot: numClasses must be a positive integer, got ${fmtValue(numClasses)}`);
   }
+  if (!labels || typeof labels.length !== 'number') throw new KnobsError('oneHot: labels must be an array of integers');
   const n = labels.length;
+  // A Float32Array holds at most 2^32 − 1 elements here (and far fewer fit in memory).
+  if (n * numClasses > 2 ** 32 - 1) throw new KnobsError(`oneHot: ${n} labels × ${numClasses} classes is too large for one array`);
   for (let i = 0; i < n; i++) {
     const v = labels[i];
     if (!Number.isInteger(v) || v < 0 || v >= numClasses) {

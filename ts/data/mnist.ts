@@ -4,6 +4,7 @@
  * as in the book: images / 255 and a 10-wide row per label.
  */
 import { KnobsError, fmtShape } from '../errors.js';
+import { fmtValue } from '../options.js';
 import { TensorDataset } from './dataset.js';
 import { idxImagesToFloat32, oneHot, parseIdx, type ParsedIdx } from './idx.js';
 
@@ -30,7 +31,7 @@ export function mnistDataset(images: Uint8Array, labels: Uint8Array, opts: Mnist
   if (img.shape[0] !== lab.shape[0]) throw new KnobsError(`mnist: ${img.shape[0]} images but ${lab.shape[0]} labels`);
   let n = img.shape[0];
   if (opts.limit !== undefined) {
-    if (!Number.isInteger(opts.limit) || opts.limit < 0) throw new KnobsError(`mnist: limit must be a non-negative integer, got ${opts.limit}`);
+    if (!Number.isInteger(opts.limit) || opts.limit < 0) throw new KnobsError(`mnist: limit must be a non-negative integer, got ${fmtValue(opts.limit)}`);
     n = Math.min(n, opts.limit);
   }
   const pixels = img.shape[1] * img.shape[2];
