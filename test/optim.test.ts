@@ -263,7 +263,7 @@ describe('scheduler state saves with the optimizer', () => {
       const optF = makeOpt(first);
       train(first, optF, 10);
       const saved = saveModel(first, optF);
-      const { model: resumed, optimizer: optR } = loadModel(saved);
+      const { model: resumed, optimizer: optR } = loadModel<nn.Sequential>(saved);
       expect(optR!.schedulers.map((s) => s.type)).toEqual(optF.schedulers.map((s) => s.type));
       train(resumed, optR!, 10);
 
