@@ -5,6 +5,7 @@ pub mod dense;
 pub mod distance;
 pub mod elementwise;
 mod gemm;
+pub mod layout;
 pub mod par;
 pub mod losses;
 pub mod matmul;
