@@ -52,8 +52,9 @@ const TILE: usize = 32;
 /// When that axis is strided on one side but another axis `j` is contiguous there (a transpose),
 /// going row by row would touch a new cache line per element on that side; instead axes `j` and
 /// the innermost one are walked in TILE×TILE blocks, whose lines stay in L1 while the block is
-/// done. Host, best of 20, permute of [64,128,256]: by [2,0,1] 37 → 2.7 ms, by [2,1,0] 46 → 2.6 ms,
-/// by [0,2,1] 2.9 → 1.8 ms; a plain copy is 0.6 ms.
+/// done. Permute of [64,128,256], best of 20 on a busy shared machine, untiled → tiled: host
+/// [2,0,1] 37 → 2.7 ms, [2,1,0] 46 → 2.6 ms, [0,2,1] 2.9 → 1.8 ms; wasm (SIMD128 build) tiled
+/// [2,0,1] ~3 ms, [2,1,0] ~2.7 ms, [0,2,1] ~2.5 ms; a plain copy is 0.6 ms on both.
 fn walk(shape: &[usize], src_off: usize, ss: &[usize], dst_off: usize, sd: &[usize], mut run: impl FnMut(usize, usize, usize, usize, usize)) {
     if shape.iter().any(|&n| n == 0) {
         return;
@@ -120,15 +121,31 @@ fn odometer(p: &Plan, src_off: usize, dst_off: usize, mut body: impl FnMut(usize
     }
 }
 
+/// The index ranges a run of `n` steps covers on each side, checked against the buffers once, so
+/// the stepping iterators need no per-element bounds checks (a view outside a buffer panics here).
+fn runs(src_len: usize, s: usize, is: usize, dst_len: usize, d: usize, id: usize, n: usize) -> (core::ops::Range<usize>, core::ops::Range<usize>) {
+    let (s_end, d_end) = (s + (n - 1) * is + 1, d + (n - 1) * id + 1);
+    assert!(s_end <= src_len && d_end <= dst_len, "layout: strided view runs past its buffer");
+    (s..s_end, d..d_end)
+}
+
 /// dst[dst_off + idx·sd] = src[src_off + idx·ss] for every idx of `shape`.
 /// The destination positions must be distinct (no zero strides on axes longer than 1).
 pub fn copy_strided(src: &[f32], src_off: usize, ss: &[usize], dst: &mut [f32], dst_off: usize, sd: &[usize], shape: &[usize]) {
     walk(shape, src_off, ss, dst_off, sd, |s, d, n, is, id| {
         if is == 1 && id == 1 {
             dst[d..d + n].copy_from_slice(&src[s..s + n]);
+        } else if id == 0 {
+            dst[d] = src[s + (n - 1) * is];
         } else {
-            for t in 0..n {
-                dst[d + t * id] = src[s + t * is];
+            let (sr, dr) = runs(src.len(), s, is, dst.len(), d, id, n);
+            if is == 0 {
+                let v = src[s];
+                dst[dr].iter_mut().step_by(id).for_each(|o| *o = v);
+            } else {
+                for (o, v) in dst[dr].iter_mut().step_by(id).zip(src[sr].iter().step_by(is)) {
+                    *o = *v;
+                }
             }
         }
     });
@@ -142,9 +159,17 @@ pub fn add_strided(src: &[f32], src_off: usize, ss: &[usize], dst: &mut [f32], d
             for (o, v) in dst[d..d + n].iter_mut().zip(&src[s..s + n]) {
                 *o += v;
             }
+        } else if id == 0 {
+            dst[d] += (0..n).map(|t| src[s + t * is]).sum::<f32>();
         } else {
-            for t in 0..n {
-                dst[d + t * id] += src[s + t * is];
+            let (sr, dr) = runs(src.len(), s, is, dst.len(), d, id, n);
+            if is == 0 {
+                let v = src[s];
+                dst[dr].iter_mut().step_by(id).for_each(|o| *o += v);
+            } else {
+                for (o, v) in dst[dr].iter_mut().step_by(id).zip(src[sr].iter().step_by(is)) {
+                    *o += *v;
+                }
             }
         }
     });
@@ -281,20 +306,35 @@ mod tests {
         let mut col = [0.0; 2];
         add_strided(&out, 0, &[3, 1], &mut col, 0, &[1, 0], &[2, 3]);
         assert_eq!(col, [6.0, 6.0]);
+        // Stride 0 on the innermost axis: a column stretched along rows, and summed back.
+        let c = [1.0, 2.0];
+        let mut wide = [0.0; 8];
+        copy_strided(&c, 0, &[1, 0], &mut wide, 0, &[4, 1], &[2, 4]);
+        assert_eq!(wide, [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0]);
+        let mut back = [10.0, 20.0];
+        add_strided(&wide, 0, &[4, 1], &mut back, 0, &[1, 0], &[2, 4]);
+        assert_eq!(back, [14.0, 28.0]);
+        // A strided destination fed from one source element on every step.
+        let mut every_other = [0.0; 6];
+        copy_strided(&c, 1, &[0], &mut every_other, 1, &[2], &[3]);
+        assert_eq!(every_other, [0.0, 2.0, 0.0, 2.0, 0.0, 2.0]);
+        add_strided(&c, 0, &[0], &mut every_other, 0, &[2], &[3]);
+        assert_eq!(every_other, [1.0, 2.0, 1.0, 2.0, 1.0, 2.0]);
     }
 
     #[test]
     fn random_strided_views_match_naive() {
         let mut rng = Lcg(3);
         let mut pick = |n: usize| ((rng.next_f32() + 1.0) * 0.5 * n as f32) as usize % n;
-        for _ in 0..200 {
+        for _ in 0..500 {
             let rank = 1 + pick(6);
             let shape: Vec<usize> = (0..rank).map(|_| 1 + pick(4)).collect();
             // Source: a random step per axis over a bigger buffer, at a random offset.
             let steps: Vec<usize> = (0..rank).map(|_| 1 + pick(3)).collect();
             let big: Vec<usize> = shape.iter().zip(&steps).map(|(n, s)| (n - 1) * s + 1 + pick(2)).collect();
             let bst = contiguous_strides(&big);
-            let ss: Vec<usize> = (0..rank).map(|i| bst[i] * steps[i]).collect();
+            // Some axes broadcast (stride 0): read again in the copy, summed in the add.
+            let ss: Vec<usize> = (0..rank).map(|i| if pick(4) == 0 { 0 } else { bst[i] * steps[i] }).collect();
             let blen: usize = big.iter().product::<usize>() + 5;
             let off = pick(5);
             let src: Vec<f32> = (0..blen).map(|v| v as f32).collect();
