@@ -87,6 +87,7 @@ describe('permute and transpose', () => {
     expectKnobsError(() => transpose(arange(3)), 'transpose: swapping the last two axes needs rank ≥ 2, got [3]');
     expectKnobsError(() => transpose(x, 0), 'transpose: give both axes or neither');
     expectKnobsError(() => permute(tensor(new Float32Array(128), [2, 2, 2, 2, 2, 2, 2]), [0, 1, 2, 3, 4, 5, 6]), /permute: rank 7 of \[2,2,2,2,2,2,2\] is above the supported 6/);
+    expectKnobsError(() => transpose(tensor(new Float32Array(128), [2, 2, 2, 2, 2, 2, 2])), /transpose: rank 7 of \[2,2,2,2,2,2,2\] is above the supported 6/);
   }));
 
   it('a permute of [64,128,256] is right at the corners and in the middle', () => tidy(() => {
@@ -196,6 +197,23 @@ describe('gradients through layout ops', () => {
     const y = slice(x, 1, 1).mul(2).sum().add(permute(x, [1, 0]).mul(w).sum()).add(cat([x, x], 0).sum());
     y.backward();
     expect(x.grad!.toArray()).toEqual([[0 + 1 + 2, 2 + 3 + 2, 2 + 5 + 2], [0 + 2 + 2, 2 + 4 + 2, 2 + 6 + 2]]);
+  }));
+
+  it('go back exactly through a permute big enough for the tiled kernel, fresh and accumulated', () => tidy(() => {
+    const x = zeros([3, 40, 50]).requireGrad();
+    const w = arange(50, 3, 40);
+    for (const times of [1, 2]) {
+      permute(x, [2, 0, 1]).backward(w);
+      const gd = x.grad!.toFloat32Array(), wd = w.toFloat32Array();
+      for (const [i, j, k] of [[0, 0, 0], [2, 39, 49], [1, 33, 7], [2, 5, 45]]) {
+        expect(gd[(i * 40 + j) * 50 + k]).toBe(times * wd[(k * 3 + i) * 40 + j]);
+      }
+      let mismatches = 0;
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 40; j++) for (let k = 0; k < 50; k++) {
+        if (gd[(i * 40 + j) * 50 + k] !== times * wd[(k * 3 + i) * 40 + j]) mismatches++;
+      }
+      expect(mismatches).toBe(0);
+    }
   }));
 
   it('send nothing to inputs that do not require grad and work under matmul', () => tidy(() => {

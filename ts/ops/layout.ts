@@ -32,6 +32,7 @@ export function permute(t: Tensor, dims: readonly number[]): Tensor {
 /** Swaps axes d0 and d1; with no axes, the last two (so `x.T` of a matrix is its transpose). */
 export function transpose(t: Tensor, d0?: number, d1?: number): Tensor {
   checkTensor('transpose', t);
+  checkRank('transpose', t.shape);
   if (d0 === undefined && d1 === undefined) {
     if (t.rank < 2) throw new ShapeError(`transpose: swapping the last two axes needs rank ≥ 2, got ${fmtShape(t.shape)}`);
     d0 = -2;
