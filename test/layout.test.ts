@@ -110,6 +110,7 @@ describe('slice and narrow', () => {
     expect(vals(slice(x, 0, 0, undefined, 4))).toEqual([0, 4, 8]);
     expect(vals(slice(x, 0, -100, 100, 5))).toEqual([0, 5]);
     expect(slice(x, 0, 7, 3).shape).toEqual([0]);
+    expect(vals(slice(x, 0, 3, undefined, 2 ** 40))).toEqual([3]);
     const m = arange(3, 4);
     expect(slice(m, 1, 1, 4, 2).toArray()).toEqual([[1, 3], [5, 7], [9, 11]]);
     expect(slice(m, -2, 2).toArray()).toEqual([[8, 9, 10, 11]]);

@@ -63,6 +63,8 @@ export function viewCopy(op: string, t: Tensor, view: View, shape: Shape, covers
 export function cut(op: string, t: Tensor, ax: number, lo: number, len: number, step: number): Tensor {
   const st = stridesOf(t.shape);
   const shape = t.shape.map((d, i) => (i === ax ? len : d));
-  const strides = st.map((s, i) => (i === ax ? s * step : s));
+  // A step matters only between two or more elements, and then s·step < size fits a u32 (a huge
+  // step on a one-element result would not).
+  const strides = st.map((s, i) => (i === ax && len > 1 ? s * step : s));
   return viewCopy(op, t, { offset: len > 0 ? lo * st[ax] : 0, strides }, shape, len === t.shape[ax]);
 }
