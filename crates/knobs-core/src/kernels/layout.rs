@@ -56,7 +56,7 @@ const TILE: usize = 32;
 /// [2,0,1] 37 → 2.7 ms, [2,1,0] 46 → 2.6 ms, [0,2,1] 2.9 → 1.8 ms; wasm (SIMD128 build) tiled
 /// [2,0,1] ~3 ms, [2,1,0] ~2.7 ms, [0,2,1] ~2.5 ms; a plain copy is 0.6 ms on both.
 fn walk(shape: &[usize], src_off: usize, ss: &[usize], dst_off: usize, sd: &[usize], mut run: impl FnMut(usize, usize, usize, usize, usize)) {
-    if shape.iter().any(|&n| n == 0) {
+    if shape.contains(&0) {
         return;
     }
     let p = plan(shape, ss, sd);
@@ -192,6 +192,7 @@ mod tests {
     use crate::kernels::testutil::{rand_vec, Lcg};
 
     /// The obvious definition: decode every flat index of `shape` into coordinates.
+    #[allow(clippy::too_many_arguments)]
     fn naive(src: &[f32], so: usize, ss: &[usize], dst: &mut [f32], d0: usize, sd: &[usize], shape: &[usize], add: bool) {
         let total: usize = shape.iter().product();
         for flat in 0..total {
