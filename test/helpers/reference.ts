@@ -259,3 +259,81 @@ export function reduceAxis(a: Arr, axis: number | undefined, keepDims: boolean, 
 }
 
 export const logsumexpOf = (vals: number[]): number => Math.log(vals.reduce((s, v) => s + Math.exp(v), 0));
+
+// ---- layout ops: every output element found by decoding coordinates, one at a time ----
+
+function coordsOf(flat: number, shape: number[]): number[] {
+  const c = new Array<number>(shape.length);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    c[i] = flat % shape[i];
+    flat = Math.floor(flat / shape[i]);
+  }
+  return c;
+}
+
+function flatOf(c: number[], shape: number[]): number {
+  let f = 0;
+  for (let i = 0; i < shape.length; i++) f = f * shape[i] + c[i];
+  return f;
+}
+
+export function permute(a: Arr, dims: number[]): Arr {
+  const r = a.shape.length;
+  const p = dims.map((d) => (d < 0 ? d + r : d));
+  const shape = p.map((d) => a.shape[d]);
+  const out = new Float64Array(size(shape));
+  for (let i = 0; i < out.length; i++) {
+    const c = coordsOf(i, shape);
+    const src = new Array<number>(r);
+    p.forEach((d, j) => (src[d] = c[j]));
+    out[i] = a.data[flatOf(src, a.shape)];
+  }
+  return { shape, data: out };
+}
+
+/** The elements at `indices` along `axis`, in that order. */
+export function take(a: Arr, axis: number, indices: number[]): Arr {
+  const ax = axis < 0 ? axis + a.shape.length : axis;
+  const shape = a.shape.map((d, i) => (i === ax ? indices.length : d));
+  const out = new Float64Array(size(shape));
+  for (let i = 0; i < out.length; i++) {
+    const c = coordsOf(i, shape);
+    c[ax] = indices[c[ax]];
+    out[i] = a.data[flatOf(c, a.shape)];
+  }
+  return { shape, data: out };
+}
+
+/** Python's range(*slice(start, end, step).indices(n)) for step ≥ 1. */
+export function pySlice(n: number, start: number | undefined, end: number | undefined, step = 1): number[] {
+  const fix = (v: number | undefined, dflt: number) => {
+    if (v === undefined) return dflt;
+    if (v < 0) return Math.max(v + n, 0);
+    return Math.min(v, n);
+  };
+  const out: number[] = [];
+  for (let i = fix(start, 0); i < fix(end, n); i += step) out.push(i);
+  return out;
+}
+
+export function cat(xs: Arr[], axis: number): Arr {
+  const r = xs[0].shape.length;
+  const ax = axis < 0 ? axis + r : axis;
+  const shape = [...xs[0].shape];
+  shape[ax] = xs.reduce((s, x) => s + x.shape[ax], 0);
+  const out = new Float64Array(size(shape));
+  for (let i = 0; i < out.length; i++) {
+    const c = coordsOf(i, shape);
+    let k = 0;
+    while (c[ax] >= xs[k].shape[ax]) c[ax] -= xs[k++].shape[ax];
+    out[i] = xs[k].data[flatOf(c, xs[k].shape)];
+  }
+  return { shape, data: out };
+}
+
+export function stack(xs: Arr[], axis: number): Arr {
+  const r = xs[0].shape.length + 1;
+  const ax = axis < 0 ? axis + r : axis;
+  const withOne = xs.map((x) => ({ shape: [...x.shape.slice(0, ax), 1, ...x.shape.slice(ax)], data: x.data }));
+  return cat(withOne, ax);
+}

@@ -2,9 +2,11 @@
 import { Tensor } from '../tensor.js';
 import { relu, sigmoid, tanh, softmax, logSoftmax } from './activations.js';
 import { add, sub, mul, div, neg, exp, log, pow } from './elementwise.js';
-import { matmul, transpose } from './matmul.js';
+import { chunk, split } from './join.js';
+import { narrow, permute, transpose } from './layout.js';
+import { matmul } from './matmul.js';
 import { sum, mean, type ReduceOptions } from './reduce.js';
-import { flatten } from './shape.js';
+import { flatten, squeeze, unsqueeze, view } from './shape.js';
 
 export * from './activations.js';
 export * from './conv.js';
@@ -12,6 +14,8 @@ export * from './elementwise.js';
 export * from './extrema.js';
 export * from './indexing.js';
 export type { IndexLike } from './indices.js';
+export * from './join.js';
+export * from './layout.js';
 export * from './losses.js';
 export * from './matmul.js';
 export * from './reduce.js';
@@ -30,7 +34,7 @@ declare module '../tensor.js' {
     log(): Tensor;
     pow(p: number): Tensor;
     matmul(o: Tensor): Tensor;
-    /** Transpose of a 2-D tensor. */
+    /** The last two axes swapped (the transpose of a matrix). */
     readonly T: Tensor;
     sum(opts?: ReduceOptions): Tensor;
     mean(opts?: ReduceOptions): Tensor;
@@ -39,7 +43,16 @@ declare module '../tensor.js' {
     tanh(): Tensor;
     softmax(axis?: number): Tensor;
     logSoftmax(axis?: number): Tensor;
-    flatten(): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor;
+    view(shape: readonly number[]): Tensor;
+    squeeze(axis?: number | readonly number[]): Tensor;
+    unsqueeze(axis: number): Tensor;
+    permute(dims: readonly number[]): Tensor;
+    permute(...dims: number[]): Tensor;
+    transpose(d0?: number, d1?: number): Tensor;
+    narrow(axis: number, start: number, length: number): Tensor;
+    split(splitSizeOrSections: number | readonly number[], axis?: number): Tensor[];
+    chunk(chunks: number, axis?: number): Tensor[];
   }
 }
 
@@ -61,5 +74,13 @@ P.sigmoid = function () { return sigmoid(this); };
 P.tanh = function () { return tanh(this); };
 P.softmax = function (axis) { return softmax(this, axis); };
 P.logSoftmax = function (axis) { return logSoftmax(this, axis); };
-P.flatten = function () { return flatten(this); };
+P.flatten = function (startDim, endDim) { return flatten(this, startDim, endDim); };
+P.view = function (shape) { return view(this, shape); };
+P.squeeze = function (axis) { return squeeze(this, axis); };
+P.unsqueeze = function (axis) { return unsqueeze(this, axis); };
+P.permute = function (...dims: (number | readonly number[])[]) { return permute(this, Array.isArray(dims[0]) ? dims[0] : (dims as number[])); };
+P.transpose = function (d0, d1) { return transpose(this, d0, d1); };
+P.narrow = function (axis, start, length) { return narrow(this, axis, start, length); };
+P.split = function (sizes, axis) { return split(this, sizes, axis); };
+P.chunk = function (chunks, axis) { return chunk(this, chunks, axis); };
 export * from './dense.js';

@@ -1,4 +1,4 @@
-/** Matrix products and transposes. Backward uses the transposed-layout kernels directly. */
+/** Matrix products. Backward uses the transposed-layout kernels directly (transpose is in layout.ts). */
 import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { ShapeError, fmtShape } from '../errors.js';
@@ -66,19 +66,4 @@ function matmul2d(a: Tensor, b: Tensor, m: number, k: number, n: number, outShap
       accumulateGrad(b, gb, true);
     }
   });
-}
-
-function rawTranspose(t: Tensor): Tensor {
-  const [r, c] = t.shape;
-  const out = empty([c, r], 'transpose');
-  if (out.size > 0) K().gather_strided(t.ptr, t.size, Uint32Array.of(1, c), out.ptr, Uint32Array.of(c, r));
-  return out;
-}
-
-/** Transpose of a 2-D tensor (a copy, so later ops read contiguous rows). */
-export function transpose(t: Tensor): Tensor {
-  checkTensor('transpose', t);
-  if (t.rank !== 2) throw new ShapeError(`transpose: expected a 2-D tensor, got ${fmtShape(t.shape)}`);
-  const out = rawTranspose(t);
-  return record(out, [t], (g) => accumulateGrad(t, rawTranspose(g), true));
 }

@@ -31,6 +31,8 @@ mod unary;
 mod clip;
 mod init;
 
+mod layout;
+
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]
 unsafe fn s<'a>(p: usize, n: usize) -> &'a [f32] {

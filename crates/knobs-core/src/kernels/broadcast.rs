@@ -85,9 +85,10 @@ pub fn reduce_broadcast(src: &[f32], dst: &mut [f32], sd: &[usize], shape: &[usi
 }
 
 /// out[idx] = src[idx·ss] — materialises a broadcast or a permutation (transpose) of src.
+/// The general strided copy (offsets, any destination strides) is `layout::copy_strided`.
 pub fn gather_strided(src: &[f32], ss: &[usize], out: &mut [f32], shape: &[usize]) {
-    let zeros = [0usize; MAX_RANK];
-    walk(shape, ss, &zeros[..shape.len()], |o, is, _| out[o] = src[is]);
+    let sd = super::layout::contiguous_strides(shape);
+    super::layout::copy_strided(src, 0, ss, out, 0, &sd[..shape.len()], shape);
 }
 
 #[cfg(test)]

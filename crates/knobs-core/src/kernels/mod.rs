@@ -9,6 +9,7 @@ pub mod elementwise;
 pub mod index;
 mod gemm;
 pub mod init;
+pub mod layout;
 pub mod par;
 pub mod losses;
 pub mod matmul;
