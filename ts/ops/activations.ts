@@ -3,7 +3,7 @@ import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
-import { checkTensor } from './util.js';
+import { checkTensor } from './checks.js';
 
 type Unary = (x: number, out: number, n: number) => void;
 type UnaryBackward = (xOrY: number, g: number, out: number, n: number) => void;

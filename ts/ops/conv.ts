@@ -8,7 +8,7 @@ import { K } from '../backend/wasm.js';
 import { gradTarget, isGradEnabled, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
-import { checkTensor } from './util.js';
+import { checkTensor } from './checks.js';
 
 type Pair = number | readonly [number, number];
 

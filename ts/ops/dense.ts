@@ -8,7 +8,7 @@ import { K } from '../backend/wasm.js';
 import { gradTarget, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
-import { checkTensor } from './util.js';
+import { checkTensor } from './checks.js';
 
 export type DenseActivation = 'none' | 'relu' | 'sigmoid' | 'tanh';
 

@@ -3,7 +3,8 @@ import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { KnobsError } from '../errors.js';
 import { Tensor, empty, full } from '../tensor.js';
-import { checkTensor, rawBinary, rawScale, reduceTo, sameShape, type BinName } from './util.js';
+import { rawBinary, rawScale, reduceTo, sameShape, type BinName } from './broadcast.js';
+import { checkTensor } from './checks.js';
 
 type Operand = Tensor | number;
 

@@ -7,7 +7,7 @@ import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty, shapeSize, zeros } from '../tensor.js';
-import { checkTensor, normAxis } from './util.js';
+import { checkTensor, normAxis } from './checks.js';
 
 export interface AxisOptions {
   /** The axis to reduce; all elements when absent. */

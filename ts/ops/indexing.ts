@@ -9,7 +9,8 @@ import { accumulateGrad, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty, zeros, shapeSize } from '../tensor.js';
 import { checkOutputSize, indexShape, toIndices, type IndexLike, type Indices } from './indices.js';
-import { MAX_RANK, checkTensor, copyInto, normAxis, sameShape, stridesOf } from './util.js';
+import { MAX_RANK, copyInto, sameShape, stridesOf } from './broadcast.js';
+import { checkTensor, normAxis } from './checks.js';
 
 /** x viewed as [outer, shape[axis], inner]. */
 function around(shape: readonly number[], axis: number): [number, number] {

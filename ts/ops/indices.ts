@@ -8,7 +8,7 @@
 import { heap, K } from '../backend/wasm.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty, shapeSize, type Shape } from '../tensor.js';
-import { checkTensor } from './util.js';
+import { checkTensor } from './checks.js';
 
 export type IndexLike = Int32Array | readonly number[] | Tensor;
 

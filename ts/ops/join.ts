@@ -8,7 +8,8 @@ import { record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty, type Shape } from '../tensor.js';
 import { checkFits, checkRank, copyStrided, cut, dense, gradThrough } from './strided.js';
-import { checkTensor, normAxis, sameShape, stridesOf } from './util.js';
+import { sameShape, stridesOf } from './broadcast.js';
+import { checkTensor, normAxis } from './checks.js';
 
 function checkList(op: string, ts: unknown): asserts ts is Tensor[] {
   if (!Array.isArray(ts) || ts.length === 0) throw new KnobsError(`${op}: expected a non-empty array of tensors`);

@@ -6,7 +6,8 @@
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { checkRank, cut, viewCopy } from './strided.js';
-import { checkTensor, normAxis, stridesOf } from './util.js';
+import { stridesOf } from './broadcast.js';
+import { checkTensor, normAxis } from './checks.js';
 
 function checkInt(op: string, name: string, v: unknown): asserts v is number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new KnobsError(`${op}: ${name} must be an integer, got ${String(v)}`);

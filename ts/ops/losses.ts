@@ -6,7 +6,8 @@ import { K } from '../backend/wasm.js';
 import { accumulateGrad, isGradEnabled, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
-import { assertFinite, checkTensor, rawBinary, rawScale, sameShape } from './util.js';
+import { rawBinary, rawScale, sameShape } from './broadcast.js';
+import { assertFinite, checkTensor } from './checks.js';
 
 /** 'none' keeps one loss per element (mseLoss) or per row (crossEntropy), as in PyTorch. */
 export type Reduction = 'mean' | 'sum' | 'none';

@@ -7,7 +7,7 @@
 import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { Tensor, empty } from '../tensor.js';
-import { broadcastStrides, stridesOf } from './util.js';
+import { broadcastStrides, stridesOf } from './broadcast.js';
 
 /** Strides between the matrices of a `batch`-shaped operand, in elements (`unit` per matrix). */
 function matrixStrides(own: number[], batch: number[], unit: number): Uint32Array {

@@ -4,7 +4,8 @@ import { accumulateGrad, record } from '../autograd.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty, shapeSize } from '../tensor.js';
 import { matmulBatched } from './matmul-batched.js';
-import { MAX_RANK, checkTensor } from './util.js';
+import { MAX_RANK } from './broadcast.js';
+import { checkTensor } from './checks.js';
 
 /**
  * a·b with PyTorch's `matmul` rules. 2-D: [m,k]·[k,n] → [m,n]. A 1-D operand is a row (left)

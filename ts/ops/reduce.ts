@@ -2,7 +2,8 @@
 import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { Tensor, empty } from '../tensor.js';
-import { checkTensor, expandTo, normAxis, rawScale, reduceTo } from './util.js';
+import { expandTo, rawScale, reduceTo } from './broadcast.js';
+import { checkTensor, normAxis } from './checks.js';
 
 export interface ReduceOptions {
   axis?: number;

@@ -5,7 +5,8 @@
 import { accumulateGrad, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, _setReshape, shapeSize, type Shape } from '../tensor.js';
-import { MAX_RANK, checkTensor, normAxis } from './util.js';
+import { MAX_RANK } from './broadcast.js';
+import { checkTensor, normAxis } from './checks.js';
 
 function shareAs(op: string, t: Tensor, dims: readonly number[]): Tensor {
   if (dims.length > MAX_RANK) throw new ShapeError(`${op}: rank ${dims.length} of ${fmtShape(dims)} is above the supported ${MAX_RANK} (input ${fmtShape(t.shape)})`);

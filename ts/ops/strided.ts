@@ -9,7 +9,7 @@ import { K } from '../backend/wasm.js';
 import { gradTarget, record } from '../autograd.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty, shapeSize, type Shape } from '../tensor.js';
-import { MAX_RANK, stridesOf } from './util.js';
+import { MAX_RANK, stridesOf } from './broadcast.js';
 
 export interface View {
   offset: number;

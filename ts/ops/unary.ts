@@ -3,7 +3,7 @@ import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { KnobsError } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
-import { checkTensor } from './util.js';
+import { checkTensor } from './checks.js';
 
 /** |x|; the gradient at 0 is 0 (as in PyTorch). */
 export function abs(x: Tensor): Tensor {

@@ -7,7 +7,8 @@ import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty, full, type Shape } from '../tensor.js';
-import { broadcastShapes, broadcastStrides, checkTensor, reduceTo, sameShape } from './util.js';
+import { broadcastShapes, broadcastStrides, reduceTo, sameShape } from './broadcast.js';
+import { checkTensor } from './checks.js';
 
 function checkCondition(op: string, cond: Tensor, name: string): void {
   const bad = cond.size > 0 ? K().first_not_binary(cond.ptr, cond.size) : cond.size;

@@ -1,7 +1,7 @@
-/** Shape arithmetic and small raw (non-recording) helpers shared by the ops. */
+/** NumPy broadcasting (shapes, strides, its adjoint reduceTo) and the raw, non-recording arithmetic built on it. */
 import { broadcastOpCode } from '../backend/codes.js';
 import { heap, K } from '../backend/wasm.js';
-import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import { ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty, shapeSize, type Shape } from '../tensor.js';
 
 export const MAX_RANK = 6;
@@ -47,20 +47,6 @@ export function broadcastStrides(shape: Shape, outShape: Shape): Uint32Array {
     res[i] = j < 0 || shape[j] === 1 ? 0 : s[j];
   }
   return res;
-}
-
-export function checkTensor(op: string, t: unknown, name = 'input'): asserts t is Tensor {
-  if (!(t instanceof Tensor)) throw new KnobsError(`${op}: ${name} must be a Tensor, got ${t === null ? 'null' : typeof t}`);
-  if (t.isDisposed) throw new KnobsError(`${op}: ${name} ${fmtShape(t.shape)} (from ${t.op}) was used after dispose()`);
-}
-
-export function assertFinite(op: string, t: Tensor, name: string): void {
-  if (t.size > 0 && K().count_nonfinite(t.ptr, t.size) > 0) {
-    const d = t.data;
-    let idx = 0;
-    while (idx < d.length && Number.isFinite(d[idx])) idx++;
-    throw new KnobsError(`${op}: ${name} ${fmtShape(t.shape)} contains NaN or Infinity (first at flat index ${idx}: ${d[idx]})`);
-  }
 }
 
 export function copyInto(dst: Tensor, src: Tensor): void {
@@ -125,13 +111,6 @@ export function rawScale(a: Tensor, alpha: number, beta = 0): Tensor {
   const out = empty(a.shape, 'scale');
   if (out.size > 0) K().scale(a.ptr, alpha, beta, out.ptr, out.size);
   return out;
-}
-
-export function normAxis(op: string, axis: number, rank: number): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
-    throw new ShapeError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
-  }
-  return axis < 0 ? axis + rank : axis;
 }
 
 export { shapeSize };
