@@ -27,32 +27,33 @@ describe('conv2d / pooling', () => {
     });
   });
 
-  const bad: [string, () => unknown, typeof KnobsError, RegExp][] = [
-    ['kernel larger than the padded input', () => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 5, 5])), ShapeError, /^conv2d: input \[1,1,4,4\] is smaller along height \(4 \+ 2·0 padding\) than the kernel \(5/],
-    ['channel mismatch', () => conv2d(zeros([2, 3, 8, 8]), zeros([4, 2, 3, 3])), ShapeError, /^conv2d: input \[2,3,8,8\] has 3 channels but weight \[4,2,3,3\] expects 2/],
-    ['groups not dividing channels', () => conv2d(zeros([1, 3, 8, 8]), zeros([4, 1, 3, 3]), null, { groups: 2 }), ShapeError, /^conv2d: groups 2 must divide the input channels \(3\)/],
-    ['input not 4-D', () => conv2d(zeros([3, 8, 8]), zeros([4, 3, 3, 3])), ShapeError, /^conv2d: input must be 4-D \[batch, channels, height, width\], got \[3,8,8\]/],
-    ['bias of the wrong size', () => conv2d(zeros([1, 3, 8, 8]), zeros([4, 3, 3, 3]), zeros([3])), ShapeError, /^conv2d: bias \[3\] does not fit weight \[4,3,3,3\]/],
-    ["'same' with stride 2", () => conv2d(zeros([1, 1, 8, 8]), zeros([1, 1, 3, 3]), null, { padding: 'same', stride: 2 }), KnobsError, /^conv2d: padding 'same' needs stride 1/],
-    ["'same' with an even kernel", () => conv2d(zeros([1, 1, 8, 8]), zeros([1, 1, 2, 2]), null, { padding: 'same' }), KnobsError, /^conv2d: padding 'same' with kernel 2×2/],
-    ['a negative stride', () => conv2d(zeros([1, 1, 8, 8]), zeros([1, 1, 3, 3]), null, { stride: -1 }), KnobsError, /^conv2d: stride must be an integer ≥ 1 or a pair of them, got -1/],
-    ['an unknown option', () => conv2d(zeros([1, 1, 8, 8]), zeros([1, 1, 3, 3]), null, { strides: 2 } as never), KnobsError, /^conv2d: unknown option\(s\) strides/],
-    ['pool padding over half the kernel', () => maxPool2d(zeros([1, 1, 8, 8]), 2, { padding: 2 }), KnobsError, /^maxPool2d: padding 2×2 must be at most half the kernel 2×2/],
-    ['pool window larger than the input', () => avgPool2d(zeros([1, 1, 3, 3]), 4), ShapeError, /^avgPool2d: input \[1,1,3,3\] is smaller along height/],
+  const z = zeros;
+  const bad: [string, () => unknown[], (ts: never[]) => unknown, typeof KnobsError, RegExp][] = [
+    ['kernel larger than the padded input', () => [z([1, 1, 4, 4]), z([1, 1, 5, 5])], ([x, w]) => conv2d(x, w), ShapeError, /^conv2d: input \[1,1,4,4\] is smaller along height \(4 \+ 2·0 padding\) than the kernel \(5/],
+    ['channel mismatch', () => [z([2, 3, 8, 8]), z([4, 2, 3, 3])], ([x, w]) => conv2d(x, w), ShapeError, /^conv2d: input \[2,3,8,8\] has 3 channels but weight \[4,2,3,3\] expects 2/],
+    ['groups not dividing channels', () => [z([1, 3, 8, 8]), z([4, 1, 3, 3])], ([x, w]) => conv2d(x, w, null, { groups: 2 }), ShapeError, /^conv2d: groups 2 must divide the input channels \(3\)/],
+    ['input not 4-D', () => [z([3, 8, 8]), z([4, 3, 3, 3])], ([x, w]) => conv2d(x, w), ShapeError, /^conv2d: input must be 4-D \[batch, channels, height, width\], got \[3,8,8\]/],
+    ['bias of the wrong size', () => [z([1, 3, 8, 8]), z([4, 3, 3, 3]), z([3])], ([x, w, b]) => conv2d(x, w, b), ShapeError, /^conv2d: bias \[3\] does not fit weight \[4,3,3,3\]/],
+    ["'same' with stride 2", () => [z([1, 1, 8, 8]), z([1, 1, 3, 3])], ([x, w]) => conv2d(x, w, null, { padding: 'same', stride: 2 }), KnobsError, /^conv2d: padding 'same' needs stride 1/],
+    ["'same' with an even kernel", () => [z([1, 1, 8, 8]), z([1, 1, 2, 2])], ([x, w]) => conv2d(x, w, null, { padding: 'same' }), KnobsError, /^conv2d: padding 'same' with kernel 2×2/],
+    ['a negative stride', () => [z([1, 1, 8, 8]), z([1, 1, 3, 3])], ([x, w]) => conv2d(x, w, null, { stride: -1 }), KnobsError, /^conv2d: stride must be an integer ≥ 1 or a pair of them, got -1/],
+    ['an unknown option', () => [z([1, 1, 8, 8]), z([1, 1, 3, 3])], ([x, w]) => conv2d(x, w, null, { strides: 2 } as never), KnobsError, /^conv2d: unknown option\(s\) strides/],
+    ['pool padding over half the kernel', () => [z([1, 1, 8, 8])], ([x]) => maxPool2d(x, 2, { padding: 2 }), KnobsError, /^maxPool2d: padding 2×2 must be at most half the kernel 2×2/],
+    ['pool window larger than the input', () => [z([1, 1, 3, 3])], ([x]) => avgPool2d(x, 4), ShapeError, /^avgPool2d: input \[1,1,3,3\] is smaller along height/],
   ];
-  for (const [name, fn, Err, pattern] of bad) {
+  for (const [name, make, call, Err, pattern] of bad) {
     it(`bad geometry: ${name} — a clear error, nothing allocated`, () => {
       tidy(() => {
+        const operands = make() as never[];
         const before = memoryStats();
         let caught: unknown = null;
         try {
-          fn();
+          call(operands);
         } catch (e) {
           caught = e;
         }
         expect(caught).toBeInstanceOf(Err);
         expect((caught as Error).message).toMatch(pattern);
-        // The operands were made before the call; the call itself allocated nothing.
         expect(memoryStats().liveBlocks).toBe(before.liveBlocks);
       });
     });

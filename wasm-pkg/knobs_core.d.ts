@@ -1,6 +1,10 @@
 /* tslint:disable */
 /* eslint-disable */
 
+export function abs(x: number, out: number, n: number): void;
+
+export function abs_backward(x: number, g: number, out: number, n: number): void;
+
 export function adagrad(param: number, grad: number, state: number, n: number, lr: number, eps: number, weight_decay: number): void;
 
 export function adam(param: number, grad: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, weight_decay: number, decoupled: boolean, bc1: number, bc2: number): void;
@@ -9,19 +13,51 @@ export function add(a: number, b: number, out: number, n: number): void;
 
 export function add_row(a: number, bias: number, out: number, rows: number, cols: number): void;
 
+export function add_strided(src: number, src_len: number, src_off: number, ss: Uint32Array, dst: number, dst_len: number, dst_off: number, sd: Uint32Array, shape: Uint32Array): void;
+
+/**
+ * A block of `max(n, 1)` floats, or 0 when memory cannot grow (or the size overflows): the TS
+ * side turns 0 into an error naming the sizes. `with_capacity` would abort with an opaque trap.
+ */
 export function alloc_f32(n: number): number;
 
 export function argmax_rows(a: number, out: Uint32Array, rows: number, cols: number): void;
 
 export function argmin_rows(x: number, idx: Uint32Array, min: number, rows: number, cols: number): void;
 
+export function avgpool2d_backward(gy: number, gx: number, geom: Uint32Array, exclude_pad: boolean): void;
+
+export function avgpool2d_forward(x: number, out: number, geom: Uint32Array, exclude_pad: boolean): void;
+
 export function axpy(alpha: number, x: number, y: number, n: number): void;
 
 export function broadcast_binary(op: number, a: number, a_len: number, sa: Uint32Array, b: number, b_len: number, sb: Uint32Array, out: number, shape: Uint32Array): void;
 
+/**
+ * The code of an elementwise op name ("add", "sub", "mul", "div"), for `broadcast_binary`.
+ */
+export function broadcast_op_code(name: string): number | undefined;
+
 export function center_sums(x: number, labels: Uint32Array, sums: number, counts: number, n: number, k: number, d: number): void;
 
+export function clamp(x: number, lo: number, hi: number, out: number, n: number): void;
+
+export function clamp_backward(x: number, g: number, lo: number, hi: number, out: number, n: number): void;
+
+export function clamp_inplace(a: number, n: number, lo: number, hi: number): void;
+
+export function conv2d_backward(x: number, w: number, gy: number, gx: number, gw: number, gb: number, want_gx: boolean, want_gw: boolean, want_gb: boolean, geom: Uint32Array, accumulate: boolean): void;
+
+export function conv2d_forward(x: number, w: number, b: number, has_bias: boolean, out: number, geom: Uint32Array): void;
+
+export function copy_strided(src: number, src_len: number, src_off: number, ss: Uint32Array, dst: number, dst_len: number, dst_off: number, sd: Uint32Array, shape: Uint32Array): void;
+
 export function count_nonfinite(a: number, n: number): number;
+
+/**
+ * The code of an activation name ("none", "relu", "sigmoid", "tanh"), for `act` below.
+ */
+export function dense_activation_code(name: string): number | undefined;
 
 export function dense_backward(x: number, w: number, y: number, gy: number, gz: number, gx: number, gw: number, gb: number, m: number, k: number, n: number, act: number, want_gx: boolean, want_gw: boolean, want_gb: boolean, accumulate: boolean): void;
 
@@ -37,9 +73,26 @@ export function fill_normal(out: number, n: number, seed_lo: number, seed_hi: nu
 
 export function fill_uniform(out: number, n: number, seed_lo: number, seed_hi: number, lo: number, hi: number): void;
 
+export function first_bad_index(idx: number, n: number, hi: number): number;
+
+export function first_not_binary(x: number, n: number): number;
+
 export function free_f32(p: number, n: number): void;
 
+/**
+ * `xs`: x's strides; `shape`: the index's (and output's) shape.
+ */
+export function gather(x: number, x_len: number, xs: Uint32Array, axis: number, idx: number, out: number, shape: Uint32Array): void;
+
 export function gather_strided(src: number, src_len: number, ss: Uint32Array, out: number, shape: Uint32Array): void;
+
+export function index_add(dst: number, idx: number, m: number, src: number, outer: number, n: number, inner: number): void;
+
+export function index_select(x: number, idx: number, m: number, out: number, outer: number, n: number, inner: number): void;
+
+export function indices_from_f32(src: number, dst: number, n: number): number;
+
+export function indices_to_f32(src: number, dst: number, n: number): void;
 
 /**
  * k nearest per row of a distance matrix: indices (ascending distance, ties → lower index) into out_idx [n×k].
@@ -52,17 +105,42 @@ export function log_softmax_backward(y: number, g: number, out: number, rows: nu
 
 export function log_softmax_rows(x: number, out: number, rows: number, cols: number): void;
 
+export function logsumexp_axis(x: number, out: number, outer: number, n: number, inner: number): void;
+
+export function logsumexp_backward(x: number, y: number, g: number, gx: number, outer: number, n: number, inner: number): void;
+
 export function matmul(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void;
+
+export function matmul_batched(a: number, a_len: number, b: number, b_len: number, c: number, c_len: number, shape: Uint32Array, sa: Uint32Array, sb: Uint32Array, sc: Uint32Array, m: number, k: number, n: number, accumulate: boolean): void;
+
+export function matmul_batched_nt(a: number, a_len: number, b: number, b_len: number, c: number, c_len: number, shape: Uint32Array, sa: Uint32Array, sb: Uint32Array, sc: Uint32Array, m: number, k: number, n: number, accumulate: boolean): void;
+
+export function matmul_batched_tn(a: number, a_len: number, b: number, b_len: number, c: number, c_len: number, shape: Uint32Array, sa: Uint32Array, sb: Uint32Array, sc: Uint32Array, m: number, k: number, n: number, accumulate: boolean): void;
 
 export function matmul_nt(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void;
 
 export function matmul_tn(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void;
+
+export function max_axis(x: number, out: number, arg: number, outer: number, n: number, inner: number): void;
+
+export function maxpool2d_backward(gy: number, arg: number, gx: number, geom: Uint32Array): void;
+
+/**
+ * Pools use the geometry with o = c (one output plane per input plane).
+ */
+export function maxpool2d_forward(x: number, out: number, arg: number, geom: Uint32Array): void;
+
+export function min_axis(x: number, out: number, arg: number, outer: number, n: number, inner: number): void;
 
 export function mse(pred: number, target: number, n: number): number;
 
 export function mse_backward(pred: number, target: number, grad: number, n: number, scale: number): void;
 
 export function mul(a: number, b: number, out: number, n: number): void;
+
+export function one_hot(idx: number, n: number, out: number, classes: number): void;
+
+export function orthogonal(out: number, rows: number, cols: number, seed_lo: number, seed_hi: number, gain: number): void;
 
 export function pairwise_sum(a: number, n: number): number;
 
@@ -76,11 +154,11 @@ export function relu_backward(x: number, g: number, out: number, n: number): voi
 
 export function rmsprop(param: number, grad: number, v: number, n: number, lr: number, alpha: number, eps: number, weight_decay: number): void;
 
-export function row_norms(a: number, out: number, n: number, d: number): void;
-
 export function scale(a: number, alpha: number, beta: number, out: number, n: number): void;
 
 export function scale_inplace(x: number, alpha: number, beta: number, n: number): void;
+
+export function scatter_add(dst: number, dst_len: number, ds: Uint32Array, axis: number, idx: number, src: number, shape: Uint32Array): void;
 
 export function sgd(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, weight_decay: number, nesterov: boolean): void;
 
@@ -94,17 +172,21 @@ export function softmax_cross_entropy(logits: number, target: number, probs: num
 
 export function softmax_cross_entropy_backward(probs: number, target: number, grad: number, n: number, scale: number): void;
 
+export function softmax_cross_entropy_rows(logits: number, target: number, probs: number, losses_out: number, rows: number, cols: number): void;
+
+export function softmax_cross_entropy_rows_backward(probs: number, target: number, g: number, grad: number, rows: number, cols: number): void;
+
 export function softmax_rows(x: number, out: number, rows: number, cols: number): void;
 
 export function sq_dist(a: number, b: number, out: number, m: number, n: number, d: number): void;
 
-export function sq_dist_direct(a: number, b: number, out: number, m: number, n: number, d: number): void;
+export function sqrt(x: number, out: number, n: number): void;
 
-export function sq_dist_gemm(a: number, b: number, out: number, m: number, n: number, d: number): void;
+export function sqrt_backward(y: number, g: number, out: number, n: number): void;
 
 export function sub(a: number, b: number, out: number, n: number): void;
 
-export function sum_cols(a: number, out: number, rows: number, cols: number): void;
+export function sum_abs_pow(a: number, n: number, p: number): number;
 
 export function sum_rows(a: number, out: number, rows: number, cols: number, accumulate: boolean): void;
 
@@ -137,21 +219,36 @@ export function thread_worker_loop(): void;
  */
 export function thread_worker_parts(): number;
 
+export function where_select(cond: number, cond_len: number, sc: Uint32Array, a: number, a_len: number, sa: Uint32Array, b: number, b_len: number, sb: Uint32Array, out: number, shape: Uint32Array): void;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
     readonly memory: WebAssembly.Memory;
+    readonly abs: (a: number, b: number, c: number) => void;
+    readonly abs_backward: (a: number, b: number, c: number, d: number) => void;
     readonly adagrad: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
     readonly adam: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => void;
     readonly add: (a: number, b: number, c: number, d: number) => void;
     readonly add_row: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly add_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
     readonly alloc_f32: (a: number) => number;
     readonly argmax_rows: (a: number, b: number, c: number, d: any, e: number, f: number) => void;
     readonly argmin_rows: (a: number, b: number, c: number, d: any, e: number, f: number, g: number) => void;
+    readonly avgpool2d_backward: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly avgpool2d_forward: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly axpy: (a: number, b: number, c: number, d: number) => void;
     readonly broadcast_binary: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
+    readonly broadcast_op_code: (a: number, b: number) => number;
     readonly center_sums: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+    readonly clamp: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly clamp_backward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly clamp_inplace: (a: number, b: number, c: number, d: number) => void;
+    readonly conv2d_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
+    readonly conv2d_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly copy_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
     readonly count_nonfinite: (a: number, b: number) => number;
+    readonly dense_activation_code: (a: number, b: number) => number;
     readonly dense_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => void;
     readonly dense_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
     readonly div: (a: number, b: number, c: number, d: number) => void;
@@ -159,39 +256,59 @@ export interface InitOutput {
     readonly exp: (a: number, b: number, c: number) => void;
     readonly fill_normal: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly fill_uniform: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly first_bad_index: (a: number, b: number, c: number) => number;
+    readonly first_not_binary: (a: number, b: number) => number;
     readonly free_f32: (a: number, b: number) => void;
+    readonly gather: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
     readonly gather_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly index_add: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly index_select: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly indices_from_f32: (a: number, b: number, c: number) => number;
+    readonly indices_to_f32: (a: number, b: number, c: number) => void;
     readonly knn_select: (a: number, b: number, c: number, d: number, e: number, f: number, g: any) => void;
     readonly log: (a: number, b: number, c: number) => void;
     readonly log_softmax_backward: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly log_softmax_rows: (a: number, b: number, c: number, d: number) => void;
+    readonly logsumexp_axis: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly logsumexp_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
     readonly matmul: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly matmul_batched: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => void;
+    readonly matmul_batched_nt: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => void;
+    readonly matmul_batched_tn: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => void;
     readonly matmul_nt: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
     readonly matmul_tn: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly max_axis: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly maxpool2d_backward: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly maxpool2d_forward: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly min_axis: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly mse: (a: number, b: number, c: number) => number;
     readonly mse_backward: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly mul: (a: number, b: number, c: number, d: number) => void;
+    readonly one_hot: (a: number, b: number, c: number, d: number) => void;
+    readonly orthogonal: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly pairwise_sum: (a: number, b: number) => number;
     readonly pow_scalar: (a: number, b: number, c: number, d: number) => void;
     readonly reduce_broadcast: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
     readonly relu: (a: number, b: number, c: number) => void;
     readonly relu_backward: (a: number, b: number, c: number, d: number) => void;
     readonly rmsprop: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
-    readonly row_norms: (a: number, b: number, c: number, d: number) => void;
     readonly scale: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly scale_inplace: (a: number, b: number, c: number, d: number) => void;
+    readonly scatter_add: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
     readonly sgd: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
     readonly sigmoid: (a: number, b: number, c: number) => void;
     readonly sigmoid_backward: (a: number, b: number, c: number, d: number) => void;
     readonly softmax_backward: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly softmax_cross_entropy: (a: number, b: number, c: number, d: number, e: number) => number;
     readonly softmax_cross_entropy_backward: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly softmax_cross_entropy_rows: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly softmax_cross_entropy_rows_backward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly softmax_rows: (a: number, b: number, c: number, d: number) => void;
     readonly sq_dist: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
-    readonly sq_dist_direct: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
-    readonly sq_dist_gemm: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly sqrt: (a: number, b: number, c: number) => void;
+    readonly sqrt_backward: (a: number, b: number, c: number, d: number) => void;
     readonly sub: (a: number, b: number, c: number, d: number) => void;
-    readonly sum_cols: (a: number, b: number, c: number, d: number) => void;
+    readonly sum_abs_pow: (a: number, b: number, c: number) => number;
     readonly sum_rows: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly tanh: (a: number, b: number, c: number) => void;
     readonly tanh_backward: (a: number, b: number, c: number, d: number) => void;
@@ -200,8 +317,10 @@ export interface InitOutput {
     readonly thread_pool_size: () => number;
     readonly thread_worker_loop: () => void;
     readonly thread_worker_parts: () => number;
+    readonly where_select: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => void;
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
+    readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;
     readonly __wbindgen_start: () => void;
 }
 

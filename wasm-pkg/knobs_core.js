@@ -1,6 +1,25 @@
 /* @ts-self-types="./knobs_core.d.ts" */
 
 /**
+ * @param {number} x
+ * @param {number} out
+ * @param {number} n
+ */
+export function abs(x, out, n) {
+    wasm.abs(x, out, n);
+}
+
+/**
+ * @param {number} x
+ * @param {number} g
+ * @param {number} out
+ * @param {number} n
+ */
+export function abs_backward(x, g, out, n) {
+    wasm.abs_backward(x, g, out, n);
+}
+
+/**
  * @param {number} param
  * @param {number} grad
  * @param {number} state
@@ -54,6 +73,29 @@ export function add_row(a, bias, out, rows, cols) {
 }
 
 /**
+ * @param {number} src
+ * @param {number} src_len
+ * @param {number} src_off
+ * @param {Uint32Array} ss
+ * @param {number} dst
+ * @param {number} dst_len
+ * @param {number} dst_off
+ * @param {Uint32Array} sd
+ * @param {Uint32Array} shape
+ */
+export function add_strided(src, src_len, src_off, ss, dst, dst_len, dst_off, sd, shape) {
+    const ptr0 = passArray32ToWasm0(ss, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(sd, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    wasm.add_strided(src, src_len, src_off, ptr0, len0, dst, dst_len, dst_off, ptr1, len1, ptr2, len2);
+}
+
+/**
+ * A block of `max(n, 1)` floats, or 0 when memory cannot grow (or the size overflows): the TS
+ * side turns 0 into an error naming the sizes. `with_capacity` would abort with an opaque trap.
  * @param {number} n
  * @returns {number}
  */
@@ -88,6 +130,30 @@ export function argmin_rows(x, idx, min, rows, cols) {
 }
 
 /**
+ * @param {number} gy
+ * @param {number} gx
+ * @param {Uint32Array} geom
+ * @param {boolean} exclude_pad
+ */
+export function avgpool2d_backward(gy, gx, geom, exclude_pad) {
+    const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    wasm.avgpool2d_backward(gy, gx, ptr0, len0, exclude_pad);
+}
+
+/**
+ * @param {number} x
+ * @param {number} out
+ * @param {Uint32Array} geom
+ * @param {boolean} exclude_pad
+ */
+export function avgpool2d_forward(x, out, geom, exclude_pad) {
+    const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    wasm.avgpool2d_forward(x, out, ptr0, len0, exclude_pad);
+}
+
+/**
  * @param {number} alpha
  * @param {number} x
  * @param {number} y
@@ -119,6 +185,18 @@ export function broadcast_binary(op, a, a_len, sa, b, b_len, sb, out, shape) {
 }
 
 /**
+ * The code of an elementwise op name ("add", "sub", "mul", "div"), for `broadcast_binary`.
+ * @param {string} name
+ * @returns {number | undefined}
+ */
+export function broadcast_op_code(name) {
+    const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.broadcast_op_code(ptr0, len0);
+    return ret === Number.MAX_SAFE_INTEGER ? undefined : ret;
+}
+
+/**
  * @param {number} x
  * @param {Uint32Array} labels
  * @param {number} sums
@@ -134,6 +212,93 @@ export function center_sums(x, labels, sums, counts, n, k, d) {
 }
 
 /**
+ * @param {number} x
+ * @param {number} lo
+ * @param {number} hi
+ * @param {number} out
+ * @param {number} n
+ */
+export function clamp(x, lo, hi, out, n) {
+    wasm.clamp(x, lo, hi, out, n);
+}
+
+/**
+ * @param {number} x
+ * @param {number} g
+ * @param {number} lo
+ * @param {number} hi
+ * @param {number} out
+ * @param {number} n
+ */
+export function clamp_backward(x, g, lo, hi, out, n) {
+    wasm.clamp_backward(x, g, lo, hi, out, n);
+}
+
+/**
+ * @param {number} a
+ * @param {number} n
+ * @param {number} lo
+ * @param {number} hi
+ */
+export function clamp_inplace(a, n, lo, hi) {
+    wasm.clamp_inplace(a, n, lo, hi);
+}
+
+/**
+ * @param {number} x
+ * @param {number} w
+ * @param {number} gy
+ * @param {number} gx
+ * @param {number} gw
+ * @param {number} gb
+ * @param {boolean} want_gx
+ * @param {boolean} want_gw
+ * @param {boolean} want_gb
+ * @param {Uint32Array} geom
+ * @param {boolean} accumulate
+ */
+export function conv2d_backward(x, w, gy, gx, gw, gb, want_gx, want_gw, want_gb, geom, accumulate) {
+    const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    wasm.conv2d_backward(x, w, gy, gx, gw, gb, want_gx, want_gw, want_gb, ptr0, len0, accumulate);
+}
+
+/**
+ * @param {number} x
+ * @param {number} w
+ * @param {number} b
+ * @param {boolean} has_bias
+ * @param {number} out
+ * @param {Uint32Array} geom
+ */
+export function conv2d_forward(x, w, b, has_bias, out, geom) {
+    const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    wasm.conv2d_forward(x, w, b, has_bias, out, ptr0, len0);
+}
+
+/**
+ * @param {number} src
+ * @param {number} src_len
+ * @param {number} src_off
+ * @param {Uint32Array} ss
+ * @param {number} dst
+ * @param {number} dst_len
+ * @param {number} dst_off
+ * @param {Uint32Array} sd
+ * @param {Uint32Array} shape
+ */
+export function copy_strided(src, src_len, src_off, ss, dst, dst_len, dst_off, sd, shape) {
+    const ptr0 = passArray32ToWasm0(ss, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(sd, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    wasm.copy_strided(src, src_len, src_off, ptr0, len0, dst, dst_len, dst_off, ptr1, len1, ptr2, len2);
+}
+
+/**
  * @param {number} a
  * @param {number} n
  * @returns {number}
@@ -141,6 +306,18 @@ export function center_sums(x, labels, sums, counts, n, k, d) {
 export function count_nonfinite(a, n) {
     const ret = wasm.count_nonfinite(a, n);
     return ret >>> 0;
+}
+
+/**
+ * The code of an activation name ("none", "relu", "sigmoid", "tanh"), for `act` below.
+ * @param {string} name
+ * @returns {number | undefined}
+ */
+export function dense_activation_code(name) {
+    const ptr0 = passStringToWasm0(name, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ret = wasm.dense_activation_code(ptr0, len0);
+    return ret === Number.MAX_SAFE_INTEGER ? undefined : ret;
 }
 
 /**
@@ -235,11 +412,50 @@ export function fill_uniform(out, n, seed_lo, seed_hi, lo, hi) {
 }
 
 /**
+ * @param {number} idx
+ * @param {number} n
+ * @param {number} hi
+ * @returns {number}
+ */
+export function first_bad_index(idx, n, hi) {
+    const ret = wasm.first_bad_index(idx, n, hi);
+    return ret >>> 0;
+}
+
+/**
+ * @param {number} x
+ * @param {number} n
+ * @returns {number}
+ */
+export function first_not_binary(x, n) {
+    const ret = wasm.first_not_binary(x, n);
+    return ret >>> 0;
+}
+
+/**
  * @param {number} p
  * @param {number} n
  */
 export function free_f32(p, n) {
     wasm.free_f32(p, n);
+}
+
+/**
+ * `xs`: x's strides; `shape`: the index's (and output's) shape.
+ * @param {number} x
+ * @param {number} x_len
+ * @param {Uint32Array} xs
+ * @param {number} axis
+ * @param {number} idx
+ * @param {number} out
+ * @param {Uint32Array} shape
+ */
+export function gather(x, x_len, xs, axis, idx, out, shape) {
+    const ptr0 = passArray32ToWasm0(xs, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    wasm.gather(x, x_len, ptr0, len0, axis, idx, out, ptr1, len1);
 }
 
 /**
@@ -255,6 +471,52 @@ export function gather_strided(src, src_len, ss, out, shape) {
     const ptr1 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
     const len1 = WASM_VECTOR_LEN;
     wasm.gather_strided(src, src_len, ptr0, len0, out, ptr1, len1);
+}
+
+/**
+ * @param {number} dst
+ * @param {number} idx
+ * @param {number} m
+ * @param {number} src
+ * @param {number} outer
+ * @param {number} n
+ * @param {number} inner
+ */
+export function index_add(dst, idx, m, src, outer, n, inner) {
+    wasm.index_add(dst, idx, m, src, outer, n, inner);
+}
+
+/**
+ * @param {number} x
+ * @param {number} idx
+ * @param {number} m
+ * @param {number} out
+ * @param {number} outer
+ * @param {number} n
+ * @param {number} inner
+ */
+export function index_select(x, idx, m, out, outer, n, inner) {
+    wasm.index_select(x, idx, m, out, outer, n, inner);
+}
+
+/**
+ * @param {number} src
+ * @param {number} dst
+ * @param {number} n
+ * @returns {number}
+ */
+export function indices_from_f32(src, dst, n) {
+    const ret = wasm.indices_from_f32(src, dst, n);
+    return ret >>> 0;
+}
+
+/**
+ * @param {number} src
+ * @param {number} dst
+ * @param {number} n
+ */
+export function indices_to_f32(src, dst, n) {
+    wasm.indices_to_f32(src, dst, n);
 }
 
 /**
@@ -302,6 +564,30 @@ export function log_softmax_rows(x, out, rows, cols) {
 }
 
 /**
+ * @param {number} x
+ * @param {number} out
+ * @param {number} outer
+ * @param {number} n
+ * @param {number} inner
+ */
+export function logsumexp_axis(x, out, outer, n, inner) {
+    wasm.logsumexp_axis(x, out, outer, n, inner);
+}
+
+/**
+ * @param {number} x
+ * @param {number} y
+ * @param {number} g
+ * @param {number} gx
+ * @param {number} outer
+ * @param {number} n
+ * @param {number} inner
+ */
+export function logsumexp_backward(x, y, g, gx, outer, n, inner) {
+    wasm.logsumexp_backward(x, y, g, gx, outer, n, inner);
+}
+
+/**
  * @param {number} a
  * @param {number} b
  * @param {number} c
@@ -312,6 +598,90 @@ export function log_softmax_rows(x, out, rows, cols) {
  */
 export function matmul(a, b, c, m, k, n, accumulate) {
     wasm.matmul(a, b, c, m, k, n, accumulate);
+}
+
+/**
+ * @param {number} a
+ * @param {number} a_len
+ * @param {number} b
+ * @param {number} b_len
+ * @param {number} c
+ * @param {number} c_len
+ * @param {Uint32Array} shape
+ * @param {Uint32Array} sa
+ * @param {Uint32Array} sb
+ * @param {Uint32Array} sc
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {boolean} accumulate
+ */
+export function matmul_batched(a, a_len, b, b_len, c, c_len, shape, sa, sb, sc, m, k, n, accumulate) {
+    const ptr0 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(sa, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(sb, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray32ToWasm0(sc, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    wasm.matmul_batched(a, a_len, b, b_len, c, c_len, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, m, k, n, accumulate);
+}
+
+/**
+ * @param {number} a
+ * @param {number} a_len
+ * @param {number} b
+ * @param {number} b_len
+ * @param {number} c
+ * @param {number} c_len
+ * @param {Uint32Array} shape
+ * @param {Uint32Array} sa
+ * @param {Uint32Array} sb
+ * @param {Uint32Array} sc
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {boolean} accumulate
+ */
+export function matmul_batched_nt(a, a_len, b, b_len, c, c_len, shape, sa, sb, sc, m, k, n, accumulate) {
+    const ptr0 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(sa, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(sb, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray32ToWasm0(sc, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    wasm.matmul_batched_nt(a, a_len, b, b_len, c, c_len, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, m, k, n, accumulate);
+}
+
+/**
+ * @param {number} a
+ * @param {number} a_len
+ * @param {number} b
+ * @param {number} b_len
+ * @param {number} c
+ * @param {number} c_len
+ * @param {Uint32Array} shape
+ * @param {Uint32Array} sa
+ * @param {Uint32Array} sb
+ * @param {Uint32Array} sc
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {boolean} accumulate
+ */
+export function matmul_batched_tn(a, a_len, b, b_len, c, c_len, shape, sa, sb, sc, m, k, n, accumulate) {
+    const ptr0 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(sa, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(sb, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray32ToWasm0(sc, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    wasm.matmul_batched_tn(a, a_len, b, b_len, c, c_len, ptr0, len0, ptr1, len1, ptr2, len2, ptr3, len3, m, k, n, accumulate);
 }
 
 /**
@@ -338,6 +708,55 @@ export function matmul_nt(a, b, c, m, k, n, accumulate) {
  */
 export function matmul_tn(a, b, c, m, k, n, accumulate) {
     wasm.matmul_tn(a, b, c, m, k, n, accumulate);
+}
+
+/**
+ * @param {number} x
+ * @param {number} out
+ * @param {number} arg
+ * @param {number} outer
+ * @param {number} n
+ * @param {number} inner
+ */
+export function max_axis(x, out, arg, outer, n, inner) {
+    wasm.max_axis(x, out, arg, outer, n, inner);
+}
+
+/**
+ * @param {number} gy
+ * @param {number} arg
+ * @param {number} gx
+ * @param {Uint32Array} geom
+ */
+export function maxpool2d_backward(gy, arg, gx, geom) {
+    const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    wasm.maxpool2d_backward(gy, arg, gx, ptr0, len0);
+}
+
+/**
+ * Pools use the geometry with o = c (one output plane per input plane).
+ * @param {number} x
+ * @param {number} out
+ * @param {number} arg
+ * @param {Uint32Array} geom
+ */
+export function maxpool2d_forward(x, out, arg, geom) {
+    const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    wasm.maxpool2d_forward(x, out, arg, ptr0, len0);
+}
+
+/**
+ * @param {number} x
+ * @param {number} out
+ * @param {number} arg
+ * @param {number} outer
+ * @param {number} n
+ * @param {number} inner
+ */
+export function min_axis(x, out, arg, outer, n, inner) {
+    wasm.min_axis(x, out, arg, outer, n, inner);
 }
 
 /**
@@ -370,6 +789,28 @@ export function mse_backward(pred, target, grad, n, scale) {
  */
 export function mul(a, b, out, n) {
     wasm.mul(a, b, out, n);
+}
+
+/**
+ * @param {number} idx
+ * @param {number} n
+ * @param {number} out
+ * @param {number} classes
+ */
+export function one_hot(idx, n, out, classes) {
+    wasm.one_hot(idx, n, out, classes);
+}
+
+/**
+ * @param {number} out
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} seed_lo
+ * @param {number} seed_hi
+ * @param {number} gain
+ */
+export function orthogonal(out, rows, cols, seed_lo, seed_hi, gain) {
+    wasm.orthogonal(out, rows, cols, seed_lo, seed_hi, gain);
 }
 
 /**
@@ -442,16 +883,6 @@ export function rmsprop(param, grad, v, n, lr, alpha, eps, weight_decay) {
 
 /**
  * @param {number} a
- * @param {number} out
- * @param {number} n
- * @param {number} d
- */
-export function row_norms(a, out, n, d) {
-    wasm.row_norms(a, out, n, d);
-}
-
-/**
- * @param {number} a
  * @param {number} alpha
  * @param {number} beta
  * @param {number} out
@@ -469,6 +900,23 @@ export function scale(a, alpha, beta, out, n) {
  */
 export function scale_inplace(x, alpha, beta, n) {
     wasm.scale_inplace(x, alpha, beta, n);
+}
+
+/**
+ * @param {number} dst
+ * @param {number} dst_len
+ * @param {Uint32Array} ds
+ * @param {number} axis
+ * @param {number} idx
+ * @param {number} src
+ * @param {Uint32Array} shape
+ */
+export function scatter_add(dst, dst_len, ds, axis, idx, src, shape) {
+    const ptr0 = passArray32ToWasm0(ds, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    wasm.scatter_add(dst, dst_len, ptr0, len0, axis, idx, src, ptr1, len1);
 }
 
 /**
@@ -540,6 +988,30 @@ export function softmax_cross_entropy_backward(probs, target, grad, n, scale) {
 }
 
 /**
+ * @param {number} logits
+ * @param {number} target
+ * @param {number} probs
+ * @param {number} losses_out
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function softmax_cross_entropy_rows(logits, target, probs, losses_out, rows, cols) {
+    wasm.softmax_cross_entropy_rows(logits, target, probs, losses_out, rows, cols);
+}
+
+/**
+ * @param {number} probs
+ * @param {number} target
+ * @param {number} g
+ * @param {number} grad
+ * @param {number} rows
+ * @param {number} cols
+ */
+export function softmax_cross_entropy_rows_backward(probs, target, g, grad, rows, cols) {
+    wasm.softmax_cross_entropy_rows_backward(probs, target, g, grad, rows, cols);
+}
+
+/**
  * @param {number} x
  * @param {number} out
  * @param {number} rows
@@ -562,27 +1034,22 @@ export function sq_dist(a, b, out, m, n, d) {
 }
 
 /**
- * @param {number} a
- * @param {number} b
+ * @param {number} x
  * @param {number} out
- * @param {number} m
  * @param {number} n
- * @param {number} d
  */
-export function sq_dist_direct(a, b, out, m, n, d) {
-    wasm.sq_dist_direct(a, b, out, m, n, d);
+export function sqrt(x, out, n) {
+    wasm.sqrt(x, out, n);
 }
 
 /**
- * @param {number} a
- * @param {number} b
+ * @param {number} y
+ * @param {number} g
  * @param {number} out
- * @param {number} m
  * @param {number} n
- * @param {number} d
  */
-export function sq_dist_gemm(a, b, out, m, n, d) {
-    wasm.sq_dist_gemm(a, b, out, m, n, d);
+export function sqrt_backward(y, g, out, n) {
+    wasm.sqrt_backward(y, g, out, n);
 }
 
 /**
@@ -597,12 +1064,13 @@ export function sub(a, b, out, n) {
 
 /**
  * @param {number} a
- * @param {number} out
- * @param {number} rows
- * @param {number} cols
+ * @param {number} n
+ * @param {number} p
+ * @returns {number}
  */
-export function sum_cols(a, out, rows, cols) {
-    wasm.sum_cols(a, out, rows, cols);
+export function sum_abs_pow(a, n, p) {
+    const ret = wasm.sum_abs_pow(a, n, p);
+    return ret;
 }
 
 /**
@@ -676,6 +1144,31 @@ export function thread_worker_parts() {
     const ret = wasm.thread_worker_parts();
     return ret >>> 0;
 }
+
+/**
+ * @param {number} cond
+ * @param {number} cond_len
+ * @param {Uint32Array} sc
+ * @param {number} a
+ * @param {number} a_len
+ * @param {Uint32Array} sa
+ * @param {number} b
+ * @param {number} b_len
+ * @param {Uint32Array} sb
+ * @param {number} out
+ * @param {Uint32Array} shape
+ */
+export function where_select(cond, cond_len, sc, a, a_len, sa, b, b_len, sb, out, shape) {
+    const ptr0 = passArray32ToWasm0(sc, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(sa, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    const ptr2 = passArray32ToWasm0(sb, wasm.__wbindgen_malloc);
+    const len2 = WASM_VECTOR_LEN;
+    const ptr3 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
+    const len3 = WASM_VECTOR_LEN;
+    wasm.where_select(cond, cond_len, ptr0, len0, a, a_len, ptr1, len1, b, b_len, ptr2, len2, out, ptr3, len3);
+}
 function __wbg_get_imports() {
     const import0 = {
         __proto__: null,
@@ -724,6 +1217,56 @@ function passArray32ToWasm0(arg, malloc) {
     getUint32ArrayMemory0().set(arg, ptr / 4);
     WASM_VECTOR_LEN = arg.length;
     return ptr;
+}
+
+function passStringToWasm0(arg, malloc, realloc) {
+    if (realloc === undefined) {
+        const buf = cachedTextEncoder.encode(arg);
+        const ptr = malloc(buf.length, 1) >>> 0;
+        getUint8ArrayMemory0().subarray(ptr, ptr + buf.length).set(buf);
+        WASM_VECTOR_LEN = buf.length;
+        return ptr;
+    }
+
+    let len = arg.length;
+    let ptr = malloc(len, 1) >>> 0;
+
+    const mem = getUint8ArrayMemory0();
+
+    let offset = 0;
+
+    for (; offset < len; offset++) {
+        const code = arg.charCodeAt(offset);
+        if (code > 0x7F) break;
+        mem[ptr + offset] = code;
+    }
+    if (offset !== len) {
+        if (offset !== 0) {
+            arg = arg.slice(offset);
+        }
+        ptr = realloc(ptr, len, len = offset + arg.length * 3, 1) >>> 0;
+        const view = getUint8ArrayMemory0().subarray(ptr + offset, ptr + len);
+        const ret = cachedTextEncoder.encodeInto(arg, view);
+
+        offset += ret.written;
+        ptr = realloc(ptr, len, offset, 1) >>> 0;
+    }
+
+    WASM_VECTOR_LEN = offset;
+    return ptr;
+}
+
+const cachedTextEncoder = new TextEncoder();
+
+if (!('encodeInto' in cachedTextEncoder)) {
+    cachedTextEncoder.encodeInto = function (arg, view) {
+        const buf = cachedTextEncoder.encode(arg);
+        view.set(buf);
+        return {
+            read: arg.length,
+            written: buf.length
+        };
+    };
 }
 
 let WASM_VECTOR_LEN = 0;

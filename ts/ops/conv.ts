@@ -56,8 +56,8 @@ function outSize(op: string, what: string, x: Tensor, size: number, k: number, s
 }
 
 /** The 14 numbers kernels/conv.rs reads: n c h w o kh kw sh sw ph pw dh dw groups. */
-function geomOf(n: number, c: number, h: number, w: number, o: number, k: number[], s: number[], p: number[], d: number[], groups: number): Uint32Array {
-  return Uint32Array.from([n, c, h, w, o, k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1], groups]);
+function geomOf(n: number, c: number, h: number, w: number, o: number, kernel: number[], s: number[], p: number[], d: number[], groups: number): Uint32Array {
+  return Uint32Array.from([n, c, h, w, o, kernel[0], kernel[1], s[0], s[1], p[0], p[1], d[0], d[1], groups]);
 }
 
 /** y = conv2d(x, weight) + bias for x [N, C, H, W], weight [O, C/groups, kh, kw], bias [O] or null. */
