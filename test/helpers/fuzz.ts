@@ -439,21 +439,3 @@ export async function runFuzz(opts: { cases: number; seed: number; only?: string
   }
   return { cases: opts.cases, failures, slowestMs: slowest, perFormat };
 }
-
-/**
- * Failures owned by another branch, each with its issue-9 defect. A layer size in a model spec far
- * beyond its weights file is allocated before it is checked (defect 3, modules branch; sizes that
- * wrap or fail allocation are defects 1 and 2, core). Remove an entry once its fix is merged: the
- * cases then have to pass like the rest.
- */
-const KNOWN_ELSEWHERE: { defect: string; matches: (f: FuzzFailure) => boolean }[] = [
-  {
-    defect: 'issue 9 defects 1-3: a model spec layer size is allocated before it is validated',
-    matches: (f) => (f.format === 'model' || f.format === 'estimator') && /"(inFeatures|outFeatures)\\?":\s*(\d{7,}|\d+(\.\d+)?e\+?\d+)/.test(f.full),
-  },
-];
-
-/** The known defect a failure belongs to (fixed elsewhere), or null if it is a new failure. */
-export function knownElsewhere(f: FuzzFailure): string | null {
-  return KNOWN_ELSEWHERE.find((k) => k.matches(f))?.defect ?? null;
-}
