@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bits } from './helpers/bits.js';
 import { K, memoryStats } from '../ts/backend/wasm.js';
 import { resolveThreads, startWorkers, stopWorkers } from '../ts/backend/threads.js';
-import { KnobsError, getNumThreads, init, matmul, mul, nn, optim, randn, setNumThreads, simdBuild, sum, tensor, tidy } from '../ts/index.js';
+import { KnobsError, conv2d, getNumThreads, init, matmul, mul, nn, optim, randn, setNumThreads, simdBuild, sum, tensor, tidy } from '../ts/index.js';
 import * as ref from './helpers/reference.js';
 
 beforeAll(() => init({ threads: 2 }));
@@ -113,6 +113,26 @@ describe('thread pool', () => {
     expect(K().thread_worker_parts()).toBeGreaterThan(before);
     a.dispose();
     b.dispose();
+  });
+
+  it('conv2d forward and its three gradients on 2 threads are the same bits as on 1, and match a float64 reference', () => {
+    // 16 images of 32 channels: columns of 288 rows, wide enough for the GEMM to split.
+    const run = () =>
+      tidy(() => {
+        const x = randn([16, 32, 12, 12], { seed: 21, requiresGrad: true });
+        const w = randn([24, 32, 3, 3], { seed: 22, std: 0.1, requiresGrad: true });
+        const b = randn([24], { seed: 23, requiresGrad: true });
+        const y = conv2d(x, w, b, { padding: 1 });
+        y.backward(randn([...y.shape], { seed: 24 }));
+        return [y, x.grad!, w.grad!, b.grad!].map((t) => t.toFloat32Array());
+      });
+    const one = on(1, run), two = run();
+    one.forEach((a, i) => expect(bits(two[i]), `output ${i}`).toEqual(bits(a)));
+    tidy(() => {
+      const x = randn([16, 32, 12, 12], { seed: 21 }), w = randn([24, 32, 3, 3], { seed: 22, std: 0.1 }), b = randn([24], { seed: 23 });
+      const want = ref.conv2d(ref.arr([...x.shape], x.toFloat32Array()), ref.arr([...w.shape], w.toFloat32Array()), ref.arr([24], b.toFloat32Array()), { padding: [1, 1] });
+      two[0].forEach((v, i) => expect(Math.abs(v - want.data[i])).toBeLessThan(1e-4 * (1 + Math.abs(want.data[i]))));
+    });
   });
 
   it('training on 2 threads ends at the same weights as on 1', () => {
