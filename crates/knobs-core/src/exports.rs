@@ -7,6 +7,8 @@
 use crate::kernels::{activations, broadcast, dense, elementwise, losses, matmul as mm, optim, par, random, reduce};
 use wasm_bindgen::prelude::*;
 
+mod word2vec;
+
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]
 unsafe fn s<'a>(p: usize, n: usize) -> &'a [f32] {

@@ -11,6 +11,7 @@ pub mod matmul;
 pub mod optim;
 pub mod random;
 pub mod reduce;
+pub mod word2vec;
 
 #[cfg(test)]
 pub(crate) mod testutil;
