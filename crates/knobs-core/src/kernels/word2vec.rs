@@ -39,11 +39,12 @@ pub fn exp_table() -> Vec<f32> {
 fn lcg(r: u64) -> u64 {
     r.wrapping_mul(25_214_903_917).wrapping_add(11) & 0xFFFF_FFFF_FFFF
 }
-/// gensim's random_int32: advance, then the 32 bits above the low 16.
+/// gensim's random_int32: the 32 bits of the state above the low 16, then advance.
 #[inline(always)]
 fn random_int32(r: &mut u64) -> u32 {
+    let v = (*r >> 16) as u32;
     *r = lcg(*r);
-    (*r >> 16) as u32
+    v
 }
 /// Index of the first entry ≥ x (Python's bisect_left).
 #[inline(always)]
@@ -225,8 +226,8 @@ pub fn word2vec_train(
                 }
                 work.iter_mut().for_each(|v| *v = 0.0);
                 r = negative_sampling(word, &h, &mut work, syn1neg, cum_table, p.negative, p.alpha, &table, r);
-                if p.cbow_mean {
-                    // gensim spreads the mean's gradient over the words that made it.
+                if !p.cbow_mean {
+                    // gensim divides the error of a sum over its words (and leaves a mean's alone).
                     let inv = 1.0 / count as f32;
                     work.iter_mut().for_each(|v| *v *= inv);
                 }
@@ -359,7 +360,7 @@ mod tests {
             }
             for &c in ctx {
                 for k in 0..dim {
-                    b0[c * dim + k] += (e[k] / n) as f32;
+                    b0[c * dim + k] += e[k] as f32; // cbow_mean: the error is not divided
                 }
             }
         }
@@ -375,11 +376,11 @@ mod tests {
         let mut g = Lcg(1);
         let syn0 = rand_vec(&mut g, v * dim);
         let cum = vec![1u32, 2, 3, 4];
-        // Word 3 is never kept: a threshold of 0 loses to any draw but 0.
+        // Word 3 is never kept: a threshold of 0 loses to any draw but 0 (none here: the state is not small).
         let keep = vec![u32::MAX, u32::MAX, u32::MAX, 0];
         let tokens = [3u32, 3, 3, 0, 1, 3, 2];
         let p = Word2VecParams { dim, window: 2, negative: 2, sg: true, cbow_mean: true, alpha: 0.1 };
-        let (mut a0, mut a1, mut rng) = (syn0.clone(), vec![0.0; v * dim], 5u64);
+        let (mut a0, mut a1, mut rng) = (syn0.clone(), vec![0.0; v * dim], 0x1234_5678_9abcu64);
         let n = word2vec_train(&tokens, 0, &[3, 7], &keep, &cum, &mut a0, &mut a1, &p, &mut rng);
         assert_eq!(n, 3);
         assert_eq!(a0[3 * dim..], syn0[3 * dim..], "a subsampled word was trained");
