@@ -1,7 +1,7 @@
 //! word2vec's export. Token ids, sentence ends, keep thresholds and the cumulative negative table
 //! are u32 arrays that the TS side keeps in wasm memory (allocated as f32 blocks of the same
 //! size), so a training call copies nothing; only the 64-bit RNG state goes in and out by value.
-use super::{s, sm};
+use super::sm;
 use crate::kernels::word2vec as w2v;
 use wasm_bindgen::prelude::*;
 
