@@ -6,7 +6,9 @@
  * figures scripts/gensim-word2vec-reference.py wrote to test/fixtures/gensim-word2vec-sotu.json.
  *
  *   bash scripts/fetch-data.sh gensim sotu
- *   npm run example -- word2vec [--mode skipgram|cbow|both] [--seed 1] [--epochs 5]
+ *   npm run example -- word2vec [--mode skipgram|cbow|both] [--seeds 3] [--epochs 5]
+ *
+ * With --seeds N, knobs trains with seeds 1..N and prints the mean, as the gensim fixture does.
  *
  * Data: .data/ at the repository root, or KNOBS_DATA_DIR. One thread (the gensim figures beside
  * are 1 worker, and 2 workers for skip-gram's speed).
@@ -32,7 +34,7 @@ if (missing.length > 0) {
   process.exit(1);
 }
 
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'both' }, seed: { type: 'string', default: '1' }, epochs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { mode: { type: 'string', default: 'both' }, seeds: { type: 'string', default: '1' }, epochs: { type: 'string', default: '5' } } });
 const modes = values.mode === 'both' ? (['skipgram', 'cbow'] as const) : [values.mode as 'skipgram' | 'cbow'];
 
 await init();
@@ -45,27 +47,48 @@ type Row = { analogy: number; wordsim353: number; simlex999: number; wordsPerSec
 const ref = JSON.parse(readFileSync(join(root, 'test/fixtures/gensim-word2vec-sotu.json'), 'utf8'));
 const fmt = (r: Row) => `analogy ${(100 * r.analogy).toFixed(2)}%  WordSim-353 ${r.wordsim353.toFixed(3)}  SimLex-999 ${r.simlex999.toFixed(3)}  ${Math.round(r.wordsPerSec / 1000)}k words/s (${r.wordsPerCpuSec ? Math.round(r.wordsPerCpuSec / 1000) : '?'}k per CPU second)`;
 
+const mean = (rows: Row[]): Row => ({
+  analogy: rows.reduce((s, r) => s + r.analogy, 0) / rows.length,
+  wordsim353: rows.reduce((s, r) => s + r.wordsim353, 0) / rows.length,
+  simlex999: rows.reduce((s, r) => s + r.simlex999, 0) / rows.length,
+  wordsPerSec: rows.reduce((s, r) => s + r.wordsPerSec, 0) / rows.length,
+  wordsPerCpuSec: rows.reduce((s, r) => s + r.wordsPerCpuSec!, 0) / rows.length,
+});
+const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => i + 1);
+
 for (const mode of modes) {
-  const w2v = new Word2Vec({ mode, vectorSize: 100, window: 5, negative: 5, minCount: 5, sample: 1e-3, epochs: Number(values.epochs), seed: Number(values.seed) });
-  w2v.buildVocab(corpus);
-  // CPU time as well as wall time: on a machine shared with other jobs, CPU seconds are what compare.
-  const cpu0 = process.cpuUsage();
-  w2v.train(corpus);
-  const cpu = process.cpuUsage(cpu0);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const kv = w2v.wv!;
-  const t = w2v.lastTrain!;
-  const analogy = evaluateWordAnalogies(kv, readFileSync(files.questions, 'utf8'), { restrictVocab: 30000 });
-  const cosmul = evaluateWordAnalogies(kv, readFileSync(files.questions, 'utf8'), { restrictVocab: 30000, method: '3cosmul' });
-  const ws = evaluateWordPairs(kv, readFileSync(files.wordsim, 'utf8'));
-  const sl = evaluateWordPairs(kv, readFileSync(files.simlex, 'utf8'));
-  const mine: Row = { analogy: analogy.score, wordsim353: ws.spearman, simlex999: sl.spearman, wordsPerSec: t.wordsPerSec, wordsPerCpuSec: (t.words * w2v.params.epochs) / cpuSeconds };
+  const rows: Row[] = [];
+  let last: Word2Vec | null = null;
+  let cosmulScore = 0, counted = '';
+  for (const seed of seeds) {
+    const w2v = new Word2Vec({ mode, vectorSize: 100, window: 5, negative: 5, minCount: 5, sample: 1e-3, epochs: Number(values.epochs), seed });
+    w2v.buildVocab(corpus);
+    // CPU time as well as wall time: on a machine shared with other jobs, CPU seconds are what compare.
+    const cpu0 = process.cpuUsage();
+    w2v.train(corpus);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    const kv = w2v.wv!;
+    const t = w2v.lastTrain!;
+    const analogy = evaluateWordAnalogies(kv, readFileSync(files.questions, 'utf8'), { restrictVocab: 30000 });
+    const cosmul = evaluateWordAnalogies(kv, readFileSync(files.questions, 'utf8'), { restrictVocab: 30000, method: '3cosmul' });
+    const ws = evaluateWordPairs(kv, readFileSync(files.wordsim, 'utf8'));
+    const sl = evaluateWordPairs(kv, readFileSync(files.simlex, 'utf8'));
+    const row: Row = { analogy: analogy.score, wordsim353: ws.spearman, simlex999: sl.spearman, wordsPerSec: t.wordsPerSec, wordsPerCpuSec: (t.words * w2v.params.epochs) / cpuSeconds };
+    console.log(`${mode} seed ${seed}: ${fmt(row)}; 3CosMul analogy ${(100 * cosmul.score).toFixed(2)}%`);
+    rows.push(row);
+    cosmulScore += cosmul.score / seeds.length;
+    counted = `questions counted ${analogy.correct + analogy.incorrect}, skipped ${analogy.skipped}; pairs ${ws.pairs} and ${sl.pairs}`;
+    last = w2v;
+  }
+  const mine = mean(rows);
+  const kv = last!.wv!;
   const g = mode === 'skipgram' ? ref.skipgram1Worker.mean : ref.cbow1Worker.mean;
-  console.log(`\n${mode}: vocabulary ${kv.size} words, trained in ${t.seconds.toFixed(1)} s`);
-  console.log(`  knobs (1 thread)     ${fmt(mine)}`);
+  console.log(`\n${mode}: vocabulary ${kv.size} words; ${counted}`);
+  console.log(`  knobs (1 thread)     ${fmt(mine)}   mean of ${seeds.length} seed(s)`);
   console.log(`  gensim (1 worker)    ${fmt(g)}   mean of ${(mode === 'skipgram' ? ref.skipgram1Worker : ref.cbow1Worker).runs.length} seeds`);
-  if (mode === 'skipgram') console.log(`  gensim (2 workers)   ${Math.round(ref.skipgram2Workers.mean.wordsPerSec / 1000)}k words/s`);
-  console.log(`  knobs 3CosMul analogy ${(100 * cosmul.score).toFixed(2)}%; questions counted ${analogy.correct + analogy.incorrect}, skipped ${analogy.skipped}; pairs ${ws.pairs} and ${sl.pairs}`);
+  if (mode === 'skipgram') console.log(`  gensim (2 workers)   ${fmt(ref.skipgram2Workers.mean)}`);
+  console.log(`  knobs 3CosMul analogy ${(100 * cosmulScore).toFixed(2)}%`);
   console.log(`  speed: ${(mine.wordsPerSec / g.wordsPerSec).toFixed(2)}× gensim 1 worker (wall), ${g.wordsPerCpuSec ? (mine.wordsPerCpuSec! / g.wordsPerCpuSec).toFixed(2) : '?'}× per CPU second`);
   for (const w of ['war', 'congress', 'freedom']) if (kv.has(w)) console.log(`  near ${w}: ${kv.mostSimilar(w, 6).map(([x]) => x).join(', ')}`);
   if (['king', 'man', 'woman'].every((w) => kv.has(w))) console.log(`  king − man + woman: ${kv.analogy({ positive: ['king', 'woman'], negative: ['man'], topn: 5 }).map(([x]) => x).join(', ')}`);

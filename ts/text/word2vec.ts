@@ -129,8 +129,8 @@ export class Word2Vec {
   }
 
   /**
-   * Trains from freshly initialised vectors: uniform in ±0.5/vectorSize (input), zeros (output),
-   * as gensim. Words not in the vocabulary are skipped, as gensim does.
+   * Trains from freshly initialised vectors: uniform in ±1/vectorSize (input), zeros (output),
+   * as gensim 4 (word2vec.c and gensim 3 used ±0.5/vectorSize). Words not in the vocabulary are skipped, as gensim does.
    */
   train(sentences: readonly (readonly string[])[]): this {
     const op = 'Word2Vec.train';
@@ -178,7 +178,7 @@ export class Word2Vec {
       u32.set(cumTable(vocab.counts, p.nsExponent), pCum >>> 2);
       h.fill(0, pSyn1 >>> 2, (pSyn1 >>> 2) + V * d);
       const rng = new Rng(p.seed);
-      K().fill_uniform(pSyn0, V * d, rng.nextU32(), rng.nextU32(), -0.5 / d, 0.5 / d);
+      K().fill_uniform(pSyn0, V * d, rng.nextU32(), rng.nextU32(), -1 / d, 1 / d);
       // The kernel's LCG keeps 48 bits.
       const state = Uint32Array.of(rng.nextU32(), rng.nextU32() & 0xffff);
       const t0 = performance.now();
