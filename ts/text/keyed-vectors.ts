@@ -3,12 +3,14 @@
  * Every query works on unit-normalised vectors (cosine similarity), and the similarity of a query
  * to the whole vocabulary is one matmul on the Rust core (kernels/matmul.rs via matmul_nt).
  *
- * The book's chapter-11 analogy code differs: it sums raw vectors (b − a + c), then scores each
- * word by a dot product with the squared-norm-weighted vector and a Euclidean distance, so long
- * (frequent) vectors dominate the query and the ranking. Here each word's vector is first divided by
- * its norm, the query is the sum of unit vectors (3CosAdd) or a product of shifted cosines
- * (3CosMul, Levy & Goldberg 2014), and candidates are ranked by cosine: what gensim and the
- * analogy benchmarks use.
+ * The book's chapter-11 analogy code differs: it multiplies every vector by its squared norm
+ * (`weights_0_1 * norms`, norms = Σ w² per row), builds the query
+ * b − a + c from those, ranks words by the Euclidean distance of their raw vectors to the query,
+ * and drops the first answer instead of the query words. Long (frequent) vectors then dominate
+ * both the query and the ranking. Here every vector is divided by its norm, the query is the
+ * normalised sum of unit vectors (3CosAdd) or a product of shifted cosines (3CosMul, Levy &
+ * Goldberg 2014), candidates are ranked by cosine and the query words are left out: what gensim
+ * and the analogy benchmarks use.
  */
 import { allocF32, freeF32, heap, K } from '../backend/wasm.js';
 import { KnobsError, ShapeError } from '../errors.js';
