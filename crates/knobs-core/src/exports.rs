@@ -33,6 +33,8 @@ mod init;
 
 mod layout;
 
+mod word2vec;
+
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]
 unsafe fn s<'a>(p: usize, n: usize) -> &'a [f32] {

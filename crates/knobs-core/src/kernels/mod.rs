@@ -19,6 +19,7 @@ pub mod random;
 pub mod reduce;
 pub mod reduce_axis;
 pub mod unary;
+pub mod word2vec;
 
 #[cfg(test)]
 pub(crate) mod testutil;

@@ -1,0 +1,421 @@
+//! word2vec training with negative sampling (skip-gram and CBOW): the whole cost of `Word2Vec`.
+//!
+//! The update follows gensim's `word2vec_inner.pyx` (itself word2vec.c) step for step, so the two
+//! libraries do the same work per word: the same LCG for random numbers, subsampling by a per-word
+//! 32-bit keep threshold, the reduced window drawn per word, negatives drawn by bisecting the
+//! cumulative unigram^0.75 table, a sigmoid table, and dot products skipped when they saturate.
+//! Everything random comes from `rng`, which the caller keeps between calls: one thread is
+//! deterministic for a given seed.
+
+/// word2vec.c's constants: the sigmoid is tabulated on [−MAX_EXP, MAX_EXP].
+pub const MAX_EXP: f32 = 6.0;
+pub const EXP_TABLE_SIZE: usize = 1000;
+
+/// The rows of `syn0`/`syn1neg` are `dim` wide; `window` is the largest distance to a context word.
+#[derive(Clone, Copy, Debug)]
+pub struct Word2VecParams {
+    pub dim: usize,
+    pub window: usize,
+    pub negative: usize,
+    /// true: skip-gram (each context word predicts the centre); false: CBOW.
+    pub sg: bool,
+    /// CBOW only: average the context vectors (gensim's cbow_mean=1) instead of summing them.
+    pub cbow_mean: bool,
+    pub alpha: f32,
+}
+
+/// σ(x) at EXP_TABLE_SIZE points of [−MAX_EXP, MAX_EXP), as word2vec.c builds it.
+pub fn exp_table() -> Vec<f32> {
+    (0..EXP_TABLE_SIZE)
+        .map(|i| {
+            let e = (((i as f32) / EXP_TABLE_SIZE as f32 * 2.0 - 1.0) * MAX_EXP).exp();
+            e / (e + 1.0)
+        })
+        .collect()
+}
+
+/// The 48-bit LCG of word2vec.c and gensim (java.util.Random's constants).
+#[inline(always)]
+fn lcg(r: u64) -> u64 {
+    r.wrapping_mul(25_214_903_917).wrapping_add(11) & 0xFFFF_FFFF_FFFF
+}
+/// gensim's random_int32: the 32 bits of the state above the low 16, then advance.
+#[inline(always)]
+fn random_int32(r: &mut u64) -> u32 {
+    let v = (*r >> 16) as u32;
+    *r = lcg(*r);
+    v
+}
+/// Index of the first entry ≥ x (Python's bisect_left).
+#[inline(always)]
+fn bisect_left(a: &[u32], x: u32) -> usize {
+    a.partition_point(|&v| v < x)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod lanes {
+    use core::arch::wasm32::*;
+    #[inline(always)]
+    fn ld(s: &[f32]) -> v128 {
+        f32x4(s[0], s[1], s[2], s[3])
+    }
+    #[inline(always)]
+    fn st(v: v128, d: &mut [f32]) {
+        d[0] = f32x4_extract_lane::<0>(v);
+        d[1] = f32x4_extract_lane::<1>(v);
+        d[2] = f32x4_extract_lane::<2>(v);
+        d[3] = f32x4_extract_lane::<3>(v);
+    }
+    /// Four running sums, added pairwise at the end (the same order as the host version).
+    #[inline(always)]
+    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+        let n4 = a.len() & !3;
+        let mut acc = f32x4_splat(0.0);
+        for i in (0..n4).step_by(4) {
+            acc = f32x4_add(acc, f32x4_mul(ld(&a[i..i + 4]), ld(&b[i..i + 4])));
+        }
+        let mut s = (f32x4_extract_lane::<0>(acc) + f32x4_extract_lane::<1>(acc))
+            + (f32x4_extract_lane::<2>(acc) + f32x4_extract_lane::<3>(acc));
+        for i in n4..a.len() {
+            s += a[i] * b[i];
+        }
+        s
+    }
+    /// y += g · x
+    #[inline(always)]
+    pub fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
+        let n4 = x.len() & !3;
+        let gv = f32x4_splat(g);
+        for i in (0..n4).step_by(4) {
+            let v = f32x4_add(ld(&y[i..i + 4]), f32x4_mul(gv, ld(&x[i..i + 4])));
+            st(v, &mut y[i..i + 4]);
+        }
+        for i in n4..x.len() {
+            y[i] += g * x[i];
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod lanes {
+    #[inline(always)]
+    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+        let n4 = a.len() & !3;
+        let mut acc = [0.0f32; 4];
+        for i in (0..n4).step_by(4) {
+            for l in 0..4 {
+                acc[l] += a[i + l] * b[i + l];
+            }
+        }
+        let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+        for i in n4..a.len() {
+            s += a[i] * b[i];
+        }
+        s
+    }
+    #[inline(always)]
+    pub fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
+        for (yi, xi) in y.iter_mut().zip(x) {
+            *yi += g * xi;
+        }
+    }
+}
+pub use lanes::{axpy, dot};
+
+/// One positive and `negative` sampled outputs for the hidden vector `h`: updates the output rows
+/// in `syn1neg` and accumulates the gradient for `h` into `work`. Returns the advanced RNG.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn negative_sampling(
+    word: usize, h: &[f32], work: &mut [f32], syn1neg: &mut [f32], cum_table: &[u32],
+    negative: usize, alpha: f32, table: &[f32], mut rng: u64,
+) -> u64 {
+    let dim = h.len();
+    let total = *cum_table.last().unwrap();
+    for d in 0..=negative {
+        let (target, label) = if d == 0 {
+            (word, 1.0f32)
+        } else {
+            let t = bisect_left(cum_table, ((rng >> 16) % total as u64) as u32);
+            rng = lcg(rng);
+            if t == word {
+                continue;
+            }
+            (t, 0.0)
+        };
+        let row = &mut syn1neg[target * dim..(target + 1) * dim];
+        let f = dot(h, row);
+        // gensim skips a saturated pair entirely (word2vec.c instead takes σ = 0 or 1).
+        if f <= -MAX_EXP || f >= MAX_EXP {
+            continue;
+        }
+        let s = table[((f + MAX_EXP) * (EXP_TABLE_SIZE as f32 / MAX_EXP / 2.0)) as usize];
+        let g = (label - s) * alpha;
+        axpy(g, row, work);
+        axpy(g, h, row);
+    }
+    rng
+}
+
+/// Trains on the sentences of `tokens` that end at `ends` (exclusive, increasing; the first starts
+/// at `start`). Each sentence loses its subsampled words first (a word is kept when its
+/// `sample_int` ≥ a fresh 32-bit draw, so 2^32−1 means always), then every remaining word is a
+/// centre with a window shrunk by a random amount. `cum_table` is the cumulative unigram^0.75
+/// distribution over the vocabulary, ending at its total. Returns the words trained (kept
+/// after subsampling). Ids must be < vocabulary size; the caller checks.
+#[allow(clippy::too_many_arguments)]
+pub fn word2vec_train(
+    tokens: &[u32], start: usize, ends: &[u32], sample_int: &[u32], cum_table: &[u32],
+    syn0: &mut [f32], syn1neg: &mut [f32], p: &Word2VecParams, rng: &mut u64,
+) -> usize {
+    let dim = p.dim;
+    let table = exp_table();
+    let mut kept: Vec<u32> = Vec::new();
+    let mut reduced: Vec<usize> = Vec::new();
+    let mut h = vec![0.0f32; dim];
+    let mut work = vec![0.0f32; dim];
+    let mut r = *rng;
+    let mut trained = 0usize;
+    let mut s0 = start;
+    for &end in ends {
+        let end = end as usize;
+        kept.clear();
+        for &w in &tokens[s0..end] {
+            if sample_int[w as usize] >= random_int32(&mut r) {
+                kept.push(w);
+            }
+        }
+        s0 = end;
+        reduced.clear();
+        for _ in 0..kept.len() {
+            reduced.push(random_int32(&mut r) as usize % p.window.max(1));
+        }
+        let n = kept.len();
+        for i in 0..n {
+            let b = reduced[i];
+            let lo = (i + b).saturating_sub(p.window);
+            let hi = (i + p.window + 1 - b).min(n);
+            let word = kept[i] as usize;
+            if p.sg {
+                for j in lo..hi {
+                    if j == i {
+                        continue;
+                    }
+                    let c = kept[j] as usize;
+                    work.iter_mut().for_each(|v| *v = 0.0);
+                    h.copy_from_slice(&syn0[c * dim..(c + 1) * dim]);
+                    r = negative_sampling(word, &h, &mut work, syn1neg, cum_table, p.negative, p.alpha, &table, r);
+                    axpy(1.0, &work, &mut syn0[c * dim..(c + 1) * dim]);
+                }
+            } else {
+                h.iter_mut().for_each(|v| *v = 0.0);
+                let mut count = 0usize;
+                for j in lo..hi {
+                    if j != i {
+                        let c = kept[j] as usize;
+                        axpy(1.0, &syn0[c * dim..(c + 1) * dim], &mut h);
+                        count += 1;
+                    }
+                }
+                if count == 0 {
+                    continue;
+                }
+                if p.cbow_mean {
+                    let inv = 1.0 / count as f32;
+                    h.iter_mut().for_each(|v| *v *= inv);
+                }
+                work.iter_mut().for_each(|v| *v = 0.0);
+                r = negative_sampling(word, &h, &mut work, syn1neg, cum_table, p.negative, p.alpha, &table, r);
+                if !p.cbow_mean {
+                    // gensim divides the error of a sum over its words (and leaves a mean's alone).
+                    let inv = 1.0 / count as f32;
+                    work.iter_mut().for_each(|v| *v *= inv);
+                }
+                for j in lo..hi {
+                    if j != i {
+                        let c = kept[j] as usize;
+                        axpy(1.0, &work, &mut syn0[c * dim..(c + 1) * dim]);
+                    }
+                }
+            }
+        }
+        trained += n;
+    }
+    *rng = r;
+    trained
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::testutil::{assert_close, rand_vec, Lcg};
+
+    /// One skip-gram pair written out plainly in f64 with an exact sigmoid: the kernel must match
+    /// it to table precision, with the same negatives drawn in the same order.
+    fn naive_pair(center: usize, ctx: usize, negs: &[usize], syn0: &mut [f32], syn1: &mut [f32], dim: usize, alpha: f64) {
+        let h: Vec<f64> = syn0[ctx * dim..(ctx + 1) * dim].iter().map(|&v| v as f64).collect();
+        let mut e = vec![0.0f64; dim];
+        let mut targets = vec![(center, 1.0)];
+        targets.extend(negs.iter().filter(|&&t| t != center).map(|&t| (t, 0.0)));
+        for (t, label) in targets {
+            let row: Vec<f64> = syn1[t * dim..(t + 1) * dim].iter().map(|&v| v as f64).collect();
+            let f: f64 = h.iter().zip(&row).map(|(a, b)| a * b).sum();
+            if f.abs() >= MAX_EXP as f64 {
+                continue;
+            }
+            let g = (label - 1.0 / (1.0 + (-f).exp())) * alpha;
+            for k in 0..dim {
+                e[k] += g * row[k];
+                syn1[t * dim + k] += (g * h[k]) as f32;
+            }
+        }
+        for k in 0..dim {
+            syn0[ctx * dim + k] += e[k] as f32;
+        }
+    }
+
+    /// The negatives the kernel draws for one pair, replayed from the same RNG state.
+    fn draws(r: &mut u64, cum: &[u32], negative: usize) -> Vec<usize> {
+        (0..negative)
+            .map(|_| {
+                let t = bisect_left(cum, ((*r >> 16) % *cum.last().unwrap() as u64) as u32);
+                *r = lcg(*r);
+                t
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_skipgram_step_matches_naive() {
+        let (v, dim, negative) = (7, 10, 5);
+        let mut g = Lcg(3);
+        let syn0 = rand_vec(&mut g, v * dim);
+        let syn1 = rand_vec(&mut g, v * dim).iter().map(|x| x * 0.3).collect::<Vec<_>>();
+        let cum: Vec<u32> = (1..=v as u32).map(|i| i * i * 1000).collect();
+        let keep = vec![u32::MAX; v];
+        // A two-word sentence, window 1: exactly the pairs (ctx 4 → centre 2) then (ctx 2 → centre 4).
+        let tokens = [2u32, 4];
+        let p = Word2VecParams { dim, window: 1, negative, sg: true, cbow_mean: true, alpha: 0.05 };
+        let (mut a0, mut a1, mut rng) = (syn0.clone(), syn1.clone(), 12345u64);
+        let trained = word2vec_train(&tokens, 0, &[2], &keep, &cum, &mut a0, &mut a1, &p, &mut rng);
+        assert_eq!(trained, 2);
+
+        let (mut b0, mut b1, mut r) = (syn0.clone(), syn1.clone(), 12345u64);
+        for _ in 0..2 {
+            random_int32(&mut r); // the subsampling draws (both words kept)
+        }
+        for _ in 0..2 {
+            random_int32(&mut r); // the reduced windows (0 for window 1)
+        }
+        let n1 = draws(&mut r, &cum, negative);
+        naive_pair(2, 4, &n1, &mut b0, &mut b1, dim, 0.05);
+        let n2 = draws(&mut r, &cum, negative);
+        naive_pair(4, 2, &n2, &mut b0, &mut b1, dim, 0.05);
+        assert_eq!(rng, r, "the kernel and the replay consumed different random numbers");
+        // The table quantises σ to steps of 0.006 in x: errors up to alpha · 0.0015 per term.
+        assert_close(&a0, &b0, 2e-3, "syn0");
+        assert_close(&a1, &b1, 2e-3, "syn1neg");
+        assert_ne!(a0, syn0, "the step changed nothing");
+        // Untouched rows stay untouched.
+        assert_eq!(a0[0..dim], syn0[0..dim]);
+    }
+
+    #[test]
+    fn one_cbow_step_matches_naive() {
+        let (v, dim, negative) = (6, 9, 3);
+        let mut g = Lcg(8);
+        let syn0 = rand_vec(&mut g, v * dim);
+        let syn1 = rand_vec(&mut g, v * dim).iter().map(|x| x * 0.3).collect::<Vec<_>>();
+        let cum: Vec<u32> = (1..=v as u32).map(|i| i * 777).collect();
+        let keep = vec![u32::MAX; v];
+        // Three words, window 1, centre 1 sees 0 and 2; centres 0 and 2 see word 1 only.
+        let tokens = [0u32, 1, 5];
+        let p = Word2VecParams { dim, window: 1, negative, sg: false, cbow_mean: true, alpha: 0.03 };
+        let (mut a0, mut a1, mut rng) = (syn0.clone(), syn1.clone(), 99u64);
+        word2vec_train(&tokens, 0, &[3], &keep, &cum, &mut a0, &mut a1, &p, &mut rng);
+
+        let (mut b0, mut b1, mut r) = (syn0.clone(), syn1.clone(), 99u64);
+        for _ in 0..6 {
+            random_int32(&mut r);
+        }
+        let ctx_of = [vec![1usize], vec![0, 5], vec![1]];
+        for (i, &centre) in tokens.iter().enumerate() {
+            let ctx = &ctx_of[i];
+            let n = ctx.len() as f64;
+            let h: Vec<f64> = (0..dim).map(|k| ctx.iter().map(|&c| b0[c * dim + k] as f64).sum::<f64>() / n).collect();
+            let negs = draws(&mut r, &cum, negative);
+            let mut e = vec![0.0f64; dim];
+            let mut targets = vec![(centre as usize, 1.0)];
+            targets.extend(negs.iter().filter(|&&t| t != centre as usize).map(|&t| (t, 0.0)));
+            for (t, label) in targets {
+                let f: f64 = (0..dim).map(|k| h[k] * b1[t * dim + k] as f64).sum();
+                if f.abs() >= MAX_EXP as f64 {
+                    continue;
+                }
+                let gg = (label - 1.0 / (1.0 + (-f).exp())) * 0.03;
+                for k in 0..dim {
+                    e[k] += gg * b1[t * dim + k] as f64;
+                    b1[t * dim + k] += (gg * h[k]) as f32;
+                }
+            }
+            for &c in ctx {
+                for k in 0..dim {
+                    b0[c * dim + k] += e[k] as f32; // cbow_mean: the error is not divided
+                }
+            }
+        }
+        assert_eq!(rng, r);
+        assert_close(&a0, &b0, 2e-3, "syn0");
+        assert_close(&a1, &b1, 2e-3, "syn1neg");
+        assert_ne!(a1, syn1);
+    }
+
+    #[test]
+    fn subsampling_drops_words_with_zero_threshold() {
+        let (v, dim) = (4, 4);
+        let mut g = Lcg(1);
+        let syn0 = rand_vec(&mut g, v * dim);
+        let cum = vec![1u32, 2, 3, 4];
+        // Word 3 is never kept: a threshold of 0 loses to any draw but 0 (none here: the state is not small).
+        let keep = vec![u32::MAX, u32::MAX, u32::MAX, 0];
+        let tokens = [3u32, 3, 3, 0, 1, 3, 2];
+        let p = Word2VecParams { dim, window: 2, negative: 2, sg: true, cbow_mean: true, alpha: 0.1 };
+        let (mut a0, mut a1, mut rng) = (syn0.clone(), vec![0.0; v * dim], 0x1234_5678_9abcu64);
+        let n = word2vec_train(&tokens, 0, &[3, 7], &keep, &cum, &mut a0, &mut a1, &p, &mut rng);
+        assert_eq!(n, 3);
+        assert_eq!(a0[3 * dim..], syn0[3 * dim..], "a subsampled word was trained");
+    }
+
+    #[test]
+    fn deterministic_for_a_seed_and_different_across_seeds() {
+        let (v, dim) = (50, 16);
+        let mut g = Lcg(2);
+        let syn0 = rand_vec(&mut g, v * dim).iter().map(|x| x * 0.05).collect::<Vec<_>>();
+        let tokens: Vec<u32> = (0..2000).map(|i| ((i * 7919) % 50) as u32).collect();
+        let cum: Vec<u32> = (1..=v as u32).map(|i| i * 10).collect();
+        let keep = vec![u32::MAX / 2; v];
+        let p = Word2VecParams { dim, window: 5, negative: 5, sg: true, cbow_mean: true, alpha: 0.025 };
+        let run = |seed: u64| {
+            let (mut a0, mut a1, mut r) = (syn0.clone(), vec![0.0; v * dim], seed);
+            word2vec_train(&tokens, 0, &[1000, 2000], &keep, &cum, &mut a0, &mut a1, &p, &mut r);
+            a0
+        };
+        assert_eq!(run(1), run(1));
+        assert_ne!(run(1), run(2));
+    }
+
+    #[test]
+    fn dot_and_axpy_match_plain_loops() {
+        let mut g = Lcg(4);
+        for n in [0, 1, 3, 4, 7, 100, 101] {
+            let a = rand_vec(&mut g, n);
+            let b = rand_vec(&mut g, n);
+            let want: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
+            assert!((dot(&a, &b) as f64 - want).abs() < 1e-5 * (1.0 + n as f64), "dot n={n}");
+            let mut y = b.clone();
+            axpy(0.5, &a, &mut y);
+            let want: Vec<f32> = a.iter().zip(&b).map(|(x, y)| y + 0.5 * x).collect();
+            assert_close(&y, &want, 1e-6, "axpy");
+        }
+    }
+}
