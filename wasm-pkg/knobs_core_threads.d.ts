@@ -221,6 +221,12 @@ export function thread_worker_parts(): number;
 
 export function where_select(cond: number, cond_len: number, sc: Uint32Array, a: number, a_len: number, sa: Uint32Array, b: number, b_len: number, sb: Uint32Array, out: number, shape: Uint32Array): void;
 
+/**
+ * Trains on sentences `ends[0..n_ends]` of `tokens[0..n_tokens]` (the first starting at `start`);
+ * `rng` is [lo, hi] of the state, updated. Returns the words trained after subsampling.
+ */
+export function word2vec_train(tokens: number, n_tokens: number, start: number, ends: number, n_ends: number, sample_int: number, cum_table: number, vocab: number, syn0: number, syn1neg: number, dim: number, window: number, negative: number, sg: boolean, cbow_mean: boolean, alpha: number, rng: Uint32Array): number;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -317,6 +323,7 @@ export interface InitOutput {
     readonly thread_worker_loop: () => void;
     readonly thread_worker_parts: () => number;
     readonly where_select: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => void;
+    readonly word2vec_train: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: any) => number;
     readonly memory: WebAssembly.Memory;
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;

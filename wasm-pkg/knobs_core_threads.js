@@ -1169,6 +1169,35 @@ export function where_select(cond, cond_len, sc, a, a_len, sa, b, b_len, sb, out
     const len3 = WASM_VECTOR_LEN;
     wasm.where_select(cond, cond_len, ptr0, len0, a, a_len, ptr1, len1, b, b_len, ptr2, len2, out, ptr3, len3);
 }
+
+/**
+ * Trains on sentences `ends[0..n_ends]` of `tokens[0..n_tokens]` (the first starting at `start`);
+ * `rng` is [lo, hi] of the state, updated. Returns the words trained after subsampling.
+ * @param {number} tokens
+ * @param {number} n_tokens
+ * @param {number} start
+ * @param {number} ends
+ * @param {number} n_ends
+ * @param {number} sample_int
+ * @param {number} cum_table
+ * @param {number} vocab
+ * @param {number} syn0
+ * @param {number} syn1neg
+ * @param {number} dim
+ * @param {number} window
+ * @param {number} negative
+ * @param {boolean} sg
+ * @param {boolean} cbow_mean
+ * @param {number} alpha
+ * @param {Uint32Array} rng
+ * @returns {number}
+ */
+export function word2vec_train(tokens, n_tokens, start, ends, n_ends, sample_int, cum_table, vocab, syn0, syn1neg, dim, window, negative, sg, cbow_mean, alpha, rng) {
+    var ptr0 = passArray32ToWasm0(rng, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    const ret = wasm.word2vec_train(tokens, n_tokens, start, ends, n_ends, sample_int, cum_table, vocab, syn0, syn1neg, dim, window, negative, sg, cbow_mean, alpha, ptr0, len0, rng);
+    return ret >>> 0;
+}
 function __wbg_get_imports(memory) {
     const import0 = {
         __proto__: null,
