@@ -257,6 +257,8 @@ describe('REINFORCE', () => {
     expect([...agent.discountedReturns([0, 0, 1, 0, -1])]).toEqual([0.25, 0.5, 1, -0.5, -1]);
     const noReset = new Reinforce(8, 3, { gamma: 0.5, resetAtReward: false });
     expect([...noReset.discountedReturns([0, 1, 0, -1])]).toEqual([0.375, 0.75, -0.5, -1]);
+    // Two stacked episodes: the first one's return does not leak into the second.
+    expect([...noReset.discountedReturns([0, 1, 0, -1], [2, 2])]).toEqual([0.5, 1, -0.5, -1]);
     agent.dispose();
     noReset.dispose();
   });
@@ -284,9 +286,21 @@ describe('REINFORCE', () => {
     agent.dispose();
   });
 
-  it('resumes exactly from its state (REINFORCE and A2C): 2 + 2 episodes equal 4', async () => {
-    for (const algorithm of ['reinforce', 'a2c'] as const) {
-      const cfg = { env: { seed: 2, pointsToWin: 3 }, agent: { seed: 9, algorithm } };
+  it('acts on a batch of observations as on each row alone (greedy)', () => {
+    const agent = new Reinforce(8, 3, { seed: 1 });
+    const rows = Array.from({ length: 6 }, (_, i) => Float32Array.from({ length: 8 }, (_, j) => Math.sin(i * 8 + j)));
+    const stacked = new Float32Array(48);
+    rows.forEach((r, i) => stacked.set(r, i * 8));
+    const batch = [...agent.actBatch(stacked, 6, true)];
+    expect(batch).toEqual(rows.map((r) => agent.act(r, true)));
+    expect(new Set(batch).size).toBeGreaterThan(1);
+    expect(() => agent.actBatch(stacked, 5)).toThrow(/Reinforce.act: observation has 48 values, the policy expects 5×8/);
+    agent.dispose();
+  });
+
+  it('resumes exactly from its state (REINFORCE and A2C, one or two games per update): 2 + 2 episodes equal 4', async () => {
+    for (const [algorithm, envs] of [['reinforce', 1], ['a2c', 1], ['reinforce', 2], ['a2c', 2]] as const) {
+      const cfg = { env: { seed: 2, pointsToWin: 3 }, agent: { seed: 9, algorithm }, envs };
       const live = memoryStats().liveBlocks;
       const whole = await trainPong({ ...cfg, episodes: 4 });
       const first = await trainPong({ ...cfg, episodes: 2 });

@@ -21,3 +21,4 @@ export { saveModel, loadModel, toBlobs, fromBlobs, type SavedModel, type LoadedM
 export { trainInWorker, createTrainWorker, WorkerError, type TrainInWorkerOptions, type TrainProgress, type TrainResult, type TrainData, type IdxSource, type OptimizerSpec, type TrainWorker } from './worker/index.js';
 export { DataParallel, type DataParallelOptions, type ParallelFitOptions, type ParallelEpochLogs, type ParallelLoss, type ParallelTransport } from './parallel/index.js';
 export * as classic from './classic/index.js';
+export * as rl from './rl/index.js';

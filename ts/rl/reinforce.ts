@@ -131,79 +131,114 @@ export class Reinforce {
 
   /** Samples an action for one observation (greedy: the most probable one, for evaluation). */
   act(observation: Float32Array, greedy = false): number {
-    if (observation.length !== this.observationSize) {
-      throw new KnobsError(`Reinforce.act: observation has ${observation.length} values, the policy expects ${this.observationSize}`);
+    return this.actBatch(observation, 1, greedy)[0];
+  }
+
+  /**
+   * Actions for n observations stacked row after row: one forward pass for all of them (a matmul
+   * instead of n vector products), then one sample per row in order.
+   */
+  actBatch(observations: Float32Array, n: number, greedy = false): Int32Array {
+    const d = this.observationSize;
+    if (!Number.isInteger(n) || n <= 0 || observations.length !== n * d) {
+      throw new KnobsError(`Reinforce.act: observation has ${observations.length} values, the policy expects ${n === 1 ? d : `${n}×${d}`}`);
     }
     return noGrad(() =>
       tidy(() => {
-        const dist = new Categorical({ logits: this.policy.forward(tensor(observation, [1, this.observationSize])) });
-        if (!greedy) return dist.sample(this.rng)[0];
+        const dist = new Categorical({ logits: this.policy.forward(tensor(observations, [n, d])) });
+        if (!greedy) return dist.sample(this.rng);
         const lp = dist.logits.data;
-        let best = 0;
-        for (let j = 1; j < lp.length; j++) if (lp[j] > lp[best]) best = j;
-        return best;
+        const k = this.actionCount;
+        const out = new Int32Array(n);
+        for (let r = 0; r < n; r++) {
+          let best = 0;
+          for (let j = 1; j < k; j++) if (lp[r * k + j] > lp[r * k + best]) best = j;
+          out[r] = best;
+        }
+        return out;
       }),
     );
   }
 
   /** Plays one episode with the current policy, then learns from it (one update). A seed resets the env's stream. */
   trainEpisode(env: Env, seed?: number): EpisodeStats {
-    const d = this.observationSize;
-    let obsBuf = new Float32Array(d * 1024);
-    let actions = new Int32Array(1024);
-    let rewards = new Float32Array(1024);
-    let t = 0;
-    let obs = env.reset(seed);
-    for (;;) {
-      if (t === actions.length) {
-        const grow = <A extends Float32Array | Int32Array>(a: A, n: number): A => {
-          const b = new (a.constructor as new (n: number) => A)(n);
-          b.set(a);
-          return b;
-        };
-        obsBuf = grow(obsBuf, obsBuf.length * 2);
-        actions = grow(actions, actions.length * 2);
-        rewards = grow(rewards, rewards.length * 2);
-      }
-      obsBuf.set(obs, t * d);
-      const a = this.act(obs);
-      const r = env.step(a);
-      actions[t] = a;
-      rewards[t] = r.reward;
-      t++;
-      obs = r.observation;
-      if (r.done) break;
-    }
-    const stats = this.update(obsBuf.subarray(0, t * d), actions.subarray(0, t), rewards.subarray(0, t));
-    this.episodes++;
-    return stats;
+    return this.trainEpisodes([env], seed === undefined ? undefined : [seed])[0];
   }
 
-  /** Discounted return of every step, restarting at rewards when resetAtReward is set. */
-  discountedReturns(rewards: ArrayLike<number>): Float32Array {
+  /**
+   * Plays one episode in each environment at the same time (the policy acts on all of them in one
+   * forward pass), then learns from all of them in one update: advantages are normalised over the
+   * batch, as with the classic batch of episodes per update. Returns each episode's stats.
+   */
+  trainEpisodes(envs: readonly Env[], seeds?: readonly number[]): EpisodeStats[] {
+    const d = this.observationSize;
+    if (envs.length === 0) throw new KnobsError('Reinforce.trainEpisodes: no environments');
+    if (seeds && seeds.length !== envs.length) throw new KnobsError(`Reinforce.trainEpisodes: ${seeds.length} seeds for ${envs.length} environments`);
+    for (const e of envs) {
+      if (e.observationSize !== d || e.actionCount !== this.actionCount) {
+        throw new KnobsError(`Reinforce.trainEpisodes: an environment gives ${e.observationSize} observations and ${e.actionCount} actions, the policy takes ${d} and ${this.actionCount}`);
+      }
+    }
+    const obs: number[][] = envs.map(() => []);
+    const acts: number[][] = envs.map(() => []);
+    const rews: number[][] = envs.map(() => []);
+    let current = envs.map((e, i) => e.reset(seeds?.[i]));
+    let live = envs.map((_, i) => i);
+    const batch = new Float32Array(envs.length * d);
+    while (live.length > 0) {
+      live.forEach((e, j) => batch.set(current[e], j * d));
+      const a = this.actBatch(batch.subarray(0, live.length * d), live.length);
+      const next: number[] = [];
+      live.forEach((e, j) => {
+        for (const v of current[e]) obs[e].push(v);
+        const r = envs[e].step(a[j]);
+        acts[e].push(a[j]);
+        rews[e].push(r.reward);
+        current[e] = r.observation;
+        if (!r.done) next.push(e);
+      });
+      live = next;
+    }
+    const lengths = acts.map((x) => x.length);
+    const loss = this.update(Float32Array.from(obs.flat()), Int32Array.from(acts.flat()), Float32Array.from(rews.flat()), lengths);
+    this.episodes += envs.length;
+    return rews.map((r, i) => {
+      let reward = 0, wins = 0, losses = 0;
+      for (const v of r) {
+        reward += v;
+        if (v > 0) wins++;
+        else if (v < 0) losses++;
+      }
+      return { reward, steps: lengths[i], wins, losses, loss };
+    });
+  }
+
+  /**
+   * Discounted return of every step, restarting at rewards when resetAtReward is set and at the
+   * end of every episode (`lengths`: the episodes stacked in `rewards`, default one).
+   */
+  discountedReturns(rewards: ArrayLike<number>, lengths: readonly number[] = [rewards.length]): Float32Array {
     const { gamma, resetAtReward } = this.options;
     const out = new Float32Array(rewards.length);
+    const ends = new Set(episodeEnds(lengths));
     let run = 0;
     for (let i = rewards.length - 1; i >= 0; i--) {
-      if (resetAtReward && rewards[i] !== 0) run = 0;
+      if (ends.has(i) || (resetAtReward && rewards[i] !== 0)) run = 0;
       run = run * gamma + rewards[i];
       out[i] = run;
     }
     return out;
   }
 
-  /** One learning step from a finished episode: observations [T·d], actions [T], rewards [T]. */
-  update(observations: Float32Array, actions: Int32Array, rewards: Float32Array): EpisodeStats {
+  /**
+   * One learning step from finished episodes stacked step after step: observations [T·d],
+   * actions [T], rewards [T], and the episodes' lengths (default: one episode). Returns the loss.
+   */
+  update(observations: Float32Array, actions: Int32Array, rewards: Float32Array, lengths: readonly number[] = [actions.length]): number {
     const T = actions.length;
     const d = this.observationSize;
-    if (T === 0 || observations.length !== T * d || rewards.length !== T) {
-      throw new KnobsError(`Reinforce.update: ${observations.length} observation values, ${T} actions and ${rewards.length} rewards do not describe one episode of observations of size ${d}`);
-    }
-    let reward = 0, wins = 0, losses = 0;
-    for (let i = 0; i < T; i++) {
-      reward += rewards[i];
-      if (rewards[i] > 0) wins++;
-      else if (rewards[i] < 0) losses++;
+    if (T === 0 || observations.length !== T * d || rewards.length !== T || lengths.reduce((a, b) => a + b, 0) !== T || lengths.some((n) => !Number.isInteger(n) || n <= 0)) {
+      throw new KnobsError(`Reinforce.update: ${observations.length} observation values, ${T} actions, ${rewards.length} rewards and episode lengths [${lengths.join(', ')}] do not describe episodes of observations of size ${d}`);
     }
     // Episodes have every length, and the allocator keeps a free list per block size: padding
     // to a few bucketed lengths lets the blocks of one episode be reused by the next instead of
@@ -217,7 +252,7 @@ export class Reinforce {
     const loss = tidy(() => {
       const x = tensor(xs, [P, d]);
       const adv = new Float32Array(P);
-      adv.set(this.options.algorithm === 'a2c' ? this.a2cAdvantages(x, rewards, P) : this.discountedReturns(rewards));
+      adv.set(this.options.algorithm === 'a2c' ? this.a2cAdvantages(x, rewards, lengths, P) : this.discountedReturns(rewards, lengths));
       normalise(adv.subarray(0, T));
       const dist = new Categorical({ logits: this.policy.forward(x) });
       // Policy gradient: raise log π(a|s) in proportion to how much better than usual a turned out.
@@ -233,22 +268,26 @@ export class Reinforce {
       this.optimizer.zeroGrad();
       return lossT.item();
     });
-    return { reward, steps: T, wins, losses, loss };
+    return loss;
   }
 
   /**
    * A2C's advantages: n-step returns bootstrapped from V (zero past a reward when resetAtReward,
    * as the rally is over) minus V(s). Also takes the value network's regression step.
    */
-  private a2cAdvantages(x: Tensor, rewards: Float32Array, padded: number): Float32Array {
+  private a2cAdvantages(x: Tensor, rewards: Float32Array, lengths: readonly number[], padded: number): Float32Array {
     const { gamma, nSteps, resetAtReward, valueCoef } = this.options;
     const T = rewards.length;
     const v = noGrad(() => this.value!.forward(x).toFloat32Array());
     // Padded rows regress onto their own prediction: zero error, zero gradient.
     const targets = v.slice();
+    let end = 0;
+    const ends = episodeEnds(lengths);
     for (let t = 0; t < T; t++) {
+      // The episode this step belongs to ends (exclusively) at `end`; nothing is bootstrapped across it.
+      while (t >= end) end = ends.shift()! + 1;
       let g = 0, disc = 1, k = 0, ended = false;
-      for (; k < nSteps && t + k < T; k++) {
+      for (; k < nSteps && t + k < end; k++) {
         g += disc * rewards[t + k];
         disc *= gamma;
         if (resetAtReward && rewards[t + k] !== 0) {
@@ -257,7 +296,7 @@ export class Reinforce {
         }
       }
       // Bootstrap only when the window stopped inside the episode, not at a reward or the end.
-      if (!ended && t + k < T) g += disc * v[t + k];
+      if (!ended && t + k < end) g += disc * v[t + k];
       targets[t] = g;
     }
     const vPred = this.value!.forward(x);
@@ -301,6 +340,12 @@ export class Reinforce {
     this.value?.dispose();
     this.valueOptimizer?.dispose();
   }
+}
+
+/** Index of the last step of each of the stacked episodes. */
+function episodeEnds(lengths: readonly number[]): number[] {
+  let at = -1;
+  return lengths.map((n) => (at += n));
 }
 
 /** The next length of the form 2^k·{4,5,6,7}/4 (at most 25% padding, few distinct sizes). */

@@ -16,10 +16,15 @@ export interface PongTrainConfig {
   agent?: ReinforceOptions;
   /** A state from an earlier result or checkpoint: training continues from it (agent options are ignored). */
   resume?: ReinforceState;
-  /** Attach the agent's state to every n-th report, as a checkpoint to save (0: never). */
+  /** Attach the agent's state to a report whenever the episode count passes a multiple of n, as a checkpoint to save (0: never). */
   checkpointEvery?: number;
   /** Let the event loop run at most this often (ms), so an abort or a page stays responsive. */
   yieldEveryMs?: number;
+  /**
+   * Games played at the same time and learned from in one update (the batch of episodes). The
+   * policy acts on all of them in one forward pass, which matters for pixels. Default 1.
+   */
+  envs?: number;
 }
 
 export interface PongEpisodeLog {
@@ -47,16 +52,23 @@ export interface PongTrainResult {
   aborted: boolean;
 }
 
+/** Whether a multiple of `every` lies in (from, to]. */
+function batchHits(from: number, to: number, every: number): boolean {
+  return Math.floor(to / every) > Math.floor(from / every);
+}
+
 function episodeSeed(envSeed: number, episode: number): number {
   return (Math.imul(envSeed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(episode + 1, 0x85ebca6b)) >>> 0;
 }
 
 export async function trainPong(config: PongTrainConfig, onProgress?: (p: PongProgress) => void, signal?: AbortSignal): Promise<PongTrainResult> {
   if (!config || typeof config !== 'object') throw new KnobsError('trainPong: a config { episodes } is required');
-  const { episodes, checkpointEvery = 0, yieldEveryMs = 50 } = config;
+  const { episodes, checkpointEvery = 0, yieldEveryMs = 50, envs: nEnvs = 1 } = config;
+  if (!Number.isInteger(nEnvs) || nEnvs <= 0) throw new KnobsError(`trainPong: envs must be a positive integer, got ${nEnvs}`);
   if (!Number.isInteger(episodes) || episodes < 0) throw new KnobsError(`trainPong: episodes must be a non-negative integer, got ${episodes}`);
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new KnobsError(`trainPong: checkpointEvery must be a non-negative integer, got ${checkpointEvery}`);
-  const env = new Pong(config.env);
+  const games = Array.from({ length: nEnvs }, () => new Pong(config.env));
+  const env = games[0];
   const envSeed = config.env?.seed ?? 0;
   const agent = config.resume ? Reinforce.fromState(config.resume) : new Reinforce(env.observationSize, env.actionCount, config.agent);
   try {
@@ -69,20 +81,26 @@ export async function trainPong(config: PongTrainConfig, onProgress?: (p: PongPr
     let lastYield = t0;
     let steps = 0;
     let aborted = false;
-    for (let i = 0; i < episodes; i++) {
+    for (let done = 0; done < episodes; ) {
       if (signal?.aborted) {
         aborted = true;
         break;
       }
-      const s = agent.trainEpisode(env, episodeSeed(envSeed, agent.episodes));
-      steps += s.steps;
-      const log: PongEpisodeLog = { episode: agent.episodes, reward: s.reward, wins: s.wins, losses: s.losses, steps: s.steps, loss: s.loss };
-      history.push(log);
-      if (onProgress) {
-        const elapsedMs = performance.now() - t0;
-        const checkpoint = checkpointEvery > 0 && (i + 1) % checkpointEvery === 0;
-        onProgress({ ...log, episodes: total, elapsedMs, stepsPerSecond: steps / (elapsedMs / 1000), state: checkpoint ? agent.stateDict() : undefined });
-      }
+      const n = Math.min(nEnvs, episodes - done);
+      const first = agent.episodes;
+      const stats = agent.trainEpisodes(games.slice(0, n), Array.from({ length: n }, (_, k) => episodeSeed(envSeed, first + k)));
+      done += n;
+      stats.forEach((s, k) => {
+        steps += s.steps;
+        const log: PongEpisodeLog = { episode: first + k + 1, reward: s.reward, wins: s.wins, losses: s.losses, steps: s.steps, loss: s.loss };
+        history.push(log);
+        if (onProgress) {
+          const elapsedMs = performance.now() - t0;
+          // A checkpoint is the state after the whole batch: attach it to the batch's last report.
+          const checkpoint = checkpointEvery > 0 && k === n - 1 && batchHits(first, agent.episodes, checkpointEvery);
+          onProgress({ ...log, episodes: total, elapsedMs, stepsPerSecond: steps / (elapsedMs / 1000), state: checkpoint ? agent.stateDict() : undefined });
+        }
+      });
       if (performance.now() - lastYield >= yieldEveryMs) {
         await yieldToEventLoop();
         lastYield = performance.now();
