@@ -69,7 +69,10 @@ const onProgress = (p: PongProgress) => {
     const pct = ((100 * won) / Math.max(1, won + lost)).toFixed(0);
     const g = p.state ? evaluatePong(p.state, { ...evalGames, greedy: true }) : null;
     const greedy = g ? `   greedy game ${g.wins}–${g.losses}` : '';
-    console.log(`episodes ${String(p.episode - every + 1).padStart(5)}–${String(p.episode).padEnd(5)} points won ${String(won).padStart(4)}/${String(won + lost).padEnd(4)} ${pct.padStart(3)}%${greedy}   ${(p.elapsedMs / 1000).toFixed(0)} s, ${p.stepsPerSecond.toFixed(0)} steps/s`);
+    // CPU seconds of this process (all threads) next to wall seconds: on a shared machine they differ a lot.
+    const usage = process.cpuUsage();
+    const cpu = (usage.user + usage.system) / 1e6;
+    console.log(`episodes ${String(p.episode - every + 1).padStart(5)}–${String(p.episode).padEnd(5)} points won ${String(won).padStart(4)}/${String(won + lost).padEnd(4)} ${pct.padStart(3)}%${greedy}   ${(p.elapsedMs / 1000).toFixed(0)} s (cpu ${cpu.toFixed(0)} s), ${p.stepsPerSecond.toFixed(0)} steps/s`);
     won = lost = 0;
   }
 };

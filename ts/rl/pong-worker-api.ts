@@ -28,9 +28,20 @@ export function createPongWorkerApi(): PongWorkerApi {
       running = controller;
       try {
         await init();
-        // Progress is best effort: a receiver that is gone or slow must not stop training.
-        const report = onProgress ? (p: PongProgress) => void Promise.resolve(onProgress(p)).catch(() => undefined) : undefined;
-        return await trainPong(config, report, controller.signal);
+        // Progress is best effort: a receiver that is gone or slow must not stop training. The
+        // result travels on another channel and would overtake the last reports, so it waits
+        // until every report has been delivered.
+        const inFlight = new Set<Promise<unknown>>();
+        const report = onProgress
+          ? (p: PongProgress) => {
+              const r = Promise.resolve(onProgress(p)).catch(() => undefined);
+              inFlight.add(r);
+              void r.then(() => inFlight.delete(r));
+            }
+          : undefined;
+        const result = await trainPong(config, report, controller.signal);
+        await Promise.all(inFlight);
+        return result;
       } finally {
         running = null;
         // Frees the MessagePort behind the proxy (an open port keeps a Node process alive).

@@ -2,9 +2,9 @@
  * Policy gradient for discrete actions: REINFORCE with discounted returns and normalised
  * advantages on the classic 200-hidden-unit policy network, trained with RMSprop (Karpathy's
  * "Pong from pixels"), and an actor-critic variant (A2C: a value network as baseline and n-step
- * bootstrapped returns). Acting runs the policy once per step without a graph; learning stacks
- * the whole episode and runs one forward and one backward over it (one matmul per layer, not one
- * per frame).
+ * bootstrapped returns). Acting runs the policy once per step, without a graph, for all the games
+ * in play; learning stacks the episodes and runs one forward and one backward over them (one
+ * matmul per layer, not one per frame).
  */
 import { noGrad } from '../autograd.js';
 import { KnobsError } from '../errors.js';
@@ -179,7 +179,7 @@ export class Reinforce {
         throw new KnobsError(`Reinforce.trainEpisodes: an environment gives ${e.observationSize} observations and ${e.actionCount} actions, the policy takes ${d} and ${this.actionCount}`);
       }
     }
-    const obs: number[][] = envs.map(() => []);
+    const obs = envs.map(() => new Growable(d));
     const acts: number[][] = envs.map(() => []);
     const rews: number[][] = envs.map(() => []);
     let current = envs.map((e, i) => e.reset(seeds?.[i]));
@@ -190,7 +190,7 @@ export class Reinforce {
       const a = this.actBatch(batch.subarray(0, live.length * d), live.length);
       const next: number[] = [];
       live.forEach((e, j) => {
-        for (const v of current[e]) obs[e].push(v);
+        obs[e].push(current[e]);
         const r = envs[e].step(a[j]);
         acts[e].push(a[j]);
         rews[e].push(r.reward);
@@ -200,7 +200,13 @@ export class Reinforce {
       live = next;
     }
     const lengths = acts.map((x) => x.length);
-    const loss = this.update(Float32Array.from(obs.flat()), Int32Array.from(acts.flat()), Float32Array.from(rews.flat()), lengths);
+    const stacked = new Float32Array(lengths.reduce((a, b) => a + b, 0) * d);
+    let at = 0;
+    for (const o of obs) {
+      stacked.set(o.view(), at);
+      at += o.length;
+    }
+    const loss = this.update(stacked, Int32Array.from(acts.flat()), Float32Array.from(rews.flat()), lengths);
     this.episodes += envs.length;
     return rews.map((r, i) => {
       let reward = 0, wins = 0, losses = 0;
@@ -339,6 +345,27 @@ export class Reinforce {
     this.optimizer.dispose();
     this.value?.dispose();
     this.valueOptimizer?.dispose();
+  }
+}
+
+/** Observations of one episode, appended row by row into a Float32Array that doubles when full. */
+class Growable {
+  private buf: Float32Array;
+  length = 0;
+  constructor(rowSize: number) {
+    this.buf = new Float32Array(rowSize * 256);
+  }
+  push(row: Float32Array): void {
+    if (this.length + row.length > this.buf.length) {
+      const b = new Float32Array(Math.max(this.buf.length * 2, this.length + row.length));
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf.set(row, this.length);
+    this.length += row.length;
+  }
+  view(): Float32Array {
+    return this.buf.subarray(0, this.length);
   }
 }
 
