@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, memoryStats, tensor, tidy, Rng, KnobsError, ShapeError } from '../ts/index.js';
-import { Categorical, Pong, Reinforce, PONG_SIZE, trainPong, trainPongInWorker, type PongProgress } from '../ts/rl/index.js';
+import { Categorical, Pong, Reinforce, PONG_SIZE, evaluatePong, trainPong, trainPongInWorker, type PongProgress } from '../ts/rl/index.js';
 
 beforeAll(() => init());
 
@@ -357,6 +357,17 @@ describe('REINFORCE', () => {
     expect(aborted.state.episodes).toBeLessThan(1000);
     await expect(trainPongInWorker({ ...cfg, episodes: -1 })).rejects.toThrow(/trainPongInWorker: episodes must be a non-negative integer, got -1/);
     await expect(trainPongInWorker({ ...cfg, episodes: 1, env: { frameSkip: 0 } })).rejects.toThrow(/Pong: frameSkip must be a positive integer/);
+  });
+
+  it('evaluates a saved agent reproducibly, and refuses an environment that does not fit', async () => {
+    const { state } = await trainPong({ episodes: 2, env: { pointsToWin: 3 } });
+    const a = evaluatePong(state, { pointsToWin: 3, games: 2, greedy: true });
+    expect(evaluatePong(state, { pointsToWin: 3, games: 2, greedy: true })).toEqual(a);
+    expect(a.wins + a.losses).toBeGreaterThanOrEqual(6);
+    const agent = Reinforce.fromState(state);
+    expect(() => agent.trainEpisodes([new Pong({ observation: 'pixels' })])).toThrow(/Reinforce.trainEpisodes: an environment gives 6400 observations and 3 actions, the policy takes 8 and 3/);
+    await expect(trainPong({ episodes: 1, resume: state, env: { observation: 'pixels' } })).rejects.toThrow(/trainPong: the resumed policy takes 8 inputs/);
+    agent.dispose();
   });
 
   it('rejects bad options and observations', () => {
