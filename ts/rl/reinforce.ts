@@ -251,6 +251,10 @@ export class Reinforce {
     // piling up. Padded rows have advantage 0 (and A2C value targets equal to their prediction), so
     // they add exactly nothing to any gradient; sums are divided by the true length T.
     const P = paddedLength(T);
+    // Byte offsets into wasm memory are u32: the stacked batch must fit below 4 GiB.
+    if (P * Math.max(d, this.options.hidden) * 4 >= 2 ** 32) {
+      throw new KnobsError(`Reinforce.update: ${T} steps of ${d} values are too many for one update (wasm memory is 4 GiB); use fewer games per update or a lower maxSteps`);
+    }
     const xs = new Float32Array(P * d);
     xs.set(observations);
     const acts = new Int32Array(P);
