@@ -23,3 +23,4 @@ export { trainInWorker, createTrainWorker, WorkerError, type TrainInWorkerOption
 export { DataParallel, type DataParallelOptions, type ParallelFitOptions, type ParallelEpochLogs, type ParallelLoss, type ParallelTransport } from './parallel/index.js';
 export * as classic from './classic/index.js';
 export * as text from './text/index.js';
+export * as rl from './rl/index.js';

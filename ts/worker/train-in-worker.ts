@@ -53,7 +53,7 @@ function abortReason(signal: AbortSignal): unknown {
 }
 
 /** Comlink rethrows worker errors as plain Errors carrying the original name; restore the class. */
-function reviveError(e: unknown): unknown {
+export function reviveError(e: unknown): unknown {
   if (!(e instanceof Error) || e instanceof KnobsError) return e;
   const Ctor = e.name === 'ShapeError' ? ShapeError : e.name === 'KnobsError' ? KnobsError : null;
   if (!Ctor) return e;
@@ -120,7 +120,7 @@ function copyState(s: StateDict | undefined): StateDict | undefined {
  * worker before its script has attached Comlink's listener can be lost (another listener may
  * have started the port first), so one ping is not enough; extra answers are ignored.
  */
-async function handshake(remote: Comlink.Remote<TrainWorkerApi>, timeoutMs: number, died: Promise<never>): Promise<string> {
+export async function handshake(remote: { ping(): Promise<string> }, timeoutMs: number, died: Promise<never>): Promise<string> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   try {

@@ -1,0 +1,400 @@
+/**
+ * Policy gradient for discrete actions: REINFORCE with discounted returns and normalised
+ * advantages on the classic 200-hidden-unit policy network, trained with RMSprop (Karpathy's
+ * "Pong from pixels"), and an actor-critic variant (A2C: a value network as baseline and n-step
+ * bootstrapped returns). Acting runs the policy once per step, without a graph, for all the games
+ * in play; learning stacks the episodes and runs one forward and one backward over them (one
+ * matmul per layer, not one per frame).
+ */
+import { noGrad } from '../autograd.js';
+import { KnobsError } from '../errors.js';
+import { Linear, ReLU, Sequential } from '../nn/layers.js';
+import type { StateDict } from '../nn/module.js';
+import { mseLoss } from '../ops/losses.js';
+import { RMSprop } from '../optim/optimizers.js';
+import type { OptimizerState } from '../optim/optimizer.js';
+import { Rng } from '../random.js';
+import { tidy } from '../scope.js';
+import { Tensor, tensor } from '../tensor.js';
+import { Categorical } from './categorical.js';
+
+/** What the agent needs from an environment (Pong, or any Gym-style discrete-action one). */
+export interface Env {
+  readonly observationSize: number;
+  readonly actionCount: number;
+  reset(seed?: number): Float32Array;
+  step(action: number): { observation: Float32Array; reward: number; done: boolean };
+}
+
+export interface ReinforceOptions {
+  /** Hidden units of the policy (and value) network. */
+  hidden?: number;
+  lr?: number;
+  /** RMSprop's decay of the squared-gradient average (its `alpha`). */
+  decay?: number;
+  /** Discount factor of the returns. */
+  gamma?: number;
+  /**
+   * Restart the discounted sum at every nonzero reward. Right for Pong, where a reward ends a
+   * rally and says nothing about the actions of the next one (as in "Pong from pixels").
+   */
+  resetAtReward?: boolean;
+  /** Weight of an entropy bonus that keeps the policy exploring (0: plain REINFORCE). */
+  entropyCoef?: number;
+  /** 'reinforce' (default) or 'a2c': advantage = n-step bootstrapped return − V(s). */
+  algorithm?: 'reinforce' | 'a2c';
+  /** A2C: steps before the return is bootstrapped from the value network. */
+  nSteps?: number;
+  /** A2C: weight of the value loss. */
+  valueCoef?: number;
+  /** Seeds the network's initial weights and the action sampling. */
+  seed?: number;
+}
+
+export interface EpisodeStats {
+  /** Sum of rewards over the episode. */
+  reward: number;
+  steps: number;
+  /** Rewards above 0 (points won, in Pong) and below 0 (points lost). */
+  wins: number;
+  losses: number;
+  /** The policy loss of the update (before it was applied). */
+  loss: number;
+}
+
+/** Everything needed to resume training exactly where it stopped. */
+export interface ReinforceState {
+  options: Required<ReinforceOptions>;
+  observationSize: number;
+  actionCount: number;
+  policy: StateDict;
+  optimizer: OptimizerState;
+  value: StateDict | null;
+  valueOptimizer: OptimizerState | null;
+  rng: [number, number, number, number];
+  episodes: number;
+}
+
+function mlp(inputs: number, hidden: number, outputs: number, seed: number): Sequential {
+  return new Sequential(new Linear(inputs, hidden, { seed }), new ReLU(), new Linear(hidden, outputs, { seed: seed + 1 }));
+}
+
+function check(name: string, v: number, lo: number, hi: number, loOpen: boolean, hiOpen: boolean): void {
+  const ok = Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
+  if (!ok) throw new KnobsError(`Reinforce: ${name} must be in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${v}`);
+}
+
+export class Reinforce {
+  readonly options: Required<ReinforceOptions>;
+  readonly policy: Sequential;
+  readonly optimizer: RMSprop;
+  /** A2C only: the state-value network V(s). */
+  readonly value: Sequential | null;
+  readonly valueOptimizer: RMSprop | null;
+  readonly rng: Rng;
+  episodes = 0;
+
+  constructor(readonly observationSize: number, readonly actionCount: number, opts: ReinforceOptions = {}) {
+    const o: Required<ReinforceOptions> = {
+      hidden: opts.hidden ?? 200,
+      lr: opts.lr ?? 1e-3,
+      decay: opts.decay ?? 0.99,
+      gamma: opts.gamma ?? 0.99,
+      resetAtReward: opts.resetAtReward ?? true,
+      entropyCoef: opts.entropyCoef ?? 0,
+      algorithm: opts.algorithm ?? 'reinforce',
+      nSteps: opts.nSteps ?? 20,
+      valueCoef: opts.valueCoef ?? 0.5,
+      seed: opts.seed ?? 0,
+    };
+    for (const [n, v] of [['observationSize', observationSize], ['actionCount', actionCount], ['hidden', o.hidden], ['nSteps', o.nSteps]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new KnobsError(`Reinforce: ${n} must be a positive integer, got ${v}`);
+    }
+    if (actionCount < 2) throw new KnobsError(`Reinforce: actionCount must be at least 2, got ${actionCount}`);
+    check('lr', o.lr, 0, Infinity, true, true);
+    check('decay', o.decay, 0, 1, false, true);
+    check('gamma', o.gamma, 0, 1, false, false);
+    check('entropyCoef', o.entropyCoef, 0, Infinity, false, true);
+    check('valueCoef', o.valueCoef, 0, Infinity, false, true);
+    if (o.algorithm !== 'reinforce' && o.algorithm !== 'a2c') throw new KnobsError(`Reinforce: algorithm must be 'reinforce' or 'a2c', got '${o.algorithm}'`);
+    this.options = o;
+    this.policy = mlp(observationSize, o.hidden, actionCount, o.seed);
+    this.optimizer = new RMSprop(this.policy.parameters(), { lr: o.lr, alpha: o.decay });
+    if (o.algorithm === 'a2c') {
+      this.value = mlp(observationSize, o.hidden, 1, o.seed + 2);
+      this.valueOptimizer = new RMSprop(this.value.parameters(), { lr: o.lr, alpha: o.decay });
+    } else {
+      this.value = this.valueOptimizer = null;
+    }
+    this.rng = new Rng(o.seed + 3);
+  }
+
+  /** Samples an action for one observation (greedy: the most probable one, for evaluation). */
+  act(observation: Float32Array, greedy = false): number {
+    return this.actBatch(observation, 1, greedy)[0];
+  }
+
+  /**
+   * Actions for n observations stacked row after row: one forward pass for all of them (a matmul
+   * instead of n vector products), then one sample per row in order.
+   */
+  actBatch(observations: Float32Array, n: number, greedy = false): Int32Array {
+    const d = this.observationSize;
+    if (!Number.isInteger(n) || n <= 0 || observations.length !== n * d) {
+      throw new KnobsError(`Reinforce.act: observation has ${observations.length} values, the policy expects ${n === 1 ? d : `${n}×${d}`}`);
+    }
+    return noGrad(() =>
+      tidy(() => {
+        const dist = new Categorical({ logits: this.policy.forward(tensor(observations, [n, d])) });
+        if (!greedy) return dist.sample(this.rng);
+        const lp = dist.logits.data;
+        const k = this.actionCount;
+        const out = new Int32Array(n);
+        for (let r = 0; r < n; r++) {
+          let best = 0;
+          for (let j = 1; j < k; j++) if (lp[r * k + j] > lp[r * k + best]) best = j;
+          out[r] = best;
+        }
+        return out;
+      }),
+    );
+  }
+
+  /** Plays one episode with the current policy, then learns from it (one update). A seed resets the env's stream. */
+  trainEpisode(env: Env, seed?: number): EpisodeStats {
+    return this.trainEpisodes([env], seed === undefined ? undefined : [seed])[0];
+  }
+
+  /**
+   * Plays one episode in each environment at the same time (the policy acts on all of them in one
+   * forward pass), then learns from all of them in one update: advantages are normalised over the
+   * batch, as with the classic batch of episodes per update. Returns each episode's stats.
+   */
+  trainEpisodes(envs: readonly Env[], seeds?: readonly number[]): EpisodeStats[] {
+    const d = this.observationSize;
+    if (envs.length === 0) throw new KnobsError('Reinforce.trainEpisodes: no environments');
+    if (seeds && seeds.length !== envs.length) throw new KnobsError(`Reinforce.trainEpisodes: ${seeds.length} seeds for ${envs.length} environments`);
+    for (const e of envs) {
+      if (e.observationSize !== d || e.actionCount !== this.actionCount) {
+        throw new KnobsError(`Reinforce.trainEpisodes: an environment gives ${e.observationSize} observations and ${e.actionCount} actions, the policy takes ${d} and ${this.actionCount}`);
+      }
+    }
+    const obs = envs.map(() => new Growable(d));
+    const acts: number[][] = envs.map(() => []);
+    const rews: number[][] = envs.map(() => []);
+    let current = envs.map((e, i) => e.reset(seeds?.[i]));
+    let live = envs.map((_, i) => i);
+    const batch = new Float32Array(envs.length * d);
+    while (live.length > 0) {
+      live.forEach((e, j) => batch.set(current[e], j * d));
+      const a = this.actBatch(batch.subarray(0, live.length * d), live.length);
+      const next: number[] = [];
+      live.forEach((e, j) => {
+        obs[e].push(current[e]);
+        const r = envs[e].step(a[j]);
+        acts[e].push(a[j]);
+        rews[e].push(r.reward);
+        current[e] = r.observation;
+        if (!r.done) next.push(e);
+      });
+      live = next;
+    }
+    const lengths = acts.map((x) => x.length);
+    const stacked = new Float32Array(lengths.reduce((a, b) => a + b, 0) * d);
+    let at = 0;
+    for (const o of obs) {
+      stacked.set(o.view(), at);
+      at += o.length;
+    }
+    const loss = this.update(stacked, Int32Array.from(acts.flat()), Float32Array.from(rews.flat()), lengths);
+    this.episodes += envs.length;
+    return rews.map((r, i) => {
+      let reward = 0, wins = 0, losses = 0;
+      for (const v of r) {
+        reward += v;
+        if (v > 0) wins++;
+        else if (v < 0) losses++;
+      }
+      return { reward, steps: lengths[i], wins, losses, loss };
+    });
+  }
+
+  /**
+   * Discounted return of every step, restarting at rewards when resetAtReward is set and at the
+   * end of every episode (`lengths`: the episodes stacked in `rewards`, default one).
+   */
+  discountedReturns(rewards: ArrayLike<number>, lengths: readonly number[] = [rewards.length]): Float32Array {
+    const { gamma, resetAtReward } = this.options;
+    const out = new Float32Array(rewards.length);
+    const ends = new Set(episodeEnds(lengths));
+    let run = 0;
+    for (let i = rewards.length - 1; i >= 0; i--) {
+      if (ends.has(i) || (resetAtReward && rewards[i] !== 0)) run = 0;
+      run = run * gamma + rewards[i];
+      out[i] = run;
+    }
+    return out;
+  }
+
+  /**
+   * One learning step from finished episodes stacked step after step: observations [T·d],
+   * actions [T], rewards [T], and the episodes' lengths (default: one episode). Returns the loss.
+   */
+  update(observations: Float32Array, actions: Int32Array, rewards: Float32Array, lengths: readonly number[] = [actions.length]): number {
+    const T = actions.length;
+    const d = this.observationSize;
+    if (T === 0 || observations.length !== T * d || rewards.length !== T || lengths.reduce((a, b) => a + b, 0) !== T || lengths.some((n) => !Number.isInteger(n) || n <= 0)) {
+      throw new KnobsError(`Reinforce.update: ${observations.length} observation values, ${T} actions, ${rewards.length} rewards and episode lengths [${lengths.join(', ')}] do not describe episodes of observations of size ${d}`);
+    }
+    // Episodes have every length, and the allocator keeps a free list per block size: padding
+    // to a few bucketed lengths lets the blocks of one episode be reused by the next instead of
+    // piling up. Padded rows have advantage 0 (and A2C value targets equal to their prediction), so
+    // they add exactly nothing to any gradient; sums are divided by the true length T.
+    const P = paddedLength(T);
+    // Byte offsets into wasm memory are u32: the stacked batch must fit below 4 GiB.
+    if (P * Math.max(d, this.options.hidden) * 4 >= 2 ** 32) {
+      throw new KnobsError(`Reinforce.update: ${T} steps of ${d} values are too many for one update (wasm memory is 4 GiB); use fewer games per update or a lower maxSteps`);
+    }
+    const xs = new Float32Array(P * d);
+    xs.set(observations);
+    const acts = new Int32Array(P);
+    acts.set(actions);
+    const loss = tidy(() => {
+      const x = tensor(xs, [P, d]);
+      const adv = new Float32Array(P);
+      adv.set(this.options.algorithm === 'a2c' ? this.a2cAdvantages(x, rewards, lengths, P) : this.discountedReturns(rewards, lengths));
+      normalise(adv.subarray(0, T));
+      const dist = new Categorical({ logits: this.policy.forward(x) });
+      // Policy gradient: raise log π(a|s) in proportion to how much better than usual a turned out.
+      let objective = dist.logProb(acts).mul(tensor(adv, [P])).sum().mul(1 / T);
+      if (this.options.entropyCoef > 0) {
+        const mask = new Float32Array(P);
+        mask.fill(1, 0, T);
+        objective = objective.add(dist.entropy().mul(tensor(mask, [P])).sum().mul(this.options.entropyCoef / T));
+      }
+      const lossT = objective.neg();
+      lossT.backward();
+      this.optimizer.step();
+      this.optimizer.zeroGrad();
+      return lossT.item();
+    });
+    return loss;
+  }
+
+  /**
+   * A2C's advantages: n-step returns bootstrapped from V (zero past a reward when resetAtReward,
+   * as the rally is over) minus V(s). Also takes the value network's regression step.
+   */
+  private a2cAdvantages(x: Tensor, rewards: Float32Array, lengths: readonly number[], padded: number): Float32Array {
+    const { gamma, nSteps, resetAtReward, valueCoef } = this.options;
+    const T = rewards.length;
+    const v = noGrad(() => this.value!.forward(x).toFloat32Array());
+    // Padded rows regress onto their own prediction: zero error, zero gradient.
+    const targets = v.slice();
+    let end = 0;
+    const ends = episodeEnds(lengths);
+    for (let t = 0; t < T; t++) {
+      // The episode this step belongs to ends (exclusively) at `end`; nothing is bootstrapped across it.
+      while (t >= end) end = ends.shift()! + 1;
+      let g = 0, disc = 1, k = 0, ended = false;
+      for (; k < nSteps && t + k < end; k++) {
+        g += disc * rewards[t + k];
+        disc *= gamma;
+        if (resetAtReward && rewards[t + k] !== 0) {
+          ended = true;
+          break;
+        }
+      }
+      // Bootstrap only when the window stopped inside the episode, not at a reward or the end.
+      if (!ended && t + k < end) g += disc * v[t + k];
+      targets[t] = g;
+    }
+    const vPred = this.value!.forward(x);
+    mseLoss(vPred, tensor(targets, [padded, 1])).mul((valueCoef * padded) / T).backward();
+    this.valueOptimizer!.step();
+    this.valueOptimizer!.zeroGrad();
+    const adv = new Float32Array(T);
+    for (let t = 0; t < T; t++) adv[t] = targets[t] - v[t];
+    return adv;
+  }
+
+  stateDict(): ReinforceState {
+    return {
+      options: { ...this.options },
+      observationSize: this.observationSize,
+      actionCount: this.actionCount,
+      policy: this.policy.stateDict(),
+      optimizer: this.optimizer.stateDict(),
+      value: this.value ? this.value.stateDict() : null,
+      valueOptimizer: this.valueOptimizer ? this.valueOptimizer.stateDict() : null,
+      rng: this.rng.getState(),
+      episodes: this.episodes,
+    };
+  }
+
+  /** An agent that continues exactly where `state` stopped (same weights, optimizer, sampling stream). */
+  static fromState(state: ReinforceState): Reinforce {
+    const agent = new Reinforce(state.observationSize, state.actionCount, state.options);
+    agent.policy.loadStateDict(state.policy);
+    agent.optimizer.loadStateDict(state.optimizer);
+    if (agent.value && state.value) agent.value.loadStateDict(state.value);
+    if (agent.valueOptimizer && state.valueOptimizer) agent.valueOptimizer.loadStateDict(state.valueOptimizer);
+    agent.rng.setState(state.rng);
+    agent.episodes = state.episodes;
+    return agent;
+  }
+
+  dispose(): void {
+    this.policy.dispose();
+    this.optimizer.dispose();
+    this.value?.dispose();
+    this.valueOptimizer?.dispose();
+  }
+}
+
+/** Observations of one episode, appended row by row into a Float32Array that doubles when full. */
+class Growable {
+  private buf: Float32Array;
+  length = 0;
+  constructor(rowSize: number) {
+    this.buf = new Float32Array(rowSize * 256);
+  }
+  push(row: Float32Array): void {
+    if (this.length + row.length > this.buf.length) {
+      const b = new Float32Array(Math.max(this.buf.length * 2, this.length + row.length));
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf.set(row, this.length);
+    this.length += row.length;
+  }
+  view(): Float32Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/** Index of the last step of each of the stacked episodes. */
+function episodeEnds(lengths: readonly number[]): number[] {
+  let at = -1;
+  return lengths.map((n) => (at += n));
+}
+
+/** The next length of the form 2^k·{4,5,6,7}/4 (at most 25% padding, few distinct sizes). */
+export function paddedLength(n: number): number {
+  if (n <= 8) return 8;
+  const p = 2 ** Math.floor(Math.log2(n));
+  for (const f of [1, 1.25, 1.5, 1.75, 2]) if (p * f >= n) return p * f;
+  return 2 * p;
+}
+
+/** In place: zero mean, unit variance (left centred only when all values are equal). */
+function normalise(a: Float32Array): void {
+  let mean = 0;
+  for (const v of a) mean += v;
+  mean /= a.length;
+  let varSum = 0;
+  for (const v of a) varSum += (v - mean) ** 2;
+  const std = Math.sqrt(varSum / a.length);
+  const inv = std > 1e-8 ? 1 / std : 1;
+  for (let i = 0; i < a.length; i++) a[i] = (a[i] - mean) * inv;
+}
