@@ -47,6 +47,10 @@ enum Path {
     Pre,
     PreSwapped,
     Plain,
+    /// Fewer rows than a tile (one sample: x·W in per-example SGD, an agent acting on one frame)
+    /// with B's rows contiguous: no packing. The packed path would copy all of B into strips and
+    /// then waste MR − m of every tile's rows; this streams B's rows once per row of C instead.
+    Rows,
 }
 
 /// C (+)= A·B with A an m×k view and B a k×n view; C is row-major m×n (row stride n).
@@ -62,7 +66,7 @@ pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumul
         }
         return;
     }
-    let path = path_of(m, k, n);
+    let path = path_of(m, k, n, b);
     let threads = super::par::threads();
     // Rows per part: a multiple of 8 (the swapped path's strips are 8 of C's rows wide).
     let rows = m.div_ceil(threads).next_multiple_of(8);
@@ -101,7 +105,7 @@ pub fn gemm_batched(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize,
         }
         return;
     }
-    let path = path_of(m, k, n);
+    let path = path_of(m, k, n, b);
     let one = |t: usize, i0: usize, ci: &mut [f32]| {
         for (j, &(ao, bo)) in terms[t * per_c..(t + 1) * per_c].iter().enumerate() {
             let sub = Mat { data: &a.data[ao + i0 * a.rs..], ..a };
@@ -129,8 +133,12 @@ pub fn gemm_batched(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize,
     });
 }
 
-fn path_of(m: usize, k: usize, n: usize) -> Path {
-    if n >= PRE_MIN_N {
+fn path_of(m: usize, k: usize, n: usize, b: Mat) -> Path {
+    if m < MR && b.cs == 1 && !cfg!(target_feature = "relaxed-simd") {
+        // (The relaxed build's packed kernel fuses multiply and add; this loop does not, so there
+        // it would round differently from the tile it replaces.)
+        Path::Rows
+    } else if n >= PRE_MIN_N {
         Path::Pre
     } else if m >= PRE_MIN_N && k >= SWAP_MIN_K {
         Path::PreSwapped
@@ -153,8 +161,51 @@ fn rows_of(path: Path, a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usi
             blocked::<true, true>(bt, at, c, n, k, m, (1, n), accumulate, &mut buf)
         }
         Path::Plain => blocked::<false, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf),
+        Path::Rows => rows_unpacked(a, b, c, m, k, n, accumulate, &mut buf),
     }
     SCRATCH.set(buf);
+}
+
+/// C (+)= A·B row by row without packing, for m < MR and B with contiguous rows (b.cs = 1). Each
+/// element is summed exactly as the microkernel sums it — over one KC depth block at a time, from
+/// zero, `a·b + acc` in depth order, then added to (or stored in) C — so the bits are the same as
+/// the packed path's for the same shape.
+#[allow(clippy::too_many_arguments)]
+fn rows_unpacked(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool, buf: &mut Vec<Quad>) {
+    let nq = n.div_ceil(4);
+    if buf.len() < nq {
+        buf.resize(nq, Quad::default());
+    }
+    // The depth block's sums, 4 columns per quad (the scratch the packed path would have used).
+    let t = &mut buf[..nq];
+    for i in 0..m {
+        let ci = &mut c[i * n..][..n];
+        for pc in (0..k).step_by(KC) {
+            t.fill(Quad::default());
+            for p in pc..(pc + KC).min(k) {
+                let s = a.data[i * a.rs + p * a.cs];
+                let sv = simd::splat(s);
+                let row = &b.data[p * b.rs..][..n];
+                let (full, tail) = row.split_at(n / 4 * 4);
+                // madd is a·b + c: the microkernel's operation, so the same rounding.
+                for (q, ys) in t.iter_mut().zip(full.chunks_exact(4)) {
+                    let y: &[f32; 4] = ys.try_into().unwrap();
+                    simd::store(simd::madd(sv, simd::load(y), simd::load(&q.0)), &mut q.0);
+                }
+                if !tail.is_empty() {
+                    for (x, &y) in t[n / 4].0.iter_mut().zip(tail) {
+                        *x = s * y + *x;
+                    }
+                }
+            }
+            let add_c = accumulate || pc > 0;
+            for (cs, q) in ci.chunks_mut(4).zip(t.iter()) {
+                for (x, &y) in cs.iter_mut().zip(&q.0) {
+                    *x = if add_c { y + *x } else { y };
+                }
+            }
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -231,6 +282,37 @@ fn blocked<const PRE: bool, const TRANS: bool>(
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod rows_tests {
+    use super::*;
+    use crate::kernels::testutil::{rand_vec, Lcg};
+
+    /// The unpacked path for m < MR gives the same bits as the packed tiles it replaces, for
+    /// depths across several KC blocks, column counts around the vector width, and accumulate.
+    #[test]
+    fn rows_path_has_the_packed_paths_bits() {
+        let mut rng = Lcg(11);
+        for &(m, k, n) in &[(1, 1, 1), (1, 7, 3), (2, 300, 9), (3, 513, 64), (1, 784, 40), (1, 6400, 200), (3, 5, 130)] {
+            let a = rand_vec(&mut rng, m * k);
+            let b = rand_vec(&mut rng, k * n);
+            let c0 = rand_vec(&mut rng, m * n);
+            for accumulate in [false, true] {
+                let (am, bm) = (Mat { data: &a, rs: k, cs: 1 }, Mat { data: &b, rs: n, cs: 1 });
+                let (mut fast, mut packed) = (c0.clone(), c0.clone());
+                let mut buf = Vec::new();
+                rows_unpacked(am, bm, &mut fast, m, k, n, accumulate, &mut buf);
+                if n >= PRE_MIN_N {
+                    blocked::<true, false>(am, bm, &mut packed, m, k, n, (n, 1), accumulate, &mut buf);
+                } else {
+                    blocked::<false, false>(am, bm, &mut packed, m, k, n, (n, 1), accumulate, &mut buf);
+                }
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&fast), bits(&packed), "m={m} k={k} n={n} accumulate={accumulate}");
             }
         }
     }
