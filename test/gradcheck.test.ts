@@ -83,6 +83,8 @@ const cases: Case[] = [
   { name: 'sigmoid', inputs: [A([3, 4])], fn: ([a]) => K.sigmoid(a), ref: ([a]) => R.map(a, sig) },
   { name: 'tanh', inputs: [A([3, 4])], fn: ([a]) => K.tanh(a), ref: ([a]) => R.map(a, Math.tanh) },
   { name: 'softmax', inputs: [A([3, 4])], fn: ([a]) => K.softmax(a), ref: ([a]) => R.rows(a, R.softmaxRow) },
+  { name: 'softmax axis 0', inputs: [A([3, 4])], fn: ([a]) => K.softmax(a, 0), ref: ([a]) => R.permute(R.rows(R.permute(a, [1, 0]), R.softmaxRow), [1, 0]) },
+  { name: 'logSoftmax axis 1 of rank 3', inputs: [A([2, 3, 4])], fn: ([a]) => K.logSoftmax(a, 1), ref: ([a]) => R.permute(R.rows(R.permute(a, [0, 2, 1]), R.logSoftmaxRow), [0, 2, 1]) },
   { name: 'logSoftmax', inputs: [A([2, 5])], fn: ([a]) => K.logSoftmax(a), ref: ([a]) => R.rows(a, R.logSoftmaxRow) },
   { name: 'reshape', inputs: [A([2, 6])], fn: ([a]) => K.reshape(a, [3, -1]).mul(K.reshape(a, [3, 4])), ref: ([a]) => ({ shape: [3, 4], data: a.data.map((x) => x * x) }) },
   { name: 'flatten', inputs: [A([2, 3, 2])], fn: ([a]) => K.flatten(a), ref: ([a]) => ({ shape: [2, 6], data: a.data }) },

@@ -1,9 +1,10 @@
-/** Nonlinearities. Softmax and log-softmax work on the last axis. */
+/** Nonlinearities. Softmax and log-softmax run on rows (the last axis); another axis is moved there and back. */
 import { K } from '../backend/wasm.js';
 import { accumulateGrad, record } from '../autograd.js';
-import { ShapeError, fmtShape } from '../errors.js';
+import { ShapeError } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
-import { checkTensor } from './checks.js';
+import { checkTensor, normAxis } from './checks.js';
+import { transpose } from './layout.js';
 
 type Unary = (x: number, out: number, n: number) => void;
 type UnaryBackward = (xOrY: number, g: number, out: number, n: number) => void;
@@ -30,9 +31,10 @@ type RowsBackward = (y: number, g: number, out: number, rows: number, cols: numb
 function rowwise(op: 'softmax' | 'logSoftmax', x: Tensor, axis: number, forward: Rows, backward: RowsBackward): Tensor {
   checkTensor(op, x);
   if (x.rank === 0) throw new ShapeError(`${op}: needs at least one axis, got a scalar`);
-  if (axis !== -1 && axis !== x.rank - 1) {
-    throw new ShapeError(`${op}: only the last axis is supported (got axis ${axis} for shape ${fmtShape(x.shape)}); transpose first`);
-  }
+  const ax = normAxis(op, axis, x.rank);
+  // The kernels work on contiguous rows: swap the axis with the last one, and back (autograd
+  // goes through both transposes).
+  if (ax !== x.rank - 1) return transpose(rowwise(op, transpose(x, ax, -1), -1, forward, backward), ax, -1);
   const cols = x.shape[x.rank - 1];
   const rows = cols === 0 ? 0 : x.size / cols;
   const out = empty(x.shape, op);
