@@ -4,3 +4,4 @@
  */
 export { save, load, type NodeSaveOptions } from './io/save-node.js';
 export { loadMnist, hasMnist, missingMnistFiles, defaultMnistDir, type LoadMnistOptions } from './data/mnist-node.js';
+export { loadSentiment, hasSentiment, defaultSentimentDir, SENTIMENT_SOURCES, type LabelledSentence, type SentimentSource } from './data/sentiment-node.js';
