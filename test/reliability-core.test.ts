@@ -4,7 +4,7 @@
  * error paths, init() options silently ignored, fits that interleaved or did nothing.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DataLoader, KnobsError, ShapeError, TensorDataset, crossEntropy, empty, fit, full, init, memoryStats, nn, optim, randn, releasePool, tensor, tidy, zeros } from '../ts/index.js';
+import { DataLoader, DataParallel, KnobsError, ShapeError, TensorDataset, crossEntropy, empty, evaluate, fit, full, init, memoryStats, nn, optim, predict, rand, randn, releasePool, tensor, tidy, zeros } from '../ts/index.js';
 import { _setUnscopedWarning, unscopedTensors } from '../ts/scope.js';
 import { trainInWorker } from '../ts/worker/index.js';
 
@@ -174,4 +174,37 @@ describe('trainInWorker with data an earlier call transferred away', () => {
     await expect(trainInWorker(spec, pair, { epochs: 1, optimizer: { type: 'SGD', lr: 0.1 } })).rejects.toThrow(/^trainInWorker: data\.x\.data is detached .* pass transfer: false/);
     expect(Date.now() - t0).toBeLessThan(10_000);
   }, 60_000);
+});
+
+describe('unknown option keys are refused, naming the op and the key (a typo used to fall back to the default silently)', () => {
+  const ds = () => new TensorDataset({ data: new Float32Array(8), shape: [4, 2] }, { data: new Float32Array(4), shape: [4, 1] });
+  const rows: [string, () => unknown, RegExp][] = [
+    ['fit', () => fit(new nn.Linear(2, 1), new DataLoader(ds()), { epochs: 1, optimizer: null as never, epoch: 3 } as never), /^fit: unknown option 'epoch' \(allowed: epochs, optimizer,/],
+    ['evaluate', () => evaluate(new nn.Linear(2, 1), new DataLoader(ds()), { metric: ['accuracy'] } as never), /^evaluate: unknown option 'metric' \(allowed: loss, metrics\)/],
+    ['predict', () => predict(new nn.Linear(2, 1), { data: new Float32Array(2), shape: [1, 2] }, { batch: 1 } as never), /^predict: unknown option 'batch' \(allowed: batchSize\)/],
+    ['Linear', () => new nn.Linear(2, 1, { bais: false } as never), /^Linear: unknown option 'bais' \(allowed: bias, seed\)/],
+    ['randn', () => randn([2], { sd: 2 } as never), /^randn: unknown option 'sd' \(allowed: seed, requiresGrad, mean, std\)/],
+    ['rand', () => rand([2], { min: 0 } as never), /^rand: unknown option 'min'/],
+  ];
+  for (const [name, call, pattern] of rows) {
+    it(name, async () => {
+      const before = memoryStats().liveBlocks;
+      let caught: unknown = null;
+      try {
+        await call();
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(KnobsError);
+      expect((caught as Error).message).toMatch(pattern);
+      expect(memoryStats().liveBlocks).toBeLessThanOrEqual(before + 2); // at most the Linear's own parameters
+    });
+  }
+  it('trainInWorker and DataParallel.create (checked before a worker starts)', async () => {
+    const spec = nn.toSpec(new nn.Sequential(new nn.Linear(2, 2, { seed: 1 })));
+    const pair = { x: { data: new Float32Array(16), shape: [8, 2] }, y: { data: new Float32Array(16), shape: [8, 2] } };
+    await expect(trainInWorker(spec, pair, { epochs: 1, optimizer: { type: 'SGD', lr: 0.1 }, batchsize: 4 } as never)).rejects.toThrow(/^trainInWorker: unknown option 'batchsize'/);
+    expect(pair.x.data.length).toBe(16); // nothing was handed over
+    await expect(DataParallel.create({ spec, optimizer: { type: 'SGD', lr: 0.1 }, worker: 2 } as never)).rejects.toThrow(/^DataParallel\.create: unknown option 'worker'/);
+  });
 });

@@ -18,16 +18,14 @@ export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
-/** A value for an error message: NaN and ±Infinity as themselves (JSON.stringify would say null). */
+/**
+ * A user's or a file's value for an error message: numbers as written (NaN stays NaN, where
+ * JSON.stringify says null), strings quoted and cut, anything else by its kind — never by calling
+ * its toString, which a parsed file can replace with a non-function.
+ */
 export function fmtValue(v: unknown): string {
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'function') return 'a function';
-  if (typeof v === 'symbol') return v.toString();
-  if (v === undefined) return 'undefined';
-  try {
-    const s = JSON.stringify(v);
-    return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
-  } catch {
-    return Object.prototype.toString.call(v);
-  }
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  return v === null ? 'null' : typeof v;
 }

@@ -17,14 +17,14 @@ export function checkOptions<T extends object>(op: string, opts: T | undefined |
   return opts;
 }
 
+export { fmtValue } from './errors.js';
+
 /**
- * A user's or a file's value for an error message: numbers as written (NaN stays NaN, where
- * JSON.stringify says null), strings quoted and cut, anything else by its kind — never by calling
- * its toString, which a parsed file can replace with a non-function.
+ * Every key of the options type `T`, as a runtime list for checkOptions. The compiler rejects a
+ * list that misses a key of `T` (or names one it does not have), so the runtime check cannot fall
+ * behind the type when an option is added.
  */
-export function fmtValue(v: unknown): string {
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  return v === null ? 'null' : typeof v;
+export function optionKeys<T>() {
+  return <const K extends readonly (keyof T & string)[]>(...keys: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missingKeys: Exclude<keyof T, K[number]> })): readonly string[] =>
+    keys as readonly string[];
 }

@@ -3,6 +3,7 @@
  * links autograd needs: the tensors it was computed from and a closure that sends its gradient
  * back to them. The closure is written next to the forward code of each op (see ops/).
  */
+import { checkOptions } from './options.js';
 import { MAX_ELEMENTS, allocF32, freeF32, heap, K } from './backend/wasm.js';
 import { KnobsError, ShapeError, fmtShape, fmtValue } from './errors.js';
 import { seedFor } from './random.js';
@@ -299,6 +300,7 @@ export interface RandomOptions extends TensorOptions {
 }
 
 export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
+  checkOptions('randn', opts, ['seed', 'requiresGrad', 'mean', 'std']);
   checkShape(shape, 'randn');
   const [lo, hi] = seedOf('randn', opts.seed);
   const t = empty(shape, 'randn');
@@ -308,6 +310,7 @@ export function randn(shape: Shape, opts: RandomOptions & { mean?: number; std?:
 }
 
 export function rand(shape: Shape, opts: RandomOptions & { low?: number; high?: number } = {}): Tensor {
+  checkOptions('rand', opts, ['seed', 'requiresGrad', 'low', 'high']);
   checkShape(shape, 'rand');
   const [lo, hi] = seedOf('rand', opts.seed);
   const t = empty(shape, 'rand');

@@ -1,4 +1,5 @@
 /** The layers: Linear, activations as modules, Dropout, Sequential — each registered by its type. */
+import { checkOptions, optionKeys } from '../options.js';
 import { KnobsError } from '../errors.js';
 import { dropout, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activations.js';
 import { linear, type DenseActivation } from '../ops/dense.js';
@@ -13,6 +14,7 @@ export interface LinearOptions {
   /** Seed of the initial weights; without it the global stream (manualSeed) is used. */
   seed?: number;
 }
+const LINEAR_KEYS = optionKeys<LinearOptions>()('bias', 'seed');
 
 /**
  * y = x·W + b with W of shape [in, out] — the book's `np.dot(layer, weights)` layout, so forward
@@ -25,6 +27,7 @@ export class Linear extends Module {
   private readonly seed: number | undefined;
   constructor(readonly inFeatures: number, readonly outFeatures: number, opts: LinearOptions = {}) {
     super();
+    checkOptions('Linear', opts, LINEAR_KEYS);
     for (const [n, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new KnobsError(`Linear: ${n} must be a positive integer, got ${v}`);
     }

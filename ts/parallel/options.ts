@@ -3,6 +3,7 @@
  * options themselves, and the model (spec, weights, optimizer) tried once here, so a mistake is one
  * clear error from create() rather than N from the workers.
  */
+import { checkOptions as checkKeys, optionKeys } from '../options.js';
 import type { SimdChoice } from '../backend/simd.js';
 import type { WasmSource } from '../backend/load-wasm.js';
 import { KnobsError, ShapeError } from '../errors.js';
@@ -95,8 +96,11 @@ export interface CheckedOptions {
   maxBatch: number;
 }
 
+const CREATE_KEYS = optionKeys<DataParallelOptions>()('spec', 'inputShape', 'modules', 'state', 'workers', 'optimizer', 'optimizerState', 'loss', 'transport', 'wasm', 'simd', 'workerUrl', 'maxBatch', 'startTimeoutMs');
+
 export function checkOptions(opts: DataParallelOptions): CheckedOptions {
   if (!opts || typeof opts !== 'object') throw new KnobsError(`${OP}.create: options { spec, optimizer } are required`);
+  checkKeys(`${OP}.create`, opts, CREATE_KEYS);
   const workers = opts.workers ?? 2;
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new KnobsError(`${OP}.create: workers must be an integer in [1, 256], got ${workers}`);
   const loss = opts.loss ?? 'crossEntropy';

@@ -15,6 +15,10 @@ import type { Callback, History, Logs, StopReason, TrainContext } from './callba
 import { checkMetrics, countCorrect, resolveLoss, type LossFn, type LossLike, type MetricName } from './metrics.js';
 import { createProgress, type Verbose } from './progress.js';
 import { yieldToEventLoop } from './yield.js';
+import { checkOptions, optionKeys } from '../options.js';
+
+const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs');
+const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('loss', 'metrics');
 
 export interface FitOptions {
   epochs: number;
@@ -70,6 +74,7 @@ function batchStats(model: Module, lossFn: LossFn, x: Tensor, y: Tensor, wantAcc
 /** Mean loss (weighted by batch size) and accuracy of a model over a loader, in eval mode, no graph. */
 export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOptions = {}): Logs {
   if (!(loader instanceof DataLoader)) throw new KnobsError('evaluate: expected a DataLoader');
+  checkOptions('evaluate', opts, EVALUATE_KEYS);
   const lossFn = resolveLoss('evaluate', opts.loss);
   // Accuracy by default only for the default classifier loss; for a regression it means nothing.
   const metrics = checkMetrics('evaluate', opts.metrics ?? (opts.loss === undefined || opts.loss === 'crossEntropy' ? ['accuracy'] : []));
@@ -98,6 +103,7 @@ export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOption
  * one tensor [n, ...output]. x: a Tensor or { data: Float32Array, shape } with samples on axis 0.
  */
 export function predict(model: Module, x: Tensor | { data: Float32Array; shape: readonly number[] }, opts: { batchSize?: number } = {}): Tensor {
+  checkOptions('predict', opts, ['batchSize']);
   const batchSize = opts.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new KnobsError(`predict: batchSize must be a positive integer, got ${opts.batchSize}`);
   const shape = [...x.shape];
@@ -169,6 +175,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   const op = 'fit';
   if (!(loader instanceof DataLoader)) throw new KnobsError(`${op}: expected a DataLoader as the second argument`);
   if (!opts || typeof opts !== 'object') throw new KnobsError(`${op}: options { epochs, optimizer } are required`);
+  checkOptions(op, opts, FIT_KEYS);
   const { epochs, optimizer } = opts;
   if (!Number.isInteger(epochs) || epochs < 0) throw new KnobsError(`${op}: epochs must be a non-negative integer, got ${epochs}`);
   if (!optimizer || typeof optimizer.step !== 'function') throw new KnobsError(`${op}: an optimizer is required (e.g. new optim.SGD(model.parameters(), { lr: 0.01 }))`);

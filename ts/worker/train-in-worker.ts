@@ -7,6 +7,7 @@
  *     { epochs: 3, batchSize: 64, optimizer: { type: 'Adam', lr: 1e-3 }, signal }, (p) => draw(p));
  *   model.loadStateDict(weights);
  */
+import { checkOptions, optionKeys } from '../options.js';
 import * as Comlink from 'comlink';
 import { KnobsError, ShapeError } from '../errors.js';
 import { Module, type AnyModule, type StateDict } from '../nn/module.js';
@@ -47,6 +48,12 @@ export interface TrainInWorkerOptions extends Omit<WorkerTrainConfig, 'wasm'>, C
 }
 
 export type { TrainProgress, TrainResult } from './protocol.js';
+
+const TRAIN_IN_WORKER_KEYS = optionKeys<TrainInWorkerOptions>()(
+  'epochs', 'optimizer', 'loss', 'metrics', 'batchSize', 'shuffle', 'dropLast', 'seed', 'validation', 'weights', 'modules', 'extraState', 'optimizerState',
+  'initialEpoch', 'progressEveryMs', 'weightsEveryMs', 'probe', 'yieldEveryMs', 'wasm', 'threads', 'signal', 'abortTimeoutMs', 'transfer', 'worker', 'startTimeoutMs',
+  'workerUrl', 'execArgv',
+);
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('trainInWorker: aborted', 'AbortError');
@@ -162,6 +169,7 @@ export async function trainInWorker(
   onProgress?: (p: TrainProgress) => void,
 ): Promise<TrainResult> {
   if (!options || typeof options !== 'object') throw new KnobsError('trainInWorker: options { epochs, optimizer } are required');
+  checkOptions('trainInWorker', options, TRAIN_IN_WORKER_KEYS);
   const { signal, abortTimeoutMs = 5000, transfer = true, worker: given, startTimeoutMs = 30_000, workerUrl, execArgv, ...config } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new KnobsError(`trainInWorker: onProgress must be a function, got ${typeof onProgress}`);
   // Checked here too, so a typo fails before a worker is started and the data is given away.
