@@ -10,7 +10,7 @@ import { softmax } from './activations.js';
 import { mul } from './elementwise.js';
 import { transpose } from './layout.js';
 import { matmul } from './matmul.js';
-import { broadcastShapes, checkTensor, sameShape } from './util.js';
+import { broadcastShapes, checkTensor } from './util.js';
 import { where } from './where.js';
 
 export interface AttentionOptions {
@@ -51,7 +51,8 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const mask = opts.mask ?? null;
   if (mask !== null) {
     checkTensor(op, mask, 'mask');
-    if (!sameShape(broadcastShapes(op, mask.shape, scoresShape), scoresShape)) {
+    const r = scoresShape.length;
+    if (mask.rank > r || mask.shape.some((d, i) => d !== 1 && d !== scoresShape[r - mask.rank + i])) {
       throw new ShapeError(`${op}: mask ${fmtShape(mask.shape)} must broadcast to the scores [..., L, S] = ${fmtShape(scoresShape)} (${shapes})`);
     }
   }
