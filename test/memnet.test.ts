@@ -41,6 +41,21 @@ describe('MemN2N on bAbI task 1', () => {
     }
   });
 
+  it('randomNoise shifts memories in time while training only, from its own seeded stream', () => {
+    const { vocab, enc } = task1(8, 3);
+    const x = () => tensor(enc.x, [8, enc.rowLength]);
+    const make = (rn: number) => new nn.MemN2N({ vocabSize: vocab.length, sentenceLength: 6, memorySize: 10, hops: 1, randomNoise: rn, seed: 2 });
+    const run = (m: nn.MemN2N) => tidy(() => m.forward(x()).toFloat32Array());
+    const noisy = make(0.3), twin = make(0.3), clean = make(0);
+    const first = run(noisy);
+    expect(run(noisy)).not.toEqual(first);
+    expect(run(twin)).toEqual(first);
+    expect(run(clean)).toEqual(run(clean));
+    noisy.eval();
+    expect(run(noisy)).toEqual(run(noisy));
+    expect(() => make(1)).toThrow(/randomNoise must be in \[0, 1\)/);
+  });
+
   it('saves and loads (weights, config, linearStart state) with identical predictions', () => {
     const { vocab, enc } = task1(20, 4);
     const m = new nn.MemN2N({ vocabSize: vocab.length, sentenceLength: 6, memorySize: 10, hops: 2, seed: 5, linearStart: true });

@@ -46,6 +46,11 @@ export interface MemN2NOptions {
   temporalEncoding?: boolean;
   /** Start with the hops' softmax removed (see `linearStart`). Default false. */
   linearStart?: boolean;
+  /**
+   * The paper's random noise: while training, each memory slot's time index is pushed back by an
+   * empty slot with this probability (0.1 in the paper), so temporal encodings do not overfit. Default 0.
+   */
+  randomNoise?: number;
   seed?: number;
 }
 
@@ -81,6 +86,9 @@ export class MemN2N extends Module {
   readonly temporal: Tensor[] = [];
   /** Attention over memory of each hop ([batch, memorySize] each) from the last forward in eval(), for inspection. */
   lastAttention: Float32Array[] = [];
+  readonly randomNoise: number;
+  /** The random-noise stream; its position is extra state (saved, so training resumes identically). */
+  readonly rng: Rng;
   private readonly pe: Tensor;
   private readonly seed: number | undefined;
 
@@ -99,6 +107,9 @@ export class MemN2N extends Module {
     this.temporalEncoding = o.temporalEncoding ?? true;
     this.linearStart = o.linearStart ?? false;
     this.seed = o.seed;
+    this.randomNoise = o.randomNoise ?? 0;
+    if (!(this.randomNoise >= 0 && this.randomNoise < 1)) throw new KnobsError(`MemN2N: randomNoise must be in [0, 1), got ${o.randomNoise}`);
+    this.rng = new Rng((o.seed ?? 0) + 0x6d656d);
     const rng = o.seed === undefined ? null : new Rng(o.seed);
     const s = () => (rng ? rng.nextU32() : undefined);
     // N(0, 0.1²), the paper's initialisation.
@@ -127,9 +138,10 @@ export class MemN2N extends Module {
     const question = narrow(x, 1, M * J, J);
     // A slot holds a sentence when its first word is not nil.
     const filled = clamp(squeeze(narrow(story, 2, 0, 1), 2), 0, 1);
+    const times = this.training && this.temporalEncoding && this.randomNoise > 0 ? this.noisyTimes(B) : null;
     const memories = this.embeddings.map((table, i) => {
       const m = this.encode(table, story);
-      return mul(this.temporalEncoding ? add(m, this.temporal[i]) : m, unsqueeze(filled, -1));
+      return mul(this.temporalEncoding ? add(m, times ? embedding(this.temporal[i], times) : this.temporal[i]) : m, unsqueeze(filled, -1));
     });
     let u = this.encode(this.embeddings[0], question);
     this.lastAttention = [];
@@ -143,13 +155,31 @@ export class MemN2N extends Module {
     return matmul(u, transpose(this.embeddings[this.hops]));
   }
 
+  /** Time index of each slot [batch, memorySize] with random empty slots inserted (capped at the last index). */
+  private noisyTimes(B: number): Tensor {
+    const M = this.memorySize;
+    const t = new Int32Array(B * M);
+    for (let b = 0; b < B; b++) {
+      let time = 0;
+      for (let m = 0; m < M; m++) {
+        while (this.rng.next() < this.randomNoise) time++;
+        t[b * M + m] = Math.min(time++, M - 1);
+      }
+    }
+    return tensor(Float32Array.from(t), [B, M]);
+  }
+
+  override forkRandomStreams(index: number): void {
+    this.rng.setState(new Rng((this.seed ?? 0) + 0x6d656d + index * 0x9e3779).getState());
+  }
   override getExtraState(): JsonValue {
-    return { linearStart: this.linearStart };
+    return { linearStart: this.linearStart, rng: this.rng.getState() };
   }
   override setExtraState(state: JsonValue): void {
-    const v = (state as { linearStart?: unknown } | null)?.linearStart;
-    if (typeof v !== 'boolean') throw new KnobsError(`MemN2N.setExtraState: expected { linearStart: boolean }, got ${JSON.stringify(state)}`);
-    this.linearStart = v;
+    const st = state as { linearStart?: unknown; rng?: unknown } | null;
+    if (typeof st?.linearStart !== 'boolean' || !Array.isArray(st.rng)) throw new KnobsError(`MemN2N.setExtraState: expected { linearStart: boolean, rng: [4 state words] }, got ${JSON.stringify(state)}`);
+    this.rng.setState(st.rng as number[]);
+    this.linearStart = st.linearStart;
   }
   override config(): JsonObject {
     const c: JsonObject = {
@@ -161,16 +191,19 @@ export class MemN2N extends Module {
       positionEncoding: this.positionEncoding,
       temporalEncoding: this.temporalEncoding,
       linearStart: this.linearStart,
+      randomNoise: this.randomNoise,
     };
     if (this.seed !== undefined) c.seed = this.seed;
     return c;
   }
   static validateConfig(config: JsonObject, where: string): void {
-    const c = checkConfigKeys(config, ['vocabSize', 'sentenceLength', 'memorySize', 'embedDim', 'hops', 'positionEncoding', 'temporalEncoding', 'linearStart', 'seed'], where);
+    const c = checkConfigKeys(config, ['vocabSize', 'sentenceLength', 'memorySize', 'embedDim', 'hops', 'positionEncoding', 'temporalEncoding', 'linearStart', 'randomNoise', 'seed'], where);
     positiveInt(c, 'vocabSize', where);
     positiveInt(c, 'sentenceLength', where);
     for (const k of ['memorySize', 'embedDim', 'hops']) if (c[k] !== undefined) positiveInt(c, k, where);
     for (const k of ['positionEncoding', 'temporalEncoding', 'linearStart']) optionalBool(c, k, where);
+    const rn = c.randomNoise;
+    if (rn !== undefined && (typeof rn !== 'number' || !(rn >= 0 && rn < 1))) throw new KnobsError(`${where}: randomNoise must be a number in [0, 1), got ${JSON.stringify(rn)}`);
     optionalSeed(c, where);
   }
   static fromConfig(config: JsonObject): MemN2N {
