@@ -3,7 +3,7 @@
  * of the references, positional encodings, save/load round trips, and bad inputs.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, ShapeError, KnobsError, init, loadModel, nn, saveModel, scaledDotProductAttention, tensor, tidy, type Tensor } from '../ts/index.js';
+import { Rng, ShapeError, KnobsError, init, loadModel, memoryStats, nn, optim, saveModel, scaledDotProductAttention, tensor, tidy, type Tensor } from '../ts/index.js';
 import * as R from './helpers/reference.js';
 import * as RA from './helpers/reference-attention.js';
 
@@ -44,6 +44,23 @@ describe('nn.TransformerEncoderLayer', () => {
       for (const [n, t] of layer.namedParameters()) expect(t.grad, n).not.toBeNull();
       layer.zeroGrad();
     });
+  });
+
+  it('training steps with masks allocate nothing that outlives the step (memory is flat)', () => {
+    const layer = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, seed: 2 });
+    const opt = new optim.Adam(layer.parameters(), { lr: 1e-3 });
+    const x = randArr([2, 5, 8]);
+    const step = () =>
+      tidy(() => {
+        opt.zeroGrad();
+        layer.forward(tensor(x, [2, 5, 8]), { isCausal: true, keyPaddingMask: tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 0]]) }).pow(2).mean().backward();
+        opt.step();
+      });
+    step();
+    step();
+    const live = memoryStats().liveBytes;
+    for (let i = 0; i < 5; i++) step();
+    expect(memoryStats().liveBytes).toBe(live);
   });
 
   it('saves and loads (spec + weights + dropout streams) with identical outputs', () => {
