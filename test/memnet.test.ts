@@ -56,6 +56,23 @@ describe('MemN2N on bAbI task 1', () => {
     expect(() => make(1)).toThrow(/randomNoise must be in \[0, 1\)/);
   });
 
+  it('LinearStart removes the softmax until the validation loss stops falling (or maxEpochs)', () => {
+    const m = new nn.MemN2N({ vocabSize: 5, sentenceLength: 2, memorySize: 2, hops: 1, seed: 1 });
+    const ls = new nn.LinearStart(m, { maxEpochs: 10 });
+    ls.onTrainBegin();
+    expect(m.linearStart).toBe(true);
+    [2, 1.5, 1.2].forEach((v, e) => ls.onEpochEnd(e, { loss: 9, val_loss: v }));
+    expect(m.linearStart).toBe(true);
+    ls.onEpochEnd(3, { loss: 9, val_loss: 1.3 });
+    expect([m.linearStart, ls.switchedAt]).toEqual([false, 3]);
+    ls.onEpochEnd(4, { loss: 9, val_loss: 0.1 });
+    expect(m.linearStart).toBe(false);
+    const capped = new nn.LinearStart(m, { maxEpochs: 2 });
+    capped.onTrainBegin();
+    [3, 2].forEach((v, e) => capped.onEpochEnd(e, { loss: v }));
+    expect([m.linearStart, capped.switchedAt]).toEqual([false, 1]);
+  });
+
   it('saves and loads (weights, config, linearStart state) with identical predictions', () => {
     const { vocab, enc } = task1(20, 4);
     const m = new nn.MemN2N({ vocabSize: vocab.length, sentenceLength: 6, memorySize: 10, hops: 2, seed: 5, linearStart: true });
