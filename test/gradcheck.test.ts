@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as K from '../ts/index.js';
 import { Rng, Tensor, init, nn, tensor, tidy } from '../ts/index.js';
 import * as R from './helpers/reference.js';
+import * as RA from './helpers/reference-attention.js';
 
 type Gen = 'any' | 'pos' | 'away0';
 interface Input {
@@ -420,6 +421,65 @@ describe('gradient check: fused linear', () => {
       expect(Array.from(lin.bias!.grad!.toFloat32Array())).toEqual([2, 2]);
       lin.zeroGrad();
       expect(lin.weight.grad).toBeNull();
+    });
+  });
+});
+
+// ---- attention (ts/ops/attention.ts, ts/ops/norm.ts, ts/nn/attention.ts) ----
+const ATT_MASK = [1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 1]; // [3, 5]; query 1 sees no key
+const withParams = (name: string, make: () => nn.AnyModule, inShape: number[], nParams: number, fn: (m: nn.AnyModule, x: Tensor) => Tensor, ref: (x: R.Arr, ps: R.Arr[]) => R.Arr): Case => {
+  let module: nn.AnyModule;
+  return {
+    name,
+    inputs: [A(inShape), ...Array.from({ length: nParams }, (_, i) => () => {
+      if (i === 0) module = make();
+      return module.parameters()[i];
+    })],
+    fn: ([x]) => fn(module, x),
+    ref: ([x, ...ps]) => ref(x, ps),
+  };
+};
+const attentionCases: Case[] = [
+  { name: 'layerNorm last axis, weight and bias', inputs: [A([3, 4]), A([4]), A([4])], fn: ([x, w, b]) => K.layerNorm(x, [4], w, b), ref: ([x, w, b]) => RA.layerNorm(x, 4, w, b) },
+  { name: 'layerNorm two trailing axes, no affine', inputs: [A([2, 3, 2])], fn: ([x]) => K.layerNorm(x, [3, 2]), ref: ([x]) => RA.layerNorm(x, 6, null, null) },
+  { name: 'scaledDotProductAttention [2,3,4]·[2,5,4]→[2,5,3]', inputs: [A([2, 3, 4]), A([2, 5, 4]), A([2, 5, 3])], fn: ([q, k, v]) => K.scaledDotProductAttention(q, k, v), ref: ([q, k, v]) => RA.attention(q, k, v) },
+  {
+    name: 'scaledDotProductAttention mask [3,5] with a fully masked query',
+    inputs: [A([2, 3, 4]), A([2, 5, 4]), A([2, 5, 3])],
+    fn: ([q, k, v]) => K.scaledDotProductAttention(q, k, v, { mask: tensor(ATT_MASK, [3, 5]) }),
+    ref: ([q, k, v]) => RA.attention(q, k, v, (_, i, j) => ATT_MASK[i * 5 + j] === 1),
+  },
+  {
+    name: 'scaledDotProductAttention causal, rank 4 heads, scale 0.7',
+    inputs: [A([1, 2, 4, 3]), A([1, 2, 4, 3]), A([1, 2, 4, 2])],
+    fn: ([q, k, v]) => K.scaledDotProductAttention(q, k, v, { causal: true, scale: 0.7 }),
+    ref: ([q, k, v]) => RA.attention(q, k, v, (_, i, j) => j <= i, 0.7),
+  },
+  withParams('nn.LayerNorm(4)', () => new nn.LayerNorm(4), [2, 3, 4], 2, (m, x) => m.forward(x), (x, [w, b]) => RA.layerNorm(x, 4, w, b)),
+  withParams('nn.MultiheadAttention(4, 2) self-attention', () => new nn.MultiheadAttention(4, 2, { seed: 11 }), [2, 3, 4], 8, (m, x) => m.forward(x)[0], (x, ps) => RA.multiheadSelfAttention(x, ps, 2)),
+  withParams(
+    'nn.MultiheadAttention(4, 2) keyPaddingMask + causal',
+    () => new nn.MultiheadAttention(4, 2, { seed: 12 }),
+    [2, 3, 4],
+    8,
+    (m, x) => m.forward(x, x, x, { keyPaddingMask: tensor([[0, 0, 1], [0, 1, 1]]), isCausal: true })[0],
+    (x, ps) => RA.multiheadSelfAttention(x, ps, 2, (b, i, j) => j <= i && !(b === 0 ? j === 2 : j >= 1)),
+  ),
+];
+
+describe('gradient check: attention', () => {
+  for (const c of attentionCases) it(c.name, () => check(c));
+  it('nn.MultiheadAttention weights: averaged over heads, rows sum to 1 (0 for a fully masked query)', () => {
+    tidy(() => {
+      const m = new nn.MultiheadAttention(4, 2, { seed: 3 });
+      const x = tensor(gen([1, 3, 4]), [1, 3, 4]);
+      const [, w] = m.forward(x, x, x, { attnMask: tensor([[0, 0, 1], [1, 1, 1], [0, 1, 0]]) });
+      expect(w!.shape).toEqual([1, 3, 3]);
+      const d = w!.toFloat32Array();
+      expect(d[0] + d[1]).toBeCloseTo(1, 5);
+      expect(d[2]).toBe(0);
+      expect([d[3], d[4], d[5]]).toEqual([0, 0, 0]);
+      expect(d[6] + d[8]).toBeCloseTo(1, 5);
     });
   });
 });

@@ -6,3 +6,7 @@ export { register, registeredTypes, type ModuleClass, type ChildSpec } from './r
 export { type JsonObject, type JsonValue } from './config.js';
 export { toSpec, fromSpec, validateSpec, type ModelSpec, type ModelSpecV1, type ModuleSpec } from './spec.js';
 export * as init from './init.js';
+export { LayerNorm, type LayerNormOptions } from './norm.js';
+export { MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOptions, type MultiheadForwardOptions, type AttentionMasks, type TransformerEncoderLayerOptions } from './attention.js';
+export { SinusoidalPositionalEncoding, LearnedPositionalEncoding } from './positional.js';
+export { MemN2N, LinearStart, type MemN2NOptions } from './memnet.js';

@@ -16,8 +16,12 @@
 import { AllocationLimitError } from '../backend/wasm.js';
 import { KnobsError } from '../errors.js';
 import { describe, isJson, isPlainObject, type JsonObject, type JsonValue } from './config.js';
+import './attention.js';
 import './containers.js';
 import './layers.js';
+import './memnet.js';
+import './norm.js';
+import './positional.js';
 import type { AnyModule } from './module.js';
 import { classOf, lookup, registeredTypes, type ChildSpec, type ModuleClass } from './registry.js';
 

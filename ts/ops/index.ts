@@ -9,6 +9,7 @@ import { sum, mean, type ReduceOptions } from './reduce.js';
 import { flatten, squeeze, unsqueeze, view } from './shape.js';
 
 export * from './activations.js';
+export { scaledDotProductAttention, type AttentionOptions } from './attention.js';
 export * from './conv.js';
 export * from './elementwise.js';
 export * from './extrema.js';
@@ -18,6 +19,7 @@ export * from './join.js';
 export * from './layout.js';
 export * from './losses.js';
 export * from './matmul.js';
+export * from './norm.js';
 export * from './reduce.js';
 export * from './shape.js';
 export * from './unary.js';

@@ -1,0 +1,244 @@
+/**
+ * End-to-end memory network (Sukhbaatar et al., 2015, "MemN2N") for bAbI-style question answering:
+ * the story's sentences are written into memory as bags of word embeddings, the question's
+ * embedding u reads them by attention (p = softmax(u·mᵢ), o = Σ pᵢcᵢ, u ← u + o) over 1–3 hops,
+ * and the answer is a word: logits = u·Wᵀ over the vocabulary.
+ *
+ * Input (one tensor, so fit/predict/workers take it as x): [batch, (memorySize + 1)·sentenceLength]
+ * word ids as floats — memorySize sentences of sentenceLength ids, most recent sentence first, then
+ * the question's sentenceLength ids; 0 is the nil (padding) word. `encodeBabi` builds it.
+ *
+ * The paper's choices, each a constructor option: position encoding (words weighted by
+ * l_kj = (1 − j/J) − (k/d)(1 − 2j/J) so word order counts), temporal encoding (a learned vector
+ * per memory slot, i.e. per "how long ago"), adjacent weight tying (Cᵏ = Aᵏ⁺¹, B = A¹,
+ * W = Cᴷ: hops + 1 embedding tables) and linear start (no softmax in the hops until switched off).
+ */
+import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import { softmax } from '../ops/activations.js';
+import { add, mul } from '../ops/elementwise.js';
+import { embedding } from '../ops/indexing.js';
+import { narrow, transpose } from '../ops/layout.js';
+import { matmul } from '../ops/matmul.js';
+import { sum } from '../ops/reduce.js';
+import { squeeze, unsqueeze, view } from '../ops/shape.js';
+import { clamp } from '../ops/unary.js';
+import { where } from '../ops/where.js';
+import { Rng } from '../random.js';
+import { Tensor, randn, tensor } from '../tensor.js';
+import { checkConfigKeys, optionalBool, optionalSeed, positiveInt, type JsonObject, type JsonValue } from './config.js';
+import { Module } from './module.js';
+import { register } from './registry.js';
+import type { Callback, Logs } from '../train/callbacks.js';
+
+export interface MemN2NOptions {
+  vocabSize: number;
+  /** Longest sentence (and question), in words; shorter ones are padded with the nil word 0. */
+  sentenceLength: number;
+  /** Sentences kept in memory (the most recent ones). Default 50 (the paper's). */
+  memorySize?: number;
+  /** Embedding width d. Default 20 (the paper's bAbI setting). */
+  embedDim?: number;
+  /** 1 to 3 in the paper (any positive number works). Default 3. */
+  hops?: number;
+  /** Default true. */
+  positionEncoding?: boolean;
+  /** Default true. */
+  temporalEncoding?: boolean;
+  /** Start with the hops' softmax removed (see `linearStart`). Default false. */
+  linearStart?: boolean;
+  /**
+   * The paper's random noise: while training, each memory slot's time index is pushed back by an
+   * empty slot with this probability (0.1 in the paper), so temporal encodings do not overfit. Default 0.
+   */
+  randomNoise?: number;
+  seed?: number;
+}
+
+// A finite fill for empty memory slots, so a story shorter than the memory keeps finite gradients.
+const EMPTY = -1e30;
+
+/** The paper's position-encoding weights [J, d]. */
+function positionWeights(J: number, d: number, on: boolean): Tensor {
+  const w = new Float32Array(J * d);
+  for (let j = 1; j <= J; j++) {
+    for (let k = 1; k <= d; k++) w[(j - 1) * d + k - 1] = on ? 1 - j / J - (k / d) * (1 - (2 * j) / J) : 1;
+  }
+  return tensor(w, [J, d]);
+}
+
+export class MemN2N extends Module {
+  static readonly type = 'MemN2N';
+  readonly vocabSize: number;
+  readonly sentenceLength: number;
+  readonly memorySize: number;
+  readonly embedDim: number;
+  readonly hops: number;
+  readonly positionEncoding: boolean;
+  readonly temporalEncoding: boolean;
+  /**
+   * While true the hops use the raw scores u·mᵢ instead of their softmax (the paper's linear start:
+   * it avoids early local minima). Switch it off when the validation loss stops falling.
+   */
+  linearStart: boolean;
+  /** A¹ … Aᴷ⁺¹ (adjacent tying: B = A¹, Cᵏ = Aᵏ⁺¹, W = Aᴷ⁺¹). */
+  readonly embeddings: Tensor[] = [];
+  /** Temporal encodings T¹ … Tᴷ⁺¹ [memorySize, d], tied like the embeddings. */
+  readonly temporal: Tensor[] = [];
+  /** Attention over memory of each hop ([batch, memorySize] each) from the last forward in eval(), for inspection. */
+  lastAttention: Float32Array[] = [];
+  readonly randomNoise: number;
+  /** The random-noise stream; its position is extra state (saved, so training resumes identically). */
+  readonly rng: Rng;
+  private readonly pe: Tensor;
+  private readonly seed: number | undefined;
+
+  constructor(opts: MemN2NOptions) {
+    super();
+    const o = opts ?? ({} as MemN2NOptions);
+    this.vocabSize = o.vocabSize;
+    this.sentenceLength = o.sentenceLength;
+    this.memorySize = o.memorySize ?? 50;
+    this.embedDim = o.embedDim ?? 20;
+    this.hops = o.hops ?? 3;
+    for (const [n, v] of [['vocabSize', this.vocabSize], ['sentenceLength', this.sentenceLength], ['memorySize', this.memorySize], ['embedDim', this.embedDim], ['hops', this.hops]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new KnobsError(`MemN2N: ${n} must be a positive integer, got ${v}`);
+    }
+    this.positionEncoding = o.positionEncoding ?? true;
+    this.temporalEncoding = o.temporalEncoding ?? true;
+    this.linearStart = o.linearStart ?? false;
+    this.seed = o.seed;
+    this.randomNoise = o.randomNoise ?? 0;
+    if (!(this.randomNoise >= 0 && this.randomNoise < 1)) throw new KnobsError(`MemN2N: randomNoise must be in [0, 1), got ${o.randomNoise}`);
+    this.rng = new Rng((o.seed ?? 0) + 0x6d656d);
+    const rng = o.seed === undefined ? null : new Rng(o.seed);
+    const s = () => (rng ? rng.nextU32() : undefined);
+    // N(0, 0.1²), the paper's initialisation.
+    for (let i = 0; i <= this.hops; i++) this.embeddings.push(this.addParameter(`A${i + 1}`, randn([this.vocabSize, this.embedDim], { std: 0.1, seed: s() })));
+    if (this.temporalEncoding) {
+      for (let i = 0; i <= this.hops; i++) this.temporal.push(this.addParameter(`T${i + 1}`, randn([this.memorySize, this.embedDim], { std: 0.1, seed: s() })));
+    }
+    this.pe = this.addBuffer('positionWeights', positionWeights(this.sentenceLength, this.embedDim, this.positionEncoding));
+  }
+
+  /** Bag of position-weighted word embeddings: ids [..., J] → [..., d]; nil words (0) add nothing. */
+  private encode(table: Tensor, ids: Tensor): Tensor {
+    // ids are non-negative integers, so clamp(ids, 0, 1) is 1 exactly for real words.
+    const present = unsqueeze(clamp(ids, 0, 1), -1);
+    return sum(mul(mul(embedding(table, ids), this.pe), present), { axis: -2 });
+  }
+
+  /** x [batch, (memorySize + 1)·sentenceLength] word ids → answer logits [batch, vocabSize]. */
+  forward(x: Tensor): Tensor {
+    const M = this.memorySize, J = this.sentenceLength;
+    if (!(x instanceof Tensor) || x.rank !== 2 || x.shape[1] !== (M + 1) * J) {
+      throw new ShapeError(`MemN2N: input ${x instanceof Tensor ? fmtShape(x.shape) : typeof x} must be [batch, (memorySize + 1)·sentenceLength] = [batch, ${(M + 1) * J}] (see encodeBabi)`);
+    }
+    const B = x.shape[0];
+    const story = view(narrow(x, 1, 0, M * J), [B, M, J]);
+    const question = narrow(x, 1, M * J, J);
+    // A slot holds a sentence when its first word is not nil.
+    const filled = clamp(squeeze(narrow(story, 2, 0, 1), 2), 0, 1);
+    const times = this.training && this.temporalEncoding && this.randomNoise > 0 ? this.noisyTimes(B) : null;
+    const memories = this.embeddings.map((table, i) => {
+      const m = this.encode(table, story);
+      return mul(this.temporalEncoding ? add(m, times ? embedding(this.temporal[i], times) : this.temporal[i]) : m, unsqueeze(filled, -1));
+    });
+    let u = this.encode(this.embeddings[0], question);
+    this.lastAttention = [];
+    for (let k = 0; k < this.hops; k++) {
+      const scores = squeeze(matmul(memories[k], unsqueeze(u, -1)), -1);
+      const p = this.linearStart ? mul(scores, filled) : softmax(where(filled, scores, EMPTY));
+      if (!this.training) this.lastAttention.push(p.toFloat32Array());
+      const o = squeeze(matmul(unsqueeze(p, 1), memories[k + 1]), 1);
+      u = add(u, o);
+    }
+    return matmul(u, transpose(this.embeddings[this.hops]));
+  }
+
+  /** Time index of each slot [batch, memorySize] with random empty slots inserted (capped at the last index). */
+  private noisyTimes(B: number): Tensor {
+    const M = this.memorySize;
+    const t = new Int32Array(B * M);
+    for (let b = 0; b < B; b++) {
+      let time = 0;
+      for (let m = 0; m < M; m++) {
+        while (this.rng.next() < this.randomNoise) time++;
+        t[b * M + m] = Math.min(time++, M - 1);
+      }
+    }
+    return tensor(Float32Array.from(t), [B, M]);
+  }
+
+  override forkRandomStreams(index: number): void {
+    this.rng.setState(new Rng((this.seed ?? 0) + 0x6d656d + index * 0x9e3779).getState());
+  }
+  override getExtraState(): JsonValue {
+    return { linearStart: this.linearStart, rng: this.rng.getState() };
+  }
+  override setExtraState(state: JsonValue): void {
+    const st = state as { linearStart?: unknown; rng?: unknown } | null;
+    if (typeof st?.linearStart !== 'boolean' || !Array.isArray(st.rng)) throw new KnobsError(`MemN2N.setExtraState: expected { linearStart: boolean, rng: [4 state words] }, got ${JSON.stringify(state)}`);
+    this.rng.setState(st.rng as number[]);
+    this.linearStart = st.linearStart;
+  }
+  override config(): JsonObject {
+    const c: JsonObject = {
+      vocabSize: this.vocabSize,
+      sentenceLength: this.sentenceLength,
+      memorySize: this.memorySize,
+      embedDim: this.embedDim,
+      hops: this.hops,
+      positionEncoding: this.positionEncoding,
+      temporalEncoding: this.temporalEncoding,
+      linearStart: this.linearStart,
+      randomNoise: this.randomNoise,
+    };
+    if (this.seed !== undefined) c.seed = this.seed;
+    return c;
+  }
+  static validateConfig(config: JsonObject, where: string): void {
+    const c = checkConfigKeys(config, ['vocabSize', 'sentenceLength', 'memorySize', 'embedDim', 'hops', 'positionEncoding', 'temporalEncoding', 'linearStart', 'randomNoise', 'seed'], where);
+    positiveInt(c, 'vocabSize', where);
+    positiveInt(c, 'sentenceLength', where);
+    for (const k of ['memorySize', 'embedDim', 'hops']) if (c[k] !== undefined) positiveInt(c, k, where);
+    for (const k of ['positionEncoding', 'temporalEncoding', 'linearStart']) optionalBool(c, k, where);
+    const rn = c.randomNoise;
+    if (rn !== undefined && (typeof rn !== 'number' || !(rn >= 0 && rn < 1))) throw new KnobsError(`${where}: randomNoise must be a number in [0, 1), got ${JSON.stringify(rn)}`);
+    optionalSeed(c, where);
+  }
+  static fromConfig(config: JsonObject): MemN2N {
+    MemN2N.validateConfig(config, 'MemN2N.fromConfig');
+    return new MemN2N(config as unknown as MemN2NOptions);
+  }
+}
+
+register(MemN2N);
+
+/**
+ * The paper's linear-start schedule as a fit() callback: trains the model with linearStart on and
+ * switches the softmax back in after the epoch where the monitored loss (default val_loss, else
+ * loss) stops falling, or after `maxEpochs` epochs at most.
+ */
+export class LinearStart implements Callback {
+  private best = Infinity;
+  /** Epoch after which the softmax was reinserted, or null while still linear. */
+  switchedAt: number | null = null;
+  constructor(readonly model: MemN2N, readonly opts: { monitor?: string; maxEpochs?: number } = {}) {
+    if (!(model instanceof MemN2N)) throw new KnobsError('LinearStart: expected a MemN2N model');
+  }
+  onTrainBegin(): void {
+    this.model.linearStart = true;
+    this.best = Infinity;
+    this.switchedAt = null;
+  }
+  onEpochEnd(epoch: number, logs: Logs): void {
+    if (!this.model.linearStart) return;
+    const v = logs[this.opts.monitor ?? ('val_loss' in logs ? 'val_loss' : 'loss')];
+    if (v === undefined || v >= this.best || epoch + 1 >= (this.opts.maxEpochs ?? Infinity)) {
+      this.model.linearStart = false;
+      this.switchedAt = epoch;
+    } else {
+      this.best = v;
+    }
+  }
+}
