@@ -10,7 +10,8 @@ import { softmax } from './activations.js';
 import { mul } from './elementwise.js';
 import { transpose } from './layout.js';
 import { matmul } from './matmul.js';
-import { broadcastShapes, checkTensor } from './util.js';
+import { broadcastShapes } from './broadcast.js';
+import { checkTensor } from './checks.js';
 import { where } from './where.js';
 
 export interface AttentionOptions {

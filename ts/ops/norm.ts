@@ -8,7 +8,8 @@ import { add, div, mul, sub } from './elementwise.js';
 import { mean } from './reduce.js';
 import { view } from './shape.js';
 import { sqrt } from './unary.js';
-import { checkTensor, sameShape } from './util.js';
+import { sameShape } from './broadcast.js';
+import { checkTensor } from './checks.js';
 
 /**
  * (x − mean) / √(var + eps) over the last normalizedShape.length axes (biased variance, as in
