@@ -6,3 +6,5 @@ export { register, registeredTypes, type ModuleClass, type ChildSpec } from './r
 export { type JsonObject, type JsonValue } from './config.js';
 export { toSpec, fromSpec, validateSpec, type ModelSpec, type ModelSpecV1, type ModuleSpec } from './spec.js';
 export * as init from './init.js';
+export { Conv2d, Conv1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, type Conv2dLayerOptions, type Conv1dLayerOptions, type MaxPool2dOptions, type AvgPool2dOptions } from './conv.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';
