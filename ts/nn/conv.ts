@@ -116,7 +116,8 @@ abstract class ConvNd extends Module {
 
 /** 2-D convolution over [N, C, H, W]; weight [outChannels, inChannels/groups, kh, kw], bias [outChannels]. */
 export class Conv2d extends ConvNd {
-  static readonly type = 'Conv2d';
+  // Typed as string so a subclass can register under its own type.
+  static readonly type: string = 'Conv2d';
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
   readonly padding: [number, number] | 'same' | 'valid';
