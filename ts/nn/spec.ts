@@ -18,6 +18,8 @@ import { KnobsError } from '../errors.js';
 import { describe, isJson, isPlainObject, type JsonObject, type JsonValue } from './config.js';
 import './containers.js';
 import './layers.js';
+import './conv.js';
+import './batchnorm.js';
 import type { AnyModule } from './module.js';
 import { classOf, lookup, registeredTypes, type ChildSpec, type ModuleClass } from './registry.js';
 
