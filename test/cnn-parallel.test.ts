@@ -1,11 +1,11 @@
 /**
- * A CNN (image-shaped samples, every conv layer) trains in DataParallel workers as on one thread:
+ * A CNN (image-shaped samples) trains in a worker and in DataParallel workers as on one thread:
  * the layers are rebuilt from their spec in each worker. Tolerance as in parallel.test.ts: shards
  * change only the order of the per-image sums inside each gradient. (BatchNorm is left out: each
  * replica normalises by its own shard's statistics, as PyTorch's DDP does without SyncBatchNorm.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crossEntropy, init, nn, optim, Rng, tensor, tidy } from '../ts/index.js';
+import { crossEntropy, fit, init, nn, optim, Rng, tensor, tidy, trainInWorker, DataLoader, TensorDataset } from '../ts/index.js';
 import { DataParallel } from '../ts/parallel/index.js';
 
 const SAMPLE = [2, 6, 6];
@@ -66,5 +66,26 @@ describe('DataParallel with a CNN', () => {
     expect(worst).toBeLessThan(2e-5);
     o.dispose();
     ref.dispose();
+  }, 60_000);
+});
+
+describe('trainInWorker with a CNN', () => {
+  it('trains image-shaped samples (with BatchNorm2d) in a worker with the same bits as fit() here', async () => {
+    const n = 40;
+    const { x, y } = batch(n, 7);
+    const withBn = () => new nn.Sequential(new nn.Conv2d(2, 4, 3, { seed: 4 }), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.Flatten(), new nn.Linear(64, 3, { seed: 5 }));
+    const spec = nn.toSpec(withBn());
+    const opts = { epochs: 2, batchSize: 8, optimizer: { type: 'SGD' as const, lr: 0.1 }, transfer: false, shuffle: false };
+    const res = await trainInWorker(spec, { x: { data: x, shape: [n, ...SAMPLE] }, y: { data: y, shape: [n] } }, opts);
+    const here = withBn();
+    const o = new optim.SGD(here.parameters(), { lr: 0.1 });
+    const loader = new DataLoader(new TensorDataset({ data: x, shape: [n, ...SAMPLE] }, { data: y, shape: [n] }), { batchSize: 8 });
+    await fit(here, loader, { epochs: 2, optimizer: o, loss: 'crossEntropy', verbose: false });
+    const want = here.stateDict();
+    expect(Object.keys(res.weights).sort()).toEqual(Object.keys(want).sort());
+    expect(res.weights['1.num_batches_tracked'].data[0]).toBe(10);
+    for (const [k, e] of Object.entries(want)) expect(Array.from(res.weights[k].data), k).toEqual(Array.from(e.data));
+    o.dispose();
+    here.dispose();
   }, 60_000);
 });
