@@ -7,6 +7,7 @@ import * as knobs from '../ts/index.js';
 import { memoryStats, nn, setNumThreads, tensor } from '../ts/index.js';
 import { addParallelCases, parallelRows, type ParallelRow } from './cases-parallel.js';
 import { gemmCases, gemmShapes } from './cases-gemm.js';
+import { cnnCases } from './cases-cnn.js';
 import { epochCases, knobsMlp, knobsStep, stepCases } from './cases-train.js';
 import { CLASSES, IN, head, mnistLike, type Samples } from './data.js';
 import { runGroup, type Measured } from './harness.js';
@@ -67,6 +68,10 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
   const brainSamples = quick ? 100 : 1000;
   const epochs = await runGroup(withThreads(() => epochCases(40, 100, data, peers, brainSamples), o.threads), { ...g, iterations: quick ? 1 : 3, warmupIterations: 1 });
 
+  log('bench: CNN (LeNet-5)…');
+  // tfjs-cpu takes seconds per LeNet training step: few calls, and fewer rounds than the rest.
+  const cnn = await runGroup(withThreads(() => cnnCases(data, peers.tf, peers.tfBackends), o.threads), { ...g, iterations: 2, warmupIterations: 1, rounds: quick ? 1 : 2 });
+
   log('bench: memory…');
   // On the pool's threads where there is one (what a training run with init({ threads }) does).
   if (o.threads > 1) setNumThreads(o.threads);
@@ -107,7 +112,7 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
     machine: { ...o.machine, knobsBuild, knobsThreads: o.threads, ...(o.finish ? o.finish() : {}) },
     peers: { tfjs: peers.tf ? '4.22.0' : null, tfBackends: peers.tfBackends, tfWasmBuild: peers.tfWasmBuild, brain: peers.brain ? '1.6.1' : null, notes: peers.notes },
     gemm,
-    train: [...steps, ...epochs],
+    train: [...steps, ...epochs, ...cnn],
     brainEpochSamples: brainSamples,
     rounds: g.rounds,
     memory,

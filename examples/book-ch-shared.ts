@@ -13,24 +13,28 @@ export interface BookArgs {
   every: number;
   /** Use the true relu derivative instead of the book's (see StraightThroughReLU). */
   exactGrad: boolean;
+  /** Chapter 10 only (bookArgs(…, { bookGrad: true })): the book's kernel update, whose sign is wrong. */
+  bookGrad: boolean;
   quiet: boolean;
 }
 
 /** Options from `argv` (default: the command line). */
-export function bookArgs(defaultEpochs: number, argv?: string[]): BookArgs {
+export function bookArgs(defaultEpochs: number, argv?: string[], opts: { bookGrad?: boolean } = {}): BookArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
       epochs: { type: 'string', default: String(defaultEpochs) },
       seed: { type: 'string', default: '1' },
       every: { type: 'string', default: '10' },
-      'exact-grad': { type: 'boolean', default: false },
+      // Each chapter offers the one that is not its default: the book's quirk or the true derivative.
+      ...(opts.bookGrad ? { 'book-grad': { type: 'boolean' as const, default: false } } : { 'exact-grad': { type: 'boolean' as const, default: false } }),
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    console.log(`options: --epochs N (default ${defaultEpochs})  --seed N (default 1)  --every N (log interval, default 10)  --exact-grad (true derivative)  --quiet`);
+    const grad = opts.bookGrad ? "--book-grad (the book's kernel update and tanh derivative)" : '--exact-grad (true derivative)';
+    console.log(`options: --epochs N (default ${defaultEpochs})  --seed N (default 1)  --every N (log interval, default 10)  ${grad}  --quiet`);
     process.exit(0);
   }
   const num = (name: string, v: string | undefined, min: number) => {
@@ -38,7 +42,7 @@ export function bookArgs(defaultEpochs: number, argv?: string[]): BookArgs {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer ≥ ${min}, got ${v}`);
     return n;
   };
-  return { epochs: num('epochs', values.epochs, 1), seed: num('seed', values.seed, 0), every: num('every', values.every, 1), exactGrad: !!values['exact-grad'], quiet: !!values.quiet };
+  return { epochs: num('epochs', values.epochs, 1), seed: num('seed', values.seed, 0), every: num('every', values.every, 1), exactGrad: !!(values as Record<string, unknown>)['exact-grad'], bookGrad: !!(values as Record<string, unknown>)['book-grad'], quiet: !!values.quiet };
 }
 
 export async function bookData() {

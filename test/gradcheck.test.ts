@@ -280,19 +280,28 @@ const cases: Case[] = [
 
 /** Layers: their parameters are inputs of the check too. */
 function layerCase(name: string, make: () => nn.Module, inShape: number[], ref: (x: R.Arr, params: R.Arr[]) => R.Arr): Case {
-  let module: nn.Module;
+  let module: nn.Module | undefined;
   return {
     name,
     inputs: [
       A(inShape),
       ...Array.from({ length: 4 }, (_, i) => () => {
         if (i === 0) module = make();
-        return module.parameters()[i];
+        return module!.parameters()[i];
       }),
     ],
-    fn: ([x]) => module.forward(x),
+    // A layer without parameters has no parameter input to build it: the forward does.
+    fn: ([x]) => (module ??= make()).forward(x),
     ref: ([x, ...ps]) => ref(x, ps),
   };
+}
+
+/** Non-trivial scale and shift, so their gradients are checked away from the ones/zeros init. */
+function withAffine<M extends nn.BatchNorm1d | nn.BatchNorm2d>(m: M): M {
+  const c = m.numFeatures;
+  m.weight!.data.set(Array.from({ length: c }, (_, i) => 0.5 + 0.4 * i));
+  m.bias!.data.set(Array.from({ length: c }, (_, i) => 0.3 - 0.2 * i));
+  return m;
 }
 
 const linRef = (x: R.Arr, w: R.Arr, b?: R.Arr) => (b ? R.binary(R.matmul(x, w), b, (u, v) => u + v) : R.matmul(x, w));
@@ -310,6 +319,30 @@ const layerCases: [Case, number][] = [
     4,
   ],
   [layerCase('nn.LogSoftmax', () => new nn.Sequential(new nn.Linear(3, 4, { seed: 7 }), new nn.LogSoftmax()), [2, 3], (x, [w, b]) => R.rows(linRef(x, w, b), R.logSoftmaxRow)), 2],
+  [layerCase('nn.Conv2d 3x3 stride 2 padding 1', () => new nn.Conv2d(2, 3, 3, { stride: 2, padding: 1, seed: 11 }), [2, 2, 5, 6], (x, [w, b]) => R.conv2d(x, w, b, { stride: [2, 2], padding: [1, 1] })), 2],
+  [layerCase('nn.Conv2d 3x2 groups 2 dilation 2 no bias', () => new nn.Conv2d(4, 2, [3, 2], { groups: 2, dilation: 2, bias: false, seed: 12 }), [1, 4, 7, 6], (x, [w]) => R.conv2d(x, w, null, { groups: 2, dilation: [2, 2] })), 1],
+  [
+    layerCase('nn.Conv1d k 3 padding same', () => new nn.Conv1d(3, 2, 3, { padding: 'same', seed: 13 }), [2, 3, 7], (x, [w, b]) => {
+      const y = R.conv2d({ shape: [2, 3, 1, 7], data: x.data }, { shape: [2, 3, 1, 3], data: w.data }, b, { padding: [0, 1] });
+      return { shape: [2, 2, 7], data: y.data };
+    }),
+    2,
+  ],
+  [layerCase('nn.MaxPool2d 3 stride 2 padding 1', () => new nn.MaxPool2d(3, { stride: 2, padding: 1 }), [1, 2, 7, 6], (x) => R.pool2d(x, 'max', [3, 3], [2, 2], [1, 1])), 0],
+  [layerCase('nn.AvgPool2d 2', () => new nn.AvgPool2d(2), [2, 2, 4, 6], (x) => R.pool2d(x, 'avg', [2, 2])), 0],
+  [layerCase('nn.AdaptiveAvgPool2d divisible 6x4 → 3x2', () => new nn.AdaptiveAvgPool2d([3, 2]), [2, 2, 6, 4], (x) => R.adaptiveAvgPool2d(x, 3, 2)), 0],
+  [layerCase('nn.AdaptiveAvgPool2d overlapping 7x5 → 3x2', () => new nn.AdaptiveAvgPool2d([3, 2]), [2, 2, 7, 5], (x) => R.adaptiveAvgPool2d(x, 3, 2)), 0],
+  [
+    layerCase('nn.Sequential Conv2d-Tanh-MaxPool2d-Flatten-Linear', () => new nn.Sequential(new nn.Conv2d(1, 2, 3, { seed: 14 }), new nn.Tanh(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(8, 3, { seed: 15 })), [2, 1, 6, 6],
+      (x, [cw, cb, w, b]) => {
+        const h = R.pool2d(R.map(R.conv2d(x, cw, cb), Math.tanh), 'max', [2, 2]);
+        return linRef({ shape: [2, 8], data: h.data }, w, b);
+      }),
+    4,
+  ],
+  [layerCase('nn.BatchNorm1d [N, C] (training: batch statistics)', () => withAffine(new nn.BatchNorm1d(3)), [5, 3], (x, [w, b]) => R.batchNorm(x, w, b)), 2],
+  [layerCase('nn.BatchNorm1d [N, C, L], no affine', () => new nn.BatchNorm1d(2, { affine: false }), [3, 2, 4], (x) => R.batchNorm(x, null, null)), 0],
+  [layerCase('nn.BatchNorm2d (training: batch statistics)', () => withAffine(new nn.BatchNorm2d(2, { eps: 1e-3 })), [2, 2, 3, 3], (x, [w, b]) => R.batchNorm(x, w, b, 1e-3)), 2],
 ];
 
 function toArr(t: Tensor): R.Arr {

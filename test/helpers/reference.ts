@@ -337,3 +337,38 @@ export function stack(xs: Arr[], axis: number): Arr {
   const withOne = xs.map((x) => ({ shape: [...x.shape.slice(0, ax), 1, ...x.shape.slice(ax)], data: x.data }));
   return cat(withOne, ax);
 }
+
+/** PyTorch's adaptive average pooling: output (i, j) averages rows [⌊i·H/oh⌋, ⌈(i+1)·H/oh⌉) × the same for columns. */
+export function adaptiveAvgPool2d(x: Arr, oh: number, ow: number): Arr {
+  const [n, c, h, w] = x.shape;
+  const out = new Float64Array(n * c * oh * ow);
+  for (let pl = 0; pl < n * c; pl++)
+    for (let i = 0; i < oh; i++)
+      for (let j = 0; j < ow; j++) {
+        const y0 = Math.floor((i * h) / oh), y1 = Math.ceil(((i + 1) * h) / oh);
+        const x0 = Math.floor((j * w) / ow), x1 = Math.ceil(((j + 1) * w) / ow);
+        let s = 0;
+        for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) s += x.data[pl * h * w + y * w + xx];
+        out[pl * oh * ow + i * ow + j] = s / ((y1 - y0) * (x1 - x0));
+      }
+  return { shape: [n, c, oh, ow], data: out };
+}
+
+/** Batch normalisation with the batch's statistics (biased variance), per channel (axis 1) of [N, C, ...]. */
+export function batchNorm(x: Arr, w: Arr | null, b: Arr | null, eps = 1e-5): Arr {
+  const [n, c] = x.shape;
+  const inner = size(x.shape.slice(2));
+  const out = new Float64Array(x.data.length);
+  for (let ci = 0; ci < c; ci++) {
+    const at = (ni: number, k: number) => (ni * c + ci) * inner + k;
+    let s = 0;
+    for (let ni = 0; ni < n; ni++) for (let k = 0; k < inner; k++) s += x.data[at(ni, k)];
+    const mu = s / (n * inner);
+    let v = 0;
+    for (let ni = 0; ni < n; ni++) for (let k = 0; k < inner; k++) v += (x.data[at(ni, k)] - mu) ** 2;
+    const inv = 1 / Math.sqrt(v / (n * inner) + eps);
+    for (let ni = 0; ni < n; ni++)
+      for (let k = 0; k < inner; k++) out[at(ni, k)] = (x.data[at(ni, k)] - mu) * inv * (w ? w.data[ci] : 1) + (b ? b.data[ci] : 0);
+  }
+  return { shape: [...x.shape], data: out };
+}

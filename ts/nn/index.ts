@@ -10,3 +10,5 @@ export { LayerNorm, type LayerNormOptions } from './norm.js';
 export { MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOptions, type MultiheadForwardOptions, type AttentionMasks, type TransformerEncoderLayerOptions } from './attention.js';
 export { SinusoidalPositionalEncoding, LearnedPositionalEncoding } from './positional.js';
 export { MemN2N, LinearStart, type MemN2NOptions } from './memnet.js';
+export { Conv2d, Conv1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, type Conv2dLayerOptions, type Conv1dLayerOptions, type MaxPool2dOptions, type AvgPool2dOptions } from './conv.js';
+export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';

@@ -22,6 +22,8 @@ import './layers.js';
 import './memnet.js';
 import './norm.js';
 import './positional.js';
+import './conv.js';
+import './batchnorm.js';
 import type { AnyModule } from './module.js';
 import { classOf, lookup, registeredTypes, type ChildSpec, type ModuleClass } from './registry.js';
 
