@@ -244,11 +244,11 @@ interface PoolGeometry {
 }
 
 function poolGeometry(where: string, kernelSize: unknown, stride: unknown, padding: unknown): PoolGeometry {
-  const k = toPair(where, 'kernelSize', kernelSize, 1);
-  const s = stride === undefined || stride === null ? k : toPair(where, 'stride', stride, 1);
+  const size = toPair(where, 'kernelSize', kernelSize, 1);
+  const s = stride === undefined || stride === null ? size : toPair(where, 'stride', stride, 1);
   const p = toPair(where, 'padding', padding ?? 0, 0);
-  if (p[0] * 2 > k[0] || p[1] * 2 > k[1]) throw new KnobsError(`${where}: padding ${fmtShape(p)} must be at most half the kernel ${fmtShape(k)}`);
-  return { kernelSize: k, stride: s, padding: p };
+  if (p[0] * 2 > size[0] || p[1] * 2 > size[1]) throw new KnobsError(`${where}: padding ${fmtShape(p)} must be at most half the kernel ${fmtShape(size)}`);
+  return { kernelSize: size, stride: s, padding: p };
 }
 
 export interface MaxPool2dOptions {
