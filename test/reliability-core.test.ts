@@ -185,6 +185,8 @@ describe('unknown option keys are refused, naming the op and the key (a typo use
     ['Linear', () => new nn.Linear(2, 1, { bais: false } as never), /^Linear: unknown option 'bais' \(allowed: bias, seed\)/],
     ['randn', () => randn([2], { sd: 2 } as never), /^randn: unknown option 'sd' \(allowed: seed, requiresGrad, mean, std\)/],
     ['rand', () => rand([2], { min: 0 } as never), /^rand: unknown option 'min'/],
+    ['tensor', () => tensor([1, 2], undefined, { requiresgrad: true } as never), /^tensor: unknown option 'requiresgrad' \(allowed: requiresGrad\)/],
+    ['zeros', () => zeros([2], { grad: true } as never), /^zeros: unknown option 'grad'/],
   ];
   for (const [name, call, pattern] of rows) {
     it(name, async () => {

@@ -206,6 +206,7 @@ export function empty(shape: Shape, op = 'empty'): Tensor {
 
 function filled(op: string, shape: Shape, value: number, opts: { requiresGrad?: boolean }): Tensor {
   if (typeof value !== 'number') throw new KnobsError(`${op}: value must be a number, got ${fmtValue(value)}`);
+  checkOptions(op, opts, ['requiresGrad']);
   const t = empty(shape, op);
   t.data.fill(value);
   t.requiresGrad = !!opts.requiresGrad;
@@ -256,6 +257,7 @@ export interface TensorOptions {
 export function tensor(data: NestedArray | ArrayLike<number>, shape?: Shape, opts: TensorOptions = {}): Tensor {
   let flat: ArrayLike<number>;
   let shp: number[];
+  checkOptions('tensor', opts, ['requiresGrad']);
   if (shape !== undefined) checkShape(shape, 'tensor');
   if (ArrayBuffer.isView(data) && (data instanceof BigInt64Array || data instanceof BigUint64Array || data instanceof DataView)) {
     throw new KnobsError(`tensor: data must be numbers (an Array or a Float32Array/Int32Array/...), got a ${data.constructor.name}`);
