@@ -345,6 +345,103 @@ const layerCases: [Case, number][] = [
   [layerCase('nn.BatchNorm2d (training: batch statistics)', () => withAffine(new nn.BatchNorm2d(2, { eps: 1e-3 })), [2, 2, 3, 3], (x, [w, b]) => R.batchNorm(x, w, b, 1e-3)), 2],
 ];
 
+/**
+ * Recurrent cells and embedding layers: inputs (x, states) then every parameter. The LSTM row
+ * checks h' and c' at once through cat([h', c'], 1).
+ */
+function moduleCase(name: string, make: () => nn.AnyModule, inputs: Input[], fn: (m: nn.AnyModule, xs: Tensor[]) => Tensor, ref: (xs: R.Arr[], params: R.Arr[]) => R.Arr, nParams = 4): Case {
+  let module: nn.AnyModule;
+  return {
+    name,
+    inputs: [
+      ...inputs,
+      ...Array.from({ length: nParams }, (_, i) => () => {
+        if (i === 0) module = make();
+        return module.parameters()[i];
+      }),
+    ],
+    fn: (ts) => fn(module, ts.slice(0, inputs.length)),
+    ref: (xs) => ref(xs.slice(0, inputs.length), xs.slice(inputs.length)),
+  };
+}
+const cellRef = (kind: 'tanh' | 'relu' | 'gru') => ([x, h]: R.Arr[], [wih, whh, bih, bhh]: R.Arr[]) => R.rnnCell(kind, x, h, null, wih, whh, bih, bhh).h;
+const recurrentCases: Case[] = [
+  moduleCase('nn.RNNCell tanh', () => new nn.RNNCell(4, 3, { seed: 21 }), [A([2, 4]), A([2, 3])], (m, [x, h]) => (m as nn.RNNCell).forward(x, h), cellRef('tanh')),
+  moduleCase('nn.RNNCell relu', () => new nn.RNNCell(3, 4, { nonlinearity: 'relu', seed: 22 }), [A([3, 3], 'away0'), A([3, 4], 'away0')], (m, [x, h]) => (m as nn.RNNCell).forward(x, h), cellRef('relu')),
+  moduleCase('nn.GRUCell', () => new nn.GRUCell(3, 4, { seed: 23 }), [A([2, 3]), A([2, 4])], (m, [x, h]) => (m as nn.GRUCell).forward(x, h), cellRef('gru')),
+  moduleCase(
+    'nn.LSTMCell (h and c)',
+    () => new nn.LSTMCell(3, 4, { seed: 24 }),
+    [A([2, 3]), A([2, 4]), A([2, 4])],
+    (m, [x, h, c]) => K.cat((m as nn.LSTMCell).forward(x, [h, c]), 1),
+    ([x, h, c], [wih, whh, bih, bhh]) => {
+      const r = R.rnnCell('lstm', x, h, c, wih, whh, bih, bhh);
+      return R.cat([r.h, r.c!], 1);
+    },
+  ),
+  moduleCase(
+    'nn.LSTM 2 layers, batchFirst, 3 steps (h0, c0 and all 8 parameters)',
+    () => new nn.LSTM(2, 3, { numLayers: 2, batchFirst: true, seed: 25 }),
+    [A([2, 3, 2]), A([2, 2, 3]), A([2, 2, 3])],
+    (m, [x, h, c]) => {
+      const [y, [hN, cN]] = (m as nn.LSTM).forward(x, [h, c]);
+      return K.cat([y.reshape([18]), hN.reshape([12]), cN.reshape([12])], 0);
+    },
+    ([x, h0, c0], p) => {
+      const T = 3, B = 2, H = 3;
+      const take = (a: R.Arr, l: number) => R.arr([B, H], a.data.slice(l * B * H, (l + 1) * B * H));
+      let seq = Array.from({ length: T }, (_, t) => R.take(R.arr([B, T, x.shape[2]], x.data), 1, [t])).map((a) => R.arr([B, a.shape[2]], a.data));
+      const hs: R.Arr[] = [], cs: R.Arr[] = [];
+      for (let l = 0; l < 2; l++) {
+        let h = take(h0, l), c: R.Arr = take(c0, l);
+        const out: R.Arr[] = [];
+        for (const xt of seq) {
+          const r = R.rnnCell('lstm', xt, h, c, p[4 * l], p[4 * l + 1], p[4 * l + 2], p[4 * l + 3]);
+          h = r.h;
+          c = r.c!;
+          out.push(h);
+        }
+        seq = out;
+        hs.push(h);
+        cs.push(c);
+      }
+      const y = R.permute(R.stack(seq, 0), [1, 0, 2]);
+      return R.arr([42], [...y.data, ...R.stack(hs, 0).data, ...R.stack(cs, 0).data]);
+    },
+    8,
+  ),
+  moduleCase(
+    'nn.Embedding paddingIdx 1 (the padding row gets no gradient)',
+    () => new nn.Embedding(5, 3, { paddingIdx: 1, seed: 26 }),
+    [],
+    (m) => (m as nn.Embedding).forward(tensor([[1, 4, 1], [0, 3, 4]])),
+    (() => {
+      // torch's padding_idx is a stop-gradient: the reference reads row 1 from its first (unperturbed)
+      // call, so finite differences see it as a constant, as the analytic gradient does.
+      let row1: Float64Array | null = null;
+      return (_: R.Arr[], [w]: R.Arr[]) => {
+        row1 ??= w.data.slice(3, 6);
+        const frozen = R.arr(w.shape, w.data);
+        frozen.data.set(row1, 3);
+        return { shape: [2, 3, 3], data: R.indexSelect(frozen, 0, [1, 4, 1, 0, 3, 4]).data };
+      };
+    })(),
+    1,
+  ),
+  moduleCase(
+    'nn.EmbeddingBag mean, offsets with an empty bag',
+    () => new nn.EmbeddingBag(6, 2, { seed: 27 }),
+    [],
+    (m) => (m as nn.EmbeddingBag).forward(Int32Array.of(5, 0, 5, 2, 3), [0, 3, 3]),
+    (_, [w]) => {
+      const r = R.indexSelect(w, 0, [5, 0, 5, 2, 3]).data;
+      const bag = (from: number, to: number) => [0, 1].map((j) => (to > from ? Array.from({ length: to - from }, (_, i) => r[(from + i) * 2 + j]).reduce((a, b) => a + b) / (to - from) : 0));
+      return R.arr([3, 2], [...bag(0, 3), ...bag(3, 3), ...bag(3, 5)]);
+    },
+    1,
+  ),
+];
+
 function toArr(t: Tensor): R.Arr {
   return R.arr([...t.shape], t.toFloat32Array());
 }
@@ -396,6 +493,10 @@ describe('gradient check: layers', () => {
       expect(drop.forward(x)).toBe(x);
     });
   });
+});
+
+describe('gradient check: recurrent cells and embeddings', () => {
+  for (const c of recurrentCases) it(c.name, () => check(c));
 });
 
 describe('autograd engine', () => {

@@ -372,3 +372,32 @@ export function batchNorm(x: Arr, w: Arr | null, b: Arr | null, eps = 1e-5): Arr
   }
   return { shape: [...x.shape], data: out };
 }
+
+/**
+ * One step of PyTorch's recurrent cells (torch.nn.RNNCell/LSTMCell/GRUCell documentation):
+ * weights [G·H, in] and [G·H, H], gates i,f,g,o (LSTM) and r,z,n (GRU, reset applied to W_hn·h + b_hn).
+ */
+export function rnnCell(kind: 'tanh' | 'relu' | 'lstm' | 'gru', x: Arr, h: Arr, c: Arr | null, wih: Arr, whh: Arr, bih: Arr, bhh: Arr): { h: Arr; c: Arr | null } {
+  const [B, H] = h.shape, G = wih.shape[0] / H;
+  const gi = binary(matmul(x, transpose(wih)), bih, (u, v) => u + v);
+  const gh = binary(matmul(h, transpose(whh)), bhh, (u, v) => u + v);
+  const at = (a: Arr, b: number, gate: number, j: number) => a.data[b * G * H + gate * H + j];
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  const hOut = new Float64Array(B * H), cOut = new Float64Array(B * H);
+  for (let b = 0; b < B; b++) for (let j = 0; j < H; j++) {
+    const s = (g: number) => at(gi, b, g, j) + at(gh, b, g, j);
+    const hp = h.data[b * H + j];
+    if (kind === 'tanh') hOut[b * H + j] = Math.tanh(s(0));
+    else if (kind === 'relu') hOut[b * H + j] = Math.max(s(0), 0);
+    else if (kind === 'lstm') {
+      const cc = sig(s(1)) * c!.data[b * H + j] + sig(s(0)) * Math.tanh(s(2));
+      cOut[b * H + j] = cc;
+      hOut[b * H + j] = sig(s(3)) * Math.tanh(cc);
+    } else {
+      const r = sig(s(0)), z = sig(s(1));
+      const n = Math.tanh(at(gi, b, 2, j) + r * at(gh, b, 2, j));
+      hOut[b * H + j] = (1 - z) * n + z * hp;
+    }
+  }
+  return { h: { shape: [B, H], data: hOut }, c: kind === 'lstm' ? { shape: [B, H], data: cOut } : null };
+}

@@ -1,6 +1,8 @@
 export { Module, type AnyModule, type StateDict, type StateEntry } from './module.js';
 export { Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout, Sequential, type LinearOptions } from './layers.js';
 export { ModuleList, ModuleDict } from './containers.js';
+export { RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU, detachState, disposeState, type RNNOptions, type CellOptions, type LSTMState } from './rnn.js';
+export { Embedding, EmbeddingBag, type EmbeddingOptions, type EmbeddingBagOptions, type BagMode } from './embedding.js';
 export { MSELoss, CrossEntropyLoss } from './losses.js';
 export { register, registeredTypes, type ModuleClass, type ChildSpec } from './registry.js';
 export { type JsonObject, type JsonValue } from './config.js';

@@ -141,12 +141,16 @@ export function scatterAdd(x: Tensor, axis: number, index: IndexLike, src: Tenso
 
 /**
  * Rows of `weight` [numEmbeddings, dim] looked up by `indices` (any shape): the output has shape
- * indices.shape + [dim], and the gradient scatter-adds into the looked-up rows of weight.
+ * indices.shape + [dim], and the gradient scatter-adds into the looked-up rows of weight. Row
+ * `paddingIdx` (torch's padding_idx) is looked up like any other but receives no gradient.
  */
-export function embedding(weight: Tensor, indices: IndexLike): Tensor {
+export function embedding(weight: Tensor, indices: IndexLike, paddingIdx?: number): Tensor {
   checkTensor('embedding', weight, 'weight');
   if (weight.rank !== 2) throw new ShapeError(`embedding: weight must be 2-D [numEmbeddings, dim], got ${fmtShape(weight.shape)}`);
   const [num, dim] = weight.shape;
+  if (paddingIdx !== undefined && !(Number.isInteger(paddingIdx) && paddingIdx >= 0 && paddingIdx < num)) {
+    throw new KnobsError(`embedding: paddingIdx must be an integer in [0, ${num}) for weight ${fmtShape(weight.shape)}, got ${paddingIdx}`);
+  }
   const outShape = [...indexShape('embedding', indices, 'indices'), dim];
   checkOutputSize('embedding', outShape);
   const idx = toIndices('embedding', indices, num, `weight ${fmtShape(weight.shape)} (${num} embeddings)`, 'indices');
@@ -155,6 +159,8 @@ export function embedding(weight: Tensor, indices: IndexLike): Tensor {
   return settle(record(out, [weight], (g) => {
     const gw = zeros(weight.shape);
     if (g.size > 0) K().index_add(gw.ptr, idx.buf.ptr, idx.size, g.ptr, 1, num, dim);
+    // One row of `dim` values: cheaper to clear after the scatter than to filter the indices.
+    if (paddingIdx !== undefined) gw.data.fill(0, paddingIdx * dim, (paddingIdx + 1) * dim);
     accumulateGrad(weight, gw, true);
   }), idx);
 }

@@ -1,0 +1,80 @@
+/**
+ * Recurrent training step: an LSTM over T steps (input I, hidden H, batch B, every step's output
+ * used) with an MSE loss against a fixed target and SGD lr 0.01. knobs: nn.LSTM (batchFirst) +
+ * mseLoss inside tidy; tfjs: tf.layers.lstm (returnSequences) in a tf.sequential with
+ * model.trainOnBatch, the way a tfjs user trains one. Same input and target; tfjs uses its own
+ * init (the weights' values do not change the arithmetic).
+ */
+import { mseLoss, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
+import type { Case } from './harness.js';
+import type { Tf } from './peers.js';
+
+// tfjs-core (what loadPeers returns) has no layers API; the umbrella package, already loaded by
+// loadPeers on the same core, has. A name in a variable keeps tsc from resolving it.
+const umbrella = '@tensorflow/tfjs';
+
+export const lstmRow = (i: number, h: number, b: number, t: number) => `step lstm in${i} h${h} b${b} T${t}`;
+
+function data(i: number, h: number, b: number, t: number): { x: Float32Array; y: Float32Array } {
+  const x = Float32Array.from({ length: b * t * i }, (_, k) => Math.sin(k * 0.37));
+  const y = Float32Array.from({ length: b * t * h }, (_, k) => 0.5 * Math.cos(k * 0.11));
+  return { x, y };
+}
+
+/** One knobs step (also used by the memory check of examples and tests). */
+export function knobsLstmStep(lstm: nn.LSTM, opt: optim.SGD, x: Tensor, y: Tensor): void {
+  tidy(() => {
+    const [out] = lstm.forward(x);
+    const l = mseLoss(out, y);
+    opt.zeroGrad();
+    l.backward();
+    opt.step();
+  });
+}
+
+export function lstmStepCases(i: number, h: number, b: number, t: number, tf: Tf | null, tfBackends: string[]): Case[] {
+  const row = lstmRow(i, h, b, t);
+  const d = data(i, h, b, t);
+  const cases: Case[] = [];
+  let st: { lstm: nn.LSTM; opt: optim.SGD; x: Tensor; y: Tensor } | null = null;
+  cases.push({
+    row,
+    lib: 'knobs',
+    work: b,
+    setup: () => {
+      const lstm = new nn.LSTM(i, h, { batchFirst: true, seed: 1 });
+      st = { lstm, opt: new optim.SGD(lstm.parameters(), { lr: 0.01 }), x: tensor(d.x, [b, t, i]), y: tensor(d.y, [b, t, h]) };
+    },
+    fn: () => knobsLstmStep(st!.lstm, st!.opt, st!.x, st!.y),
+    teardown: () => {
+      st!.x.dispose();
+      st!.y.dispose();
+      st!.opt.dispose();
+      st!.lstm.dispose();
+      st = null;
+    },
+  });
+  for (const backend of tfBackends) {
+    let model: any = null, x: any = null, y: any = null;
+    cases.push({
+      row,
+      lib: backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu',
+      work: b,
+      enter: () => tf.setBackend(backend),
+      setup: async () => {
+        const tfl = await import(umbrella);
+        model = tfl.sequential({ layers: [tfl.layers.lstm({ units: h, returnSequences: true, inputShape: [t, i] })] });
+        model.compile({ optimizer: tfl.train.sgd(0.01), loss: 'meanSquaredError' });
+        x = tf.tensor3d(d.x, [b, t, i]);
+        y = tf.tensor3d(d.y, [b, t, h]);
+      },
+      fn: () => model.trainOnBatch(x, y),
+      teardown: () => {
+        model.dispose();
+        x.dispose();
+        y.dispose();
+      },
+    });
+  }
+  return cases;
+}
