@@ -68,7 +68,11 @@ export function lstmStepCases(i: number, h: number, b: number, t: number, tf: Tf
         x = tf.tensor3d(d.x, [b, t, i]);
         y = tf.tensor3d(d.y, [b, t, h]);
       },
-      fn: () => model.trainOnBatch(x, y),
+      // trainOnBatch returns a promise: an async fn makes tinybench wait for the step to finish
+      // (a plain arrow function measured only the call that schedules it).
+      fn: async () => {
+        await model.trainOnBatch(x, y);
+      },
       teardown: () => {
         model.dispose();
         x.dispose();

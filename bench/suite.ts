@@ -9,7 +9,6 @@ import { addParallelCases, parallelRows, type ParallelRow } from './cases-parall
 import { gemmCases, gemmShapes } from './cases-gemm.js';
 import { cnnCases } from './cases-cnn.js';
 import { epochCases, knobsMlp, knobsStep, stepCases } from './cases-train.js';
-import { lstmStepCases } from './cases-rnn.js';
 import { CLASSES, IN, head, mnistLike, type Samples } from './data.js';
 import { runGroup, type Measured } from './harness.js';
 import type { Peers } from './peers.js';
@@ -65,9 +64,7 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
     // brain.js only on 784-40-10: per-sample training of 784-512-10 in plain JS takes seconds a call.
     steps.push(...(await runGroup(withThreads(() => stepCases(h, b, data, peers, h === 40), o.threads), g)));
   }
-  log('bench: LSTM step…');
-  // tf.layers.lstm + trainOnBatch; the issue's shape (input 64, hidden 128, batch 32, 25 steps), smaller when quick.
-  steps.push(...(await runGroup(withThreads(() => lstmStepCases(64, quick ? 32 : 128, 32, quick ? 5 : 25, peers.tf, peers.tfBackends), o.threads), g)));
+  // The LSTM step against tf.layers.lstm runs apart (bench/rnn.ts): tfjs-cpu takes minutes per round there.
   log('bench: epoch…');
   const brainSamples = quick ? 100 : 1000;
   const epochs = await runGroup(withThreads(() => epochCases(40, 100, data, peers, brainSamples), o.threads), { ...g, iterations: quick ? 1 : 3, warmupIterations: 1 });
