@@ -9,7 +9,7 @@ import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { KnobsError } from '../errors.js';
 import { createTrainWorker, isNodeRuntime, isNodeWorker, watchWorker, WorkerError, type TrainWorker } from '../worker/spawn.js';
-import { handshake, reviveError } from '../worker/train-in-worker.js';
+import { abortReason, abortWatchdog, handshake, reviveError } from '../worker/train-in-worker.js';
 import { PONG_WORKER_HELLO, type PongWorkerApi } from './pong-worker-api.js';
 import type { PongProgress, PongTrainConfig, PongTrainResult } from './train-pong.js';
 
@@ -39,32 +39,25 @@ export async function trainPongInWorker(options: TrainPongInWorkerOptions, onPro
   if (!options || typeof options !== 'object') throw new KnobsError('trainPongInWorker: options { episodes } are required');
   const { signal, abortTimeoutMs = 10_000, startTimeoutMs = 30_000, workerUrl, execArgv, ...config } = options;
   if (!Number.isInteger(config.episodes) || config.episodes < 0) throw new KnobsError(`trainPongInWorker: episodes must be a non-negative integer, got ${config.episodes}`);
-  if (signal?.aborted) throw signal.reason ?? new DOMException('trainPongInWorker: aborted', 'AbortError');
+  if (signal?.aborted) throw abortReason(signal, 'trainPongInWorker');
   const worker = await startPongWorker(workerUrl, execArgv);
   const watch = watchWorker(worker, `pong worker ${workerUrl ?? 'pong-worker'}`);
   const endpoint = isNodeWorker(worker) ? nodeEndpoint(worker as unknown as Parameters<typeof nodeEndpoint>[0]) : (worker as unknown as Comlink.Endpoint);
   const remote = Comlink.wrap<PongWorkerApi>(endpoint);
-  let abortTimer: ReturnType<typeof setTimeout> | undefined;
-  let killedForAbort = false;
-  const onAbort = () => {
-    remote.abort().catch(() => undefined);
-    abortTimer = setTimeout(() => {
-      killedForAbort = true;
-      watch.terminate();
-    }, abortTimeoutMs);
-  };
+  const watchdog = abortWatchdog(() => remote.abort(), () => watch.terminate(), abortTimeoutMs);
+  const onAbort = watchdog.onAbort;
   try {
     const hello = await handshake(remote, startTimeoutMs, watch.died);
     if (hello !== PONG_WORKER_HELLO) throw new WorkerError(`trainPongInWorker: the worker answered ${JSON.stringify(hello)}, not the knobs pong-worker handshake`);
-    if (signal?.aborted) throw signal.reason ?? new DOMException('trainPongInWorker: aborted', 'AbortError');
+    if (signal?.aborted) throw abortReason(signal, 'trainPongInWorker');
     signal?.addEventListener('abort', onAbort, { once: true });
     const progress = onProgress ? Comlink.proxy((p: PongProgress) => onProgress(p)) : null;
     return await Promise.race([remote.train(config, progress), watch.died]);
   } catch (e) {
-    if (killedForAbort) throw new WorkerError(`trainPongInWorker: aborted, but the worker did not stop within ${abortTimeoutMs} ms and was terminated`, { cause: e });
+    if (watchdog.killed) throw new WorkerError(`trainPongInWorker: aborted, but the worker did not stop within ${abortTimeoutMs} ms and was terminated`, { cause: e });
     throw reviveError(e);
   } finally {
-    clearTimeout(abortTimer);
+    watchdog.clear();
     signal?.removeEventListener('abort', onAbort);
     watch.dispose();
     remote[Comlink.releaseProxy]();

@@ -55,8 +55,34 @@ const TRAIN_IN_WORKER_KEYS = optionKeys<TrainInWorkerOptions>()(
   'workerUrl', 'execArgv',
 );
 
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('trainInWorker: aborted', 'AbortError');
+/** What an abort before training started rejects with: the signal's reason, or an AbortError naming `op`. */
+export function abortReason(signal: AbortSignal, op = 'trainInWorker'): unknown {
+  return signal.reason ?? new DOMException(`${op}: aborted`, 'AbortError');
+}
+
+/**
+ * The abort path of a worker call: `onAbort` asks the worker to stop (`cancel`) and terminates it
+ * if it has not stopped within `timeoutMs`; `killed` says whether that happened, `clear` ends the
+ * wait once the call has settled.
+ */
+export function abortWatchdog(cancel: () => Promise<unknown>, terminate: () => void, timeoutMs: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let killed = false;
+  return {
+    onAbort(): void {
+      cancel().catch(() => undefined);
+      timer = setTimeout(() => {
+        killed = true;
+        terminate();
+      }, timeoutMs);
+    },
+    get killed(): boolean {
+      return killed;
+    },
+    clear(): void {
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** Comlink rethrows worker errors as plain Errors carrying the original name; restore the class. */
@@ -197,16 +223,9 @@ export async function trainInWorker(
   const worker = given ?? (await createTrainWorker({ workerUrl, execArgv }));
   const watch = watchWorker(worker, given ? 'worker passed in options.worker' : `worker script ${workerUrl ?? 'train-worker'}`);
   const remote = remoteOf(worker);
-  let abortTimer: ReturnType<typeof setTimeout> | undefined;
-  let killedForAbort = false;
   let progressError: { error: unknown } | null = null;
-  const onAbort = () => {
-    remote.cancel().catch(() => undefined);
-    abortTimer = setTimeout(() => {
-      killedForAbort = true;
-      watch.terminate();
-    }, abortTimeoutMs);
-  };
+  const watchdog = abortWatchdog(() => remote.cancel(), () => watch.terminate(), abortTimeoutMs);
+  const onAbort = watchdog.onAbort;
   try {
     const hello = await handshake(remote, startTimeoutMs, watch.died);
     if (hello !== WORKER_HELLO) throw new WorkerError(`trainInWorker: the worker answered ${JSON.stringify(hello)}, not the knobs train-worker handshake`);
@@ -229,10 +248,10 @@ export async function trainInWorker(
     if (progressError) throw (progressError as { error: unknown }).error;
     return result;
   } catch (e) {
-    if (killedForAbort) throw new WorkerError(`trainInWorker: aborted, but the worker did not stop within ${abortTimeoutMs} ms and was terminated`, { cause: e });
+    if (watchdog.killed) throw new WorkerError(`trainInWorker: aborted, but the worker did not stop within ${abortTimeoutMs} ms and was terminated`, { cause: e });
     throw reviveError(e);
   } finally {
-    clearTimeout(abortTimer);
+    watchdog.clear();
     signal?.removeEventListener('abort', onAbort);
     watch.dispose();
     if (!given) void worker.terminate();
