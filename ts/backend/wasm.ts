@@ -3,6 +3,7 @@
  * and handing out fresh views. Views must be re-made after anything that can allocate, because
  * growing wasm memory detaches every ArrayBuffer view of the old buffer.
  */
+import { checkOptions } from '../options.js';
 import * as plainKernels from '../../wasm-pkg/knobs_core.js';
 import * as threadsKernels from '../../wasm-pkg/knobs_core_threads.js';
 import { KnobsError } from '../errors.js';
@@ -72,9 +73,12 @@ function checkSameOptions(options: InitOptions): void {
 
 /** Loads the wasm core once; later calls return the same promise (their options must agree with the first call's). */
 export function init(options: InitOptions = {}): Promise<void> {
-  if (options === null || typeof options !== 'object') return Promise.reject(new KnobsError(`init: options must be an object, got ${options === null ? 'null' : typeof options}`));
-  const unknown = Object.keys(options).filter((k) => !(INIT_KEYS as readonly string[]).includes(k));
-  if (unknown.length) return Promise.reject(new KnobsError(`init: unknown option(s) ${unknown.join(', ')}; allowed: ${INIT_KEYS.join(', ')}`));
+  if (options === null) return Promise.reject(new KnobsError('init: options must be an object, got null'));
+  try {
+    checkOptions('init', options, INIT_KEYS);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   if (memory || pending) {
     try {
       checkSameOptions(options);

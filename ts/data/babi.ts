@@ -12,6 +12,7 @@
  * Line ids restart at 1 with each story; a question line carries its answer and the ids of the
  * statements that support it, tab-separated.
  */
+import { checkOptions } from '../options.js';
 import { KnobsError } from '../errors.js';
 import { Rng } from '../random.js';
 
@@ -160,8 +161,7 @@ function question(task: BabiTask, w: World, rng: Rng): (() => void) | null {
  */
 export function generateBabi(task: BabiTask, opts: BabiOptions = {}): BabiStory[] {
   if (!Object.hasOwn(BABI_TASKS, task)) throw new KnobsError(`generateBabi: task must be one of ${Object.keys(BABI_TASKS).join(', ')}, got ${JSON.stringify(task)}`);
-  const unknown = Object.keys(opts).filter((k) => !['stories', 'seed', 'questionsPerStory'].includes(k));
-  if (unknown.length) throw new KnobsError(`generateBabi: unknown option(s) ${unknown.join(', ')}; allowed: stories, seed, questionsPerStory`);
+  checkOptions('generateBabi', opts, ['stories', 'seed', 'questionsPerStory']);
   const n = opts.stories ?? 200, q = opts.questionsPerStory ?? 5;
   for (const [k, v] of [['stories', n], ['questionsPerStory', q]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new KnobsError(`generateBabi: ${k} must be a positive integer, got ${v}`);

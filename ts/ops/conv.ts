@@ -9,6 +9,7 @@ import { gradTarget, isGradEnabled, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
 import { checkTensor } from './checks.js';
+import { checkOptions } from '../options.js';
 
 type Pair = number | readonly [number, number];
 
@@ -42,12 +43,6 @@ function pair(op: string, name: string, v: Pair | undefined, dflt: number, min: 
   return [p[0], p[1]];
 }
 
-function checkKeys(op: string, opts: object, allowed: readonly string[]): void {
-  if (opts === null || typeof opts !== 'object') throw new KnobsError(`${op}: options must be an object, got ${fmtValue(opts)}`);
-  const extra = Object.keys(opts).filter((k) => !allowed.includes(k));
-  if (extra.length) throw new KnobsError(`${op}: unknown option(s) ${extra.join(', ')}; allowed: ${allowed.join(', ')}`);
-}
-
 /** Output size along one axis; a ShapeError when the dilated kernel does not fit the padded input. */
 function outSize(op: string, what: string, x: Tensor, size: number, k: number, s: number, p: number, d: number): number {
   const ext = d * (k - 1) + 1;
@@ -66,7 +61,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   checkTensor(op, x, 'input');
   checkTensor(op, weight, 'weight');
   if (bias !== null && bias !== undefined) checkTensor(op, bias, 'bias');
-  checkKeys(op, opts, ['stride', 'padding', 'dilation', 'groups']);
+  checkOptions(op, opts, ['stride', 'padding', 'dilation', 'groups']);
   if (x.rank !== 4) throw new ShapeError(`${op}: input must be 4-D [batch, channels, height, width], got ${fmtShape(x.shape)}`);
   if (weight.rank !== 4) throw new ShapeError(`${op}: weight must be 4-D [out, in/groups, kh, kw], got ${fmtShape(weight.shape)}`);
   const [n, c, h, w] = x.shape;
@@ -115,7 +110,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: { stride?: number; padding?: number | 'same' | 'valid'; dilation?: number; groups?: number } = {}): Tensor {
   checkTensor('conv1d', x, 'input');
   checkTensor('conv1d', weight, 'weight');
-  checkKeys('conv1d', opts, ['stride', 'padding', 'dilation', 'groups']);
+  checkOptions('conv1d', opts, ['stride', 'padding', 'dilation', 'groups']);
   if (x.rank !== 3) throw new ShapeError(`conv1d: input must be 3-D [batch, channels, length], got ${fmtShape(x.shape)}`);
   if (weight.rank !== 3) throw new ShapeError(`conv1d: weight must be 3-D [out, in/groups, k], got ${fmtShape(weight.shape)}`);
   // Height 1: stride and dilation 1, no padding along it.
@@ -130,7 +125,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
 
 function poolGeom(op: string, x: Tensor, kernelSize: Pair, opts: Pool2dOptions, allowed: readonly string[]) {
   checkTensor(op, x);
-  checkKeys(op, opts, allowed);
+  checkOptions(op, opts, allowed);
   if (x.rank !== 4) throw new ShapeError(`${op}: input must be 4-D [batch, channels, height, width], got ${fmtShape(x.shape)}`);
   const kk = pair(op, 'kernelSize', kernelSize, 1, 1);
   const s = opts.stride === undefined ? kk : pair(op, 'stride', opts.stride, 1, 1);
