@@ -7,7 +7,7 @@
  * $KNOBS_MNIST_DIR) are served at /mnist/<name> by the dev and preview servers. A static host of
  * the built page must serve them at the same place.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Connect, type Plugin } from 'vite';
@@ -53,5 +53,13 @@ export default defineConfig({
   // Pre-bundled at start-up, so the first page load is not interrupted by a dependency reload.
   optimizeDeps: { include: ['comlink', 'uplot'] },
   worker: { format: 'es' },
-  build: { outDir: join(demoDir, 'dist'), emptyOutDir: true, target: 'es2022' },
+  // Every demo/*.html is a page of the build (one per chapter: a page is added by adding its file).
+  build: {
+    outDir: join(demoDir, 'dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: Object.fromEntries(readdirSync(demoDir).filter((f) => f.endsWith('.html')).map((f) => [f.replace(/\.html$/, ''), join(demoDir, f)])),
+    },
+  },
 });
