@@ -161,7 +161,7 @@ function validationLoader(op: string, loader: DataLoader, v: FitOptions['validat
   if (v instanceof DataLoader) return { train: loader, val: v };
   if (typeof v === 'object' && v !== null && 'split' in v) {
     if (!(loader.dataset instanceof TensorDataset)) throw new KnobsError(`${op}: validation { split } needs a loader over a TensorDataset; pass a validation DataLoader instead`);
-    const [head, tail] = loader.dataset.split(v.split);
+    const [head, tail] = loader.dataset.validationSplit(v.split);
     return { train: loader.withDataset(head), val: loader.withDataset(tail, { shuffle: false, dropLast: false }) };
   }
   throw new KnobsError(`${op}: validation must be a DataLoader or { split: fraction }`);
