@@ -13,6 +13,7 @@ export { noGrad, isGradEnabled } from './autograd.js';
 export { Rng, manualSeed } from './random.js';
 export * from './ops/index.js';
 export * as nn from './nn/index.js';
+export { summary, type ModelSummary, type LayerSummary, type SummaryOptions } from './nn/summary.js';
 export * as optim from './optim/index.js';
 export { predictClasses, predictProba, type PredictClassesOptions, type OutputKind } from './train/index.js';
 export { fit, evaluate, predict, EarlyStopping, type FitOptions, type EvaluateOptions, type Callback, type EarlyStoppingOptions, type History, type Logs, type StopReason, type TrainContext, type LossLike } from './train/index.js';
