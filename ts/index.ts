@@ -19,6 +19,7 @@ export { predictClasses, predictProba, type PredictClassesOptions, type OutputKi
 export { fit, evaluate, predict, EarlyStopping, type FitOptions, type EvaluateOptions, type Callback, type EarlyStoppingOptions, type History, type Logs, type StopReason, type TrainContext, type LossLike } from './train/index.js';
 export * as metrics from './train/metrics-public.js';
 export { DataLoader, TensorDataset, type Dataset, type DataLoaderOptions, type Batch, type ArrayData } from './data/dataset.js';
+export { parseCsv, type CsvOptions, type CsvData, type ColumnRef } from './data/csv-table.js';
 export { trainTestSplit, trainTestSplitIndices, type TrainTestSplitOptions, type Splittable, type ShapedArray } from './data/split.js';
 export { StandardScaler, MinMaxScaler, type StandardScalerOptions, type MinMaxScalerOptions, type FeatureMatrix, type TransformerJSON } from './data/scalers.js';
 export { LabelEncoder, OneHotEncoder, type OneHotEncoderOptions, type Category, type CategoryRows } from './data/encoders.js';
