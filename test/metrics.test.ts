@@ -121,6 +121,27 @@ describe('metrics in fit and evaluate', () => {
     model.dispose();
   });
 
+  it('Metric objects standalone: R² of targets far from zero over several batches equals r2Score', () => {
+    const r2 = metrics.r2(), mae = metrics.mae();
+    const yt = R.y_true.map((v: number) => Math.fround(1e5 + v)), yp = R.y_pred.map((v: number) => Math.fround(1e5 + v));
+    for (const m of [r2, mae]) {
+      m.reset();
+      for (let i = 0; i < yt.length; i += 7) {
+        const t = tensor(yt.slice(i, i + 7)), p = tensor(yp.slice(i, i + 7));
+        m.update(p, t);
+        t.dispose();
+        p.dispose();
+      }
+    }
+    expect(r2.result()).toBeCloseTo(metrics.r2Score(yt, yp), 9);
+    expect(mae.result()).toBeCloseTo(metrics.meanAbsoluteError(yt, yp), 9);
+    const f1b = metrics.f1({ average: 'binary' });
+    const p3 = tensor([[1, 0, 0]]), t3 = tensor([0]);
+    expect(() => f1b.update(p3, t3)).toThrow(/average 'binary' needs two classes, the model has 3 outputs/);
+    p3.dispose();
+    t3.dispose();
+  });
+
   it('refuses unknown metrics by name and duplicate log keys; EarlyStopping maximises scores', () => {
     const model = new nn.Linear(2, 4, { seed: 1 });
     const loader = new DataLoader(blobs(8, 1), { batchSize: 4 });

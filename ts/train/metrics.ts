@@ -162,12 +162,15 @@ function averaged(which: 'precision' | 'recall' | 'f1', opts: AveragedMetricOpti
     name: opts.name ?? (average === 'macro' ? which : `${which}_${average}`),
     better: 'max',
     reset: () => acc.reset(),
-    update: (p, t) => acc.add(which, p, t),
+    update(p, t) {
+      acc.add(which, p, t);
+      // Checked on the first batch rather than at the end of an epoch's work.
+      if (average === 'binary' && acc.classes !== 2) throw new KnobsError(`${which}: average 'binary' needs two classes, the model has ${acc.classes} outputs; use average 'macro', 'micro' or 'weighted'`);
+    },
     result() {
       if (acc.classes === 0) return NaN;
       const c = countsFromConfusion(acc.rows());
       if (average === 'binary') {
-        if (acc.classes !== 2) throw new KnobsError(`${which}: average 'binary' needs two classes, the model has ${acc.classes} outputs`);
         return (prfFromCounts(which, c, null) as number[])[1];
       }
       // sklearn scores the labels that occur in the targets or the predictions, not every output.
@@ -211,12 +214,24 @@ export function topKAccuracy(opts: { k?: number; name?: string } = {}): Metric {
 }
 
 /** Sums for the regression metrics: errors over every element, and per-output target sums for R². */
-function regression(name: string, better: 'max' | 'min', result: (s: { n: number; abs: number; sq: number; cols: number; sumY: Float64Array; sumY2: Float64Array; res: Float64Array }) => number): Metric {
-  const s = { n: 0, abs: 0, sq: 0, cols: 0, sumY: new Float64Array(0), sumY2: new Float64Array(0), res: new Float64Array(0) };
+interface RegressionSums {
+  n: number;
+  abs: number;
+  sq: number;
+  cols: number;
+  shift: Float64Array;
+  sumY: Float64Array;
+  sumY2: Float64Array;
+  res: Float64Array;
+}
+
+function regression(name: string, better: 'max' | 'min', result: (s: RegressionSums) => number): Metric {
+  const fresh = (): RegressionSums => ({ n: 0, abs: 0, sq: 0, cols: 0, shift: new Float64Array(0), sumY: new Float64Array(0), sumY2: new Float64Array(0), res: new Float64Array(0) });
+  const s = fresh();
   return {
     name, better,
     reset() {
-      Object.assign(s, { n: 0, abs: 0, sq: 0, cols: 0, sumY: new Float64Array(0), sumY2: new Float64Array(0), res: new Float64Array(0) });
+      Object.assign(s, fresh());
     },
     update(pred, target) {
       if (pred.size !== target.size || pred.shape[0] !== target.shape[0]) throw new ShapeError(`${name}: predictions ${fmtShape(pred.shape)} and targets ${fmtShape(target.shape)} do not match`);
@@ -231,12 +246,15 @@ function regression(name: string, better: 'max' | 'min', result: (s: { n: number
         throw new ShapeError(`${name}: the number of outputs changed from ${s.cols} to ${cols} within an epoch`);
       }
       const p = pred.data, t = target.data;
+      // Target sums are kept relative to the first target of each output, so R²'s
+      // Σy² − (Σy)²/n does not cancel catastrophically for targets far from zero.
+      if (s.n === 0 && rows > 0) s.shift = Float64Array.from(t.subarray(0, cols));
       for (let i = 0; i < p.length; i++) {
-        const e = p[i] - t[i], j = i % cols;
+        const e = p[i] - t[i], j = i % cols, y = t[i] - s.shift[j];
         s.abs += Math.abs(e);
         s.sq += e * e;
-        s.sumY[j] += t[i];
-        s.sumY2[j] += t[i] * t[i];
+        s.sumY[j] += y;
+        s.sumY2[j] += y * y;
         s.res[j] += e * e;
       }
       s.n += rows;
