@@ -21,8 +21,6 @@ export const METRIC_NAMES: readonly MetricName[] = ['accuracy', 'precision', 're
 export interface Metric {
   /** Log key (e.g. 'f1', 'precision_weighted', 'top5_accuracy'). */
   readonly name: string;
-  /** 'max' for scores, 'min' for errors: what EarlyStopping's mode 'auto' uses. */
-  readonly better: 'max' | 'min';
   reset(): void;
   update(pred: Tensor, target: Tensor): void;
   result(): number;
@@ -129,7 +127,7 @@ class ConfusionAccumulator {
 export function accuracy(): Metric {
   const acc = new ConfusionAccumulator();
   return {
-    name: 'accuracy', better: 'max',
+    name: 'accuracy',
     reset: () => acc.reset(),
     update: (p, t) => acc.add('accuracy', p, t),
     result() {
@@ -160,7 +158,6 @@ function averaged(which: 'precision' | 'recall' | 'f1', opts: AveragedMetricOpti
   const acc = new ConfusionAccumulator();
   return {
     name: opts.name ?? (average === 'macro' ? which : `${which}_${average}`),
-    better: 'max',
     reset: () => acc.reset(),
     update(p, t) {
       acc.add(which, p, t);
@@ -193,7 +190,7 @@ export function topKAccuracy(opts: { k?: number; name?: string } = {}): Metric {
   if (!Number.isInteger(k) || k < 1) throw new KnobsError(`topKAccuracy: k must be a positive integer, got ${fmtValue(opts.k)}`);
   let hit = 0, n = 0;
   return {
-    name: opts.name ?? `top${k}_accuracy`, better: 'max',
+    name: opts.name ?? `top${k}_accuracy`,
     reset() { hit = n = 0; },
     update(pred, target) {
       if (pred.rank !== 2) throw new ShapeError(`topKAccuracy: predictions must be 2-D [batch, classes], got ${fmtShape(pred.shape)}`);
@@ -225,11 +222,11 @@ interface RegressionSums {
   res: Float64Array;
 }
 
-function regression(name: string, better: 'max' | 'min', result: (s: RegressionSums) => number): Metric {
+function regression(name: string, result: (s: RegressionSums) => number): Metric {
   const fresh = (): RegressionSums => ({ n: 0, abs: 0, sq: 0, cols: 0, shift: new Float64Array(0), sumY: new Float64Array(0), sumY2: new Float64Array(0), res: new Float64Array(0) });
   const s = fresh();
   return {
-    name, better,
+    name,
     reset() {
       Object.assign(s, fresh());
     },
@@ -263,10 +260,10 @@ function regression(name: string, better: 'max' | 'min', result: (s: RegressionS
   };
 }
 
-export const mae = (): Metric => regression('mae', 'min', (s) => s.abs / (s.n * s.cols));
-export const mse = (): Metric => regression('mse', 'min', (s) => s.sq / (s.n * s.cols));
+export const mae = (): Metric => regression('mae', (s) => s.abs / (s.n * s.cols));
+export const mse = (): Metric => regression('mse', (s) => s.sq / (s.n * s.cols));
 /** R² over the epoch, averaged uniformly over outputs (sklearn's r2_score). */
-export const r2 = (): Metric => regression('r2', 'max', (s) => {
+export const r2 = (): Metric => regression('r2', (s) => {
   let sum = 0;
   for (let j = 0; j < s.cols; j++) sum += r2FromSums(s.res[j], Math.max(0, s.sumY2[j] - (s.sumY[j] * s.sumY[j]) / s.n));
   return sum / s.cols;
