@@ -126,15 +126,12 @@ function prf(which: Which, op: string, yTrue: LabelsInput, yPred: LabelsInput, o
     const pos = opts.posLabel ?? 1;
     if (present.length > 2) throw new KnobsError(`${op}: the targets have ${present.length} labels but average is 'binary'; choose average 'macro', 'micro', 'weighted' or null`);
     if (present.length === 2 && !present.includes(pos)) throw new KnobsError(`${op}: posLabel ${fmtValue(pos)} is not one of the labels [${present.map((l) => fmtValue(l)).join(', ')}]`);
-    const cm = confusionMatrix(t, p, { labels: [pos] });
-    const c = countsFromConfusion(cm);
-    // Only one label was counted: its misses (fn) and false alarms (fp) come from the other rows.
-    let fp = 0, fn = 0;
+    let tp = 0, fp = 0, fn = 0;
     for (let i = 0; i < t.length; i++) {
-      if (p[i] === pos && t[i] !== pos) fp++;
-      if (t[i] === pos && p[i] !== pos) fn++;
+      if (p[i] === pos) t[i] === pos ? tp++ : fp++;
+      else if (t[i] === pos) fn++;
     }
-    return (prfFromCounts(which, { tp: c.tp, fp: [fp], fn: [fn] }, null, zeroDivision) as number[])[0];
+    return (prfFromCounts(which, { tp: [tp], fp: [fp], fn: [fn] }, null, zeroDivision) as number[])[0];
   }
   const ls = opts.labels ? [...opts.labels] : present;
   const cm = confusionMatrix(t, p, { labels: ls });
