@@ -235,11 +235,11 @@ async function main(): Promise<void> {
   function handleProgress(p: TrainProgress): void {
     demo.events++;
     if (p.type === 'batch') {
-      demo.points.push([p.step, p.logs.loss, p.logs.accuracy, p.elapsedMs]);
-      data[0].push(p.step), data[1].push(p.logs.loss), data[2].push(p.logs.accuracy), data[3].push(null);
+      demo.points.push([p.step, p.logs.loss, p.logs.accuracy ?? NaN, p.elapsedMs]);
+      data[0].push(p.step), data[1].push(p.logs.loss), data[2].push(p.logs.accuracy ?? null), data[3].push(null);
     } else {
-      demo.val.push([p.epoch, p.logs.val_accuracy]);
-      data[0].push(p.step), data[1].push(null), data[2].push(null), data[3].push(p.logs.val_accuracy);
+      demo.val.push([p.epoch, p.logs.val_accuracy ?? NaN]);
+      data[0].push(p.step), data[1].push(null), data[2].push(null), data[3].push(p.logs.val_accuracy ?? null);
     }
     pending.chart = true;
     if (p.probe) pending.probe = p.probe.data;
@@ -248,11 +248,11 @@ async function main(): Promise<void> {
       $('s-epoch').textContent = `${p.epoch + 1} / ${p.epochs}`;
       $('s-step').textContent = String(p.step);
       if (p.type === 'batch') {
-        $('s-acc').textContent = p.logs.accuracy.toFixed(3);
+        $('s-acc').textContent = (p.logs.accuracy ?? NaN).toFixed(3);
         $('s-rate').textContent = Math.round((p.step * batchSize) / (p.elapsedMs / 1000)).toLocaleString('en');
         if (demo.state === 'training') setState('training', `Training in the worker: epoch ${p.epoch + 1} of ${p.epochs}, batch ${p.batch} of ${p.batches}`);
       } else {
-        $('s-val').textContent = p.logs.val_accuracy.toFixed(4);
+        $('s-val').textContent = (p.logs.val_accuracy ?? NaN).toFixed(4);
       }
     };
     schedule();

@@ -60,7 +60,7 @@ export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions
   const seconds = (performance.now() - t0) / 1000;
   const testLoader = new DataLoader(new TensorDataset({ data: te.x, shape: [te.n, te.rowLength] }, { data: te.y, shape: [te.n] }), { batchSize: 256 });
   const logs = tidy(() => evaluate(model, testLoader));
-  return { testAccuracy: logs.accuracy, seconds, model };
+  return { testAccuracy: logs.accuracy ?? NaN, seconds, model };
 }
 
 async function main(): Promise<void> {

@@ -91,7 +91,7 @@ export function bookLogger(opts: { test: DataLoader; loss: LossLike; every: numb
       points.push({ ...final });
       if (opts.quiet) return;
       const secs = ((performance.now() - t0) / 1000).toFixed(1);
-      console.log(` I:${epoch} Train-Err:${fmt(logs.loss)} Train-Acc:${acc(logs.accuracy)} Test-Err:${fmt(t.loss)} Test-Acc:${acc(t.accuracy)}  (${secs}s)`);
+      console.log(` I:${epoch} Train-Err:${fmt(logs.loss)} Train-Acc:${acc(logs.accuracy ?? NaN)} Test-Err:${fmt(t.loss)} Test-Acc:${acc(t.accuracy ?? NaN)}  (${secs}s)`);
     },
   };
 }

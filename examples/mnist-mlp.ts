@@ -113,7 +113,7 @@ export async function main(argv?: string[]) {
   const trainSeconds = (performance.now() - t0) / 1000;
   const result = evaluate(model, testLoader, { metrics: ['accuracy'] });
   if (history.stopped) say(`stopped: ${history.stopped} after ${history.epoch.length} epoch(s)`);
-  say(`test accuracy ${result.accuracy.toFixed(4)}  test loss ${result.loss.toFixed(4)}  (training ${trainSeconds.toFixed(1)} s)`);
+  say(`test accuracy ${(result.accuracy ?? NaN).toFixed(4)}  test loss ${result.loss.toFixed(4)}  (training ${trainSeconds.toFixed(1)} s)`);
   if (values.save) {
     const files = await save(model, values.save, { optimizer, metadata: { epochs: history.epoch.length, testAccuracy: result.accuracy } });
     say(`saved ${files.weights} and ${files.json}`);

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classic, DataLoader, init, KnobsError, memoryStats, nn, Rng, ShapeError, TensorDataset } from '../ts/index.js';
+import { classic, DataLoader, init, KnobsError, LabelEncoder, memoryStats, metrics, MinMaxScaler, nn, OneHotEncoder, parseCsv, Rng, ShapeError, StandardScaler, summary, TensorDataset, trainTestSplit } from '../ts/index.js';
 import { oneHot, idxImagesToFloat32, parseIdx } from '../ts/data/idx.js';
 import { parseNumericTable, parseSklearnCsv } from '../ts/data/csv.js';
 import { readSafetensors, writeSafetensors } from '../ts/io/safetensors.js';
@@ -163,6 +163,20 @@ const rows: Row[] = [
   { name: 'parseNumericTable: ragged', call: () => parseNumericTable('1,2\n3\n'), cls: KnobsError, op: 'parseNumericTable', says: ['line 2'] },
   { name: 'DataLoader: unknown option', call: () => new DataLoader(new TensorDataset({ data: new Float32Array(4), shape: [2, 2] }, { data: new Float32Array(2), shape: [2] }), { batchsize: 2 } as never), cls: KnobsError, op: 'DataLoader', says: ["'batchsize'", 'batchSize'] },
   { name: 'DataLoader: batchSize 0', call: () => new DataLoader(new TensorDataset({ data: new Float32Array(4), shape: [2, 2] }, { data: new Float32Array(2), shape: [2] }), { batchSize: 0 }), cls: KnobsError, op: 'DataLoader', says: ['batchSize'] },
+  // ---- the data on-ramp and inspection (issue 17) ----
+  { name: 'parseCsv: ragged row', call: () => parseCsv('a,b\n1,2\n3\n', { name: 'r.csv' }), cls: KnobsError, op: 'parseCsv(r.csv)', says: ['line 3', 'expected 2'] },
+  { name: 'parseCsv: unknown column', call: () => parseCsv('a,b\n1,2\n', { columns: ['c'] }), cls: KnobsError, op: 'parseCsv', says: ['"c"', 'header'] },
+  { name: 'parseCsv: unknown option', call: () => parseCsv('a\n1\n', { targets: 'a' } as never), cls: KnobsError, op: 'parseCsv', says: ["'targets'"] },
+  { name: 'trainTestSplit: testSize 0', call: () => trainTestSplit([1, 2, 3], { testSize: 0 }), cls: KnobsError, op: 'trainTestSplit', says: ['testSize'] },
+  { name: 'trainTestSplit: lengths differ', call: () => trainTestSplit([1, 2, 3], [1]), cls: ShapeError, op: 'trainTestSplit', says: ['[3, 1]'] },
+  { name: 'trainTestSplit: bad shape', call: () => trainTestSplit({ data: new Float32Array(3), shape: [2, 2] }), cls: ShapeError, op: 'trainTestSplit', says: ['3 values', '[2,2]'] },
+  { name: 'StandardScaler: transform before fit', call: () => new StandardScaler().transform([[1]]), cls: KnobsError, op: 'StandardScaler.transform', says: ['not fitted'] },
+  { name: 'MinMaxScaler: feature count', call: () => new MinMaxScaler().fit([[1, 2]]).transform([[1]]), cls: ShapeError, op: 'MinMaxScaler.transform', says: ['1 features', '2'] },
+  { name: 'OneHotEncoder: unknown category', call: () => new OneHotEncoder().fit([['a']]).transform([['b']]), cls: KnobsError, op: 'OneHotEncoder.transform', says: ['"b"', 'handleUnknown'] },
+  { name: 'LabelEncoder.fromJSON: unsorted classes', call: () => LabelEncoder.fromJSON({ format: 'knobs.estimator', version: 1, type: 'LabelEncoder', params: {}, state: { classes: ['b', 'a'] } }), cls: KnobsError, op: 'LabelEncoder.fromJSON', says: ['sorted'] },
+  { name: 'summary: wrong input shape', call: () => summary(summaryModel, [4]), cls: KnobsError, op: 'summary', says: ['[1,4]'] },
+  { name: 'f1Score: lengths differ', call: () => metrics.f1Score([0, 1], [0]), cls: ShapeError, op: 'f1Score', says: ['2 labels', '1'] },
+  { name: 'r2Score: one sample', call: () => metrics.r2Score([1], [1]), cls: ShapeError, op: 'r2Score', says: ['two samples'] },
 
   // ---- safetensors ----
   { name: 'readSafetensors: header length past the end', call: () => readSafetensors(Uint8Array.from([255, 0, 0, 0, 0, 0, 0, 0, 123])), cls: KnobsError, op: 'safetensors', says: ['truncated'] },
@@ -182,8 +196,11 @@ function stillWorks(): void {
 }
 
 let dir = '';
+/** Built before the rows run, so the summary row measures only what summary itself allocates. */
+let summaryModel: nn.Linear;
 beforeAll(async () => {
   await init();
+  summaryModel = new nn.Linear(3, 2, { seed: 1 });
   dir = await mkdtemp(join(tmpdir(), 'knobs-bad-'));
   stillWorks();
 });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, memoryStats, tidy } from '../ts/index.js';
+import { init, memoryStats, releasePool, tensor, tidy, zeros } from '../ts/index.js';
 import { DataLoader, TensorDataset } from '../ts/data/dataset.js';
 
 beforeAll(() => init());
@@ -13,6 +13,15 @@ function toy(n: number) {
     y[i] = i % 3;
   }
   return new TensorDataset({ data: x, shape: [n, 3] }, { data: y, shape: [n] });
+}
+
+/** Allocates more than wasm memory holds, so it must grow (detaching every earlier view). */
+function growMemory() {
+  const before = memoryStats().wasmBytes;
+  const big = zeros([before / 4 + (1 << 20)]);
+  expect(memoryStats().wasmBytes).toBeGreaterThan(before);
+  big.dispose();
+  releasePool();
 }
 
 function collect(loader: Iterable<{ x: any; y: any; size: number; index: number }>) {
@@ -37,17 +46,45 @@ describe('TensorDataset', () => {
     expect(() => new TensorDataset({ data: [1, 2] as any, shape: [2] }, { data: new Float32Array(2), shape: [2] })).toThrow(/x.data must be a Float32Array/);
   });
 
-  it('take/slice/split are views in order', () => {
+  it('take/slice/validationSplit are views in order', () => {
     const ds = toy(10);
     expect(ds.take(4).length).toBe(4);
     expect(ds.take(4).x.buffer).toBe(ds.x.buffer);
     expect(ds.take(40).length).toBe(10);
-    const [a, b] = ds.split(0.3);
+    const [a, b] = ds.validationSplit(0.3);
     expect([a.length, b.length]).toEqual([7, 3]);
     expect(Array.from(b.y)).toEqual([7 % 3, 8 % 3, 9 % 3]);
     expect(b.x[0]).toBe(7);
     expect(() => ds.slice(3, 11)).toThrow(/range \[3, 11\) is not inside \[0, 10\)/);
-    expect(() => ds.split(1)).toThrow(/fraction must be in \(0, 1\)/);
+    expect(() => ds.validationSplit(1)).toThrow(/valFraction must be in \(0, 1\)/);
+    // The case: an sklearn user reads 0.2 as the held-out share.
+    const [tr, val] = new TensorDataset({ data: new Float32Array(600), shape: [600, 1] }, { data: new Float32Array(600), shape: [600] }).validationSplit(0.2);
+    expect([tr.length, val.length]).toEqual([480, 120]);
+  });
+
+  it('takes Tensors and copies them out, so wasm memory growth afterwards does not detach the data', () => {
+    const x = tensor([[1, 2], [3, 4], [5, 6]]);
+    const y = tensor([0, 1, 2]);
+    const ds = new TensorDataset(x, y);
+    x.dispose();
+    y.dispose();
+    growMemory();
+    expect([...ds.xShape, ...ds.yShape]).toEqual([2]);
+    expect(Array.from(ds.x)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const b of new DataLoader(ds, { batchSize: 3 })) {
+      expect(b.x.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+      expect(b.y.toArray()).toEqual([0, 1, 2]);
+    }
+  });
+
+  it('names a detached view of wasm memory instead of failing later with a TypeError', () => {
+    const t = tensor([[1, 2], [3, 4]]);
+    const view = t.data;
+    growMemory();
+    t.dispose();
+    expect(() => new TensorDataset({ data: view, shape: [2, 2] }, { data: new Float32Array(2), shape: [2] })).toThrow(/x\.data is a detached view .*pass the Tensor itself/);
+    const d = new TensorDataset({ data: new Float32Array(0), shape: [0, 2] }, { data: new Float32Array(0), shape: [0] });
+    expect(d.length).toBe(0);
   });
 });
 

@@ -37,7 +37,7 @@ describe('fit', () => {
       onTrainBegin: (ctx) => void events.push(`train-begin ${ctx.epochs}x${ctx.batchesPerEpoch}`),
       onEpochBegin: (e) => void events.push(`epoch-begin ${e}`),
       onBatchEnd: (b, logs) => {
-        batchSizes.push(logs.size);
+        batchSizes.push(logs.size!);
         expect(Number.isFinite(logs.loss)).toBe(true);
       },
       onEpochEnd: async (e, logs) => {
@@ -163,7 +163,7 @@ describe('fit', () => {
     expect(Object.keys(h.history)).toEqual(['loss', 'accuracy', 'val_loss', 'val_accuracy']);
     const ev = evaluate(model, new DataLoader(blobs(100, 7).slice(80), { batchSize: 7 }));
     expect(h.history.val_loss[1]).toBeCloseTo(ev.loss, 5);
-    expect(h.history.val_accuracy[1]).toBeCloseTo(ev.accuracy, 10);
+    expect(h.history.val_accuracy[1]).toBeCloseTo(ev.accuracy!, 10);
     model.dispose();
     opt.dispose();
   });
@@ -204,7 +204,7 @@ describe('fit', () => {
     await expect(fit(model, loader, { epochs: 1.5, optimizer: opt })).rejects.toThrow(/fit: epochs must be a non-negative integer, got 1.5/);
     await expect(fit(model, loader, { epochs: 1 } as any)).rejects.toThrow(/fit: an optimizer is required/);
     await expect(fit(model, loader, { epochs: 1, optimizer: opt, loss: 'hinge' as any })).rejects.toThrow(/fit: loss must be 'crossEntropy', 'mse'/);
-    await expect(fit(model, loader, { epochs: 1, optimizer: opt, metrics: ['f1' as any] })).rejects.toThrow(/unknown metric 'f1'/);
+    await expect(fit(model, loader, { epochs: 1, optimizer: opt, metrics: ['f2' as any] })).rejects.toThrow(/unknown metric "f2"/);
     await expect(fit(model, loader, { epochs: 1, optimizer: opt, loss: (p) => p, verbose: false })).rejects.toThrow(/the loss must return a one-element tensor, got \[5,3\]/);
     // NaN in the targets: the loss refuses it; memory is as before; the model still trains afterwards.
     const before = memoryStats().liveBlocks;

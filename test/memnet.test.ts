@@ -96,7 +96,7 @@ describe('MemN2N on bAbI task 1', () => {
     m.loadStateDict(res.weights);
     const after = tidy(() => evaluate(m, loader)).accuracy;
     expect(res.history.history.loss.at(-1)!).toBeLessThan(res.history.history.loss[0] / 2);
-    expect(after).toBeGreaterThan(Math.max(0.8, before + 0.3));
+    expect(after).toBeGreaterThan(Math.max(0.8, before! + 0.3));
   }, 120_000);
 
   it('rejects a badly shaped input and bad options with messages naming them', () => {

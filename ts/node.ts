@@ -3,5 +3,6 @@
  * node:fs:  import { save, load, loadMnist } from 'knobs/node'.
  */
 export { save, load, type NodeSaveOptions } from './io/save-node.js';
+export { readCsv } from './data/csv-node.js';
 export { loadMnist, hasMnist, missingMnistFiles, defaultMnistDir, type LoadMnistOptions } from './data/mnist-node.js';
 export { loadSentiment, hasSentiment, defaultSentimentDir, SENTIMENT_SOURCES, type LabelledSentence, type SentimentSource } from './data/sentiment-node.js';

@@ -10,6 +10,7 @@ import { classic, KnobsError, loadModel, memoryStats, nn, optim, saveModel, tens
 import { readSafetensors, writeSafetensors } from '../../ts/io/safetensors.js';
 import { parseIdx } from '../../ts/data/idx.js';
 import { parseNumericTable, parseSklearnCsv } from '../../ts/data/csv.js';
+import { parseCsv } from '../../ts/data/csv-table.js';
 
 export interface FuzzFailure {
   format: string;
@@ -290,6 +291,10 @@ const CSV_CORPUS = [
   '4,3,setosa,versicolor\n5.1,3.5,1.4,0\n4.9,3.0,1.4,1\n6.2,2.9,4.3,1\n5.9,3.0,5.1,0\n',
   '3,2,a,b,c\n1,2,0\n3,4,2\n-5e-1,6,1\n',
 ];
+const USER_CSV_CORPUS = [
+  'w,colour,age,species\n4.5,black,3,cat\n30,"brown, light",5,dog\n# note\n0.2,green,1,frog\n',
+  'w;colour;age;species\r\n1;a;2;x\r\n3;"b\nc";4;y\r\n',
+];
 const TABLE_CORPUS = ['1 2 3\n4 5 6\n', '0.5,1e-3,7\n2,3,4\n5,6,7\n'];
 
 // ---------- formats ----------
@@ -377,8 +382,9 @@ export async function formats(): Promise<Format[]> {
     {
       name: 'csv',
       run(rng) {
-        const table = rng.int(3) === 0;
-        let text = pick(rng, table ? TABLE_CORPUS : CSV_CORPUS);
+        const kind = rng.int(4);
+        const table = kind === 0, user = kind === 1;
+        let text = pick(rng, table ? TABLE_CORPUS : user ? USER_CSV_CORPUS : CSV_CORPUS);
         for (let m = 1 + rng.int(3); m > 0; m--) {
           if (rng.int(2) === 0) text = mutateText(rng, text);
           else {
@@ -388,6 +394,10 @@ export async function formats(): Promise<Format[]> {
             fields[i] = pick(rng, ['NaN', 'Infinity', '-Infinity', '', '1e999', '-1', 'abc', '1.5', '99999999999999999999', '0x10', '1e-400', ' ', '\r']);
             text = fields.join('');
           }
+        }
+        if (user) {
+          const uopts = pick(rng, [{}, { target: 'species' }, { target: 3, header: false }, { columns: ['w', 'colour'], target: 'species', targetType: 'value' as const }, { categorical: ['colour'], target: 'species', comment: '#' }, { delimiter: ';' }]);
+          return { describe: (max) => `${summary(text, max)} ${JSON.stringify(uopts)}`, consume: () => void parseCsv(text, uopts) };
         }
         const opts = pick(rng, [{}, { header: 'none' as const }, { target: 'value' as const }, { target: 'none' as const, header: 'none' as const, delimiter: 'whitespace' as const }, { targetNames: ['a', 'b'] }]);
         return { describe: (max) => `${summary(text, max)} ${JSON.stringify(opts)}`, consume: () => void (table ? parseNumericTable(text, opts) : parseSklearnCsv(text, opts)) };

@@ -8,9 +8,11 @@
  * both the header and the target column are options.
  *
  * Platform-neutral (takes a string): decompression and file access live in sklearn-node.ts.
+ * Records are split by papaparse (csv-table.ts's parseCsv is the general loader for user files).
  * Parsing is strict — a ragged row, an empty field, NaN/Infinity or a count that disagrees with
  * the header is an error naming the line — because a silently shifted column would still train.
  */
+import Papa from 'papaparse';
 import { KnobsError } from '../errors.js';
 import { checkOptions } from '../options.js';
 
@@ -57,19 +59,26 @@ function quote(field: string): string {
   return JSON.stringify(field.length > 40 ? field.slice(0, 40) + '…' : field);
 }
 
-/** Lines with their 1-based numbers; a final newline (or several) is not an empty row. */
-function splitLines(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
-  return lines;
-}
-
-function splitFields(line: string, delimiter: ',' | 'whitespace'): string[] {
+/**
+ * The file's records as trimmed fields, record i on line i + 1; trailing empty lines are dropped
+ * (a final newline is not an empty row). Comma files go through papaparse (quotes, CRLF); the
+ * whitespace-separated tables (runs of spaces/tabs, which papaparse has no delimiter for) are split here.
+ */
+function records(text: string, delimiter: ',' | 'whitespace', name: string): string[][] {
+  let rows: string[][];
   if (delimiter === 'whitespace') {
-    const t = line.trim();
-    return t === '' ? [] : t.split(/[ \t]+/);
+    rows = text.split(/\r?\n/).map((line) => {
+      const t = line.trim();
+      return t === '' ? [''] : t.split(/[ \t]+/);
+    });
+  } else {
+    const res = Papa.parse<string[]>(text, { delimiter: ',', header: false, dynamicTyping: false, skipEmptyLines: false });
+    const bad = res.errors.find((e) => e.type === 'Quotes');
+    if (bad) fail(name, (bad.row ?? 0) + 1, `${bad.message} (${bad.code})`);
+    rows = res.data.map((r) => r.map((f) => f.trim()));
   }
-  return line.split(',').map((f) => f.trim());
+  while (rows.length > 0 && rows[rows.length - 1].every((f) => f === '')) rows.pop();
+  return rows;
 }
 
 function parseValue(field: string, name: string, line: number, col: number): number {
@@ -83,21 +92,15 @@ function parseValue(field: string, name: string, line: number, col: number): num
   return v;
 }
 
-/** Parses data rows `lines[first..]` into a table; every row must have `nCols` fields (or sets it). */
-function parseRows(
-  lines: string[],
-  first: number,
-  nCols: number | null,
-  delimiter: ',' | 'whitespace',
-  name: string,
-): NumericTable {
-  const nRows = lines.length - first;
+/** Parses data records `rows[first..]` into a table; every row must have `nCols` fields (or sets it). */
+function parseRows(rows: string[][], first: number, nCols: number | null, name: string): NumericTable {
+  const nRows = rows.length - first;
   let cols = nCols;
   let data: Float32Array | null = null;
   for (let r = 0; r < nRows; r++) {
     const lineNo = first + r + 1;
-    const fields = splitFields(lines[first + r], delimiter);
-    if (fields.length === 0 || (fields.length === 1 && fields[0] === '')) fail(name, lineNo, 'empty line inside the data');
+    const fields = rows[first + r];
+    if (fields.length === 1 && fields[0] === '') fail(name, lineNo, 'empty line inside the data');
     if (cols === null) cols = fields.length;
     if (fields.length !== cols) {
       fail(name, lineNo, `has ${fields.length} fields, expected ${cols}${nCols === null ? ` (as on line ${first + 1})` : ''}`);
@@ -118,7 +121,7 @@ export function parseNumericTable(
   const name = `parseNumericTable(${opts.name ?? 'table'})`;
   if (opts.delimiter !== undefined && opts.delimiter !== ',' && opts.delimiter !== 'whitespace') fail(name, null, `delimiter must be ',' or 'whitespace', got ${JSON.stringify(opts.delimiter)}`);
   if (typeof text !== 'string') fail(name, null, `expected the file's text as a string, got ${typeof text}`);
-  return parseRows(splitLines(text), 0, null, opts.delimiter ?? ',', name);
+  return parseRows(records(text, opts.delimiter ?? ',', name), 0, null, name);
 }
 
 export function parseSklearnCsv(text: string, opts: ParseSklearnCsvOptions = {}): SklearnCsv {
@@ -132,7 +135,7 @@ export function parseSklearnCsv(text: string, opts: ParseSklearnCsvOptions = {})
   if (delimiter !== ',' && delimiter !== 'whitespace') fail(name, null, `delimiter must be ',' or 'whitespace', got ${JSON.stringify(delimiter)}`);
   if (opts.targetNames !== undefined && (!Array.isArray(opts.targetNames) || opts.targetNames.some((t) => typeof t !== 'string'))) fail(name, null, 'targetNames must be an array of strings');
   if (typeof text !== 'string') fail(name, null, `expected the file's text as a string, got ${typeof text}`);
-  const lines = splitLines(text);
+  const lines = records(text, delimiter, name);
   if (lines.length === 0) fail(name, null, 'no data (empty input)');
 
   let nSamples: number | null = null;
@@ -140,9 +143,9 @@ export function parseSklearnCsv(text: string, opts: ParseSklearnCsvOptions = {})
   let targetNames: string[] = opts.targetNames ? [...opts.targetNames] : [];
   let first = 0;
   if (header === 'counts') {
-    const h = splitFields(lines[0], delimiter);
+    const h = lines[0];
     if (h.length < 2 || !COUNT.test(h[0]) || !COUNT.test(h[1])) {
-      fail(name, 1, `expected a header "n_samples,n_features[,class names...]", got ${quote(lines[0])}`);
+      fail(name, 1, `expected a header "n_samples,n_features[,class names...]", got ${quote(h.join(delimiter === ',' ? ',' : ' '))}`);
     }
     nSamples = Number(h[0]);
     nFeatures = Number(h[1]);
@@ -161,7 +164,7 @@ export function parseSklearnCsv(text: string, opts: ParseSklearnCsvOptions = {})
   }
 
   const targetCols = target === 'none' ? 0 : 1;
-  const table = parseRows(lines, first, nFeatures === null ? null : nFeatures + targetCols, delimiter, name);
+  const table = parseRows(lines, first, nFeatures === null ? null : nFeatures + targetCols, name);
   // After the rows are parsed, so a malformed row is reported by its line rather than as a count.
   if (nSamples !== null && table.nRows !== nSamples) {
     fail(name, null, `header says ${nSamples} samples, found ${table.nRows} data rows`);

@@ -27,8 +27,12 @@ export interface Dataset {
 }
 
 function checkField(op: string, name: string, f: ArrayData): number[] {
-  if (!f || !(f.data instanceof Float32Array)) throw new KnobsError(`${op}: ${name}.data must be a Float32Array`);
+  if (!f || !(f.data instanceof Float32Array)) throw new KnobsError(`${op}: ${name}.data must be a Float32Array (or pass a Tensor, which is copied out)`);
   const shape = [...f.shape];
+  // A view of wasm memory detached by a growth reads as empty: say so instead of "0 values".
+  if (f.data.byteLength === 0 && f.data.buffer.byteLength === 0 && shapeSize(shape) > 0) {
+    throw new KnobsError(`${op}: ${name}.data is a detached view (wasm memory grew since it was taken, e.g. tensor.data); pass the Tensor itself or tensor.toFloat32Array()`);
+  }
   if (shape.length === 0 || shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new ShapeError(`${op}: ${name} shape ${fmtShape(shape)} must have a sample axis and non-negative integer sizes`);
   }
@@ -47,10 +51,17 @@ function copyRows(src: Float32Array, row: number, indices: ArrayLike<number> | n
   }
 }
 
+function ownField(f: ArrayData | Tensor): ArrayData {
+  if (!(f instanceof Tensor)) return f;
+  if (f.isDisposed) throw new KnobsError('TensorDataset: the tensor is disposed');
+  return { data: f.toFloat32Array(), shape: f.shape };
+}
+
 /**
  * Inputs x and targets y as Float32Arrays, samples along axis 0 (PyTorch's TensorDataset).
  * y may be one-hot rows [n, classes], class labels [n], or any regression target.
- * `take`, `slice` and `split` return views: no data is copied.
+ * `take`, `slice` and `validationSplit` return views: no data is copied. For a shuffled,
+ * stratified train/test split with scikit-learn's meaning use trainTestSplit (data/split.ts).
  */
 export class TensorDataset implements Dataset {
   readonly x: Float32Array;
@@ -61,7 +72,13 @@ export class TensorDataset implements Dataset {
   private readonly xRow: number;
   private readonly yRow: number;
 
-  constructor(x: ArrayData, y: ArrayData) {
+  /**
+   * x and y: { data: Float32Array, shape } (kept by reference, not copied) or Tensors. A Tensor is
+   * copied out of wasm memory here, because a view of that memory is detached when it grows.
+   */
+  constructor(x: ArrayData | Tensor, y: ArrayData | Tensor) {
+    x = ownField(x);
+    y = ownField(y);
     const xs = checkField('TensorDataset', 'x', x);
     const ys = checkField('TensorDataset', 'y', y);
     if (xs[0] !== ys[0]) throw new ShapeError(`TensorDataset: x ${fmtShape(xs)} and y ${fmtShape(ys)} have different sample counts (${xs[0]} vs ${ys[0]})`);
@@ -97,13 +114,15 @@ export class TensorDataset implements Dataset {
     return this.slice(0, Math.min(n, this.length));
   }
   /**
-   * Splits off the last `fraction` of the samples (Keras' validation_split: taken from the end,
-   * before any shuffling, so the split does not depend on a seed). Returns [head, tail].
+   * Keras' validation_split: the last `valFraction` of the samples (taken from the end, before any
+   * shuffling, so it does not depend on a seed) become the validation side. Returns [train, val]:
+   * validationSplit(0.2) on 600 rows gives 480 and 120. (Named so, not `split`, because an
+   * sklearn user reads split(0.8) as "80% train"; trainTestSplit is the sklearn-style split.)
    */
-  split(fraction: number): [TensorDataset, TensorDataset] {
-    if (!(fraction > 0 && fraction < 1)) throw new KnobsError(`TensorDataset.split: fraction must be in (0, 1), got ${fmtValue(fraction)}`);
-    const cut = this.length - Math.round(this.length * fraction);
-    if (cut <= 0 || cut >= this.length) throw new KnobsError(`TensorDataset.split: fraction ${fraction} of ${this.length} samples leaves one side empty`);
+  validationSplit(valFraction: number): [TensorDataset, TensorDataset] {
+    if (!(valFraction > 0 && valFraction < 1)) throw new KnobsError(`TensorDataset.validationSplit: valFraction must be in (0, 1), got ${fmtValue(valFraction)}`);
+    const cut = this.length - Math.round(this.length * valFraction);
+    if (cut <= 0 || cut >= this.length) throw new KnobsError(`TensorDataset.validationSplit: valFraction ${valFraction} of ${this.length} samples leaves one side empty`);
     return [this.slice(0, cut), this.slice(cut)];
   }
 }

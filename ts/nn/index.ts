@@ -13,4 +13,5 @@ export { MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOpt
 export { SinusoidalPositionalEncoding, LearnedPositionalEncoding } from './positional.js';
 export { MemN2N, LinearStart, type MemN2NOptions } from './memnet.js';
 export { Conv2d, Conv1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, type Conv2dLayerOptions, type Conv1dLayerOptions, type MaxPool2dOptions, type AvgPool2dOptions } from './conv.js';
+export { summary, type ModelSummary, type LayerSummary, type SummaryOptions } from './summary.js';
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from './batchnorm.js';

@@ -3,8 +3,20 @@ import { KnobsError } from '../errors.js';
 import type { Module, StateDict } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
 
-/** Epoch results: 'loss', 'accuracy', and with validation 'val_loss', 'val_accuracy'. */
-export type Logs = Record<string, number>;
+/**
+ * Epoch results: 'loss', each metric by its name ('accuracy', 'f1', …), and with validation
+ * 'val_loss', 'val_accuracy', …; batch logs also have 'size'. Only 'loss' is always there: any
+ * other key reads as number | undefined, so a missing metric cannot pass for a number.
+ */
+export interface Logs {
+  loss: number;
+  accuracy?: number;
+  val_loss?: number;
+  val_accuracy?: number;
+  /** Batch logs only: the number of samples in the batch. */
+  size?: number;
+  [key: string]: number | undefined;
+}
 export type StopReason = 'aborted' | 'early-stopping' | 'callback';
 
 export interface History {
@@ -71,7 +83,8 @@ export class EarlyStopping implements Callback {
     this.restoreBestWeights = !!opts.restoreBestWeights;
     const mode = opts.mode ?? 'auto';
     if (mode !== 'min' && mode !== 'max' && mode !== 'auto') throw new KnobsError(`EarlyStopping: mode must be 'min', 'max' or 'auto', got '${mode}'`);
-    this.mode = mode === 'auto' ? (/acc/.test(this.monitor) ? 'max' : 'min') : mode;
+    // Scores improve upwards, losses and errors downwards.
+    this.mode = mode === 'auto' ? (/acc|precision|recall|f1|r2/.test(this.monitor) ? 'max' : 'min') : mode;
     if (!Number.isInteger(this.patience) || this.patience < 0) throw new KnobsError(`EarlyStopping: patience must be a non-negative integer, got ${opts.patience}`);
     if (!Number.isFinite(this.minDelta)) throw new KnobsError(`EarlyStopping: minDelta must be finite, got ${opts.minDelta}`);
   }

@@ -12,7 +12,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { keep, tidy, track } from '../scope.js';
 import { Tensor, empty, shapeSize } from '../tensor.js';
 import type { Callback, History, Logs, StopReason, TrainContext } from './callbacks.js';
-import { checkMetrics, countCorrect, resolveLoss, type LossFn, type LossLike, type MetricName } from './metrics.js';
+import { checkMetrics, countCorrect, resolveLoss, type LossFn, type LossLike, type Metric, type MetricLike } from './metrics.js';
 import { createProgress, type Verbose } from './progress.js';
 import { yieldToEventLoop } from './yield.js';
 import { checkOptions, optionKeys } from '../options.js';
@@ -25,8 +25,11 @@ export interface FitOptions {
   optimizer: Optimizer;
   /** Default 'crossEntropy' (the model outputs logits). */
   loss?: LossLike;
-  /** Extra metrics besides the loss: ['accuracy']. */
-  metrics?: readonly MetricName[];
+  /**
+   * Metrics besides the loss, per epoch: 'accuracy', 'precision', 'recall', 'f1' (macro-averaged),
+   * 'mae', 'mse', 'r2', or Metric objects (metrics.f1({ average: 'weighted' }), metrics.topKAccuracy({ k: 5 })).
+   */
+  metrics?: readonly MetricLike[];
   /** A loader evaluated after every epoch (logged as val_*), or the last `split` of the training data. */
   validation?: DataLoader | { split: number };
   callbacks?: Callback | readonly Callback[];
@@ -43,7 +46,7 @@ export interface FitOptions {
 export interface EvaluateOptions {
   loss?: LossLike;
   /** Default: ['accuracy'] with the default 'crossEntropy' loss, none otherwise. */
-  metrics?: readonly MetricName[];
+  metrics?: readonly MetricLike[];
 }
 
 function isPromise(v: unknown): v is Promise<unknown> {
@@ -53,7 +56,7 @@ function isPromise(v: unknown): v is Promise<unknown> {
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** Runs one loss computation on a batch under the current grad mode; returns plain numbers. */
-function batchStats(model: Module, lossFn: LossFn, x: Tensor, y: Tensor, wantAcc: boolean, learn: Optimizer | null): { loss: number; correct: number } {
+function batchStats(model: Module, lossFn: LossFn, x: Tensor, y: Tensor, metrics: readonly Metric[], wantAcc: boolean, learn: Optimizer | null): { loss: number; correct: number } {
   return tidy(() => {
     const pred = model.forward(x);
     const loss = lossFn(pred, y);
@@ -67,6 +70,7 @@ function batchStats(model: Module, lossFn: LossFn, x: Tensor, y: Tensor, wantAcc
     }
     const value = loss.item();
     if (!Number.isFinite(value)) throw new KnobsError(`fit: the loss is ${value}; lower the learning rate or check the data`);
+    for (const m of metrics) m.update(pred, y);
     return { loss: value, correct: wantAcc ? countCorrect(pred, y) : 0 };
   });
 }
@@ -80,13 +84,13 @@ export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOption
   const metrics = checkMetrics('evaluate', opts.metrics ?? (opts.loss === undefined || opts.loss === 'crossEntropy' ? ['accuracy'] : []));
   const wasTraining = model.training;
   model.eval();
-  let lossSum = 0, correct = 0, n = 0;
+  let lossSum = 0, n = 0;
+  for (const m of metrics) m.reset();
   try {
     noGrad(() => {
       for (const b of loader) {
-        const s = batchStats(model, lossFn, b.x, b.y, metrics.includes('accuracy'), null);
+        const s = batchStats(model, lossFn, b.x, b.y, metrics, false, null);
         lossSum += s.loss * b.size;
-        correct += s.correct;
         n += b.size;
       }
     });
@@ -94,7 +98,7 @@ export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOption
     model.train(wasTraining);
   }
   const logs: Logs = { loss: n ? lossSum / n : NaN };
-  if (metrics.includes('accuracy')) logs.accuracy = n ? correct / n : NaN;
+  for (const m of metrics) logs[m.name] = n ? m.result() : NaN;
   return logs;
 }
 
@@ -161,7 +165,7 @@ function validationLoader(op: string, loader: DataLoader, v: FitOptions['validat
   if (v instanceof DataLoader) return { train: loader, val: v };
   if (typeof v === 'object' && v !== null && 'split' in v) {
     if (!(loader.dataset instanceof TensorDataset)) throw new KnobsError(`${op}: validation { split } needs a loader over a TensorDataset; pass a validation DataLoader instead`);
-    const [head, tail] = loader.dataset.split(v.split);
+    const [head, tail] = loader.dataset.validationSplit(v.split);
     return { train: loader.withDataset(head), val: loader.withDataset(tail, { shuffle: false, dropLast: false }) };
   }
   throw new KnobsError(`${op}: validation must be a DataLoader or { split: fraction }`);
@@ -183,7 +187,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new KnobsError(`${op}: initialEpoch must be a non-negative integer, got ${initialEpoch}`);
   const lossFn = resolveLoss(op, opts.loss);
   const metrics = checkMetrics(op, opts.metrics);
-  const wantAcc = metrics.includes('accuracy');
+  const wantAcc = metrics.some((m) => m.name === 'accuracy');
   const callbacks: Callback[] = opts.callbacks === undefined ? [] : Array.isArray(opts.callbacks) ? [...opts.callbacks] : [opts.callbacks as Callback];
   const { train, val } = validationLoader(op, loader, opts.validation);
   if (train.dataset.length === 0) throw new KnobsError(`${op}: the training data has no samples; nothing to learn from`);
@@ -234,6 +238,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
       const t0 = now();
       let lossSum = 0, correct = 0, n = 0;
       let completed = true;
+      for (const m of metrics) m.reset();
       const batches = train.epoch(epoch);
       try {
         for (const b of batches) {
@@ -248,7 +253,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
             break;
           }
           if (callbacks.length) await emit('onBatchBegin', b.index, ctx);
-          const s = batchStats(model, lossFn, b.x, b.y, wantAcc, optimizer);
+          const s = batchStats(model, lossFn, b.x, b.y, metrics, wantAcc, optimizer);
           optimizer.zeroGrad();
           lossSum += s.loss * b.size;
           correct += s.correct;
@@ -268,13 +273,13 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
       }
       if (!completed) break;
       const logs: Logs = { loss: n ? lossSum / n : NaN };
-      if (wantAcc) logs.accuracy = n ? correct / n : NaN;
+      for (const m of metrics) logs[m.name] = n ? m.result() : NaN;
       if (val) {
         for (const [k, v] of Object.entries(evaluate(model, val, { loss: lossFn, metrics }))) logs[`val_${k}`] = v;
         model.train();
       }
       history.epoch.push(epoch);
-      for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+      for (const [k, v] of Object.entries(logs)) if (v !== undefined) (history.history[k] ??= []).push(v);
       progress?.epochEnd(logs, (now() - t0) / 1000);
       await emit('onEpochEnd', epoch, logs, ctx);
     }

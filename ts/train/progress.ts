@@ -8,16 +8,16 @@ import { importHidden } from '../runtime.js';
 
 export interface ProgressReporter {
   epochBegin(epoch: number, epochs: number, batches: number): void;
-  batch(done: number, logs: Record<string, number>): void;
-  epochEnd(logs: Record<string, number>, seconds: number): void;
+  batch(done: number, logs: Readonly<Record<string, number | undefined>>): void;
+  epochEnd(logs: Readonly<Record<string, number | undefined>>, seconds: number): void;
   close(): void;
 }
 
 export type Verbose = boolean | 'auto';
 
-function fmt(logs: Record<string, number>): string {
+function fmt(logs: Readonly<Record<string, number | undefined>>): string {
   return Object.entries(logs)
-    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .flatMap(([k, v]) => (v === undefined ? [] : [`${k} ${v.toFixed(4)}`]))
     .join(' | ');
 }
 

@@ -95,7 +95,8 @@ class ProgressCallback implements Callback {
 
   onBatchEnd(batch: number, logs: Logs, ctx: Parameters<NonNullable<Callback['onBatchEnd']>>[2]): void {
     this.step++;
-    const size = logs.size;
+    // fit's batch logs always carry the batch size.
+    const size = logs.size!;
     this.lossSum += logs.loss * size;
     if (logs.accuracy !== undefined) this.correct += logs.accuracy * size;
     this.n += size;
