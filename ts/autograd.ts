@@ -41,6 +41,13 @@ export function record(out: Tensor, parents: readonly Tensor[], backward: Backwa
   return out;
 }
 
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Adds g into t.grad. When a tensor feeds several ops its gradient is the sum over all of them:
  * accumulate, never overwrite. `owned` means g is a fresh temporary the caller hands over,
@@ -56,7 +63,7 @@ export function accumulateGrad(t: Tensor, g: Tensor, owned: boolean): void {
   }
   if (t.grad === null) {
     let mine: Tensor;
-    if (owned && g.shape.length === t.shape.length && g.shape.every((d, i) => d === t.shape[i])) {
+    if (owned && sameDims(g.shape, t.shape)) {
       mine = g;
     } else {
       mine = empty(t.shape, 'grad');
@@ -131,6 +138,7 @@ function backward(root: Tensor, grad?: Tensor): void {
   const order = topoOrder(root);
   const seed = empty(root.shape, 'grad');
   if (grad) heap().copyWithin(seed.ptr >>> 2, grad.ptr >>> 2, (grad.ptr >>> 2) + grad.size);
+  else if (seed.size === 1) heap()[seed.ptr >>> 2] = 1; // the usual scalar loss: no subarray
   else seed.data.fill(1);
   accumulateGrad(root, seed, true);
   for (let i = order.length - 1; i >= 0; i--) {

@@ -57,17 +57,22 @@ export type Shape = readonly number[];
 export type NestedArray = number | NestedArray[];
 
 export function shapeSize(shape: Shape): number {
+  // Indexed, not for-of: shapes are frozen arrays, and the iterator path is slower on them.
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
+
+/** The shape of a scalar, shared (a frozen array is adopted by the Tensor constructor without a copy). */
+export const SCALAR_SHAPE: Shape = Object.freeze([]);
 
 export { MAX_ELEMENTS };
 
 function checkShape(shape: Shape, op: string): void {
   if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${fmtValue(shape)}`);
   let n = 1;
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)} (dimensions must be non-negative integers)`);
     n *= d;
   }
@@ -156,7 +161,8 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new ShapeError(`item: tensor has shape ${fmtShape(this.shape)}, not a single element`);
-    return this.data[0];
+    // One read, without the subarray `data` would make (item() is called every step for the loss).
+    return heap()[this.ptr >>> 2];
   }
   /** Frees the wasm memory now (idempotent). Views made by reshape keep the data alive. */
   dispose(): void {
