@@ -100,6 +100,8 @@ export class Tensor {
   private watched = false;
   /** @internal The tidy() scope that will dispose this tensor (scope.ts), or null. */
   _scope: object | null = null;
+  /** @internal The mark of the last backward() that visited this tensor (autograd.ts). */
+  _visit = 0;
 
   /** @internal Use `tensor()`, `zeros()`… to create tensors. */
   constructor(shape: Shape, storage: Storage | null, op: string, requiresGrad = false) {
