@@ -162,6 +162,12 @@ export function wasmMemoryBytes(): number {
 // ---- allocation: a free list per size. Training steps allocate the same sizes every step,
 // so after the first step every allocation is a pop and wasm memory stops growing. ----
 const pool = new Map<number, number[]>();
+// Sizes below SMALL index an array instead: every tensor of a tiny network is that small, and a
+// Map lookup on each alloc and free cost more than the elementwise op itself.
+const SMALL = 4096;
+// Filled up front so the array stays dense (a sparse one falls back to dictionary elements).
+const small: (number[] | undefined)[] = new Array(SMALL).fill(undefined);
+const freeList = (n: number): number[] | undefined => (n < SMALL ? small[n] : pool.get(n));
 let pooledFloats = 0;
 let liveFloats = 0;
 let liveBlocks = 0;
@@ -202,7 +208,7 @@ export function allocF32(n: number): number {
     if (n > budget.left) throw new AllocationLimitError(`${budget.what}: building the model needs more than the ${budget.left * 4} bytes left of its limit (a block of ${n * 4} bytes)`);
     budget.left -= n;
   }
-  const list = pool.get(n);
+  const list = freeList(n);
   let ptr: number;
   if (list && list.length > 0) {
     pooledFloats -= n;
@@ -256,8 +262,12 @@ function memoryMaxBytes(): number {
 export function freeF32(ptr: number, n: number): void {
   liveFloats -= n;
   liveBlocks--;
-  let list = pool.get(n);
-  if (!list) pool.set(n, (list = []));
+  let list = freeList(n);
+  if (!list) {
+    list = [];
+    if (n < SMALL) small[n] = list;
+    else pool.set(n, list);
+  }
   list.push(ptr);
   pooledFloats += n;
 }
@@ -267,6 +277,10 @@ export function releasePool(): void {
   const k = K();
   for (const [n, list] of pool) for (const p of list) k.free_f32(p, n);
   pool.clear();
+  small.forEach((list, n) => {
+    if (list) for (const p of list) k.free_f32(p, n);
+  });
+  small.fill(undefined);
   pooledFloats = 0;
 }
 
