@@ -130,6 +130,18 @@ describe('tensor objects', () => {
     for (const t of [a, b, c]) t.dispose();
   });
 
+  it('reads the right values after wasm memory grows (the cached view is re-made)', () => {
+    const t = tensor([1.5, -2, 3.25]);
+    const before = memoryStats().wasmBytes;
+    const big: Tensor[] = [];
+    while (memoryStats().wasmBytes === before) big.push(zeros([1 << 20]));
+    expect(t.toArray()).toEqual([1.5, -2, 3.25]);
+    expect(tidy(() => t.sum().item())).toBe(2.75);
+    expect(big[big.length - 1].data.length).toBe(1 << 20);
+    for (const b of big) b.dispose();
+    t.dispose();
+  });
+
   it('records the graph only when an input requires grad and grad mode is on', () => {
     tidy(() => {
       const a = tensor([1, 2], [1, 2], { requiresGrad: true });

@@ -18,6 +18,7 @@ let kernels: Kernels = plainKernels;
 
 let memory: WebAssembly.Memory | null = null;
 let heapCache: Float32Array = new Float32Array(0);
+let sharedMemory = false;
 let pending: Promise<void> | null = null;
 let build: SimdBuild | 'custom' | null = null;
 
@@ -98,6 +99,7 @@ export function init(options: InitOptions = {}): Promise<void> {
         const out = threadsKernels.initSync({ module });
         await startWorkers(module, out.memory, threads - 1, () => threadsKernels.thread_pool_size());
         kernels = threadsKernels as unknown as Kernels;
+        sharedMemory = true;
         memory = out.memory;
         build = 'simd128';
         return;
@@ -151,7 +153,10 @@ export function K(): Kernels {
 
 /** A Float32Array over all of wasm memory, re-made when memory has grown. */
 export function heap(): Float32Array {
-  if (heapCache.buffer !== memory!.buffer) heapCache = new Float32Array(memory!.buffer);
+  // Growth detaches a non-shared memory's old buffer, which empties every view of it: testing the
+  // length spares the `memory.buffer` getter (~20 ns, several calls per step). Shared memory (the
+  // threads build) never detaches, so there the buffers are compared.
+  if (heapCache.length === 0 || (sharedMemory && heapCache.buffer !== memory!.buffer)) heapCache = new Float32Array(memory!.buffer);
   return heapCache;
 }
 
