@@ -3,6 +3,9 @@
 //
 //   node bench/gemm-probe.mjs                 both builds in wasm-pkg/ (simd128, relaxed)
 //   node bench/gemm-probe.mjs --quick         fewer shapes
+//   node bench/gemm-probe.mjs --cpu-time      time by this process's CPU time, not the wall clock:
+//                                             on a machine loaded past its cores, waiting for a
+//                                             core then does not count (one thread, so CPU = work)
 //   node bench/gemm-probe.mjs A=dir1/x.wasm B=dir2/y.wasm    A/B any builds (glue from each dir)
 //
 // Builds are measured in alternation, shape by shape, so that load from other processes on
@@ -17,6 +20,9 @@ v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const cpuTime = args.includes('--cpu-time');
+/** Milliseconds: wall clock, or this process's user + system CPU time (resolution 1 µs). */
+const now = cpuTime ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
 const pkg = new URL('../wasm-pkg/', import.meta.url).pathname;
 let specs = args.filter((a) => a.includes('=')).map((a) => {
   const [label, file] = a.split('=');
@@ -57,13 +63,13 @@ for (const { label, file } of specs) {
 
 function calibrate(fn) {
   // Long enough for V8 to tier the kernel up from Liftoff to TurboFan, then ~10 ms per sample.
-  const t0 = performance.now();
-  while (performance.now() - t0 < 100) fn();
+  const t0 = now();
+  while (now() - t0 < 100) fn();
   let reps = 1;
   for (;;) {
-    const s = performance.now();
+    const s = now();
     for (let i = 0; i < reps; i++) fn();
-    if (performance.now() - s > 10) return reps;
+    if (now() - s > 10) return reps;
     reps *= 2;
   }
 }
@@ -83,9 +89,9 @@ for (const [label, op, m, k, n] of shapes) {
   });
   for (let round = 0; round < (quick ? 8 : 12); round++)
     for (const r of runs) {
-      const t = performance.now();
+      const t = now();
       for (let i = 0; i < r.reps; i++) r.fn();
-      r.best = Math.min(r.best, (performance.now() - t) / r.reps);
+      r.best = Math.min(r.best, (now() - t) / r.reps);
     }
   let line = label.padEnd(30);
   for (const r of runs) {

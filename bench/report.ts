@@ -24,6 +24,8 @@ export interface Input {
   peers: Record<string, unknown>;
   gemm: Measured[];
   train: Measured[];
+  /** Eager per-op overhead (bench/cases-overhead.ts): `work` ops per call, shown as µs per op. */
+  overhead: Measured[];
   brainEpochSamples: number;
   rounds: number;
   memory: Record<string, unknown>[];
@@ -34,10 +36,11 @@ export interface Input {
   seconds: number;
 }
 
-export interface Result extends Omit<Input, 'gemm' | 'train'> {
+export interface Result extends Omit<Input, 'gemm' | 'train' | 'overhead'> {
   gemm: Row[];
   train: Row[];
-  raw: { gemm: Measured[]; train: Measured[] };
+  overhead: { case: string; usPerOp: number; error?: string }[];
+  raw: { gemm: Measured[]; train: Measured[]; overhead: Measured[] };
   notes: string[];
 }
 
@@ -73,11 +76,13 @@ export function summarise(i: Input): Result {
     "LeNet-5 rows (bench/cases-cnn.ts): the same network and initial weights in tfjs (NHWC, tf.conv2d/maxPool ops, SGD lr 0.01). tfjs 4.22's wasm backend cannot train a CNN (no Conv2DBackpropFilter kernel, tfjs issue #8474), so the training step has tfjs-cpu only; inference (batch 64, eval, no gradient) has both backends.",
     "tfjs-wasm's training steps are far slower than its forward GEMM suggests: the gradient's matMuls with a transposed operand (xᵀ·dy, dy·Wᵀ) do not take its XNNPACK path (seen with a one-off probe, not a suite case).",
     'DataParallel rows: bench/cases-parallel.ts (SGD momentum 0.9), run in the same rounds; each task\'s best round, ratios recomputed from those (every round in parallelRounds). The two ways to use the cores side by side: DataParallel (a replica per worker, gradients exchanged each step; "× 1 worker") and, where the run has a pool, in-thread training on the wasm thread pool (each matmul split by rows; "× in-thread" is its speed-up over one thread).',
+    'Eager overhead rows (bench/cases-overhead.ts): knobs alone, one thread, each call repeating the op thousands of times; µs per op (per step for the XOR row: Sequential(Linear 2-3, Sigmoid, Linear 3-1, Sigmoid) + MSELoss + SGD on the 4 XOR samples inside tidy).',
     'Epoch cases copy every batch from JS arrays into the library (no shuffle), as a user loop would.',
     'The machine may be shared with other jobs: see the load before/after (uptime).',
   ];
-  const { gemm, train, ...rest } = i;
-  return { ...rest, gemm: rows(gemm, 'GFLOP/s'), train: rows(train, 'samples/s'), raw: { gemm, train }, notes };
+  const { gemm, train, overhead, ...rest } = i;
+  const perOp = overhead.map((m) => ({ case: m.row, usPerOp: (m.medianMs * 1000) / m.work, ...(m.error ? { error: `${m.lib}: ${m.error}` } : {}) }));
+  return { ...rest, gemm: rows(gemm, 'GFLOP/s'), train: rows(train, 'samples/s'), overhead: perOp, raw: { gemm, train, overhead }, notes };
 }
 
 const f = (v: number | undefined, d = 1) => (v === undefined || !Number.isFinite(v) ? '—' : v >= 1000 ? v.toFixed(0) : v.toFixed(d));
@@ -110,7 +115,11 @@ function tables(r: Result): { head: string[]; body: string[][] }[] {
     head: ['knobs wasm memory', 'after 10 steps (bytes)', 'after 1000 steps (bytes)', 'grew'],
     body: r.memory.map((row) => [String(row.model), String(row.after10Steps), String(row[`after${row.steps}Steps`]), row.grew ? 'YES' : 'no']),
   };
-  return [g, t, p, m];
+  const o = {
+    head: ['eager overhead (knobs)', 'µs per op'],
+    body: r.overhead.map((row) => [row.case, f(row.usPerOp, 3)]),
+  };
+  return [g, t, o, p, m];
 }
 
 export function toTable(r: Result): string {
@@ -120,7 +129,7 @@ export function toTable(r: Result): string {
     const line = (cells: string[]) => cells.map((s, c) => (c === 0 ? s.padEnd(w[c]) : s.padStart(w[c]))).join('  ');
     out.push(line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line), '');
   }
-  const errs = [...r.gemm, ...r.train].flatMap((row) => row.errors ?? []);
+  const errs = [...[...r.gemm, ...r.train].flatMap((row) => row.errors ?? []), ...r.overhead.flatMap((row) => (row.error ? [row.error] : []))];
   if (errs.length) out.push('errors:', ...errs.map((e) => `  ${e}`));
   if (r.parallelError) out.push(`DataParallel failed: ${r.parallelError}`);
   return out.join('\n');
@@ -145,7 +154,7 @@ export function toMarkdown(r: Result): string {
     out.push(`| ${head.join(' | ')} |`, `|${head.map((_, c) => (c === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`), '');
   }
   out.push('Notes:', '', ...r.notes.map((n) => `- ${n}`), ...(r.peers.notes as string[]).map((n) => `- ${n}`), '');
-  const errs = [...r.gemm, ...r.train].flatMap((row) => row.errors ?? []);
+  const errs = [...[...r.gemm, ...r.train].flatMap((row) => row.errors ?? []), ...r.overhead.flatMap((row) => (row.error ? [row.error] : []))];
   if (errs.length) out.push('Errors:', '', ...errs.map((e) => `- ${e}`), '');
   if (r.parallelError) out.push(`DataParallel failed: ${r.parallelError}`, '');
   return out.join('\n');

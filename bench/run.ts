@@ -7,6 +7,7 @@
  *   node --import tsx bench/run.ts --quick    CI smoke: small shapes, short times, no speed asserted
  *   --no-peers                                knobs only
  *   --threads N                               knobs' thread pool (default: all cores, ≤ 8; 1 = no pool)
+ *   --simd relaxed|simd128|auto               knobs' wasm build (init({ simd }); relaxed needs --threads 1)
  */
 import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -48,7 +49,9 @@ function machine() {
 
 const ti = process.argv.indexOf('--threads');
 const threadsArg = ti > 0 ? Number(process.argv[ti + 1]) : 'auto';
-await init({ threads: threadsArg });
+const si = process.argv.indexOf('--simd');
+const simdArg = si > 0 ? (process.argv[si + 1] as 'relaxed' | 'simd128' | 'auto') : undefined;
+await init({ threads: threadsArg, ...(simdArg ? { simd: simdArg } : {}) });
 const threads = getNumThreads();
 log(`bench: knobs thread pool: ${threads} thread(s)`);
 let peers: Peers = { tf: null, tfBackends: [], tfWasmBuild: null, brain: null, notes: [] };

@@ -8,6 +8,7 @@ import { memoryStats, nn, setNumThreads, tensor } from '../ts/index.js';
 import { addParallelCases, parallelRows, type ParallelRow } from './cases-parallel.js';
 import { gemmCases, gemmShapes } from './cases-gemm.js';
 import { cnnCases } from './cases-cnn.js';
+import { overheadCases } from './cases-overhead.js';
 import { epochCases, knobsMlp, knobsStep, stepCases } from './cases-train.js';
 import { CLASSES, IN, head, mnistLike, type Samples } from './data.js';
 import { runGroup, type Measured } from './harness.js';
@@ -73,6 +74,11 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
   // tfjs-cpu takes seconds per LeNet training step: few calls, and fewer rounds than the rest.
   const cnn = await runGroup(withThreads(() => cnnCases(data, peers.tf, peers.tfBackends), o.threads), { ...g, iterations: 2, warmupIterations: 1, rounds: quick ? 1 : 2 });
 
+  log('bench: eager per-op overhead…');
+  // One thread: these ops are far below the size the pool splits.
+  if (o.threads > 1) setNumThreads(1);
+  const overhead = await runGroup(overheadCases(quick), g);
+
   log('bench: memory…');
   // On the pool's threads where there is one (what a training run with init({ threads }) does).
   if (o.threads > 1) setNumThreads(o.threads);
@@ -114,6 +120,7 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
     peers: { tfjs: peers.tf ? '4.22.0' : null, tfBackends: peers.tfBackends, tfWasmBuild: peers.tfWasmBuild, brain: peers.brain ? '1.6.1' : null, notes: peers.notes },
     gemm,
     train: [...steps, ...epochs, ...cnn],
+    overhead,
     brainEpochSamples: brainSamples,
     rounds: g.rounds,
     memory,

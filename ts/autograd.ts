@@ -28,12 +28,24 @@ export function isGradEnabled(): boolean {
 
 /** Links `out` to its inputs when any of them requires grad. Returns out. */
 export function record(out: Tensor, parents: readonly Tensor[], backward: BackwardFn): Tensor {
-  if (gradEnabled && parents.some((p) => p.requiresGrad)) {
-    out.requiresGrad = true;
-    out.parents = parents;
-    out.backwardFn = backward;
+  if (!gradEnabled) return out;
+  // A loop, not some(): no callback on the path of every op.
+  for (let i = 0; i < parents.length; i++) {
+    if (parents[i].requiresGrad) {
+      out.requiresGrad = true;
+      out.parents = parents;
+      out.backwardFn = backward;
+      return out;
+    }
   }
   return out;
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -51,7 +63,7 @@ export function accumulateGrad(t: Tensor, g: Tensor, owned: boolean): void {
   }
   if (t.grad === null) {
     let mine: Tensor;
-    if (owned && g.shape.length === t.shape.length && g.shape.every((d, i) => d === t.shape[i])) {
+    if (owned && sameDims(g.shape, t.shape)) {
       mine = g;
     } else {
       mine = empty(t.shape, 'grad');
@@ -81,17 +93,23 @@ export function gradTarget(t: Tensor): { grad: Tensor; accumulate: boolean } | n
   return { grad: g, accumulate: false };
 }
 
+// Each backward() has its own visit mark: a node is visited when `_visit` equals it. A number on
+// the tensor instead of a Set: the Set hashed every node of every step (~1 µs of a tiny net's step).
+let visitMark = 0;
+
 function topoOrder(root: Tensor): Tensor[] {
+  const mark = ++visitMark;
   const order: Tensor[] = [];
-  const visited = new Set<Tensor>();
-  // Explicit stack of (node, next-parent-index): post-order without recursion.
-  const stack: [Tensor, number][] = [[root, 0]];
-  visited.add(root);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const [node, i] = top;
+  // Explicit stack of (node, next-parent-index) as two parallel arrays: post-order without recursion.
+  const nodes: Tensor[] = [root];
+  const next: number[] = [0];
+  root._visit = mark;
+  while (nodes.length > 0) {
+    const top = nodes.length - 1;
+    const node = nodes[top];
+    const i = next[top];
     if (i < node.parents.length) {
-      top[1] = i + 1;
+      next[top] = i + 1;
       const p = node.parents[i];
       if (p.isDisposed) {
         // Its backward closure would read freed memory, and its own inputs are gone: refuse
@@ -101,13 +119,15 @@ function topoOrder(root: Tensor): Tensor[] {
             'This happens when the loss is returned out of tidy(): call backward() (and the optimizer step) inside the same tidy()',
         );
       }
-      if (p.requiresGrad && !visited.has(p)) {
-        visited.add(p);
-        stack.push([p, 0]);
+      if (p.requiresGrad && p._visit !== mark) {
+        p._visit = mark;
+        nodes.push(p);
+        next.push(0);
       }
     } else {
       order.push(node);
-      stack.pop();
+      nodes.pop();
+      next.pop();
     }
   }
   return order;
@@ -126,6 +146,7 @@ function backward(root: Tensor, grad?: Tensor): void {
   const order = topoOrder(root);
   const seed = empty(root.shape, 'grad');
   if (grad) heap().copyWithin(seed.ptr >>> 2, grad.ptr >>> 2, (grad.ptr >>> 2) + grad.size);
+  else if (seed.size === 1) heap()[seed.ptr >>> 2] = 1; // the usual scalar loss: no subarray
   else seed.data.fill(1);
   accumulateGrad(root, seed, true);
   for (let i = order.length - 1; i >= 0; i--) {

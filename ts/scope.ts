@@ -6,7 +6,25 @@
 import { KnobsError } from './errors.js';
 import type { Tensor } from './tensor.js';
 
-const stack: Set<Tensor>[] = [];
+/**
+ * The tensors one tidy() made, in creation order. A tensor names the one scope that owns it
+ * (`t._scope`), so leaving a scope (dispose, keep) is one store instead of a Set delete, and a
+ * new tensor costs an array push instead of a Set insert (~40 ns less per op). Entries whose
+ * `_scope` no longer points here are stale and skipped; `live` counts the others.
+ */
+class Scope {
+  items: Tensor[] = [];
+  live = 0;
+}
+
+const stack: Scope[] = [];
+
+/** Drops stale entries, so a long scope of create-and-dispose does not keep every dead JS object. */
+function compact(s: Scope): void {
+  let j = 0;
+  for (const t of s.items) if (t._scope === s) s.items[j++] = t;
+  s.items.length = j;
+}
 
 // Tensors made outside any tidy() and not yet disposed. A loop that forgets tidy() makes this
 // climb without end; the FinalizationRegistry backstop cannot keep up (JS's GC does not see wasm
@@ -20,13 +38,18 @@ export function unscopedTensors(): number {
   return unscoped;
 }
 
-/** Registers a new tensor with the innermost scope; returns false when it was made outside every scope. */
+/** Registers a tensor with the innermost scope; returns false when there is none. */
 export function track(t: Tensor): boolean {
-  if (stack.length > 0) {
-    stack[stack.length - 1].add(t);
-    return true;
-  }
-  return false;
+  const n = stack.length;
+  if (n === 0) return false;
+  const s = stack[n - 1];
+  if (t._scope === s) return true;
+  if (t._scope) (t._scope as Scope).live--;
+  s.items.push(t);
+  s.live++;
+  t._scope = s;
+  if (s.items.length >= 1024 && s.live * 2 < s.items.length) compact(s);
+  return true;
 }
 
 /** @internal A tensor made outside any scope was born (+1) or freed (−1). */
@@ -49,7 +72,11 @@ export function _setUnscopedWarning(at: number): void {
 
 /** Removes t from every open scope, so it survives them (parameters' gradients, kept results). */
 export function untrack(t: Tensor): void {
-  for (const s of stack) s.delete(t);
+  const s = t._scope as Scope | null;
+  if (s) {
+    s.live--;
+    t._scope = null;
+  }
   if (!t.isDisposed) t._leftScopes();
 }
 
@@ -74,7 +101,7 @@ function collect(result: unknown, out: Set<Tensor>, depth = 0): void {
  * returned tensor, array, Map or plain object). Returned tensors move to the enclosing scope.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = new Set<Tensor>();
+  const scope = new Scope();
   stack.push(scope);
   let result: T;
   try {
@@ -82,21 +109,31 @@ export function tidy<T>(fn: () => T): T {
   } catch (err) {
     // A failed step must not leak: free everything it made, then report.
     stack.pop();
-    for (const t of scope) t.dispose();
+    disposeAll(scope);
     throw err;
   }
   stack.pop();
   if (result instanceof Promise) {
     // The async body keeps running after this returns; its tensors would escape the scope.
-    for (const t of scope) t.dispose();
+    disposeAll(scope);
     result.catch(() => undefined);
     throw new KnobsError('tidy: fn must be synchronous; an async function (or a returned Promise) would outlive the scope. Await first, then tidy the synchronous part');
   }
-  const survivors = new Set<Tensor>();
-  collect(result, survivors);
-  for (const t of scope) {
-    if (!survivors.has(t)) t.dispose();
-    else if (!track(t)) t._leftScopes();
+  // Most steps return nothing or a number: no survivors to look for.
+  let survivors: Set<Tensor> | null = null;
+  if (result !== null && typeof result === 'object') collect(result, (survivors = new Set()));
+  for (const t of scope.items) {
+    if (t._scope !== scope) continue;
+    if (survivors !== null && survivors.has(t)) {
+      t._scope = null;
+      if (!track(t)) t._leftScopes();
+    } else {
+      t.dispose();
+    }
   }
   return result;
+}
+
+function disposeAll(scope: Scope): void {
+  for (const t of scope.items) if (t._scope === scope) t.dispose();
 }

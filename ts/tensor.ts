@@ -17,10 +17,36 @@ class Storage {
 
 // Backstop for tensors the user forgot to dispose: their memory returns to the pool when the JS
 // object is garbage-collected. Deterministic code should still use tidy()/dispose().
-const finalizer = new FinalizationRegistry<{ st: Storage; owner: { unscoped: boolean } }>(({ st, owner }) => {
+// Only tensors outside every tidy() scope are registered: a scope holds its tensors strongly, so
+// the backstop could never fire for them, and register+unregister costs ~0.2 µs, more than a
+// small op itself. Every registered tensor counts as unscoped, so the held value is just the storage.
+const finalizer = new FinalizationRegistry<Storage>((st) => {
   release(st);
-  if (owner.unscoped) countUnscoped(-1);
+  countUnscoped(-1);
 });
+
+// Unscoped tensors waiting to be registered. Registration is deferred to the end of the current
+// job (or every 256 tensors), so a tensor disposed before then — `add(a, b).dispose()` in a loop —
+// never pays for it; one still alive then is registered, so the backstop still covers it.
+let toWatch: Tensor[] = [];
+let watchQueued = false;
+function watchLater(t: Tensor): void {
+  toWatch.push(t);
+  if (toWatch.length >= 256) flushWatch();
+  else if (!watchQueued) {
+    watchQueued = true;
+    queueMicrotask(flushWatch);
+  }
+}
+function flushWatch(): void {
+  watchQueued = false;
+  const list = toWatch;
+  toWatch = [];
+  for (const t of list) t._watch();
+}
+
+/** Shared by every tensor that has no autograd inputs (saves an empty array per tensor). */
+const NO_PARENTS: readonly Tensor[] = Object.freeze([]);
 
 function release(st: Storage): void {
   if (--st.refs === 0 && st.size > 0) freeF32(st.ptr, st.size);
@@ -31,17 +57,22 @@ export type Shape = readonly number[];
 export type NestedArray = number | NestedArray[];
 
 export function shapeSize(shape: Shape): number {
+  // Indexed, not for-of: shapes are frozen arrays, and the iterator path is slower on them.
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
+
+/** The shape of a scalar, shared (a frozen array is adopted by the Tensor constructor without a copy). */
+export const SCALAR_SHAPE: Shape = Object.freeze([]);
 
 export { MAX_ELEMENTS };
 
 function checkShape(shape: Shape, op: string): void {
   if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) throw new ShapeError(`${op}: shape must be an array of non-negative integers, got ${fmtValue(shape)}`);
   let n = 1;
-  for (const d of shape) {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)} (dimensions must be non-negative integers)`);
     n *= d;
   }
@@ -59,17 +90,23 @@ export class Tensor {
   grad: Tensor | null = null;
   requiresGrad: boolean;
   /** Autograd links: set by ops when any input requires grad. */
-  parents: readonly Tensor[] = [];
+  parents: readonly Tensor[] = NO_PARENTS;
   backwardFn: BackwardFn | null = null;
   /** Name of the op that produced this tensor, for error messages and debugging. */
   op: string;
   private storage: Storage | null;
-  /** Shared with the finalizer: whether this tensor counts as alive outside every tidy() scope. */
-  private readonly scoping = { unscoped: false };
+  /** Whether this tensor counts as alive outside every tidy() scope (and is watched by the finalizer). */
+  private unscoped = false;
+  private watched = false;
+  /** @internal The tidy() scope that will dispose this tensor (scope.ts), or null. */
+  _scope: object | null = null;
+  /** @internal The mark of the last backward() that visited this tensor (autograd.ts). */
+  _visit = 0;
 
   /** @internal Use `tensor()`, `zeros()`… to create tensors. */
   constructor(shape: Shape, storage: Storage | null, op: string, requiresGrad = false) {
-    this.shape = Object.freeze([...shape]);
+    // A frozen array (another tensor's shape) cannot change under us: share it instead of copying.
+    this.shape = Array.isArray(shape) && Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.size = shapeSize(shape);
     this.op = op;
     this.requiresGrad = requiresGrad;
@@ -79,7 +116,6 @@ export class Tensor {
       storage.refs++;
     }
     this.storage = storage;
-    finalizer.register(this, { st: storage, owner: this.scoping }, this);
     if (!track(this)) this._leftScopes();
   }
 
@@ -127,22 +163,24 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new ShapeError(`item: tensor has shape ${fmtShape(this.shape)}, not a single element`);
-    return this.data[0];
+    // One read, without the subarray `data` would make (item() is called every step for the loss).
+    return heap()[this.ptr >>> 2];
   }
   /** Frees the wasm memory now (idempotent). Views made by reshape keep the data alive. */
   dispose(): void {
     if (!this.storage) return;
-    finalizer.unregister(this);
+    if (this.watched) finalizer.unregister(this);
+    this.watched = false;
     release(this.storage);
     this.storage = null;
     untrack(this);
-    if (this.scoping.unscoped) {
-      this.scoping.unscoped = false;
+    if (this.unscoped) {
+      this.unscoped = false;
       countUnscoped(-1);
     }
     if (this.grad) this.grad.dispose();
     this.grad = null;
-    this.parents = [];
+    this.parents = NO_PARENTS;
     this.backwardFn = null;
   }
   /** A tensor with the same data and another shape (no copy). */
@@ -173,9 +211,16 @@ export class Tensor {
   }
   /** @internal Called when this tensor is no longer in any tidy() scope (made outside one, kept, or returned past the outermost). */
   _leftScopes(): void {
-    if (this.scoping.unscoped || !this.storage) return;
-    this.scoping.unscoped = true;
+    if (this.unscoped || !this.storage) return;
+    this.unscoped = true;
     countUnscoped(1);
+    watchLater(this);
+  }
+  /** @internal Registers with the finalizer if still alive and unscoped (see watchLater). */
+  _watch(): void {
+    if (this.watched || !this.unscoped || !this.storage) return;
+    finalizer.register(this, this.storage, this);
+    this.watched = true;
   }
   /** @internal shares storage with a new tensor of another shape. */
   static _view(src: Tensor, shape: Shape, op: string): Tensor {

@@ -18,6 +18,7 @@ let kernels: Kernels = plainKernels;
 
 let memory: WebAssembly.Memory | null = null;
 let heapCache: Float32Array = new Float32Array(0);
+let sharedMemory = false;
 let pending: Promise<void> | null = null;
 let build: SimdBuild | 'custom' | null = null;
 
@@ -98,6 +99,7 @@ export function init(options: InitOptions = {}): Promise<void> {
         const out = threadsKernels.initSync({ module });
         await startWorkers(module, out.memory, threads - 1, () => threadsKernels.thread_pool_size());
         kernels = threadsKernels as unknown as Kernels;
+        sharedMemory = true;
         memory = out.memory;
         build = 'simd128';
         return;
@@ -151,7 +153,10 @@ export function K(): Kernels {
 
 /** A Float32Array over all of wasm memory, re-made when memory has grown. */
 export function heap(): Float32Array {
-  if (heapCache.buffer !== memory!.buffer) heapCache = new Float32Array(memory!.buffer);
+  // Growth detaches a non-shared memory's old buffer, which empties every view of it: testing the
+  // length spares the `memory.buffer` getter (~20 ns, several calls per step). Shared memory (the
+  // threads build) never detaches, so there the buffers are compared.
+  if (heapCache.length === 0 || (sharedMemory && heapCache.buffer !== memory!.buffer)) heapCache = new Float32Array(memory!.buffer);
   return heapCache;
 }
 
@@ -162,6 +167,12 @@ export function wasmMemoryBytes(): number {
 // ---- allocation: a free list per size. Training steps allocate the same sizes every step,
 // so after the first step every allocation is a pop and wasm memory stops growing. ----
 const pool = new Map<number, number[]>();
+// Sizes below SMALL index an array instead: every tensor of a tiny network is that small, and a
+// Map lookup on each alloc and free cost more than the elementwise op itself.
+const SMALL = 4096;
+// Filled up front so the array stays dense (a sparse one falls back to dictionary elements).
+const small: (number[] | undefined)[] = new Array(SMALL).fill(undefined);
+const freeList = (n: number): number[] | undefined => (n < SMALL ? small[n] : pool.get(n));
 let pooledFloats = 0;
 let liveFloats = 0;
 let liveBlocks = 0;
@@ -202,7 +213,7 @@ export function allocF32(n: number): number {
     if (n > budget.left) throw new AllocationLimitError(`${budget.what}: building the model needs more than the ${budget.left * 4} bytes left of its limit (a block of ${n * 4} bytes)`);
     budget.left -= n;
   }
-  const list = pool.get(n);
+  const list = freeList(n);
   let ptr: number;
   if (list && list.length > 0) {
     pooledFloats -= n;
@@ -256,8 +267,12 @@ function memoryMaxBytes(): number {
 export function freeF32(ptr: number, n: number): void {
   liveFloats -= n;
   liveBlocks--;
-  let list = pool.get(n);
-  if (!list) pool.set(n, (list = []));
+  let list = freeList(n);
+  if (!list) {
+    list = [];
+    if (n < SMALL) small[n] = list;
+    else pool.set(n, list);
+  }
   list.push(ptr);
   pooledFloats += n;
 }
@@ -267,6 +282,10 @@ export function releasePool(): void {
   const k = K();
   for (const [n, list] of pool) for (const p of list) k.free_f32(p, n);
   pool.clear();
+  small.forEach((list, n) => {
+    if (list) for (const p of list) k.free_f32(p, n);
+  });
+  small.fill(undefined);
   pooledFloats = 0;
 }
 

@@ -34,7 +34,8 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, activatio
   const parents = bias ? [x, weight, bias] : [x, weight];
   return record(out, parents, (gy) => {
     if (out.size === 0) return;
-    const gz = empty([m, n], 'linear_gz');
+    // out's frozen shape has gz's size (m·n): adopting it saves a shape copy per backward.
+    const gz = empty(out.shape, 'linear_gz');
     const tx = gradTarget(x), tw = gradTarget(weight), tb = bias ? gradTarget(bias) : null;
     // One accumulate flag for W and b: both are leaves created together, so they either both
     // hold a gradient from an earlier backward or neither does (zeroGrad clears both).

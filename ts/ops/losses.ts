@@ -2,10 +2,10 @@
  * Losses: the "compare" of predict → compare → learn. Both refuse NaN/Inf inputs with an error
  * naming the loss and the shapes, because a non-finite loss silently poisons every knob.
  */
-import { K } from '../backend/wasm.js';
+import { heap, K } from '../backend/wasm.js';
 import { accumulateGrad, isGradEnabled, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
-import { Tensor, empty } from '../tensor.js';
+import { SCALAR_SHAPE, Tensor, empty } from '../tensor.js';
 import { rawBinary, rawScale, sameShape } from './broadcast.js';
 import { assertFinite, checkTensor } from './checks.js';
 
@@ -49,11 +49,11 @@ export function mseLoss(pred: Tensor, target: Tensor, reduction: Reduction = 'me
   const k = K();
   const n = pred.size;
   const scale = reduction === 'mean' && n > 0 ? 1 / n : 1;
-  const out = empty([], 'mseLoss');
-  out.data[0] = n > 0 ? k.mse(pred.ptr, target.ptr, n) * scale : 0;
+  const out = empty(SCALAR_SHAPE, 'mseLoss');
+  heap()[out.ptr >>> 2] = n > 0 ? k.mse(pred.ptr, target.ptr, n) * scale : 0;
   return record(out, [pred, target], (g) => {
     // d/dp Σ(p − t)² = 2(p − t); the upstream scalar and the reduction fold into one factor.
-    const factor = 2 * scale * g.data[0];
+    const factor = 2 * scale * g.item();
     const gp = empty(pred.shape, 'mse_grad');
     if (n > 0) k.mse_backward(pred.ptr, target.ptr, gp.ptr, n, factor);
     if (target.requiresGrad) {
@@ -121,8 +121,8 @@ export function crossEntropy(logits: Tensor, target: Tensor | ArrayLike<number>,
   if (reduction === 'none') return crossEntropyRows(logits, tgt, probs, ownTarget);
   const total = logits.size > 0 ? k.softmax_cross_entropy(logits.ptr, tgt.ptr, probs.ptr, rows, cols) : 0;
   const scale = reduction === 'mean' && rows > 0 ? 1 / rows : 1;
-  const out = empty([], 'crossEntropy');
-  out.data[0] = total * scale;
+  const out = empty(SCALAR_SHAPE, 'crossEntropy');
+  heap()[out.ptr >>> 2] = total * scale;
   const free = () => {
     probs.dispose();
     if (ownTarget) tgt.dispose();
@@ -133,7 +133,7 @@ export function crossEntropy(logits: Tensor, target: Tensor | ArrayLike<number>,
   }
   return record(out, [logits], (g) => {
     const gl = empty(logits.shape, 'crossEntropy_grad');
-    if (gl.size > 0) k.softmax_cross_entropy_backward(probs.ptr, tgt.ptr, gl.ptr, gl.size, scale * g.data[0]);
+    if (gl.size > 0) k.softmax_cross_entropy_backward(probs.ptr, tgt.ptr, gl.ptr, gl.size, scale * g.item());
     accumulateGrad(logits, gl, true);
   });
 }

@@ -18,6 +18,13 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor('matmul', a, 'a');
   checkTensor('matmul', b, 'b');
   if (a.rank < 1 || b.rank < 1) throw new ShapeError(`matmul: both operands need at least one dimension, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  // Plain matrices skip the general path's slices and spreads (~0.3 µs of a tiny product).
+  if (a.rank === 2 && b.rank === 2) {
+    const m = a.shape[0], k = a.shape[1], n = b.shape[1];
+    if (k !== b.shape[0]) throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)} · ${fmtShape(b.shape)} (${k} vs ${b.shape[0]})`);
+    if (m * n > 0xffffffff) throw new ShapeError(`matmul: the result of ${fmtShape(a.shape)} · ${fmtShape(b.shape)} has ${m * n} elements, more than wasm can address`);
+    return matmul2d(a, b, m, k, n, [m, n]);
+  }
   // A 1-D operand is a matrix with one row (left) or one column (right).
   const as = a.rank === 1 ? [1, a.shape[0]] : a.shape;
   const bs = b.rank === 1 ? [b.shape[0], 1] : b.shape;

@@ -1,0 +1,160 @@
+/**
+ * The safety nets that issue 16's per-op cuts reworked: the finalizer backstop (now registered
+ * lazily, only for tensors outside every tidy()), scope ownership (an array per scope and an
+ * owner pointer per tensor instead of a Set), shared frozen shapes, and the autograd record.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { add, init, keep, matmul, memoryStats, noGrad, tensor, tidy, zeros, type Tensor } from '../ts/index.js';
+import { unscopedTensors } from '../ts/scope.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+beforeAll(async () => {
+  await init();
+});
+
+/** Collects garbage until the finalizer has run (its callbacks come in a later task). */
+async function collectUntil(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 50 && !done(); i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('finalizer backstop', () => {
+  it('frees tensors made outside tidy() and dropped without dispose()', async () => {
+    const before = memoryStats().liveBlocks;
+    const base = unscopedTensors();
+    (() => {
+      for (let i = 0; i < 300; i++) zeros([16]);
+    })();
+    expect(memoryStats().liveBlocks).toBe(before + 300);
+    expect(unscopedTensors()).toBe(base + 300);
+    await collectUntil(() => memoryStats().liveBlocks === before);
+    expect(memoryStats().liveBlocks).toBe(before);
+    expect(unscopedTensors()).toBe(base);
+  });
+
+  it('frees a tensor kept out of a tidy() and then dropped', async () => {
+    const before = memoryStats().liveBlocks;
+    tidy(() => {
+      keep(zeros([8]));
+    });
+    expect(memoryStats().liveBlocks).toBe(before + 1);
+    await collectUntil(() => memoryStats().liveBlocks === before);
+    expect(memoryStats().liveBlocks).toBe(before);
+  });
+
+  it('does not free what is still referenced, and dispose after registration is counted once', async () => {
+    const base = unscopedTensors();
+    const t = zeros([4]);
+    await Promise.resolve(); // the registration runs at the end of the job
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(t.isDisposed).toBe(false);
+    expect(t.toArray()).toEqual([0, 0, 0, 0]);
+    t.dispose();
+    t.dispose();
+    expect(unscopedTensors()).toBe(base);
+  });
+});
+
+describe('scopes', () => {
+  it('a returned tensor moves to the enclosing scope and is freed when that one ends', () => {
+    const before = memoryStats().liveBlocks;
+    let inner: Tensor | null = null;
+    tidy(() => {
+      inner = tidy(() => add(zeros([2]), 1));
+      expect(inner.isDisposed).toBe(false);
+      expect(memoryStats().liveBlocks).toBe(before + 1);
+    });
+    expect(inner!.isDisposed).toBe(true);
+    expect(memoryStats().liveBlocks).toBe(before);
+  });
+
+  it('keep() inside a nested tidy survives both scopes, and an error frees the rest', () => {
+    const before = memoryStats().liveBlocks;
+    let kept: Tensor | null = null;
+    expect(() =>
+      tidy(() => {
+        tidy(() => {
+          kept = keep(zeros([3]));
+          zeros([5]);
+        });
+        zeros([7]);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(kept!.isDisposed).toBe(false);
+    expect(memoryStats().liveBlocks).toBe(before + 1);
+    kept!.dispose();
+    expect(memoryStats().liveBlocks).toBe(before);
+  });
+
+  it('a long scope that creates and disposes keeps nothing alive and frees what is left at its end', () => {
+    const before = memoryStats().liveBlocks;
+    const a = tensor([1, 2]);
+    const last = tidy(() => {
+      let alive: Tensor[] = [];
+      for (let i = 0; i < 5000; i++) {
+        const t = add(a, i);
+        if (i % 7 === 0) alive.push(t);
+        else t.dispose();
+      }
+      expect(memoryStats().liveBlocks).toBe(before + 1 + alive.length);
+      const kept = alive[alive.length - 1];
+      alive = [];
+      return kept;
+    });
+    expect(last.toArray()).toEqual([1 + 4998, 2 + 4998]);
+    expect(memoryStats().liveBlocks).toBe(before + 2);
+    last.dispose();
+    a.dispose();
+    expect(memoryStats().liveBlocks).toBe(before);
+  });
+});
+
+describe('tensor objects', () => {
+  it('shares a frozen shape between tensors and still refuses to let it change', () => {
+    const a = tensor([1, 2, 3, 4], [2, 2]);
+    const b = add(a, a);
+    expect(Object.isFrozen(b.shape)).toBe(true);
+    expect(() => (b.shape as number[]).push(1)).toThrow(TypeError);
+    const dims = [2, 2];
+    const c = tensor([1, 2, 3, 4], dims);
+    dims[0] = 4; // the caller's array is copied, not adopted
+    expect(c.shape).toEqual([2, 2]);
+    for (const t of [a, b, c]) t.dispose();
+  });
+
+  it('reads the right values after wasm memory grows (the cached view is re-made)', () => {
+    const t = tensor([1.5, -2, 3.25]);
+    const before = memoryStats().wasmBytes;
+    const big: Tensor[] = [];
+    while (memoryStats().wasmBytes === before) big.push(zeros([1 << 20]));
+    expect(t.toArray()).toEqual([1.5, -2, 3.25]);
+    expect(tidy(() => t.sum().item())).toBe(2.75);
+    expect(big[big.length - 1].data.length).toBe(1 << 20);
+    for (const b of big) b.dispose();
+    t.dispose();
+  });
+
+  it('records the graph only when an input requires grad and grad mode is on', () => {
+    tidy(() => {
+      const a = tensor([1, 2], [1, 2], { requiresGrad: true });
+      const b = tensor([3, 4], [1, 2]);
+      const w = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+      expect(add(b, b).backwardFn).toBeNull();
+      expect(add(b, b).parents).toHaveLength(0);
+      expect(noGrad(() => add(a, b)).requiresGrad).toBe(false);
+      const y = matmul(add(a, b), w).sum();
+      expect(y.requiresGrad).toBe(true);
+      y.backward();
+      // d/da Σ (a+b)·w = row sums of w
+      expect(a.grad!.toArray()).toEqual([[6, 15]]);
+    });
+  });
+});
