@@ -15,6 +15,7 @@ export * from './ops/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { fit, evaluate, predict, EarlyStopping, type FitOptions, type EvaluateOptions, type Callback, type EarlyStoppingOptions, type History, type Logs, type StopReason, type TrainContext, type LossLike } from './train/index.js';
+export { compileStep, CompiledStep, type StepLoss } from './compile/index.js';
 export { DataLoader, TensorDataset, type Dataset, type DataLoaderOptions, type Batch, type ArrayData } from './data/dataset.js';
 export { generateBabi, parseBabi, formatBabi, babiSamples, babiWords, BABI_TASKS, type BabiStory, type BabiLine, type BabiSample, type BabiTask, type BabiOptions } from './data/babi.js';
 export { babiVocab, encodeBabi, type BabiEncoding, type EncodeBabiOptions } from './data/babi-encode.js';
