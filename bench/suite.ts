@@ -8,6 +8,7 @@ import { memoryStats, nn, setNumThreads, tensor } from '../ts/index.js';
 import { addParallelCases, parallelRows, type ParallelRow } from './cases-parallel.js';
 import { gemmCases, gemmShapes } from './cases-gemm.js';
 import { cnnCases } from './cases-cnn.js';
+import { TINY_NETS, tinyCases } from './cases-tiny.js';
 import { epochCases, knobsMlp, knobsStep, stepCases } from './cases-train.js';
 import { CLASSES, IN, head, mnistLike, type Samples } from './data.js';
 import { runGroup, type Measured } from './harness.js';
@@ -64,6 +65,9 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
     // brain.js only on 784-40-10: per-sample training of 784-512-10 in plain JS takes seconds a call.
     steps.push(...(await runGroup(withThreads(() => stepCases(h, b, data, peers, h === 40), o.threads), g)));
   }
+  log('bench: tiny networks…');
+  const tiny: Measured[] = [];
+  for (const net of TINY_NETS) tiny.push(...(await runGroup(withThreads(() => tinyCases(net, peers), o.threads), g)));
   // The LSTM step against tf.layers.lstm runs apart (bench/rnn.ts): tfjs-cpu takes minutes per round there.
   log('bench: epoch…');
   const brainSamples = quick ? 100 : 1000;
@@ -114,6 +118,7 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
     peers: { tfjs: peers.tf ? '4.22.0' : null, tfBackends: peers.tfBackends, tfWasmBuild: peers.tfWasmBuild, brain: peers.brain ? '1.6.1' : null, notes: peers.notes },
     gemm,
     train: [...steps, ...epochs, ...cnn],
+    tiny,
     brainEpochSamples: brainSamples,
     rounds: g.rounds,
     memory,

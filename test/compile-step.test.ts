@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bits } from './helpers/bits.js';
-import { compileStep, crossEntropy, init, memoryStats, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
+import { DataLoader, TensorDataset, compileStep, crossEntropy, fit, init, memoryStats, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
 import { loadModel, saveModel } from '../ts/io/save.js';
 import type { Optimizer } from '../ts/optim/optimizer.js';
 import { Rng } from '../ts/random.js';
@@ -150,6 +150,26 @@ describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
     }
     expect(cs.mode).toBe('eager');
     expect(cs.fallbackReason).toMatch(/written from JS .* changed between steps/);
+  });
+});
+
+describe('fit() compiles its steps', () => {
+  it('gives the same history and weights as fit({ compile: false }), the short last batch included', async () => {
+    const rows = 8 * 6 + 5;
+    const d = batches(1, rows, 6, (x) => { const c = x[0] > 0 ? (x[1] > 0 ? 0 : 1) : 2; return [0, 1, 2].map((k) => (k === c ? 1 : 0)); }, 21)[0];
+    const run = async (compile: boolean) => {
+      const n = mlpNet(adam)();
+      const loader = new DataLoader(new TensorDataset({ data: d.x, shape: [rows, 6] }, { data: new Float32Array(d.y), shape: [rows, 3] }), { batchSize: 8, shuffle: true, seed: 3 });
+      const h = await fit(n.model, loader, { epochs: 3, optimizer: n.opt, loss: n.loss, metrics: ['accuracy'], verbose: false, compile });
+      return { h, n };
+    };
+    const eager = await run(false), compiled = await run(true);
+    expect(compiled.h.history).toEqual(eager.h.history);
+    // 3 epochs × 7 batches: 2 traced, 3 short last batches eager, the other 16 compiled.
+    expect(compiled.h.compiled).toEqual({ steps: 16, eagerSteps: 5, fallbackReason: null });
+    expect(eager.h.compiled).toBeUndefined();
+    expect(stateBits(compiled.n)).toEqual(stateBits(eager.n));
+    await expect(fit(compiled.n.model, new DataLoader(new TensorDataset({ data: d.x, shape: [rows, 6] }, { data: new Float32Array(d.y), shape: [rows, 3] })), { epochs: 1, optimizer: compiled.n.opt, compile: 'yes' as unknown as boolean })).rejects.toThrow('fit: compile must be true or false, got "yes"');
   });
 });
 

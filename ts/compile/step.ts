@@ -21,7 +21,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { keep, tidy } from '../scope.js';
 import { Tensor, empty } from '../tensor.js';
 import { COPY, FAULT_NONFINITE, HEADER, H_BC1, H_BC2, H_LR, KERNELS, MAGIC, NONE, VERSION, describeFault } from './kernels.js';
-import { rangesOf, traceDifference, traceKernels, type Range, type Trace } from './trace.js';
+import { rangesOf, traceDifference, traceKernels, untraced, type Range, type Trace } from './trace.js';
 
 export type StepLoss = ((pred: Tensor, target: Tensor) => Tensor) | { forward(pred: Tensor, target: Tensor): Tensor };
 
@@ -58,9 +58,10 @@ function arenaOffset(layout: Layout, start: number, len: number): number {
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 interface Program {
-  block: Tensor; // the program words (u32 in an f32 block)
-  words: number;
+  /** One block: the arena (`arenaFloats`), then the program's u32 words — one allocation per compiled step. */
   arena: Tensor;
+  arenaFloats: number;
+  words: number;
   xOff: number;
   yOff: number;
   predOff: number;
@@ -122,7 +123,7 @@ export class CompiledStep {
       this.optimizer.zeroGrad();
       loss.backward();
       this.optimizer.step();
-      onOutput?.(pred);
+      if (onOutput) untraced(() => onOutput(pred));
       return { loss: loss.item(), predPtr: pred.ptr, predShape: pred.shape, lossPtr: loss.ptr };
     });
   }
@@ -233,33 +234,31 @@ export class CompiledStep {
       words.push(spec.code, ...enc);
       ops++;
     });
-    if (enc32Overflow(constEnd)) throw new ShapeError(`compileStep: the step needs ${constEnd} floats of arena, more than one block holds`);
+    if (enc32Overflow(constEnd + words.length)) throw new ShapeError(`compileStep: the step needs ${constEnd + words.length} floats of arena and program, more than one block holds`);
     words[2] = ops;
     words[3] = constEnd;
     void NONE;
 
-    const arena = keep(empty([constEnd], 'compileStep_arena'));
-    const block = keep(empty([words.length], 'compileStep_program'));
+    const arena = keep(empty([constEnd + words.length], 'compileStep_arena'));
     try {
       const h = heap();
       const base = arena.ptr >>> 2;
       for (const g of layout.regions) h.copyWithin(base + g.off, g.start, g.end);
       const u = new Uint32Array(h.buffer);
       for (const c of consts) u.set(c.bits, base + c.off);
-      u.set(words, block.ptr >>> 2);
+      u.set(words, base + constEnd);
       // The state moves into the arena at the place the program addresses it.
       for (const t of state) Tensor._rehome(t, arena, off(t.ptr >>> 2, t.size));
     } catch (e) {
       arena.dispose();
-      block.dispose();
       throw e;
     }
     // Gradients of compiled steps live in the arena; the eager ones of the trace are dropped.
     this.optimizer.zeroGrad();
     return {
-      block,
-      words: words.length,
       arena,
+      arenaFloats: constEnd,
+      words: words.length,
       xOff: off(x.ptr >>> 2, x.size),
       yOff: off(y.ptr >>> 2, y.size),
       predOff: off(r.predPtr >>> 2, predSize),
@@ -277,13 +276,13 @@ export class CompiledStep {
     h.copyWithin(base + p.yOff, ys, ys + y.size);
     const o = this.optimizer as unknown as { lr: number; beta1?: number; beta2?: number; stepCount: number };
     const t = ++o.stepCount;
-    const pw = p.block.ptr >>> 2;
+    const pw = base + p.arenaFloats;
     h[pw + H_LR] = o.lr;
     if (o.beta1 !== undefined) {
       h[pw + H_BC1] = 1 - o.beta1 ** t;
       h[pw + H_BC2] = 1 - o.beta2! ** t;
     }
-    const code = K().program_run(p.block.ptr, p.words, p.arena.ptr, p.arena.size);
+    const code = K().program_run(p.arena.ptr + p.arenaFloats * 4, p.words, p.arena.ptr, p.arenaFloats);
     if (code !== 0) {
       o.stepCount--;
       const f = describeFault(code);
@@ -307,7 +306,6 @@ export class CompiledStep {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.program?.block.dispose();
     this.program?.arena.dispose();
     this.program = null;
   }

@@ -36,6 +36,20 @@ export interface Trace {
 /** Reads of these ranges are the step's state or inputs, never captured constants. */
 export type Exempt = (start: number, len: number) => boolean;
 
+let tracing: { real: Kernels; proxy: Kernels } | null = null;
+
+/** Runs fn outside the trace in progress, if any (e.g. a metric computed on the step's output). */
+export function untraced<T>(fn: () => T): T {
+  const t = tracing;
+  if (!t) return fn();
+  _swapKernels(t.real);
+  try {
+    return fn();
+  } finally {
+    _swapKernels(t.proxy);
+  }
+}
+
 /** Runs fn with every kernel call recorded. The step itself runs exactly as it would eagerly. */
 export function traceKernels<T>(exempt: Exempt, fn: () => T): { result: T; trace: Trace } {
   const calls: Call[] = [];
@@ -91,9 +105,11 @@ export function traceKernels<T>(exempt: Exempt, fn: () => T): { result: T; trace
     },
   });
   _swapKernels(proxy);
+  tracing = { real, proxy };
   try {
     return { result: fn(), trace: { calls, unsupported } };
   } finally {
+    tracing = null;
     _swapKernels(real);
   }
 }

@@ -15,9 +15,10 @@ import type { Callback, History, Logs, StopReason, TrainContext } from './callba
 import { checkMetrics, countCorrect, resolveLoss, type LossFn, type LossLike, type MetricName } from './metrics.js';
 import { createProgress, type Verbose } from './progress.js';
 import { yieldToEventLoop } from './yield.js';
+import { CompiledStep } from '../compile/step.js';
 import { checkOptions, optionKeys } from '../options.js';
 
-const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs');
+const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs', 'compile');
 const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('loss', 'metrics');
 
 export interface FitOptions {
@@ -38,6 +39,12 @@ export interface FitOptions {
   initialEpoch?: number;
   /** Let the event loop run at least this often (ms) so aborts and UIs are not starved. Default 16. */
   yieldEveryMs?: number;
+  /**
+   * Run the training steps through compileStep (default true): after two traced batches, each
+   * batch of the traced shape is one wasm call, with the eager step's results bit for bit. A step
+   * it cannot replay stays eager (README "Compiled steps"); false: always eager.
+   */
+  compile?: boolean;
 }
 
 export interface EvaluateOptions {
@@ -69,6 +76,14 @@ function batchStats(model: Module, lossFn: LossFn, x: Tensor, y: Tensor, wantAcc
     if (!Number.isFinite(value)) throw new KnobsError(`fit: the loss is ${value}; lower the learning rate or check the data`);
     return { loss: value, correct: wantAcc ? countCorrect(pred, y) : 0 };
   });
+}
+
+/** One batch through the compiled step: the same numbers batchStats returns for a learning step. */
+function compiledStats(step: CompiledStep, x: Tensor, y: Tensor, wantAcc: boolean): { loss: number; correct: number } {
+  let correct = 0;
+  const loss = step.step(x, y, wantAcc ? (pred) => void (correct = countCorrect(pred, y)) : undefined);
+  if (!Number.isFinite(loss)) throw new KnobsError(`fit: the loss is ${loss}; lower the learning rate or check the data`);
+  return { loss, correct };
 }
 
 /** Mean loss (weighted by batch size) and accuracy of a model over a loader, in eval mode, no graph. */
@@ -189,6 +204,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   if (train.dataset.length === 0) throw new KnobsError(`${op}: the training data has no samples; nothing to learn from`);
   if (train.length === 0) throw new KnobsError(`${op}: the loader yields no batches (${train.dataset.length} samples, batchSize ${train.batchSize}, dropLast) — lower batchSize or set dropLast: false`);
   checkOptimizerOwnsModel(op, model, optimizer);
+  if (opts.compile !== undefined && typeof opts.compile !== 'boolean') throw new KnobsError(`${op}: compile must be true or false, got ${JSON.stringify(opts.compile)}`);
   const yieldEvery = opts.yieldEveryMs ?? 16;
   const signal = opts.signal;
   if (training.has(model)) throw new KnobsError(`${op}: this model is already being trained by another fit() call; two fits would interleave their steps. Await the first (or train a copy)`);
@@ -217,6 +233,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   const aborted = () => !!signal?.aborted;
 
   training.add(model);
+  const compiled = opts.compile === false ? null : new CompiledStep(model, lossFn, optimizer, op);
   let progress: Awaited<ReturnType<typeof createProgress>> | null = null;
   const wasTraining = model.training;
   let lastYield = now();
@@ -248,7 +265,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
             break;
           }
           if (callbacks.length) await emit('onBatchBegin', b.index, ctx);
-          const s = batchStats(model, lossFn, b.x, b.y, wantAcc, optimizer);
+          const s = compiled ? compiledStats(compiled, b.x, b.y, wantAcc) : batchStats(model, lossFn, b.x, b.y, wantAcc, optimizer);
           optimizer.zeroGrad();
           lossSum += s.loss * b.size;
           correct += s.correct;
@@ -281,6 +298,8 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
     history.stopped = stopRequest;
     await emit('onTrainEnd', history, ctx);
   } finally {
+    if (compiled && compiled.compiledSteps + compiled.eagerSteps > 0) history.compiled = { steps: compiled.compiledSteps, eagerSteps: compiled.eagerSteps, fallbackReason: compiled.fallbackReason };
+    compiled?.dispose();
     training.delete(model);
     progress?.close();
     optimizer.zeroGrad();

@@ -11,8 +11,8 @@ pub fn program_run(prog: usize, prog_len: usize, arena: usize, arena_len: usize)
     if prog_len == 0 || prog % 4 != 0 {
         return program::Fault::BadHeader.code();
     }
-    // SAFETY: the TS side allocates the program and the arena as two separate blocks (never
-    // overlapping), both alive for the call; the program is only read.
+    // SAFETY: the TS side places the program right after the arena in one block (never
+    // overlapping it), alive for the call; the program is only read.
     let words = unsafe { core::slice::from_raw_parts(prog as *const u32, prog_len) };
     let arena = unsafe { sm(arena, arena_len) };
     match program::run(words, arena) {
