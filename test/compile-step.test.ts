@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bits } from './helpers/bits.js';
-import { DataLoader, TensorDataset, compileStep, crossEntropy, fit, init, memoryStats, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
+import { DataLoader, TensorDataset, compileStep, crossEntropy, fit, init, memoryStats, nn, optim, predict, tensor, tidy, type Tensor } from '../ts/index.js';
 import { loadModel, saveModel } from '../ts/io/save.js';
 import type { Optimizer } from '../ts/optim/optimizer.js';
 import { Rng } from '../ts/random.js';
@@ -170,6 +170,38 @@ describe('fit() compiles its steps', () => {
     expect(eager.h.compiled).toBeUndefined();
     expect(stateBits(compiled.n)).toEqual(stateBits(eager.n));
     await expect(fit(compiled.n.model, new DataLoader(new TensorDataset({ data: d.x, shape: [rows, 6] }, { data: new Float32Array(d.y), shape: [rows, 3] })), { epochs: 1, optimizer: compiled.n.opt, compile: 'yes' as unknown as boolean })).rejects.toThrow('fit: compile must be true or false, got "yes"');
+  });
+});
+
+describe('predict() runs a compiled forward', () => {
+  it('with the eager outputs\' bits, the short last batch included', () => {
+    const n = mlpNet(adam)();
+    const x = tensor(batches(1, 8 * 7 + 3, 6, () => [], 4)[0].x, [59, 6]);
+    const eager = predict(n.model, x, { batchSize: 8, compile: false }).toFloat32Array();
+    const compiled = predict(n.model, x, { batchSize: 8 }).toFloat32Array();
+    expect(bits(compiled)).toEqual(bits(eager));
+    expect(() => predict(n.model, x, { compile: 1 as unknown as boolean })).toThrow('predict: compile must be true or false, got 1');
+  });
+
+  it('a training step whose parameters predict() moved meanwhile traces anew instead of training a stale copy', () => {
+    const a = mlpNet(momentum)(), b = mlpNet(momentum)();
+    const cs = compileStep(b.model, b.loss, b.opt);
+    const xs = tensor(batches(1, 40, 6, () => [], 4)[0].x, [40, 6]);
+    for (const [i, d] of mlpData.entries()) {
+      const x = tensor(d.x, [8, 6]), y = tensor(d.y, [8, 3]);
+      eagerStep(a, x, y);
+      cs.step(x, y);
+      if (i === 5) {
+        // Moves b's parameters into predict's arena (5 batches of 8).
+        expect(bits(predict(b.model, xs, { batchSize: 8 }).toFloat32Array())).toEqual(bits(predict(a.model, xs, { batchSize: 8, compile: false }).toFloat32Array()));
+      }
+      x.dispose();
+      y.dispose();
+    }
+    expect(stateBits(b)).toEqual(stateBits(a));
+    // 20 steps: traced 0–1, compiled 2–5, the arena left at 6: traced 6–7, compiled 8–19.
+    expect(cs.compiledSteps).toBe(16);
+    expect(cs.eagerSteps).toBe(4);
   });
 });
 

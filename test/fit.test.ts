@@ -251,6 +251,8 @@ describe('predict', () => {
     model.eval();
     const ref = tidy(() => model.forward(x).toFloat32Array());
     model.train();
+    // A first compiled predict moves the parameters into its arena (one block); count from there.
+    predict(model, x, { batchSize: 4 }).dispose();
     const before = memoryStats().liveBlocks;
     const a = predict(model, x, { batchSize: 4 });
     const b = predict(model, { data: ds.x, shape: [23, 2] }, { batchSize: 10 });

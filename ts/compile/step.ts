@@ -15,45 +15,19 @@
  * optimizer, stateDict() and save() read them where the program updates them, with no copy back.
  */
 import { heap, K } from '../backend/wasm.js';
-import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import { KnobsError, fmtShape } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { keep, tidy } from '../scope.js';
-import { Tensor, empty } from '../tensor.js';
-import { COPY, FAULT_NONFINITE, HEADER, H_BC1, H_BC2, H_LR, KERNELS, MAGIC, NONE, VERSION, describeFault } from './kernels.js';
-import { rangesOf, traceDifference, traceKernels, untraced, type Range, type Trace } from './trace.js';
+import { tidy } from '../scope.js';
+import { Tensor } from '../tensor.js';
+import { FAULT_NONFINITE, H_BC1, H_BC2, H_LR, KERNELS, describeFault } from './kernels.js';
+import { assemble } from './program.js';
+import { traceDifference, traceKernels, untraced, type Range, type Trace } from './trace.js';
 
 export type StepLoss = ((pred: Tensor, target: Tensor) => Tensor) | { forward(pred: Tensor, target: Tensor): Tensor };
 
 /** Optimizers whose update kernels the interpreter runs, with the scalars they recompute each step. */
 const OPTIMIZERS = new Set(['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad']);
-
-interface Layout {
-  /** Merged ranges of wasm memory (float indices) and where each starts in the arena. */
-  regions: { start: number; end: number; off: number }[];
-}
-
-function layoutOf(ranges: Range[]): { layout: Layout; size: number } {
-  const sorted = ranges.filter((r) => r.len > 0).sort((a, b) => a.start - b.start);
-  const regions: Layout['regions'] = [];
-  let off = 0;
-  for (const r of sorted) {
-    const last = regions[regions.length - 1];
-    if (last && r.start < last.end) last.end = Math.max(last.end, r.start + r.len);
-    else regions.push({ start: r.start, end: r.start + r.len, off: 0 });
-  }
-  for (const g of regions) {
-    g.off = off;
-    // 16-byte aligned, as the allocator's blocks were (SIMD loads do not depend on it, but keep it cheap).
-    off += Math.ceil((g.end - g.start) / 4) * 4;
-  }
-  return { layout: { regions }, size: off };
-}
-
-function arenaOffset(layout: Layout, start: number, len: number): number {
-  for (const g of layout.regions) if (start >= g.start && start + len <= g.end) return g.off + (start - g.start);
-  throw new KnobsError(`compileStep: internal error: range at ${start} (${len} floats) is not in the layout`);
-}
 
 const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -70,6 +44,8 @@ interface Program {
   xShape: readonly number[];
   yShape: readonly number[];
   training: boolean;
+  /** The state tensors and where the program expects them (another compiled step may have moved them since). */
+  state: [Tensor, number][];
 }
 
 export class CompiledStep {
@@ -106,6 +82,13 @@ export class CompiledStep {
     if (this.disposed) throw new KnobsError('compileStep: step() after dispose()');
     if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new KnobsError('compileStep: step(x, y) takes two tensors');
     const p = this.program;
+    if (p && !p.state.every(([t, ptr]) => !t.isDisposed && t.ptr === ptr)) {
+      // The parameters or the optimizer state left this arena (another compiled step or predict()
+      // moved them, or they were disposed): the program would train a stale copy. Trace anew.
+      this.program = null;
+      p.arena.dispose();
+      return this.traceStep(x, y, onOutput);
+    }
     if (p && sameShape(x.shape, p.xShape) && sameShape(y.shape, p.yShape) && this.model.training === p.training) return this.runProgram(p, x, y, onOutput);
     if (p || this.fallbackReason) return this.eager(x, y, onOutput).loss;
     return this.traceStep(x, y, onOutput);
@@ -184,12 +167,10 @@ export class CompiledStep {
     const bad = this.checkScalars(trace);
     if (bad) throw new KnobsError(`compileStep: ${bad}`);
     const state = this.stateTensors();
-    const ranges: Range[] = [...rangesOf(trace)];
+    const ranges: Range[] = [];
     for (const t of [...state, x, y]) ranges.push({ start: t.ptr >>> 2, len: t.size });
     const predSize = r.predShape.reduce((a, b) => a * b, 1);
     ranges.push({ start: r.predPtr >>> 2, len: predSize }, { start: r.lossPtr >>> 2, len: 1 });
-    const { layout, size: regionFloats } = layoutOf(ranges);
-    const off = (start: number, len: number) => arenaOffset(layout, start, len);
 
     // The loss tensor's value: f32(total × scale) of a loss kernel, as the loss op computes it.
     let lossCall = -1, lossScale = 0;
@@ -207,58 +188,14 @@ export class CompiledStep {
     }
     if (lossCall < 0) throw new KnobsError('compileStep: the loss value is not the result of a loss kernel (MSELoss, CrossEntropyLoss with mean or sum), so a replay could not report it');
 
-    const words: number[] = [MAGIC, VERSION, 0, 0, 0, 0, 0, 0];
-    const consts: { off: number; bits: Uint32Array }[] = [];
-    let constEnd = regionFloats;
-    let ops = 0;
-    const f64 = new Float64Array(1), f64w = new Uint32Array(f64.buffer);
-    trace.calls.forEach((c, i) => {
-      for (const cap of c.captures) {
-        consts.push({ off: constEnd, bits: cap.bits });
-        words.push(COPY, off(cap.start, cap.bits.length), constEnd, cap.bits.length);
-        constEnd += cap.bits.length;
-        ops++;
-      }
-      const spec = KERNELS[c.name];
-      const lens = new Map(spec.ptrs.map((p) => [p.at, p.len(c.args)]));
-      const enc = spec.encode(c.args, (j) => {
-        const len = lens.get(j) ?? 0;
-        return len > 0 ? off((c.args[j] as number) >>> 2, len) : 0;
-      });
-      if (i === lossCall) {
-        // [.., dst, scale lo, scale hi] are the last three words of both loss encodings.
-        f64[0] = lossScale;
-        enc.splice(enc.length - 3, 3, off(r.lossPtr >>> 2, 1), f64w[0], f64w[1]);
-      }
-      if (enc.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) throw new KnobsError(`compileStep: an argument of ${c.name} does not fit a u32 program word`);
-      words.push(spec.code, ...enc);
-      ops++;
-    });
-    if (enc32Overflow(constEnd + words.length)) throw new ShapeError(`compileStep: the step needs ${constEnd + words.length} floats of arena and program, more than one block holds`);
-    words[2] = ops;
-    words[3] = constEnd;
-    void NONE;
-
-    const arena = keep(empty([constEnd + words.length], 'compileStep_arena'));
-    try {
-      const h = heap();
-      const base = arena.ptr >>> 2;
-      for (const g of layout.regions) h.copyWithin(base + g.off, g.start, g.end);
-      const u = new Uint32Array(h.buffer);
-      for (const c of consts) u.set(c.bits, base + c.off);
-      u.set(words, base + constEnd);
-      // The state moves into the arena at the place the program addresses it.
-      for (const t of state) Tensor._rehome(t, arena, off(t.ptr >>> 2, t.size));
-    } catch (e) {
-      arena.dispose();
-      throw e;
-    }
+    const { arena, arenaFloats, words, off } = assemble('compileStep', trace, ranges, state, { call: lossCall, scale: lossScale, start: r.lossPtr >>> 2 });
     // Gradients of compiled steps live in the arena; the eager ones of the trace are dropped.
     this.optimizer.zeroGrad();
     return {
       arena,
-      arenaFloats: constEnd,
-      words: words.length,
+      arenaFloats,
+      words,
+      state: state.map((t) => [t, t.ptr]),
       xOff: off(x.ptr >>> 2, x.size),
       yOff: off(y.ptr >>> 2, y.size),
       predOff: off(r.predPtr >>> 2, predSize),
@@ -309,10 +246,6 @@ export class CompiledStep {
     this.program?.arena.dispose();
     this.program = null;
   }
-}
-
-function enc32Overflow(n: number): boolean {
-  return n > 2 ** 29 - 1;
 }
 
 /**

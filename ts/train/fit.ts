@@ -16,6 +16,7 @@ import { checkMetrics, countCorrect, resolveLoss, type LossFn, type LossLike, ty
 import { createProgress, type Verbose } from './progress.js';
 import { yieldToEventLoop } from './yield.js';
 import { CompiledStep } from '../compile/step.js';
+import { CompiledForward } from '../compile/forward.js';
 import { checkOptions, optionKeys } from '../options.js';
 
 const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs', 'compile');
@@ -117,8 +118,9 @@ export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOption
  * Model outputs for every row of x, computed in batches (eval mode, no graph) and gathered into
  * one tensor [n, ...output]. x: a Tensor or { data: Float32Array, shape } with samples on axis 0.
  */
-export function predict(model: Module, x: Tensor | { data: Float32Array; shape: readonly number[] }, opts: { batchSize?: number } = {}): Tensor {
-  checkOptions('predict', opts, ['batchSize']);
+export function predict(model: Module, x: Tensor | { data: Float32Array; shape: readonly number[] }, opts: { batchSize?: number; compile?: boolean } = {}): Tensor {
+  checkOptions('predict', opts, ['batchSize', 'compile']);
+  if (opts.compile !== undefined && typeof opts.compile !== 'boolean') throw new KnobsError(`predict: compile must be true or false, got ${JSON.stringify(opts.compile)}`);
   const batchSize = opts.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new KnobsError(`predict: batchSize must be a positive integer, got ${opts.batchSize}`);
   const shape = [...x.shape];
@@ -127,11 +129,14 @@ export function predict(model: Module, x: Tensor | { data: Float32Array; shape: 
   const row = shapeSize(shape.slice(1));
   if (!(x instanceof Tensor) && x.data.length !== n * row) throw new ShapeError(`predict: ${x.data.length} values do not fill shape ${fmtShape(shape)}`);
   const wasTraining = model.training;
+  // Three batches or more: two are traced, the rest run as one wasm call each (opts.compile: false opts out).
+  const forward = opts.compile === false || n < 3 * batchSize ? null : new CompiledForward(model);
   model.eval();
   let out: Tensor | null = null;
   try {
-    out = noGrad(() => predictBatches(model, x, n, row, shape.slice(1), batchSize));
+    out = noGrad(() => predictBatches(model, x, n, row, shape.slice(1), batchSize, forward));
   } finally {
+    forward?.dispose();
     model.train(wasTraining);
   }
   // Made inside per-batch scopes but kept out of them; now it belongs to the caller's scope.
@@ -139,7 +144,7 @@ export function predict(model: Module, x: Tensor | { data: Float32Array; shape: 
   return out;
 }
 
-function predictBatches(model: Module, x: Tensor | { data: Float32Array }, n: number, row: number, sampleShape: number[], batchSize: number): Tensor {
+function predictBatches(model: Module, x: Tensor | { data: Float32Array }, n: number, row: number, sampleShape: number[], batchSize: number, forward: CompiledForward | null): Tensor {
   let out: Tensor | null = null;
   let outRow = 0;
   try {
@@ -153,7 +158,7 @@ function predictBatches(model: Module, x: Tensor | { data: Float32Array }, n: nu
         } else {
           xb.data.set(x.data.subarray(from * row, (from + size) * row));
         }
-        const yb = model.forward(xb);
+        const yb = forward ? forward.forward(xb) : model.forward(xb);
         if (yb.rank === 0 || yb.shape[0] !== size) throw new ShapeError(`predict: the model mapped a batch of ${size} to ${fmtShape(yb.shape)}; its first axis must stay the batch`);
         if (!out) {
           outRow = yb.size / size;
