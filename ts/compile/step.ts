@@ -29,7 +29,19 @@ export type StepLoss = ((pred: Tensor, target: Tensor) => Tensor) | { forward(pr
 /** Optimizers whose update kernels the interpreter runs, with the scalars they recompute each step. */
 const OPTIMIZERS = new Set(['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad']);
 
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
+// Plain loops: these run on every compiled step, whose whole budget is about a microsecond.
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function inPlace(state: [Tensor, number][]): boolean {
+  for (let i = 0; i < state.length; i++) {
+    const [t, ptr] = state[i];
+    if (t.isDisposed || t.ptr !== ptr) return false;
+  }
+  return true;
+}
 
 interface Program {
   /** One block: the arena (`arenaFloats`), then the program's u32 words — one allocation per compiled step. */
@@ -82,7 +94,7 @@ export class CompiledStep {
     if (this.disposed) throw new KnobsError('compileStep: step() after dispose()');
     if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new KnobsError('compileStep: step(x, y) takes two tensors');
     const p = this.program;
-    if (p && !p.state.every(([t, ptr]) => !t.isDisposed && t.ptr === ptr)) {
+    if (p && !inPlace(p.state)) {
       // The parameters or the optimizer state left this arena (another compiled step or predict()
       // moved them, or they were disposed): the program would train a stale copy. Trace anew.
       this.program = null;

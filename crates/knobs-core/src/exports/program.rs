@@ -1,6 +1,7 @@
 //! Traced training steps (kernels/program.rs): one call runs a whole recorded step.
 use super::sm;
 use crate::kernels::program;
+use core::sync::atomic::{AtomicU64, Ordering};
 use wasm_bindgen::prelude::*;
 
 /// Runs the program of `prog_len` u32 words at `prog` over the arena of `arena_len` floats at
@@ -14,9 +15,23 @@ pub fn program_run(prog: usize, prog_len: usize, arena: usize, arena_len: usize)
     // SAFETY: the TS side places the program right after the arena in one block (never
     // overlapping it), alive for the call; the program is only read.
     let words = unsafe { core::slice::from_raw_parts(prog as *const u32, prog_len) };
-    let arena = unsafe { sm(arena, arena_len) };
-    match program::run(words, arena) {
+    let arena_slice = unsafe { sm(arena, arena_len) };
+    // A step replays the same program thousands of times: validate it once per (program, arena)
+    // and then only check that its words (the per-step scalars aside) are those validated.
+    let key = program::fingerprint(words, arena_len) ^ ((prog as u64) << 32 | arena as u64).rotate_left(17);
+    let result = if VALIDATED.load(Ordering::Relaxed) == key {
+        program::run_validated(words, arena_slice)
+    } else {
+        program::validate(words, arena_len).and_then(|()| {
+            VALIDATED.store(key, Ordering::Relaxed);
+            program::run_validated(words, arena_slice)
+        })
+    };
+    match result {
         Ok(()) => 0,
         Err(f) => f.code(),
     }
 }
+
+/// The key of the last program that passed validation (see `program_run`).
+static VALIDATED: AtomicU64 = AtomicU64::new(0);

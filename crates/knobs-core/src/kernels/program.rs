@@ -325,9 +325,29 @@ pub fn validate(prog: &[u32], arena_len: usize) -> Result<(), Fault> {
     Ok(())
 }
 
+/// A 64-bit FNV-1a hash of the program without its per-step scalars (lr, bc1, bc2): what
+/// `validate` depends on. A caller may skip re-validating a program whose fingerprint (with the
+/// arena's length) it already validated.
+pub fn fingerprint(prog: &[u32], arena_len: usize) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ arena_len as u64;
+    for (i, w) in prog.iter().enumerate() {
+        if i == H_LR || i == H_BC1 || i == H_BC2 {
+            continue;
+        }
+        h = (h ^ *w as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ prog.len() as u64
+}
+
 /// Validates, then runs every op in order on the arena.
 pub fn run(prog: &[u32], arena: &mut [f32]) -> Result<(), Fault> {
     validate(prog, arena.len())?;
+    run_validated(prog, arena)
+}
+
+/// Runs a program that `validate` accepted for an arena of this length (a check that fails
+/// anyway is reported as a fault, never undefined behaviour: slicing stays bounds-checked).
+pub fn run_validated(prog: &[u32], arena: &mut [f32]) -> Result<(), Fault> {
     let (lr, bc1, bc2) = (f32_of(prog[H_LR]), f32_of(prog[H_BC1]), f32_of(prog[H_BC2]));
     for item in ops(prog) {
         let (at, code, a) = item?;
@@ -578,5 +598,14 @@ mod tests {
         arena[3] = f32::NAN;
         assert_eq!(run(&one_op(op::COUNT_NONFINITE, &[0, 4, 7], 16), &mut arena), Err(Fault::NonFinite { at: 0, tag: 7 }));
         assert_eq!(Fault::OutOfArena { at: 3 }.code(), 5 | 3 << 4);
+        // The fingerprint ignores the per-step scalars and nothing else.
+        let p = one_op(op::RELU, &[0, 4, 4], 16);
+        let mut q = p.clone();
+        q[H_LR] = 1.5f32.to_bits();
+        q[H_BC2] = 7;
+        assert_eq!(fingerprint(&p, 16), fingerprint(&q, 16));
+        q[HEADER + 2] = 5;
+        assert_ne!(fingerprint(&p, 16), fingerprint(&q, 16));
+        assert_ne!(fingerprint(&p, 16), fingerprint(&p, 17));
     }
 }
