@@ -138,6 +138,16 @@ describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
     expect(compileStep(n.model, n.loss, n.opt).fallbackReason).toMatch(/optimizer Lion has no compiled update/);
   });
 
+  it('a step too large to gain from compiling stays eager (its time is in the kernels)', () => {
+    const model = new nn.Sequential(new nn.Linear(1000, 1001, { seed: 1 }));
+    const cs = compileStep(model, new nn.MSELoss(), sgd(model.parameters()));
+    const x = tensor(new Float32Array(1000).fill(0.01), [1, 1000]), y = tensor(new Float32Array(1001), [1, 1001]);
+    cs.step(x, y);
+    expect(cs.mode).toBe('eager');
+    expect(cs.fallbackReason).toMatch(/writes more than 1000000 floats/);
+    model.dispose();
+  });
+
   it('class labels one-hot encoded in JS differ per batch: the traces disagree, so it stays eager', () => {
     const model = new nn.Sequential(new nn.Linear(6, 3, { seed: 5 }));
     const opt = sgd(model.parameters());

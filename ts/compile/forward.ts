@@ -42,7 +42,7 @@ export class CompiledForward {
     this.eagerCalls++;
     const { result: y, trace } = traceKernels(within, () => noGrad(() => this.model.forward(x)));
     if (!(y instanceof Tensor)) throw new KnobsError('predict: the model must return one tensor');
-    if (trace.unsupported) this.fallbackReason = `the kernel ${trace.unsupported} has no compiled form`;
+    if (trace.unsupported) this.fallbackReason = trace.unsupported;
     else if (!this.first) this.first = { trace, shape: [...x.shape] };
     else {
       const stateOnly = (start: number, len: number) => state.some((t) => start < (t.ptr >>> 2) + t.size && t.ptr >>> 2 < start + len);

@@ -144,7 +144,7 @@ export class CompiledStep {
       return this.eager(x, y, onOutput).loss;
     }
     const { result, trace } = traceKernels(CompiledStep.within([...this.stateTensors(), x, y]), () => this.eager(x, y, onOutput));
-    if (trace.unsupported) this.fallbackReason = `the kernel ${trace.unsupported} has no compiled form (an op outside the supported set: dense/linear, relu, sigmoid, tanh, add/sub/mul, MSELoss, CrossEntropyLoss; SGD, Adam, AdamW, RMSprop, Adagrad)`;
+    if (trace.unsupported) this.fallbackReason = trace.unsupported;
     else if (!f) this.first = { trace, ...key };
     else {
       const state = CompiledStep.within(this.stateTensors());

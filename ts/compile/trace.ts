@@ -29,9 +29,15 @@ export interface Call {
 
 export interface Trace {
   calls: Call[];
-  /** First kernel the interpreter does not know, if any (the step still ran eagerly). */
+  /** Why this step cannot be compiled, found while tracing (the step still ran eagerly): an unknown kernel, a step too large. */
   unsupported: string | null;
 }
+
+/**
+ * Floats a traced step may write before tracing gives up. A step that large spends its time in
+ * the kernels, not in per-op overhead, and the shadow of written floats would cost memory.
+ */
+export const MAX_TRACED_FLOATS = 1_000_000;
 
 /** Reads of these ranges are the step's state or inputs, never captured constants. */
 export type Exempt = (start: number, len: number) => boolean;
@@ -66,8 +72,13 @@ export function traceKernels<T>(exempt: Exempt, fn: () => T): { result: T; trace
       if (!w) {
         w = (...args: unknown[]) => {
           const spec = KERNELS[key];
-          if (!spec) {
-            unsupported ??= key;
+          if (!spec || unsupported) {
+            unsupported ??= `the kernel ${key} has no compiled form (an op outside the supported set: dense/linear, relu, sigmoid, tanh, add/sub/mul, MSELoss, CrossEntropyLoss; SGD, Adam, AdamW, RMSprop, Adagrad)`;
+            return (f as (...a: unknown[]) => unknown)(...args);
+          }
+          if (shadow.size > MAX_TRACED_FLOATS) {
+            unsupported = `the step writes more than ${MAX_TRACED_FLOATS} floats: its time is in the kernels, where compiling gains nothing`;
+            shadow.clear();
             return (f as (...a: unknown[]) => unknown)(...args);
           }
           const captures: Capture[] = [];
