@@ -215,6 +215,44 @@ describe('predict() runs a compiled forward', () => {
   });
 });
 
+describe('compileStep: per-step scalars and gradients', () => {
+  it('reads the learning rate every step (a schedule changing it keeps compiled = eager); p.grad is left null', () => {
+    const a = mlpNet(adam)(), b = mlpNet(adam)();
+    const cs = compileStep(b.model, b.loss, b.opt);
+    for (const [i, d] of mlpData.entries()) {
+      const x = tensor(d.x, [8, 6]), y = tensor(d.y, [8, 3]);
+      a.opt.lr = b.opt.lr = 0.02 / (1 + i);
+      eagerStep(a, x, y);
+      cs.step(x, y);
+      x.dispose();
+      y.dispose();
+    }
+    expect(cs.compiledSteps).toBe(mlpData.length - 2);
+    expect(stateBits(b)).toEqual(stateBits(a));
+    expect(b.model.parameters().every((p) => p.grad === null)).toBe(true);
+  });
+
+  it('a corrupted program is refused before any op runs: an error, and the state is untouched', () => {
+    const n = xorNet(sgd)();
+    const cs = compileStep(n.model, n.loss, n.opt);
+    const x = tensor(xorData[0].x, [4, 2]), y = tensor(xorData[0].y, [4, 1]);
+    for (let i = 0; i < 3; i++) cs.step(x, y);
+    const p = (cs as unknown as { program: { arena: Tensor; arenaFloats: number; words: number } }).program;
+    const words = () => new Uint32Array(p.arena.data.buffer, p.arena.ptr + p.arenaFloats * 4, p.words);
+    const before = stateBits(n);
+    // The last op is an SGD update: point its parameter past the arena's end.
+    const w = words();
+    const saved = w[p.words - 7];
+    w[p.words - 7] = p.arenaFloats;
+    expect(() => cs.step(x, y)).toThrow(/compileStep: the interpreter refused the program \(range outside the arena at op \d+\); nothing was updated/);
+    expect(stateBits(n)).toEqual(before);
+    words()[p.words - 7] = saved;
+    cs.step(x, y);
+    expect(stateBits(n)).not.toEqual(before);
+    cs.dispose();
+  });
+});
+
 describe('compileStep: memory, saving, errors', () => {
   it('1,000 compiled steps do not grow memory', () => {
     const n = mlpNet(adam)();
