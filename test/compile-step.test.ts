@@ -9,6 +9,9 @@ import { DataLoader, TensorDataset, compileStep, crossEntropy, fit, init, memory
 import { loadModel, saveModel } from '../ts/io/save.js';
 import type { Optimizer } from '../ts/optim/optimizer.js';
 import { Rng } from '../ts/random.js';
+import { COPY, KERNELS } from '../ts/compile/kernels.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 beforeAll(() => init());
 
@@ -81,6 +84,8 @@ const sgd = (p: Tensor[]) => new optim.SGD(p, { lr: 0.5 });
 const momentum = (p: Tensor[]) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3 });
 const adam = (p: Tensor[]) => new optim.Adam(p, { lr: 0.01 });
 const adamw = (p: Tensor[]) => new optim.AdamW(p, { lr: 0.01 });
+const rmsprop = (p: Tensor[]) => new optim.RMSprop(p, { lr: 0.01, weightDecay: 1e-3 });
+const adagrad = (p: Tensor[]) => new optim.Adagrad(p, { lr: 0.05 });
 
 describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
   const cases: [string, () => Net, { x: Float32Array; y: number[] }[], number, number][] = [
@@ -91,6 +96,8 @@ describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
     ['MLP 6-8-8-3 relu/tanh, CrossEntropyLoss, Adam', mlpNet(adam), mlpData, 6, 3],
     ['MLP 6-8-8-3, CrossEntropyLoss, AdamW', mlpNet(adamw), mlpData, 6, 3],
     ['MLP 6-8-8-3, CrossEntropyLoss, SGD momentum', mlpNet(momentum), mlpData, 6, 3],
+    ['MLP 6-8-8-3, CrossEntropyLoss, RMSprop', mlpNet(rmsprop), mlpData, 6, 3],
+    ['streetlight 3-4-1 batch 4, Adagrad', streetNet(adagrad), streetlight(4), 3, 1],
   ];
   for (const [name, make, data, inF, outF] of cases) {
     it(name, () => {
@@ -161,6 +168,14 @@ describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
     expect(cs.mode).toBe('eager');
     expect(cs.fallbackReason).toMatch(/written from JS .* changed between steps/);
   });
+});
+
+it('the TS opcode table and the interpreter agree on every opcode', () => {
+  const rs = readFileSync(resolve(__dirname, '../crates/knobs-core/src/kernels/program.rs'), 'utf8');
+  const ops = rs.slice(rs.indexOf('pub mod op {'), rs.indexOf('}', rs.indexOf('pub mod op {')));
+  const rust = Object.fromEntries([...ops.matchAll(/pub const (\w+): u32 = (\d+);/g)].map((m) => [m[1].toLowerCase(), Number(m[2])]));
+  const ts = Object.fromEntries(Object.entries(KERNELS).map(([name, spec]) => [name, spec.code]));
+  expect({ ...ts, copy: COPY }).toEqual(rust);
 });
 
 describe('fit() compiles its steps', () => {
