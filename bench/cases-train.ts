@@ -3,7 +3,7 @@
  * cross-entropy, and a full epoch of 784-40-10 over 10,000 samples at batch 100. Every library
  * starts from the same weights (knobs' seeded init, copied) and sees the same data, lr 0.01.
  */
-import { DataLoader, TensorDataset, fit, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
+import { DataLoader, TensorDataset, compileStep, fit, nn, optim, tensor, tidy, type CompiledStep, type Tensor } from '../ts/index.js';
 import { CLASSES, IN, head, type Samples } from './data.js';
 import type { Case } from './harness.js';
 import type { BrainModule, BrainNet, Tf } from './peers.js';
@@ -116,6 +116,7 @@ export function stepCases(h: number, b: number, data: Samples, peers: TrainPeers
       },
     });
   }
+  if (withBrain) cases.push(compiledStepCase(h, b, d));
   for (const backend of peers.tfBackends) {
     const tf = peers.tf;
     let m: TfMlp | null = null, x: any = null, y: any = null;
@@ -139,6 +140,32 @@ export function stepCases(h: number, b: number, data: Samples, peers: TrainPeers
   }
   if (withBrain && peers.brain) cases.push(brainCase(peers.brain, row, h, d));
   return cases;
+}
+
+/** The same step through compileStep (issue 16: the ch.8 MLP compiled against eager, 1 thread). */
+function compiledStepCase(h: number, b: number, d: Samples): Case {
+  let st: { model: nn.Sequential; opt: optim.SGD; cs: CompiledStep; x: Tensor; y: Tensor } | null = null;
+  return {
+    row: stepRow(h, b),
+    lib: 'knobs compiled',
+    work: b,
+    setup: () => {
+      const { model, opt } = knobsMlp(h);
+      st = { model, opt, cs: compileStep(model, new nn.CrossEntropyLoss(), opt), x: tensor(d.x, [b, IN]), y: tensor(d.oneHot, [b, CLASSES]) };
+    },
+    fn: () => {
+      st!.cs.step(st!.x, st!.y);
+      if (st!.cs.fallbackReason) throw new Error(`compileStep fell back to eager: ${st!.cs.fallbackReason}`);
+    },
+    teardown: () => {
+      st!.cs.dispose();
+      st!.x.dispose();
+      st!.y.dispose();
+      st!.opt.dispose();
+      st!.model.dispose();
+      st = null;
+    },
+  };
 }
 
 /** brain.js's train() for one iteration over `samples` (per-sample SGD: its only mode). */

@@ -6,13 +6,15 @@ const PEERS: Lib[] = ['tfjs-wasm', 'tfjs-cpu', 'brain.js'];
 
 export interface Row {
   case: string;
-  unit: 'GFLOP/s' | 'samples/s';
+  unit: 'GFLOP/s' | 'samples/s' | 'iterations/s';
   /** Throughput per library (median time per call → work / time). */
   value: Partial<Record<Lib, number>>;
   /** knobs / peer, from the same run. */
   ratio: Partial<Record<Lib, number>>;
   /** knobs on its thread pool / peer ('knobs threads' cases). */
   threadRatio?: Partial<Record<Lib, number>>;
+  /** compileStep / peer ('knobs compiled' cases). */
+  compiledRatio?: Partial<Record<Lib, number>>;
   /** fit() / peer for the epoch case. */
   fitRatio?: Partial<Record<Lib, number>>;
   errors?: string[];
@@ -26,6 +28,8 @@ export interface Input {
   train: Measured[];
   /** Eager per-op overhead (bench/cases-overhead.ts): `work` ops per call, shown as µs per op. */
   overhead: Measured[];
+  /** Tiny networks (bench/cases-tiny.ts), iterations/s. */
+  tiny: Measured[];
   brainEpochSamples: number;
   rounds: number;
   memory: Record<string, unknown>[];
@@ -36,11 +40,12 @@ export interface Input {
   seconds: number;
 }
 
-export interface Result extends Omit<Input, 'gemm' | 'train' | 'overhead'> {
+export interface Result extends Omit<Input, 'gemm' | 'train' | 'overhead' | 'tiny'> {
   gemm: Row[];
   train: Row[];
+  tiny: Row[];
   overhead: { case: string; usPerOp: number; error?: string }[];
-  raw: { gemm: Measured[]; train: Measured[]; overhead: Measured[] };
+  raw: { gemm: Measured[]; train: Measured[]; tiny: Measured[]; overhead: Measured[] };
   notes: string[];
 }
 
@@ -59,6 +64,8 @@ function rows(ms: Measured[], unit: Row['unit']): Row[] {
       if (k !== undefined && v !== undefined) r.ratio[p] = k / v;
       const t = r.value['knobs threads'];
       if (t !== undefined && v !== undefined) (r.threadRatio ??= {})[p] = t / v;
+      const c = r.value['knobs compiled'];
+      if (c !== undefined && v !== undefined) (r.compiledRatio ??= {})[p] = c / v;
       const f = r.value['knobs fit()'];
       if (f !== undefined && v !== undefined) (r.fitRatio ??= {})[p] = f / v;
     }
@@ -78,11 +85,12 @@ export function summarise(i: Input): Result {
     'DataParallel rows: bench/cases-parallel.ts (SGD momentum 0.9), run in the same rounds; each task\'s best round, ratios recomputed from those (every round in parallelRounds). The two ways to use the cores side by side: DataParallel (a replica per worker, gradients exchanged each step; "× 1 worker") and, where the run has a pool, in-thread training on the wasm thread pool (each matmul split by rows; "× in-thread" is its speed-up over one thread).',
     'Eager overhead rows (bench/cases-overhead.ts): knobs alone, one thread, each call repeating the op thousands of times; µs per op (per step for the XOR row: Sequential(Linear 2-3, Sigmoid, Linear 3-1, Sigmoid) + MSELoss + SGD on the 4 XOR samples inside tidy).',
     'Epoch cases copy every batch from JS arrays into the library (no shuffle), as a user loop would.',
+    'Tiny rows (bench/cases-tiny.ts): iterations (optimizer steps) per second of XOR 2-3-1 (sigmoid, batch 4, MSE, SGD lr 0.5) and the book\'s ch.6 streetlight net 3-4-1 (ReLU hidden, linear output, MSE, SGD lr 0.2) at batch 1 and 4. "knobs": Sequential + MSELoss + SGD inside tidy(); "knobs compiled": compileStep (one wasm call per step). tfjs: same initial weights (copied), minimize + meanSquaredError. brain.js: its own initial weights, per-sample updates (at batch 1 each update is an iteration; at batch 4 one pass over the 4 samples is), its activation also on the output layer. "step mlp 784-40-10 b100" has a "knobs compiled" column too (1 thread).',
     'The machine may be shared with other jobs: see the load before/after (uptime).',
   ];
-  const { gemm, train, overhead, ...rest } = i;
+  const { gemm, train, tiny, overhead, ...rest } = i;
   const perOp = overhead.map((m) => ({ case: m.row, usPerOp: (m.medianMs * 1000) / m.work, ...(m.error ? { error: `${m.lib}: ${m.error}` } : {}) }));
-  return { ...rest, gemm: rows(gemm, 'GFLOP/s'), train: rows(train, 'samples/s'), overhead: perOp, raw: { gemm, train, overhead }, notes };
+  return { ...rest, gemm: rows(gemm, 'GFLOP/s'), train: rows(train, 'samples/s'), tiny: rows(tiny, 'iterations/s'), overhead: perOp, raw: { gemm, train, tiny, overhead }, notes };
 }
 
 const f = (v: number | undefined, d = 1) => (v === undefined || !Number.isFinite(v) ? '—' : v >= 1000 ? v.toFixed(0) : v.toFixed(d));
@@ -107,6 +115,13 @@ function tables(r: Result): { head: string[]; body: string[][] }[] {
       x(row.ratio['tfjs-wasm']), ...(th ? [x(row.threadRatio?.['tfjs-wasm'])] : []), x(row.ratio['tfjs-cpu']), x(row.ratio['brain.js']), ...(th ? [x(row.threadRatio?.['brain.js'])] : []), x(row.fitRatio?.['tfjs-wasm']),
     ]),
   };
+  const tiny = {
+    head: ['tiny nets (iterations/s; mlp row: samples/s)', 'knobs', 'knobs compiled', 'tfjs-wasm', 'tfjs-cpu', 'brain.js', 'knobs/brain.js', 'compiled/brain.js', 'compiled/knobs', 'compiled/tfjs-wasm'],
+    body: [...r.tiny, ...r.train.filter((row) => row.value['knobs compiled'] !== undefined)].map((row) => [
+      row.case, f(row.value.knobs), f(row.value['knobs compiled']), f(row.value['tfjs-wasm']), f(row.value['tfjs-cpu']), f(row.value['brain.js']),
+      x(row.ratio['brain.js']), x(row.compiledRatio?.['brain.js']), x(row.value.knobs ? row.value['knobs compiled']! / row.value.knobs : undefined), x(row.compiledRatio?.['tfjs-wasm']),
+    ]),
+  };
   const p = {
     head: ['DataParallel (samples/s)', 'ms/step', 'samples/s', '× in-thread', '× 1 worker'],
     body: r.parallel.map((row) => [row.task, f(row.msPerStep, 2), f(row.samplesPerSec), x(row.vsInThread), row.vsOneWorker === null ? '' : x(row.vsOneWorker)]),
@@ -119,7 +134,7 @@ function tables(r: Result): { head: string[]; body: string[][] }[] {
     head: ['eager overhead (knobs)', 'µs per op'],
     body: r.overhead.map((row) => [row.case, f(row.usPerOp, 3)]),
   };
-  return [g, t, o, p, m];
+  return [g, t, tiny, o, p, m];
 }
 
 export function toTable(r: Result): string {
@@ -129,7 +144,7 @@ export function toTable(r: Result): string {
     const line = (cells: string[]) => cells.map((s, c) => (c === 0 ? s.padEnd(w[c]) : s.padStart(w[c]))).join('  ');
     out.push(line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line), '');
   }
-  const errs = [...[...r.gemm, ...r.train].flatMap((row) => row.errors ?? []), ...r.overhead.flatMap((row) => (row.error ? [row.error] : []))];
+  const errs = [...[...r.gemm, ...r.train, ...r.tiny].flatMap((row) => row.errors ?? []), ...r.overhead.flatMap((row) => (row.error ? [row.error] : []))];
   if (errs.length) out.push('errors:', ...errs.map((e) => `  ${e}`));
   if (r.parallelError) out.push(`DataParallel failed: ${r.parallelError}`);
   return out.join('\n');
@@ -154,7 +169,7 @@ export function toMarkdown(r: Result): string {
     out.push(`| ${head.join(' | ')} |`, `|${head.map((_, c) => (c === 0 ? ' --- ' : ' ---: ')).join('|')}|`, ...body.map((b) => `| ${b.join(' | ')} |`), '');
   }
   out.push('Notes:', '', ...r.notes.map((n) => `- ${n}`), ...(r.peers.notes as string[]).map((n) => `- ${n}`), '');
-  const errs = [...[...r.gemm, ...r.train].flatMap((row) => row.errors ?? []), ...r.overhead.flatMap((row) => (row.error ? [row.error] : []))];
+  const errs = [...[...r.gemm, ...r.train, ...r.tiny].flatMap((row) => row.errors ?? []), ...r.overhead.flatMap((row) => (row.error ? [row.error] : []))];
   if (errs.length) out.push('Errors:', '', ...errs.map((e) => `- ${e}`), '');
   if (r.parallelError) out.push(`DataParallel failed: ${r.parallelError}`, '');
   return out.join('\n');

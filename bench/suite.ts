@@ -9,6 +9,7 @@ import { addParallelCases, parallelRows, type ParallelRow } from './cases-parall
 import { gemmCases, gemmShapes } from './cases-gemm.js';
 import { cnnCases } from './cases-cnn.js';
 import { overheadCases } from './cases-overhead.js';
+import { TINY_NETS, tinyCases } from './cases-tiny.js';
 import { epochCases, knobsMlp, knobsStep, stepCases } from './cases-train.js';
 import { CLASSES, IN, head, mnistLike, type Samples } from './data.js';
 import { runGroup, type Measured } from './harness.js';
@@ -65,6 +66,9 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
     // brain.js only on 784-40-10: per-sample training of 784-512-10 in plain JS takes seconds a call.
     steps.push(...(await runGroup(withThreads(() => stepCases(h, b, data, peers, h === 40), o.threads), g)));
   }
+  log('bench: tiny networks…');
+  const tiny: Measured[] = [];
+  for (const net of TINY_NETS) tiny.push(...(await runGroup(withThreads(() => tinyCases(net, peers), o.threads), g)));
   // The LSTM step against tf.layers.lstm runs apart (bench/rnn.ts): tfjs-cpu takes minutes per round there.
   log('bench: epoch…');
   const brainSamples = quick ? 100 : 1000;
@@ -121,6 +125,7 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
     gemm,
     train: [...steps, ...epochs, ...cnn],
     overhead,
+    tiny,
     brainEpochSamples: brainSamples,
     rounds: g.rounds,
     memory,

@@ -181,7 +181,7 @@ describe('unknown option keys are refused, naming the op and the key (a typo use
   const rows: [string, () => unknown, RegExp][] = [
     ['fit', () => fit(new nn.Linear(2, 1), new DataLoader(ds()), { epochs: 1, optimizer: null as never, epoch: 3 } as never), /^fit: unknown option 'epoch' \(allowed: epochs, optimizer,/],
     ['evaluate', () => evaluate(new nn.Linear(2, 1), new DataLoader(ds()), { metric: ['accuracy'] } as never), /^evaluate: unknown option 'metric' \(allowed: loss, metrics\)/],
-    ['predict', () => predict(new nn.Linear(2, 1), { data: new Float32Array(2), shape: [1, 2] }, { batch: 1 } as never), /^predict: unknown option 'batch' \(allowed: batchSize\)/],
+    ['predict', () => predict(new nn.Linear(2, 1), { data: new Float32Array(2), shape: [1, 2] }, { batch: 1 } as never), /^predict: unknown option 'batch' \(allowed: batchSize, compile\)/],
     ['Linear', () => new nn.Linear(2, 1, { bais: false } as never), /^Linear: unknown option 'bais' \(allowed: bias, seed\)/],
     ['randn', () => randn([2], { sd: 2 } as never), /^randn: unknown option 'sd' \(allowed: seed, requiresGrad, mean, std\)/],
     ['rand', () => rand([2], { min: 0 } as never), /^rand: unknown option 'min'/],

@@ -18,6 +18,7 @@ export * as optim from './optim/index.js';
 export { predictClasses, predictProba, type PredictClassesOptions, type OutputKind } from './train/index.js';
 export { fit, evaluate, predict, EarlyStopping, type FitOptions, type EvaluateOptions, type Callback, type EarlyStoppingOptions, type History, type Logs, type StopReason, type TrainContext, type LossLike } from './train/index.js';
 export * as metrics from './train/metrics-public.js';
+export { compileStep, CompiledStep, type StepLoss } from './compile/index.js';
 export { DataLoader, TensorDataset, type Dataset, type DataLoaderOptions, type Batch, type ArrayData } from './data/dataset.js';
 export { parseCsv, type CsvOptions, type CsvData, type ColumnRef } from './data/csv-table.js';
 export { trainTestSplit, trainTestSplitIndices, type TrainTestSplitOptions, type Splittable, type ShapedArray } from './data/split.js';

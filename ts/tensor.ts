@@ -12,7 +12,8 @@ import { countUnscoped, track, untrack } from './scope.js';
 /** A block of wasm memory shared by a tensor and its reshaped views; freed when the last one goes. */
 class Storage {
   refs = 1;
-  constructor(readonly ptr: number, readonly size: number) {}
+  /** `host`: the block this one is a part of (ts/compile's arena); freeing it releases the host. */
+  constructor(readonly ptr: number, readonly size: number, readonly host: Storage | null = null) {}
 }
 
 // Backstop for tensors the user forgot to dispose: their memory returns to the pool when the JS
@@ -49,7 +50,10 @@ function flushWatch(): void {
 const NO_PARENTS: readonly Tensor[] = Object.freeze([]);
 
 function release(st: Storage): void {
-  if (--st.refs === 0 && st.size > 0) freeF32(st.ptr, st.size);
+  if (--st.refs === 0 && st.size > 0) {
+    if (st.host) release(st.host);
+    else freeF32(st.ptr, st.size);
+  }
 }
 
 export type BackwardFn = (grad: Tensor) => void;
@@ -221,6 +225,37 @@ export class Tensor {
     if (this.watched || !this.unscoped || !this.storage) return;
     finalizer.register(this, this.storage, this);
     this.watched = true;
+  }
+  /**
+   * @internal ts/compile: moves t's data to float offset `off` of `block` and makes t live there
+   * from now on (the block stays allocated while t does). The same tensor object keeps its
+   * identity, so a model and an optimizer holding it see the move. Refused for shared storage.
+   */
+  static _rehome(t: Tensor, block: Tensor, off: number): void {
+    const st = t.storage, host = block.storage;
+    if (!st || !host) throw new KnobsError(`compileStep: tensor ${fmtShape(t.shape)} (from ${t.op}) was used after dispose()`);
+    if (st.refs !== 1) throw new KnobsError(`compileStep: tensor ${fmtShape(t.shape)} (from ${t.op}) shares its memory with a view; it cannot move into the step's arena`);
+    if (t.size === 0 || off < 0 || off + t.size > host.size) throw new KnobsError(`compileStep: bad arena offset ${off} for ${fmtShape(t.shape)}`);
+    const ptr = host.ptr + off * 4;
+    heap().copyWithin(ptr >>> 2, st.ptr >>> 2, (st.ptr >>> 2) + t.size);
+    host.refs++;
+    if (t.watched) finalizer.unregister(t);
+    release(st);
+    t.storage = new Storage(ptr, t.size, host);
+    // The finalizer holds the storage itself (see `finalizer`), so a watched tensor re-registers
+    // with the new one; an unwatched one is still covered by its scope or by watchLater.
+    if (t.watched) finalizer.register(t, t.storage, t);
+  }
+  /** @internal ts/compile: a tensor over `size(shape)` floats at float offset `off` of `block` (no copy). */
+  static _viewAt(block: Tensor, off: number, shape: Shape, op: string): Tensor {
+    const host = block.storage;
+    if (!host) throw new KnobsError(`${op}: the step's arena was disposed`);
+    const st = new Storage(host.ptr + off * 4, shapeSize(shape), host);
+    if (off < 0 || off + st.size > host.size || st.size === 0) throw new KnobsError(`${op}: bad arena view at ${off} of ${fmtShape(shape)}`);
+    host.refs++;
+    const t = new Tensor(shape, st, op);
+    st.refs--; // the constructor counted t; the Storage's own initial reference is not an owner
+    return t;
   }
   /** @internal shares storage with a new tensor of another shape. */
   static _view(src: Tensor, shape: Shape, op: string): Tensor {

@@ -145,6 +145,17 @@ export function setNumThreads(n: number): void {
   k.thread_limit(n);
 }
 
+/**
+ * @internal For ts/compile (traced steps): installs another kernel table, e.g. a proxy that
+ * records every call of one eagerly run step, and returns the one it replaced. Swapping the
+ * table keeps K() itself untouched.
+ */
+export function _swapKernels(k: Kernels): Kernels {
+  const prev = kernels;
+  kernels = k;
+  return prev;
+}
+
 /** The kernels, or a clear error if `init()` has not finished. */
 export function K(): Kernels {
   if (!memory) throw new KnobsError('knobs: the wasm core is not loaded; call `await init()` first');

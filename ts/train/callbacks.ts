@@ -26,6 +26,11 @@ export interface History {
   history: Record<string, number[]>;
   /** Why training ended before `epochs`, or null if it ran them all. */
   stopped: StopReason | null;
+  /**
+   * How fit() ran the steps (absent with compile: false, or when no step ran): how many were compiled (one wasm call
+   * each, see compileStep) and eager, and why they stayed eager if the step could not be compiled.
+   */
+  compiled?: { steps: number; eagerSteps: number; fallbackReason: string | null };
 }
 
 export interface TrainContext {

@@ -15,9 +15,11 @@ import type { Callback, History, Logs, StopReason, TrainContext } from './callba
 import { checkMetrics, countCorrect, resolveLoss, type LossFn, type LossLike, type Metric, type MetricLike } from './metrics.js';
 import { createProgress, type Verbose } from './progress.js';
 import { yieldToEventLoop } from './yield.js';
+import { CompiledStep } from '../compile/step.js';
+import { CompiledForward } from '../compile/forward.js';
 import { checkOptions, optionKeys } from '../options.js';
 
-const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs');
+const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs', 'compile');
 const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('loss', 'metrics');
 
 export interface FitOptions {
@@ -41,6 +43,12 @@ export interface FitOptions {
   initialEpoch?: number;
   /** Let the event loop run at least this often (ms) so aborts and UIs are not starved. Default 16. */
   yieldEveryMs?: number;
+  /**
+   * Run the training steps through compileStep (default true): after two traced batches, each
+   * batch of the traced shape is one wasm call, with the eager step's results bit for bit. A step
+   * it cannot replay stays eager (README "Compiled steps"); false: always eager.
+   */
+  compile?: boolean;
 }
 
 export interface EvaluateOptions {
@@ -75,6 +83,20 @@ function batchStats(model: Module, lossFn: LossFn, x: Tensor, y: Tensor, metrics
   });
 }
 
+/** One batch through the compiled step: the same numbers batchStats returns for a learning step. */
+function compiledStats(step: CompiledStep, x: Tensor, y: Tensor, metrics: readonly Metric[], wantAcc: boolean): { loss: number; correct: number } {
+  let correct = 0;
+  const onOutput = wantAcc || metrics.length
+    ? (pred: Tensor) => {
+        for (const m of metrics) m.update(pred, y);
+        if (wantAcc) correct = countCorrect(pred, y);
+      }
+    : undefined;
+  const loss = step.step(x, y, onOutput);
+  if (!Number.isFinite(loss)) throw new KnobsError(`fit: the loss is ${loss}; lower the learning rate or check the data`);
+  return { loss, correct };
+}
+
 /** Mean loss (weighted by batch size) and accuracy of a model over a loader, in eval mode, no graph. */
 export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOptions = {}): Logs {
   if (!(loader instanceof DataLoader)) throw new KnobsError('evaluate: expected a DataLoader');
@@ -106,8 +128,9 @@ export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOption
  * Model outputs for every row of x, computed in batches (eval mode, no graph) and gathered into
  * one tensor [n, ...output]. x: a Tensor or { data: Float32Array, shape } with samples on axis 0.
  */
-export function predict(model: Module, x: Tensor | { data: Float32Array; shape: readonly number[] }, opts: { batchSize?: number } = {}): Tensor {
-  checkOptions('predict', opts, ['batchSize']);
+export function predict(model: Module, x: Tensor | { data: Float32Array; shape: readonly number[] }, opts: { batchSize?: number; compile?: boolean } = {}): Tensor {
+  checkOptions('predict', opts, ['batchSize', 'compile']);
+  if (opts.compile !== undefined && typeof opts.compile !== 'boolean') throw new KnobsError(`predict: compile must be true or false, got ${JSON.stringify(opts.compile)}`);
   const batchSize = opts.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new KnobsError(`predict: batchSize must be a positive integer, got ${opts.batchSize}`);
   const shape = [...x.shape];
@@ -116,11 +139,14 @@ export function predict(model: Module, x: Tensor | { data: Float32Array; shape: 
   const row = shapeSize(shape.slice(1));
   if (!(x instanceof Tensor) && x.data.length !== n * row) throw new ShapeError(`predict: ${x.data.length} values do not fill shape ${fmtShape(shape)}`);
   const wasTraining = model.training;
+  // Three batches or more: two are traced, the rest run as one wasm call each (opts.compile: false opts out).
+  const forward = opts.compile === false || n < 3 * batchSize ? null : new CompiledForward(model);
   model.eval();
   let out: Tensor | null = null;
   try {
-    out = noGrad(() => predictBatches(model, x, n, row, shape.slice(1), batchSize));
+    out = noGrad(() => predictBatches(model, x, n, row, shape.slice(1), batchSize, forward));
   } finally {
+    forward?.dispose();
     model.train(wasTraining);
   }
   // Made inside per-batch scopes but kept out of them; now it belongs to the caller's scope.
@@ -128,7 +154,7 @@ export function predict(model: Module, x: Tensor | { data: Float32Array; shape: 
   return out;
 }
 
-function predictBatches(model: Module, x: Tensor | { data: Float32Array }, n: number, row: number, sampleShape: number[], batchSize: number): Tensor {
+function predictBatches(model: Module, x: Tensor | { data: Float32Array }, n: number, row: number, sampleShape: number[], batchSize: number, forward: CompiledForward | null): Tensor {
   let out: Tensor | null = null;
   let outRow = 0;
   try {
@@ -142,7 +168,7 @@ function predictBatches(model: Module, x: Tensor | { data: Float32Array }, n: nu
         } else {
           xb.data.set(x.data.subarray(from * row, (from + size) * row));
         }
-        const yb = model.forward(xb);
+        const yb = forward ? forward.forward(xb) : model.forward(xb);
         if (yb.rank === 0 || yb.shape[0] !== size) throw new ShapeError(`predict: the model mapped a batch of ${size} to ${fmtShape(yb.shape)}; its first axis must stay the batch`);
         if (!out) {
           outRow = yb.size / size;
@@ -193,6 +219,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   if (train.dataset.length === 0) throw new KnobsError(`${op}: the training data has no samples; nothing to learn from`);
   if (train.length === 0) throw new KnobsError(`${op}: the loader yields no batches (${train.dataset.length} samples, batchSize ${train.batchSize}, dropLast) — lower batchSize or set dropLast: false`);
   checkOptimizerOwnsModel(op, model, optimizer);
+  if (opts.compile !== undefined && typeof opts.compile !== 'boolean') throw new KnobsError(`${op}: compile must be true or false, got ${JSON.stringify(opts.compile)}`);
   const yieldEvery = opts.yieldEveryMs ?? 16;
   const signal = opts.signal;
   if (training.has(model)) throw new KnobsError(`${op}: this model is already being trained by another fit() call; two fits would interleave their steps. Await the first (or train a copy)`);
@@ -221,6 +248,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   const aborted = () => !!signal?.aborted;
 
   training.add(model);
+  const compiled = opts.compile === false ? null : new CompiledStep(model, lossFn, optimizer, op);
   let progress: Awaited<ReturnType<typeof createProgress>> | null = null;
   const wasTraining = model.training;
   let lastYield = now();
@@ -253,7 +281,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
             break;
           }
           if (callbacks.length) await emit('onBatchBegin', b.index, ctx);
-          const s = batchStats(model, lossFn, b.x, b.y, metrics, wantAcc, optimizer);
+          const s = compiled ? compiledStats(compiled, b.x, b.y, metrics, wantAcc) : batchStats(model, lossFn, b.x, b.y, metrics, wantAcc, optimizer);
           optimizer.zeroGrad();
           lossSum += s.loss * b.size;
           correct += s.correct;
@@ -286,6 +314,8 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
     history.stopped = stopRequest;
     await emit('onTrainEnd', history, ctx);
   } finally {
+    if (compiled && compiled.compiledSteps + compiled.eagerSteps > 0) history.compiled = { steps: compiled.compiledSteps, eagerSteps: compiled.eagerSteps, fallbackReason: compiled.fallbackReason };
+    compiled?.dispose();
     training.delete(model);
     progress?.close();
     optimizer.zeroGrad();

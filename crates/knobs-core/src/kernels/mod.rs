@@ -15,6 +15,7 @@ pub mod losses;
 pub mod matmul;
 pub mod matmul_batched;
 pub mod optim;
+pub mod program;
 pub mod random;
 pub mod reduce;
 pub mod reduce_axis;

@@ -1,0 +1,1 @@
+export { compileStep, CompiledStep, type StepLoss } from './step.js';
