@@ -4,9 +4,10 @@
  * wasm thread pool (in Chromium on a cross-origin isolated page), with the same bits.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from './helpers/chromium.js';
 
@@ -44,7 +45,37 @@ beforeAll(() => {
   writeFileSync(join(proj, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', join(dir, tgz)], { cwd: proj, stdio: 'pipe' });
   writeFileSync(join(proj, 'src', 'consumer.js'), consumerCode);
+  // The smallest app: what a bundler ships for init, tensor and sum alone.
+  writeFileSync(join(proj, 'mini.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/mini.js"></script></body></html>`);
+  writeFileSync(join(proj, 'src', 'mini.js'), `import { init, tensor, sum } from 'knobs';
+init().then(() => { document.getElementById('out').textContent = String(sum(tensor([1, 2, 3.5])).item()); }, (e) => { document.getElementById('out').textContent = 'error: ' + e; });`);
 }, 180_000);
+
+/** Vite's build with its warnings collected (a logger that records instead of printing). */
+async function viteBuild(input: string, outDir: string): Promise<string[]> {
+  const vite = await import('vite');
+  const warnings: string[] = [];
+  const logger = vite.createLogger('warn');
+  logger.warn = (msg) => void warnings.push(msg);
+  logger.warnOnce = (msg) => void warnings.push(msg);
+  await vite.build({ root: proj, customLogger: logger, build: { outDir, target: 'es2022', rollupOptions: { input } } });
+  return warnings;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? filesUnder(join(dir, f)) : [join(dir, f)]));
+}
+
+/** The text #out shows once the page has run (a dev server may reload the page once while it pre-bundles). */
+async function pageResult(browser: Awaited<ReturnType<typeof launchChromium>>, url: string, seen?: string[]): Promise<string> {
+  const page = await browser.newPage();
+  if (seen) page.on('response', (r) => seen.push(`${r.status()} ${r.url()}`));
+  await page.goto(url);
+  await page.waitForFunction(() => document.getElementById('out')?.textContent !== 'running', null, { timeout: 60_000 });
+  const text = (await page.textContent('#out'))!;
+  await page.close();
+  return text;
+}
 
 describe('npm pack → install → import', () => {
   it('works from Node, on one thread and on the thread pool (same bits)', () => {
@@ -62,10 +93,14 @@ describe('npm pack → install → import', () => {
 
   it.skipIf(!hasChromium)('works from a Vite-built page in headless Chromium', async () => {
     writeFileSync(join(proj, 'index.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/page.js"></script></body></html>`);
-    writeFileSync(join(proj, 'src', 'page.js'), `import { run } from './consumer.js';
+    // knobs/threads: a browser app ships the threads build only when it asks for it.
+    writeFileSync(join(proj, 'src', 'page.js'), `import 'knobs/threads';
+import { run } from './consumer.js';
 run(Number(new URLSearchParams(location.search).get('threads') ?? 1)).then((r) => { document.getElementById('out').textContent = JSON.stringify(r); }, (e) => { document.getElementById('out').textContent = 'error: ' + e; });`);
     const vite = await import('vite');
-    await vite.build({ root: proj, logLevel: 'silent', build: { outDir: join(proj, 'dist'), target: 'es2022' } });
+    const warnings = await viteBuild(join(proj, 'index.html'), join(proj, 'dist'));
+    // dist/parallel/spawn.js once named worker.ts, which the package does not ship.
+    expect(warnings.filter((w) => /doesn't exist at build time/.test(w))).toEqual([]);
     // Cross-origin isolated, so the page has SharedArrayBuffer for the thread pool.
     const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
     const server = await vite.preview({ root: proj, logLevel: 'silent', preview: { host: '127.0.0.1', port: 0, headers }, build: { outDir: join(proj, 'dist') } });
@@ -91,6 +126,48 @@ run(Number(new URLSearchParams(location.search).get('threads') ?? 1)).then((r) =
     } finally {
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
+    }
+  }, 120_000);
+});
+
+describe('a bundled app ships what it imports', () => {
+  it.skipIf(!hasChromium)('init, tensor and sum alone: ≤ 40 kB of gzipped JS and one wasm file, and it runs', async () => {
+    const out = join(proj, 'dist-mini');
+    const warnings = await viteBuild(join(proj, 'mini.html'), out);
+    expect(warnings).toEqual([]);
+    const files = filesUnder(out);
+    const js = files.filter((f) => f.endsWith('.js'));
+    const gzipped = js.reduce((n, f) => n + gzipSync(readFileSync(f)).length, 0);
+    const wasm = files.filter((f) => f.endsWith('.wasm'));
+    console.log(`minimal app: ${js.length} JS file(s), ${gzipped} bytes gzipped; wasm: ${wasm.map((f) => `${f.slice(out.length + 1)} ${statSync(f).size} bytes`).join(', ')}`);
+    expect(gzipped).toBeLessThanOrEqual(40_000);
+    expect(wasm).toHaveLength(1);
+    expect(wasm[0]).toMatch(/knobs_core_bg-[^/]*\.wasm$/);
+    const vite = await import('vite');
+    const server = await vite.preview({ root: proj, logLevel: 'silent', preview: { host: '127.0.0.1', port: 0 }, build: { outDir: out } });
+    const browser = await launchChromium();
+    try {
+      expect(await pageResult(browser, `${server.resolvedUrls!.local[0]}mini.html`)).toBe('6.5');
+    } finally {
+      await browser.close();
+      await new Promise<void>((r) => server.httpServer.close(() => r()));
+    }
+  }, 120_000);
+
+  it.skipIf(!hasChromium)("init() works under Vite's dev server with no config (the package pre-bundled)", async () => {
+    const vite = await import('vite');
+    const server = await vite.createServer({ root: proj, configFile: false, logLevel: 'silent', server: { host: '127.0.0.1', port: 0 } });
+    await server.listen();
+    const browser = await launchChromium();
+    try {
+      const seen: string[] = [];
+      expect(await pageResult(browser, `${server.resolvedUrls!.local[0]}mini.html`, seen)).toBe('6.5');
+      // The case that failed: knobs served from Vite's pre-bundle directory, the wasm beside the package.
+      expect(seen.some((r) => /^200 .*\/node_modules\/\.vite\/deps\/knobs\.js/.test(r))).toBe(true);
+      expect(seen.some((r) => /^200 .*\/node_modules\/knobs\/wasm-pkg\/knobs_core_bg\.wasm$/.test(r))).toBe(true);
+    } finally {
+      await browser.close();
+      await server.close();
     }
   }, 120_000);
 });

@@ -12,8 +12,13 @@ export { WorkerError, isNodeRuntime, isNodeWorker, type TrainWorker };
 /** True when this module runs from TypeScript sources (vitest, tsx) rather than the built .js. */
 const fromSources = /\.[cm]?ts(?:[?#].*)?$/.test(import.meta.url);
 
+/**
+ * Node's default. The name is a variable on purpose: a literal `new URL('./worker.ts', ...)`
+ * stays in the built .js, where bundlers look for it and warn that it does not exist.
+ */
 export function defaultReplicaUrl(): URL {
-  return fromSources ? new URL('./worker.ts', import.meta.url) : new URL('./worker.js', import.meta.url);
+  const file = fromSources ? './worker.ts' : './worker.js';
+  return new URL(file, import.meta.url);
 }
 
 export async function spawnReplica(workerUrl: string | URL | undefined): Promise<TrainWorker> {
