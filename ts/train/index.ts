@@ -2,3 +2,4 @@ export { fit, evaluate, predict, type FitOptions, type EvaluateOptions } from '.
 export { EarlyStopping, type Callback, type EarlyStoppingOptions, type History, type Logs, type StopReason, type TrainContext } from './callbacks.js';
 export { countCorrect, type LossFn, type LossLike, type MetricName } from './metrics.js';
 export type { Verbose } from './progress.js';
+export { ModelCheckpoint, type ModelCheckpointOptions } from './checkpoint.js';
