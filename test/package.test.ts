@@ -91,6 +91,23 @@ describe('npm pack → install → import', () => {
     expect(two.last).toBe(one.last);
   });
 
+  it('knobs-data fetches a data set into a chosen directory, and the loaders of knobs/node read it from there', () => {
+    const data = join(proj, 'my-data');
+    execFileSync(join(proj, 'node_modules', '.bin', 'knobs-data'), ['sentiment', '--dir', data], { cwd: proj, stdio: 'pipe' });
+    writeFileSync(join(proj, 'data-main.mjs'), `import { loadSentiment, loadMnist } from 'knobs/node';
+const rows = await loadSentiment({ dataDir: process.argv[2] });
+let missing = '';
+try { await loadMnist({ dataDir: process.argv[2] }); } catch (e) { missing = e.message; }
+console.log(JSON.stringify({ rows: rows.length, sources: [...new Set(rows.map((r) => r.source))].sort(), missing }));`);
+    const out = JSON.parse(execFileSync('node', ['data-main.mjs', data], { cwd: proj, encoding: 'utf8' }));
+    expect(out.rows).toBe(3000);
+    expect(out.sources).toEqual(['amazon', 'imdb', 'yelp']);
+    // The fix it names is the bin the package ships, not a script of the repository.
+    expect(out.missing).toContain(`MNIST is not in ${join(data, 'mnist')}`);
+    expect(out.missing).toContain('npx knobs-data mnist --dir <dir>');
+    expect(out.missing).not.toMatch(/setup:data|scripts\//);
+  }, 120_000);
+
   it.skipIf(!hasChromium)('works from a Vite-built page in headless Chromium', async () => {
     writeFileSync(join(proj, 'index.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/page.js"></script></body></html>`);
     // knobs/threads: a browser app ships the threads build only when it asks for it.
