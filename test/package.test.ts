@@ -3,10 +3,11 @@
  * imported from Node and from a Vite-built page in headless Chromium; on one thread and on the
  * wasm thread pool (in Chromium on a cross-origin isolated page), with the same bits.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from './helpers/chromium.js';
@@ -36,14 +37,17 @@ export async function run(threads = 1) {
 }
 `;
 
-beforeAll(() => {
+// Asynchronous, so vitest's worker keeps answering its runner while npm runs (a loaded machine takes a minute).
+const run = promisify(execFile);
+
+beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'knobs-pack-'));
-  execFileSync('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: repo, stdio: 'pipe' });
+  await run('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: repo });
   const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
   proj = join(dir, 'consumer');
-  execFileSync('mkdir', ['-p', join(proj, 'src')]);
+  mkdirSync(join(proj, 'src'), { recursive: true });
   writeFileSync(join(proj, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', join(dir, tgz)], { cwd: proj, stdio: 'pipe' });
+  await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', join(dir, tgz)], { cwd: proj });
   writeFileSync(join(proj, 'src', 'consumer.js'), consumerCode);
   // The smallest app: what a bundler ships for init, tensor and sum alone.
   writeFileSync(join(proj, 'mini.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/mini.js"></script></body></html>`);
@@ -91,9 +95,9 @@ describe('npm pack → install → import', () => {
     expect(two.last).toBe(one.last);
   });
 
-  it('knobs-data fetches a data set into a chosen directory, and the loaders of knobs/node read it from there', () => {
+  it('knobs-data fetches a data set into a chosen directory, and the loaders of knobs/node read it from there', async () => {
     const data = join(proj, 'my-data');
-    execFileSync(join(proj, 'node_modules', '.bin', 'knobs-data'), ['sentiment', '--dir', data], { cwd: proj, stdio: 'pipe' });
+    await run(join(proj, 'node_modules', '.bin', 'knobs-data'), ['sentiment', '--dir', data], { cwd: proj });
     writeFileSync(join(proj, 'data-main.mjs'), `import { loadSentiment, loadMnist } from 'knobs/node';
 const rows = await loadSentiment({ dataDir: process.argv[2] });
 let missing = '';
@@ -165,6 +169,25 @@ describe('a bundled app ships what it imports', () => {
     const browser = await launchChromium();
     try {
       expect(await pageResult(browser, `${server.resolvedUrls!.local[0]}mini.html`)).toBe('6.5');
+    } finally {
+      await browser.close();
+      await new Promise<void>((r) => server.httpServer.close(() => r()));
+    }
+  }, 120_000);
+
+  it.skipIf(!hasChromium)('plain browser ESM: the installed package served as files, mapped by an import map', async () => {
+    writeFileSync(join(proj, 'plain.html'), `<!doctype html><html><body><pre id="out">running</pre>
+<script type="importmap">{ "imports": { "knobs": "/node_modules/knobs/dist/index.js" } }</script>
+<script type="module">
+import { init, tensor, sum } from 'knobs';
+init().then(() => { document.getElementById('out').textContent = String(sum(tensor([1, 2, 3.5])).item()); }, (e) => { document.getElementById('out').textContent = 'error: ' + e; });
+</script></body></html>`);
+    const vite = await import('vite');
+    // preview is a static file server here: its "build output" is the app directory itself.
+    const server = await vite.preview({ root: proj, logLevel: 'silent', preview: { host: '127.0.0.1', port: 0 }, build: { outDir: proj } });
+    const browser = await launchChromium();
+    try {
+      expect(await pageResult(browser, `${server.resolvedUrls!.local[0]}plain.html`)).toBe('6.5');
     } finally {
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
