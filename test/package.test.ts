@@ -205,6 +205,24 @@ init().then(() => { document.getElementById('out').textContent = String(sum(tens
       // The case that failed: knobs served from Vite's pre-bundle directory, the wasm beside the package.
       expect(seen.some((r) => /^200 .*\/node_modules\/\.vite\/deps\/knobs\.js/.test(r))).toBe(true);
       expect(seen.some((r) => /^200 .*\/node_modules\/knobs\/wasm-pkg\/knobs_core_bg\.wasm$/.test(r))).toBe(true);
+
+      // knobs/worker too: the pre-bundled trainInWorker starts the package's own worker script.
+      writeFileSync(join(proj, 'worker.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/worker-page.js"></script></body></html>`);
+      writeFileSync(join(proj, 'src', 'worker-page.js'), `import { init, nn } from 'knobs';
+import { trainInWorker } from 'knobs/worker';
+const show = (t) => { document.getElementById('out').textContent = t; };
+init().then(async () => {
+  const model = new nn.Sequential(new nn.Linear(2, 8, { seed: 1 }), new nn.Tanh(), new nn.Linear(8, 1, { seed: 2 }));
+  const data = { x: { data: new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]), shape: [4, 2] }, y: { data: new Float32Array([0, 1, 1, 0]), shape: [4, 1] } };
+  const r = await trainInWorker(nn.toSpec(model), data, { epochs: 200, batchSize: 4, loss: 'mse', optimizer: { type: 'SGD', lr: 0.2, momentum: 0.9 }, seed: 1 });
+  const loss = r.history.history.loss;
+  show(JSON.stringify({ steps: r.steps, first: loss[0], last: loss.at(-1) }));
+}).catch((e) => show('error: ' + e));`);
+      const trained = await pageResult(browser, `${server.resolvedUrls!.local[0]}worker.html`);
+      expect(trained).not.toMatch(/^error/);
+      const t = JSON.parse(trained);
+      expect(t.steps).toBe(200);
+      expect(t.last).toBeLessThan(t.first / 10);
     } finally {
       await browser.close();
       await server.close();

@@ -5,6 +5,7 @@
  * `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })` that Vite and webpack
  * recognise and bundle (Vite maps it to worker.ts in dev).
  */
+import { prebundledUrl } from '../backend/load-wasm.js';
 import { WorkerError, isNodeRuntime, isNodeWorker, startNodeWorker, type TrainWorker } from '../spawn.js';
 
 export { WorkerError, isNodeRuntime, isNodeWorker, type TrainWorker };
@@ -25,6 +26,8 @@ export async function spawnReplica(workerUrl: string | URL | undefined): Promise
   if (isNodeRuntime) return startNodeWorker(workerUrl === undefined ? defaultReplicaUrl() : new URL(String(workerUrl), import.meta.url), undefined, 'DataParallel');
   if (typeof Worker === 'undefined') throw new WorkerError('DataParallel: this environment has no Worker (needs a browser, a browser worker, or Node ≥ 20)');
   if (workerUrl !== undefined) return new Worker(workerUrl, { type: 'module' });
+  const prebundled = prebundledUrl('dist/parallel/worker.js');
+  if (prebundled) return new Worker(prebundled, { type: 'module' });
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 }
 

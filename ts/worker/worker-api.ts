@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import '../autograd.js';
 import '../ops/index.js';
-import { getNumThreads, init } from '../backend/wasm.js';
+import { getNumThreads, init, registerThreadsBuild } from '../backend/wasm.js';
 import { DataLoader } from '../data/dataset.js';
 import { KnobsError } from '../errors.js';
 import type { StateDict } from '../nn/module.js';
@@ -13,6 +13,7 @@ import { fromSpec } from '../nn/spec.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { createOptimizer } from '../optim/create.js';
 import { manualSeed } from '../random.js';
+import { isNode } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
 import type { ArrayData } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
@@ -159,6 +160,8 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
   checkMs('weightsEveryMs', c.weightsEveryMs);
   checkMs('yieldEveryMs', c.yieldEveryMs);
   const probe = makeProbe(c);
+  // A browser worker has no 'knobs/threads' import of its own; the threads build is a chunk it loads only when asked.
+  if (c.threads !== undefined && c.threads !== 1 && !isNode) registerThreadsBuild((await import('../backend/threads-build.js')).threadsBuild);
   await init(c.wasm === undefined ? { threads: c.threads } : { wasm: c.wasm, threads: c.threads });
   const loss = c.loss ?? 'crossEntropy';
   if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`trainInWorker: loss must be 'crossEntropy' or 'mse' (functions cannot cross to a worker), got ${JSON.stringify(loss)}`);
