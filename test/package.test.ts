@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
+import { init, nn, noGrad, saveModel, tensor } from '../ts/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from './helpers/chromium.js';
 
@@ -169,6 +170,37 @@ describe('a bundled app ships what it imports', () => {
     const browser = await launchChromium();
     try {
       expect(await pageResult(browser, `${server.resolvedUrls!.local[0]}mini.html`)).toBe('6.5');
+    } finally {
+      await browser.close();
+      await new Promise<void>((r) => server.httpServer.close(() => r()));
+    }
+  }, 120_000);
+
+  it.skipIf(!hasChromium)('an app that imports only loadModel restores built-in layers it never names (their registration is not tree-shaken away)', async () => {
+    await init();
+    const model = new nn.Sequential(new nn.Linear(6, 8, { seed: 1 }), new nn.BatchNorm1d(8), new nn.ReLU(), new nn.Linear(8, 4, { seed: 2 }), new nn.LayerNorm(4), new nn.Tanh());
+    model.eval();
+    const x = Array.from({ length: 3 * 6 }, (_, i) => Math.cos(i * 0.9));
+    const want = Array.from(new Uint32Array(noGrad(() => model.forward(tensor(x, [3, 6]))).toFloat32Array().slice().buffer));
+    const saved = saveModel(model);
+    writeFileSync(join(proj, 'load.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/load.js"></script></body></html>`);
+    writeFileSync(join(proj, 'src', 'load.js'), `import { init, loadModel, noGrad, tensor } from 'knobs';
+const weights = Uint8Array.from(atob(${JSON.stringify(Buffer.from(saved.weights).toString('base64'))}), (c) => c.charCodeAt(0));
+init().then(() => {
+  const { model } = loadModel({ weights, json: ${JSON.stringify(saved.json)} });
+  model.eval();
+  const y = noGrad(() => model.forward(tensor(${JSON.stringify(x)}, [3, 6])));
+  document.getElementById('out').textContent = JSON.stringify(Array.from(new Uint32Array(y.toFloat32Array().slice().buffer)));
+}).catch((e) => { document.getElementById('out').textContent = 'error: ' + e; });`);
+    const out = join(proj, 'dist-load');
+    expect(await viteBuild(join(proj, 'load.html'), out)).toEqual([]);
+    const vite = await import('vite');
+    const server = await vite.preview({ root: proj, logLevel: 'silent', preview: { host: '127.0.0.1', port: 0 }, build: { outDir: out } });
+    const browser = await launchChromium();
+    try {
+      const got = await pageResult(browser, `${server.resolvedUrls!.local[0]}load.html`);
+      expect(got).not.toMatch(/^error/);
+      expect(JSON.parse(got)).toEqual(want);
     } finally {
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
