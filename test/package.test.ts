@@ -94,6 +94,9 @@ describe('npm pack → install → import', () => {
     expect([one.threads, two.threads]).toEqual([1, 2]);
     expect(two.hash).toBe(one.hash);
     expect(two.last).toBe(one.last);
+    // The relaxed build is not named by a literal URL (bundlers would ship it to every app); Node still finds it.
+    writeFileSync(join(proj, 'relaxed-main.mjs'), `import { init, simdBuild, tensor } from 'knobs'; await init({ simd: 'relaxed' }); console.log(simdBuild(), tensor([[1, 2]]).matmul(tensor([[3], [4]])).item());`);
+    expect(execFileSync('node', ['relaxed-main.mjs'], { cwd: proj, encoding: 'utf8' }).trim()).toBe('relaxed 11');
   });
 
   it('knobs-data fetches a data set into a chosen directory, and the loaders of knobs/node read it from there', async () => {
