@@ -54,10 +54,22 @@ beforeAll(async () => {
   writeFileSync(join(proj, 'mini.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/mini.js"></script></body></html>`);
   writeFileSync(join(proj, 'src', 'mini.js'), `import { init, tensor, sum } from 'knobs';
 init().then(() => { document.getElementById('out').textContent = String(sum(tensor([1, 2, 3.5])).item()); }, (e) => { document.getElementById('out').textContent = 'error: ' + e; });`);
+  // trainInWorker from knobs/worker: a page that trains XOR in the worker.
+  writeFileSync(join(proj, 'worker.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/worker-page.js"></script></body></html>`);
+  writeFileSync(join(proj, 'src', 'worker-page.js'), `import { init, nn } from 'knobs';
+import { trainInWorker } from 'knobs/worker';
+const show = (t) => { document.getElementById('out').textContent = t; };
+init().then(async () => {
+  const model = new nn.Sequential(new nn.Linear(2, 8, { seed: 1 }), new nn.Tanh(), new nn.Linear(8, 1, { seed: 2 }));
+  const data = { x: { data: new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]), shape: [4, 2] }, y: { data: new Float32Array([0, 1, 1, 0]), shape: [4, 1] } };
+  const r = await trainInWorker(nn.toSpec(model), data, { epochs: 200, batchSize: 4, loss: 'mse', optimizer: { type: 'SGD', lr: 0.2, momentum: 0.9 }, seed: 1 });
+  const loss = r.history.history.loss;
+  show(JSON.stringify({ steps: r.steps, first: loss[0], last: loss.at(-1) }));
+}).catch((e) => show('error: ' + e));`);
 }, 180_000);
 
 /** Vite's build with its warnings collected (a logger that records instead of printing). */
-async function viteBuild(input: string, outDir: string): Promise<string[]> {
+async function viteBuild(input: string | string[], outDir: string): Promise<string[]> {
   const vite = await import('vite');
   const warnings: string[] = [];
   const logger = vite.createLogger('warn');
@@ -123,7 +135,7 @@ console.log(JSON.stringify({ rows: rows.length, sources: [...new Set(rows.map((r
 import { run } from './consumer.js';
 run(Number(new URLSearchParams(location.search).get('threads') ?? 1)).then((r) => { document.getElementById('out').textContent = JSON.stringify(r); }, (e) => { document.getElementById('out').textContent = 'error: ' + e; });`);
     const vite = await import('vite');
-    const warnings = await viteBuild(join(proj, 'index.html'), join(proj, 'dist'));
+    const warnings = await viteBuild([join(proj, 'index.html'), join(proj, 'worker.html')], join(proj, 'dist'));
     // dist/parallel/spawn.js once named worker.ts, which the package does not ship.
     expect(warnings.filter((w) => /doesn't exist at build time/.test(w))).toEqual([]);
     // Cross-origin isolated, so the page has SharedArrayBuffer for the thread pool.
@@ -148,6 +160,10 @@ run(Number(new URLSearchParams(location.search).get('threads') ?? 1)).then((r) =
       }
       expect([one.threads, two.threads]).toEqual([1, 2]);
       expect(two.hash).toBe(one.hash);
+      // trainInWorker from the built knobs/worker (its worker bundled by Vite).
+      const trained = JSON.parse(await pageResult(browser, `${url}worker.html`));
+      expect(trained.steps).toBe(200);
+      expect(trained.last).toBeLessThan(trained.first / 10);
     } finally {
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
@@ -242,17 +258,6 @@ init().then(() => { document.getElementById('out').textContent = String(sum(tens
       expect(seen.some((r) => /^200 .*\/node_modules\/knobs\/wasm-pkg\/knobs_core_bg\.wasm$/.test(r))).toBe(true);
 
       // knobs/worker too: the pre-bundled trainInWorker starts the package's own worker script.
-      writeFileSync(join(proj, 'worker.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/worker-page.js"></script></body></html>`);
-      writeFileSync(join(proj, 'src', 'worker-page.js'), `import { init, nn } from 'knobs';
-import { trainInWorker } from 'knobs/worker';
-const show = (t) => { document.getElementById('out').textContent = t; };
-init().then(async () => {
-  const model = new nn.Sequential(new nn.Linear(2, 8, { seed: 1 }), new nn.Tanh(), new nn.Linear(8, 1, { seed: 2 }));
-  const data = { x: { data: new Float32Array([0, 0, 0, 1, 1, 0, 1, 1]), shape: [4, 2] }, y: { data: new Float32Array([0, 1, 1, 0]), shape: [4, 1] } };
-  const r = await trainInWorker(nn.toSpec(model), data, { epochs: 200, batchSize: 4, loss: 'mse', optimizer: { type: 'SGD', lr: 0.2, momentum: 0.9 }, seed: 1 });
-  const loss = r.history.history.loss;
-  show(JSON.stringify({ steps: r.steps, first: loss[0], last: loss.at(-1) }));
-}).catch((e) => show('error: ' + e));`);
       const trained = await pageResult(browser, `${server.resolvedUrls!.local[0]}worker.html`);
       expect(trained).not.toMatch(/^error/);
       const t = JSON.parse(trained);

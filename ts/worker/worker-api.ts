@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import '../autograd.js';
 import '../ops/index.js';
+import { threadsBuild } from '../backend/threads-build.js';
 import { getNumThreads, init, registerThreadsBuild } from '../backend/wasm.js';
 import { DataLoader } from '../data/dataset.js';
 import { KnobsError } from '../errors.js';
@@ -160,8 +161,10 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
   checkMs('weightsEveryMs', c.weightsEveryMs);
   checkMs('yieldEveryMs', c.yieldEveryMs);
   const probe = makeProbe(c);
-  // A browser worker has no 'knobs/threads' import of its own; the threads build is a chunk it loads only when asked.
-  if (c.threads !== undefined && c.threads !== 1 && !isNode) registerThreadsBuild((await import('../backend/threads-build.js')).threadsBuild);
+  // A browser worker has no 'knobs/threads' import of its own. Imported statically: Vite bundles
+  // workers as IIFE by default, which cannot load a chunk, so apps using trainInWorker ship the
+  // threads build inside the worker bundle.
+  if (c.threads !== undefined && c.threads !== 1 && !isNode) registerThreadsBuild(threadsBuild);
   await init(c.wasm === undefined ? { threads: c.threads } : { wasm: c.wasm, threads: c.threads });
   const loss = c.loss ?? 'crossEntropy';
   if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`trainInWorker: loss must be 'crossEntropy' or 'mse' (functions cannot cross to a worker), got ${JSON.stringify(loss)}`);
