@@ -126,7 +126,7 @@ console.log(JSON.stringify({ rows: rows.length, sources: [...new Set(rows.map((r
     expect(out.missing).toContain(`MNIST is not in ${join(data, 'mnist')}`);
     expect(out.missing).toContain('npx knobs-data mnist --dir <dir>');
     expect(out.missing).not.toMatch(/setup:data|scripts\//);
-  }, 120_000);
+  }, 240_000);
 
   it.skipIf(!hasChromium)('works from a Vite-built page in headless Chromium', async () => {
     writeFileSync(join(proj, 'index.html'), `<!doctype html><html><body><pre id="out">running</pre><script type="module" src="/src/page.js"></script></body></html>`);
@@ -168,7 +168,7 @@ run(Number(new URLSearchParams(location.search).get('threads') ?? 1)).then((r) =
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('a bundled app ships what it imports', () => {
@@ -193,7 +193,7 @@ describe('a bundled app ships what it imports', () => {
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
     }
-  }, 120_000);
+  }, 240_000);
 
   it.skipIf(!hasChromium)('an app that imports only loadModel restores built-in layers it never names (their registration is not tree-shaken away)', async () => {
     await init();
@@ -224,7 +224,7 @@ init().then(() => {
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
     }
-  }, 120_000);
+  }, 240_000);
 
   it.skipIf(!hasChromium)('plain browser ESM: the installed package served as files, mapped by an import map', async () => {
     writeFileSync(join(proj, 'plain.html'), `<!doctype html><html><body><pre id="out">running</pre>
@@ -243,7 +243,7 @@ init().then(() => { document.getElementById('out').textContent = String(sum(tens
       await browser.close();
       await new Promise<void>((r) => server.httpServer.close(() => r()));
     }
-  }, 120_000);
+  }, 240_000);
 
   it.skipIf(!hasChromium)("init() works under Vite's dev server with no config (the package pre-bundled)", async () => {
     const vite = await import('vite');
@@ -267,7 +267,7 @@ init().then(() => { document.getElementById('out').textContent = String(sum(tens
       await browser.close();
       await server.close();
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 afterAll(() => {});
