@@ -3,6 +3,8 @@
  * cross-origin isolated page): the same cases as in Node, with the peers' browser builds.
  * Chromium gives tfjs-wasm its threaded SIMD build here, which Node never does.
  */
+// A browser app ships the threads build only when it imports it (init({ threads: 'auto' }) below).
+import '../ts/threads.js';
 import { getNumThreads, init } from '../ts/index.js';
 import type { BrainModule, Peers } from './peers.js';
 import type { Result } from './report.js';

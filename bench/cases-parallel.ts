@@ -18,7 +18,8 @@
  * Or standalone: `npx tsx bench/cases-parallel.ts [--quick]`.
  */
 import { Bench, type Task } from 'tinybench';
-import { init, nn, optim, setNumThreads, DataParallel, type ParallelTransport } from '../ts/index.js';
+import { init, nn, optim, setNumThreads } from '../ts/index.js';
+import { DataParallel, type ParallelTransport } from '../ts/parallel/index.js';
 import { IN, inThreadStep, parallelData as data, parallelOptimizer as optimizer, parallelSpec } from './parallel-model.js';
 
 export interface ParallelCaseOptions {

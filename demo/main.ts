@@ -7,7 +7,8 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { MNIST_FILES, trainInWorker, type TrainProgress, type TrainResult } from '../ts/index.js';
+import { MNIST_FILES } from '../ts/index.js';
+import { trainInWorker, type TrainProgress, type TrainResult } from '../ts/worker/index.js';
 import { parseIdx } from '../ts/data/idx.js';
 import type { ModelSpec } from '../ts/nn/spec.js';
 import type { StateDict } from '../ts/nn/module.js';

@@ -1,6 +1,7 @@
 /** Estimators save in the library's formats (safetensors + JSON) and come back exactly. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classic, init } from '../ts/index.js';
+import { init } from '../ts/index.js';
+import * as classic from '../ts/classic/index.js';
 import { readSafetensors } from '../ts/io/safetensors.js';
 
 beforeAll(() => init());

@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classic, init } from '../ts/index.js';
+import { init } from '../ts/index.js';
+import * as classic from '../ts/classic/index.js';
 import { defaultSklearnDir, loadSklearnDataset, type SklearnDatasetName } from '../ts/data/sklearn-node.js';
 
 const { KNeighborsClassifier, KNeighborsRegressor, GaussianNB, CategoricalNB, LogisticRegression } = classic;

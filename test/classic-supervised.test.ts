@@ -3,7 +3,8 @@
  * wrappers) on small hand-made data, plus the distance wrapper against a naive JS reference.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classic, init, nn } from '../ts/index.js';
+import { init, nn } from '../ts/index.js';
+import * as classic from '../ts/classic/index.js';
 import { kNearest, pairwiseSqDist } from '../ts/classic/distance.js';
 import type { Matrix } from '../ts/classic/estimator.js';
 

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classic, init, memoryStats } from '../ts/index.js';
+import { init, memoryStats } from '../ts/index.js';
+import * as classic from '../ts/classic/index.js';
 import { Rng } from '../ts/random.js';
 import { adjustedRandIndex, loadEstimator } from '../ts/classic/estimator.js';
 import { KMeans } from '../ts/classic/kmeans.js';

@@ -5,7 +5,8 @@
  * replica normalises by its own shard's statistics, as PyTorch's DDP does without SyncBatchNorm.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crossEntropy, fit, init, nn, optim, Rng, tensor, tidy, trainInWorker, DataLoader, TensorDataset } from '../ts/index.js';
+import { crossEntropy, fit, init, nn, optim, Rng, tensor, tidy, DataLoader, TensorDataset } from '../ts/index.js';
+import { trainInWorker } from '../ts/worker/index.js';
 import { DataParallel } from '../ts/parallel/index.js';
 
 const SAMPLE = [2, 6, 6];

@@ -60,14 +60,16 @@ describe('loadMnist (Node)', () => {
     try {
       await writeFile(join(dir, MNIST_FILES.trainImages), images);
       expect(missingMnistFiles(dir)).toEqual([MNIST_FILES.trainLabels, MNIST_FILES.testImages, MNIST_FILES.testLabels]);
-      await expect(loadMnist({ dir })).rejects.toThrow(/MNIST is not in .* \(missing train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\)\. Run `npm run setup:data`/);
+      await expect(loadMnist({ dir })).rejects.toThrow(/MNIST is not in .* \(missing train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\)\. Fetch it with `npx knobs-data mnist --dir <dir>` and call loadMnist\(\{ dataDir: '<dir>' \}\)/);
       await writeFile(join(dir, MNIST_FILES.trainLabels), labels);
       await writeFile(join(dir, MNIST_FILES.testImages), images);
       await writeFile(join(dir, MNIST_FILES.testLabels), idx([2], [1, 1]));
-      await expect(loadMnist({ dir })).rejects.toThrow(/3 images but 2 labels — re-run `npm run setup:data`/);
+      await expect(loadMnist({ dir })).rejects.toThrow(/3 images but 2 labels — fetch it again with `npx knobs-data mnist --dir <dir>`/);
       await writeFile(join(dir, MNIST_FILES.testLabels), labels);
       const m = await loadMnist({ dir });
       expect([m.train.length, m.test.length]).toEqual([3, 3]);
+      // knobs-data --dir <parent> fills <parent>/mnist: dataDir names the parent.
+      await expect(loadMnist({ dataDir: dir })).rejects.toThrow(`MNIST is not in ${join(dir, 'mnist')}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

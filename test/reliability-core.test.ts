@@ -4,7 +4,8 @@
  * error paths, init() options silently ignored, fits that interleaved or did nothing.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DataLoader, DataParallel, KnobsError, ShapeError, TensorDataset, crossEntropy, empty, evaluate, fit, full, init, memoryStats, nn, optim, predict, rand, randn, releasePool, tensor, tidy, zeros } from '../ts/index.js';
+import { DataLoader, KnobsError, ShapeError, TensorDataset, crossEntropy, empty, evaluate, fit, full, init, memoryStats, nn, optim, predict, rand, randn, releasePool, tensor, tidy, zeros } from '../ts/index.js';
+import { DataParallel } from '../ts/parallel/index.js';
 import { _setUnscopedWarning, unscopedTensors } from '../ts/scope.js';
 import { trainInWorker } from '../ts/worker/index.js';
 

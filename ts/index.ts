@@ -27,9 +27,10 @@ export { LabelEncoder, OneHotEncoder, type OneHotEncoderOptions, type Category, 
 export { generateBabi, parseBabi, formatBabi, babiSamples, babiWords, BABI_TASKS, type BabiStory, type BabiLine, type BabiSample, type BabiTask, type BabiOptions } from './data/babi.js';
 export { babiVocab, encodeBabi, type BabiEncoding, type EncodeBabiOptions } from './data/babi-encode.js';
 export { mnistDataset, mnistFromBytes, MNIST_FILES, type Mnist, type MnistBytes, type MnistOptions } from './data/mnist.js';
-export { saveModel, loadModel, toBlobs, fromBlobs, type SavedModel, type LoadedModel, type SaveOptions } from './io/save.js';
-export { trainInWorker, createTrainWorker, WorkerError, type TrainInWorkerOptions, type TrainProgress, type TrainResult, type TrainData, type IdxSource, type OptimizerSpec, type TrainWorker } from './worker/index.js';
-export { DataParallel, type DataParallelOptions, type ParallelFitOptions, type ParallelEpochLogs, type ParallelLoss, type ParallelTransport } from './parallel/index.js';
-export * as classic from './classic/index.js';
+export { saveModel, loadModel, toBlobs, fromBlobs, type SavedModel, type LoadedModel, type SaveOptions, type StoreOptions, type StoredInfo } from './io/save.js';
+export { ModelCheckpoint, type ModelCheckpointOptions } from './train/checkpoint.js';
+export { listModels, removeModel, type ModelInfo, type ModelUrl } from './io/browser-store.js';
 export * as text from './text/index.js';
-export * as rl from './rl/index.js';
+// Parts with workers, extra wasm builds or estimator registries have entries of their own, so a
+// bundler ships them only to apps that import them: knobs/worker (trainInWorker), knobs/parallel
+// (DataParallel), knobs/classic, knobs/rl, knobs/threads, knobs/relaxed.

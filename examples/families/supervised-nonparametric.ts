@@ -6,7 +6,8 @@
  *
  *   npx tsx examples/families/supervised-nonparametric.ts
  */
-import { classic, init } from '../../ts/index.js';
+import { init } from '../../ts/index.js';
+import * as classic from '../../ts/classic/index.js';
 
 await init();
 

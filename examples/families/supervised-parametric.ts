@@ -7,7 +7,8 @@
  *
  *   npx tsx examples/families/supervised-parametric.ts
  */
-import { classic, init } from '../../ts/index.js';
+import { init } from '../../ts/index.js';
+import * as classic from '../../ts/classic/index.js';
 
 await init();
 

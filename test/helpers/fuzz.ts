@@ -6,7 +6,8 @@
  * wasm live memory unchanged afterwards. A case is reproducible from (seed, index) alone, so a
  * failure report is its own reproduction. Shared by test/fuzz.test.ts and scripts/fuzz.ts.
  */
-import { classic, KnobsError, loadModel, memoryStats, nn, optim, saveModel, tensor, tidy, Rng } from '../../ts/index.js';
+import { KnobsError, loadModel, memoryStats, nn, optim, saveModel, tensor, tidy, Rng } from '../../ts/index.js';
+import * as classic from '../../ts/classic/index.js';
 import { readSafetensors, writeSafetensors } from '../../ts/io/safetensors.js';
 import { parseIdx } from '../../ts/data/idx.js';
 import { parseNumericTable, parseSklearnCsv } from '../../ts/data/csv.js';

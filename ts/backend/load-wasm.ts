@@ -9,7 +9,24 @@ import { importHidden, isNode } from '../runtime.js';
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string;
 
 export function defaultWasmUrl(): URL {
-  return new URL('../../wasm-pkg/knobs_core_bg.wasm', import.meta.url);
+  return packageUrl(new URL('../../wasm-pkg/knobs_core_bg.wasm', import.meta.url), 'wasm-pkg/knobs_core_bg.wasm');
+}
+
+/**
+ * Vite's dev server pre-bundles dependencies into `node_modules/.vite/deps/`, so there
+ * `import.meta.url` no longer points into the package and every `new URL(file, import.meta.url)`
+ * misses (the server answers with index.html). The package's own files are still served at
+ * `node_modules/knobs/`: use that instead, so `init()` works under `vite` with no config. Bundled
+ * builds and Node never run from that directory and keep the literal URL.
+ */
+export function packageUrl(url: URL, pathInPackage: string): URL {
+  return prebundledUrl(pathInPackage) ?? url;
+}
+
+/** Where a file of the package is served when this code runs pre-bundled by Vite's dev server, else null. */
+export function prebundledUrl(pathInPackage: string): URL | null {
+  const m = /^(.*\/node_modules\/)\.vite\/deps(?:_temp_[^/]*)?\//.exec(import.meta.url);
+  return m ? new URL(`${m[1]}knobs/${pathInPackage}`) : null;
 }
 
 export async function loadWasmBytes(source: WasmSource | undefined): Promise<BufferSource | WebAssembly.Module> {
@@ -39,7 +56,7 @@ export function checkWasm(bytes: Uint8Array, url: URL | string, contentType: str
   throw new KnobsError(
     `init: ${url} is not a wasm module: ${bytes.length} bytes${contentType ? ` of ${contentType}` : ''} beginning ${JSON.stringify(head.slice(0, 40))}. ` +
       (looksHtml
-        ? "The server answered with a web page: with Vite's dev server add optimizeDeps: { exclude: ['knobs'] } to vite.config, or pass init({ wasm: url }) with a URL that serves knobs_core_bg.wasm"
+        ? "The server answered with a web page instead of the file. With Vite's dev server and the package outside node_modules/knobs (a linked or aliased install), add optimizeDeps: { exclude: ['knobs'] } to vite.config; otherwise pass init({ wasm: url }) a URL that serves knobs_core_bg.wasm"
         : 'Pass init({ wasm }) the bytes, a compiled module or a URL of knobs_core_bg.wasm'),
   );
 }

@@ -11,6 +11,7 @@
  */
 import { KnobsError } from '../errors.js';
 import { importHidden, isNode } from '../runtime.js';
+import { defaultWasmUrl } from './load-wasm.js';
 
 export type SimdChoice = 'auto' | 'relaxed' | 'simd128';
 export type SimdBuild = 'relaxed' | 'simd128';
@@ -55,9 +56,26 @@ export async function chooseBuild(choice: SimdChoice): Promise<SimdBuild> {
   return 'simd128';
 }
 
-/** The packaged file of a build, as `new URL(literal, import.meta.url)` so bundlers emit both. */
+/** The relaxed build's URL, set by `import 'knobs/relaxed'` (ts/relaxed.ts). */
+let relaxedUrl: URL | null = null;
+
+export function registerRelaxedWasm(url: URL): void {
+  relaxedUrl = url;
+}
+
+/**
+ * The packaged file of a build. Only the SIMD128 file is named by a literal `new URL` here, so a
+ * bundled app ships that one wasm; the relaxed one is shipped by importing 'knobs/relaxed'. Node
+ * reads it from the package either way.
+ */
 export function wasmUrl(build: SimdBuild): URL {
-  return build === 'relaxed'
-    ? new URL('../../wasm-pkg/knobs_core_relaxed_bg.wasm', import.meta.url)
-    : new URL('../../wasm-pkg/knobs_core_bg.wasm', import.meta.url);
+  if (build === 'simd128') return defaultWasmUrl();
+  if (relaxedUrl) return relaxedUrl;
+  if (isNode) {
+    const file = 'knobs_core_relaxed_bg.wasm';
+    return new URL('../../wasm-pkg/' + file, import.meta.url);
+  }
+  throw new KnobsError(
+    "init: the relaxed-SIMD build was chosen, but a browser app ships it only when it imports 'knobs/relaxed': add `import 'knobs/relaxed'` before init(), or use simd: 'simd128'",
+  );
 }

@@ -61,19 +61,19 @@ interface PoolWorker {
 /** The running pool's workers. */
 const workers: PoolWorker[] = [];
 
-/** The threads build's wasm, next to the glue that workers import (see NODE_WORKER). */
-export function threadsWasmUrl(): URL {
-  return new URL('../../wasm-pkg/knobs_core_threads_bg.wasm', import.meta.url);
-}
 
 /**
  * Starts `count` workers on `memory` and resolves once each has joined the pool (`joined()`
  * counts the caller and the workers); rejects, stopping the ones it started, if one fails.
  */
-export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, joined: () => number): Promise<void> {
+export async function startWorkers(module: WebAssembly.Module, memory: WebAssembly.Memory, count: number, joined: () => number, newBrowserWorker?: () => Worker): Promise<void> {
   const mine: PoolWorker[] = [];
   const started: Promise<void>[] = [];
-  for (let i = 0; i < count; i++) started.push(isNode ? startNodeWorker(module, memory, mine) : startBrowserWorker(module, memory, mine));
+  for (let i = 0; i < count; i++) {
+    if (isNode) started.push(startNodeWorker(module, memory, mine));
+    else if (newBrowserWorker) started.push(startBrowserWorker(newBrowserWorker(), module, memory, mine));
+    else throw new KnobsError('init: no browser worker script for the thread pool');
+  }
   try {
     await withTimeout(Promise.all(started), START_TIMEOUT_MS, () => new KnobsError(`init: the thread pool's ${count} worker(s) did not start within ${START_TIMEOUT_MS / 1000} s`));
     // 'ready' is posted just before a worker enters the loop that counts it in.
@@ -110,7 +110,9 @@ import(workerData.glue).then((k) => {
 
 async function startNodeWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, mine: PoolWorker[]): Promise<void> {
   const { Worker } = await importHidden<typeof import('node:worker_threads')>('node:worker_threads');
-  const glue = new URL('../../wasm-pkg/knobs_core_threads.js', import.meta.url).href;
+  // Not a literal URL: bundlers would copy the glue into browser builds, which never use this path.
+  const file = 'knobs_core_threads.js';
+  const glue = new URL('../../wasm-pkg/' + file, import.meta.url).href;
   const w = new Worker(NODE_WORKER, { eval: true, workerData: { module, memory, glue } });
   mine.push(w);
   await new Promise<void>((resolve, reject) => {
@@ -122,8 +124,7 @@ async function startNodeWorker(module: WebAssembly.Module, memory: WebAssembly.M
   w.unref();
 }
 
-async function startBrowserWorker(module: WebAssembly.Module, memory: WebAssembly.Memory, mine: PoolWorker[]): Promise<void> {
-  const w = new Worker(new URL('./thread-worker.js', import.meta.url), { type: 'module' });
+async function startBrowserWorker(w: Worker, module: WebAssembly.Module, memory: WebAssembly.Memory, mine: PoolWorker[]): Promise<void> {
   mine.push(w);
   await new Promise<void>((resolve, reject) => {
     w.onmessage = () => resolve();

@@ -5,11 +5,12 @@
  */
 import { checkOptions } from '../options.js';
 import * as plainKernels from '../../wasm-pkg/knobs_core.js';
-import * as threadsKernels from '../../wasm-pkg/knobs_core_threads.js';
 import { KnobsError } from '../errors.js';
+import { importHidden, isNode } from '../runtime.js';
 import { loadWasmBytes, type WasmSource } from './load-wasm.js';
 import { chooseBuild, wasmUrl, type SimdBuild, type SimdChoice } from './simd.js';
-import { resolveThreads, startWorkers, threadsWasmUrl, type ThreadsChoice } from './threads.js';
+import type { ThreadsBuild } from './threads-build.js';
+import { resolveThreads, startWorkers, type ThreadsChoice } from './threads.js';
 
 export type Kernels = typeof plainKernels;
 // The threads build's glue differs only in how it is instantiated (shared memory, per-thread
@@ -41,6 +42,27 @@ export interface InitOptions {
    * Not with simd: 'relaxed' or a custom `wasm`.
    */
   threads?: ThreadsChoice;
+}
+
+/** Set by `import 'knobs/threads'` (ts/threads.ts); Node loads it on demand. */
+let threadsBuild: ThreadsBuild | null = null;
+
+export function registerThreadsBuild(b: ThreadsBuild): void {
+  threadsBuild = b;
+}
+
+/** True when this module runs from TypeScript sources (vitest, tsx) rather than the built .js. */
+const fromSources = /\.[cm]?ts(?:[?#].*)?$/.test(import.meta.url);
+
+async function getThreadsBuild(): Promise<ThreadsBuild> {
+  if (threadsBuild) return threadsBuild;
+  if (!isNode) {
+    throw new KnobsError("init: threads > 1 needs the threads build, which a browser app ships only when it imports 'knobs/threads': add `import 'knobs/threads'` before init()");
+  }
+  // A name bundlers do not follow, so browser builds never ship the threads build unasked.
+  const file = fromSources ? './threads-build.ts' : './threads-build.js';
+  threadsBuild = (await importHidden<typeof import('./threads-build.js')>(new URL(file, import.meta.url).href)).threadsBuild;
+  return threadsBuild;
 }
 
 /** The options of the call that loaded (or is loading) the core, for later calls to be checked against. */
@@ -95,10 +117,11 @@ export function init(options: InitOptions = {}): Promise<void> {
       if (threads > 1) {
         if (options.wasm !== undefined) throw new KnobsError('init: threads > 1 loads the packaged threads build; it cannot be combined with a custom `wasm`');
         if (options.simd === 'relaxed') throw new KnobsError("init: the threads build is SIMD128; simd: 'relaxed' cannot be combined with threads > 1");
-        const module = await WebAssembly.compile(await loadWasmBytes(threadsWasmUrl()) as BufferSource);
-        const out = threadsKernels.initSync({ module });
-        await startWorkers(module, out.memory, threads - 1, () => threadsKernels.thread_pool_size());
-        kernels = threadsKernels as unknown as Kernels;
+        const tb = await getThreadsBuild();
+        const module = await WebAssembly.compile(await loadWasmBytes(tb.wasmUrl()) as BufferSource);
+        const out = tb.kernels.initSync({ module });
+        await startWorkers(module, out.memory, threads - 1, () => tb.kernels.thread_pool_size(), tb.newBrowserWorker);
+        kernels = tb.kernels as unknown as Kernels;
         sharedMemory = true;
         memory = out.memory;
         build = 'simd128';

@@ -5,9 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { KnobsError } from '../errors.js';
+import { dataSetDir, fetchHint, type DataDirOptions } from './data-dir.js';
 
 export const SENTIMENT_SOURCES = ['imdb', 'amazon', 'yelp'] as const;
 export type SentimentSource = (typeof SENTIMENT_SOURCES)[number];
@@ -19,10 +19,9 @@ export interface LabelledSentence {
   source: SentimentSource;
 }
 
-/** KNOBS_SENTIMENT_DIR, else .data/sentiment at the package root. */
+/** KNOBS_SENTIMENT_DIR, else KNOBS_DATA_DIR/sentiment, else .data/sentiment at the package root. */
 export function defaultSentimentDir(): string {
-  if (process.env.KNOBS_SENTIMENT_DIR) return resolve(process.env.KNOBS_SENTIMENT_DIR);
-  return fileURLToPath(new URL('../../.data/sentiment/', import.meta.url));
+  return dataSetDir('sentiment');
 }
 
 export function hasSentiment(dir = defaultSentimentDir()): boolean {
@@ -30,14 +29,14 @@ export function hasSentiment(dir = defaultSentimentDir()): boolean {
 }
 
 /** Every labelled sentence of the chosen sources (default all three), in file order. */
-export async function loadSentiment(opts: { dir?: string; sources?: readonly SentimentSource[] } = {}): Promise<LabelledSentence[]> {
-  const dir = opts.dir ?? defaultSentimentDir();
+export async function loadSentiment(opts: DataDirOptions & { sources?: readonly SentimentSource[] } = {}): Promise<LabelledSentence[]> {
+  const dir = dataSetDir('sentiment', opts);
   const sources = opts.sources ?? SENTIMENT_SOURCES;
   const out: LabelledSentence[] = [];
   for (const source of sources) {
     if (!SENTIMENT_SOURCES.includes(source)) throw new KnobsError(`loadSentiment: unknown source ${JSON.stringify(source)}; sources: ${SENTIMENT_SOURCES.join(', ')}`);
     const file = join(dir, `${source}.json`);
-    if (!existsSync(file)) throw new KnobsError(`loadSentiment: ${file} is missing. Run \`npm run setup:data\` (or \`bash scripts/fetch-data.sh sentiment\`) to take it from the npm package sentiment.`);
+    if (!existsSync(file)) throw new KnobsError(`loadSentiment: ${file} is missing. ${fetchHint('sentiment', 'loadSentiment')}`);
     const rows = JSON.parse(await readFile(file, 'utf8')) as unknown;
     if (!Array.isArray(rows)) throw new KnobsError(`loadSentiment: ${file} is not a JSON array`);
     rows.forEach((r: { text?: unknown; class?: unknown }, i) => {

@@ -13,9 +13,11 @@ import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promis
 import { dirname, resolve } from 'node:path';
 import { KnobsError } from '../errors.js';
 import type { AnyModule } from '../nn/module.js';
-import type { Optimizer } from '../optim/optimizer.js';
 import { SAFETENSORS_MAX_HEADER_BYTES } from './safetensors.js';
-import { loadModel, saveModel, type LoadedModel, type SaveOptions } from './save.js';
+import { WEIGHTS_SHA256_KEY } from './browser-store.js';
+import { loadModel, saveModel, type LoadedModel, type StoreOptions } from './save.js';
+
+export { WEIGHTS_SHA256_KEY };
 
 /** 'runs/mnist', 'runs/mnist.json' or 'runs/mnist.safetensors' → 'runs/mnist'. */
 function base(path: string): string {
@@ -23,12 +25,8 @@ function base(path: string): string {
   return path.replace(/\.(safetensors|json)$/, '');
 }
 
-export interface NodeSaveOptions extends SaveOptions {
-  optimizer?: Optimizer | null;
-}
-
-/** The JSON key holding the weights file's sha256 (hex). */
-export const WEIGHTS_SHA256_KEY = 'weightsSha256';
+/** The same options as the browser's saveModel(model, url, opts). */
+export type NodeSaveOptions = StoreOptions;
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -57,7 +55,7 @@ function tmpSuffix(): string {
 
 export async function save(model: AnyModule, path: string, opts: NodeSaveOptions = {}): Promise<{ weights: string; json: string }> {
   const b = base(path);
-  const { weights, json } = saveModel(model, opts.optimizer, opts);
+  const { weights, json } = saveModel(model, opts.optimizer ?? null, opts);
   // Inserted as the first key by text so the model JSON is not parsed and re-serialised.
   const paired = `{${JSON.stringify(WEIGHTS_SHA256_KEY)}:${JSON.stringify(sha256(weights))},${json.slice(1)}`;
   const files = { weights: `${b}.safetensors`, json: `${b}.json` };

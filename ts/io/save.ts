@@ -23,6 +23,7 @@ import { optimizerDef, type Hyperparameters } from '../optim/registry.js';
 import type { SchedulerState } from '../optim/schedulers.js';
 import { shapeSize, type Tensor } from '../tensor.js';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './safetensors.js';
+import { downloadPair, idbGet, idbPut, parseModelUrl, readPickedFiles, type ModelUrl } from './browser-store.js';
 
 export const MODEL_FORMAT = 'knobs.model';
 export const MODEL_VERSION = 2;
@@ -135,8 +136,43 @@ export interface SaveOptions {
   metadata?: Record<string, unknown>;
 }
 
-/** Serialises any registered module (and optionally its optimizer) to safetensors bytes + JSON text. */
-export function saveModel(model: AnyModule, optimizer?: Optimizer | null, opts: SaveOptions = {}): SavedModel {
+/** What saveModel(model, url, opts) takes: Node's save(model, path, opts) takes the same. */
+export interface StoreOptions extends SaveOptions {
+  /** Saved with its state, so training resumes where it stopped. */
+  optimizer?: Optimizer | null;
+}
+
+export interface StoredInfo {
+  url: ModelUrl;
+  /** downloads://: the two file names the browser was asked to save. */
+  files?: { json: string; weights: string };
+}
+
+/**
+ * Serialises any registered module (and optionally its optimizer) to safetensors bytes + JSON text;
+ * or, given a URL, stores it in the browser: `indexeddb://name` (IndexedDB) or `downloads://name`
+ * (name.json and name.safetensors downloaded, the files Node's save() writes). The URL form takes
+ * its arguments in the order of Node's save(model, path, opts).
+ */
+export function saveModel(model: AnyModule, url: ModelUrl, opts?: StoreOptions): Promise<StoredInfo>;
+export function saveModel(model: AnyModule, optimizer?: Optimizer | null, opts?: SaveOptions): SavedModel;
+export function saveModel(model: AnyModule, target?: Optimizer | null | ModelUrl, opts: StoreOptions = {}): SavedModel | Promise<StoredInfo> {
+  if (typeof target === 'string') return storeModel(model, target, opts);
+  return serialize(model, target, opts);
+}
+
+async function storeModel(model: AnyModule, url: ModelUrl, opts: StoreOptions): Promise<StoredInfo> {
+  const [kind, name] = parseModelUrl(url, 'saveModel');
+  if (opts === null || typeof opts !== 'object') throw new KnobsError('saveModel: options must be an object');
+  const { weights, json } = serialize(model, opts.optimizer, opts);
+  if (kind === 'indexeddb') {
+    await idbPut(name, json, weights, 'saveModel');
+    return { url };
+  }
+  return { url, files: await downloadPair(name, json, weights, 'saveModel') };
+}
+
+function serialize(model: AnyModule, optimizer?: Optimizer | null, opts: SaveOptions = {}): SavedModel {
   const spec = toSpec(model);
   const named = [...model.namedParameters()];
   const buffers = [...model.namedBuffers()];
@@ -213,7 +249,26 @@ const buildLimit = (declaredFloats: number): number => 2 * declaredFloats + (1 <
  * fails without growing memory; its actual parameters and buffers must match the list exactly.
  * A mismatch is a KnobsError.
  */
-export function loadModel<M extends AnyModule = AnyModule>(saved: { weights: Uint8Array | ArrayBuffer; json: string | object }): LoadedModel<M> {
+export function loadModel<M extends AnyModule = AnyModule>(saved: { weights: Uint8Array | ArrayBuffer; json: string | object }): LoadedModel<M>;
+/** From IndexedDB (`indexeddb://name`, saved by saveModel) or from the two files a user picked (name.json + name.safetensors, e.g. an input's FileList). */
+export function loadModel<M extends AnyModule = AnyModule>(source: `indexeddb://${string}` | ArrayLike<File> | Iterable<File>): Promise<LoadedModel<M>>;
+export function loadModel<M extends AnyModule = AnyModule>(
+  saved: { weights: Uint8Array | ArrayBuffer; json: string | object } | `indexeddb://${string}` | ArrayLike<File> | Iterable<File>,
+): LoadedModel<M> | Promise<LoadedModel<M>> {
+  if (typeof saved === 'string') {
+    return (async () => {
+      const [kind, name] = parseModelUrl(saved, 'loadModel');
+      if (kind !== 'indexeddb') throw new KnobsError(`loadModel: ${JSON.stringify(saved)}: a download is loaded from the files the user picks: loadModel(input.files)`);
+      return loadSaved<M>(await idbGet(name, 'loadModel'));
+    })();
+  }
+  if (saved && typeof saved === 'object' && !('weights' in saved) && (Symbol.iterator in saved || 'length' in saved)) {
+    return readPickedFiles(saved as ArrayLike<File>, 'loadModel').then((f) => loadSaved<M>(f));
+  }
+  return loadSaved<M>(saved as { weights: Uint8Array | ArrayBuffer; json: string | object });
+}
+
+function loadSaved<M extends AnyModule>(saved: { weights: Uint8Array | ArrayBuffer; json: string | object }): LoadedModel<M> {
   if (!saved || (!(saved.weights instanceof Uint8Array) && !(saved.weights instanceof ArrayBuffer))) {
     throw new KnobsError('loadModel: weights must be a Uint8Array or ArrayBuffer of safetensors bytes');
   }

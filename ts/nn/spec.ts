@@ -16,16 +16,35 @@
 import { AllocationLimitError } from '../backend/wasm.js';
 import { KnobsError } from '../errors.js';
 import { describe, isJson, isPlainObject, type JsonObject, type JsonValue } from './config.js';
-import './attention.js';
-import './containers.js';
-import './layers.js';
-import './memnet.js';
-import './norm.js';
-import './positional.js';
-import './conv.js';
-import './batchnorm.js';
+import { MultiheadAttention, TransformerEncoderLayer } from './attention.js';
+import { BatchNorm1d, BatchNorm2d } from './batchnorm.js';
+import { ModuleDict, ModuleList } from './containers.js';
+import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d } from './conv.js';
+import { Embedding, EmbeddingBag } from './embedding.js';
+import { Dropout, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, Softmax, Tanh } from './layers.js';
+import { MemN2N } from './memnet.js';
 import type { AnyModule } from './module.js';
+import { LayerNorm } from './norm.js';
+import { LearnedPositionalEncoding, SinusoidalPositionalEncoding } from './positional.js';
 import { classOf, lookup, registeredTypes, type ChildSpec, type ModuleClass } from './registry.js';
+import { GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell } from './rnn.js';
+
+/**
+ * Every built-in module class, named rather than imported for its registration alone: the package
+ * is side-effect free for bundlers, which drop a bare `import './layers.js'`, and a saved spec may
+ * name any of them. Each module registers its classes when it is loaded.
+ */
+const BUILTINS: readonly { readonly type: string }[] = [
+  Linear, ReLU, Sigmoid, Tanh, Softmax, LogSoftmax, Dropout, Sequential, ModuleList, ModuleDict,
+  Conv2d, Conv1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, Flatten, BatchNorm1d, BatchNorm2d, LayerNorm,
+  RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU, Embedding, EmbeddingBag,
+  MultiheadAttention, TransformerEncoderLayer, MemN2N, SinusoidalPositionalEncoding, LearnedPositionalEncoding,
+];
+
+/** The registered class of a type name (the built-ins always among them). */
+function findType(type: string): ModuleClass | undefined {
+  return lookup(type) ?? (BUILTINS.find((c) => c.type === type) as ModuleClass | undefined);
+}
 
 export interface ModuleSpec {
   type: string;
@@ -83,7 +102,7 @@ export function fromSpec<M extends AnyModule = AnyModule>(spec: unknown): M {
 }
 
 function build(node: ModuleSpec, where: string): AnyModule {
-  const cls = lookup(node.type)!;
+  const cls = findType(node.type)!;
   const children: [string, AnyModule][] = [];
   try {
     for (const c of node.children ?? []) children.push([c.name, build(c, `${where}.${c.name}`)]);
@@ -133,7 +152,7 @@ function validateNode(node: unknown, where: string): ModuleSpec {
   const extraFields = Object.keys(node).filter((k) => !allowedFields.includes(k));
   if (extraFields.length) throw new KnobsError(`${at}: unknown field(s) ${extraFields.join(', ')}; a node has ${allowedFields.join(', ')}`);
   const type = node.type;
-  const cls = typeof type === 'string' ? lookup(type) : undefined;
+  const cls = typeof type === 'string' ? findType(type) : undefined;
   if (!cls) throw new KnobsError(`${at}: unknown module type ${JSON.stringify(type)}; registered: ${registeredTypes().join(', ')} (nn.register adds yours)`);
   const config = node.config ?? {};
   if (!isPlainObject(config) || !isJson(config)) throw new KnobsError(`${at} (${type}): config must be a plain JSON object, got ${describe(config)}`);

@@ -5,6 +5,7 @@
  * `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })` that Vite and webpack
  * recognise and bundle (Vite maps it to worker.ts in dev).
  */
+import { prebundledUrl } from '../backend/load-wasm.js';
 import { WorkerError, isNodeRuntime, isNodeWorker, startNodeWorker, type TrainWorker } from '../spawn.js';
 
 export { WorkerError, isNodeRuntime, isNodeWorker, type TrainWorker };
@@ -12,14 +13,21 @@ export { WorkerError, isNodeRuntime, isNodeWorker, type TrainWorker };
 /** True when this module runs from TypeScript sources (vitest, tsx) rather than the built .js. */
 const fromSources = /\.[cm]?ts(?:[?#].*)?$/.test(import.meta.url);
 
+/**
+ * Node's default. The name is a variable on purpose: a literal `new URL('./worker.ts', ...)`
+ * stays in the built .js, where bundlers look for it and warn that it does not exist.
+ */
 export function defaultReplicaUrl(): URL {
-  return fromSources ? new URL('./worker.ts', import.meta.url) : new URL('./worker.js', import.meta.url);
+  const file = fromSources ? './worker.ts' : './worker.js';
+  return new URL(file, import.meta.url);
 }
 
 export async function spawnReplica(workerUrl: string | URL | undefined): Promise<TrainWorker> {
   if (isNodeRuntime) return startNodeWorker(workerUrl === undefined ? defaultReplicaUrl() : new URL(String(workerUrl), import.meta.url), undefined, 'DataParallel');
   if (typeof Worker === 'undefined') throw new WorkerError('DataParallel: this environment has no Worker (needs a browser, a browser worker, or Node ≥ 20)');
   if (workerUrl !== undefined) return new Worker(workerUrl, { type: 'module' });
+  const prebundled = prebundledUrl('dist/parallel/worker.js');
+  if (prebundled) return new Worker(prebundled, { type: 'module' });
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 }
 

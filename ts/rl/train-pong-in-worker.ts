@@ -7,6 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { prebundledUrl } from '../backend/load-wasm.js';
 import { KnobsError } from '../errors.js';
 import { createTrainWorker, isNodeRuntime, isNodeWorker, watchWorker, WorkerError, type TrainWorker } from '../worker/spawn.js';
 import { abortReason, abortWatchdog, handshake, reviveError } from '../worker/train-in-worker.js';
@@ -31,6 +32,8 @@ async function startPongWorker(workerUrl: string | URL | undefined, execArgv: st
     return createTrainWorker({ workerUrl: workerUrl ?? new URL(fromSources ? './pong-worker.ts' : './pong-worker.js', import.meta.url), execArgv });
   }
   if (typeof Worker === 'undefined') throw new WorkerError('trainPongInWorker: this environment has no Worker');
+  const prebundled = prebundledUrl('dist/rl/pong-worker.js');
+  if (prebundled) return new Worker(prebundled, { type: 'module' });
   // The literal form bundlers (Vite, webpack) recognise and bundle.
   return new Worker(new URL('./pong-worker.js', import.meta.url), { type: 'module' });
 }

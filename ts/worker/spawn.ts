@@ -5,12 +5,12 @@
  * `train-worker.ts` when running the TypeScript sources (vitest, tsx). Browsers get the literal
  * `new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' })`, the pattern
  * Vite and webpack recognise and bundle; Vite also maps the .js name to the .ts source in dev.
- * Vite's dev server pre-bundles dependencies into one file, which breaks every such URL (this
- * one and the wasm file's): an app using the installed package under `vite` dev needs
- * `optimizeDeps: { exclude: ['knobs'] }`. Production builds need nothing.
+ * Vite's dev server pre-bundles dependencies into node_modules/.vite/deps, away from the package's
+ * files; there the worker is started from the package's own copy (prebundledUrl).
  */
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { prebundledUrl } from '../backend/load-wasm.js';
 import { importHidden } from '../runtime.js';
 import { WorkerError, isNodeRuntime, isNodeWorker, startNodeWorker, type NodeWorkerLike, type TrainWorker } from '../spawn.js';
 import type { TrainWorkerApi } from './protocol.js';
@@ -51,6 +51,8 @@ export async function createTrainWorker(opts: CreateWorkerOptions = {}): Promise
   }
   if (typeof Worker === 'undefined') throw new WorkerError('trainInWorker: this environment has no Worker (needs a browser, a browser worker, or Node ≥ 20)');
   if (opts.workerUrl !== undefined) return new Worker(opts.workerUrl, { type: 'module' });
+  const prebundled = prebundledUrl('dist/worker/train-worker.js');
+  if (prebundled) return new Worker(prebundled, { type: 'module' });
   return new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
 }
 

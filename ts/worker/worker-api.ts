@@ -5,7 +5,8 @@
 import * as Comlink from 'comlink';
 import '../autograd.js';
 import '../ops/index.js';
-import { getNumThreads, init } from '../backend/wasm.js';
+import { threadsBuild } from '../backend/threads-build.js';
+import { getNumThreads, init, registerThreadsBuild } from '../backend/wasm.js';
 import { DataLoader } from '../data/dataset.js';
 import { KnobsError } from '../errors.js';
 import type { StateDict } from '../nn/module.js';
@@ -13,6 +14,7 @@ import { fromSpec } from '../nn/spec.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { createOptimizer } from '../optim/create.js';
 import { manualSeed } from '../random.js';
+import { isNode } from '../runtime.js';
 import type { Tensor } from '../tensor.js';
 import type { ArrayData } from '../data/dataset.js';
 import type { Module } from '../nn/module.js';
@@ -160,6 +162,10 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
   checkMs('weightsEveryMs', c.weightsEveryMs);
   checkMs('yieldEveryMs', c.yieldEveryMs);
   const probe = makeProbe(c);
+  // A browser worker has no 'knobs/threads' import of its own. Imported statically: Vite bundles
+  // workers as IIFE by default, which cannot load a chunk, so apps using trainInWorker ship the
+  // threads build inside the worker bundle.
+  if (c.threads !== undefined && c.threads !== 1 && !isNode) registerThreadsBuild(threadsBuild);
   await init(c.wasm === undefined ? { threads: c.threads } : { wasm: c.wasm, threads: c.threads });
   const loss = c.loss ?? 'crossEntropy';
   if (loss !== 'crossEntropy' && loss !== 'mse') throw new KnobsError(`trainInWorker: loss must be 'crossEntropy' or 'mse' (functions cannot cross to a worker), got ${JSON.stringify(loss)}`);
