@@ -203,6 +203,46 @@ describe('recurrent layers: configuration, init, errors', () => {
   });
 });
 
+describe('fused LSTM/GRU: memory over 1,000 truncated-BPTT steps', () => {
+  for (const kind of ['LSTM', 'GRU'] as const) {
+    it(`${kind}: wasm memory, live bytes and live blocks after 1,000 windows equal those after 10`, () => {
+      const m = kind === 'LSTM' ? new nn.LSTM(3, 16, { seed: 4, numLayers: 2 }) : new nn.GRU(3, 16, { seed: 4, numLayers: 2 });
+      const head = new nn.Linear(16, 1, { seed: 5 });
+      const opt = new optim.SGD([...m.parameters(), ...head.parameters()], { lr: 0.01 });
+      const T = 5, B = 2;
+      const x = tensor(Float32Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i)), [T, B, 3]);
+      const y = tensor(Float32Array.from({ length: T * B }, (_, i) => Math.cos(i)), [T * B, 1]);
+      let state: nn.LSTMState | Tensor | undefined;
+      let last = 0;
+      const window = () => {
+        const prev = state;
+        const [loss, next] = tidy(() => {
+          const [out, s] = (m as nn.LSTM).forward(x, prev as nn.LSTMState | undefined);
+          const l = head.forward(out.reshape([T * B, 16])).sub(y).pow(2).mean();
+          opt.zeroGrad();
+          l.backward();
+          opt.step();
+          return [l.item(), nn.detachState(s)] as const;
+        });
+        nn.disposeState(prev);
+        state = next;
+        last = loss;
+      };
+      for (let i = 0; i < 10; i++) window();
+      const after10 = memoryStats();
+      for (let i = 0; i < 990; i++) window();
+      const after1000 = memoryStats();
+      expect(after1000.wasmBytes).toBe(after10.wasmBytes);
+      expect(after1000.liveBytes).toBe(after10.liveBytes);
+      expect(after1000.liveBlocks).toBe(after10.liveBlocks);
+      expect(Number.isFinite(last)).toBe(true);
+      nn.disposeState(state);
+      x.dispose();
+      y.dispose();
+    });
+  }
+});
+
 describe('nn.Embedding and nn.EmbeddingBag', () => {
   it('Embedding looks rows up by Int32Array, arrays or integer tensors; paddingIdx is zero and frozen', () =>
     tidy(() => {

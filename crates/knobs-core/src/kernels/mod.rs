@@ -18,6 +18,7 @@ pub mod optim;
 pub mod random;
 pub mod reduce;
 pub mod reduce_axis;
+pub mod rnn;
 pub mod unary;
 pub mod word2vec;
 
