@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KnobsError, ShapeError, Tensor, init, loadModel, memoryStats, nn, optim, saveModel, tensor, tidy } from '../ts/index.js';
+import { KnobsError, ShapeError, Tensor, gruSequence, init, loadModel, lstmSequence, memoryStats, nn, optim, saveModel, tensor, tidy, zeros } from '../ts/index.js';
 import { readSafetensors } from '../ts/io/safetensors.js';
 
 beforeAll(() => init());
@@ -201,6 +201,25 @@ describe('recurrent layers: configuration, init, errors', () => {
     expect(last).toBeLessThan(first * 0.5);
     nn.disposeState(state);
   });
+});
+
+describe('lstmSequence / gruSequence (the fused ops)', () => {
+  it('bad shapes fail with a ShapeError naming the op and the shapes, before anything is allocated', () =>
+    tidy(() => {
+      const xi = zeros([3, 2, 8]), h0 = zeros([2, 2]), whh = zeros([8, 2]), bhh = zeros([8]);
+      const xi6 = zeros([3, 2, 6]), h3 = zeros([3, 2]), w6 = zeros([6, 2]), empty = zeros([0, 2, 6]);
+      const live = memoryStats().liveBlocks;
+      expect(() => lstmSequence(xi6, h0, h0, whh, bhh)).toThrow(/lstmSequence: xi must be \[steps ≥ 1, batch, 8\] for whh \[8,2\], got \[3,2,6\]/);
+      expect(() => lstmSequence(xi, h3, h0, whh, bhh)).toThrow(/lstmSequence: h0 must be \[2, 2\] for xi \[3,2,8\], got \[3,2\]/);
+      expect(() => lstmSequence(xi, h0, h0, w6, bhh)).toThrow(/whh must be \[4·hidden, hidden\], got \[6,2\]/);
+      expect(() => gruSequence(xi6, h0, w6, bhh)).toThrow(/gruSequence: bhh must be \[6\], got \[8\]/);
+      expect(() => gruSequence(empty, h0, w6, null)).toThrow(ShapeError);
+      expect(memoryStats().liveBlocks).toBe(live);
+      // Still usable, with and without bias.
+      const [y, hN, cN] = lstmSequence(xi, h0, h0, whh, null);
+      expect([y.shape, hN.shape, cN.shape].map((s) => [...s])).toEqual([[3, 2, 2], [2, 2], [2, 2]]);
+      expect([...gruSequence(zeros([3, 2, 6]), h0, zeros([6, 2]), null)[0].shape]).toEqual([3, 2, 2]);
+    }));
 });
 
 describe('fused LSTM/GRU: memory over 1,000 truncated-BPTT steps', () => {
