@@ -1,9 +1,9 @@
 /**
- * Recurrent training step: an LSTM over T steps (input I, hidden H, batch B, every step's output
- * used) with an MSE loss against a fixed target and SGD lr 0.01. knobs: nn.LSTM (batchFirst) +
- * mseLoss inside tidy; tfjs: tf.layers.lstm (returnSequences) in a tf.sequential with
- * model.trainOnBatch, the way a tfjs user trains one. Same input and target; tfjs uses its own
- * init (the weights' values do not change the arithmetic).
+ * Recurrent training step: an LSTM or GRU over T steps (input I, hidden H, batch B, every step's
+ * output used) with an MSE loss against a fixed target and SGD lr 0.01. knobs: nn.LSTM / nn.GRU
+ * (batchFirst, fused kernels) + mseLoss inside tidy; tfjs: tf.layers.lstm / tf.layers.gru
+ * (returnSequences) in a tf.sequential with model.trainOnBatch, the way a tfjs user trains one.
+ * Same input and target; tfjs uses its own init (the weights' values do not change the arithmetic).
  */
 import { mseLoss, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
 import type { Case } from './harness.js';
@@ -13,7 +13,8 @@ import type { Tf } from './peers.js';
 // loadPeers on the same core, has. A name in a variable keeps tsc from resolving it.
 const umbrella = '@tensorflow/tfjs';
 
-export const lstmRow = (i: number, h: number, b: number, t: number) => `step lstm in${i} h${h} b${b} T${t}`;
+export type RnnKind = 'lstm' | 'gru';
+export const rnnRow = (kind: RnnKind, i: number, h: number, b: number, t: number) => `step ${kind} in${i} h${h} b${b} T${t}`;
 
 function data(i: number, h: number, b: number, t: number): { x: Float32Array; y: Float32Array } {
   const x = Float32Array.from({ length: b * t * i }, (_, k) => Math.sin(k * 0.37));
@@ -21,10 +22,10 @@ function data(i: number, h: number, b: number, t: number): { x: Float32Array; y:
   return { x, y };
 }
 
-/** One knobs step (also used by the memory check of examples and tests). */
-export function knobsLstmStep(lstm: nn.LSTM, opt: optim.SGD, x: Tensor, y: Tensor): void {
+/** One knobs training step. */
+export function knobsRnnStep(rnn: nn.LSTM | nn.GRU, opt: optim.SGD, x: Tensor, y: Tensor): void {
   tidy(() => {
-    const [out] = lstm.forward(x);
+    const [out] = (rnn as nn.LSTM).forward(x);
     const l = mseLoss(out, y);
     opt.zeroGrad();
     l.backward();
@@ -32,25 +33,25 @@ export function knobsLstmStep(lstm: nn.LSTM, opt: optim.SGD, x: Tensor, y: Tenso
   });
 }
 
-export function lstmStepCases(i: number, h: number, b: number, t: number, tf: Tf | null, tfBackends: string[]): Case[] {
-  const row = lstmRow(i, h, b, t);
+export function rnnStepCases(kind: RnnKind, i: number, h: number, b: number, t: number, tf: Tf | null, tfBackends: string[]): Case[] {
+  const row = rnnRow(kind, i, h, b, t);
   const d = data(i, h, b, t);
   const cases: Case[] = [];
-  let st: { lstm: nn.LSTM; opt: optim.SGD; x: Tensor; y: Tensor } | null = null;
+  let st: { rnn: nn.LSTM | nn.GRU; opt: optim.SGD; x: Tensor; y: Tensor } | null = null;
   cases.push({
     row,
     lib: 'knobs',
     work: b,
     setup: () => {
-      const lstm = new nn.LSTM(i, h, { batchFirst: true, seed: 1 });
-      st = { lstm, opt: new optim.SGD(lstm.parameters(), { lr: 0.01 }), x: tensor(d.x, [b, t, i]), y: tensor(d.y, [b, t, h]) };
+      const rnn = kind === 'lstm' ? new nn.LSTM(i, h, { batchFirst: true, seed: 1 }) : new nn.GRU(i, h, { batchFirst: true, seed: 1 });
+      st = { rnn, opt: new optim.SGD(rnn.parameters(), { lr: 0.01 }), x: tensor(d.x, [b, t, i]), y: tensor(d.y, [b, t, h]) };
     },
-    fn: () => knobsLstmStep(st!.lstm, st!.opt, st!.x, st!.y),
+    fn: () => knobsRnnStep(st!.rnn, st!.opt, st!.x, st!.y),
     teardown: () => {
       st!.x.dispose();
       st!.y.dispose();
       st!.opt.dispose();
-      st!.lstm.dispose();
+      st!.rnn.dispose();
       st = null;
     },
   });
@@ -63,7 +64,8 @@ export function lstmStepCases(i: number, h: number, b: number, t: number, tf: Tf
       enter: () => tf.setBackend(backend),
       setup: async () => {
         const tfl = await import(umbrella);
-        model = tfl.sequential({ layers: [tfl.layers.lstm({ units: h, returnSequences: true, inputShape: [t, i] })] });
+        const layer = (kind === 'lstm' ? tfl.layers.lstm : tfl.layers.gru)({ units: h, returnSequences: true, inputShape: [t, i] });
+        model = tfl.sequential({ layers: [layer] });
         model.compile({ optimizer: tfl.train.sgd(0.01), loss: 'meanSquaredError' });
         x = tf.tensor3d(d.x, [b, t, i]);
         y = tf.tensor3d(d.y, [b, t, h]);

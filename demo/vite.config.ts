@@ -5,7 +5,8 @@
  *
  * MNIST is not bundled: the IDX files that `npm run setup:data` puts in .data/mnist (or
  * $KNOBS_MNIST_DIR) are served at /mnist/<name> by the dev and preview servers. A static host of
- * the built page must serve them at the same place.
+ * the built page must serve them at the same place. Likewise the text page's Moby Dick
+ * (`bash scripts/fetch-data.sh text` → .data/text/moby-dick.txt) at /text/moby-dick.txt.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -42,12 +43,35 @@ function mnistFiles(): Plugin {
   };
 }
 
+/** Serves .data/text/moby-dick.txt at /text/moby-dick.txt (that name only) for demo/text.html. */
+function textFiles(): Plugin {
+  const file = join(repo, '.data', 'text', 'moby-dick.txt');
+  const handler: Connect.NextHandleFunction = (req, res, next) => {
+    if ((req.url ?? '').split('?')[0] !== '/moby-dick.txt') return next();
+    if (!existsSync(file)) {
+      res.statusCode = 404;
+      res.setHeader('content-type', 'text/plain');
+      res.end(`${file} is missing; run \`bash scripts/fetch-data.sh text\` first.\n`);
+      return;
+    }
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.setHeader('content-length', String(statSync(file).size));
+    res.setHeader('cache-control', 'no-cache');
+    createReadStream(file).pipe(res);
+  };
+  return {
+    name: 'knobs-text-files',
+    configureServer: (server) => void server.middlewares.use('/text', handler),
+    configurePreviewServer: (server) => void server.middlewares.use('/text', handler),
+  };
+}
+
 export default defineConfig({
   root: demoDir,
   // Relative asset URLs, so the built page also works from a sub-path.
   base: './',
   cacheDir: join(repo, 'node_modules', '.vite-demo'),
-  plugins: [mnistFiles()],
+  plugins: [mnistFiles(), textFiles()],
   // The library sources and wasm-pkg live above the demo root.
   server: { fs: { allow: [repo] } },
   // Pre-bundled at start-up, so the first page load is not interrupted by a dependency reload.

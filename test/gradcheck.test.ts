@@ -365,7 +365,40 @@ function moduleCase(name: string, make: () => nn.AnyModule, inputs: Input[], fn:
   };
 }
 const cellRef = (kind: 'tanh' | 'relu' | 'gru') => ([x, h]: R.Arr[], [wih, whh, bih, bhh]: R.Arr[]) => R.rnnCell(kind, x, h, null, wih, whh, bih, bhh).h;
+/** The fused sequence ops through rnnCell: an identity W_ih and zero b_ih make x·W_ihᵀ + b_ih = xi. */
+function seqRef(kind: 'lstm' | 'gru', xi: R.Arr, h0: R.Arr, c0: R.Arr | null, whh: R.Arr, bhh: R.Arr): { ys: R.Arr[]; h: R.Arr; c: R.Arr | null } {
+  const [T, B, GH] = xi.shape;
+  const eye = R.arr([GH, GH], Array.from({ length: GH * GH }, (_, i) => (i % (GH + 1) === 0 ? 1 : 0)));
+  const zero = R.arr([GH], new Array(GH).fill(0));
+  let h = h0, c = c0;
+  const ys: R.Arr[] = [];
+  for (let t = 0; t < T; t++) {
+    const r = R.rnnCell(kind, R.arr([B, GH], xi.data.slice(t * B * GH, (t + 1) * B * GH)), h, c, eye, whh, zero, bhh);
+    h = r.h;
+    c = r.c;
+    ys.push(h);
+  }
+  return { ys, h, c };
+}
 const recurrentCases: Case[] = [
+  {
+    name: 'lstmSequence 3 steps (y, hN and cN)',
+    inputs: [A([3, 2, 8]), A([2, 2]), A([2, 2]), A([8, 2]), A([8])],
+    fn: ([xi, h0, c0, whh, bhh]) => K.cat(K.lstmSequence(xi, h0, c0, whh, bhh).map((t) => t.reshape([t.size])), 0),
+    ref: ([xi, h0, c0, whh, bhh]) => {
+      const r = seqRef('lstm', xi, h0, c0, whh, bhh);
+      return R.arr([20], [...r.ys.flatMap((y) => [...y.data]), ...r.h.data, ...r.c!.data]);
+    },
+  },
+  {
+    name: 'gruSequence 3 steps (y and hN)',
+    inputs: [A([3, 2, 6]), A([2, 2]), A([6, 2]), A([6])],
+    fn: ([xi, h0, whh, bhh]) => K.cat(K.gruSequence(xi, h0, whh, bhh).map((t) => t.reshape([t.size])), 0),
+    ref: ([xi, h0, whh, bhh]) => {
+      const r = seqRef('gru', xi, h0, null, whh, bhh);
+      return R.arr([16], [...r.ys.flatMap((y) => [...y.data]), ...r.h.data]);
+    },
+  },
   moduleCase('nn.RNNCell tanh', () => new nn.RNNCell(4, 3, { seed: 21 }), [A([2, 4]), A([2, 3])], (m, [x, h]) => (m as nn.RNNCell).forward(x, h), cellRef('tanh')),
   moduleCase('nn.RNNCell relu', () => new nn.RNNCell(3, 4, { nonlinearity: 'relu', seed: 22 }), [A([3, 3], 'away0'), A([3, 4], 'away0')], (m, [x, h]) => (m as nn.RNNCell).forward(x, h), cellRef('relu')),
   moduleCase('nn.GRUCell', () => new nn.GRUCell(3, 4, { seed: 23 }), [A([2, 3]), A([2, 4])], (m, [x, h]) => (m as nn.GRUCell).forward(x, h), cellRef('gru')),
@@ -407,6 +440,32 @@ const recurrentCases: Case[] = [
       }
       const y = R.permute(R.stack(seq, 0), [1, 0, 2]);
       return R.arr([42], [...y.data, ...R.stack(hs, 0).data, ...R.stack(cs, 0).data]);
+    },
+    8,
+  ),
+  moduleCase(
+    'nn.GRU 2 layers, 3 steps (h0 and all 8 parameters)',
+    () => new nn.GRU(2, 3, { numLayers: 2, seed: 27 }),
+    [A([3, 2, 2]), A([2, 2, 3])],
+    (m, [x, h]) => {
+      const [y, hN] = (m as nn.GRU).forward(x, h);
+      return K.cat([y.reshape([18]), hN.reshape([12])], 0);
+    },
+    ([x, h0], p) => {
+      const T = 3, B = 2, H = 3;
+      let seq = Array.from({ length: T }, (_, t) => R.arr([B, 2], x.data.slice(t * B * 2, (t + 1) * B * 2)));
+      const hs: R.Arr[] = [];
+      for (let l = 0; l < 2; l++) {
+        let h = R.arr([B, H], h0.data.slice(l * B * H, (l + 1) * B * H));
+        const out: R.Arr[] = [];
+        for (const xt of seq) {
+          h = R.rnnCell('gru', xt, h, null, p[4 * l], p[4 * l + 1], p[4 * l + 2], p[4 * l + 3]).h;
+          out.push(h);
+        }
+        seq = out;
+        hs.push(h);
+      }
+      return R.arr([30], [...R.stack(seq, 0).data, ...R.stack(hs, 0).data]);
     },
     8,
   ),

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KnobsError, ShapeError, Tensor, init, loadModel, memoryStats, nn, optim, saveModel, tensor, tidy } from '../ts/index.js';
+import { KnobsError, ShapeError, Tensor, gruSequence, init, loadModel, lstmSequence, memoryStats, nn, optim, saveModel, tensor, tidy, zeros } from '../ts/index.js';
 import { readSafetensors } from '../ts/io/safetensors.js';
 
 beforeAll(() => init());
@@ -201,6 +201,65 @@ describe('recurrent layers: configuration, init, errors', () => {
     expect(last).toBeLessThan(first * 0.5);
     nn.disposeState(state);
   });
+});
+
+describe('lstmSequence / gruSequence (the fused ops)', () => {
+  it('bad shapes fail with a ShapeError naming the op and the shapes, before anything is allocated', () =>
+    tidy(() => {
+      const xi = zeros([3, 2, 8]), h0 = zeros([2, 2]), whh = zeros([8, 2]), bhh = zeros([8]);
+      const xi6 = zeros([3, 2, 6]), h3 = zeros([3, 2]), w6 = zeros([6, 2]), empty = zeros([0, 2, 6]);
+      const live = memoryStats().liveBlocks;
+      expect(() => lstmSequence(xi6, h0, h0, whh, bhh)).toThrow(/lstmSequence: xi must be \[steps ≥ 1, batch, 8\] for whh \[8,2\], got \[3,2,6\]/);
+      expect(() => lstmSequence(xi, h3, h0, whh, bhh)).toThrow(/lstmSequence: h0 must be \[2, 2\] for xi \[3,2,8\], got \[3,2\]/);
+      expect(() => lstmSequence(xi, h0, h0, w6, bhh)).toThrow(/whh must be \[4·hidden, hidden\], got \[6,2\]/);
+      expect(() => gruSequence(xi6, h0, w6, bhh)).toThrow(/gruSequence: bhh must be \[6\], got \[8\]/);
+      expect(() => gruSequence(empty, h0, w6, null)).toThrow(ShapeError);
+      expect(memoryStats().liveBlocks).toBe(live);
+      // Still usable, with and without bias.
+      const [y, hN, cN] = lstmSequence(xi, h0, h0, whh, null);
+      expect([y.shape, hN.shape, cN.shape].map((s) => [...s])).toEqual([[3, 2, 2], [2, 2], [2, 2]]);
+      expect([...gruSequence(zeros([3, 2, 6]), h0, zeros([6, 2]), null)[0].shape]).toEqual([3, 2, 2]);
+    }));
+});
+
+describe('fused LSTM/GRU: memory over 1,000 truncated-BPTT steps', () => {
+  for (const kind of ['LSTM', 'GRU'] as const) {
+    it(`${kind}: wasm memory, live bytes and live blocks after 1,000 windows equal those after 10`, () => {
+      const m = kind === 'LSTM' ? new nn.LSTM(3, 16, { seed: 4, numLayers: 2 }) : new nn.GRU(3, 16, { seed: 4, numLayers: 2 });
+      const head = new nn.Linear(16, 1, { seed: 5 });
+      const opt = new optim.SGD([...m.parameters(), ...head.parameters()], { lr: 0.01 });
+      const T = 5, B = 2;
+      const x = tensor(Float32Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i)), [T, B, 3]);
+      const y = tensor(Float32Array.from({ length: T * B }, (_, i) => Math.cos(i)), [T * B, 1]);
+      let state: nn.LSTMState | Tensor | undefined;
+      let last = 0;
+      const window = () => {
+        const prev = state;
+        const [loss, next] = tidy(() => {
+          const [out, s] = (m as nn.LSTM).forward(x, prev as nn.LSTMState | undefined);
+          const l = head.forward(out.reshape([T * B, 16])).sub(y).pow(2).mean();
+          opt.zeroGrad();
+          l.backward();
+          opt.step();
+          return [l.item(), nn.detachState(s)] as const;
+        });
+        nn.disposeState(prev);
+        state = next;
+        last = loss;
+      };
+      for (let i = 0; i < 10; i++) window();
+      const after10 = memoryStats();
+      for (let i = 0; i < 990; i++) window();
+      const after1000 = memoryStats();
+      expect(after1000.wasmBytes).toBe(after10.wasmBytes);
+      expect(after1000.liveBytes).toBe(after10.liveBytes);
+      expect(after1000.liveBlocks).toBe(after10.liveBlocks);
+      expect(Number.isFinite(last)).toBe(true);
+      nn.disposeState(state);
+      x.dispose();
+      y.dispose();
+    });
+  }
 });
 
 describe('nn.Embedding and nn.EmbeddingBag', () => {

@@ -24,6 +24,7 @@ export { parseCsv, type CsvOptions, type CsvData, type ColumnRef } from './data/
 export { trainTestSplit, trainTestSplitIndices, type TrainTestSplitOptions, type Splittable, type ShapedArray } from './data/split.js';
 export { StandardScaler, MinMaxScaler, type StandardScalerOptions, type MinMaxScalerOptions, type FeatureMatrix, type TransformerJSON } from './data/scalers.js';
 export { LabelEncoder, OneHotEncoder, type OneHotEncoderOptions, type Category, type CategoryRows } from './data/encoders.js';
+export { englishNumberWords, spanishNumberWords, numberTokens, NUMBER_WORDS_MAX } from './data/number-words.js';
 export { generateBabi, parseBabi, formatBabi, babiSamples, babiWords, BABI_TASKS, type BabiStory, type BabiLine, type BabiSample, type BabiTask, type BabiOptions } from './data/babi.js';
 export { babiVocab, encodeBabi, type BabiEncoding, type EncodeBabiOptions } from './data/babi-encode.js';
 export { mnistDataset, mnistFromBytes, MNIST_FILES, type Mnist, type MnistBytes, type MnistOptions } from './data/mnist.js';

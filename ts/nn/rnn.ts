@@ -4,15 +4,17 @@
  * GRUCell/GRU (gates r, z, n). Weights are stored [gates·hidden, in] as in PyTorch — unlike
  * nn.Linear's [in, out] — and transposed once per forward call, not once per time step.
  *
- * Built from differentiable primitives (linear, chunk, sigmoid/tanh, mul/add, stack), so autograd
- * unrolls through time. Truncated BPTT: carry the final state into the next batch through
+ * LSTM and GRU run each layer's whole sequence as one fused op (lstmSequence/gruSequence: the
+ * h·W_hhᵀ products on the packed GEMM, the gate arithmetic and its backward in Rust); the plain
+ * RNN is built from differentiable primitives, so autograd unrolls it through time. Truncated BPTT: carry the final state into the next batch through
  * detachState(), which cuts the graph so each backward spans one window.
  */
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
-import { dropout, relu, sigmoid, tanh } from '../ops/activations.js';
+import { dropout, relu, tanh } from '../ops/activations.js';
 import { linear } from '../ops/dense.js';
-import { add, mul, sub } from '../ops/elementwise.js';
-import { chunk, stack } from '../ops/join.js';
+import { add } from '../ops/elementwise.js';
+import { stack } from '../ops/join.js';
+import { gruSequence, lstmSequence } from '../ops/rnn.js';
 import { narrow, transpose } from '../ops/layout.js';
 import { Rng } from '../random.js';
 import { Tensor, rand, zeros } from '../tensor.js';
@@ -28,26 +30,33 @@ const GATES: Record<Kind, number> = { tanh: 1, relu: 1, lstm: 4, gru: 3 };
 export type LSTMState = [h: Tensor, c: Tensor];
 
 /**
- * One time step. `xi` is the input's projection x·W_ihᵀ + b_ih [batch, gates·hidden] (computed for
- * all steps at once by the layers); whhT is W_hhᵀ [hidden, gates·hidden].
+ * One plain-RNN time step. `xi` is the input's projection x·W_ihᵀ + b_ih [batch, hidden]
+ * (computed for all steps at once by the layer); whhT is W_hhᵀ [hidden, hidden].
  */
-function step(kind: Kind, xi: Tensor, h: Tensor, c: Tensor | null, whhT: Tensor, bhh: Tensor | null): [Tensor, Tensor | null] {
-  const hh = linear(h, whhT, bhh);
-  if (kind === 'tanh') return [tanh(add(xi, hh)), null];
-  if (kind === 'relu') return [relu(add(xi, hh)), null];
-  if (kind === 'lstm') {
-    const [i, f, g, o] = chunk(add(xi, hh), 4, 1);
-    const c2 = add(mul(sigmoid(f), c!), mul(sigmoid(i), tanh(g)));
-    return [mul(sigmoid(o), tanh(c2)), c2];
+function rnnStep(kind: 'tanh' | 'relu', xi: Tensor, h: Tensor, whhT: Tensor, bhh: Tensor | null): Tensor {
+  const pre = add(xi, linear(h, whhT, bhh));
+  return kind === 'tanh' ? tanh(pre) : relu(pre);
+}
+
+/**
+ * A whole layer over T steps from xi [T, B, G·H]: LSTM and GRU run as one fused op
+ * (ts/ops/rnn.ts), the plain RNN step by step from primitives. Returns y [T, B, H], hN, cN.
+ */
+function runLayer(kind: Kind, xi: Tensor, h0: Tensor, c0: Tensor | null, whh: Tensor, bhh: Tensor | null): [Tensor, Tensor, Tensor | null] {
+  if (kind === 'lstm') return lstmSequence(xi, h0, c0!, whh, bhh);
+  if (kind === 'gru') {
+    const [y, hN] = gruSequence(xi, h0, whh, bhh);
+    return [y, hN, null];
   }
-  // GRU: the reset gate scales W_hn·h + b_hn (PyTorch's variant), so b_hh cannot fold into b_ih.
-  const [xr, xz, xn] = chunk(xi, 3, 1);
-  const [hr, hz, hn] = chunk(hh, 3, 1);
-  const r = sigmoid(add(xr, hr));
-  const z = sigmoid(add(xz, hz));
-  const n = tanh(add(xn, mul(r, hn)));
-  // (1 − z)·n + z·h, written so no constant tensor is needed.
-  return [add(n, mul(z, sub(h, n))), null];
+  const [T, B, H] = xi.shape;
+  const whhT = transpose(whh);
+  let h = h0;
+  const outs: Tensor[] = [];
+  for (let t = 0; t < T; t++) {
+    h = rnnStep(kind, narrow(xi, 0, t, 1).reshape([B, H]), h, whhT, bhh);
+    outs.push(h);
+  }
+  return [stack(outs, 0), h, null];
 }
 
 function checkSize(op: string, name: string, v: number): void {
@@ -107,9 +116,10 @@ abstract class CellBase<In extends unknown[], Out> extends Module<In, Out> {
     return b;
   }
   protected run(x: Tensor, h: Tensor | undefined, c: Tensor | undefined): [Tensor, Tensor | null] {
-    const b = x.shape[0];
-    const xi = linear(x, transpose(this.weight_ih), this.bias_ih);
-    return step(this.kind, xi, h ?? zeros([b, this.hiddenSize]), c ?? (this.kind === 'lstm' ? zeros([b, this.hiddenSize]) : null), transpose(this.weight_hh), this.bias_hh);
+    const b = x.shape[0], H = this.hiddenSize;
+    const xi = linear(x, transpose(this.weight_ih), this.bias_ih).reshape([1, b, GATES[this.kind] * H]);
+    const [, hN, cN] = runLayer(this.kind, xi, h ?? zeros([b, H]), c ?? (this.kind === 'lstm' ? zeros([b, H]) : null), this.weight_hh, this.bias_hh);
+    return [hN, cN];
   }
   protected baseConfig(): JsonObject {
     const c: JsonObject = { inputSize: this.inputSize, hiddenSize: this.hiddenSize, bias: this.bias_ih !== null };
@@ -291,18 +301,13 @@ abstract class RNNBase<S extends AnyState> extends Module<[Tensor, S?], [Tensor,
       const inp = seq.shape[2];
       // Every step's input projection in one [T·B, in]·[in, G·H] product.
       const xi = linear(seq.reshape([T * B, inp]), transpose(wih), bih).reshape([T, B, G * H]);
-      const whhT = transpose(whh);
-      let h = h0 ? narrow(h0, 0, l, 1).reshape([B, H]) : zeros([B, H]);
-      let c = this.kind === 'lstm' ? (c0 ? narrow(c0, 0, l, 1).reshape([B, H]) : zeros([B, H])) : null;
-      const outs: Tensor[] = [];
-      for (let t = 0; t < T; t++) {
-        [h, c] = step(this.kind, narrow(xi, 0, t, 1).reshape([B, G * H]), h, c, whhT, bhh);
-        outs.push(h);
-      }
-      seq = stack(outs, 0);
+      const h = h0 ? narrow(h0, 0, l, 1).reshape([B, H]) : zeros([B, H]);
+      const c = this.kind === 'lstm' ? (c0 ? narrow(c0, 0, l, 1).reshape([B, H]) : zeros([B, H])) : null;
+      const [y, hL, cL] = runLayer(this.kind, xi, h, c, whh, bhh);
+      seq = y;
       if (this.training && this.dropout > 0 && l < this.numLayers - 1) seq = dropout(seq, this.dropout, this.rng.nextSeed());
-      hN.push(h);
-      if (c) cN.push(c);
+      hN.push(hL);
+      if (cL) cN.push(cL);
     }
     const y = this.batchFirst ? transpose(seq, 0, 1) : seq;
     const hOut = stack(hN, 0);

@@ -21,6 +21,7 @@ export * from './losses.js';
 export * from './matmul.js';
 export * from './norm.js';
 export * from './reduce.js';
+export * from './rnn.js';
 export * from './shape.js';
 export * from './unary.js';
 export * from './where.js';

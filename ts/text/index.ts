@@ -6,3 +6,4 @@ export { Word2Vec, keepThresholds, cumTable, type Word2VecOptions, type TrainSta
 export { KeyedVectors, type MostSimilarOptions, type AnalogyOptions, type Similar } from './keyed-vectors.js';
 export { saveKeyedVectors, loadKeyedVectors, toWord2VecFormat, fromWord2VecFormat, formatFloat32, type SavedKeyedVectors } from './vectors-io.js';
 export { evaluateWordAnalogies, evaluateWordPairs, spearman, pearson, rankdata, type AnalogyResult, type AnalogySection, type WordPairsResult } from './evaluate.js';
+export { Seq2Seq, type Seq2SeqOptions, type Seq2SeqCell, type DecodeOptions } from './seq2seq.js';

@@ -36,6 +36,7 @@ mod layout;
 mod word2vec;
 
 mod program;
+mod rnn;
 
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]

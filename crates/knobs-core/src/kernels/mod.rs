@@ -19,6 +19,7 @@ pub mod program;
 pub mod random;
 pub mod reduce;
 pub mod reduce_axis;
+pub mod rnn;
 pub mod unary;
 pub mod word2vec;
 

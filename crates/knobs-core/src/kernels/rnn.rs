@@ -1,0 +1,422 @@
+//! Fused LSTM and GRU over a whole sequence, forward and backward (PyTorch's gate layouts:
+//! LSTM i, f, g, o; GRU r, z, n with the reset gate on W_hn·h + b_hn).
+//!
+//! The input projection x·W_ihᵀ + b_ih of every step is one product done by the caller (`xi`,
+//! [T, B, G·H]); here each step is one h·W_hhᵀ product on the packed GEMM (and its thread pool)
+//! plus one pass of gate arithmetic, so a step costs no allocation and no crossing into JS.
+//! Backward walks the steps in reverse with the saved gate activations, then forms dW_hh with
+//! two products over all steps at once instead of T small ones.
+//!
+//! Layouts: `ys`, `cs` [T, B, H]; LSTM `acts` [T, B, 4H] = σ(i), σ(f), tanh(g), σ(o);
+//! GRU `acts` [T, B, 4H] = r, z, n, and W_hn·h + b_hn (the reset gate's operand, needed by backward).
+
+use super::matmul::{matmul, matmul_nt, matmul_tn};
+
+#[inline(always)]
+fn sigmoid(v: f32) -> f32 {
+    // Same two branches as activations::sigmoid, so the fused cell matches the unfused ops.
+    if v >= 0.0 { 1.0 / (1.0 + (-v).exp()) } else { let e = v.exp(); e / (1.0 + e) }
+}
+
+/// Gate arithmetic of one LSTM step. `gates` [B, 4H] holds the pre-activations on entry and
+/// the activations on return; c = σf·c_prev + σi·tanh g, h = σo·tanh c.
+pub fn lstm_cell(gates: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32], b: usize, hid: usize) {
+    for r in 0..b {
+        let g = &mut gates[r * 4 * hid..(r + 1) * 4 * hid];
+        let (cp, cr, hr) = (&c_prev[r * hid..(r + 1) * hid], &mut c[r * hid..(r + 1) * hid], &mut h[r * hid..(r + 1) * hid]);
+        for j in 0..hid {
+            let i = sigmoid(g[j]);
+            let f = sigmoid(g[hid + j]);
+            let gg = g[2 * hid + j].tanh();
+            let o = sigmoid(g[3 * hid + j]);
+            g[j] = i;
+            g[hid + j] = f;
+            g[2 * hid + j] = gg;
+            g[3 * hid + j] = o;
+            let cv = f * cp[j] + i * gg;
+            cr[j] = cv;
+            hr[j] = o * cv.tanh();
+        }
+    }
+}
+
+/// Backward of `lstm_cell`. dh = dy + dh_next (the step's output gradient plus the recurrent one),
+/// likewise dc = dcy + `dc` (the step's c gradient from outside plus the carried one); `dc` holds
+/// the gradient of c_prev on return. Writes the gate pre-activation gradients into `dgates` [B, 4H].
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_cell_backward(acts: &[f32], c_prev: &[f32], c: &[f32], dy: &[f32], dh_next: &[f32], dcy: &[f32], dc: &mut [f32], dgates: &mut [f32], b: usize, hid: usize) {
+    for r in 0..b {
+        let a = &acts[r * 4 * hid..(r + 1) * 4 * hid];
+        let dg = &mut dgates[r * 4 * hid..(r + 1) * 4 * hid];
+        let o0 = r * hid;
+        for j in 0..hid {
+            let (i, f, g, o) = (a[j], a[hid + j], a[2 * hid + j], a[3 * hid + j]);
+            let tc = c[o0 + j].tanh();
+            let dh = dy[o0 + j] + dh_next[o0 + j];
+            let dct = dcy[o0 + j] + dc[o0 + j] + dh * o * (1.0 - tc * tc);
+            dg[j] = dct * g * i * (1.0 - i);
+            dg[hid + j] = dct * c_prev[o0 + j] * f * (1.0 - f);
+            dg[2 * hid + j] = dct * i * (1.0 - g * g);
+            dg[3 * hid + j] = dh * tc * o * (1.0 - o);
+            dc[o0 + j] = dct * f;
+        }
+    }
+}
+
+/// Adds a bias row [n] to each of the `rows` rows of `out`, or zeroes `out` when there is none.
+fn fill_rows(out: &mut [f32], src: &[f32], bias: &[f32], n: usize) {
+    for (o, s) in out.chunks_exact_mut(n).zip(src.chunks_exact(n)) {
+        if bias.is_empty() {
+            o.copy_from_slice(s);
+        } else {
+            for ((ov, sv), bv) in o.iter_mut().zip(s).zip(bias) {
+                *ov = sv + bv;
+            }
+        }
+    }
+}
+
+/// Sums the rows of `g` [rows, n] into `out` [n] (overwriting unless `accumulate`).
+fn sum_rows(g: &[f32], out: &mut [f32], n: usize, accumulate: bool) {
+    if !accumulate {
+        out.fill(0.0);
+    }
+    for row in g.chunks_exact(n) {
+        for (o, v) in out.iter_mut().zip(row) {
+            *o += v;
+        }
+    }
+}
+
+/// LSTM forward over T steps. xi [T,B,4H], whh [4H,H], bhh [4H] or empty, h0/c0 [B,H].
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_sequence(xi: &[f32], whh: &[f32], bhh: &[f32], h0: &[f32], c0: &[f32], ys: &mut [f32], cs: &mut [f32], acts: &mut [f32], t: usize, b: usize, hid: usize) {
+    let (bh, bg) = (b * hid, b * 4 * hid);
+    assert!(xi.len() >= t * bg && whh.len() >= 4 * hid * hid && h0.len() >= bh && c0.len() >= bh);
+    assert!(ys.len() >= t * bh && cs.len() >= t * bh && acts.len() >= t * bg && (bhh.is_empty() || bhh.len() == 4 * hid));
+    for s in 0..t {
+        let (ys_done, ys_rest) = ys.split_at_mut(s * bh);
+        let (cs_done, cs_rest) = cs.split_at_mut(s * bh);
+        let h_prev = if s == 0 { h0 } else { &ys_done[(s - 1) * bh..] };
+        let c_prev = if s == 0 { c0 } else { &cs_done[(s - 1) * bh..] };
+        let g = &mut acts[s * bg..(s + 1) * bg];
+        fill_rows(g, &xi[s * bg..(s + 1) * bg], bhh, 4 * hid);
+        matmul_nt(h_prev, whh, g, b, hid, 4 * hid, true);
+        lstm_cell(g, c_prev, &mut cs_rest[..bh], &mut ys_rest[..bh], b, hid);
+    }
+}
+
+/// LSTM backward. dys, dcs [T,B,H] (the gradients of every step's h and c). Writes
+/// dxi [T,B,4H] (= the gate pre-activation gradients), dh0, dc0 [B,H], and dW_hh [4H,H], db_hh
+/// [4H] (empty to skip) added in when `accumulate`.
+#[allow(clippy::too_many_arguments)]
+pub fn lstm_sequence_backward(
+    whh: &[f32], h0: &[f32], c0: &[f32], ys: &[f32], cs: &[f32], acts: &[f32], dys: &[f32], dcs: &[f32],
+    dxi: &mut [f32], dh0: &mut [f32], dc0: &mut [f32], dwhh: &mut [f32], dbhh: &mut [f32], t: usize, b: usize, hid: usize, accumulate: bool,
+) {
+    let (bh, bg) = (b * hid, b * 4 * hid);
+    assert!(ys.len() >= t * bh && cs.len() >= t * bh && acts.len() >= t * bg && dys.len() >= t * bh && dcs.len() >= t * bh);
+    assert!(dxi.len() >= t * bg && dh0.len() >= bh && dc0.len() >= bh && dwhh.len() >= 4 * hid * hid);
+    // dh0 carries dh_next and dc0 carries dc backwards through the steps; at t = 0 they are the answers.
+    dh0[..bh].fill(0.0);
+    dc0[..bh].fill(0.0);
+    for s in (0..t).rev() {
+        let c_prev = if s == 0 { c0 } else { &cs[(s - 1) * bh..s * bh] };
+        let dg = &mut dxi[s * bg..(s + 1) * bg];
+        lstm_cell_backward(&acts[s * bg..], c_prev, &cs[s * bh..], &dys[s * bh..], dh0, &dcs[s * bh..], dc0, dg, b, hid);
+        matmul(dg, whh, dh0, b, 4 * hid, hid, false);
+    }
+    // dW_hh = Σ_s dG_sᵀ · h_{s−1}: step 0 reads h0, the others the outputs ys[0..T−1].
+    if t > 0 {
+        matmul_tn(&dxi[..bg], h0, dwhh, 4 * hid, b, hid, accumulate);
+        if t > 1 {
+            matmul_tn(&dxi[bg..t * bg], &ys[..(t - 1) * bh], dwhh, 4 * hid, (t - 1) * b, hid, true);
+        }
+    }
+    if !dbhh.is_empty() {
+        sum_rows(&dxi[..t * bg], dbhh, 4 * hid, accumulate);
+    }
+}
+
+/// Gate arithmetic of one GRU step. xi, hh [B,3H] are x·W_ihᵀ + b_ih and h·W_hhᵀ + b_hh;
+/// r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n), h = (1 − z)·n + z·h_prev.
+pub fn gru_cell(xi: &[f32], hh: &[f32], h_prev: &[f32], acts: &mut [f32], h: &mut [f32], b: usize, hid: usize) {
+    for r in 0..b {
+        let (x, hr_, a) = (&xi[r * 3 * hid..(r + 1) * 3 * hid], &hh[r * 3 * hid..(r + 1) * 3 * hid], &mut acts[r * 4 * hid..(r + 1) * 4 * hid]);
+        let o0 = r * hid;
+        for j in 0..hid {
+            let rg = sigmoid(x[j] + hr_[j]);
+            let z = sigmoid(x[hid + j] + hr_[hid + j]);
+            let hn = hr_[2 * hid + j];
+            let n = (x[2 * hid + j] + rg * hn).tanh();
+            a[j] = rg;
+            a[hid + j] = z;
+            a[2 * hid + j] = n;
+            a[3 * hid + j] = hn;
+            let hp = h_prev[o0 + j];
+            h[o0 + j] = n + z * (hp - n);
+        }
+    }
+}
+
+/// Backward of `gru_cell`. dh = dy + dh_next; on return `dh_next` holds the direct part of
+/// dh_prev (dh·z; the W_hh part is added by the caller). Writes dxi and dhh [B,3H].
+#[allow(clippy::too_many_arguments)]
+pub fn gru_cell_backward(acts: &[f32], h_prev: &[f32], dy: &[f32], dh_next: &mut [f32], dxi: &mut [f32], dhh: &mut [f32], b: usize, hid: usize) {
+    for r in 0..b {
+        let a = &acts[r * 4 * hid..(r + 1) * 4 * hid];
+        let (dx, dhr) = (&mut dxi[r * 3 * hid..(r + 1) * 3 * hid], &mut dhh[r * 3 * hid..(r + 1) * 3 * hid]);
+        let o0 = r * hid;
+        for j in 0..hid {
+            let (rg, z, n, hn) = (a[j], a[hid + j], a[2 * hid + j], a[3 * hid + j]);
+            let dh = dy[o0 + j] + dh_next[o0 + j];
+            let dn = dh * (1.0 - z) * (1.0 - n * n);
+            let dz = dh * (h_prev[o0 + j] - n) * z * (1.0 - z);
+            let dr = dn * hn * rg * (1.0 - rg);
+            dx[j] = dr;
+            dx[hid + j] = dz;
+            dx[2 * hid + j] = dn;
+            dhr[j] = dr;
+            dhr[hid + j] = dz;
+            dhr[2 * hid + j] = dn * rg;
+            dh_next[o0 + j] = dh * z;
+        }
+    }
+}
+
+/// GRU forward over T steps. xi [T,B,3H], whh [3H,H], bhh [3H] or empty, h0 [B,H].
+#[allow(clippy::too_many_arguments)]
+pub fn gru_sequence(xi: &[f32], whh: &[f32], bhh: &[f32], h0: &[f32], ys: &mut [f32], acts: &mut [f32], t: usize, b: usize, hid: usize) {
+    let (bh, b3, b4) = (b * hid, b * 3 * hid, b * 4 * hid);
+    assert!(xi.len() >= t * b3 && whh.len() >= 3 * hid * hid && h0.len() >= bh && ys.len() >= t * bh && acts.len() >= t * b4);
+    assert!(bhh.is_empty() || bhh.len() == 3 * hid);
+    let mut hh = vec![0.0f32; b3];
+    for s in 0..t {
+        let (done, rest) = ys.split_at_mut(s * bh);
+        let h_prev = if s == 0 { h0 } else { &done[(s - 1) * bh..] };
+        if bhh.is_empty() {
+            hh.fill(0.0);
+        } else {
+            for row in hh.chunks_exact_mut(3 * hid) {
+                row.copy_from_slice(bhh);
+            }
+        }
+        matmul_nt(h_prev, whh, &mut hh, b, hid, 3 * hid, true);
+        gru_cell(&xi[s * b3..(s + 1) * b3], &hh, h_prev, &mut acts[s * b4..(s + 1) * b4], &mut rest[..bh], b, hid);
+    }
+}
+
+/// GRU backward. dys [T,B,H]. Writes dxi [T,B,3H], dh0 [B,H], and dW_hh [3H,H], db_hh [3H]
+/// (empty to skip) added in when `accumulate`.
+#[allow(clippy::too_many_arguments)]
+pub fn gru_sequence_backward(
+    whh: &[f32], h0: &[f32], ys: &[f32], acts: &[f32], dys: &[f32], dxi: &mut [f32], dh0: &mut [f32], dwhh: &mut [f32], dbhh: &mut [f32],
+    t: usize, b: usize, hid: usize, accumulate: bool,
+) {
+    let (bh, b3, b4) = (b * hid, b * 3 * hid, b * 4 * hid);
+    assert!(ys.len() >= t * bh && acts.len() >= t * b4 && dys.len() >= t * bh && dxi.len() >= t * b3 && dh0.len() >= bh && dwhh.len() >= 3 * hid * hid);
+    // The W_hh-side gradients of every step, kept for the two dW_hh products at the end.
+    let mut dhh = vec![0.0f32; t * b3];
+    dh0[..bh].fill(0.0);
+    for s in (0..t).rev() {
+        let h_prev = if s == 0 { h0 } else { &ys[(s - 1) * bh..s * bh] };
+        let dh_s = &mut dhh[s * b3..(s + 1) * b3];
+        gru_cell_backward(&acts[s * b4..], h_prev, &dys[s * bh..], dh0, &mut dxi[s * b3..(s + 1) * b3], dh_s, b, hid);
+        matmul(dh_s, whh, dh0, b, 3 * hid, hid, true);
+    }
+    if t > 0 {
+        matmul_tn(&dhh[..b3], h0, dwhh, 3 * hid, b, hid, accumulate);
+        if t > 1 {
+            matmul_tn(&dhh[b3..], &ys[..(t - 1) * bh], dwhh, 3 * hid, (t - 1) * b, hid, true);
+        }
+    }
+    if !dbhh.is_empty() {
+        sum_rows(&dhh, dbhh, 3 * hid, accumulate);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::testutil::{assert_close, rand_vec, Lcg};
+
+    fn sig(v: f64) -> f64 {
+        1.0 / (1.0 + (-v).exp())
+    }
+    /// h·Wᵀ + bias, naive f64: h [b, k], w [n, k].
+    fn affine(h: &[f64], w: &[f32], bias: &[f32], b: usize, k: usize, n: usize) -> Vec<f64> {
+        let mut out = vec![0.0; b * n];
+        for r in 0..b {
+            for j in 0..n {
+                let mut s = if bias.is_empty() { 0.0 } else { bias[j] as f64 };
+                for q in 0..k {
+                    s += h[r * k + q] * w[j * k + q] as f64;
+                }
+                out[r * n + j] = s;
+            }
+        }
+        out
+    }
+
+    struct Case {
+        t: usize,
+        b: usize,
+        hid: usize,
+        xi: Vec<f32>,
+        whh: Vec<f32>,
+        bhh: Vec<f32>,
+        h0: Vec<f32>,
+        c0: Vec<f32>,
+    }
+    fn case(g: usize, bias: bool, seed: u64) -> Case {
+        let (t, b, hid) = (4, 3, 5);
+        let mut rng = Lcg(seed);
+        Case {
+            t,
+            b,
+            hid,
+            xi: rand_vec(&mut rng, t * b * g * hid),
+            whh: rand_vec(&mut rng, g * hid * hid).iter().map(|v| v * 0.6).collect(),
+            bhh: if bias { rand_vec(&mut rng, g * hid) } else { vec![] },
+            h0: rand_vec(&mut rng, b * hid),
+            c0: rand_vec(&mut rng, b * hid),
+        }
+    }
+
+    /// Naive LSTM in f64: returns (ys, final c).
+    fn lstm_ref(c: &Case, xi: &[f32], whh: &[f32], bhh: &[f32], h0: &[f32], c0: &[f32]) -> (Vec<f64>, Vec<f64>) {
+        let (b, hid) = (c.b, c.hid);
+        let mut h: Vec<f64> = h0.iter().map(|&v| v as f64).collect();
+        let mut cc: Vec<f64> = c0.iter().map(|&v| v as f64).collect();
+        let mut ys = vec![];
+        for s in 0..c.t {
+            let hh = affine(&h, whh, bhh, b, hid, 4 * hid);
+            for r in 0..b {
+                for j in 0..hid {
+                    let p = |q: usize| xi[s * b * 4 * hid + r * 4 * hid + q * hid + j] as f64 + hh[r * 4 * hid + q * hid + j];
+                    let (i, f, g, o) = (sig(p(0)), sig(p(1)), p(2).tanh(), sig(p(3)));
+                    cc[r * hid + j] = f * cc[r * hid + j] + i * g;
+                    h[r * hid + j] = o * cc[r * hid + j].tanh();
+                }
+            }
+            ys.extend_from_slice(&h);
+        }
+        (ys, cc)
+    }
+
+    /// Naive GRU in f64: returns ys.
+    fn gru_ref(c: &Case, xi: &[f32], whh: &[f32], bhh: &[f32], h0: &[f32]) -> Vec<f64> {
+        let (b, hid) = (c.b, c.hid);
+        let mut h: Vec<f64> = h0.iter().map(|&v| v as f64).collect();
+        let mut ys = vec![];
+        for s in 0..c.t {
+            let hh = affine(&h, whh, bhh, b, hid, 3 * hid);
+            let mut nh = h.clone();
+            for r in 0..b {
+                for j in 0..hid {
+                    let x = |q: usize| xi[s * b * 3 * hid + r * 3 * hid + q * hid + j] as f64;
+                    let hq = |q: usize| hh[r * 3 * hid + q * hid + j];
+                    let rg = sig(x(0) + hq(0));
+                    let z = sig(x(1) + hq(1));
+                    let n = (x(2) + rg * hq(2)).tanh();
+                    nh[r * hid + j] = (1.0 - z) * n + z * h[r * hid + j];
+                }
+            }
+            h = nh;
+            ys.extend_from_slice(&h);
+        }
+        ys
+    }
+
+    fn f32s(v: &[f64]) -> Vec<f32> {
+        v.iter().map(|&x| x as f32).collect()
+    }
+
+    /// L = Σ wy·ys + Σ wc·c_T, and its central difference with respect to one entry of `which`.
+    fn numeric(loss: &dyn Fn(&[Vec<f32>]) -> f64, inputs: &[Vec<f32>], which: usize) -> Vec<f32> {
+        let eps = 1e-3f32;
+        (0..inputs[which].len())
+            .map(|i| {
+                let mut p = inputs.to_vec();
+                p[which][i] += eps;
+                let mut m = inputs.to_vec();
+                m[which][i] -= eps;
+                ((loss(&p) - loss(&m)) / (2.0 * eps as f64)) as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lstm_matches_naive_forward_and_finite_differences() {
+        for bias in [true, false] {
+            let c = case(4, bias, 11);
+            let (t, b, hid) = (c.t, c.b, c.hid);
+            let (mut ys, mut cs, mut acts) = (vec![0.0; t * b * hid], vec![0.0; t * b * hid], vec![0.0; t * b * 4 * hid]);
+            lstm_sequence(&c.xi, &c.whh, &c.bhh, &c.h0, &c.c0, &mut ys, &mut cs, &mut acts, t, b, hid);
+            let (want_y, want_c) = lstm_ref(&c, &c.xi, &c.whh, &c.bhh, &c.h0, &c.c0);
+            assert_close(&ys, &f32s(&want_y), 1e-5, "lstm ys");
+            assert_close(&cs[(t - 1) * b * hid..], &f32s(&want_c), 1e-5, "lstm cN");
+
+            let mut rng = Lcg(3);
+            let (wy, wc) = (rand_vec(&mut rng, t * b * hid), rand_vec(&mut rng, b * hid));
+            // Only the final c is weighted: the earlier ones are internal in the reference.
+            let mut wcs = vec![0.0; t * b * hid];
+            wcs[(t - 1) * b * hid..].copy_from_slice(&wc);
+            let (mut dxi, mut dh0, mut dc0) = (vec![0.0; t * b * 4 * hid], vec![0.0; b * hid], vec![0.0; b * hid]);
+            let (mut dwhh, mut dbhh) = (vec![0.0; 4 * hid * hid], vec![0.0; c.bhh.len()]);
+            lstm_sequence_backward(&c.whh, &c.h0, &c.c0, &ys, &cs, &acts, &wy, &wcs, &mut dxi, &mut dh0, &mut dc0, &mut dwhh, &mut dbhh, t, b, hid, false);
+            let inputs = vec![c.xi.clone(), c.whh.clone(), c.bhh.clone(), c.h0.clone(), c.c0.clone()];
+            let loss = |p: &[Vec<f32>]| {
+                let (y, cn) = lstm_ref(&c, &p[0], &p[1], &p[2], &p[3], &p[4]);
+                y.iter().zip(&wy).map(|(a, w)| a * *w as f64).sum::<f64>() + cn.iter().zip(&wc).map(|(a, w)| a * *w as f64).sum::<f64>()
+            };
+            for (k, (got, name)) in [(&dxi, "dxi"), (&dwhh, "dwhh"), (&dbhh, "dbhh"), (&dh0, "dh0"), (&dc0, "dc0")].into_iter().enumerate() {
+                assert_close(got, &numeric(&loss, &inputs, k), 2e-3, name);
+            }
+            // accumulate adds into the weight gradients.
+            let (w1, b1) = (dwhh.clone(), dbhh.clone());
+            lstm_sequence_backward(&c.whh, &c.h0, &c.c0, &ys, &cs, &acts, &wy, &wcs, &mut dxi, &mut dh0, &mut dc0, &mut dwhh, &mut dbhh, t, b, hid, true);
+            assert_close(&dwhh, &w1.iter().map(|v| 2.0 * v).collect::<Vec<_>>(), 1e-5, "lstm accumulate dwhh");
+            assert_close(&dbhh, &b1.iter().map(|v| 2.0 * v).collect::<Vec<_>>(), 1e-5, "lstm accumulate dbhh");
+        }
+    }
+
+    #[test]
+    fn gru_matches_naive_forward_and_finite_differences() {
+        for bias in [true, false] {
+            let c = case(3, bias, 17);
+            let (t, b, hid) = (c.t, c.b, c.hid);
+            let (mut ys, mut acts) = (vec![0.0; t * b * hid], vec![0.0; t * b * 4 * hid]);
+            gru_sequence(&c.xi, &c.whh, &c.bhh, &c.h0, &mut ys, &mut acts, t, b, hid);
+            assert_close(&ys, &f32s(&gru_ref(&c, &c.xi, &c.whh, &c.bhh, &c.h0)), 1e-5, "gru ys");
+
+            let wy = rand_vec(&mut Lcg(5), t * b * hid);
+            let (mut dxi, mut dh0) = (vec![0.0; t * b * 3 * hid], vec![0.0; b * hid]);
+            let (mut dwhh, mut dbhh) = (vec![0.0; 3 * hid * hid], vec![0.0; c.bhh.len()]);
+            gru_sequence_backward(&c.whh, &c.h0, &ys, &acts, &wy, &mut dxi, &mut dh0, &mut dwhh, &mut dbhh, t, b, hid, false);
+            let inputs = vec![c.xi.clone(), c.whh.clone(), c.bhh.clone(), c.h0.clone()];
+            let loss = |p: &[Vec<f32>]| gru_ref(&c, &p[0], &p[1], &p[2], &p[3]).iter().zip(&wy).map(|(a, w)| a * *w as f64).sum::<f64>();
+            for (k, (got, name)) in [(&dxi, "dxi"), (&dwhh, "dwhh"), (&dbhh, "dbhh"), (&dh0, "dh0")].into_iter().enumerate() {
+                assert_close(got, &numeric(&loss, &inputs, k), 2e-3, name);
+            }
+        }
+    }
+
+    #[test]
+    fn sequences_split_over_threads_match_one_thread() {
+        // Sizes above the GEMM's parallel threshold, so the h·W_hhᵀ products are split.
+        let (t, b, hid) = (3, 64, 96);
+        let mut rng = Lcg(23);
+        let xi = rand_vec(&mut rng, t * b * 4 * hid);
+        let whh: Vec<f32> = rand_vec(&mut rng, 4 * hid * hid).iter().map(|v| v * 0.1).collect();
+        let (bhh, h0, c0) = (rand_vec(&mut rng, 4 * hid), rand_vec(&mut rng, b * hid), rand_vec(&mut rng, b * hid));
+        let run = || {
+            let (mut ys, mut cs, mut acts) = (vec![0.0; t * b * hid], vec![0.0; t * b * hid], vec![0.0; t * b * 4 * hid]);
+            lstm_sequence(&xi, &whh, &bhh, &h0, &c0, &mut ys, &mut cs, &mut acts, t, b, hid);
+            ys
+        };
+        let one = run();
+        let four = crate::kernels::par::with_host_threads(4, run);
+        assert_close(&four, &one, 1e-6, "lstm threads");
+    }
+}
