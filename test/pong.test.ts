@@ -3,6 +3,8 @@
  * the Categorical distribution (sampling statistics, hand values, gradients), and REINFORCE
  * actually learning.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, memoryStats, tensor, tidy, Rng, KnobsError, ShapeError } from '../ts/index.js';
 import { Categorical, Pong, Reinforce, PONG_CLIP_FIELDS, PONG_SIZE, drawPong, evaluatePong, trainPong, trainPongInWorker, type PongClip, type PongProgress } from '../ts/rl/index.js';
@@ -123,6 +125,27 @@ describe('Pong environment', () => {
     } while (!r.done);
     expect(r.info).toMatchObject({ agentScore: 3 });
     expect(() => env.step(0, 3)).toThrow(/Pong.step: opponentAction must be 0 \(stay\), 1 \(up\) or 2 \(down\), got 3/);
+  });
+
+  it('has the dynamics of the numpy port that scripts/pong-numpy-reference.py times (same numbers, step by step)', () => {
+    const fx = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'pong-numpy-reference.json'), 'utf8')) as { trajectory: { envSeed: number; resetSeed: number; actionSeed: number; rows: number[][] } };
+    const { envSeed, resetSeed, actionSeed, rows } = fx.trajectory;
+    expect(rows.length).toBeGreaterThan(300);
+    // Points are scored along the way, so serves and bounce jitter (the Rng) are compared too.
+    expect(rows.filter((r) => r[7] !== 0).length).toBeGreaterThan(5);
+    const env = new Pong({ seed: envSeed });
+    env.reset(resetSeed);
+    const actions = new Rng(actionSeed);
+    let done = false;
+    for (const [a, ...want] of rows) {
+      expect(actions.int(3)).toBe(a);
+      const r = env.step(a);
+      const p = env.positions;
+      expect([p.ballX, p.ballY, p.ballVx, p.ballVy, p.agentY, p.opponentY, r.reward, r.info.agentScore, r.info.opponentScore]).toEqual(want);
+      done = r.done;
+    }
+    // The port ended the game (21 points) at the same step, or played all 400.
+    expect(done).toBe(rows.length < 400);
   });
 
   it('renders 80×80 binary frames, with frame differences as an option', () => {
