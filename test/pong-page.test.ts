@@ -85,7 +85,12 @@ describe.skipIf(!hasChromium)(`Pong page in headless Chromium (${CHROMIUM})`, ()
     await page.keyboard.up('ArrowUp');
     const played = await view(page);
     expect(played.play.steps).toBeGreaterThan(20);
-    expect(await page.textContent('#play-score')).toBe(`you ${played.play.you} – ${played.play.agent} agent`);
+    // The game goes on: the score line and the state are read in one go, within one frame.
+    const shown = await page.evaluate(() => {
+      const d = (window as unknown as { knobsPong: PongView }).knobsPong;
+      return { text: document.getElementById('play-score')!.textContent, you: d.play.you, agent: d.play.agent };
+    });
+    expect(shown.text).toBe(`you ${shown.you} – ${shown.agent} agent`);
     const you = await page.evaluate(() => {
       const c = document.getElementById('game') as HTMLCanvasElement;
       const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;

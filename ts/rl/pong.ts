@@ -191,13 +191,12 @@ export class Pong {
     this.frame++;
     const h = this.paddleHeight;
     const lo = 0, hi = PONG_SIZE - h;
-    const move = (a: number) => (a === 1 ? -this.paddleSpeed : a === 2 ? this.paddleSpeed : 0);
-    const ay = Math.min(hi, Math.max(lo, this.ay + move(action)));
+    const ay = Math.min(hi, Math.max(lo, this.ay + this.move(action)));
     this.avy = ay - this.ay;
     this.ay = ay;
     // The built-in opponent chases the ball's centre, never faster than its speed limit.
     const want = this.by + BALL / 2 - h / 2 - this.oy;
-    const dy = opponentAction === undefined ? Math.max(-this.opponentSpeed, Math.min(this.opponentSpeed, want)) : move(opponentAction);
+    const dy = opponentAction === undefined ? Math.max(-this.opponentSpeed, Math.min(this.opponentSpeed, want)) : this.move(opponentAction);
     const oy = Math.min(hi, Math.max(lo, this.oy + dy));
     this.ovy = oy - this.oy;
     this.oy = oy;
@@ -221,6 +220,10 @@ export class Pong {
     if (this.bx + BALL < 0) return this.point(1);
     if (this.bx > PONG_SIZE) return this.point(-1);
     return 0;
+  }
+
+  private move(action: number): number {
+    return action === 1 ? -this.paddleSpeed : action === 2 ? this.paddleSpeed : 0;
   }
 
   private overlaps(paddleY: number): boolean {
