@@ -3,9 +3,11 @@
  * the Categorical distribution (sampling statistics, hand values, gradients), and REINFORCE
  * actually learning.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { init, memoryStats, tensor, tidy, Rng, KnobsError, ShapeError } from '../ts/index.js';
-import { Categorical, Pong, Reinforce, PONG_SIZE, evaluatePong, trainPong, trainPongInWorker, type PongProgress } from '../ts/rl/index.js';
+import { Categorical, Pong, Reinforce, PONG_CLIP_FIELDS, PONG_SIZE, drawPong, evaluatePong, trainPong, trainPongInWorker, type PongClip, type PongProgress } from '../ts/rl/index.js';
 
 beforeAll(() => init());
 
@@ -101,6 +103,49 @@ describe('Pong environment', () => {
     const stay = score(() => 0);
     expect(stay.opponentScore).toBe(10);
     expect(stay.agentScore).toBeLessThan(5);
+  });
+
+  it('lets a person play the left paddle (opponentAction) at the agent\'s paddle speed', () => {
+    const env = new Pong({ seed: 3, frameSkip: 1 });
+    env.reset();
+    const y0 = env.positions.opponentY;
+    env.step(0, 1);
+    expect(env.positions.opponentY).toBe(y0 - env.paddleSpeed);
+    env.step(0, 2);
+    env.step(0, 2);
+    expect(env.positions.opponentY).toBe(y0 + env.paddleSpeed);
+    // Staying put on the left loses every rally the agent returns; the built-in follower would not.
+    const still = new Pong({ seed: 3, pointsToWin: 3 });
+    let o = still.reset();
+    let r;
+    do {
+      const d = o[1] - o[4];
+      r = still.step(d < -0.03 ? 1 : d > 0.03 ? 2 : 0, 0);
+      o = r.observation;
+    } while (!r.done);
+    expect(r.info).toMatchObject({ agentScore: 3 });
+    expect(() => env.step(0, 3)).toThrow(/Pong.step: opponentAction must be 0 \(stay\), 1 \(up\) or 2 \(down\), got 3/);
+  });
+
+  it('has the dynamics of the numpy port that scripts/pong-numpy-reference.py times (same numbers, step by step)', () => {
+    const fx = JSON.parse(readFileSync(join(__dirname, 'fixtures', 'pong-numpy-reference.json'), 'utf8')) as { trajectory: { envSeed: number; resetSeed: number; actionSeed: number; rows: number[][] } };
+    const { envSeed, resetSeed, actionSeed, rows } = fx.trajectory;
+    expect(rows.length).toBeGreaterThan(300);
+    // Points are scored along the way, so serves and bounce jitter (the Rng) are compared too.
+    expect(rows.filter((r) => r[7] !== 0).length).toBeGreaterThan(5);
+    const env = new Pong({ seed: envSeed });
+    env.reset(resetSeed);
+    const actions = new Rng(actionSeed);
+    let done = false;
+    for (const [a, ...want] of rows) {
+      expect(actions.int(3)).toBe(a);
+      const r = env.step(a);
+      const p = env.positions;
+      expect([p.ballX, p.ballY, p.ballVx, p.ballVy, p.agentY, p.opponentY, r.reward, r.info.agentScore, r.info.opponentScore]).toEqual(want);
+      done = r.done;
+    }
+    // The port ended the game (21 points) at the same step, or played all 400.
+    expect(done).toBe(rows.length < 400);
   });
 
   it('renders 80×80 binary frames, with frame differences as an option', () => {
@@ -284,7 +329,8 @@ describe('REINFORCE', () => {
     expect(won / played).toBeGreaterThan(0.3);
     expect(trained).toBeGreaterThan(0.3);
     agent.dispose();
-  });
+    // ~45 s on a quiet core; the machine is shared, and a timeout is not a learning failure.
+  }, 240_000);
 
   it('acts on a batch of observations as on each row alone (greedy)', () => {
     const agent = new Reinforce(8, 3, { seed: 1 });
@@ -357,6 +403,45 @@ describe('REINFORCE', () => {
     expect(aborted.state.episodes).toBeLessThan(1000);
     await expect(trainPongInWorker({ ...cfg, episodes: -1 })).rejects.toThrow(/trainPongInWorker: episodes must be a non-negative integer, got -1/);
     await expect(trainPongInWorker({ ...cfg, episodes: 1, env: { frameSkip: 0 } })).rejects.toThrow(/Pong: frameSkip must be a positive integer/);
+  });
+
+  it('records clips of a training game for watching, without changing what is learned', async () => {
+    const cfg = { env: { seed: 4, pointsToWin: 3 }, agent: { seed: 5, hidden: 32 }, episodes: 3 };
+    const check = (clips: PongClip[]) => {
+      expect(clips.length).toBeGreaterThan(0);
+      for (const c of clips) {
+        expect(c.frames.length).toBe(c.steps * PONG_CLIP_FIELDS);
+        expect(c.steps).toBeGreaterThan(0);
+        expect(c.steps).toBeLessThanOrEqual(40);
+        expect(c.paddleHeight).toBe(12);
+        expect([1, 2, 3]).toContain(c.episode);
+        const rows = Array.from({ length: c.steps }, (_, i) => c.frames.subarray(i * PONG_CLIP_FIELDS, (i + 1) * PONG_CLIP_FIELDS));
+        for (const [, by, ay, oy, as, os] of rows) {
+          expect(by).toBeGreaterThanOrEqual(0);
+          expect(by).toBeLessThanOrEqual(PONG_SIZE);
+          for (const y of [ay, oy]) expect(y).toBeGreaterThanOrEqual(0), expect(y).toBeLessThanOrEqual(PONG_SIZE - 12);
+          expect(as + os).toBeLessThanOrEqual(5);
+        }
+        // Scores never go down within a clip (a clip ends with its game).
+        for (let i = 1; i < rows.length; i++) expect(rows[i][4] + rows[i][5]).toBeGreaterThanOrEqual(rows[i - 1][4] + rows[i - 1][5]);
+      }
+      // The clip is a game being played: the agent's paddle moves.
+      expect(new Set(clips.flatMap((c) => Array.from({ length: c.steps }, (_, i) => c.frames[i * PONG_CLIP_FIELDS + 2]))).size).toBeGreaterThan(1);
+    };
+    const here: PongClip[] = [];
+    const plain = await trainPong(cfg);
+    const watched = await trainPong({ ...cfg, onClip: (c) => here.push(c), clipEveryMs: 1, clipSteps: 40 });
+    check(here);
+    expect(watched.state.policy).toEqual(plain.state.policy);
+    const there: PongClip[] = [];
+    const inWorker = await trainPongInWorker({ ...cfg, onClip: (c) => there.push(c), clipEveryMs: 1, clipSteps: 40 });
+    check(there);
+    expect(inWorker.state.policy).toEqual(plain.state.policy);
+    await expect(trainPong({ ...cfg, onClip: () => undefined, clipSteps: 0 })).rejects.toThrow(/trainPong: clipSteps must be a positive integer, got 0/);
+    // drawPong paints the court from recorded positions alone.
+    const calls: number[][] = [];
+    drawPong({ canvas: { width: 160, height: 160 }, fillStyle: '', fillRect: (...a: number[]) => void calls.push(a) }, { ballX: 10, ballY: 20, agentY: 30, opponentY: 40 }, 12);
+    expect(calls).toEqual([[0, 0, 160, 160], [8, 80, 4, 24], [148, 60, 4, 24], [20, 40, 4, 4]]);
   });
 
   it('evaluates a saved agent reproducibly, and refuses an environment that does not fit', async () => {

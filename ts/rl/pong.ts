@@ -66,6 +66,20 @@ const MAX_VY = 2;
 /** Seeded noise on every return's vertical speed, so two centred hits cannot rally flat forever. */
 const JITTER = 0.6;
 
+/**
+ * Draws a court from positions alone (as `positions` gives them, e.g. recorded in a worker and
+ * replayed on a page): black background, white ball and paddles, scaled to the canvas.
+ */
+export function drawPong(ctx: CanvasLike, p: { ballX: number; ballY: number; agentY: number; opponentY: number }, paddleHeight: number): void {
+  const sx = ctx.canvas.width / PONG_SIZE, sy = ctx.canvas.height / PONG_SIZE;
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(OPPONENT_X * sx, p.opponentY * sy, PADDLE_W * sx, paddleHeight * sy);
+  ctx.fillRect(AGENT_X * sx, p.agentY * sy, PADDLE_W * sx, paddleHeight * sy);
+  ctx.fillRect(p.ballX * sx, p.ballY * sy, BALL * sx, BALL * sy);
+}
+
 function positive(op: string, name: string, v: number, integer: boolean): number {
   if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
     throw new KnobsError(`${op}: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
@@ -136,11 +150,18 @@ export class Pong {
     return this.observe();
   }
 
-  step(action: number): PongStep {
+  /**
+   * Plays `action` for the agent. With `opponentAction` the left paddle is played by someone else
+   * (a person, at the agent's paddleSpeed) instead of the built-in ball follower.
+   */
+  step(action: number, opponentAction?: number): PongStep {
     if (action !== 0 && action !== 1 && action !== 2) throw new KnobsError(`Pong.step: action must be 0 (stay), 1 (up) or 2 (down), got ${action}`);
+    if (opponentAction !== undefined && opponentAction !== 0 && opponentAction !== 1 && opponentAction !== 2) {
+      throw new KnobsError(`Pong.step: opponentAction must be 0 (stay), 1 (up) or 2 (down), got ${opponentAction}`);
+    }
     if (this.done) throw new KnobsError('Pong.step: the game is over (or never started); call reset() first');
     let reward = 0;
-    for (let i = 0; i < this.frameSkip && reward === 0; i++) reward = this.tick(action);
+    for (let i = 0; i < this.frameSkip && reward === 0; i++) reward = this.tick(action, opponentAction);
     this.steps++;
     const won = this.agentScore >= this.pointsToWin || this.opponentScore >= this.pointsToWin;
     const truncated = !won && this.steps >= this.maxSteps;
@@ -154,13 +175,7 @@ export class Pong {
 
   /** Draws the court scaled to the canvas: black background, white ball and paddles. */
   render(ctx: CanvasLike): void {
-    const sx = ctx.canvas.width / PONG_SIZE, sy = ctx.canvas.height / PONG_SIZE;
-    ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(OPPONENT_X * sx, this.oy * sy, PADDLE_W * sx, this.paddleHeight * sy);
-    ctx.fillRect(AGENT_X * sx, this.ay * sy, PADDLE_W * sx, this.paddleHeight * sy);
-    ctx.fillRect(this.bx * sx, this.by * sy, BALL * sx, BALL * sy);
+    drawPong(ctx, { ballX: this.bx, ballY: this.by, agentY: this.ay, opponentY: this.oy }, this.paddleHeight);
   }
 
   private serve(): void {
@@ -172,16 +187,17 @@ export class Pong {
   }
 
   /** One physics tick; returns the point scored in it (+1 agent, −1 opponent, 0). */
-  private tick(action: number): number {
+  private tick(action: number, opponentAction?: number): number {
     this.frame++;
     const h = this.paddleHeight;
     const lo = 0, hi = PONG_SIZE - h;
-    const ay = Math.min(hi, Math.max(lo, this.ay + (action === 1 ? -this.paddleSpeed : action === 2 ? this.paddleSpeed : 0)));
+    const ay = Math.min(hi, Math.max(lo, this.ay + this.move(action)));
     this.avy = ay - this.ay;
     this.ay = ay;
-    // The opponent chases the ball's centre, never faster than its speed limit.
+    // The built-in opponent chases the ball's centre, never faster than its speed limit.
     const want = this.by + BALL / 2 - h / 2 - this.oy;
-    const oy = Math.min(hi, Math.max(lo, this.oy + Math.max(-this.opponentSpeed, Math.min(this.opponentSpeed, want))));
+    const dy = opponentAction === undefined ? Math.max(-this.opponentSpeed, Math.min(this.opponentSpeed, want)) : this.move(opponentAction);
+    const oy = Math.min(hi, Math.max(lo, this.oy + dy));
     this.ovy = oy - this.oy;
     this.oy = oy;
 
@@ -204,6 +220,10 @@ export class Pong {
     if (this.bx + BALL < 0) return this.point(1);
     if (this.bx > PONG_SIZE) return this.point(-1);
     return 0;
+  }
+
+  private move(action: number): number {
+    return action === 1 ? -this.paddleSpeed : action === 2 ? this.paddleSpeed : 0;
   }
 
   private overlaps(paddleY: number): boolean {

@@ -2,7 +2,7 @@
  * trainPong() in a worker, so a page stays responsive while the agent learns: progress events per
  * episode (reward, points won, optional checkpoints), abort through an AbortSignal (training
  * stops after the current episode and resolves with `aborted: true` and the state so far), and
- * resume by passing a saved state as `resume`. Starting, watching and handshaking reuse the
+ * resume by passing a saved state as `resume`; with `onClip`, clips of a game for watching it. Starting, watching and handshaking reuse the
  * training worker's plumbing in worker/.
  */
 import * as Comlink from 'comlink';
@@ -11,6 +11,7 @@ import { prebundledUrl } from '../backend/load-wasm.js';
 import { KnobsError } from '../errors.js';
 import { createTrainWorker, isNodeRuntime, isNodeWorker, watchWorker, WorkerError, type TrainWorker } from '../worker/spawn.js';
 import { abortReason, abortWatchdog, handshake, reviveError } from '../worker/train-in-worker.js';
+import type { PongClip } from './pong-clip.js';
 import { PONG_WORKER_HELLO, type PongWorkerApi } from './pong-worker-api.js';
 import type { PongProgress, PongTrainConfig, PongTrainResult } from './train-pong.js';
 
@@ -40,7 +41,7 @@ async function startPongWorker(workerUrl: string | URL | undefined, execArgv: st
 
 export async function trainPongInWorker(options: TrainPongInWorkerOptions, onProgress?: (p: PongProgress) => void): Promise<PongTrainResult> {
   if (!options || typeof options !== 'object') throw new KnobsError('trainPongInWorker: options { episodes } are required');
-  const { signal, abortTimeoutMs = 10_000, startTimeoutMs = 30_000, workerUrl, execArgv, ...config } = options;
+  const { signal, abortTimeoutMs = 10_000, startTimeoutMs = 30_000, workerUrl, execArgv, onClip, ...config } = options;
   if (!Number.isInteger(config.episodes) || config.episodes < 0) throw new KnobsError(`trainPongInWorker: episodes must be a non-negative integer, got ${config.episodes}`);
   if (signal?.aborted) throw abortReason(signal, 'trainPongInWorker');
   const worker = await startPongWorker(workerUrl, execArgv);
@@ -55,7 +56,8 @@ export async function trainPongInWorker(options: TrainPongInWorkerOptions, onPro
     if (signal?.aborted) throw abortReason(signal, 'trainPongInWorker');
     signal?.addEventListener('abort', onAbort, { once: true });
     const progress = onProgress ? Comlink.proxy((p: PongProgress) => onProgress(p)) : null;
-    return await Promise.race([remote.train(config, progress), watch.died]);
+    const clips = onClip ? Comlink.proxy((c: PongClip) => onClip(c)) : null;
+    return await Promise.race([remote.train(config, progress, clips), watch.died]);
   } catch (e) {
     if (watchdog.killed) throw new WorkerError(`trainPongInWorker: aborted, but the worker did not stop within ${abortTimeoutMs} ms and was terminated`, { cause: e });
     throw reviveError(e);

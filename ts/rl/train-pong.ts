@@ -7,6 +7,8 @@
 import { KnobsError } from '../errors.js';
 import { yieldToEventLoop } from '../train/yield.js';
 import { Pong, type PongOptions } from './pong.js';
+import { PongClipRecorder, type PongClip } from './pong-clip.js';
+import type { Env } from './reinforce.js';
 import { Reinforce, type ReinforceOptions, type ReinforceState } from './reinforce.js';
 
 export interface PongTrainConfig {
@@ -25,6 +27,16 @@ export interface PongTrainConfig {
    * policy acts on all of them in one forward pass, which matters for pixels. Default 1.
    */
   envs?: number;
+  /**
+   * Called with clips of the first game of a batch, for watching: every `clipEveryMs` the next
+   * `clipSteps` steps' positions and score (see PongClip). trainPongInWorker forwards them from
+   * the worker. Without it nothing is recorded.
+   */
+  onClip?: (clip: PongClip) => void;
+  /** Default 2000. */
+  clipEveryMs?: number;
+  /** Default 150 (5 s of play at 30 steps/s). */
+  clipSteps?: number;
 }
 
 export interface PongEpisodeLog {
@@ -67,8 +79,10 @@ export async function trainPong(config: PongTrainConfig, onProgress?: (p: PongPr
   if (!Number.isInteger(nEnvs) || nEnvs <= 0) throw new KnobsError(`trainPong: envs must be a positive integer, got ${nEnvs}`);
   if (!Number.isInteger(episodes) || episodes < 0) throw new KnobsError(`trainPong: episodes must be a non-negative integer, got ${episodes}`);
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new KnobsError(`trainPong: checkpointEvery must be a non-negative integer, got ${checkpointEvery}`);
-  const games = Array.from({ length: nEnvs }, () => new Pong(config.env));
+  const games: Env[] = Array.from({ length: nEnvs }, () => new Pong(config.env));
   const env = games[0];
+  const recorder = config.onClip ? new PongClipRecorder(games[0] as Pong, config.onClip, { everyMs: config.clipEveryMs ?? 2000, steps: config.clipSteps ?? 150 }) : null;
+  if (recorder) games[0] = recorder;
   const envSeed = config.env?.seed ?? 0;
   const agent = config.resume ? Reinforce.fromState(config.resume) : new Reinforce(env.observationSize, env.actionCount, config.agent);
   try {
@@ -88,6 +102,7 @@ export async function trainPong(config: PongTrainConfig, onProgress?: (p: PongPr
       }
       const n = Math.min(nEnvs, episodes - done);
       const first = agent.episodes;
+      if (recorder) recorder.episode = first + 1;
       const stats = agent.trainEpisodes(games.slice(0, n), Array.from({ length: n }, (_, k) => episodeSeed(envSeed, first + k)));
       done += n;
       stats.forEach((s, k) => {
