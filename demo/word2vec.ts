@@ -123,10 +123,11 @@ async function project(): Promise<void> {
   const p = await worker.project(words);
   page.projection = p;
   const svg = $('plot');
-  const W = 400, H = 300, pad = 30;
+  // Room on the right for the labels, which start at the dot.
+  const W = 400, H = 300, pad = 20, right = 90;
   const xs = p.points.map((q) => q[0]), ys = p.points.map((q) => q[1]);
   const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
-  const sx = (x: number) => pad + ((x - x0) / (x1 - x0 || 1)) * (W - 2 * pad);
+  const sx = (x: number) => pad + ((x - x0) / (x1 - x0 || 1)) * (W - pad - right);
   const sy = (y: number) => H - pad - ((y - y0) / (y1 - y0 || 1)) * (H - 2 * pad);
   const ns = 'http://www.w3.org/2000/svg';
   svg.replaceChildren(
