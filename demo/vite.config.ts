@@ -5,8 +5,8 @@
  *
  * MNIST is not bundled: the IDX files that `npm run setup:data` puts in .data/mnist (or
  * $KNOBS_MNIST_DIR) are served at /mnist/<name> by the dev and preview servers. A static host of
- * the built page must serve them at the same place. Likewise the text page's Moby Dick
- * (`bash scripts/fetch-data.sh text` → .data/text/moby-dick.txt) at /text/moby-dick.txt.
+ * the built page must serve them at the same place. The word2vec page's corpus, .data/text/moby-dick.txt
+ * (or $KNOBS_TEXT_DIR), is served the same way at /text/moby-dick.txt.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,52 +17,35 @@ import { MNIST_FILES } from '../ts/data/mnist.js';
 const demoDir = fileURLToPath(new URL('.', import.meta.url));
 const repo = resolve(demoDir, '..');
 const mnistDir = process.env.KNOBS_MNIST_DIR ? resolve(process.env.KNOBS_MNIST_DIR) : join(repo, '.data', 'mnist');
+const textDir = process.env.KNOBS_TEXT_DIR ? resolve(process.env.KNOBS_TEXT_DIR) : join(repo, '.data', 'text');
+/** The corpus of the text and word2vec pages (scripts/fetch-data.sh text). */
+const TEXT_FILES = ['moby-dick.txt'];
 
-/** Serves the four MNIST files by name only (no paths from the URL reach the file system). */
-function mnistFiles(): Plugin {
-  const names = new Set<string>(Object.values(MNIST_FILES));
+/**
+ * Serves the files `names` of `dir` at `route`/<name>, by name only (no paths from the URL reach
+ * the file system); a missing file is a 404 that says which setup step fetches it.
+ */
+function dataFiles(route: string, dir: string, names: readonly string[], setup: string): Plugin {
+  const known = new Set(names);
   const handler: Connect.NextHandleFunction = (req, res, next) => {
     const name = (req.url ?? '').split('?')[0].replace(/^\/+/, '');
-    if (!names.has(name)) return next();
-    const file = join(mnistDir, name);
+    if (!known.has(name)) return next();
+    const file = join(dir, name);
     if (!existsSync(file)) {
       res.statusCode = 404;
       res.setHeader('content-type', 'text/plain');
-      res.end(`MNIST file ${name} is not in ${mnistDir}; run \`npm run setup:data\` first.\n`);
+      res.end(`${name} is not in ${dir}; run \`${setup}\` first.\n`);
       return;
     }
-    res.setHeader('content-type', 'application/octet-stream');
+    res.setHeader('content-type', name.endsWith('.txt') ? 'text/plain; charset=utf-8' : 'application/octet-stream');
     res.setHeader('content-length', String(statSync(file).size));
     res.setHeader('cache-control', 'no-cache');
     createReadStream(file).pipe(res);
   };
   return {
-    name: 'knobs-mnist-files',
-    configureServer: (server) => void server.middlewares.use('/mnist', handler),
-    configurePreviewServer: (server) => void server.middlewares.use('/mnist', handler),
-  };
-}
-
-/** Serves .data/text/moby-dick.txt at /text/moby-dick.txt (that name only) for demo/text.html. */
-function textFiles(): Plugin {
-  const file = join(repo, '.data', 'text', 'moby-dick.txt');
-  const handler: Connect.NextHandleFunction = (req, res, next) => {
-    if ((req.url ?? '').split('?')[0] !== '/moby-dick.txt') return next();
-    if (!existsSync(file)) {
-      res.statusCode = 404;
-      res.setHeader('content-type', 'text/plain');
-      res.end(`${file} is missing; run \`bash scripts/fetch-data.sh text\` first.\n`);
-      return;
-    }
-    res.setHeader('content-type', 'text/plain; charset=utf-8');
-    res.setHeader('content-length', String(statSync(file).size));
-    res.setHeader('cache-control', 'no-cache');
-    createReadStream(file).pipe(res);
-  };
-  return {
-    name: 'knobs-text-files',
-    configureServer: (server) => void server.middlewares.use('/text', handler),
-    configurePreviewServer: (server) => void server.middlewares.use('/text', handler),
+    name: `knobs-data-files${route}`,
+    configureServer: (server) => void server.middlewares.use(route, handler),
+    configurePreviewServer: (server) => void server.middlewares.use(route, handler),
   };
 }
 
@@ -71,7 +54,10 @@ export default defineConfig({
   // Relative asset URLs, so the built page also works from a sub-path.
   base: './',
   cacheDir: join(repo, 'node_modules', '.vite-demo'),
-  plugins: [mnistFiles(), textFiles()],
+  plugins: [
+    dataFiles('/mnist', mnistDir, Object.values(MNIST_FILES), 'npm run setup:data'),
+    dataFiles('/text', textDir, TEXT_FILES, 'bash scripts/fetch-data.sh text'),
+  ],
   // The library sources and wasm-pkg live above the demo root.
   server: { fs: { allow: [repo] } },
   // Pre-bundled at start-up, so the first page load is not interrupted by a dependency reload.
