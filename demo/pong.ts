@@ -5,7 +5,8 @@
  * checkpoint: that game is stepped here, because it is cheap (a few rectangles, and one 8-200-3
  * forward pass per step for the agent's move).
  */
-import { init, rl } from '../ts/index.js';
+import { init } from '../ts/index.js';
+import * as rl from '../ts/rl/index.js';
 import type { PongClip, PongProgress, PongTrainResult, ReinforceState } from '../ts/rl/index.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;

@@ -5,7 +5,7 @@
  *
  * MNIST is not bundled: the IDX files that `npm run setup:data` puts in .data/mnist (or
  * $KNOBS_MNIST_DIR) are served at /mnist/<name> by the dev and preview servers. A static host of
- * the built page must serve them at the same place. The word2vec page's corpus, .data/text/moby-dick.txt
+ * the built page must serve them at the same place. The text and word2vec pages' corpus, .data/text/moby-dick.txt
  * (or $KNOBS_TEXT_DIR), is served the same way at /text/moby-dick.txt.
  */
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
