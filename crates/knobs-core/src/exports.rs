@@ -35,6 +35,8 @@ mod layout;
 
 mod word2vec;
 
+mod attention;
+
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]
 unsafe fn s<'a>(p: usize, n: usize) -> &'a [f32] {
