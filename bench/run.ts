@@ -18,6 +18,8 @@ import { getNumThreads, init } from '../ts/index.js';
 import { ensureInstalled, loadPeers, type Peers } from './peers.js';
 import { toMarkdown, toTable } from './report.js';
 import { runSuite } from './suite.js';
+import { charLmRows, formatLmRows } from './cases-seq.js';
+import { MOBY_DICK } from '../examples/char-lstm.js';
 
 const quick = process.argv.includes('--quick');
 const noPeers = process.argv.includes('--no-peers');
@@ -70,5 +72,12 @@ const base = quick ? 'quick' : 'latest';
 writeFileSync(join(outDir, `${base}.json`), JSON.stringify(result, null, 2) + '\n');
 writeFileSync(join(outDir, `${base}.md`), toMarkdown(result));
 log(`bench: wrote bench/results/${base}.{json,md} (suite ${result.seconds.toFixed(0)} s)`);
+
+// Transformer vs LSTM character LMs: perplexity reached per training second (bench/cases-seq.ts).
+log('bench: char LM, Transformer vs LSTM…');
+const seqLoad = sh('uptime');
+const seq = charLmRows(readFileSync(MOBY_DICK, 'utf8'), quick ? { seconds: 4, chars: 30_000, valChars: 4_000, points: 2 } : { seconds: 60, chars: 100_000, valChars: 10_000, points: 6 });
+console.log(formatLmRows(seq));
+writeFileSync(join(outDir, `${base}-seq.json`), JSON.stringify({ loadBefore: seqLoad, loadAfter: sh('uptime'), rows: seq }, null, 2) + '\n');
 // DataParallel's workers are closed by its cases; exit anyway in case a peer keeps a handle open.
 process.exit(0);

@@ -3,7 +3,7 @@
  * of the references, positional encodings, save/load round trips, and bad inputs.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, ShapeError, KnobsError, init, loadModel, memoryStats, nn, optim, saveModel, scaledDotProductAttention, tensor, tidy, type Tensor } from '../ts/index.js';
+import { Rng, ShapeError, KnobsError, init, loadModel, maskedSoftmax, memoryStats, nn, optim, saveModel, scaledDotProductAttention, softmax, tensor, tidy, type Tensor } from '../ts/index.js';
 import * as R from './helpers/reference.js';
 import * as RA from './helpers/reference-attention.js';
 
@@ -96,6 +96,38 @@ describe('positional encodings', () => {
     const pe = new nn.LearnedPositionalEncoding(4, 3, { seed: 1 });
     expect(() => tidy(() => pe.forward(tensor(new Float32Array(15), [1, 5, 3])))).toThrow(/LearnedPositionalEncoding: input \[1,5,3\] must be \[\.\.\., length ≤ 4, 3\]/);
     expect(() => tidy(() => new nn.SinusoidalPositionalEncoding(4, 8).forward(tensor(new Float32Array(6), [2, 3])))).toThrow(ShapeError);
+  });
+});
+
+describe('maskedSoftmax (the fused kernel)', () => {
+  it('without masks equals softmax(scale·x); masked keys weigh exactly 0; a fully masked row is 0', () => {
+    tidy(() => {
+      const x = tensor(randArr([2, 3, 4, 6]), [2, 3, 4, 6]);
+      const a = maskedSoftmax(x, { scale: 0.5 }).toFloat32Array(), b = softmax(x.mul(0.5)).toFloat32Array();
+      a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(1e-6));
+      const pad = tensor([1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0], [2, 1, 1, 6]);
+      const y = maskedSoftmax(x, { mask: pad, causal: true }).toFloat32Array();
+      for (let r = 0; r < 24; r++) {
+        const row = y.subarray(r * 6, r * 6 + 6), b0 = r < 12, l = r % 4;
+        for (let j = 0; j < 6; j++) if (!b0 || [3, 4].includes(j) || j > l) expect(row[j]).toBe(0);
+        expect(row.reduce((s, v) => s + v, 0)).toBeCloseTo(b0 ? 1 : 0, 5);
+      }
+    });
+  });
+
+  it('refuses bad input before allocating, naming the op and shapes; stays usable, memory flat', () => {
+    const before = memoryStats().liveBytes;
+    const x = tensor(randArr([2, 3]), [2, 3]);
+    expect(() => tidy(() => maskedSoftmax(tensor(new Float32Array(32), [1, 1, 2, 2, 8])))).toThrow(/maskedSoftmax: x must have rank 1 to 4 .*\[1,1,2,2,8\]/);
+    expect(() => tidy(() => maskedSoftmax(x, { mask: tensor([1, 0], [2, 1, 1]) }))).toThrow(ShapeError);
+    expect(() => tidy(() => maskedSoftmax(x, { mask: tensor([1, 0], [1, 2]) }))).toThrow(/mask \[1,2\] must broadcast to x \[2,3\]/);
+    expect(() => tidy(() => maskedSoftmax(tensor([1, 2, 3]), { causal: true }))).toThrow(/causal needs rank ≥ 2/);
+    expect(() => tidy(() => maskedSoftmax(x, { mask: tensor([1, 0.5, 0], [3]) }))).toThrow(/mask \[3\] must hold only 0 and 1, got 0.5 at flat index 1/);
+    expect(() => tidy(() => maskedSoftmax(x, { scale: NaN }))).toThrow(/scale must be a finite number/);
+    expect(() => tidy(() => maskedSoftmax(x, { sclae: 2 } as never))).toThrow(/unknown option\(s\) sclae/);
+    expect(tidy(() => maskedSoftmax(x).sum().item())).toBeCloseTo(2, 5);
+    x.dispose();
+    expect(memoryStats().liveBytes).toBe(before);
   });
 });
 

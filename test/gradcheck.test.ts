@@ -648,6 +648,20 @@ const attentionCases: Case[] = [
     fn: ([q, k, v]) => K.scaledDotProductAttention(q, k, v, { causal: true, scale: 0.7 }),
     ref: ([q, k, v]) => RA.attention(q, k, v, (_, i, j) => j <= i, 0.7),
   },
+  { name: 'maskedSoftmax [2,3,4], no mask, scale 1.5', inputs: [A([2, 3, 4])], fn: ([x]) => K.maskedSoftmax(x, { scale: 1.5 }), ref: ([x]) => RA.maskedSoftmax(x, () => true, 1.5) },
+  {
+    // Rows are (b, h, l) of [2, 2, 3, 5]; the padding mask [2, 1, 1, 5] hides keys per batch item (item 1: all of them).
+    name: 'maskedSoftmax rank 4, key padding mask [2,1,1,5] with a fully masked item, causal',
+    inputs: [A([2, 2, 3, 5])],
+    fn: ([x]) => K.maskedSoftmax(x, { mask: tensor([1, 1, 0, 1, 1, 0, 0, 0, 0, 0], [2, 1, 1, 5]), causal: true, scale: 0.8 }),
+    ref: ([x]) => RA.maskedSoftmax(x, (r, j) => Math.floor(r / 6) === 0 && j !== 2 && j <= r % 3, 0.8),
+  },
+  {
+    name: 'maskedSoftmax [3,5] mask [3,5] with a fully masked row',
+    inputs: [A([3, 5])],
+    fn: ([x]) => K.maskedSoftmax(x, { mask: tensor(ATT_MASK, [3, 5]) }),
+    ref: ([x]) => RA.maskedSoftmax(x, (r, j) => ATT_MASK[r * 5 + j] === 1),
+  },
   withParams('nn.LayerNorm(4)', () => new nn.LayerNorm(4), [2, 3, 4], 2, (m, x) => m.forward(x), (x, [w, b]) => RA.layerNorm(x, 4, w, b)),
   withParams('nn.MultiheadAttention(4, 2) self-attention', () => new nn.MultiheadAttention(4, 2, { seed: 11 }), [2, 3, 4], 8, (m, x) => m.forward(x)[0], (x, ps) => RA.multiheadSelfAttention(x, ps, 2)),
   withParams(

@@ -75,3 +75,18 @@ export function multiheadSelfAttention(x: Arr, p: Arr[], H: number, keep?: (batc
   const o = attention(q, k, v, keep ? (bh, i, j) => keep(Math.floor(bh / H), i, j) : undefined);
   return linear(merge(o), p[6], p[7]);
 }
+
+/** Masked softmax over the last axis of x; keep(row, j) per row of the flattened leading axes; an all-masked row is 0. */
+export function maskedSoftmax(x: Arr, keep: (row: number, j: number) => boolean, scale = 1): Arr {
+  const S = x.shape[x.shape.length - 1];
+  const out = new Float64Array(x.data.length);
+  for (let r = 0; r < x.data.length / S; r++) {
+    let m = -Infinity;
+    for (let j = 0; j < S; j++) if (keep(r, j)) m = Math.max(m, x.data[r * S + j] * scale);
+    if (m === -Infinity) continue;
+    let z = 0;
+    for (let j = 0; j < S; j++) if (keep(r, j)) z += Math.exp(x.data[r * S + j] * scale - m);
+    for (let j = 0; j < S; j++) if (keep(r, j)) out[r * S + j] = Math.exp(x.data[r * S + j] * scale - m) / z;
+  }
+  return { shape: x.shape, data: out };
+}

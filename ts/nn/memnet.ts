@@ -51,6 +51,14 @@ export interface MemN2NOptions {
    * empty slot with this probability (0.1 in the paper), so temporal encodings do not overfit. Default 0.
    */
   randomNoise?: number;
+  /**
+   * Whether memory slots without a sentence stay in the softmax, as in the paper's implementation
+   * (a fixed memory of memorySize slots, the empty ones nil sentences that keep their temporal
+   * encoding). Default true. They give the attention somewhere to go when no sentence matches the
+   * question — what a yes/no question needs: "no sentence puts Mary in the office" is attention on
+   * the empty slots. With false, empty slots are masked out of the softmax and weigh 0.
+   */
+  attendEmptySlots?: boolean;
   seed?: number;
 }
 
@@ -75,6 +83,7 @@ export class MemN2N extends Module {
   readonly hops: number;
   readonly positionEncoding: boolean;
   readonly temporalEncoding: boolean;
+  readonly attendEmptySlots: boolean;
   /**
    * While true the hops use the raw scores u·mᵢ instead of their softmax (the paper's linear start:
    * it avoids early local minima). Switch it off when the validation loss stops falling.
@@ -106,6 +115,7 @@ export class MemN2N extends Module {
     this.positionEncoding = o.positionEncoding ?? true;
     this.temporalEncoding = o.temporalEncoding ?? true;
     this.linearStart = o.linearStart ?? false;
+    this.attendEmptySlots = o.attendEmptySlots ?? true;
     this.seed = o.seed;
     this.randomNoise = o.randomNoise ?? 0;
     if (!(this.randomNoise >= 0 && this.randomNoise < 1)) throw new KnobsError(`MemN2N: randomNoise must be in [0, 1), got ${o.randomNoise}`);
@@ -141,13 +151,14 @@ export class MemN2N extends Module {
     const times = this.training && this.temporalEncoding && this.randomNoise > 0 ? this.noisyTimes(B) : null;
     const memories = this.embeddings.map((table, i) => {
       const m = this.encode(table, story);
-      return mul(this.temporalEncoding ? add(m, times ? embedding(this.temporal[i], times) : this.temporal[i]) : m, unsqueeze(filled, -1));
+      const timed = this.temporalEncoding ? add(m, times ? embedding(this.temporal[i], times) : this.temporal[i]) : m;
+      return this.attendEmptySlots ? timed : mul(timed, unsqueeze(filled, -1));
     });
     let u = this.encode(this.embeddings[0], question);
     this.lastAttention = [];
     for (let k = 0; k < this.hops; k++) {
       const scores = squeeze(matmul(memories[k], unsqueeze(u, -1)), -1);
-      const p = this.linearStart ? mul(scores, filled) : softmax(where(filled, scores, EMPTY));
+      const p = this.attendEmptySlots ? (this.linearStart ? scores : softmax(scores)) : this.linearStart ? mul(scores, filled) : softmax(where(filled, scores, EMPTY));
       if (!this.training) this.lastAttention.push(p.toFloat32Array());
       const o = squeeze(matmul(unsqueeze(p, 1), memories[k + 1]), 1);
       u = add(u, o);
@@ -190,6 +201,7 @@ export class MemN2N extends Module {
       hops: this.hops,
       positionEncoding: this.positionEncoding,
       temporalEncoding: this.temporalEncoding,
+      attendEmptySlots: this.attendEmptySlots,
       linearStart: this.linearStart,
       randomNoise: this.randomNoise,
     };
@@ -197,11 +209,11 @@ export class MemN2N extends Module {
     return c;
   }
   static validateConfig(config: JsonObject, where: string): void {
-    const c = checkConfigKeys(config, ['vocabSize', 'sentenceLength', 'memorySize', 'embedDim', 'hops', 'positionEncoding', 'temporalEncoding', 'linearStart', 'randomNoise', 'seed'], where);
+    const c = checkConfigKeys(config, ['vocabSize', 'sentenceLength', 'memorySize', 'embedDim', 'hops', 'positionEncoding', 'temporalEncoding', 'attendEmptySlots', 'linearStart', 'randomNoise', 'seed'], where);
     positiveInt(c, 'vocabSize', where);
     positiveInt(c, 'sentenceLength', where);
     for (const k of ['memorySize', 'embedDim', 'hops']) if (c[k] !== undefined) positiveInt(c, k, where);
-    for (const k of ['positionEncoding', 'temporalEncoding', 'linearStart']) optionalBool(c, k, where);
+    for (const k of ['positionEncoding', 'temporalEncoding', 'attendEmptySlots', 'linearStart']) optionalBool(c, k, where);
     const rn = c.randomNoise;
     if (rn !== undefined && (typeof rn !== 'number' || !(rn >= 0 && rn < 1))) throw new KnobsError(`${where}: randomNoise must be a number in [0, 1), got ${JSON.stringify(rn)}`);
     optionalSeed(c, where);

@@ -1,6 +1,7 @@
 /**
- * Scaled dot-product attention, softmax(q·kᵀ·scale)·v, composed from batched matmul, where and
- * softmax over the last axis, so its gradient is theirs. Masks follow PyTorch's
+ * Scaled dot-product attention, softmax(q·kᵀ·scale)·v: batched matmuls around the fused
+ * `maskedSoftmax` kernel (scores of rank ≤ 4, i.e. [batch, heads, L, S]); higher ranks compose
+ * mul, where and softmax instead. Masks follow PyTorch's
  * F.scaled_dot_product_attention: a 0/1 `mask` (1 = may attend) broadcast to [..., L, S], and
  * `causal` (query i sees keys 0..i).
  */
@@ -10,6 +11,7 @@ import { softmax } from './activations.js';
 import { mul } from './elementwise.js';
 import { transpose } from './layout.js';
 import { matmul } from './matmul.js';
+import { maskedSoftmax } from './masked-softmax.js';
 import { broadcastShapes } from './broadcast.js';
 import { checkTensor } from './checks.js';
 import { where } from './where.js';
@@ -60,6 +62,11 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const scale = opts.scale ?? 1 / Math.sqrt(E);
   if (!Number.isFinite(scale)) throw new KnobsError(`${op}: scale must be a finite number, got ${scale}`);
 
+  if (scoresShape.length <= 4) {
+    // One fused kernel: scale, both masks and the softmax (ts/ops/masked-softmax.ts).
+    const weights = maskedSoftmax(matmul(q, transpose(k)), { mask, causal: opts.causal ?? false, scale });
+    return { output: matmul(weights, v), weights };
+  }
   let keep: Tensor | null = mask;
   if (opts.causal) {
     const c = causalMask(L, S);

@@ -18,6 +18,7 @@ export type { IndexLike } from './indices.js';
 export * from './join.js';
 export * from './layout.js';
 export * from './losses.js';
+export { maskedSoftmax, type MaskedSoftmaxOptions } from './masked-softmax.js';
 export * from './matmul.js';
 export * from './norm.js';
 export * from './reduce.js';

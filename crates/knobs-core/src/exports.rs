@@ -37,6 +37,7 @@ mod word2vec;
 
 mod program;
 mod rnn;
+mod attention;
 
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]

@@ -1,5 +1,6 @@
 //! Pure kernels on slices. Outputs never alias inputs unless the name says so (`*_inplace`).
 pub mod activations;
+pub mod attention;
 pub mod broadcast;
 pub mod clip;
 pub mod conv;
