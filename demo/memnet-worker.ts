@@ -44,7 +44,7 @@ async function train(task: BabiTask, hops: number, epochs: number, seed: number)
     signal: controller.signal,
     callbacks: [
       new nn.LinearStart(model, { maxEpochs: Math.max(1, Math.floor(epochs / 4)) }),
-      { onEpochEnd: (epoch, logs) => post({ type: 'epoch', epoch: epoch + 1, loss: logs.loss, accuracy: logs.accuracy, valAccuracy: logs.val_accuracy }) },
+      { onEpochEnd: (epoch, logs) => post({ type: 'epoch', epoch: epoch + 1, loss: logs.loss, accuracy: logs.accuracy ?? NaN, valAccuracy: logs.val_accuracy ?? NaN }) },
     ],
   });
   optimizer.dispose();
