@@ -474,6 +474,42 @@ export function gather_strided(src, src_len, ss, out, shape) {
 }
 
 /**
+ * @param {number} xi
+ * @param {number} whh
+ * @param {number} bhh
+ * @param {boolean} has_bias
+ * @param {number} h0
+ * @param {number} ys
+ * @param {number} acts
+ * @param {number} t
+ * @param {number} b
+ * @param {number} hid
+ */
+export function gru_sequence(xi, whh, bhh, has_bias, h0, ys, acts, t, b, hid) {
+    wasm.gru_sequence(xi, whh, bhh, has_bias, h0, ys, acts, t, b, hid);
+}
+
+/**
+ * @param {number} whh
+ * @param {number} h0
+ * @param {number} ys
+ * @param {number} acts
+ * @param {number} dys
+ * @param {number} dxi
+ * @param {number} dh0
+ * @param {number} dwhh
+ * @param {number} dbhh
+ * @param {boolean} has_bias
+ * @param {number} t
+ * @param {number} b
+ * @param {number} hid
+ * @param {boolean} accumulate
+ */
+export function gru_sequence_backward(whh, h0, ys, acts, dys, dxi, dh0, dwhh, dbhh, has_bias, t, b, hid, accumulate) {
+    wasm.gru_sequence_backward(whh, h0, ys, acts, dys, dxi, dh0, dwhh, dbhh, has_bias, t, b, hid, accumulate);
+}
+
+/**
  * @param {number} dst
  * @param {number} idx
  * @param {number} m
@@ -585,6 +621,78 @@ export function logsumexp_axis(x, out, outer, n, inner) {
  */
 export function logsumexp_backward(x, y, g, gx, outer, n, inner) {
     wasm.logsumexp_backward(x, y, g, gx, outer, n, inner);
+}
+
+/**
+ * @param {number} xi
+ * @param {number} whh
+ * @param {number} bhh
+ * @param {boolean} has_bias
+ * @param {number} h0
+ * @param {number} c0
+ * @param {number} ys
+ * @param {number} cs
+ * @param {number} acts
+ * @param {number} t
+ * @param {number} b
+ * @param {number} hid
+ */
+export function lstm_sequence(xi, whh, bhh, has_bias, h0, c0, ys, cs, acts, t, b, hid) {
+    wasm.lstm_sequence(xi, whh, bhh, has_bias, h0, c0, ys, cs, acts, t, b, hid);
+}
+
+/**
+ * @param {number} whh
+ * @param {number} h0
+ * @param {number} c0
+ * @param {number} ys
+ * @param {number} cs
+ * @param {number} acts
+ * @param {number} dys
+ * @param {number} dcs
+ * @param {number} dxi
+ * @param {number} dh0
+ * @param {number} dc0
+ * @param {number} dwhh
+ * @param {number} dbhh
+ * @param {boolean} has_bias
+ * @param {number} t
+ * @param {number} b
+ * @param {number} hid
+ * @param {boolean} accumulate
+ */
+export function lstm_sequence_backward(whh, h0, c0, ys, cs, acts, dys, dcs, dxi, dh0, dc0, dwhh, dbhh, has_bias, t, b, hid, accumulate) {
+    wasm.lstm_sequence_backward(whh, h0, c0, ys, cs, acts, dys, dcs, dxi, dh0, dc0, dwhh, dbhh, has_bias, t, b, hid, accumulate);
+}
+
+/**
+ * @param {number} x
+ * @param {number} mask
+ * @param {number} mask_len
+ * @param {Uint32Array} dims
+ * @param {Uint32Array} mask_strides
+ * @param {boolean} causal
+ * @param {number} scale
+ * @param {number} out
+ */
+export function masked_softmax(x, mask, mask_len, dims, mask_strides, causal, scale, out) {
+    const ptr0 = passArray32ToWasm0(dims, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    const ptr1 = passArray32ToWasm0(mask_strides, wasm.__wbindgen_malloc);
+    const len1 = WASM_VECTOR_LEN;
+    wasm.masked_softmax(x, mask, mask_len, ptr0, len0, ptr1, len1, causal, scale, out);
+}
+
+/**
+ * @param {number} y
+ * @param {number} g
+ * @param {number} n
+ * @param {number} cols
+ * @param {number} scale
+ * @param {number} out
+ */
+export function masked_softmax_backward(y, g, n, cols, scale, out) {
+    wasm.masked_softmax_backward(y, g, n, cols, scale, out);
 }
 
 /**
@@ -831,6 +939,21 @@ export function pairwise_sum(a, n) {
  */
 export function pow_scalar(a, p, out, n) {
     wasm.pow_scalar(a, p, out, n);
+}
+
+/**
+ * Runs the program of `prog_len` u32 words at `prog` over the arena of `arena_len` floats at
+ * `arena`. 0 on success, else a fault code (kernels/program.rs `Fault::code`): the program is
+ * validated before its first op runs, so a refused program changed nothing.
+ * @param {number} prog
+ * @param {number} prog_len
+ * @param {number} arena
+ * @param {number} arena_len
+ * @returns {number}
+ */
+export function program_run(prog, prog_len, arena, arena_len) {
+    const ret = wasm.program_run(prog, prog_len, arena, arena_len);
+    return ret >>> 0;
 }
 
 /**
