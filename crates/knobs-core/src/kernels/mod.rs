@@ -3,6 +3,7 @@ pub mod activations;
 pub mod broadcast;
 pub mod clip;
 pub mod conv;
+mod conv_direct;
 pub mod dense;
 pub mod distance;
 pub mod elementwise;
