@@ -1,10 +1,10 @@
 """Grokking Deep Learning, chapter 10 ("edges and corners"), the book's own numpy code, for the
 per-iteration time of the book's network beside knobs' (examples/book-ch10.ts; README, "Convolutional
 networks"). The network and update are the book's, line for line (its kernel update
-with the wrong sign included); only the data comes from .data/mnist (the IDX files
+with the wrong sign included; --true-grad swaps in the true gradient, as knobs' default); only the data comes from .data/mnist (the IDX files
 scripts/fetch-data.sh fetches) instead of keras, and the timing lines are added.
 
-    python scripts/book-ch10-numpy.py [--iterations 300] [--test-every 1] [--no-test] [--mnist DIR]
+    python scripts/book-ch10-numpy.py [--iterations 300] [--test-every 1] [--no-test] [--true-grad] [--mnist DIR]
 
 One iteration = 7 batches of 128 (the training pass); the test pass over 10,000 images, one at a
 time as the book does, is timed apart. Prints the book's log line per tested iteration and, at the
@@ -22,6 +22,7 @@ import numpy as np
 ap = argparse.ArgumentParser()
 ap.add_argument("--iterations", type=int, default=300)
 ap.add_argument("--test-every", type=int, default=1, help="test after every N iterations (the book: 1); 0 = only after the last")
+ap.add_argument("--true-grad", action="store_true", help="descend on the kernels (the book's kernels -= ascends) with the tanh derivative of the dropout layer's real output, as knobs' default")
 ap.add_argument("--no-test", action="store_true", help="time the training passes only (the test pass takes ~1 min)")
 ap.add_argument("--mnist", default=os.path.join(os.path.dirname(__file__), "..", ".data", "mnist"))
 args = ap.parse_args()
@@ -111,6 +112,7 @@ for j in range(iterations):
         kernel_output = flattened_input.dot(kernels)
         layer_1 = tanh(kernel_output.reshape(es[0], -1))
         dropout_mask = np.random.randint(2, size=layer_1.shape)
+        pre_dropout = layer_1.copy()  # (added: for --true-grad)
         layer_1 *= dropout_mask * 2
         layer_2 = softmax(np.dot(layer_1, weights_1_2))
 
@@ -120,12 +122,18 @@ for j in range(iterations):
             correct_cnt += _inc
 
         layer_2_delta = (labels[batch_start:batch_end] - layer_2) / (batch_size * layer_2.shape[0])
-        layer_1_delta = layer_2_delta.dot(weights_1_2.T) * tanh2deriv(layer_1)
+        if args.true_grad:  # (added) d(2·mask·tanh z)/dz = 2·mask·(1 − tanh² z)
+            layer_1_delta = layer_2_delta.dot(weights_1_2.T) * tanh2deriv(pre_dropout) * 2
+        else:
+            layer_1_delta = layer_2_delta.dot(weights_1_2.T) * tanh2deriv(layer_1)
         layer_1_delta *= dropout_mask
         weights_1_2 += alpha * layer_1.T.dot(layer_2_delta)
         l1d_reshape = layer_1_delta.reshape(kernel_output.shape)
         k_update = flattened_input.T.dot(l1d_reshape)
-        kernels -= alpha * k_update
+        if args.true_grad:  # (added)
+            kernels += alpha * k_update
+        else:
+            kernels -= alpha * k_update
     train_ms.append((time.perf_counter() - t0) * 1000)
     train_cpu_ms.append((time.process_time() - c0) * 1000)
 
