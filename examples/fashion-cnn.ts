@@ -1,8 +1,10 @@
 /**
  * Fashion-MNIST (Zalando's 28×28 grey clothing images, 10 classes; MNIST's format, a harder task)
  * with a small CNN: conv 3×3 → 16, relu, max-pool 2, conv 3×3 → 32, relu, max-pool 2,
- * 1568 → 128 relu → dropout 0.25 → 10 (206,922 knobs), Adam lr 0.001 cosine-annealed, batch 64.
- * Prints test accuracy and time; ≥ 0.90 test accuracy after the default epochs.
+ * 1568 → 128 relu → 10 (206,922 knobs), Adam lr 0.001 cosine-annealed, batch 32.
+ * Prints test accuracy and time; ≥ 0.90 test accuracy after the default epochs. (With dropout 0.25
+ * and batch 64 it ended at 0.8967 with train accuracy 0.899: underfitting, not overfitting — so no
+ * dropout, and twice the steps per epoch.)
  *
  *   bash scripts/fetch-data.sh fashion      # once: the Debian package dataset-fashion-mnist (≈31 MB)
  *   npm run example -- fashion-cnn [--epochs 4] [--threads auto] [--limit 60000] [--seed 1]
@@ -25,8 +27,7 @@ export function fashionCnn(seed: number): nn.Sequential {
     new nn.Flatten(),
     new nn.Linear(32 * 7 * 7, 128, { seed: seed + 2 }),
     new nn.ReLU(),
-    new nn.Dropout(0.25, { seed: seed + 3 }),
-    new nn.Linear(128, 10, { seed: seed + 4 }),
+    new nn.Linear(128, 10, { seed: seed + 3 }),
   );
 }
 
@@ -60,9 +61,9 @@ export async function main(argv?: string[]) {
   const train = asImages(data.train), test = asImages(data.test);
   const model = fashionCnn(seed);
   const optimizer = new optim.Adam(model.parameters(), { lr: 0.001 });
-  const trainLoader = new DataLoader(train, { batchSize: 64, shuffle: true, seed });
+  const trainLoader = new DataLoader(train, { batchSize: 32, shuffle: true, seed });
   const testLoader = new DataLoader(test, { batchSize: 1000 });
-  say(`Fashion-MNIST: ${train.length} training / ${test.length} test images; CNN conv3-16, pool, conv3-32, pool, 128 relu, dropout 0.25; Adam lr 0.001 cosine, batch 64, ${epochs} epochs (${model.nParameters} knobs; ${getNumThreads()} thread(s))`);
+  say(`Fashion-MNIST: ${train.length} training / ${test.length} test images; CNN conv3-16, pool, conv3-32, pool, 128 relu; Adam lr 0.001 cosine, batch 32, ${epochs} epochs (${model.nParameters} knobs; ${getNumThreads()} thread(s))`);
   const t0 = performance.now();
   const history = await fit(model, trainLoader, {
     epochs,
