@@ -2,9 +2,9 @@
  * Fashion-MNIST (Zalando's 28×28 grey clothing images, 10 classes; MNIST's format, a harder task)
  * with a small CNN: conv 3×3 → 16, relu, max-pool 2, conv 3×3 → 32, relu, max-pool 2,
  * 1568 → 128 relu → 10 (206,922 knobs), Adam lr 0.001 cosine-annealed, batch 32.
- * Prints test accuracy and time; ≥ 0.90 test accuracy after the default epochs. (With dropout 0.25
- * and batch 64 it ended at 0.8967 with train accuracy 0.899: underfitting, not overfitting — so no
- * dropout, and twice the steps per epoch.)
+ * Prints test accuracy and time: 0.8994 after the default 4 epochs (seed 1; the issue's target is
+ * 0.90). With dropout 0.25 and batch 64 it ended at 0.8967 with train accuracy 0.899: underfitting,
+ * not overfitting — so no dropout, and twice the steps per epoch.
  *
  *   bash scripts/fetch-data.sh fashion      # once: the Debian package dataset-fashion-mnist (≈31 MB)
  *   npm run example -- fashion-cnn [--epochs 4] [--threads auto] [--limit 60000] [--seed 1]
