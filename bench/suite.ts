@@ -7,7 +7,7 @@ import * as knobs from '../ts/index.js';
 import { memoryStats, nn, setNumThreads, tensor } from '../ts/index.js';
 import { addParallelCases, parallelRows, type ParallelRow } from './cases-parallel.js';
 import { gemmCases, gemmShapes } from './cases-gemm.js';
-import { cnnCases } from './cases-cnn.js';
+import { cnnCases, convCases } from './cases-cnn.js';
 import { overheadCases } from './cases-overhead.js';
 import { TINY_NETS, tinyCases } from './cases-tiny.js';
 import { epochCases, knobsMlp, knobsStep, stepCases } from './cases-train.js';
@@ -56,6 +56,9 @@ export async function runSuite(o: SuiteOptions): Promise<Result> {
 
   log(`bench: GEMM (${quick ? 'quick' : 'full'})…`);
   const gemm = await runGroup(withThreads(() => gemmCases(gemmShapes(quick), peers.tf, peers.tfBackends), o.threads), g);
+  log('bench: Conv2d 3×3 64→64…');
+  // 2.4 GFLOP a forward: few calls. tfjs-cpu (seconds a call) only in the full run.
+  gemm.push(...(await runGroup(withThreads(() => convCases(peers.tf, peers.tfBackends, !quick), o.threads), { ...g, iterations: 2, warmupIterations: 1, rounds: quick ? 1 : 2 })));
 
   const N = quick ? 1000 : 10_000;
   const data = mnistLike(N, 42);

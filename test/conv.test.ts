@@ -3,7 +3,7 @@
  * before anything is allocated, memory flat over many training steps.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KnobsError, ShapeError, avgPool2d, conv2d, init, maxPool2d, memoryStats, optim, randn, tensor, tidy, zeros } from '../ts/index.js';
+import { KnobsError, ShapeError, avgPool2d, conv2d, init, maxPool2d, memoryStats, nn, noGrad, optim, randn, tensor, tidy, zeros } from '../ts/index.js';
 
 beforeAll(() => init());
 
@@ -16,6 +16,26 @@ describe('conv2d / pooling', () => {
       expect(conv2d(x, w).toArray()).toEqual([[[[0, 1, 0], [0, 1, 0], [0, 1, 0], [0, 1, 0]]]]);
       expect(maxPool2d(x, 2).toArray()).toEqual([[[[0, 1], [0, 1]]]]);
       expect(avgPool2d(x, [4, 2]).toArray()).toEqual([[[[0, 1]]]]);
+    });
+  });
+
+  it('inference paths (conv+activation fused, max-pool without indices) give the training paths\' values', () => {
+    tidy(() => {
+      // Direct first layer (1 channel), the im2col + GEMM layer after it, both max-pool paths.
+      const model = new nn.Sequential(new nn.Conv2d(1, 6, 5, { padding: 2, seed: 1 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(6, 5, 3, { seed: 2 }), new nn.Tanh(), new nn.MaxPool2d(2), new nn.Conv2d(5, 3, 1, { seed: 3 }), new nn.Sigmoid());
+      const x = randn([3, 1, 16, 16], { seed: 4, requiresGrad: true });
+      const trained = model.forward(x); // with a graph: conv, then the activation op; pools keep indices
+      expect(trained.requiresGrad).toBe(true);
+      const fused = noGrad(() => model.forward(x));
+      expect(fused.requiresGrad).toBe(false);
+      const [a, b] = [trained.toFloat32Array(), fused.toFloat32Array()];
+      for (let i = 0; i < a.length; i++) expect(b[i]).toBeCloseTo(a[i], 6);
+      // Relu's and max's paths are the same arithmetic: equal bits.
+      const x2 = noGrad(() => model.layers[1].forward(model.layers[0].forward(x)));
+      const leaf = x2.clone().requireGrad();
+      const indexed = maxPool2d(leaf, 2);
+      expect(indexed.requiresGrad).toBe(true);
+      expect(Array.from(noGrad(() => maxPool2d(x2, 2)).toFloat32Array())).toEqual(Array.from(indexed.toFloat32Array()));
     });
   });
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bits } from './helpers/bits.js';
 import { K, memoryStats } from '../ts/backend/wasm.js';
 import { resolveThreads, startWorkers, stopWorkers } from '../ts/backend/threads.js';
-import { KnobsError, conv2d, getNumThreads, init, matmul, mul, nn, optim, randn, setNumThreads, simdBuild, sum, tensor, tidy } from '../ts/index.js';
+import { KnobsError, conv2d, getNumThreads, init, matmul, mul, nn, noGrad, optim, randn, setNumThreads, simdBuild, sum, tensor, tidy } from '../ts/index.js';
 import * as ref from './helpers/reference.js';
 
 beforeAll(() => init({ threads: 2 }));
@@ -133,6 +133,20 @@ describe('thread pool', () => {
       const want = ref.conv2d(ref.arr([...x.shape], x.toFloat32Array()), ref.arr([...w.shape], w.toFloat32Array()), ref.arr([24], b.toFloat32Array()), { padding: [1, 1] });
       two[0].forEach((v, i) => expect(Math.abs(v - want.data[i])).toBeLessThan(1e-4 * (1 + Math.abs(want.data[i]))));
     });
+  });
+
+  it('CNN inference (direct first conv, fused conv+relu, index-free max-pools) splits images over the pool with the same bits as on 1 thread', () => {
+    const model = new nn.Sequential(new nn.Conv2d(1, 6, 5, { padding: 2, seed: 31 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Conv2d(6, 16, 5, { seed: 32 }), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten());
+    model.eval();
+    const x = randn([64, 1, 28, 28], { seed: 33 });
+    const run = () => tidy(() => noGrad(() => model.forward(x).toFloat32Array()));
+    const one = on(1, run);
+    const before = K().thread_worker_parts();
+    // A worker busy elsewhere (a loaded machine) may miss one call: a few tries, as for matmul above.
+    for (let i = 0; i < 20 && K().thread_worker_parts() === before; i++) expect(bits(run())).toEqual(bits(one));
+    expect(K().thread_worker_parts()).toBeGreaterThan(before);
+    x.dispose();
+    model.dispose();
   });
 
   it('training on 2 threads ends at the same weights as on 1', () => {

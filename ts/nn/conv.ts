@@ -6,7 +6,8 @@
  * Batch normalisation is in batchnorm.ts.
  */
 import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
-import { avgPool2d, conv1d, conv2d, maxPool2d, type Conv2dOptions } from '../ops/conv.js';
+import { avgPool2d, conv1d, conv2d, conv2dAct, maxPool2d, type Conv2dOptions } from '../ops/conv.js';
+import type { DenseActivation } from '../ops/dense.js';
 import { cat } from '../ops/join.js';
 import { narrow } from '../ops/layout.js';
 import { mean } from '../ops/reduce.js';
@@ -146,6 +147,11 @@ export class Conv2d extends ConvNd {
   forward(x: Tensor): Tensor {
     checkInput(this.label, x, 4, 'batch, channels, height, width', this.inChannels);
     return named(this.label, () => conv2d(x, this.weight, this.bias, this.opOptions()));
+  }
+  /** forward followed by an activation (Sequential fuses the two; same math). */
+  forwardWith(x: Tensor, activation: DenseActivation): Tensor {
+    checkInput(this.label, x, 4, 'batch, channels, height, width', this.inChannels);
+    return named(this.label, () => conv2dAct(x, this.weight, this.bias, this.opOptions(), activation));
   }
   override config(): JsonObject {
     return { ...this.baseConfig(), kernelSize: [...this.kernelSize], stride: [...this.stride], padding: typeof this.padding === 'string' ? this.padding : [...this.padding], dilation: [...this.dilation] };

@@ -3,6 +3,7 @@ import { checkOptions, optionKeys } from '../options.js';
 import { KnobsError } from '../errors.js';
 import { dropout, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activations.js';
 import { linear, type DenseActivation } from '../ops/dense.js';
+import { Conv2d } from './conv.js';
 import { Rng } from '../random.js';
 import { Tensor, rand } from '../tensor.js';
 import { checkConfigKeys, optionalBool, optionalInt, optionalSeed, positiveInt, type JsonObject, type JsonValue } from './config.js';
@@ -206,10 +207,10 @@ export class Sequential extends Module {
     let h = x;
     const L = this.layers;
     for (let i = 0; i < L.length; i++) {
-      // Linear followed by an elementwise activation runs as one fused kernel (same math).
-      const act = L[i] instanceof Linear ? fusable(L[i + 1]) : null;
+      // Linear or Conv2d followed by an elementwise activation runs as one fused kernel (same math).
+      const act = L[i] instanceof Linear || L[i] instanceof Conv2d ? fusable(L[i + 1]) : null;
       if (act) {
-        h = (L[i] as Linear).forwardWith(h, act);
+        h = (L[i] as Linear | Conv2d).forwardWith(h, act);
         i++;
       } else {
         h = L[i].forward(h);

@@ -10,6 +10,9 @@ import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
 import { checkTensor } from './checks.js';
 import { checkOptions } from '../options.js';
+import { denseActivationCode } from '../backend/codes.js';
+import { relu, sigmoid, tanh } from './activations.js';
+import type { DenseActivation } from './dense.js';
 
 type Pair = number | readonly [number, number];
 
@@ -57,7 +60,24 @@ function geomOf(n: number, c: number, h: number, w: number, o: number, kernel: n
 
 /** y = conv2d(x, weight) + bias for x [N, C, H, W], weight [O, C/groups, kh, kw], bias [O] or null. */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: Conv2dOptions = {}): Tensor {
+  return conv2dAct(x, weight, bias, opts, 'none');
+}
+
+/**
+ * act(conv2d(x, weight, bias)): Conv2d followed by an activation in a Sequential. Without a
+ * backward to record (inference) the bias and activation run in the convolution's epilogue;
+ * with one, as two ops (the activation's backward reads its output, which the fused kernel does
+ * not keep apart from the convolution's, and its pass is small next to the convolution's backward).
+ * @internal
+ */
+export function conv2dAct(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions, activation: DenseActivation): Tensor {
   const op = 'conv2d';
+  const act = denseActivationCode(activation);
+  if (act === undefined) throw new KnobsError(`${op}: unknown activation '${activation}'`);
+  if (activation !== 'none' && isGradEnabled() && (x.requiresGrad || weight.requiresGrad || !!bias?.requiresGrad)) {
+    const y = conv2dAct(x, weight, bias, opts, 'none');
+    return activation === 'relu' ? relu(y) : activation === 'tanh' ? tanh(y) : sigmoid(y);
+  }
   checkTensor(op, x, 'input');
   checkTensor(op, weight, 'weight');
   if (bias !== null && bias !== undefined) checkTensor(op, bias, 'bias');
@@ -88,7 +108,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const geom = geomOf(n, c, h, w, o, [kh, kw], s, p, d, groups);
   const k = K();
   const out = empty([n, o, ho, wo], op);
-  if (out.size > 0 && x.size > 0) k.conv2d_forward(x.ptr, weight.ptr, bias ? bias.ptr : 0, !!bias, out.ptr, geom);
+  if (out.size > 0 && x.size > 0) k.conv2d_forward(x.ptr, weight.ptr, bias ? bias.ptr : 0, !!bias, out.ptr, geom, act);
   else if (out.size > 0) out.data.fill(0);
   const parents = bias ? [x, weight, bias] : [x, weight];
   return record(out, parents, (gy) => {
@@ -143,13 +163,14 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, opts: Pool2dOptions = {})
   const { outShape, geom } = poolGeom('maxPool2d', x, kernelSize, opts, ['stride', 'padding', 'dilation']);
   const k = K();
   const out = empty(outShape, 'maxPool2d');
-  // Where each maximum came from: u32 indices in a 4-byte-per-element block, kept for backward.
-  const arg = empty(outShape, 'maxPool2d_arg');
-  if (out.size > 0) k.maxpool2d_forward(x.ptr, out.ptr, arg.ptr, geom);
   if (!isGradEnabled() || !x.requiresGrad) {
-    arg.dispose();
+    // Inference: no backward, so no argmax indices (the kernel's faster path).
+    if (out.size > 0) k.maxpool2d_forward(x.ptr, out.ptr, 0, false, geom);
     return out;
   }
+  // Where each maximum came from: u32 indices in a 4-byte-per-element block, kept for backward.
+  const arg = empty(outShape, 'maxPool2d_arg');
+  if (out.size > 0) k.maxpool2d_forward(x.ptr, out.ptr, arg.ptr, true, geom);
   return record(out, [x], (gy) => {
     const t = gradTarget(x)!;
     const gx = t.accumulate ? empty(x.shape, 'maxPool2d_gx') : t.grad;

@@ -2,6 +2,7 @@
 //! (n c h w o kh kw sh sw ph pw dh dw groups), validated on the TS side before any allocation.
 use super::{s, sm};
 use crate::kernels::conv::{self, Geom};
+use crate::kernels::dense::Act;
 use wasm_bindgen::prelude::*;
 
 /// # Safety: as `sm`, for `n` u32 (max-pool argmax indices live in a 4-byte-per-element block).
@@ -14,10 +15,12 @@ fn sizes(g: &Geom) -> (usize, usize, usize) {
 }
 
 #[wasm_bindgen]
-pub fn conv2d_forward(x: usize, w: usize, b: usize, has_bias: bool, out: usize, geom: &[u32]) {
+/// `act`: a code of `dense_activation_code` (bias and activation fused into the GEMM's epilogue).
+pub fn conv2d_forward(x: usize, w: usize, b: usize, has_bias: bool, out: usize, geom: &[u32], act: u32) {
     let g = Geom::from_slice(geom);
     let (nx, nw, ny) = sizes(&g);
-    unsafe { conv::conv2d_forward(s(x, nx), s(w, nw), s(b, if has_bias { g.o } else { 0 }), sm(out, ny), &g) }
+    let act = Act::from_code(act).expect("conv2d_forward: unknown activation code");
+    unsafe { conv::conv2d_forward(s(x, nx), s(w, nw), s(b, if has_bias { g.o } else { 0 }), sm(out, ny), &g, act) }
 }
 #[wasm_bindgen]
 pub fn conv2d_backward(x: usize, w: usize, gy: usize, gx: usize, gw: usize, gb: usize, want_gx: bool, want_gw: bool, want_gb: bool, geom: &[u32], accumulate: bool) {
@@ -33,10 +36,11 @@ pub fn conv2d_backward(x: usize, w: usize, gy: usize, gx: usize, gw: usize, gb: 
 }
 /// Pools use the geometry with o = c (one output plane per input plane).
 #[wasm_bindgen]
-pub fn maxpool2d_forward(x: usize, out: usize, arg: usize, geom: &[u32]) {
+/// `want_arg` false (inference): no argmax indices are written and `arg` is not read.
+pub fn maxpool2d_forward(x: usize, out: usize, arg: usize, want_arg: bool, geom: &[u32]) {
     let g = Geom::from_slice(geom);
     let (nx, ny) = (g.n * g.c * g.h * g.w, g.n * g.c * g.ho * g.wo);
-    unsafe { conv::maxpool2d_forward(s(x, nx), sm(out, ny), su32(arg, ny), &g) }
+    unsafe { conv::maxpool2d_forward(s(x, nx), sm(out, ny), su32(arg, if want_arg { ny } else { 0 }), &g) }
 }
 #[wasm_bindgen]
 pub fn maxpool2d_backward(gy: usize, arg: usize, gx: usize, geom: &[u32]) {

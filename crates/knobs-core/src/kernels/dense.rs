@@ -23,6 +23,12 @@ impl Act {
     }
 }
 
+/// The logistic function without overflow on either side (conv2d's epilogue uses it too).
+#[inline]
+pub fn sigmoid(v: f32) -> f32 {
+    if v >= 0.0 { 1.0 / (1.0 + (-v).exp()) } else { let e = v.exp(); e / (1.0 + e) }
+}
+
 /// out[m×n] = act(x[m×k]·w[k×n] + b[n]); `b` may be empty (no bias).
 #[allow(clippy::too_many_arguments)]
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize, k: usize, n: usize, act: Act) {
@@ -39,9 +45,7 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize,
         match act {
             Act::None => {}
             Act::Relu => row.iter_mut().for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v }),
-            Act::Sigmoid => row.iter_mut().for_each(|v| {
-                *v = if *v >= 0.0 { 1.0 / (1.0 + (-*v).exp()) } else { let e = v.exp(); e / (1.0 + e) }
-            }),
+            Act::Sigmoid => row.iter_mut().for_each(|v| *v = sigmoid(*v)),
             Act::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
         }
     }

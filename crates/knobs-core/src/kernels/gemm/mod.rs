@@ -7,7 +7,7 @@
 
 mod micro;
 mod pack;
-mod simd;
+pub(super) mod simd;
 
 use core::cell::Cell;
 use micro::{a_quads, tile};

@@ -1,0 +1,127 @@
+//! Direct convolution for the first layer of an image net: few input channels (C·kh·kw ≤
+//! DIRECT_MAX_K), stride 1, no dilation, one group. There im2col is all cost and no gain: it
+//! writes kh·kw shifted copies of each image and the GEMM packs them again, for a product with
+//! a depth of ≤ 32 and only a handful of rows (LeNet's conv1: 25 deep, 6 rows; the copies took
+//! as long as the arithmetic). Here each output row is summed straight from a zero-padded copy
+//! of the image: 8 pixels × 4 output channels per register tile, vectors along the row.
+//!
+//! Every output is Σ over (ci, i, j) in that order from zero, then + bias, then the activation:
+//! the same order as the GEMM path's depth loop, one thread per output, so the bits do not
+//! depend on the thread count.
+use super::conv::Geom;
+use super::dense::{sigmoid, Act};
+use super::gemm::simd::{load, madd, splat, store, zero, V};
+
+/// Deepest product (C·kh·kw) the direct kernel takes.
+pub const DIRECT_MAX_K: usize = 32;
+/// Output pixels of a tile (two vectors) and output channels of a tile.
+const TX: usize = 8;
+const TO: usize = 4;
+
+pub fn direct_applies(g: &Geom) -> bool {
+    g.groups == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.c * g.kh * g.kw <= DIRECT_MAX_K && g.wo >= 4
+}
+
+/// Scratch floats for one image: the padded image (rows wide enough for the last tile's loads)
+/// and one tile row for the last, partial tile.
+pub fn direct_scratch(g: &Geom) -> usize {
+    let (hp, wp) = padded(g);
+    g.c * hp * wp + TX
+}
+
+fn padded(g: &Geom) -> (usize, usize) {
+    let wp = (g.wo.div_ceil(TX) * TX + g.kw - 1).max(g.w + 2 * g.pw);
+    (g.h + 2 * g.ph, wp)
+}
+
+/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b).
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
+    let (hp, wp) = padded(g);
+    let (hw, plane) = (g.h * g.w, g.ho * g.wo);
+    let (pad, tail) = scratch.split_at_mut(g.c * hp * wp);
+    pad.fill(0.0);
+    for bi in 0..nb {
+        for ci in 0..g.c {
+            let src = &x[((n0 + bi) * g.c + ci) * hw..][..hw];
+            for y in 0..g.h {
+                pad[(ci * hp + y + g.ph) * wp + g.pw..][..g.w].copy_from_slice(&src[y * g.w..][..g.w]);
+            }
+        }
+        let img = &mut out[bi * g.o * plane..][..g.o * plane];
+        let mut o0 = 0;
+        while o0 < g.o {
+            match g.o - o0 {
+                1 => tiles::<1>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
+                2 => tiles::<2>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
+                3 => tiles::<3>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
+                _ => tiles::<TO>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
+            }
+            o0 += TO;
+        }
+    }
+}
+
+/// Output channels [o0, o0+OB) of one image.
+#[allow(clippy::too_many_arguments)]
+fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g: &Geom, o0: usize, act: Act, tail: &mut [f32]) {
+    let (hp, wp) = padded(g);
+    let (k, plane) = (g.c * g.kh * g.kw, g.ho * g.wo);
+    let w: [&[f32]; OB] = core::array::from_fn(|q| &wt[(o0 + q) * k..][..k]);
+    for y in 0..g.ho {
+        for x0 in (0..g.wo).step_by(TX) {
+            let mut acc = [[zero(); 2]; OB];
+            for ci in 0..g.c {
+                for i in 0..g.kh {
+                    let row = &pad[(ci * hp + y + i) * wp + x0..][..TX + g.kw - 1];
+                    for j in 0..g.kw {
+                        let a0 = load(row[j..j + 4].try_into().unwrap());
+                        let a1 = load(row[j + 4..j + 8].try_into().unwrap());
+                        let t = (ci * g.kh + i) * g.kw + j;
+                        for q in 0..OB {
+                            let s = splat(w[q][t]);
+                            acc[q][0] = madd(a0, s, acc[q][0]);
+                            acc[q][1] = madd(a1, s, acc[q][1]);
+                        }
+                    }
+                }
+            }
+            let n = TX.min(g.wo - x0);
+            for (q, a) in acc.iter().enumerate() {
+                let o = o0 + q;
+                let bias = if b.is_empty() { 0.0 } else { b[o] };
+                let dst = &mut img[o * plane + y * g.wo + x0..][..n];
+                if n == TX {
+                    finish(a, bias, act, dst);
+                } else {
+                    finish(a, bias, act, tail);
+                    dst.copy_from_slice(&tail[..n]);
+                }
+            }
+        }
+    }
+    let _ = wp;
+}
+
+/// dst[..8] = act(a + bias), in the GEMM path's order (the sum, then + bias, then the activation).
+#[inline(always)]
+fn finish(a: &[V; 2], bias: f32, act: Act, dst: &mut [f32]) {
+    let mut v = [0.0f32; TX];
+    store(a[0], (&mut v[..4]).try_into().unwrap());
+    store(a[1], (&mut v[4..]).try_into().unwrap());
+    for (d, s) in dst[..TX].iter_mut().zip(v) {
+        let s = s + bias;
+        *d = match act {
+            Act::None => s,
+            Act::Relu => {
+                if s < 0.0 {
+                    0.0
+                } else {
+                    s
+                }
+            }
+            Act::Sigmoid => sigmoid(s),
+            Act::Tanh => s.tanh(),
+        };
+    }
+}
