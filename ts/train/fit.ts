@@ -16,8 +16,9 @@ import { checkMetrics, countCorrect, resolveLoss, type LossFn, type LossLike, ty
 import { createProgress, type Verbose } from './progress.js';
 import { yieldToEventLoop } from './yield.js';
 import { checkOptions, optionKeys } from '../options.js';
+import { ReportCallback } from './report.js';
 
-const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs');
+const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs', 'report');
 const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('loss', 'metrics');
 
 export interface FitOptions {
@@ -38,6 +39,11 @@ export interface FitOptions {
   initialEpoch?: number;
   /** Let the event loop run at least this often (ms) so aborts and UIs are not starved. Default 16. */
   yieldEveryMs?: number;
+  /**
+   * Node: a path ('runs/x.html') where a self-contained HTML report of the curves (inline SVG, no
+   * network needed) is written after every epoch and at the end.
+   */
+  report?: string;
 }
 
 export interface EvaluateOptions {
@@ -185,6 +191,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   const metrics = checkMetrics(op, opts.metrics);
   const wantAcc = metrics.includes('accuracy');
   const callbacks: Callback[] = opts.callbacks === undefined ? [] : Array.isArray(opts.callbacks) ? [...opts.callbacks] : [opts.callbacks as Callback];
+  if (opts.report !== undefined) callbacks.push(new ReportCallback(opts.report, op));
   const { train, val } = validationLoader(op, loader, opts.validation);
   if (train.dataset.length === 0) throw new KnobsError(`${op}: the training data has no samples; nothing to learn from`);
   if (train.length === 0) throw new KnobsError(`${op}: the loader yields no batches (${train.dataset.length} samples, batchSize ${train.batchSize}, dropLast) — lower batchSize or set dropLast: false`);
