@@ -32,6 +32,8 @@ export interface IdxSource {
   /** Use only the first `limit` samples (the book trains on the first 1000). */
   limit?: number;
   classes?: number;
+  /** Shape of one sample, e.g. [1, 28, 28] for a Conv2d model. Default: flat rows ([784]). */
+  sampleShape?: number[];
 }
 
 export type TrainData = ArrayPair | IdxSource;
