@@ -134,7 +134,7 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     expect(ready.state, ready.error).toBe('ready');
     // Before Start: placeholders, not an empty chart and a blank weights panel.
     expect(await page.isVisible('.knobs-curves-placeholder')).toBe(true);
-    expect(await page.locator('.uplot').count()).toBe(0);
+    expect(await page.locator('.uplot').first().isVisible()).toBe(false);
     expect(await page.isVisible('#layer-placeholder')).toBe(true);
     expect(await page.isVisible('#weights')).toBe(false);
     // Enough epochs that it is still training when we press Stop.

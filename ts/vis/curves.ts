@@ -38,8 +38,8 @@ export class TrainingCurves {
   private readonly panels: HTMLElement;
   private readonly x: number[] = [];
   private readonly rows = new Map<string, Row>();
-  private loss: uPlot | null = null;
-  private acc: uPlot | null = null;
+  private readonly loss: uPlot;
+  private readonly acc: uPlot;
   private frame = 0;
   private readonly resize: ResizeObserver | null;
   private readonly height: number;
@@ -60,6 +60,11 @@ export class TrainingCurves {
     parent.append(this.element);
     this.resize = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(() => this.fit());
     this.resize?.observe(this.element);
+    // Built now, hidden, so the first report of a training only fills them in: creating two
+    // plots is the costliest thing this class does (tens of ms), and it should not happen while
+    // a page is watching its frame budget.
+    this.loss = this.makePanel('loss', LOSS_SERIES, (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1]);
+    this.acc = this.makePanel('accuracy', ACC_SERIES, () => this.accRange());
   }
 
   /** A trainInWorker progress handler: `trainInWorker(spec, data, opts, (p) => curves.onProgress(p))`. */
@@ -110,8 +115,8 @@ export class TrainingCurves {
   destroy(): void {
     cancelAnimationFrame(this.frame);
     this.resize?.disconnect();
-    this.loss?.destroy();
-    this.acc?.destroy();
+    this.loss.destroy();
+    this.acc.destroy();
     this.element.remove();
   }
 
@@ -128,17 +133,17 @@ export class TrainingCurves {
   }
 
   private fit(): void {
+    if (this.panels.hidden) return;
     for (const u of [this.loss, this.acc]) u?.setSize({ width: this.width(), height: this.height });
   }
 
   private draw(): void {
-    if (this.x.length === 0) return;
+    if (this.x.length === 0 || !this.loss || !this.acc) return;
     if (this.panels.hidden) {
       this.placeholder.hidden = true;
       this.panels.hidden = false;
+      this.fit();
     }
-    this.loss ??= this.makePanel('loss', LOSS_SERIES, (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1]);
-    this.acc ??= this.makePanel('accuracy', ACC_SERIES, () => this.accRange());
     const hasAcc = this.rows.get('accuracy')!.some((v) => v !== null) || this.rows.get('val_accuracy')!.some((v) => v !== null);
     this.acc.root.hidden = !hasAcc;
     for (const [u, series] of [[this.loss, LOSS_SERIES], [this.acc, ACC_SERIES]] as const) {
