@@ -245,6 +245,31 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     }
   }, 120_000);
 
+  it('knobs/vis on a page: TrainingCurves from fit() callbacks (legend = the last logs), image grids and a confusion matrix pixel for pixel', async () => {
+    const { page, errors } = await openDemo();
+    const out = (await page.evaluate(visChecks(`/@fs${repo}/ts/index.ts`, `/@fs${repo}/ts/vis/index.ts`))) as {
+      legend: string[][]; latest: Record<string, number>; lastLogs: Record<string, number>; grid: number[][]; gridSize: number[]; gray: number[]; cm: { diag: number[]; off: number[]; empty: number[] }; badGrid: string; badCm: string;
+    };
+    // The step column: 3 epochs of 192 training rows in batches of 32.
+    expect(out.legend.map((p) => p[0])).toEqual(['18', '18']);
+    // The legends show the latest values (fmt: 4 decimals), which are the last batch's logs and the last epoch's validation.
+    expect(out.latest.loss).toBe(out.lastLogs.loss);
+    expect(out.latest.val_accuracy).toBe(out.lastLogs.val_accuracy);
+    expect(out.legend[0].slice(1)).toEqual([out.lastLogs.loss.toFixed(4), out.lastLogs.val_loss.toFixed(4)]);
+    expect(out.legend[1].slice(1)).toEqual([out.lastLogs.accuracy.toFixed(4), out.lastLogs.val_accuracy.toFixed(4)]);
+    // Two 2 × 2 tiles read with strides from a [4, 2] matrix (column = tile): +max red, −max blue, 0 white, gap white.
+    expect(out.gridSize).toEqual([2 * 2 + 1, 2]);
+    expect(out.grid).toEqual([[255, 0, 0], [255, 255, 255], [0, 0, 255], [255, 255, 255], [255, 128, 128]]);
+    expect(out.gray).toEqual([0, 255]);
+    expect(out.cm.diag[1]).toBeGreaterThan(out.cm.diag[0]); // the diagonal is green
+    expect(out.cm.off[0]).toBeGreaterThan(out.cm.off[1]);   // an error is red
+    expect(out.cm.empty[3]).toBeLessThan(20);               // a zero cell is nearly transparent
+    expect(out.badGrid).toMatch(/^KnobsError: drawImageGrid: 2 tiles of 2×2 .* need \d+ values, got 3/);
+    expect(out.badCm).toMatch(/^KnobsError: drawConfusionMatrix: counts must be a square matrix/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
   it('trainInWorker in a browser module Worker: same bits as fit() on the main thread and in Node; abort; terminate; a script that does not load', async () => {
     const { page } = await openDemo();
     const out = (await page.evaluate(browserWorkerChecks(`/@fs${repo}/ts/index.ts`))) as {
@@ -355,5 +380,50 @@ function browserWorkerChecks(indexUrl: string): string {
 
     const again = await k.trainInWorker(SPEC, pair(makeData(N, 5, k.Rng)), { ...opts, epochs: 20 });
     return { detached: sent.x.length === 0, batchEvents, epochEvents, sameAsPageMainThread, workerBits, abort, terminate, badUrl, afterwards: again.history.history.accuracy.at(-1) };
+  })()`;
+}
+
+/** knobs/vis checks on a page, as plain JavaScript source (see browserWorkerChecks). */
+function visChecks(indexUrl: string, visUrl: string): string {
+  return `(async () => {
+    const k = await import(${JSON.stringify(indexUrl)});
+    const vis = await import(${JSON.stringify(visUrl)});
+    await k.init();
+    const host = document.createElement('div');
+    host.style.width = '600px';
+    document.body.append(host);
+    const curves = new vis.TrainingCurves(host);
+    const D = ${D}, C = ${C}, N = ${N};
+    const makeData = ${makeData.toString()};
+    const d = makeData(N, 1, k.Rng);
+    const ds = new k.TensorDataset({ data: d.x, shape: [N, D] }, { data: d.y, shape: [N, C] });
+    const model = k.nn.fromSpec(${JSON.stringify(SPEC)});
+    const opt = new k.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    let lastLogs = {};
+    const spy = { onBatchEnd: (b, logs) => { lastLogs.loss = logs.loss; lastLogs.accuracy = logs.accuracy; }, onEpochEnd: (e, logs) => { lastLogs.val_loss = logs.val_loss; lastLogs.val_accuracy = logs.val_accuracy; } };
+    await k.fit(model, new k.DataLoader(ds, { batchSize: 32, shuffle: true, seed: 1 }), { epochs: 3, optimizer: opt, metrics: ['accuracy'], validation: { split: 0.25 }, verbose: false, callbacks: [curves.callback(), spy] });
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const legend = Array.from(host.querySelectorAll('.uplot')).map((p) => Array.from(p.querySelectorAll('.u-legend .u-series .u-value')).map((e) => e.textContent));
+
+    const c = document.createElement('canvas');
+    // [4, 2]: column j is tile j (2 × 2): tile 0 = [1, 0, -1, 0], tile 1 = [0, 0, 2, 1].
+    const w = new Float32Array([1, 0, 0, 0, -1, 2, 0, 1]);
+    vis.drawImageGrid(c, { data: w, shape: [4, 2] }, { count: 2, height: 2, width: 2, imageStride: 1, pixelStride: 2, columns: 2, gap: 1 });
+    const px = (x, y) => Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
+    const grid = [px(0, 0), px(1, 0), px(0, 1), px(2, 0), px(4, 1)];
+    const gridSize = [c.width, c.height];
+    const g = document.createElement('canvas');
+    vis.drawImageGrid(g, { data: new Float32Array([0.2, 0.9]), shape: [1, 2] }, { colormap: 'gray' });
+    const gray = [g.getContext('2d').getImageData(0, 0, 1, 1).data[0], g.getContext('2d').getImageData(1, 0, 1, 1).data[0]];
+
+    const m = document.createElement('canvas');
+    vis.drawConfusionMatrix(m, [[9, 1], [0, 10]], { cellSize: 30 });
+    const dpr = window.devicePixelRatio || 1;
+    const at = (col, row, dx) => Array.from(m.getContext('2d').getImageData(Math.round((34 + col * 30 + dx) * dpr), Math.round((34 + row * 30 + 3) * dpr), 1, 1).data);
+    const cm = { diag: at(0, 0, 3), off: at(1, 0, 3), empty: at(0, 1, 3) };
+    const err = (f) => { try { f(); return 'no error'; } catch (e) { return e.name + ': ' + e.message; } };
+    const badGrid = err(() => vis.drawImageGrid(c, { data: new Float32Array(3), shape: [3] }, { count: 2, height: 2, width: 2 }));
+    const badCm = err(() => vis.drawConfusionMatrix(m, [[1, 2], [3]]));
+    return { legend, latest: curves.latest(), lastLogs, grid, gridSize, gray, cm, badGrid, badCm };
   })()`;
 }
