@@ -256,7 +256,8 @@ async function main(): Promise<void> {
     const { best, probs } = classify(logits, PROBED);
     for (let i = 0; i < SHOWN; i++) {
       cells[i].className = `digit ${best[i] === probeLabels[i] ? 'ok' : 'bad'}`;
-      cells[i].querySelector('span')!.textContent = `${best[i]} · ${Math.round(100 * probs[i][best[i]])}%`;
+      // Short enough for a 40 px cell: "7·100%".
+      cells[i].querySelector('span')!.textContent = `${best[i]}·${Math.round(100 * probs[i][best[i]])}%`;
     }
     const counts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
     for (let i = 0; i < PROBED; i++) counts[probeLabels[i]][best[i]]++;

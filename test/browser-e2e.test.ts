@@ -115,6 +115,13 @@ async function drawOne(page: Page): Promise<void> {
   expect((await view(page)).drawPrediction, (await page.textContent('#guess-note'))!).not.toBeNull();
 }
 
+/** A full-page screenshot for a person to look at; its path is logged. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const path = join(mkdtempSync(join(tmpdir(), 'knobs-e2e-')), name);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`browser-e2e screenshot: ${path}`);
+}
+
 const canvasSize = (page: Page, sel: string) => page.$eval(sel, (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
 
 /** How many different colours a canvas holds: a blank or uniform canvas has one or two. */
@@ -178,10 +185,12 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     expect(saved.weightsBytes).toBeGreaterThan(4 * (784 * 64 + 64 * 10));
     expect(JSON.parse(saved.json)).toMatchObject({ format: 'knobs.model', metadata: { demo: 'mnist', mode: 'mlp' } });
 
+    await screenshot(page, 'demo-mlp.png');
     // A phone: nothing wider than the viewport, with the predictions' labels in place.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'demo-mlp-390.png');
     expect(errors).toEqual([]);
     await page.close();
   }, 300_000);
@@ -213,6 +222,7 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     expect(end.state, end.error).toBe('stopped');
     const tasks = await trace.stop();
     checkMainThread(tasks, end, stopLatency, await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks), 'cnn');
+    await screenshot(page, 'demo-cnn.png');
     expect(errors).toEqual([]);
     await page.close();
   }, 300_000);
