@@ -225,14 +225,23 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     frameRequested = false;
     pending.stats?.();
-    if (pending.probe) showPredictions(pending.probe);
-    if (pending.weights) drawFirstLayer(pending.weights);
-    if (pending.maps?.[CONV_RELU]) {
-      drawImageGrid($('maps'), pending.maps[CONV_RELU], { colormap: 'gray', columns: 8 });
-      demo.mapsDrawn++;
-    }
-    pending.probe = pending.weights = pending.maps = null;
     pending.stats = null;
+    // One panel per frame: the first frame of a training un-hides and lays out every panel at
+    // once otherwise, which (with the curves drawn in the same frame) is the page's longest task.
+    if (pending.probe) {
+      showPredictions(pending.probe);
+      pending.probe = null;
+    } else if (pending.weights) {
+      drawFirstLayer(pending.weights);
+      pending.weights = null;
+    } else if (pending.maps) {
+      if (pending.maps[CONV_RELU]) {
+        drawImageGrid($('maps'), pending.maps[CONV_RELU], { colormap: 'gray', columns: 8 });
+        demo.mapsDrawn++;
+      }
+      pending.maps = null;
+    }
+    if (pending.probe || pending.weights || pending.maps) schedule();
     demo.maxDrawMs = Math.max(demo.maxDrawMs, performance.now() - t0);
   }
 

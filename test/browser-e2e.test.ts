@@ -154,11 +154,6 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     // Per-digit predictions were drawn from the worker's probe, and their confusion matrix.
     expect(await page.locator('.digit.ok').count()).toBeGreaterThan(10);
     expect(mid.confusionUpdated).toBeGreaterThan(0);
-    expect(await distinctColours(page, '#confusion')).toBeGreaterThan(3);
-    // The first layer: 64 units of 28 × 28 in 8 columns, and not blank.
-    expect(await canvasSize(page, '#weights')).toEqual([8 * 30 - 2, 8 * 30 - 2]);
-    expect(await distinctColours(page, '#weights')).toBeGreaterThan(50);
-    await expectLegendNumbers(page);
     // A drawn "1" is predicted by the worker, with the weights it is learning.
     await drawOne(page);
     const drawn = (await view(page)).drawPrediction!;
@@ -177,6 +172,12 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     expect(await page.textContent('#status')).toMatch(/^Stopped after \d+ steps/);
     const tasks = await trace.stop();
     checkMainThread(tasks, end, stopLatency, await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks), 'mlp');
+    // Read after the trace: scanning canvases from the test is main-thread work of its own.
+    expect(await distinctColours(page, '#confusion')).toBeGreaterThan(3);
+    // The first layer: 64 units of 28 × 28 in 8 columns, and not blank.
+    expect(await canvasSize(page, '#weights')).toEqual([8 * 30 - 2, 8 * 30 - 2]);
+    expect(await distinctColours(page, '#weights')).toBeGreaterThan(50);
+    await expectLegendNumbers(page);
 
     // Save: the worker serialises the trained model, the page downloads it.
     await page.click('#save');
@@ -203,11 +204,6 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     const { trace, mid } = await trainAndTrace(page, 'cnn', (d) => d.points.length >= 10 && d.kernelsDrawn >= 2 && d.mapsDrawn >= 2 && d.predictionsUpdated >= 2);
     expect(mid.points.at(-1)![2]).toBeGreaterThan(0.5);
     expect(mid.points.at(-1)![2]).toBeGreaterThan(mid.points[0][2]);
-    // 8 kernels of 5 × 5 (gap 1), 8 feature maps of 24 × 24 (gap 2), neither blank.
-    expect(await canvasSize(page, '#kernels')).toEqual([8 * 6 - 1, 5]);
-    expect(await canvasSize(page, '#maps')).toEqual([8 * 26 - 2, 24]);
-    expect(await distinctColours(page, '#kernels')).toBeGreaterThan(20);
-    expect(await distinctColours(page, '#maps')).toBeGreaterThan(20);
     expect(await page.isVisible('#weights')).toBe(false);
     await expectLegendNumbers(page, false);
     await drawOne(page);
@@ -222,6 +218,12 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     expect(end.state, end.error).toBe('stopped');
     const tasks = await trace.stop();
     checkMainThread(tasks, end, stopLatency, await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks), 'cnn');
+    // Read after the trace (the page drew them while it trained: kernelsDrawn, mapsDrawn ≥ 2):
+    // 8 kernels of 5 × 5 (gap 1), 8 feature maps of 24 × 24 (gap 2), neither blank.
+    expect(await canvasSize(page, '#kernels')).toEqual([8 * 6 - 1, 5]);
+    expect(await canvasSize(page, '#maps')).toEqual([8 * 26 - 2, 24]);
+    expect(await distinctColours(page, '#kernels')).toBeGreaterThan(20);
+    expect(await distinctColours(page, '#maps')).toBeGreaterThan(20);
     await screenshot(page, 'demo-cnn.png');
     expect(errors).toEqual([]);
     await page.close();
