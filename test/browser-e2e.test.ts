@@ -414,7 +414,8 @@ function visChecks(indexUrl: string, visUrl: string): string {
     let lastLogs = {};
     const spy = { onBatchEnd: (b, logs) => { lastLogs.loss = logs.loss; lastLogs.accuracy = logs.accuracy; }, onEpochEnd: (e, logs) => { lastLogs.val_loss = logs.val_loss; lastLogs.val_accuracy = logs.val_accuracy; } };
     await k.fit(model, new k.DataLoader(ds, { batchSize: 32, shuffle: true, seed: 1 }), { epochs: 3, optimizer: opt, metrics: ['accuracy'], validation: { split: 0.25 }, verbose: false, callbacks: [curves.callback(), spy] });
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    // Panels are drawn one per animation frame: give them three.
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r))));
     const legend = Array.from(host.querySelectorAll('.uplot')).map((p) => Array.from(p.querySelectorAll('.u-legend .u-series .u-value')).map((e) => e.textContent));
 
     const c = document.createElement('canvas');

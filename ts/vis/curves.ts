@@ -44,6 +44,10 @@ export class TrainingCurves {
   private readonly resize: ResizeObserver | null;
   private readonly height: number;
   private readonly accuracyRange: 'auto' | [number, number];
+  /** Panels whose data changed since they were last drawn, whose turn is next, and whether any accuracy arrived. */
+  private readonly stale = { loss: false, acc: false };
+  private turn = 0;
+  private hasAcc = false;
 
   constructor(parent: HTMLElement, opts: TrainingCurvesOptions = {}) {
     this.height = opts.height ?? 220;
@@ -90,6 +94,8 @@ export class TrainingCurves {
       const v = values[k];
       row.push(v === undefined || !Number.isFinite(v) ? null : v);
     }
+    if (Number.isFinite(values.accuracy) || Number.isFinite(values.val_accuracy)) this.hasAcc = true;
+    this.stale.loss = this.stale.acc = true;
     this.schedule();
   }
 
@@ -107,6 +113,8 @@ export class TrainingCurves {
   clear(): void {
     this.x.length = 0;
     for (const row of this.rows.values()) row.length = 0;
+    this.hasAcc = false;
+    this.stale.loss = this.stale.acc = true;
     this.panels.hidden = true;
     this.placeholder.hidden = false;
     this.schedule();
@@ -138,19 +146,24 @@ export class TrainingCurves {
   }
 
   private draw(): void {
-    if (this.x.length === 0 || !this.loss || !this.acc) return;
+    if (this.x.length === 0) return;
     if (this.panels.hidden) {
       this.placeholder.hidden = true;
       this.panels.hidden = false;
       this.fit();
     }
-    const hasAcc = this.rows.get('accuracy')!.some((v) => v !== null) || this.rows.get('val_accuracy')!.some((v) => v !== null);
-    this.acc.root.hidden = !hasAcc;
-    for (const [u, series] of [[this.loss, LOSS_SERIES], [this.acc, ACC_SERIES]] as const) {
-      u.setData([this.x, ...series.map(([k]) => this.rows.get(k)!)] as uPlot.AlignedData);
-      // Recomputes the legend: with no cursor, value() below falls back to the latest values.
-      u.setLegend({ idx: u.cursor.idx ?? undefined } as { idx: number });
-    }
+    // One panel per frame (the other on the next): each redraw is a few ms, and a frame that does
+    // both, on a busy page, is the kind of task that makes a page stutter.
+    const turn = this.stale.loss && (this.turn === 0 || !this.stale.acc) ? 'loss' : this.stale.acc ? 'acc' : null;
+    if (turn === null) return;
+    this.turn = turn === 'loss' ? 1 : 0;
+    this.stale[turn] = false;
+    if (turn === 'acc') this.acc.root.hidden = !this.hasAcc;
+    const [u, series] = turn === 'loss' ? [this.loss, LOSS_SERIES] : [this.acc, ACC_SERIES];
+    u.setData([this.x, ...series.map(([k]) => this.rows.get(k)!)] as uPlot.AlignedData);
+    // Recomputes the legend: with no cursor, value() below falls back to the latest values.
+    u.setLegend({ idx: u.cursor.idx ?? undefined } as { idx: number });
+    if (this.stale.loss || this.stale.acc) this.schedule();
   }
 
   private accRange(): [number, number] {
