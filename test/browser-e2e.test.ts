@@ -81,8 +81,10 @@ function checkMainThread(tasks: MainThreadTask[], end: DemoView, stopLatency: nu
       `wall-clock long tasks while training: ${during.length}${during.length ? ` (${during.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}`,
   );
   expect(tasks.length, 'the trace recorded the main thread').toBeGreaterThan(100);
+  // The progress handlers are main-thread tasks, so the CPU bound above covers them too. Their
+  // wall time (maxProgressMs, logged) is not asserted: on the shared machine it counts the time
+  // the OS ran other processes (129 ms seen at load 27 for a handler that only stores numbers).
   expect(busiest.cpuMs, 'CPU time of the busiest main-thread task while the worker trained').toBeLessThan(50);
-  expect(end.maxProgressMs).toBeLessThan(50);
 }
 
 /** Every legend entry of both panels shows a number (uPlot's default is '--' without a cursor). */
@@ -242,7 +244,8 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     }
     const page = await suite.browser.newPage();
     try {
-      await page.goto(bare.baseUrl);
+      // A fresh dev server transforms every module on this first load: slow on a loaded machine.
+      await page.goto(bare.baseUrl, { timeout: 120_000 });
       await page.waitForFunction(() => (window as unknown as { knobsDemo?: { state: string } }).knobsDemo?.state !== 'loading', null, { timeout: 60_000 });
       const v = await view(page);
       expect(v.state).toBe('no-data');
