@@ -1,25 +1,36 @@
 /**
  * The demo page: MNIST trains in a worker (trainInWorker reads the IDX files there), and this thread
- * only draws — the chart, the worker's predictions for a few test digits (its `probe`), and the first
- * layer's weights as images. No model work runs here: progress handlers only store what arrived,
- * and one drawing pass per animation frame shows the latest of it, so the page stays responsive
- * however fast reports come.
+ * only draws, with knobs/vis — the curves, the worker's predictions for test digits (its `probe`)
+ * and their confusion matrix, the first layer's weights (MLP) or kernels and feature maps (CNN).
+ * A drawn digit is predicted, and the model saved, by the same worker (predictInWorker,
+ * saveModelInWorker). No model work runs here: progress handlers only store what arrived, and one
+ * drawing pass per animation frame shows the latest of it, so the page stays responsive however
+ * fast reports come.
  */
-import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { MNIST_FILES } from '../ts/index.js';
-import { trainInWorker, type TrainProgress, type TrainResult } from '../ts/worker/index.js';
+import { createTrainWorker, predictInWorker, saveModelInWorker, trainInWorker, type TrainProgress, type TrainResult, type TrainWorker } from '../ts/worker/index.js';
 import { parseIdx } from '../ts/data/idx.js';
+import { toBlobs } from '../ts/io/save.js';
 import type { ModelSpec } from '../ts/nn/spec.js';
+import type { ChildSpec } from '../ts/nn/registry.js';
 import type { StateDict } from '../ts/nn/module.js';
+import { TrainingCurves, drawConfusionMatrix, drawImageGrid } from '../ts/vis/index.js';
+import { drawPad } from './draw.js';
 
+/** Test digits shown with their predictions; the probe (and the confusion matrix) covers PROBED. */
 const SHOWN = 16;
+const PROBED = 256;
+/** The CNN's first convolution and the ReLU after it, by their paths in the Sequential. */
+const CONV = '0', CONV_RELU = '1';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
-type DemoState = 'loading' | 'ready' | 'training' | 'stopping' | 'stopped' | 'done' | 'error';
+type Mode = 'mlp' | 'cnn';
+type DemoState = 'loading' | 'ready' | 'training' | 'stopping' | 'stopped' | 'done' | 'error' | 'no-data';
 /** What the page is doing, for people (status line) and for the end-to-end test (window.knobsDemo). */
 const demo = {
   state: 'loading' as DemoState,
+  mode: 'mlp' as Mode,
   events: 0,
   /** [step, loss, accuracy, ms since the worker started] of every batch report. */
   points: [] as [number, number, number, number][],
@@ -28,7 +39,14 @@ const demo = {
   trainStartedAt: NaN,
   trainEndedAt: NaN,
   predictionsUpdated: 0,
-  /** Longest time this thread spent handling one progress report (chart, predictions, weights). */
+  confusionUpdated: 0,
+  weightsDrawn: 0,
+  kernelsDrawn: 0,
+  mapsDrawn: 0,
+  /** The worker's answer for the drawn digit. */
+  drawPrediction: null as null | { digit: number; probs: number[] },
+  saved: null as null | { weightsBytes: number; json: string },
+  /** Longest time this thread spent handling one progress report. */
   maxProgressMs: 0,
   /** Longest drawing pass (one per animation frame at most). */
   maxDrawMs: 0,
@@ -37,22 +55,37 @@ const demo = {
 };
 (window as unknown as { knobsDemo: typeof demo }).knobsDemo = demo;
 
-function setState(s: DemoState, text: string, isError = false): void {
+function setState(s: DemoState, text: string | Node[], isError = false): void {
   demo.state = s;
   document.body.dataset.state = s;
   const el = $('status');
-  el.textContent = text;
+  if (typeof text === 'string') el.textContent = text;
+  else el.replaceChildren(...text);
   el.classList.toggle('error', isError);
-  $<HTMLButtonElement>('start').disabled = s === 'loading' || s === 'training' || s === 'stopping';
+  const busy = s === 'training' || s === 'stopping';
+  $<HTMLButtonElement>('start').disabled = s === 'loading' || s === 'no-data' || s === 'error' || busy;
   $<HTMLButtonElement>('stop').disabled = s !== 'training';
+  $<HTMLSelectElement>('model').disabled = busy;
 }
 
 const mnistUrl = (name: string) => new URL(`mnist/${name}`, document.baseURI).href;
 
-async function fetchBytes(name: string): Promise<Uint8Array> {
-  const res = await fetch(mnistUrl(name));
-  if (!res.ok) throw new Error(`${name}: HTTP ${res.status} — ${(await res.text()).trim()}`);
-  return new Uint8Array(await res.arrayBuffer());
+/** The MNIST files are not where the page looks: told once, plainly, with what to do. */
+class MissingData extends Error {}
+
+async function fetchIdx(name: string): Promise<Uint8Array> {
+  const url = mnistUrl(name);
+  let res: Response;
+  try {
+    res = await fetch(url);
+  } catch (e) {
+    throw new MissingData(`cannot fetch ${url}: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw new MissingData(`${name} is not served at ${url} (HTTP ${res.status})`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  // A static host's fallback page comes back as 200 text/html: check the IDX magic, not the status.
+  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0 || bytes[2] !== 8) throw new MissingData(`${url} is not an IDX file (the server answered ${res.headers.get('content-type') ?? 'something else'})`);
+  return bytes;
 }
 
 /** Compiled here (asynchronously, off the main thread) and handed to the worker, which then skips the fetch. */
@@ -66,87 +99,57 @@ async function compileWasm(): Promise<WebAssembly.Module> {
   }
 }
 
-// ---------- test digits ----------
-interface Shown {
-  x: Float32Array;
-  labels: number[];
+function specFor(mode: Mode, hidden: number): ModelSpec {
+  const children: ChildSpec[] =
+    mode === 'mlp'
+      ? [
+          { name: '0', type: 'Linear', config: { inFeatures: 784, outFeatures: hidden, bias: true } },
+          { name: '1', type: 'ReLU', config: {} },
+          { name: '2', type: 'Linear', config: { inFeatures: hidden, outFeatures: 10, bias: true } },
+        ]
+      : [
+          // 28 → 24 (5 × 5 kernels) → 12 (2 × 2 pooling): 8 maps of 12 × 12 into the classifier.
+          { name: CONV, type: 'Conv2d', config: { inChannels: 1, outChannels: 8, kernelSize: [5, 5] } },
+          { name: CONV_RELU, type: 'ReLU', config: {} },
+          { name: '2', type: 'MaxPool2d', config: { kernelSize: [2, 2] } },
+          { name: '3', type: 'Flatten', config: {} },
+          { name: '4', type: 'Linear', config: { inFeatures: 8 * 12 * 12, outFeatures: 10, bias: true } },
+        ];
+  return { format: 'knobs.module', version: 2, root: { type: 'Sequential', config: {}, children } };
 }
 
+const sampleShape = (mode: Mode): number[] => (mode === 'cnn' ? [1, 28, 28] : [784]);
+
+// ---------- test digits ----------
 function drawDigits(images: Uint8Array, labels: number[]): HTMLElement[] {
   const box = $('digits');
   box.replaceChildren();
-  const cells: HTMLElement[] = [];
-  for (let i = 0; i < labels.length; i++) {
+  return labels.map((label, i) => {
     const cell = document.createElement('div');
     cell.className = 'digit';
     const c = document.createElement('canvas');
-    c.width = c.height = 28;
-    const ctx = c.getContext('2d')!;
-    const img = ctx.createImageData(28, 28);
-    for (let p = 0; p < 784; p++) {
-      const v = images[i * 784 + p];
-      img.data.set([v, v, v, 255], p * 4);
-    }
-    ctx.putImageData(img, 0, 0);
-    const label = document.createElement('span');
-    label.textContent = `label ${labels[i]}`;
-    cell.append(c, label);
+    drawImageGrid(c, { data: images.subarray(i * 784, (i + 1) * 784), shape: [28, 28] }, { colormap: 'gray', range: 'tile', gap: 0 });
+    const span = document.createElement('span');
+    span.textContent = `label ${label}`;
+    cell.append(c, span);
     box.append(cell);
-    cells.push(cell);
-  }
-  return cells;
+    return cell;
+  });
 }
 
-// ---------- first-layer weights ----------
-function drawWeights(w: StateDict[string]): void {
-  const [inputs, units] = w.shape;
-  if (inputs !== 784) return;
-  const cols = 8, rows = Math.ceil(units / cols), tile = 28, gap = 2;
-  const canvas = $<HTMLCanvasElement>('weights');
-  const width = cols * (tile + gap) - gap, height = rows * (tile + gap) - gap;
-  if (canvas.width !== width || canvas.height !== height) (canvas.width = width), (canvas.height = height);
-  const ctx = canvas.getContext('2d')!;
-  const img = ctx.createImageData(width, height);
-  img.data.fill(255);
-  for (let u = 0; u < units; u++) {
-    // Column u of W [784, units] is unit u's receptive field; scaled per unit so each is visible.
-    let max = 1e-8;
-    for (let p = 0; p < 784; p++) max = Math.max(max, Math.abs(w.data[p * units + u]));
-    const ox = (u % cols) * (tile + gap), oy = Math.floor(u / cols) * (tile + gap);
-    for (let p = 0; p < 784; p++) {
-      const v = w.data[p * units + u] / max;
-      const o = ((oy + Math.floor(p / 28)) * width + ox + (p % 28)) * 4;
-      const a = Math.round(255 * (1 - Math.abs(v)));
-      img.data[o] = v > 0 ? 255 : a;
-      img.data[o + 1] = a;
-      img.data[o + 2] = v < 0 ? 255 : a;
-    }
+/** Argmax and softmax of each row of logits [n, 10]. */
+function classify(logits: Float32Array, n: number): { best: number[]; probs: number[][] } {
+  const best: number[] = [], probs: number[][] = [];
+  for (let i = 0; i < n; i++) {
+    const row = logits.subarray(i * 10, i * 10 + 10);
+    let b = 0;
+    for (let c = 1; c < 10; c++) if (row[c] > row[b]) b = c;
+    const e = Array.from(row, (v) => Math.exp(v - row[b]));
+    const z = e.reduce((a, v) => a + v, 0);
+    best.push(b);
+    probs.push(e.map((v) => v / z));
   }
-  ctx.putImageData(img, 0, 0);
-}
-
-// ---------- chart ----------
-function makeChart(): uPlot {
-  const el = $('chart');
-  const opts: uPlot.Options = {
-    width: Math.max(320, el.clientWidth),
-    height: 300,
-    scales: { x: { time: false }, loss: { range: (_u, _min, max) => [0, Math.max(0.5, max)] }, acc: { range: [0, 1] } },
-    axes: [
-      { label: 'step' },
-      { scale: 'loss', label: 'loss' },
-      { scale: 'acc', side: 1, label: 'accuracy', grid: { show: false } },
-    ],
-    series: [
-      { label: 'step' },
-      { label: 'train loss', scale: 'loss', stroke: '#c4320a', width: 1.5, spanGaps: true, points: { show: false } },
-      { label: 'train accuracy', scale: 'acc', stroke: '#2563eb', width: 1.5, spanGaps: true, points: { show: false } },
-      { label: 'test accuracy', scale: 'acc', stroke: '#12805c', width: 2, spanGaps: true, points: { show: true, size: 7 } },
-    ],
-  };
-  const chart = new uPlot(opts, [[], [], [], []], el);
-  new ResizeObserver(() => chart.setSize({ width: Math.max(320, el.clientWidth), height: 300 })).observe(el);
-  return chart;
+  return { best, probs };
 }
 
 // ---------- main-thread responsiveness readout ----------
@@ -170,22 +173,49 @@ function watchFrames(): void {
   requestAnimationFrame(tick);
 }
 
+function showMode(mode: Mode): void {
+  demo.mode = mode;
+  $('hidden-label').hidden = mode !== 'mlp';
+  $('layer-title').textContent = mode === 'mlp' ? 'First layer · one image per hidden unit' : 'First convolution · kernels and feature maps';
+}
+
 async function main(): Promise<void> {
   setState('loading', 'Loading the wasm core and the test digits…');
   watchFrames();
-  const [wasm, testImages, testLabels] = await Promise.all([compileWasm(), fetchBytes(MNIST_FILES.testImages), fetchBytes(MNIST_FILES.testLabels)]);
+  const curves = new TrainingCurves($('chart'), { height: 200, placeholder: 'The loss and accuracy curves appear here once training starts.' });
+  showMode($<HTMLSelectElement>('model').value as Mode);
+  $('model').addEventListener('change', () => showMode($<HTMLSelectElement>('model').value as Mode));
+
+  let wasm: WebAssembly.Module, testImages: Uint8Array, testLabels: Uint8Array;
+  try {
+    [wasm, testImages, testLabels] = await Promise.all([compileWasm(), fetchIdx(MNIST_FILES.testImages), fetchIdx(MNIST_FILES.testLabels)]);
+  } catch (e) {
+    if (!(e instanceof MissingData)) throw e;
+    const code = (t: string) => Object.assign(document.createElement('code'), { textContent: t });
+    setState('no-data', [
+      document.createTextNode(`The MNIST files are missing: ${e.message}. Run `), code('npm run setup:data'),
+      document.createTextNode(' (it downloads them into .data/mnist, or set KNOBS_MNIST_DIR) and reload this page; a static host must serve them under '),
+      code('mnist/'), document.createTextNode('.'),
+    ], true);
+    return;
+  }
   // parseIdx only checks the header and views the bytes: no conversion of 10 000 images here.
   const images = parseIdx(testImages), labels = parseIdx(testLabels);
-  const pick = images.data.subarray(0, SHOWN * 784) as Uint8Array;
-  const shown: Shown = { x: Float32Array.from(pick, (v) => v / 255), labels: Array.from(labels.data.subarray(0, SHOWN)) };
-  const cells = drawDigits(pick, shown.labels);
-  const chart = makeChart();
-  const data: (number | null)[][] = [[], [], [], []];
+  const probeX = Float32Array.from(images.data.subarray(0, PROBED * 784) as Uint8Array, (v) => v / 255);
+  const probeLabels = Array.from(labels.data.subarray(0, PROBED));
+  const cells = drawDigits(images.data.subarray(0, SHOWN * 784) as Uint8Array, probeLabels.slice(0, SHOWN));
+  $('cm-n').textContent = String(PROBED);
+  drawImageGrid($('maps-input'), { data: probeX.subarray(0, 784), shape: [28, 28] }, { colormap: 'gray', range: 'fixed' });
+
+  // One worker for the page: it trains, and between its batches predicts drawn digits and saves.
+  const worker: TrainWorker = await createTrainWorker();
   let controller: AbortController | null = null;
   let batchSize = 0;
+  /** The model as the worker last reported it: what a drawn digit is predicted with and what Save saves. */
+  let current: { mode: Mode; spec: ModelSpec; weights: StateDict; extraState?: TrainResult['extraState'] } | null = null;
 
   /** What arrived since the last frame; drawn by one pass per animation frame. */
-  const pending = { chart: false, probe: null as Float32Array | null, weights: null as StateDict | null, stats: null as null | (() => void) };
+  const pending = { probe: null as Float32Array | null, weights: null as StateDict | null, maps: null as TrainProgress['probeOutputs'] | null, stats: null as null | (() => void) };
   let frameRequested = false;
   function schedule(): void {
     if (frameRequested) return;
@@ -196,126 +226,140 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     frameRequested = false;
     pending.stats?.();
-    if (pending.chart) chart.setData(data as uPlot.AlignedData);
-    if (pending.probe) showPredictions(pending.probe);
-    if (pending.weights) drawWeights(pending.weights['0.weight']);
-    pending.chart = false;
-    pending.probe = null;
-    pending.weights = null;
     pending.stats = null;
-    const ms = performance.now() - t0;
-    demo.maxDrawMs = Math.max(demo.maxDrawMs, ms);
-  }
-
-  /** Logits [SHOWN, 10] from the worker's probe → labels under the digits. */
-  function showPredictions(logits: Float32Array): void {
-    for (let i = 0; i < SHOWN; i++) {
-      const row = logits.subarray(i * 10, i * 10 + 10);
-      let best = 0;
-      for (let c = 1; c < 10; c++) if (row[c] > row[best]) best = c;
-      let z = 0;
-      for (let c = 0; c < 10; c++) z += Math.exp(row[c] - row[best]);
-      const ok = best === shown.labels[i];
-      cells[i].className = `digit ${ok ? 'ok' : 'bad'}`;
-      cells[i].querySelector('span')!.textContent = `${best} · ${Math.round(100 / z)}%`;
+    // One panel per frame: the first frame of a training un-hides and lays out every panel at
+    // once otherwise, which (with the curves drawn in the same frame) is the page's longest task.
+    if (pending.probe) {
+      showPredictions(pending.probe);
+      pending.probe = null;
+    } else if (pending.weights) {
+      drawFirstLayer(pending.weights);
+      pending.weights = null;
+    } else if (pending.maps) {
+      if (pending.maps[CONV_RELU]) {
+        drawImageGrid($('maps'), pending.maps[CONV_RELU], { colormap: 'gray', columns: 8 });
+        demo.mapsDrawn++;
+      }
+      pending.maps = null;
     }
-    demo.predictionsUpdated++;
+    if (pending.probe || pending.weights || pending.maps) schedule();
+    demo.maxDrawMs = Math.max(demo.maxDrawMs, performance.now() - t0);
   }
 
-  function onProgress(p: TrainProgress): void {
+  function drawFirstLayer(w: StateDict): void {
+    $('layer-placeholder').hidden = true;
+    if (demo.mode === 'mlp') {
+      const W = w['0.weight'];
+      $('mlp-view').hidden = false;
+      // W is [784, units]: unit u's image is column u (stride `units` between its pixels).
+      drawImageGrid($('weights'), W, { count: W.shape[1], height: 28, width: 28, imageStride: 1, pixelStride: W.shape[1], columns: 8 });
+      demo.weightsDrawn++;
+    } else {
+      $('cnn-view').hidden = false;
+      drawImageGrid($('kernels'), w[`${CONV}.weight`], { columns: 8, gap: 1 });
+      demo.kernelsDrawn++;
+    }
+  }
+
+  /** Logits [PROBED, 10] from the worker's probe → labels under the digits and the confusion matrix. */
+  function showPredictions(logits: Float32Array): void {
+    const { best, probs } = classify(logits, PROBED);
+    for (let i = 0; i < SHOWN; i++) {
+      cells[i].className = `digit ${best[i] === probeLabels[i] ? 'ok' : 'bad'}`;
+      // Short enough for a 40 px cell: "7·100%".
+      cells[i].querySelector('span')!.textContent = `${best[i]}·${Math.round(100 * probs[i][best[i]])}%`;
+    }
+    const counts = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+    for (let i = 0; i < PROBED; i++) counts[probeLabels[i]][best[i]]++;
+    $('cm-placeholder').hidden = true;
+    $('confusion').hidden = false;
+    drawConfusionMatrix($('confusion'), counts, { cellSize: 26 });
+    demo.predictionsUpdated++;
+    demo.confusionUpdated++;
+  }
+
+  function onProgress(p: TrainProgress, spec: ModelSpec, mode: Mode): void {
     const t0 = performance.now();
     try {
-      handleProgress(p);
-    } finally {
-      const ms = performance.now() - t0;
-      demo.maxProgressMs = Math.max(demo.maxProgressMs, ms);
-    }
-  }
-
-  /** Stores the report and asks for a frame; all DOM and canvas work happens in draw(). */
-  function handleProgress(p: TrainProgress): void {
-    demo.events++;
-    if (p.type === 'batch') {
-      demo.points.push([p.step, p.logs.loss, p.logs.accuracy ?? NaN, p.elapsedMs]);
-      data[0].push(p.step), data[1].push(p.logs.loss), data[2].push(p.logs.accuracy ?? null), data[3].push(null);
-    } else {
-      demo.val.push([p.epoch, p.logs.val_accuracy ?? NaN]);
-      data[0].push(p.step), data[1].push(null), data[2].push(null), data[3].push(p.logs.val_accuracy ?? null);
-    }
-    pending.chart = true;
-    if (p.probe) pending.probe = p.probe.data;
-    if (p.weights) pending.weights = p.weights;
-    pending.stats = () => {
-      $('s-epoch').textContent = `${p.epoch + 1} / ${p.epochs}`;
-      $('s-step').textContent = String(p.step);
-      if (p.type === 'batch') {
-        $('s-acc').textContent = (p.logs.accuracy ?? NaN).toFixed(3);
-        $('s-rate').textContent = Math.round((p.step * batchSize) / (p.elapsedMs / 1000)).toLocaleString('en');
-        if (demo.state === 'training') setState('training', `Training in the worker: epoch ${p.epoch + 1} of ${p.epochs}, batch ${p.batch} of ${p.batches}`);
-      } else {
-        $('s-val').textContent = (p.logs.val_accuracy ?? NaN).toFixed(4);
+      demo.events++;
+      curves.onProgress(p);
+      if (p.type === 'batch') demo.points.push([p.step, p.logs.loss, p.logs.accuracy ?? NaN, p.elapsedMs]);
+      else demo.val.push([p.epoch, p.logs.val_accuracy ?? NaN]);
+      if (p.probe) pending.probe = p.probe.data;
+      if (p.probeOutputs) pending.maps = p.probeOutputs;
+      if (p.weights) {
+        pending.weights = p.weights;
+        current = { mode, spec, weights: p.weights };
       }
-    };
-    schedule();
+      pending.stats = () => {
+        $('s-epoch').textContent = `${p.epoch + 1} / ${p.epochs}`;
+        $('s-step').textContent = String(p.step);
+        if (p.type === 'batch') {
+          $('s-acc').textContent = (p.logs.accuracy ?? NaN).toFixed(3);
+          $('s-rate').textContent = Math.round((p.step * batchSize) / (p.elapsedMs / 1000)).toLocaleString('en');
+          if (demo.state === 'training') setState('training', `Training the ${mode.toUpperCase()} in the worker: epoch ${p.epoch + 1} of ${p.epochs}, batch ${p.batch} of ${p.batches}`);
+        } else {
+          $('s-val').textContent = (p.logs.val_accuracy ?? NaN).toFixed(4);
+        }
+      };
+      schedule();
+    } finally {
+      demo.maxProgressMs = Math.max(demo.maxProgressMs, performance.now() - t0);
+    }
   }
 
   async function start(): Promise<void> {
+    const mode = $<HTMLSelectElement>('model').value as Mode;
+    showMode(mode);
     const hidden = Number($<HTMLSelectElement>('hidden').value);
     const epochs = Math.max(1, Math.round(Number($<HTMLInputElement>('epochs').value)));
     batchSize = Math.max(1, Math.round(Number($<HTMLInputElement>('batch').value)));
     const lr = Number($<HTMLInputElement>('lr').value);
-    const spec: ModelSpec = {
-      format: 'knobs.module',
-      version: 2,
-      root: {
-        type: 'Sequential',
-        config: {},
-        children: [
-          { name: '0', type: 'Linear', config: { inFeatures: 784, outFeatures: hidden, bias: true } },
-          { name: '1', type: 'ReLU', config: {} },
-          { name: '2', type: 'Linear', config: { inFeatures: hidden, outFeatures: 10, bias: true } },
-        ],
-      },
-    };
-    for (const a of data) a.length = 0;
+    const spec = specFor(mode, hidden);
     demo.points.length = demo.val.length = 0;
-    demo.events = 0;
-    demo.maxProgressMs = demo.maxDrawMs = 0;
+    demo.events = demo.maxProgressMs = demo.maxDrawMs = 0;
     demo.result = null;
-    chart.setData(data as uPlot.AlignedData);
+    curves.clear();
+    $('mlp-view').hidden = $('cnn-view').hidden = true;
+    $('layer-placeholder').hidden = false;
+    $<HTMLButtonElement>('save').disabled = true;
+    current = null;
     controller = new AbortController();
     demo.trainStartedAt = performance.now();
     demo.trainEndedAt = NaN;
     setState('training', 'Starting the worker; it fetches and converts the 60 000 training images itself…');
+    const idx = (images: string, labels: string) => ({ images: mnistUrl(images), labels: mnistUrl(labels), sampleShape: sampleShape(mode) });
     let result: TrainResult;
     try {
-      result = await trainInWorker(
-        spec,
-        { images: mnistUrl(MNIST_FILES.trainImages), labels: mnistUrl(MNIST_FILES.trainLabels) },
-        {
-          epochs,
-          batchSize,
-          seed: 1,
-          optimizer: { type: 'Adam', lr },
-          validation: { images: mnistUrl(MNIST_FILES.testImages), labels: mnistUrl(MNIST_FILES.testLabels) },
-          progressEveryMs: 50,
-          weightsEveryMs: 250,
-          probe: { x: { data: shown.x, shape: [SHOWN, 784] } },
-          wasm,
-          signal: controller.signal,
-        },
-        onProgress,
-      );
+      result = await trainInWorker(spec, idx(MNIST_FILES.trainImages, MNIST_FILES.trainLabels), {
+        epochs,
+        batchSize,
+        seed: 1,
+        optimizer: { type: 'Adam', lr },
+        validation: idx(MNIST_FILES.testImages, MNIST_FILES.testLabels),
+        progressEveryMs: 50,
+        weightsEveryMs: 500,
+        // The CNN costs more per probe row: probe it less often.
+        probe: { x: { data: probeX, shape: [PROBED, ...sampleShape(mode)] }, everyMs: mode === 'cnn' ? 1000 : 500, ...(mode === 'cnn' ? { outputs: [CONV_RELU], outputRows: 1 } : {}) },
+        wasm,
+        worker,
+        signal: controller.signal,
+      }, (p) => onProgress(p, spec, mode));
     } catch (e) {
       demo.trainEndedAt = performance.now();
       demo.error = (e as Error).message;
       setState('error', `Training failed: ${(e as Error).message}`, true);
+      // The worker may be gone (it is terminated when it ignores a stop): training again needs a new one.
+      $<HTMLButtonElement>('start').disabled = true;
       return;
     }
     demo.trainEndedAt = performance.now();
+    current = { mode, spec, weights: result.weights, extraState: result.extraState };
     if (result.probe) pending.probe = result.probe.data;
+    if (result.probeOutputs) pending.maps = result.probeOutputs;
     pending.weights = result.weights;
     schedule();
+    $<HTMLButtonElement>('save').disabled = false;
     demo.result = { aborted: result.aborted, steps: result.steps, epochs: result.history.epoch.length };
     const acc = result.history.history.val_accuracy?.at(-1);
     const accText = acc === undefined ? 'no epoch completed yet' : `test accuracy ${acc.toFixed(4)} after epoch ${result.history.epoch.length}`;
@@ -323,12 +367,67 @@ async function main(): Promise<void> {
     else setState('done', `Done: ${accText}, ${result.steps} steps.`);
   }
 
+  // ---------- draw a digit: predicted by the worker ----------
+  let asked = 0;
+  const pad = drawPad($('pad'), () => void predictDrawing());
+  async function predictDrawing(): Promise<void> {
+    const x = pad.input();
+    const id = ++asked;
+    if (!x) {
+      $('guess').textContent = '';
+      $('bars').replaceChildren();
+      demo.drawPrediction = null;
+      return;
+    }
+    if (!current) {
+      $('guess-note').textContent = 'Start training first: the worker predicts with the weights it is learning.';
+      return;
+    }
+    const model = current;
+    try {
+      const { y } = await predictInWorker(worker, model, { data: x, shape: [1, ...sampleShape(model.mode)] }, { wasm });
+      if (id !== asked) return; // a newer drawing is on its way
+      const { best, probs } = classify(y.data, 1);
+      $('guess').textContent = String(best[0]);
+      $('guess-note').textContent = `The ${model.mode.toUpperCase()} says ${best[0]} (${Math.round(100 * probs[0][best[0]])}%).`;
+      $('bars').replaceChildren(...probs[0].flatMap((p, c) => [
+        Object.assign(document.createElement('span'), { textContent: String(c) }),
+        Object.assign(document.createElement('i'), { style: `width: ${(100 * p).toFixed(1)}%` }),
+      ]));
+      demo.drawPrediction = { digit: best[0], probs: probs[0] };
+    } catch (e) {
+      $('guess-note').textContent = `Could not predict: ${(e as Error).message}`;
+    }
+  }
+  $('clear').addEventListener('click', () => pad.clear());
+
+  // ---------- save: serialised by the worker, downloaded from here ----------
+  $('save').addEventListener('click', async () => {
+    if (!current) return;
+    const button = $<HTMLButtonElement>('save');
+    button.disabled = true;
+    try {
+      const saved = await saveModelInWorker(worker, current, { metadata: { demo: 'mnist', mode: current.mode, steps: demo.result?.steps ?? null }, wasm });
+      const blobs = toBlobs(saved);
+      for (const [blob, name] of [[blobs.weights, `knobs-mnist-${current.mode}.safetensors`], [blobs.json, `knobs-mnist-${current.mode}.json`]] as const) {
+        const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      }
+      demo.saved = { weightsBytes: saved.weights.length, json: saved.json };
+    } catch (e) {
+      setState(demo.state, `Could not save: ${(e as Error).message}`, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
   $('start').addEventListener('click', () => void start());
   $('stop').addEventListener('click', () => {
     setState('stopping', 'Stopping after the current batch…');
     controller?.abort();
   });
-  setState('ready', 'Ready. Start trains a 784-hidden-10 MLP with Adam on the 60 000 training images; the test set is scored after each epoch.');
+  setState('ready', 'Ready. Start trains the chosen model with Adam on the 60 000 training images; the test set is scored after each epoch.');
 }
 
 main().catch((e: Error) => {

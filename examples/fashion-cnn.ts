@@ -75,7 +75,7 @@ export async function main(argv?: string[]) {
   });
   const trainSeconds = (performance.now() - t0) / 1000;
   const result = evaluate(model, testLoader, { metrics: ['accuracy'] });
-  say(`test accuracy ${result.accuracy.toFixed(4)}  test loss ${result.loss.toFixed(4)}  (training ${trainSeconds.toFixed(1)} s)`);
+  say(`test accuracy ${(result.accuracy ?? NaN).toFixed(4)}  test loss ${result.loss.toFixed(4)}  (training ${trainSeconds.toFixed(1)} s)`);
   model.dispose();
   optimizer.dispose();
   return { accuracy: result.accuracy, loss: result.loss, trainSeconds, history };

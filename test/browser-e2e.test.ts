@@ -19,7 +19,7 @@ import { CHROMIUM, hasChromium } from './helpers/chromium.js';
 import { browserSuite } from './helpers/browser-suite.js';
 import { freePort } from './helpers/net.js';
 import { C, D, makeData } from './helpers/projection.js';
-import { traceMainThread } from './helpers/trace.js';
+import { traceMainThread, type MainThreadTask } from './helpers/trace.js';
 import { startViteServer } from './helpers/vite.js';
 
 const repo = resolve(__dirname, '..');
@@ -34,6 +34,13 @@ async function openDemo(): Promise<{ page: Page; errors: string[] }> {
 
 interface DemoView {
   state: string;
+  mode: string;
+  confusionUpdated: number;
+  weightsDrawn: number;
+  kernelsDrawn: number;
+  mapsDrawn: number;
+  drawPrediction: null | { digit: number; probs: number[] };
+  saved: null | { weightsBytes: number; json: string };
   error: string;
   events: number;
   points: [number, number, number, number][];
@@ -47,32 +54,114 @@ interface DemoView {
 }
 const view = (page: Page) => page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { knobsDemo: unknown }).knobsDemo)) as DemoView);
 
+/**
+ * Clicks Start and, from 500 ms later (clicking builds the charts: UI set-up, not training),
+ * traces the main thread; resolves once `until` holds for the page's state.
+ */
+async function trainAndTrace(page: Page, mode: string, until: (d: DemoView) => boolean) {
+  await page.click('#start');
+  await page.waitForTimeout(500);
+  const trace = await traceMainThread(page);
+  await page.waitForFunction(`(() => { const d = window.knobsDemo; return d.state === 'error' || (${until.toString()})(d); })()`, null, { timeout: 180_000, polling: 200 });
+  const mid = await view(page);
+  expect(mid.state, mid.error).toBe('training');
+  expect(mid.mode).toBe(mode);
+  return { trace, mid };
+}
+
+/** No main-thread task of the page may take 50 ms of CPU while the worker trains (trace.ts says why CPU, not wall time). */
+function checkMainThread(tasks: MainThreadTask[], end: DemoView, stopLatency: number, longTasks: { start: number; duration: number }[] | null, mode: string): void {
+  const busiest = tasks.reduce((m, t) => (t.cpuMs > m.cpuMs ? t : m), { ts: 0, wallMs: 0, cpuMs: 0 });
+  expect(longTasks, 'this Chromium has no Long Tasks API').not.toBeNull();
+  const during = longTasks!.filter((t) => t.start + t.duration >= end.trainStartedAt + 500 && t.start <= end.trainEndedAt);
+  console.log(
+    `browser-e2e ${mode}: trained ${end.result!.steps} steps in ${((end.trainEndedAt - end.trainStartedAt) / 1000).toFixed(1)} s (${end.events} progress events); ` +
+      `stop took ${stopLatency} ms; longest progress handler ${end.maxProgressMs.toFixed(1)} ms; longest drawing pass ${end.maxDrawMs.toFixed(1)} ms; ` +
+      `main-thread tasks traced: ${tasks.length}, busiest ${busiest.cpuMs.toFixed(1)} ms CPU (${busiest.wallMs.toFixed(1)} ms wall); ` +
+      `wall-clock long tasks while training: ${during.length}${during.length ? ` (${during.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}`,
+  );
+  expect(tasks.length, 'the trace recorded the main thread').toBeGreaterThan(100);
+  // The progress handlers are main-thread tasks, so the CPU bound above covers them too. Their
+  // wall time (maxProgressMs, logged) is not asserted: on the shared machine it counts the time
+  // the OS ran other processes (129 ms seen at load 27 for a handler that only stores numbers).
+  expect(busiest.cpuMs, 'CPU time of the busiest main-thread task while the worker trained').toBeLessThan(50);
+}
+
+/** Every legend entry of both panels shows a number (uPlot's default is '--' without a cursor). */
+async function expectLegendNumbers(page: Page, withTest = true): Promise<void> {
+  // The mouse away from the charts: the legends show the latest values.
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(200);
+  const legend = await page.$$eval('.knobs-curves .uplot', (plots) =>
+    plots.map((p) => Array.from(p.querySelectorAll('.u-legend .u-series')).map((s) => [s.querySelector('.u-label')?.textContent ?? '', s.querySelector('.u-value')?.textContent ?? ''])),
+  );
+  expect(legend.map((l) => l.map(([label]) => label))).toEqual([['step', 'train loss', 'test loss'], ['step', 'train accuracy', 'test accuracy']]);
+  for (const panel of legend) {
+    for (const [label, value] of panel) {
+      if (!withTest && label.startsWith('test')) continue;
+      expect(value, `legend ${label}`).toMatch(/^\d+(\.\d+)?$/);
+    }
+  }
+}
+
+/** Draws a vertical stroke (a "1") on the pad and waits for the worker's prediction. */
+async function drawOne(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { knobsDemo: DemoView }).knobsDemo.drawPrediction = null));
+  await page.locator('#pad').scrollIntoViewIfNeeded();
+  const box = (await page.locator('#pad').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + 0.07 * i));
+  await page.mouse.up();
+  await page.waitForFunction(() => (window as unknown as { knobsDemo: DemoView }).knobsDemo.drawPrediction !== null || /^Could not|^Start/.test(document.getElementById('guess-note')!.textContent!), null, { timeout: 30_000 });
+  expect((await view(page)).drawPrediction, (await page.textContent('#guess-note'))!).not.toBeNull();
+}
+
+/** A full-page screenshot for a person to look at; its path is logged. */
+async function screenshot(page: Page, name: string): Promise<void> {
+  const path = join(mkdtempSync(join(tmpdir(), 'knobs-e2e-')), name);
+  await page.screenshot({ path, fullPage: true });
+  console.log(`browser-e2e screenshot: ${path}`);
+}
+
+const canvasSize = (page: Page, sel: string) => page.$eval(sel, (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
+
+/** How many different colours a canvas holds: a blank or uniform canvas has one or two. */
+const distinctColours = (page: Page, sel: string) =>
+  page.$eval(sel, (c) => {
+    const cv = c as HTMLCanvasElement;
+    const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return seen.size;
+  });
+
 describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
-  it.skipIf(!hasMnist())('demo page: MNIST trains in a worker, accuracy rises, Stop stops it, no long tasks on the main thread', async () => {
+  it.skipIf(!hasMnist())('demo page, MLP: trains in a worker, accuracy rises, legend numbers, weights, confusion matrix, a drawn digit, Save, Stop; no long tasks on the main thread; no overflow at 390 px', async () => {
     const { page, errors } = await openDemo();
     const ready = await view(page);
     expect(ready.state, ready.error).toBe('ready');
+    // Before Start: placeholders, not an empty chart and a blank weights panel.
+    expect(await page.isVisible('.knobs-curves-placeholder')).toBe(true);
+    expect(await page.locator('.uplot').first().isVisible()).toBe(false);
+    expect(await page.isVisible('#layer-placeholder')).toBe(true);
+    expect(await page.isVisible('#weights')).toBe(false);
     // Enough epochs that it is still training when we press Stop.
     await page.fill('#epochs', '100');
-    await page.click('#start');
-    // Clicking Start builds the chart and the digit grid on the main thread: UI set-up, not
-    // training. The main thread's own work is traced from 500 ms after the click until training ends.
-    await page.waitForTimeout(500);
-    const trace = await traceMainThread(page);
-
-    // Accuracy rises: the batch reports climb well above chance, and the first epoch's test score is high.
-    await page.waitForFunction(() => {
-      const d = (window as unknown as { knobsDemo: DemoView }).knobsDemo;
-      return d.state === 'error' || (d.val.length >= 1 && d.points.length >= 20 && d.predictionsUpdated >= 2);
-    }, null, { timeout: 120_000, polling: 200 });
-    const mid = await view(page);
-    expect(mid.state, mid.error).toBe('training');
+    const { trace, mid } = await trainAndTrace(page, 'mlp', (d) => d.val.length >= 1 && d.points.length >= 20 && d.predictionsUpdated >= 2 && d.weightsDrawn >= 1);
     const firstAcc = mid.points[0][2], lastAcc = mid.points.at(-1)![2];
     expect(lastAcc).toBeGreaterThan(0.9);
     expect(lastAcc).toBeGreaterThan(firstAcc);
     expect(mid.val[0][1]).toBeGreaterThan(0.9);
-    // Per-digit predictions were drawn from the weights the worker sent.
+    // Per-digit predictions were drawn from the worker's probe, and their confusion matrix.
     expect(await page.locator('.digit.ok').count()).toBeGreaterThan(10);
+    expect(mid.confusionUpdated).toBeGreaterThan(0);
+    // A drawn "1" is predicted by the worker, with the weights it is learning.
+    await drawOne(page);
+    const drawn = (await view(page)).drawPrediction!;
+    expect(drawn.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(drawn.digit).toBe(1);
+    expect(await page.textContent('#guess')).toBe('1');
 
     const stopClicked = Date.now();
     await page.click('#stop');
@@ -83,31 +172,118 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     expect(end.result!.aborted).toBe(true);
     expect(end.result!.steps).toBeLessThan(100 * 938);
     expect(await page.textContent('#status')).toMatch(/^Stopped after \d+ steps/);
-
     const tasks = await trace.stop();
-    // What the page's main thread did while the worker trained: no task of its own may take 50 ms
-    // (a long task's threshold) of CPU. CPU time, not wall time: on a shared 2-core machine wall
-    // time also counts the OS running other processes — not something the page controls.
-    const busiest = tasks.reduce((m, t) => (t.cpuMs > m.cpuMs ? t : m), { ts: 0, wallMs: 0, cpuMs: 0 });
-    // The Long Tasks API (wall time, registered by the page before anything loads) for the log.
-    const longTasks = (await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks))!;
-    expect(longTasks, 'this Chromium has no Long Tasks API').not.toBeNull();
-    const during = longTasks.filter((t) => t.start + t.duration >= end.trainStartedAt + 500 && t.start <= end.trainEndedAt);
-    const trainSeconds = (end.trainEndedAt - end.trainStartedAt) / 1000;
-    const screenshot = join(mkdtempSync(join(tmpdir(), 'knobs-e2e-')), 'demo.png');
-    await page.screenshot({ path: screenshot, fullPage: true });
-    console.log(
-      `browser-e2e: trained ${end.result!.steps} steps in ${trainSeconds.toFixed(1)} s (${end.events} progress events); ` +
-        `stop took ${stopLatency} ms; longest progress handler ${end.maxProgressMs.toFixed(1)} ms; longest drawing pass ${end.maxDrawMs.toFixed(1)} ms; ` +
-        `main-thread tasks traced: ${tasks.length}, busiest ${busiest.cpuMs.toFixed(1)} ms CPU (${busiest.wallMs.toFixed(1)} ms wall); ` +
-        `wall-clock long tasks while training: ${during.length}${during.length ? ` (${during.map((t) => Math.round(t.duration)).join(', ')} ms)` : ''}; screenshot: ${screenshot}`,
-    );
-    expect(tasks.length, 'the trace recorded the main thread').toBeGreaterThan(100);
-    expect(busiest.cpuMs, 'CPU time of the busiest main-thread task while the worker trained').toBeLessThan(50);
-    expect(end.maxProgressMs).toBeLessThan(50);
+    checkMainThread(tasks, end, stopLatency, await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks), 'mlp');
+    // Read after the trace: scanning canvases from the test is main-thread work of its own.
+    expect(await distinctColours(page, '#confusion')).toBeGreaterThan(3);
+    // The first layer: 64 units of 28 × 28 in 8 columns, and not blank.
+    expect(await canvasSize(page, '#weights')).toEqual([8 * 30 - 2, 8 * 30 - 2]);
+    expect(await distinctColours(page, '#weights')).toBeGreaterThan(50);
+    await expectLegendNumbers(page);
+
+    // Save: the worker serialises the trained model, the page downloads it.
+    await page.click('#save');
+    await page.waitForFunction(() => (window as unknown as { knobsDemo: DemoView }).knobsDemo.saved !== null, null, { timeout: 30_000 });
+    const saved = (await view(page)).saved!;
+    expect(saved.weightsBytes).toBeGreaterThan(4 * (784 * 64 + 64 * 10));
+    expect(JSON.parse(saved.json)).toMatchObject({ format: 'knobs.model', metadata: { demo: 'mnist', mode: 'mlp' } });
+
+    await screenshot(page, 'demo-mlp.png');
+    // A phone: nothing wider than the viewport, with the predictions' labels in place.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'demo-mlp-390.png');
     expect(errors).toEqual([]);
     await page.close();
-  }, 240_000);
+  }, 300_000);
+
+  it.skipIf(!hasMnist())('demo page, CNN: trains in a worker; the first layer\'s kernels and one digit\'s feature maps are drawn as it trains; a drawn digit is predicted; no long tasks on the main thread', async () => {
+    const { page, errors } = await openDemo();
+    await page.selectOption('#model', 'cnn');
+    expect(await page.isVisible('#hidden')).toBe(false);
+    await page.fill('#epochs', '100');
+    const { trace, mid } = await trainAndTrace(page, 'cnn', (d) => d.points.length >= 10 && d.kernelsDrawn >= 2 && d.mapsDrawn >= 2 && d.predictionsUpdated >= 2);
+    expect(mid.points.at(-1)![2]).toBeGreaterThan(0.5);
+    expect(mid.points.at(-1)![2]).toBeGreaterThan(mid.points[0][2]);
+    expect(await page.isVisible('#weights')).toBe(false);
+    await expectLegendNumbers(page, false);
+    await drawOne(page);
+    const drawn = (await view(page)).drawPrediction!;
+    expect(drawn.probs).toHaveLength(10);
+    expect(drawn.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    const stopClicked = Date.now();
+    await page.click('#stop');
+    await page.waitForFunction(() => ['stopped', 'done', 'error'].includes((window as unknown as { knobsDemo: DemoView }).knobsDemo.state), null, { timeout: 30_000 });
+    const stopLatency = Date.now() - stopClicked;
+    const end = await view(page);
+    expect(end.state, end.error).toBe('stopped');
+    const tasks = await trace.stop();
+    checkMainThread(tasks, end, stopLatency, await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks), 'cnn');
+    // Read after the trace (the page drew them while it trained: kernelsDrawn, mapsDrawn ≥ 2):
+    // 8 kernels of 5 × 5 (gap 1), 8 feature maps of 24 × 24 (gap 2), neither blank.
+    expect(await canvasSize(page, '#kernels')).toEqual([8 * 6 - 1, 5]);
+    expect(await canvasSize(page, '#maps')).toEqual([8 * 26 - 2, 24]);
+    expect(await distinctColours(page, '#kernels')).toBeGreaterThan(20);
+    expect(await distinctColours(page, '#maps')).toBeGreaterThan(20);
+    await screenshot(page, 'demo-cnn.png');
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+
+  it('demo page served without the MNIST files: a clear message, and Start stays disabled', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'knobs-no-mnist-'));
+    const prev = process.env.KNOBS_MNIST_DIR;
+    process.env.KNOBS_MNIST_DIR = empty; // read by demo/vite.config.ts when the server loads it
+    let bare: Awaited<ReturnType<typeof startViteServer>>;
+    try {
+      bare = await startViteServer({ configFile: join(repo, 'demo', 'vite.config.ts') });
+    } finally {
+      if (prev === undefined) delete process.env.KNOBS_MNIST_DIR;
+      else process.env.KNOBS_MNIST_DIR = prev;
+    }
+    const page = await suite.browser.newPage();
+    try {
+      // A fresh dev server transforms every module on this first load: slow on a loaded machine.
+      await page.goto(bare.baseUrl, { timeout: 120_000 });
+      await page.waitForFunction(() => (window as unknown as { knobsDemo?: { state: string } }).knobsDemo?.state !== 'loading', null, { timeout: 60_000 });
+      const v = await view(page);
+      expect(v.state).toBe('no-data');
+      const status = (await page.textContent('#status'))!;
+      expect(status).toMatch(/^The MNIST files are missing: t10k-(images|labels)-idx[13]-ubyte is not served at .*\/mnist\/t10k-\S+ \(HTTP 404\)\. Run npm run setup:data/);
+      expect(status).not.toMatch(/<|html/i);
+      expect(await page.isDisabled('#start')).toBe(true);
+      expect(await page.$eval('#status', (e) => e.classList.contains('error'))).toBe(true);
+    } finally {
+      await page.close();
+      await bare.server.close();
+    }
+  }, 120_000);
+
+  it('knobs/vis on a page: TrainingCurves from fit() callbacks (legend = the last logs), image grids and a confusion matrix pixel for pixel', async () => {
+    const { page, errors } = await openDemo();
+    const out = (await page.evaluate(visChecks(`/@fs${repo}/ts/index.ts`, `/@fs${repo}/ts/vis/index.ts`))) as {
+      legend: string[][]; latest: Record<string, number>; lastLogs: Record<string, number>; grid: number[][]; gridSize: number[]; gray: number[]; cm: { diag: number[]; off: number[]; empty: number[] }; badGrid: string; badCm: string;
+    };
+    // The step column: 3 epochs of 192 training rows in batches of 32.
+    expect(out.legend.map((p) => p[0])).toEqual(['18', '18']);
+    // The legends show the latest values (fmt: 4 decimals), which are the last batch's logs and the last epoch's validation.
+    expect(out.latest.loss).toBe(out.lastLogs.loss);
+    expect(out.latest.val_accuracy).toBe(out.lastLogs.val_accuracy);
+    expect(out.legend[0].slice(1)).toEqual([out.lastLogs.loss.toFixed(4), out.lastLogs.val_loss.toFixed(4)]);
+    expect(out.legend[1].slice(1)).toEqual([out.lastLogs.accuracy.toFixed(4), out.lastLogs.val_accuracy.toFixed(4)]);
+    // Two 2 × 2 tiles read with strides from a [4, 2] matrix (column = tile): +max red, −max blue, 0 white, gap white.
+    expect(out.gridSize).toEqual([2 * 2 + 1, 2]);
+    expect(out.grid).toEqual([[255, 0, 0], [255, 255, 255], [0, 0, 255], [255, 255, 255], [255, 128, 128]]);
+    expect(out.gray).toEqual([0, 255]);
+    expect(out.cm.diag[1]).toBeGreaterThan(out.cm.diag[0]); // the diagonal is green
+    expect(out.cm.off[0]).toBeGreaterThan(out.cm.off[1]);   // an error is red
+    expect(out.cm.empty[3]).toBeLessThan(20);               // a zero cell is nearly transparent
+    expect(out.badGrid).toMatch(/^KnobsError: drawImageGrid: 2 tiles of 2×2 .* need \d+ values, got 3/);
+    expect(out.badCm).toMatch(/^KnobsError: drawConfusionMatrix: counts must be a square matrix/);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 120_000);
 
   it('trainInWorker in a browser module Worker: same bits as fit() on the main thread and in Node; abort; terminate; a script that does not load', async () => {
     const { page } = await openDemo();
@@ -219,5 +395,51 @@ function browserWorkerChecks(indexUrl: string): string {
 
     const again = await k.trainInWorker(SPEC, pair(makeData(N, 5, k.Rng)), { ...opts, epochs: 20 });
     return { detached: sent.x.length === 0, batchEvents, epochEvents, sameAsPageMainThread, workerBits, abort, terminate, badUrl, afterwards: again.history.history.accuracy.at(-1) };
+  })()`;
+}
+
+/** knobs/vis checks on a page, as plain JavaScript source (see browserWorkerChecks). */
+function visChecks(indexUrl: string, visUrl: string): string {
+  return `(async () => {
+    const k = await import(${JSON.stringify(indexUrl)});
+    const vis = await import(${JSON.stringify(visUrl)});
+    await k.init();
+    const host = document.createElement('div');
+    host.style.width = '600px';
+    document.body.append(host);
+    const curves = new vis.TrainingCurves(host);
+    const D = ${D}, C = ${C}, N = ${N};
+    const makeData = ${makeData.toString()};
+    const d = makeData(N, 1, k.Rng);
+    const ds = new k.TensorDataset({ data: d.x, shape: [N, D] }, { data: d.y, shape: [N, C] });
+    const model = k.nn.fromSpec(${JSON.stringify(SPEC)});
+    const opt = new k.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    let lastLogs = {};
+    const spy = { onBatchEnd: (b, logs) => { lastLogs.loss = logs.loss; lastLogs.accuracy = logs.accuracy; }, onEpochEnd: (e, logs) => { lastLogs.val_loss = logs.val_loss; lastLogs.val_accuracy = logs.val_accuracy; } };
+    await k.fit(model, new k.DataLoader(ds, { batchSize: 32, shuffle: true, seed: 1 }), { epochs: 3, optimizer: opt, metrics: ['accuracy'], validation: { split: 0.25 }, verbose: false, callbacks: [curves.callback(), spy] });
+    // Panels are drawn one per animation frame: give them three.
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const legend = Array.from(host.querySelectorAll('.uplot')).map((p) => Array.from(p.querySelectorAll('.u-legend .u-series .u-value')).map((e) => e.textContent));
+
+    const c = document.createElement('canvas');
+    // [4, 2]: column j is tile j (2 × 2): tile 0 = [1, 0, -1, 0], tile 1 = [0, 0, 2, 1].
+    const w = new Float32Array([1, 0, 0, 0, -1, 2, 0, 1]);
+    vis.drawImageGrid(c, { data: w, shape: [4, 2] }, { count: 2, height: 2, width: 2, imageStride: 1, pixelStride: 2, columns: 2, gap: 1 });
+    const px = (x, y) => Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3));
+    const grid = [px(0, 0), px(1, 0), px(0, 1), px(2, 0), px(4, 1)];
+    const gridSize = [c.width, c.height];
+    const g = document.createElement('canvas');
+    vis.drawImageGrid(g, { data: new Float32Array([0.2, 0.9]), shape: [1, 2] }, { colormap: 'gray' });
+    const gray = [g.getContext('2d').getImageData(0, 0, 1, 1).data[0], g.getContext('2d').getImageData(1, 0, 1, 1).data[0]];
+
+    const m = document.createElement('canvas');
+    vis.drawConfusionMatrix(m, [[9, 1], [0, 10]], { cellSize: 30 });
+    const dpr = window.devicePixelRatio || 1;
+    const at = (col, row, dx) => Array.from(m.getContext('2d').getImageData(Math.round((34 + col * 30 + dx) * dpr), Math.round((34 + row * 30 + 3) * dpr), 1, 1).data);
+    const cm = { diag: at(0, 0, 3), off: at(1, 0, 3), empty: at(0, 1, 3) };
+    const err = (f) => { try { f(); return 'no error'; } catch (e) { return e.name + ': ' + e.message; } };
+    const badGrid = err(() => vis.drawImageGrid(c, { data: new Float32Array(3), shape: [3] }, { count: 2, height: 2, width: 2 }));
+    const badCm = err(() => vis.drawConfusionMatrix(m, [[1, 2], [3]]));
+    return { legend, latest: curves.latest(), lastLogs, grid, gridSize, gray, cm, badGrid, badCm };
   })()`;
 }

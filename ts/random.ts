@@ -88,6 +88,21 @@ export function manualSeed(seed: number): void {
   globalRng = new Rng(seed);
 }
 
+/**
+ * Runs `fn` on a global stream of its own and puts the caller's back afterwards: for work that
+ * builds a model between another training's steps (a worker answering predict while it trains)
+ * and must not shift that training's random numbers.
+ */
+export function withGlobalSeed<T>(seed: number, fn: () => T): T {
+  const saved = globalRng;
+  globalRng = new Rng(seed);
+  try {
+    return fn();
+  } finally {
+    globalRng = saved;
+  }
+}
+
 /** A kernel seed from a user seed (stream picks independent sequences from one seed), or the global stream. */
 export function seedFor(seed: number | undefined, stream = 0): Seed64 {
   if (seed === undefined) return globalRng.nextSeed();

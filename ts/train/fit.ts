@@ -18,8 +18,9 @@ import { yieldToEventLoop } from './yield.js';
 import { CompiledStep } from '../compile/step.js';
 import { CompiledForward } from '../compile/forward.js';
 import { checkOptions, optionKeys } from '../options.js';
+import { ReportCallback } from './report.js';
 
-const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs', 'compile');
+const FIT_KEYS = optionKeys<FitOptions>()('epochs', 'optimizer', 'loss', 'metrics', 'validation', 'callbacks', 'signal', 'verbose', 'initialEpoch', 'yieldEveryMs', 'compile', 'report');
 const EVALUATE_KEYS = optionKeys<EvaluateOptions>()('loss', 'metrics');
 
 export interface FitOptions {
@@ -49,6 +50,11 @@ export interface FitOptions {
    * it cannot replay stays eager (README "Compiled steps"); false: always eager.
    */
   compile?: boolean;
+  /**
+   * Node: a path ('runs/x.html') where a self-contained HTML report of the curves (inline SVG, no
+   * network needed) is written after every epoch and at the end.
+   */
+  report?: string;
 }
 
 export interface EvaluateOptions {
@@ -215,6 +221,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   const metrics = checkMetrics(op, opts.metrics);
   const wantAcc = metrics.some((m) => m.name === 'accuracy');
   const callbacks: Callback[] = opts.callbacks === undefined ? [] : Array.isArray(opts.callbacks) ? [...opts.callbacks] : [opts.callbacks as Callback];
+  if (opts.report !== undefined) callbacks.push(new ReportCallback(opts.report, op));
   const { train, val } = validationLoader(op, loader, opts.validation);
   if (train.dataset.length === 0) throw new KnobsError(`${op}: the training data has no samples; nothing to learn from`);
   if (train.length === 0) throw new KnobsError(`${op}: the loader yields no batches (${train.dataset.length} samples, batchSize ${train.batchSize}, dropLast) — lower batchSize or set dropLast: false`);

@@ -52,7 +52,13 @@ async function loadIdx(src: IdxSource, role: string): Promise<TensorDataset> {
   const row = images.shape.slice(1).reduce((a, b) => a * b, 1);
   const x = idxImagesToFloat32({ ...images, shape: [n, ...images.shape.slice(1)], data: images.data.subarray(0, n * row) });
   const y = oneHot(labels.data.subarray(0, n), classes);
-  return new TensorDataset(x, { data: y, shape: [n, classes] });
+  let shape: number[] = x.shape;
+  if (src.sampleShape !== undefined) {
+    const ok = Array.isArray(src.sampleShape) && src.sampleShape.every((d) => Number.isInteger(d) && d > 0) && src.sampleShape.reduce((a, b) => a * b, 1) === row;
+    if (!ok) throw new KnobsError(`trainInWorker: ${role}.sampleShape ${JSON.stringify(src.sampleShape)} does not hold the ${row} values of one image (${fmtShape(images.shape.slice(1))})`);
+    shape = [n, ...src.sampleShape];
+  }
+  return new TensorDataset({ data: x.data, shape }, { data: y, shape: [n, classes] });
 }
 
 export async function toDataset(d: TrainData, role: string): Promise<TensorDataset> {

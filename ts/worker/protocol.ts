@@ -32,6 +32,8 @@ export interface IdxSource {
   /** Use only the first `limit` samples (the book trains on the first 1000). */
   limit?: number;
   classes?: number;
+  /** Shape of one sample, e.g. [1, 28, 28] for a Conv2d model. Default: flat rows ([784]). */
+  sampleShape?: number[];
 }
 
 export type TrainData = ArrayPair | IdxSource;
@@ -100,6 +102,13 @@ export interface WorkerTrainConfig {
 export interface ProbeConfig {
   x: ArrayData;
   everyMs?: number;
+  /**
+   * Submodules (paths as in namedModules / the state dict: '0', 'features.conv1') whose outputs
+   * are reported too, as `probeOutputs` — feature maps, hidden activations.
+   */
+  outputs?: string[];
+  /** Report those outputs for the first `outputRows` rows of x only (default: all). */
+  outputRows?: number;
 }
 
 /** A progress report from the worker. */
@@ -125,6 +134,8 @@ export interface TrainProgress {
   weights?: StateDict;
   /** The model's outputs on `probe.x` with the weights of this moment, when a probe is set. */
   probe?: ArrayData;
+  /** With `probe.outputs`: each named submodule's output on the probe rows, at the same moment. */
+  probeOutputs?: Record<string, ArrayData>;
 }
 
 export interface TrainResult {
@@ -141,6 +152,7 @@ export interface TrainResult {
   threads: number;
   /** The model's outputs on `probe.x` with the final weights, when a probe is set. */
   probe?: ArrayData;
+  probeOutputs?: Record<string, ArrayData>;
   /** Every module's extra state (Dropout stream positions), to resume exactly (pass it back as `extraState`). */
   extraState: Record<string, JsonValue>;
 }
@@ -152,6 +164,33 @@ export interface TrainRequest {
   config: WorkerTrainConfig;
 }
 
+/** A model (spec + weights) run once on x in the worker: predictInWorker. */
+export interface PredictRequest {
+  spec: ModelSpec;
+  weights: StateDict;
+  extraState?: Record<string, JsonValue>;
+  x: ArrayData;
+  /** Submodules whose outputs to return too (as ProbeConfig.outputs), for the first `outputRows` rows. */
+  outputs?: string[];
+  outputRows?: number;
+  wasm?: string | WebAssembly.Module;
+}
+
+export interface PredictResult {
+  /** The model's outputs [n, ...]. */
+  y: ArrayData;
+  outputs: Record<string, ArrayData>;
+}
+
+/** A model (spec + weights) serialised by saveModel in the worker: saveModelInWorker. */
+export interface SaveRequest {
+  spec: ModelSpec;
+  weights: StateDict;
+  extraState?: Record<string, JsonValue>;
+  metadata?: Record<string, unknown>;
+  wasm?: string | WebAssembly.Module;
+}
+
 /** The object the worker exposes through Comlink. */
 export interface TrainWorkerApi {
   /** Answers once the worker is listening (the main side waits for it before sending data). */
@@ -159,6 +198,10 @@ export interface TrainWorkerApi {
   train(request: TrainRequest, onProgress: ((p: TrainProgress) => void) | null): Promise<TrainResult>;
   /** Stops the running training between batches; train() then resolves with aborted: true. */
   cancel(): void;
+  /** Runs a model once; answered between the batches of a training running in the same worker. */
+  predict(request: PredictRequest): Promise<PredictResult>;
+  /** saveModel's { weights, json } for a model given as spec + weights. */
+  save(request: SaveRequest): Promise<{ weights: Uint8Array; json: string }>;
 }
 
 /** ping()'s answer: tells a knobs training worker from some other script given as workerUrl. */

@@ -21,6 +21,7 @@ import type { Module } from '../nn/module.js';
 import type { Callback, Logs } from '../train/callbacks.js';
 import { fit, predict } from '../train/fit.js';
 import { isIdxSource, toDataset } from './load-data.js';
+import { checkOutputs, runPredict, runSave, submoduleOutputs } from './model-ops.js';
 import { WORKER_HELLO, type OptimizerSpec, type TrainProgress, type TrainRequest, type TrainResult, type TrainWorkerApi } from './protocol.js';
 
 const now = (): number => performance.now();
@@ -46,6 +47,7 @@ function send(onProgress: ((p: TrainProgress) => void) | null, p: TrainProgress)
   if (!onProgress) return null;
   const transfers = [...stateBuffers(p.weights)];
   if (p.probe) transfers.push(p.probe.data.buffer as ArrayBuffer);
+  for (const o of Object.values(p.probeOutputs ?? {})) transfers.push(o.data.buffer as ArrayBuffer);
   try {
     const r = onProgress(transfers.length ? Comlink.transfer(p, transfers) : p) as unknown;
     // A rejection (receiver gone) must not become an unhandled rejection, which kills a Node worker.
@@ -75,10 +77,10 @@ class ProgressCallback implements Callback {
     private readonly probe: Probe | null,
   ) {}
 
-  private probeOutputs(model: Module, force: boolean): ArrayData | undefined {
-    if (!this.probe) return undefined;
+  private probeOutputs(model: Module, force: boolean): Pick<TrainProgress, 'probe' | 'probeOutputs'> {
+    if (!this.probe) return {};
     const t = now();
-    if (!force && t - this.lastProbe < this.probe.everyMs) return undefined;
+    if (!force && t - this.lastProbe < this.probe.everyMs) return {};
     this.lastProbe = t;
     return this.probe.run(model);
   }
@@ -112,7 +114,7 @@ class ProgressCallback implements Callback {
     this.send({
       type: 'batch', epoch: this.epoch, epochs: this.epochs, batch: batch + 1, batches: ctx.batchesPerEpoch,
       step: this.step, logs: out, elapsedMs: t - this.t0, weights: this.weights(ctx.model, false),
-      probe: this.probeOutputs(ctx.model, false),
+      ...this.probeOutputs(ctx.model, false),
     });
   }
 
@@ -120,7 +122,7 @@ class ProgressCallback implements Callback {
     this.send({
       type: 'epoch', epoch, epochs: this.epochs, batch: ctx.batchesPerEpoch, batches: ctx.batchesPerEpoch,
       step: this.step, logs: { ...logs }, elapsedMs: now() - this.t0, weights: this.weights(ctx.model, true),
-      probe: this.probeOutputs(ctx.model, true),
+      ...this.probeOutputs(ctx.model, true),
     });
   }
 }
@@ -128,7 +130,9 @@ class ProgressCallback implements Callback {
 /** The probe inputs, checked once, and how to run the model on them (a copy out of wasm memory). */
 interface Probe {
   everyMs: number;
-  run(model: Module): ArrayData;
+  /** Checks the submodule names once the model is built. */
+  check(model: Module): void;
+  run(model: Module): { probe: ArrayData; probeOutputs?: Record<string, ArrayData> };
 }
 
 function makeProbe(c: TrainRequest['config']): Probe | null {
@@ -137,15 +141,19 @@ function makeProbe(c: TrainRequest['config']): Probe | null {
   if (!x || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) throw new KnobsError('trainInWorker: probe.x must be { data: Float32Array, shape: number[] }');
   checkMs('probe.everyMs', c.probe.everyMs);
   const everyMs = c.probe.everyMs ?? c.weightsEveryMs ?? 250;
+  const outputs = c.probe.outputs;
   return {
     everyMs,
+    check: (model) => checkOutputs('trainInWorker: probe', model, outputs, c.probe?.outputRows),
     run(model) {
       const y = predict(model, x);
+      let probe: ArrayData;
       try {
-        return { data: y.toFloat32Array(), shape: [...y.shape] };
+        probe = { data: y.toFloat32Array(), shape: [...y.shape] };
       } finally {
         y.dispose();
       }
+      return outputs?.length ? { probe, probeOutputs: submoduleOutputs(model, x, outputs, c.probe?.outputRows) } : { probe };
     },
   };
 }
@@ -176,6 +184,7 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
   const model = fromSpec(req.spec);
   let optimizer: Optimizer | null = null;
   try {
+    probe?.check(model);
     if (c.weights) model.loadStateDict(c.weights);
     if (c.extraState) model.loadExtraStateDict(c.extraState, 'trainInWorker');
     optimizer = makeOptimizer(model.parameters(), c.optimizer);
@@ -218,9 +227,10 @@ export async function runTraining(req: TrainRequest, onProgress: ((p: TrainProgr
       threads: getNumThreads(),
       extraState: model.extraStateDict(),
     };
-    if (probe) result.probe = probe.run(model);
+    if (probe) Object.assign(result, probe.run(model));
     const transfers = stateBuffers(result.weights);
     if (result.probe) transfers.add(result.probe.data.buffer as ArrayBuffer);
+    for (const o of Object.values(result.probeOutputs ?? {})) transfers.add(o.data.buffer as ArrayBuffer);
     for (const list of Object.values(result.optimizerState.slots)) for (const e of list ?? []) if (e.data.buffer instanceof ArrayBuffer) transfers.add(e.data.buffer);
     return Comlink.transfer(result, [...transfers]);
   } finally {
@@ -250,6 +260,8 @@ export function createWorkerApi(): TrainWorkerApi {
     cancel() {
       running?.abort();
     },
+    predict: (req) => runPredict(req),
+    save: (req) => runSave(req),
   };
 }
 
