@@ -48,7 +48,10 @@ export function clamp_inplace(a: number, n: number, lo: number, hi: number): voi
 
 export function conv2d_backward(x: number, w: number, gy: number, gx: number, gw: number, gb: number, want_gx: boolean, want_gw: boolean, want_gb: boolean, geom: Uint32Array, accumulate: boolean): void;
 
-export function conv2d_forward(x: number, w: number, b: number, has_bias: boolean, out: number, geom: Uint32Array): void;
+/**
+ * `act`: a code of `dense_activation_code` (bias and activation fused into the GEMM's epilogue).
+ */
+export function conv2d_forward(x: number, w: number, b: number, has_bias: boolean, out: number, geom: Uint32Array, act: number): void;
 
 export function copy_strided(src: number, src_len: number, src_off: number, ss: Uint32Array, dst: number, dst_len: number, dst_off: number, sd: Uint32Array, shape: Uint32Array): void;
 
@@ -139,8 +142,9 @@ export function maxpool2d_backward(gy: number, arg: number, gx: number, geom: Ui
 
 /**
  * Pools use the geometry with o = c (one output plane per input plane).
+ * `want_arg` false (inference): no argmax indices are written and `arg` is not read.
  */
-export function maxpool2d_forward(x: number, out: number, arg: number, geom: Uint32Array): void;
+export function maxpool2d_forward(x: number, out: number, arg: number, want_arg: boolean, geom: Uint32Array): void;
 
 export function min_axis(x: number, out: number, arg: number, outer: number, n: number, inner: number): void;
 
@@ -270,7 +274,7 @@ export interface InitOutput {
     readonly clamp_backward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly clamp_inplace: (a: number, b: number, c: number, d: number) => void;
     readonly conv2d_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
-    readonly conv2d_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly conv2d_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
     readonly copy_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
     readonly count_nonfinite: (a: number, b: number) => number;
     readonly dense_activation_code: (a: number, b: number) => number;
@@ -310,7 +314,7 @@ export interface InitOutput {
     readonly matmul_tn: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
     readonly max_axis: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly maxpool2d_backward: (a: number, b: number, c: number, d: number, e: number) => void;
-    readonly maxpool2d_forward: (a: number, b: number, c: number, d: number, e: number) => void;
+    readonly maxpool2d_forward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly min_axis: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly mse: (a: number, b: number, c: number) => number;
     readonly mse_backward: (a: number, b: number, c: number, d: number, e: number) => void;

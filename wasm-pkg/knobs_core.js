@@ -264,17 +264,19 @@ export function conv2d_backward(x, w, gy, gx, gw, gb, want_gx, want_gw, want_gb,
 }
 
 /**
+ * `act`: a code of `dense_activation_code` (bias and activation fused into the GEMM's epilogue).
  * @param {number} x
  * @param {number} w
  * @param {number} b
  * @param {boolean} has_bias
  * @param {number} out
  * @param {Uint32Array} geom
+ * @param {number} act
  */
-export function conv2d_forward(x, w, b, has_bias, out, geom) {
+export function conv2d_forward(x, w, b, has_bias, out, geom, act) {
     const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
     const len0 = WASM_VECTOR_LEN;
-    wasm.conv2d_forward(x, w, b, has_bias, out, ptr0, len0);
+    wasm.conv2d_forward(x, w, b, has_bias, out, ptr0, len0, act);
 }
 
 /**
@@ -844,15 +846,17 @@ export function maxpool2d_backward(gy, arg, gx, geom) {
 
 /**
  * Pools use the geometry with o = c (one output plane per input plane).
+ * `want_arg` false (inference): no argmax indices are written and `arg` is not read.
  * @param {number} x
  * @param {number} out
  * @param {number} arg
+ * @param {boolean} want_arg
  * @param {Uint32Array} geom
  */
-export function maxpool2d_forward(x, out, arg, geom) {
+export function maxpool2d_forward(x, out, arg, want_arg, geom) {
     const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
     const len0 = WASM_VECTOR_LEN;
-    wasm.maxpool2d_forward(x, out, arg, ptr0, len0);
+    wasm.maxpool2d_forward(x, out, arg, want_arg, ptr0, len0);
 }
 
 /**

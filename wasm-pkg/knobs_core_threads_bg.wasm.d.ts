@@ -20,7 +20,7 @@ export const clamp: (a: number, b: number, c: number, d: number, e: number) => v
 export const clamp_backward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
 export const clamp_inplace: (a: number, b: number, c: number, d: number) => void;
 export const conv2d_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
-export const conv2d_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+export const conv2d_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
 export const copy_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
 export const count_nonfinite: (a: number, b: number) => number;
 export const dense_activation_code: (a: number, b: number) => number;
@@ -60,7 +60,7 @@ export const matmul_nt: (a: number, b: number, c: number, d: number, e: number, 
 export const matmul_tn: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
 export const max_axis: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
 export const maxpool2d_backward: (a: number, b: number, c: number, d: number, e: number) => void;
-export const maxpool2d_forward: (a: number, b: number, c: number, d: number, e: number) => void;
+export const maxpool2d_forward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
 export const min_axis: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
 export const mse: (a: number, b: number, c: number) => number;
 export const mse_backward: (a: number, b: number, c: number, d: number, e: number) => void;
