@@ -287,7 +287,7 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
 
   it('trainInWorker in a browser module Worker: same bits as fit() on the main thread and in Node; abort; terminate; a script that does not load', async () => {
     const { page } = await openDemo();
-    const out = (await page.evaluate(browserWorkerChecks(`/@fs${repo}/ts/index.ts`))) as {
+    const out = (await page.evaluate(browserWorkerChecks(`/@fs${repo}/ts/index.ts`, `/@fs${repo}/ts/worker/index.ts`))) as {
       detached: boolean; batchEvents: number; epochEvents: number; sameAsPageMainThread: boolean; workerBits: Record<string, number[]>;
       abort: { aborted: boolean; stoppedEarly: boolean }; terminate: string; badUrl: string; afterwards: number;
     };
@@ -358,9 +358,10 @@ const SPEC: ModelSpecV1 = {
  * The page-side checks as plain JavaScript source: a function passed to page.evaluate would be
  * serialised after this file's TypeScript transform, which may add helpers the page lacks.
  */
-function browserWorkerChecks(indexUrl: string): string {
+function browserWorkerChecks(indexUrl: string, workerUrl: string): string {
   return `(async () => {
-    const k = await import(${JSON.stringify(indexUrl)});
+    // trainInWorker has its own entry (knobs/worker), so a bundle ships the worker only when imported.
+    const k = { ...(await import(${JSON.stringify(indexUrl)})), ...(await import(${JSON.stringify(workerUrl)})) };
     await k.init();
     const D = ${D}, C = ${C}, N = ${N};
     const SPEC = ${JSON.stringify(SPEC)};

@@ -27,7 +27,8 @@ const suite = browserSuite('parallel-browser', () =>
 
 /** The page-side checks as plain JavaScript source (a serialised TS function could need helpers the page lacks). */
 const pageChecks = `(async () => {
-  const k = await import('/ts/index.ts');
+  // DataParallel has its own entry (knobs/parallel), so a bundle ships it only when imported.
+  const k = { ...(await import('/ts/index.ts')), ...(await import('/ts/parallel/index.ts')) };
   await k.init();
   const IN = 12, OUT = 4, ROWS = 21, STEPS = 6;
   const SPEC = { format: 'knobs.sequential', version: 1, layers: [
@@ -100,7 +101,7 @@ describe.skipIf(!hasChromium)('DataParallel in Chromium', () => {
   it('on a page that is not cross-origin isolated, the default transport works and shared says what is missing', async () => {
     const { page } = await suite.open('plain.html');
     const out = (await page.evaluate(`(async () => {
-      const k = await import('/ts/index.ts');
+      const k = { ...(await import('/ts/index.ts')), ...(await import('/ts/parallel/index.ts')) };
       const SPEC = { format: 'knobs.sequential', version: 1, layers: [{ type: 'Linear', inFeatures: 3, outFeatures: 2, bias: true, seed: 1 }] };
       const optimizer = { type: 'SGD', lr: 0.1 };
       const t = await k.DataParallel.create({ spec: SPEC, workers: 2, optimizer });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, KnobsError, memoryStats, nn, summary, tensor, type ModelSummary } from '../ts/index.js';
+import { init, KnobsError, memoryStats, nn, summary, tensor, text, type ModelSummary } from '../ts/index.js';
 
 beforeAll(() => init());
 
@@ -23,6 +23,7 @@ function zoo(): Record<string, () => { model: nn.AnyModule; shape?: number[] | n
     LSTM: () => ({ model: new nn.LSTM(4, 5, { batchFirst: true }), shape: [7, 4] }),
     GRU: () => ({ model: new nn.GRU(4, 5, { batchFirst: true }), shape: [7, 4] }),
     Embedding: () => ({ model: new nn.Embedding(10, 6), shape: [5] }),
+    Seq2Seq: () => ({ model: new Seq2SeqProbe(), shape: [1] }),
     EmbeddingBag: () => ({ model: new nn.EmbeddingBag(10, 6), shape: [5] }),
     LayerNorm: () => ({ model: new nn.LayerNorm(4), shape: [4] }),
     MultiheadAttention: () => ({ model: new nn.MultiheadAttention(8, 2), shape: [[5, 8], [6, 8], [6, 8]] }),
@@ -48,6 +49,16 @@ class ListModel extends nn.Module {
   forward(x: ReturnType<typeof tensor>) {
     for (const [, b] of this.blocks.namedChildren()) x = (b as nn.Linear).forward(x);
     return (this.heads.get('out') as nn.Linear).forward(x);
+  }
+}
+
+/** Seq2Seq reads token ids (Int32Array), not tensors: this wrapper turns a [batch, 1] input into
+ * a 3-step source and a 2-step target of id 0 for each sample. */
+class Seq2SeqProbe extends nn.Module {
+  readonly m = this.addModule('m', new text.Seq2Seq(5, 6, { embedSize: 4, hiddenSize: 3, seed: 1 }));
+  forward(x: ReturnType<typeof tensor>) {
+    const n = x.shape[0];
+    return this.m.forward(new Int32Array(3 * n), 3, new Int32Array(2 * n), 2);
   }
 }
 
