@@ -64,9 +64,11 @@ export function traceKernels<T>(exempt: Exempt, fn: () => T): { result: T; trace
   const real = _swapKernels(null as unknown as Kernels);
   _swapKernels(real);
   const wrapped = new Map<string, unknown>();
-  const proxy = new Proxy(real, {
-    get(target, key) {
-      const f = (target as unknown as Record<string | symbol, unknown>)[key];
+  // The target is an empty object inheriting from the table, not the table: a bundled wasm-bindgen
+  // module namespace is frozen, and a proxy may not return a wrapper for a frozen own property.
+  const proxy = new Proxy(Object.create(real) as Kernels, {
+    get(_target, key) {
+      const f = (real as unknown as Record<string | symbol, unknown>)[key];
       if (typeof key !== 'string' || typeof f !== 'function' || PASS_THROUGH.has(key)) return f;
       let w = wrapped.get(key);
       if (!w) {
