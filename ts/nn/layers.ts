@@ -186,7 +186,14 @@ export class Dropout extends Module {
   }
 }
 
+/**
+ * A forward replaced on the instance (a probe or summary capturing a submodule's output, a user's
+ * hook) must run: fusing would call neither that layer's forward nor the activation's.
+ */
+const ownForward = (m: AnyModule): boolean => Object.prototype.hasOwnProperty.call(m, 'forward');
+
 function fusable(m: AnyModule | undefined): DenseActivation | null {
+  if (m === undefined || ownForward(m)) return null;
   if (m instanceof ReLU) return 'relu';
   if (m instanceof Sigmoid) return 'sigmoid';
   if (m instanceof Tanh) return 'tanh';
@@ -208,7 +215,7 @@ export class Sequential extends Module {
     const L = this.layers;
     for (let i = 0; i < L.length; i++) {
       // Linear or Conv2d followed by an elementwise activation runs as one fused kernel (same math).
-      const act = L[i] instanceof Linear || L[i] instanceof Conv2d ? fusable(L[i + 1]) : null;
+      const act = (L[i] instanceof Linear || L[i] instanceof Conv2d) && !ownForward(L[i]) ? fusable(L[i + 1]) : null;
       if (act) {
         h = (L[i] as Linear | Conv2d).forwardWith(h, act);
         i++;
