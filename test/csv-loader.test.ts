@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KnobsError, parseCsv } from '../ts/index.js';
+import { KnobsError } from '../ts/index.js';
+import { parseCsv } from '../ts/csv.js';
 import { readCsv } from '../ts/node.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'knobs-csv-'));

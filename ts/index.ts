@@ -20,7 +20,6 @@ export { fit, evaluate, predict, EarlyStopping, type FitOptions, type EvaluateOp
 export * as metrics from './train/metrics-public.js';
 export { compileStep, CompiledStep, type StepLoss } from './compile/index.js';
 export { DataLoader, TensorDataset, type Dataset, type DataLoaderOptions, type Batch, type ArrayData } from './data/dataset.js';
-export { parseCsv, type CsvOptions, type CsvData, type ColumnRef } from './data/csv-table.js';
 export { trainTestSplit, trainTestSplitIndices, type TrainTestSplitOptions, type Splittable, type ShapedArray } from './data/split.js';
 export { StandardScaler, MinMaxScaler, type StandardScalerOptions, type MinMaxScalerOptions, type FeatureMatrix, type TransformerJSON } from './data/scalers.js';
 export { LabelEncoder, OneHotEncoder, type OneHotEncoderOptions, type Category, type CategoryRows } from './data/encoders.js';
@@ -34,4 +33,6 @@ export { listModels, removeModel, type ModelInfo, type ModelUrl } from './io/bro
 export * as text from './text/index.js';
 // Parts with workers, extra wasm builds or estimator registries have entries of their own, so a
 // bundler ships them only to apps that import them: knobs/worker (trainInWorker), knobs/parallel
-// (DataParallel), knobs/classic, knobs/rl, knobs/threads, knobs/relaxed.
+// (DataParallel), knobs/classic, knobs/rl, knobs/threads, knobs/relaxed. So do parts that import
+// another package, which a plain-ESM page mapping only 'knobs' could not load: knobs/csv
+// (parseCsv, on papaparse), knobs/vis (uPlot).
