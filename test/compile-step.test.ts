@@ -10,6 +10,7 @@ import { loadModel, saveModel } from '../ts/io/save.js';
 import type { Optimizer } from '../ts/optim/optimizer.js';
 import { Rng } from '../ts/random.js';
 import { COPY, KERNELS } from '../ts/compile/kernels.js';
+import { _swapKernels, type Kernels } from '../ts/backend/wasm.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -176,6 +177,23 @@ it('the TS opcode table and the interpreter agree on every opcode', () => {
   const rust = Object.fromEntries([...ops.matchAll(/pub const (\w+): u32 = (\d+);/g)].map((m) => [m[1].toLowerCase(), Number(m[2])]));
   const ts = Object.fromEntries(Object.entries(KERNELS).map(([name, spec]) => [name, spec.code]));
   expect({ ...ts, copy: COPY }).toEqual(rust);
+});
+
+describe('compileStep under a bundler', () => {
+  it('traces a frozen kernel table (a bundled module namespace is frozen; a Proxy may not wrap its properties)', () => {
+    // Rollup turns `import * as K` into a frozen object: the tracer must still wrap its kernels.
+    const real = _swapKernels(null as unknown as Kernels);
+    _swapKernels(Object.freeze({ ...real }) as Kernels);
+    try {
+      const { a, b, cs, lossesA, lossesB } = compare(xorNet(sgd), xorData, 2, 1);
+      expect(cs.mode).toBe('compiled');
+      expect(lossesB.map(Math.fround)).toEqual(lossesA.map(Math.fround));
+      expect(stateBits(b)).toEqual(stateBits(a));
+      cs.dispose();
+    } finally {
+      _swapKernels(real);
+    }
+  });
 });
 
 describe('fit() compiles its steps', () => {
