@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bits } from './helpers/bits.js';
+import { AUTO_COMPILE_MAX_PARAMS } from '../ts/train/fit.js';
 import { DataLoader, TensorDataset, compileStep, crossEntropy, fit, init, memoryStats, nn, optim, predict, tensor, tidy, type Tensor } from '../ts/index.js';
 import { loadModel, saveModel } from '../ts/io/save.js';
 import type { Optimizer } from '../ts/optim/optimizer.js';
@@ -212,7 +213,25 @@ describe('fit() compiles its steps', () => {
     expect(compiled.h.compiled).toEqual({ steps: 16, eagerSteps: 5, fallbackReason: null });
     expect(eager.h.compiled).toBeUndefined();
     expect(stateBits(compiled.n)).toEqual(stateBits(eager.n));
-    await expect(fit(compiled.n.model, new DataLoader(new TensorDataset({ data: d.x, shape: [rows, 6] }, { data: new Float32Array(d.y), shape: [rows, 3] })), { epochs: 1, optimizer: compiled.n.opt, compile: 'yes' as unknown as boolean })).rejects.toThrow('fit: compile must be true or false, got "yes"');
+    await expect(fit(compiled.n.model, new DataLoader(new TensorDataset({ data: d.x, shape: [rows, 6] }, { data: new Float32Array(d.y), shape: [rows, 3] })), { epochs: 1, optimizer: compiled.n.opt, compile: 'yes' as unknown as boolean })).rejects.toThrow(`fit: compile must be true, false or 'auto', got "yes"`);
+  });
+});
+
+describe("compile: 'auto' (the default of fit and predict)", () => {
+  it('compiles a small model and leaves one over AUTO_COMPILE_MAX_PARAMS eager', async () => {
+    const small = mlpNet(sgd)();
+    const big = new nn.Sequential(new nn.Linear(6, 2000, { seed: 1 }), new nn.ReLU(), new nn.Linear(2000, 3, { seed: 2 }));
+    expect(big.parameters().reduce((a, p) => a + p.size, 0)).toBeGreaterThan(AUTO_COMPILE_MAX_PARAMS);
+    const d = mlpData;
+    const data = () => new DataLoader(new TensorDataset({ data: new Float32Array(d.flatMap((b) => [...b.x])), shape: [d.length * 8, 6] }, { data: new Float32Array(d.flatMap((b) => b.y)), shape: [d.length * 8, 3] }), { batchSize: 8 });
+    const hs = await fit(small.model, data(), { epochs: 1, optimizer: small.opt, loss: small.loss, verbose: false });
+    expect(hs.compiled?.steps).toBeGreaterThan(0);
+    const bigOpt = new optim.SGD(big.parameters(), { lr: 0.01 });
+    const hb = await fit(big, data(), { epochs: 1, optimizer: bigOpt, loss: new nn.CrossEntropyLoss(), verbose: false });
+    expect(hb.compiled).toBeUndefined();
+    const hf = await fit(big, data(), { epochs: 1, optimizer: bigOpt, loss: new nn.CrossEntropyLoss(), verbose: false, compile: true });
+    expect(hf.compiled?.steps).toBeGreaterThan(0);
+    big.dispose();
   });
 });
 
@@ -223,7 +242,7 @@ describe('predict() runs a compiled forward', () => {
     const eager = predict(n.model, x, { batchSize: 8, compile: false }).toFloat32Array();
     const compiled = predict(n.model, x, { batchSize: 8 }).toFloat32Array();
     expect(bits(compiled)).toEqual(bits(eager));
-    expect(() => predict(n.model, x, { compile: 1 as unknown as boolean })).toThrow('predict: compile must be true or false, got 1');
+    expect(() => predict(n.model, x, { compile: 1 as unknown as boolean })).toThrow(`predict: compile must be true, false or 'auto', got 1`);
   });
 
   it('a training step whose parameters predict() moved meanwhile traces anew instead of training a stale copy', () => {

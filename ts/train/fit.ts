@@ -45,11 +45,12 @@ export interface FitOptions {
   /** Let the event loop run at least this often (ms) so aborts and UIs are not starved. Default 16. */
   yieldEveryMs?: number;
   /**
-   * Run the training steps through compileStep (default true): after two traced batches, each
-   * batch of the traced shape is one wasm call, with the eager step's results bit for bit. A step
-   * it cannot replay stays eager (README "Compiled steps"); false: always eager.
+   * Run the training steps through compileStep: after two traced batches, each batch of the
+   * traced shape is one wasm call, with the eager step's results bit for bit. A step it cannot
+   * replay stays eager (README "Compiled steps"). 'auto' (default): only models of at most
+   * AUTO_COMPILE_MAX_PARAMS parameters; true: always try; false: always eager.
    */
-  compile?: boolean;
+  compile?: CompileChoice;
   /**
    * Node: a path ('runs/x.html') where a self-contained HTML report of the curves (inline SVG, no
    * network needed) is written after every epoch and at the end.
@@ -87,6 +88,23 @@ function batchStats(model: Module, lossFn: LossFn, x: Tensor, y: Tensor, metrics
     for (const m of metrics) m.update(pred, y);
     return { loss: value, correct: wantAcc ? countCorrect(pred, y) : 0 };
   });
+}
+
+export type CompileChoice = boolean | 'auto';
+
+/**
+ * compile: 'auto' (fit's and predict's default) compiles models up to this many parameters.
+ * Compiling removes per-op JS overhead (~0.25 µs an op), which is most of a tiny net's step:
+ * compiled steps ran 3.4–3.9× the eager ones on the XOR and streetlight nets (bench, tiny rows).
+ * At 784-40-10 (31,810 parameters, batch 100) the kernels are the step: compiled = eager (1.00×),
+ * and tracing costs 20–35 ms per fit() call, so there 'auto' stays eager.
+ */
+export const AUTO_COMPILE_MAX_PARAMS = 10_000;
+
+function wantsCompile(op: string, model: Module, choice: CompileChoice | undefined): boolean {
+  if (choice !== undefined && typeof choice !== 'boolean' && choice !== 'auto') throw new KnobsError(`${op}: compile must be true, false or 'auto', got ${JSON.stringify(choice)}`);
+  if (choice === undefined || choice === 'auto') return model.parameters().reduce((a, p) => a + p.size, 0) <= AUTO_COMPILE_MAX_PARAMS;
+  return choice;
 }
 
 /** One batch through the compiled step: the same numbers batchStats returns for a learning step. */
@@ -134,9 +152,9 @@ export function evaluate(model: Module, loader: DataLoader, opts: EvaluateOption
  * Model outputs for every row of x, computed in batches (eval mode, no graph) and gathered into
  * one tensor [n, ...output]. x: a Tensor or { data: Float32Array, shape } with samples on axis 0.
  */
-export function predict(model: Module, x: Tensor | { data: Float32Array; shape: readonly number[] }, opts: { batchSize?: number; compile?: boolean } = {}): Tensor {
+export function predict(model: Module, x: Tensor | { data: Float32Array; shape: readonly number[] }, opts: { batchSize?: number; compile?: CompileChoice } = {}): Tensor {
   checkOptions('predict', opts, ['batchSize', 'compile']);
-  if (opts.compile !== undefined && typeof opts.compile !== 'boolean') throw new KnobsError(`predict: compile must be true or false, got ${JSON.stringify(opts.compile)}`);
+  const compile = wantsCompile('predict', model, opts.compile);
   const batchSize = opts.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize <= 0) throw new KnobsError(`predict: batchSize must be a positive integer, got ${opts.batchSize}`);
   const shape = [...x.shape];
@@ -145,8 +163,8 @@ export function predict(model: Module, x: Tensor | { data: Float32Array; shape: 
   const row = shapeSize(shape.slice(1));
   if (!(x instanceof Tensor) && x.data.length !== n * row) throw new ShapeError(`predict: ${x.data.length} values do not fill shape ${fmtShape(shape)}`);
   const wasTraining = model.training;
-  // Three batches or more: two are traced, the rest run as one wasm call each (opts.compile: false opts out).
-  const forward = opts.compile === false || n < 3 * batchSize ? null : new CompiledForward(model);
+  // Three batches or more: two are traced, the rest run as one wasm call each (see wantsCompile).
+  const forward = !compile || n < 3 * batchSize ? null : new CompiledForward(model);
   model.eval();
   let out: Tensor | null = null;
   try {
@@ -226,7 +244,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   if (train.dataset.length === 0) throw new KnobsError(`${op}: the training data has no samples; nothing to learn from`);
   if (train.length === 0) throw new KnobsError(`${op}: the loader yields no batches (${train.dataset.length} samples, batchSize ${train.batchSize}, dropLast) — lower batchSize or set dropLast: false`);
   checkOptimizerOwnsModel(op, model, optimizer);
-  if (opts.compile !== undefined && typeof opts.compile !== 'boolean') throw new KnobsError(`${op}: compile must be true or false, got ${JSON.stringify(opts.compile)}`);
+  const compile = wantsCompile(op, model, opts.compile);
   const yieldEvery = opts.yieldEveryMs ?? 16;
   const signal = opts.signal;
   if (training.has(model)) throw new KnobsError(`${op}: this model is already being trained by another fit() call; two fits would interleave their steps. Await the first (or train a copy)`);
@@ -255,7 +273,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   const aborted = () => !!signal?.aborted;
 
   training.add(model);
-  const compiled = opts.compile === false ? null : new CompiledStep(model, lossFn, optimizer, op);
+  const compiled = compile ? new CompiledStep(model, lossFn, optimizer, op) : null;
   let progress: Awaited<ReturnType<typeof createProgress>> | null = null;
   const wasTraining = model.training;
   let lastYield = now();
