@@ -13,3 +13,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 bash "$root/scripts/fetch-data.sh"
+# Fashion-MNIST (one Debian package, ≈31 MB) so its loader and example tests run rather than skip.
+bash "$root/scripts/fetch-data.sh" fashion

@@ -45,7 +45,7 @@ describe('loadFashionMnist', () => {
       expect(FASHION_MNIST_CLASSES[9]).toBe('Ankle boot');
       // A file that is not gzip is reported with the directory and the way to restore it.
       writeFileSync(join(dir, 't10k-labels-idx1-ubyte.gz'), 'not gzip');
-      await expect(loadFashionMnist({ dir })).rejects.toThrow(/loadFashionMnist: .*fetch-data\.sh fashion/);
+      await expect(loadFashionMnist({ dir })).rejects.toThrow(/loadFashionMnist: .*npx knobs-data fashion --dir/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -55,7 +55,7 @@ describe('loadFashionMnist', () => {
     const dir = mkdtempSync(join(tmpdir(), 'knobs-fashion-'));
     try {
       await expect(loadFashionMnist({ dir })).rejects.toThrow(KnobsError);
-      await expect(loadFashionMnist({ dir })).rejects.toThrow(/missing train-images-idx3-ubyte\.gz.*bash scripts\/fetch-data\.sh fashion/);
+      await expect(loadFashionMnist({ dir })).rejects.toThrow(/missing train-images-idx3-ubyte\.gz.*npx knobs-data fashion --dir/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

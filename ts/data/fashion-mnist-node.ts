@@ -44,6 +44,6 @@ export async function loadFashionMnist(opts: LoadMnistOptions = {}): Promise<Mni
     const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([MNIST_FILES.trainImages, MNIST_FILES.trainLabels, MNIST_FILES.testImages, MNIST_FILES.testLabels].map(read));
     return mnistFromBytes({ trainImages, trainLabels, testImages, testLabels }, opts);
   } catch (e) {
-    throw new KnobsError(`loadFashionMnist: ${dir}: ${(e as Error).message} — re-run \`bash scripts/fetch-data.sh fashion\` to restore the files`);
+    throw new KnobsError(`loadFashionMnist: ${dir}: ${(e as Error).message} — fetch it again with \`npx knobs-data fashion --dir <dir>\``);
   }
 }
