@@ -17,6 +17,7 @@ import type { ChildSpec } from '../ts/nn/registry.js';
 import type { StateDict } from '../ts/nn/module.js';
 import { TrainingCurves, drawConfusionMatrix, drawImageGrid } from '../ts/vis/index.js';
 import { drawPad } from './draw.js';
+import { formatInt } from './format.js';
 
 /** Test digits shown with their predictions; the probe (and the confusion matrix) covers PROBED. */
 const SHOWN = 16;
@@ -296,7 +297,7 @@ async function main(): Promise<void> {
         $('s-step').textContent = String(p.step);
         if (p.type === 'batch') {
           $('s-acc').textContent = (p.logs.accuracy ?? NaN).toFixed(3);
-          $('s-rate').textContent = Math.round((p.step * batchSize) / (p.elapsedMs / 1000)).toLocaleString('en');
+          $('s-rate').textContent = formatInt((p.step * batchSize) / (p.elapsedMs / 1000));
           if (demo.state === 'training') setState('training', `Training the ${mode.toUpperCase()} in the worker: epoch ${p.epoch + 1} of ${p.epochs}, batch ${p.batch} of ${p.batches}`);
         } else {
           $('s-val').textContent = (p.logs.val_accuracy ?? NaN).toFixed(4);

@@ -8,6 +8,7 @@
 import { init } from '../ts/index.js';
 import * as rl from '../ts/rl/index.js';
 import type { PongClip, PongProgress, PongTrainResult, ReinforceState } from '../ts/rl/index.js';
+import { formatInt } from './format.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 /** Replay and play speed: steps per second (two physics ticks each, the default frame-skip). */
@@ -117,7 +118,7 @@ function drawStats(): void {
   const won = recent.reduce((a, r) => a + r[0], 0), played = recent.reduce((a, r) => a + r[0] + r[1], 0);
   $('s-episode').textContent = `${p.episode} / ${p.episodes}`;
   $('s-won').textContent = played ? `${((100 * won) / played).toFixed(0)}%` : '–';
-  $('s-rate').textContent = Math.round(p.stepsPerSecond).toLocaleString('en');
+  $('s-rate').textContent = formatInt(p.stepsPerSecond);
   if (demo.state === 'training') setState('training', `Training in the worker: game ${p.episode} of ${p.episodes}`);
   if (latest && demo.play.state === 'off') {
     $<HTMLButtonElement>('play').disabled = false;

@@ -4,6 +4,7 @@
  * only handles clicks and appends text.
  */
 import type { FromPage, ToPage } from './text-protocol.js';
+import { formatInt } from './format.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -27,7 +28,7 @@ const send = (m: FromPage) => worker?.postMessage(m);
 const temperature = () => Number($<HTMLInputElement>('temperature').value);
 
 function onMessage(m: ToPage): void {
-  if (m.type === 'ready') status(`Training on ${m.chars.toLocaleString()} characters (${m.vocab} distinct)…`);
+  if (m.type === 'ready') status(`Training on ${formatInt(m.chars)} characters (${m.vocab} distinct)…`);
   else if (m.type === 'progress') {
     demo.perplexity.push([m.step, m.perplexity]);
     status(`epoch ${m.epoch} · window ${m.step} · perplexity ${m.perplexity.toFixed(2)} per character`);

@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink';
 import type { Similar } from '../ts/text/index.js';
 import type { TrainReport, Word2VecWorkerApi } from './word2vec-worker.js';
+import { formatInt } from './format.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const value = (id: string) => $<HTMLInputElement>(id).value.trim();
@@ -90,8 +91,8 @@ async function train(): Promise<void> {
     page.report = r;
     setState(
       'trained',
-      `Trained on ${r.words.toLocaleString()} words × ${options.epochs} epochs (${r.sentences.toLocaleString()} sentences, ` +
-        `${r.vocabSize.toLocaleString()} words in the vocabulary) in ${r.seconds.toFixed(1)} s: ${Math.round(r.wordsPerSec).toLocaleString()} words/s.`,
+      `Trained on ${formatInt(r.words)} words × ${options.epochs} epochs (${formatInt(r.sentences)} sentences, ` +
+        `${formatInt(r.vocabSize)} words in the vocabulary) in ${r.seconds.toFixed(1)} s: ${formatInt(r.wordsPerSec)} words/s.`,
     );
     await Promise.all([ask(), near(), project()]);
   } catch (e) {
