@@ -4,6 +4,19 @@ import { init, memoryStats, nn, noGrad, optim, randn, tidy } from '../ts/index.j
 
 beforeAll(() => init());
 
+/** Runs `step` 1,000 times: memory after them equals memory after the first 10, and the last loss is finite. */
+function expectFlatOver1000Steps(step: () => number): void {
+  for (let i = 0; i < 10; i++) step();
+  const after10 = memoryStats();
+  let last = 0;
+  for (let i = 0; i < 990; i++) last = step();
+  const after1000 = memoryStats();
+  expect(after1000.wasmBytes).toBe(after10.wasmBytes);
+  expect(after1000.liveBytes).toBe(after10.liveBytes);
+  expect(after1000.liveBlocks).toBe(after10.liveBlocks);
+  expect(Number.isFinite(last)).toBe(true);
+}
+
 it('memory after 1,000 training steps equals memory after 10', () => {
   const model = new nn.Sequential(new nn.Linear(20, 32, { seed: 1 }), new nn.ReLU(), new nn.Dropout(0.2, { seed: 2 }), new nn.Linear(32, 5, { seed: 3 }));
   const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
@@ -17,15 +30,7 @@ it('memory after 1,000 training steps equals memory after 10', () => {
     opt.step();
     return loss.item();
   });
-  for (let i = 0; i < 10; i++) step();
-  const after10 = memoryStats();
-  let last = 0;
-  for (let i = 0; i < 990; i++) last = step();
-  const after1000 = memoryStats();
-  expect(after1000.wasmBytes).toBe(after10.wasmBytes);
-  expect(after1000.liveBytes).toBe(after10.liveBytes);
-  expect(after1000.liveBlocks).toBe(after10.liveBlocks);
-  expect(Number.isFinite(last)).toBe(true);
+  expectFlatOver1000Steps(step);
 });
 
 it('a CNN (conv, batch norm, max/avg pool, dropout) keeps memory flat over 1,000 training steps and inference', () => {
@@ -60,15 +65,7 @@ it('a CNN (conv, batch norm, max/avg pool, dropout) keeps memory flat over 1,000
     tidy(() => noGrad(() => void model.forward(x)));
     return loss;
   };
-  for (let i = 0; i < 10; i++) step();
-  const after10 = memoryStats();
-  let last = 0;
-  for (let i = 0; i < 990; i++) last = step();
-  const after1000 = memoryStats();
-  expect(after1000.wasmBytes).toBe(after10.wasmBytes);
-  expect(after1000.liveBytes).toBe(after10.liveBytes);
-  expect(after1000.liveBlocks).toBe(after10.liveBlocks);
-  expect(Number.isFinite(last)).toBe(true);
+  expectFlatOver1000Steps(step);
   opt.dispose();
   model.dispose();
 }, 60_000);
