@@ -2,27 +2,14 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { init, nn, optim, Rng } from '../ts/index.js';
-import { DataLoader, TensorDataset } from '../ts/data/dataset.js';
+import { init, nn, optim } from '../ts/index.js';
+import { DataLoader } from '../ts/data/dataset.js';
+import { blobs } from './helpers/blobs.js';
 import { KnobsError } from '../ts/errors.js';
 import { EarlyStopping, fit } from '../ts/train/index.js';
 import { downsample, niceTicks, renderReport } from '../ts/vis/report.js';
 
 beforeAll(() => init());
-
-function blobs(n: number, seed: number) {
-  const rng = new Rng(seed);
-  const centers = [[2, 0], [-1, 1.7], [-1, -1.7]];
-  const x = new Float32Array(n * 2), y = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const c = i % 3;
-    const g = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
-    x[i * 2] = centers[c][0] + 0.5 * g();
-    x[i * 2 + 1] = centers[c][1] + 0.5 * g();
-    y[i * 3 + c] = 1;
-  }
-  return new TensorDataset({ data: x, shape: [n, 2] }, { data: y, shape: [n, 3] });
-}
 
 /** The `points` attribute of each series' polyline/circles, by series name. */
 function seriesOf(html: string): Map<string, number> {

@@ -15,6 +15,7 @@ import { WorkerError, createTrainWorker, trainInWorker, type TrainProgress, type
 import type { ModelSpecV1 as ModelSpec } from '../ts/nn/spec.js';
 import type { NodeWorkerLike } from '../ts/worker/spawn.js';
 import { C, D, makeData, pair } from './helpers/projection.js';
+import { writeQuadrantIdx } from './helpers/idx.js';
 
 // No seeds on the Linear layers: their init comes from the global stream that `seed` sets, which
 // is what the main-thread replay has to reproduce. Dropout brings its own seeded mask stream.
@@ -269,25 +270,9 @@ describe('trainInWorker (Node worker_threads)', () => {
   });
 
   it('reads IDX files itself, and a worker can be reused (same seed, same weights)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'knobs-idx-'));
-    const n = 200, side = 4;
-    const rng = new Rng(3);
-    const img = new Uint8Array(16 + n * side * side), lbl = new Uint8Array(8 + n);
-    new DataView(img.buffer).setUint32(0, 0x803), new DataView(img.buffer).setUint32(4, n), new DataView(img.buffer).setUint32(8, side), new DataView(img.buffer).setUint32(12, side);
-    new DataView(lbl.buffer).setUint32(0, 0x801), new DataView(lbl.buffer).setUint32(4, n);
-    for (let i = 0; i < n; i++) {
-      // Label = the quadrant that is bright.
-      const c = rng.int(4);
-      lbl[8 + i] = c;
-      for (let p = 0; p < side * side; p++) {
-        const q = (Math.floor(p / side) >= side / 2 ? 2 : 0) + (p % side >= side / 2 ? 1 : 0);
-        img[16 + i * 16 + p] = q === c ? 200 + rng.int(56) : rng.int(60);
-      }
-    }
-    writeFileSync(join(dir, 'img.idx'), img);
-    writeFileSync(join(dir, 'lbl.idx'), lbl);
+    const side = 4;
+    const { dir, src } = writeQuadrantIdx(200, side, 3);
     const idxSpec: ModelSpec = { format: 'knobs.sequential', version: 1, layers: [{ type: 'Linear', inFeatures: 16, outFeatures: 4, bias: true, seed: 1 }] };
-    const src = { images: pathToFileURL(join(dir, 'img.idx')), labels: pathToFileURL(join(dir, 'lbl.idx')), classes: 4 };
     const w = await createTrainWorker();
     try {
       const opts = { epochs: 15, batchSize: 20, optimizer: { type: 'SGD', lr: 0.5 } as const, worker: w as TrainWorker, validation: { ...src, limit: 50 } };

@@ -3,16 +3,13 @@
  * submodules while training, predictInWorker (also while the same worker trains), and
  * saveModelInWorker. Everything is compared bit for bit with the same work on this thread.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sameBits } from './helpers/bits.js';
-import { KnobsError, Rng, init, loadModel, nn, predict, tidy } from '../ts/index.js';
+import { KnobsError, init, loadModel, nn, predict, tidy } from '../ts/index.js';
 import { createTrainWorker, predictInWorker, saveModelInWorker, trainInWorker, type TrainProgress } from '../ts/worker/index.js';
 import { toSpec } from '../ts/nn/spec.js';
 import { C, D, makeData, pair } from './helpers/projection.js';
+import { writeQuadrantIdx } from './helpers/idx.js';
 
 beforeAll(() => init());
 
@@ -117,23 +114,8 @@ describe('probe outputs, predictInWorker, saveModelInWorker', () => {
 
 describe('IdxSource.sampleShape', () => {
   it('gives a Conv2d model images as [n, 1, h, w]; a shape that does not hold one image is a KnobsError', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'knobs-idx-'));
-    const n = 120, side = 4;
-    const rng = new Rng(3);
-    const img = new Uint8Array(16 + n * side * side), lbl = new Uint8Array(8 + n);
-    new DataView(img.buffer).setUint32(0, 0x803), new DataView(img.buffer).setUint32(4, n), new DataView(img.buffer).setUint32(8, side), new DataView(img.buffer).setUint32(12, side);
-    new DataView(lbl.buffer).setUint32(0, 0x801), new DataView(lbl.buffer).setUint32(4, n);
-    for (let i = 0; i < n; i++) {
-      const c = rng.int(4); // label: the bright quadrant
-      lbl[8 + i] = c;
-      for (let p = 0; p < side * side; p++) {
-        const q = (Math.floor(p / side) >= side / 2 ? 2 : 0) + (p % side >= side / 2 ? 1 : 0);
-        img[16 + i * 16 + p] = q === c ? 200 + rng.int(56) : rng.int(60);
-      }
-    }
-    writeFileSync(join(dir, 'img.idx'), img);
-    writeFileSync(join(dir, 'lbl.idx'), lbl);
-    const src = { images: pathToFileURL(join(dir, 'img.idx')), labels: pathToFileURL(join(dir, 'lbl.idx')), classes: 4 };
+    const side = 4;
+    const { src } = writeQuadrantIdx(120, side, 3);
     const model = new nn.Sequential(new nn.Conv2d(1, 4, 2, { seed: 1 }), new nn.ReLU(), new nn.MaxPool2d(3), new nn.Flatten(), new nn.Linear(4, 4, { seed: 2 }));
     const res = await trainInWorker(model, { ...src, sampleShape: [1, side, side] }, { epochs: 20, batchSize: 20, optimizer: { type: 'Adam', lr: 0.05 } });
     expect(res.history.history.accuracy.at(-1)).toBeGreaterThan(0.9);
