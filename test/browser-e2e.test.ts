@@ -69,8 +69,19 @@ async function trainAndTrace(page: Page, mode: string, until: (d: DemoView) => b
   return { trace, mid };
 }
 
-/** No main-thread task of the page may take 50 ms of CPU while the worker trains (trace.ts says why CPU, not wall time). */
-function checkMainThread(tasks: MainThreadTask[], end: DemoView, stopLatency: number, longTasks: { start: number; duration: number }[] | null, mode: string): void {
+/**
+ * Clicks Stop, waits for the worker to stop, and checks the trace: no main-thread task of the page
+ * may take 50 ms of CPU while the worker trained (trace.ts says why CPU, not wall time).
+ */
+async function stopAndCheckMainThread(page: Page, trace: { stop(): Promise<MainThreadTask[]> }, mode: string): Promise<DemoView> {
+  const stopClicked = Date.now();
+  await page.click('#stop');
+  await page.waitForFunction(() => ['stopped', 'done', 'error'].includes((window as unknown as { knobsDemo: DemoView }).knobsDemo.state), null, { timeout: 30_000 });
+  const stopLatency = Date.now() - stopClicked;
+  const end = await view(page);
+  expect(end.state, end.error).toBe('stopped');
+  const tasks = await trace.stop();
+  const longTasks = await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks);
   const busiest = tasks.reduce((m, t) => (t.cpuMs > m.cpuMs ? t : m), { ts: 0, wallMs: 0, cpuMs: 0 });
   expect(longTasks, 'this Chromium has no Long Tasks API').not.toBeNull();
   const during = longTasks!.filter((t) => t.start + t.duration >= end.trainStartedAt + 500 && t.start <= end.trainEndedAt);
@@ -85,6 +96,7 @@ function checkMainThread(tasks: MainThreadTask[], end: DemoView, stopLatency: nu
   // wall time (maxProgressMs, logged) is not asserted: on the shared machine it counts the time
   // the OS ran other processes (129 ms seen at load 27 for a handler that only stores numbers).
   expect(busiest.cpuMs, 'CPU time of the busiest main-thread task while the worker trained').toBeLessThan(50);
+  return end;
 }
 
 /** Every legend entry of both panels shows a number (uPlot's default is '--' without a cursor). */
@@ -163,17 +175,10 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     expect(drawn.digit).toBe(1);
     expect(await page.textContent('#guess')).toBe('1');
 
-    const stopClicked = Date.now();
-    await page.click('#stop');
-    await page.waitForFunction(() => ['stopped', 'done', 'error'].includes((window as unknown as { knobsDemo: DemoView }).knobsDemo.state), null, { timeout: 30_000 });
-    const stopLatency = Date.now() - stopClicked;
-    const end = await view(page);
-    expect(end.state, end.error).toBe('stopped');
+    const end = await stopAndCheckMainThread(page, trace, 'mlp');
     expect(end.result!.aborted).toBe(true);
     expect(end.result!.steps).toBeLessThan(100 * 938);
     expect(await page.textContent('#status')).toMatch(/^Stopped after \d+ steps/);
-    const tasks = await trace.stop();
-    checkMainThread(tasks, end, stopLatency, await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks), 'mlp');
     // Read after the trace: scanning canvases from the test is main-thread work of its own.
     expect(await distinctColours(page, '#confusion')).toBeGreaterThan(3);
     // The first layer: 64 units of 28 × 28 in 8 columns, and not blank.
@@ -212,14 +217,7 @@ describe.skipIf(!hasChromium)(`in headless Chromium (${CHROMIUM})`, () => {
     const drawn = (await view(page)).drawPrediction!;
     expect(drawn.probs).toHaveLength(10);
     expect(drawn.probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-    const stopClicked = Date.now();
-    await page.click('#stop');
-    await page.waitForFunction(() => ['stopped', 'done', 'error'].includes((window as unknown as { knobsDemo: DemoView }).knobsDemo.state), null, { timeout: 30_000 });
-    const stopLatency = Date.now() - stopClicked;
-    const end = await view(page);
-    expect(end.state, end.error).toBe('stopped');
-    const tasks = await trace.stop();
-    checkMainThread(tasks, end, stopLatency, await page.evaluate(() => (window as unknown as { knobsLongTasks: { start: number; duration: number }[] | null }).knobsLongTasks), 'cnn');
+    await stopAndCheckMainThread(page, trace, 'cnn');
     // Read after the trace (the page drew them while it trained: kernelsDrawn, mapsDrawn ≥ 2):
     // 8 kernels of 5 × 5 (gap 1), 8 feature maps of 24 × 24 (gap 2), neither blank.
     expect(await canvasSize(page, '#kernels')).toEqual([8 * 6 - 1, 5]);
