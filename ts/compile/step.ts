@@ -35,6 +35,11 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+/** h[dst..dst+n] = h[src..src+n]: a loop for a tiny net's few floats, where copyWithin's call costs more than the copy. */
+function copyInto(h: Float32Array, dst: number, src: number, n: number): void {
+  if (n > 32) h.copyWithin(dst, src, src + n);
+  else for (let i = 0; i < n; i++) h[dst + i] = h[src + i];
+}
 function inPlace(state: [Tensor, number][]): boolean {
   for (let i = 0; i < state.length; i++) {
     const [t, ptr] = state[i];
@@ -56,6 +61,8 @@ interface Program {
   xShape: readonly number[];
   yShape: readonly number[];
   training: boolean;
+  /** Whether the header takes Adam's bias corrections too. */
+  adam: boolean;
   /** The state tensors and where the program expects them (another compiled step may have moved them since). */
   state: [Tensor, number][];
 }
@@ -213,6 +220,7 @@ export class CompiledStep {
       predOff: off(r.predPtr >>> 2, predSize),
       predShape: r.predShape,
       lossOff: off(r.lossPtr >>> 2, 1),
+      adam: (this.optimizer as unknown as { beta1?: number }).beta1 !== undefined,
       ...key,
     };
   }
@@ -220,15 +228,14 @@ export class CompiledStep {
   private runProgram(p: Program, x: Tensor, y: Tensor, onOutput?: (pred: Tensor) => void): number {
     const h = heap();
     const base = p.arena.ptr >>> 2;
-    const xs = x.ptr >>> 2, ys = y.ptr >>> 2;
-    h.copyWithin(base + p.xOff, xs, xs + x.size);
-    h.copyWithin(base + p.yOff, ys, ys + y.size);
+    copyInto(h, base + p.xOff, x.ptr >>> 2, x.size);
+    copyInto(h, base + p.yOff, y.ptr >>> 2, y.size);
     const o = this.optimizer as unknown as { lr: number; beta1?: number; beta2?: number; stepCount: number };
     const t = ++o.stepCount;
     const pw = base + p.arenaFloats;
     h[pw + H_LR] = o.lr;
-    if (o.beta1 !== undefined) {
-      h[pw + H_BC1] = 1 - o.beta1 ** t;
+    if (p.adam) {
+      h[pw + H_BC1] = 1 - o.beta1! ** t;
       h[pw + H_BC2] = 1 - o.beta2! ** t;
     }
     const code = K().program_run(p.arena.ptr + p.arenaFloats * 4, p.words, p.arena.ptr, p.arenaFloats);
