@@ -256,11 +256,11 @@ fn check_io(io: &Io, arena_len: usize, at: usize) -> Result<(), Fault> {
 /// Cuts the arena into the op's disjoint mutable outputs and shared inputs (already checked by
 /// `check_io`; a violation here would be a bug, reported as Overlap rather than a panic).
 fn carve<'a>(arena: &'a mut [f32], io: &Io, at: usize) -> Result<([&'a mut [f32]; 4], [&'a [f32]; 4]), Fault> {
-    let mut order = [0usize, 1, 2, 3];
-    // Empty outputs are skipped below, so with one output (most ops) there is nothing to sort.
-    if io.outs[1..].iter().any(|r| r.1 > 0) {
-        order.sort_unstable_by_key(|&i| io.outs[i].0);
+    if io.outs[1..].iter().all(|r| r.1 == 0) {
+        return carve_one(arena, io, at);
     }
+    let mut order = [0usize, 1, 2, 3];
+    order.sort_unstable_by_key(|&i| io.outs[i].0);
     let mut outs: [&'a mut [f32]; 4] = Default::default();
     // The pieces between outputs, with the arena position each starts at.
     let mut gaps: [(&'a [f32], usize); 5] = [(&[], 0); 5];
@@ -293,6 +293,32 @@ fn carve<'a>(arena: &'a mut [f32], io: &Io, at: usize) -> Result<([&'a mut [f32]
         *slot = &piece.0[start - piece.1..start - piece.1 + len];
     }
     Ok((outs, ins))
+}
+
+/// `carve` for the common op with at most one output (`outs[0]`): one split, each input on
+/// either side of it, without the general case's sorting and search.
+fn carve_one<'a>(arena: &'a mut [f32], io: &Io, at: usize) -> Result<([&'a mut [f32]; 4], [&'a [f32]; 4]), Fault> {
+    let (start, len) = if io.outs[0].1 > 0 { io.outs[0] } else { (arena.len(), 0) };
+    if start > arena.len() || len > arena.len() - start {
+        return Err(Fault::OutOfArena { at });
+    }
+    let (before, rest) = arena.split_at_mut(start);
+    let (out, after) = rest.split_at_mut(len);
+    let (before, after): (&'a [f32], &'a [f32]) = (before, after);
+    let mut ins: [&'a [f32]; 4] = [&[]; 4];
+    for (slot, &(s, l)) in ins.iter_mut().zip(io.ins.iter()) {
+        if l == 0 {
+            continue;
+        }
+        *slot = if s + l <= start {
+            &before[s..s + l]
+        } else if s >= start + len {
+            after.get(s - start - len..s - start - len + l).ok_or(Fault::OutOfArena { at })?
+        } else {
+            return Err(Fault::Overlap { at });
+        };
+    }
+    Ok(([out, &mut [], &mut [], &mut []], ins))
 }
 
 /// Walks the ops: (index, opcode, args). Stops with Truncated/UnknownOp on a malformed program.
