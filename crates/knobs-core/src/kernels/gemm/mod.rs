@@ -36,9 +36,9 @@ thread_local! {
     static SCRATCH: Cell<Vec<Quad>> = const { Cell::new(Vec::new()) };
 }
 
-/// Up to this many multiply-adds a product runs as plain loops (`small`): the layers of the
-/// book's tiny nets (XOR 2-3-1, the 3-4-1 streetlight net) take ~50–150 ns per product through
-/// packing, scratch buffers and edge tiles, for a dozen multiply-adds.
+/// Up to this many multiply-adds a product runs as plain loops (`small`): for the layers of the
+/// book's tiny nets (XOR 2-3-1, the 3-4-1 streetlight net), a dozen multiply-adds, the packed
+/// path's scratch buffers, packing and edge-tile copies are most of the product's time.
 const SMALL_MACS: usize = 256;
 
 /// Below this many multiply-adds a product runs on one thread: a part must be worth more than
