@@ -3,7 +3,9 @@
  * against eager, for a quick look without the full run. Prints iterations/s (samples/s for the
  * MLP) and the ratios. knobs on 1 thread.
  *
- *   node --import tsx bench/tiny.ts [--quick]
+ *   node --import tsx bench/tiny.ts [--quick] [--no-peers]
+ *
+ * --no-peers: knobs rows only, without installing the peers (a worktree without bench/node_modules).
  */
 import { init } from '../ts/index.js';
 import { TINY_NETS, tinyCases } from './cases-tiny.js';
@@ -15,7 +17,7 @@ import { execSync } from 'node:child_process';
 
 const quick = process.argv.includes('--quick');
 await init();
-const peers = ensureInstalled(console.log) ? await loadPeers() : { tf: null, tfBackends: [], brain: null, notes: [] };
+const peers = !process.argv.includes('--no-peers') && ensureInstalled(console.log) ? await loadPeers() : { tf: null, tfBackends: [], brain: null, notes: [] };
 for (const n of peers.notes) console.log(`bench: ${n}`);
 const load = () => execSync('uptime').toString().trim();
 console.log(`load before: ${load()}`);

@@ -120,6 +120,35 @@ describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
     });
   }
 
+  it('inputs(): batches written straight into the program\'s slots train as the same steps, bit for bit', () => {
+    const data = streetlight(4);
+    const a = streetNet(momentum)(), b = streetNet(momentum)();
+    const cs = compileStep(b.model, b.loss, b.opt);
+    expect(cs.inputs()).toBeNull();
+    const lossesA: number[] = [], lossesB: number[] = [];
+    let slots: { x: Tensor; y: Tensor } | null = null;
+    for (const d of data) {
+      const x = tensor(d.x, [4, 3]), y = tensor(d.y, [4, 1]);
+      lossesA.push(eagerStep(a, x, y));
+      slots ??= cs.inputs();
+      if (slots) {
+        slots.x.data.set(d.x);
+        slots.y.data.set(d.y);
+        lossesB.push(cs.step(slots.x, slots.y));
+      } else lossesB.push(cs.step(x, y));
+      x.dispose();
+      y.dispose();
+    }
+    expect(slots!.x.shape).toEqual([4, 3]);
+    expect(cs.compiledSteps).toBe(data.length - 2);
+    expect(lossesB).toEqual(lossesA);
+    expect(stateBits(b)).toEqual(stateBits(a));
+    slots!.x.dispose();
+    slots!.y.dispose();
+    cs.dispose();
+    expect(cs.inputs()).toBeNull();
+  });
+
   it('a batch of another shape (the last, partial one) runs eagerly; the program continues after it', () => {
     const data = [...streetlight(4).slice(0, 6), ...streetlight(3).slice(0, 1), ...streetlight(4).slice(6, 10), ...streetlight(2).slice(0, 1)];
     const { a, b, cs } = compare(streetNet(momentum), data, 3, 1);

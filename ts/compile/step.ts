@@ -35,6 +35,11 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+/** h[dst..dst+n] = h[src..src+n]: a loop for a tiny net's few floats, where copyWithin's call costs more than the copy. */
+function copyInto(h: Float32Array, dst: number, src: number, n: number): void {
+  if (n > 32) h.copyWithin(dst, src, src + n);
+  else for (let i = 0; i < n; i++) h[dst + i] = h[src + i];
+}
 function inPlace(state: [Tensor, number][]): boolean {
   for (let i = 0; i < state.length; i++) {
     const [t, ptr] = state[i];
@@ -56,6 +61,8 @@ interface Program {
   xShape: readonly number[];
   yShape: readonly number[];
   training: boolean;
+  /** Whether the header takes Adam's bias corrections too. */
+  adam: boolean;
   /** The state tensors and where the program expects them (another compiled step may have moved them since). */
   state: [Tensor, number][];
 }
@@ -213,6 +220,7 @@ export class CompiledStep {
       predOff: off(r.predPtr >>> 2, predSize),
       predShape: r.predShape,
       lossOff: off(r.lossPtr >>> 2, 1),
+      adam: (this.optimizer as unknown as { beta1?: number }).beta1 !== undefined,
       ...key,
     };
   }
@@ -220,15 +228,16 @@ export class CompiledStep {
   private runProgram(p: Program, x: Tensor, y: Tensor, onOutput?: (pred: Tensor) => void): number {
     const h = heap();
     const base = p.arena.ptr >>> 2;
+    // Tensors from inputs() already are the slots: nothing to copy (a 784×100 batch is ~8% of the MLP step).
     const xs = x.ptr >>> 2, ys = y.ptr >>> 2;
-    h.copyWithin(base + p.xOff, xs, xs + x.size);
-    h.copyWithin(base + p.yOff, ys, ys + y.size);
+    if (xs !== base + p.xOff) copyInto(h, base + p.xOff, xs, x.size);
+    if (ys !== base + p.yOff) copyInto(h, base + p.yOff, ys, y.size);
     const o = this.optimizer as unknown as { lr: number; beta1?: number; beta2?: number; stepCount: number };
     const t = ++o.stepCount;
     const pw = base + p.arenaFloats;
     h[pw + H_LR] = o.lr;
-    if (o.beta1 !== undefined) {
-      h[pw + H_BC1] = 1 - o.beta1 ** t;
+    if (p.adam) {
+      h[pw + H_BC1] = 1 - o.beta1! ** t;
       h[pw + H_BC2] = 1 - o.beta2! ** t;
     }
     const code = K().program_run(p.arena.ptr + p.arenaFloats * 4, p.words, p.arena.ptr, p.arenaFloats);
@@ -249,6 +258,18 @@ export class CompiledStep {
       }
     }
     return heap()[base + p.lossOff];
+  }
+
+  /**
+   * The program's own input slots, as tensors of the traced shapes (null while tracing or after a
+   * fallback): data written into them (`inputs.x.data.set(batch)`) is where the program reads
+   * it, so `step(inputs.x, inputs.y)` copies nothing. They view the current program's arena; after
+   * a retrace they are ordinary tensors again (step copies from them). Dispose them when done.
+   */
+  inputs(): { x: Tensor; y: Tensor } | null {
+    const p = this.program;
+    if (!p || this.disposed) return null;
+    return { x: Tensor._viewAt(p.arena, p.xOff, p.xShape, 'compileStep_input'), y: Tensor._viewAt(p.arena, p.yOff, p.yShape, 'compileStep_target') };
   }
 
   /** Frees the program. The parameters stay valid (they keep the arena alive as long as they live). */

@@ -1,7 +1,7 @@
 //! Traced training steps (kernels/program.rs): one call runs a whole recorded step.
 use super::sm;
 use crate::kernels::program;
-use core::sync::atomic::{AtomicU64, Ordering};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 /// Runs the program of `prog_len` u32 words at `prog` over the arena of `arena_len` floats at
@@ -18,20 +18,24 @@ pub fn program_run(prog: usize, prog_len: usize, arena: usize, arena_len: usize)
     let arena_slice = unsafe { sm(arena, arena_len) };
     // A step replays the same program thousands of times: validate it once per (program, arena)
     // and then only check that its words (the per-step scalars aside) are those validated.
-    let key = program::fingerprint(words, arena_len) ^ ((prog as u64) << 32 | arena as u64).rotate_left(17);
-    let result = if VALIDATED.load(Ordering::Relaxed) == key {
+    let result = VALIDATED.with(|v| {
+        let mut v = v.borrow_mut();
+        if v.0 == (prog, arena, arena_len) && program::same_program(words, &v.1) {
+            return program::run_validated(words, arena_slice);
+        }
+        program::validate(words, arena_len)?;
+        v.0 = (prog, arena, arena_len);
+        v.1.clear();
+        v.1.extend_from_slice(words);
         program::run_validated(words, arena_slice)
-    } else {
-        program::validate(words, arena_len).and_then(|()| {
-            VALIDATED.store(key, Ordering::Relaxed);
-            program::run_validated(words, arena_slice)
-        })
-    };
+    });
     match result {
         Ok(()) => 0,
         Err(f) => f.code(),
     }
 }
 
-/// The key of the last program that passed validation (see `program_run`).
-static VALIDATED: AtomicU64 = AtomicU64::new(0);
+thread_local! {
+    /// The last program that passed validation, with where it and its arena were (see `program_run`).
+    static VALIDATED: RefCell<((usize, usize, usize), Vec<u32>)> = const { RefCell::new(((0, 0, 0), Vec::new())) };
+}

@@ -36,6 +36,11 @@ thread_local! {
     static SCRATCH: Cell<Vec<Quad>> = const { Cell::new(Vec::new()) };
 }
 
+/// Up to this many multiply-adds a product runs as plain loops (`small`): for the layers of the
+/// book's tiny nets (XOR 2-3-1, the 3-4-1 streetlight net), a dozen multiply-adds, the packed
+/// path's scratch buffers, packing and edge-tile copies are most of the product's time.
+const SMALL_MACS: usize = 256;
+
 /// Below this many multiply-adds a product runs on one thread: a part must be worth more than
 /// waking a thread and packing B again (each part packs all of B).
 const PAR_MIN_MACS: usize = 1 << 17;
@@ -64,6 +69,10 @@ pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumul
         if !accumulate {
             c[..m * n].fill(0.0);
         }
+        return;
+    }
+    if m * k * n <= SMALL_MACS && !cfg!(target_feature = "relaxed-simd") {
+        small(a, b, c, m, k, n, accumulate);
         return;
     }
     let path = path_of(m, k, n, b);
@@ -208,6 +217,49 @@ fn rows_unpacked(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, ac
     }
 }
 
+/// C (+)= A·B for tiny products, each element summed exactly as the microkernel sums it — per KC
+/// depth block from zero, `a·b + acc` in depth order, the block's sum then stored in or added to
+/// C — so the bits are those of the packed paths for the same shape. (Not in the relaxed build,
+/// whose packed kernel fuses the multiply-add.) The loop order follows the layout, so the inner
+/// loop walks contiguous memory without bounds checks; the order of each element's sum is the same.
+fn small(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    let c = &mut c[..m * n];
+    if k <= KC && !accumulate && b.cs == 1 {
+        // matmul, matmul_tn: C's row i is built up over the depth, a row of B at a time.
+        for (i, ci) in c.chunks_exact_mut(n).enumerate() {
+            ci.fill(0.0);
+            for p in 0..k {
+                let s = a.data[i * a.rs + p * a.cs];
+                for (x, &v) in ci.iter_mut().zip(&b.data[p * b.rs..][..n]) {
+                    *x = s * v + *x;
+                }
+            }
+        }
+    } else if k <= KC && a.cs == 1 && b.rs == 1 {
+        // matmul_nt: each element is a dot product of two contiguous rows.
+        for (i, ci) in c.chunks_exact_mut(n).enumerate() {
+            let ai = &a.data[i * a.rs..][..k];
+            for (j, x) in ci.iter_mut().enumerate() {
+                let acc = ai.iter().zip(&b.data[j * b.cs..][..k]).fold(0.0f32, |acc, (&u, &v)| u * v + acc);
+                *x = if accumulate { acc + *x } else { acc };
+            }
+        }
+    } else {
+        for i in 0..m {
+            for j in 0..n {
+                let x = &mut c[i * n + j];
+                for pc in (0..k).step_by(KC) {
+                    let mut acc = 0.0f32;
+                    for p in pc..(pc + KC).min(k) {
+                        acc = a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs] + acc;
+                    }
+                    *x = if accumulate || pc > 0 { acc + *x } else { acc };
+                }
+            }
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn run_tile<const PRE: bool, const TRANS: bool>(w: usize, ap: &[Quad], bp: &[Quad], kc: usize, c: &mut [f32], off: usize, ldc: usize, add_c: bool) {
@@ -315,5 +367,38 @@ mod rows_tests {
                 assert_eq!(bits(&fast), bits(&packed), "m={m} k={k} n={n} accumulate={accumulate}");
             }
         }
+    }
+
+    /// The plain loops of tiny products give the packed paths' bits in all three layouts of
+    /// backprop, with accumulate, across a KC depth block, and with signed zeros and a NaN.
+    #[test]
+    fn small_path_has_the_packed_paths_bits() {
+        let mut rng = Lcg(5);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for &(m, k, n) in &[(1, 1, 1), (4, 2, 3), (4, 3, 1), (1, 3, 4), (4, 4, 1), (3, 4, 4), (2, 4, 3), (5, 7, 6), (9, 3, 9), (1, 300, 1), (2, 260, 1)] {
+            let mut a = rand_vec(&mut rng, m * k);
+            let b = rand_vec(&mut rng, k * n);
+            if m * k > 2 {
+                a[1] = -0.0;
+                a[0] = 0.0;
+            }
+            let c0 = rand_vec(&mut rng, m * n);
+            // (rs, cs) of A and B for matmul, matmul_nt (B transposed) and matmul_tn (A transposed).
+            for (ars, acs, brs, bcs) in [(k, 1, n, 1), (k, 1, 1, k), (1, m, n, 1)] {
+                for accumulate in [false, true] {
+                    let (am, bm) = (Mat { data: &a, rs: ars, cs: acs }, Mat { data: &b, rs: brs, cs: bcs });
+                    let (mut fast, mut packed) = (c0.clone(), c0.clone());
+                    let mut buf = Vec::new();
+                    small(am, bm, &mut fast, m, k, n, accumulate);
+                    blocked::<false, false>(am, bm, &mut packed, m, k, n, (n, 1), accumulate, &mut buf);
+                    assert_eq!(bits(&fast), bits(&packed), "m={m} k={k} n={n} strides {ars},{acs},{brs},{bcs} accumulate={accumulate}");
+                }
+            }
+        }
+        // A NaN stays in its row, as in the packed path.
+        let (a, b) = ([1.0, f32::NAN, 2.0, 3.0], [1.0f32, 2.0, 3.0, 4.0]);
+        let mut c = [0.0f32; 4];
+        small(Mat { data: &a, rs: 2, cs: 1 }, Mat { data: &b, rs: 2, cs: 1 }, &mut c, 2, 2, 2, false);
+        assert!(c[0].is_nan() && c[1].is_nan() && c[2] == 11.0 && c[3] == 16.0, "{c:?}");
     }
 }
