@@ -58,6 +58,28 @@ describe('MemN2N on bAbI', () => {
     expect(loadModel<nn.MemN2N>(saveModel(masked)).model.attendEmptySlots).toBe(false);
   });
 
+  it("encodes only the slots some row of the batch fills: a short story's logits and gradients are the same alone as beside a full memory", () => {
+    const short = task1(2, 11).enc; // 2 sentences in 10 slots: the narrowed path
+    const full = encodeBabi(babiSamples(generateBabi(1, { stories: 3, seed: 12 })).filter((s) => s.context.length >= 10).slice(0, 1), { vocab: task1(1, 1).vocab, memorySize: 10, sentenceLength: 6 });
+    expect(full.n).toBe(1);
+    const row = short.rowLength;
+    const m = new nn.MemN2N({ vocabSize: task1(1, 1).vocab.length, sentenceLength: 6, memorySize: 10, hops: 2, seed: 4 });
+    // Logits of the short row, and the gradient of their sum, alone and with a full row in the batch.
+    const run = (x: Float32Array, rows: number) =>
+      tidy(() => {
+        m.zeroGrad();
+        const logits = m.forward(tensor(x, [rows, row]));
+        logits.narrow(0, 0, 1).sum().backward();
+        return { logits: logits.narrow(0, 0, 1).toFloat32Array(), grads: m.parameters().map((p) => p.grad!.toFloat32Array()) };
+      });
+    const alone = run(short.x.subarray(0, row), 1);
+    const beside = run(Float32Array.from([...short.x.subarray(0, row), ...full.x]), 2);
+    expect(Array.from(beside.logits)).toEqual(Array.from(alone.logits).map((v) => expect.closeTo(v, 5)));
+    alone.grads.forEach((g, i) => expect(Array.from(beside.grads[i])).toEqual(Array.from(g).map((v) => expect.closeTo(v, 5))));
+    // The gradient reaches the temporal encodings of the empty slots (they stay in the softmax).
+    expect(alone.grads[m.hops + 1].subarray(2 * 20, 10 * 20).some((v) => v !== 0)).toBe(true);
+  });
+
   it('randomNoise shifts memories in time while training only, from its own seeded stream', () => {
     const { vocab, enc } = task1(8, 3);
     const x = () => tensor(enc.x, [8, enc.rowLength]);

@@ -15,6 +15,7 @@
  */
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { softmax } from '../ops/activations.js';
+import { cat } from '../ops/join.js';
 import { add, mul } from '../ops/elementwise.js';
 import { embedding } from '../ops/indexing.js';
 import { narrow, transpose } from '../ops/layout.js';
@@ -24,7 +25,7 @@ import { squeeze, unsqueeze, view } from '../ops/shape.js';
 import { clamp } from '../ops/unary.js';
 import { where } from '../ops/where.js';
 import { Rng } from '../random.js';
-import { Tensor, randn, tensor } from '../tensor.js';
+import { Tensor, randn, tensor, zeros } from '../tensor.js';
 import { checkConfigKeys, optionalBool, optionalSeed, positiveInt, type JsonObject, type JsonValue } from './config.js';
 import { Module } from './module.js';
 import { register } from './registry.js';
@@ -130,11 +131,13 @@ export class MemN2N extends Module {
     this.pe = this.addBuffer('positionWeights', positionWeights(this.sentenceLength, this.embedDim, this.positionEncoding));
   }
 
-  /** Bag of position-weighted word embeddings: ids [..., J] → [..., d]; nil words (0) add nothing. */
-  private encode(table: Tensor, ids: Tensor): Tensor {
-    // ids are non-negative integers, so clamp(ids, 0, 1) is 1 exactly for real words.
-    const present = unsqueeze(clamp(ids, 0, 1), -1);
-    return sum(mul(mul(embedding(table, ids), this.pe), present), { axis: -2 });
+  /**
+   * Bag of position-weighted word embeddings: ids [..., J] → [..., d]; nil words (0) add nothing.
+   * `notNil` [vocabSize, 1] zeroes the nil row of the (small) table before the gather, rather than
+   * masking the (large) gathered [..., J, d] tensor.
+   */
+  private encode(table: Tensor, ids: Tensor, notNil: Tensor): Tensor {
+    return sum(mul(embedding(mul(table, notNil), ids), this.pe), { axis: -2 });
   }
 
   /** x [batch, (memorySize + 1)·sentenceLength] word ids → answer logits [batch, vocabSize]. */
@@ -149,12 +152,19 @@ export class MemN2N extends Module {
     // A slot holds a sentence when its first word is not nil.
     const filled = clamp(squeeze(narrow(story, 2, 0, 1), 2), 0, 1);
     const times = this.training && this.temporalEncoding && this.randomNoise > 0 ? this.noisyTimes(B) : null;
+    // Slots past the batch's longest story hold only nil words, whose encoding is exactly 0: encode
+    // the filled prefix and pad with zeros (tasks 1 and 6 fill ≤ 10 of the 50 slots, so this is
+    // most of the gathers and their backward).
+    const used = this.filledPrefix(x);
+    const pad = used < M ? zeros([B, M - used, this.embedDim]) : null;
+    const notNil = tensor(Float32Array.from({ length: this.vocabSize }, (_, i) => (i === 0 ? 0 : 1)), [this.vocabSize, 1]);
     const memories = this.embeddings.map((table, i) => {
-      const m = this.encode(table, story);
+      const enc = this.encode(table, used < M ? narrow(story, 1, 0, used) : story, notNil);
+      const m = pad ? cat([enc, pad], 1) : enc;
       const timed = this.temporalEncoding ? add(m, times ? embedding(this.temporal[i], times) : this.temporal[i]) : m;
       return this.attendEmptySlots ? timed : mul(timed, unsqueeze(filled, -1));
     });
-    let u = this.encode(this.embeddings[0], question);
+    let u = this.encode(this.embeddings[0], question, notNil);
     this.lastAttention = [];
     for (let k = 0; k < this.hops; k++) {
       const scores = squeeze(matmul(memories[k], unsqueeze(u, -1)), -1);
@@ -164,6 +174,19 @@ export class MemN2N extends Module {
       u = add(u, o);
     }
     return matmul(u, transpose(this.embeddings[this.hops]));
+  }
+
+  /** How many leading slots hold a sentence in some row of x (at least 1); slots are filled newest first. */
+  private filledPrefix(x: Tensor): number {
+    const M = this.memorySize, J = this.sentenceLength, row = (M + 1) * J;
+    const ids = x.toFloat32Array();
+    let used = 1;
+    for (let b = 0; b < x.shape[0]; b++) {
+      for (let m = M - 1; m >= used && used < M; m--) {
+        if (ids.subarray(b * row + m * J, b * row + (m + 1) * J).some((id) => id !== 0)) used = m + 1;
+      }
+    }
+    return used;
   }
 
   /** Time index of each slot [batch, memorySize] with random empty slots inserted (capped at the last index). */
