@@ -48,6 +48,12 @@ export interface BabiRunOptions {
   restarts?: number;
   /** MemN2N's randomNoise (the paper's RN). Default 0.1. */
   randomNoise?: number;
+  /** MemN2N's weightTying ('adjacent', the paper's default, or 'layerwise'). Default 'adjacent'. */
+  weightTying?: 'adjacent' | 'layerwise';
+  /** MemN2N's nonlinearity. Default 'none'. */
+  nonlinearity?: 'none' | 'relu';
+  /** More fit() callbacks (e.g. to watch each epoch's logs). */
+  callbacks?: Callback[];
   /** Train and test on these samples (e.g. parsed from the original files) instead of generated ones. */
   data?: { train: readonly BabiSample[]; test: readonly BabiSample[] };
 }
@@ -80,11 +86,12 @@ export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions
   const t0 = performance.now();
   let best: { model: nn.MemN2N; val: number } | null = null;
   for (let r = 0; r < (opts.restarts ?? 1); r++) {
-    const model = new nn.MemN2N({ vocabSize: vocab.length, sentenceLength, memorySize, hops, embedDim: opts.embedDim ?? 20, randomNoise: opts.randomNoise ?? 0.1, seed: seed + r });
+    const model = new nn.MemN2N({ vocabSize: vocab.length, sentenceLength, memorySize, hops, embedDim: opts.embedDim ?? 20, randomNoise: opts.randomNoise ?? 0.1, weightTying: opts.weightTying, nonlinearity: opts.nonlinearity, seed: seed + r });
     const sgd = (opts.optimizer ?? 'sgd') === 'sgd';
     const optimizer = sgd ? new ClippedSGD(model.parameters(), opts.lr ?? 0.01, 40) : new optim.Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
     const callbacks: Callback[] = [new optim.StepLR(optimizer, { stepSize: opts.stepSize ?? 25, gamma: 0.5 })];
     if (opts.linearStart !== false) callbacks.push(linearStartFor(model, opts.linearStartEpochs ?? 20));
+    callbacks.push(...(opts.callbacks ?? []));
     const loss = sgd ? (p: Tensor, y: Tensor) => crossEntropy(p, y, 'sum') : 'crossEntropy';
     const history = await fit(model, loader, { epochs: opts.epochs ?? 100, optimizer, loss, validation: { split: 0.1 }, callbacks, verbose: false, metrics: ['accuracy'] });
     const val = history.history.val_accuracy.at(-1)!;
