@@ -5,7 +5,7 @@
  * also counts the accuracy per kind of question: "yes", "no" for a person never at the place, and
  * "no" for a person who was there and left (the kind that needs the sentences' order).
  *
- *   npm run example -- babi-errors [--task 6] [--hops 3] [--epochs 100] [--seed 1] [--show 5] [--tying adjacent|layerwise] [--nonlinearity none|relu] [--optimizer sgd|adam] [--no-linear-start]
+ *   npm run example -- babi-errors [--task 6] [--hops 3] [--epochs 100] [--seed 1] [--show 5] [--tying adjacent|layerwise] [--nonlinearity none|relu] [--optimizer sgd|adam] [--no-linear-start] [--linear-start-epochs 20] [--step 25] [--random-noise 0.1] [--embed-dim 20]
  */
 import { parseArgs } from 'node:util';
 import { runBabi } from './babi-memnet.js';
@@ -16,7 +16,7 @@ const { values } = parseArgs({
   options: {
     task: { type: 'string', default: '6' }, hops: { type: 'string', default: '3' }, epochs: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' },
     show: { type: 'string', default: '5' }, tying: { type: 'string', default: 'adjacent' }, nonlinearity: { type: 'string', default: 'none' }, optimizer: { type: 'string', default: 'sgd' },
-    'no-linear-start': { type: 'boolean', default: false },
+    'no-linear-start': { type: 'boolean', default: false }, step: { type: 'string', default: '25' }, 'random-noise': { type: 'string', default: '0.1' }, 'embed-dim': { type: 'string', default: '20' }, 'linear-start-epochs': { type: 'string', default: '20' },
   },
 });
 const task = Number(values.task) as BabiTask, seed = Number(values.seed), M = 50;
@@ -26,6 +26,7 @@ const train = questions(seed), probe = questions(5000 + seed);
 const { model, testAccuracy } = await runBabi(task, Number(values.hops), {
   data: { train, test: probe }, epochs: Number(values.epochs), seed, memorySize: M, optimizer: values.optimizer as 'sgd' | 'adam',
   weightTying: values.tying as 'adjacent' | 'layerwise', nonlinearity: values.nonlinearity as 'none' | 'relu', linearStart: !values['no-linear-start'],
+  stepSize: Number(values.step), randomNoise: Number(values['random-noise']), embedDim: Number(values['embed-dim']), linearStartEpochs: Number(values['linear-start-epochs']),
 });
 console.log(`accuracy on the ${probe.length} probe questions: ${(testAccuracy * 100).toFixed(1)}%`);
 // runBabi builds its vocabulary and sentence length from both splits in the same way.
@@ -37,8 +38,8 @@ const logits = tidy(() => model.forward(tensor(enc.x, [enc.n, enc.rowLength])).t
 const V = vocab.length, kinds = new Map<string, { n: number; right: number }>();
 let shown = 0;
 probe.forEach((s, i) => {
-  let best = 1;
-  for (let v = 2; v < V; v++) if (logits[i * V + v] > logits[i * V + best]) best = v;
+  let best = 0;
+  for (let v = 1; v < V; v++) if (logits[i * V + v] > logits[i * V + best]) best = v;
   const right = vocab[best] === s.answer.toLowerCase();
   const yesNo = /^Is (\w+) in the (\w+)\?$/.exec(s.question);
   if (yesNo) {
