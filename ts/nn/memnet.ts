@@ -213,9 +213,15 @@ export class MemN2N extends Module {
     const M = this.memorySize, J = this.sentenceLength, row = (M + 1) * J;
     const ids = x.toFloat32Array();
     let used = 1;
-    for (let b = 0; b < x.shape[0]; b++) {
-      for (let m = M - 1; m >= used && used < M; m--) {
-        if (ids.subarray(b * row + m * J, b * row + (m + 1) * J).some((id) => id !== 0)) used = m + 1;
+    for (let b = 0; b < x.shape[0] && used < M; b++) {
+      // The last slot of this row with a word in it, looking only past the prefix found so far.
+      scan: for (let m = M - 1; m >= used; m--) {
+        for (let i = b * row + m * J, end = i + J; i < end; i++) {
+          if (ids[i] !== 0) {
+            used = m + 1;
+            break scan;
+          }
+        }
       }
     }
     return used;
