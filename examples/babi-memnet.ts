@@ -44,7 +44,9 @@ export interface BabiRunOptions {
   optimizer?: 'sgd' | 'adam';
   /** Memory slots (the paper: 50). Empty slots stay in the softmax (MemN2N's attendEmptySlots). Default 50. */
   memorySize?: number;
-  /** Train this many models (seeds seed, seed+1, …) and keep the best on the validation split (the paper keeps the best of 10). Default 1. */
+  /** Seed of the first restart's model (the data and its shuffling keep `seed`), so restarts can run as separate processes. Default seed. */
+  modelSeed?: number;
+  /** Train this many models (seeds modelSeed, modelSeed+1, …) and keep the best on the validation split (the paper keeps the best of 10). Default 1. */
   restarts?: number;
   /** MemN2N's randomNoise (the paper's RN). Default 0.1. */
   randomNoise?: number;
@@ -72,7 +74,7 @@ function questions(task: BabiTask, n: number, seed: number): BabiSample[] {
 }
 
 /** Trains one memory network; returns its test accuracy (0..1) and the training time. */
-export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions = {}): Promise<{ testAccuracy: number; seconds: number; model: nn.MemN2N }> {
+export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions = {}): Promise<{ testAccuracy: number; valAccuracy: number; seconds: number; model: nn.MemN2N }> {
   const seed = opts.seed ?? 1;
   const train = opts.data?.train ?? questions(task, opts.trainQuestions ?? 1000, seed);
   const test = opts.data?.test ?? questions(task, opts.testQuestions ?? 1000, seed + 1000);
@@ -86,7 +88,7 @@ export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions
   const t0 = performance.now();
   let best: { model: nn.MemN2N; val: number } | null = null;
   for (let r = 0; r < (opts.restarts ?? 1); r++) {
-    const model = new nn.MemN2N({ vocabSize: vocab.length, sentenceLength, memorySize, hops, embedDim: opts.embedDim ?? 20, randomNoise: opts.randomNoise ?? 0.1, weightTying: opts.weightTying, nonlinearity: opts.nonlinearity, seed: seed + r });
+    const model = new nn.MemN2N({ vocabSize: vocab.length, sentenceLength, memorySize, hops, embedDim: opts.embedDim ?? 20, randomNoise: opts.randomNoise ?? 0.1, weightTying: opts.weightTying, nonlinearity: opts.nonlinearity, seed: (opts.modelSeed ?? seed) + r });
     const sgd = (opts.optimizer ?? 'sgd') === 'sgd';
     const optimizer = sgd ? new ClippedSGD(model.parameters(), opts.lr ?? 0.01, 40) : new optim.Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
     const callbacks: Callback[] = [new optim.StepLR(optimizer, { stepSize: opts.stepSize ?? 25, gamma: 0.5 })];
@@ -97,11 +99,11 @@ export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions
     const val = history.history.val_accuracy.at(-1)!;
     if (!best || val > best.val) best = { model, val };
   }
-  const model = best!.model;
+  const { model, val: valAccuracy } = best!;
   const seconds = (performance.now() - t0) / 1000;
   const testLoader = new DataLoader(new TensorDataset({ data: te.x, shape: [te.n, te.rowLength] }, { data: te.y, shape: [te.n] }), { batchSize: 256 });
   const logs = tidy(() => evaluate(model, testLoader, { metrics: ['accuracy'] }));
-  return { testAccuracy: logs.accuracy ?? NaN, seconds, model };
+  return { testAccuracy: logs.accuracy ?? NaN, valAccuracy, seconds, model };
 }
 
 async function main(): Promise<void> {
