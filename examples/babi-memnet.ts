@@ -44,10 +44,18 @@ export interface BabiRunOptions {
   optimizer?: 'sgd' | 'adam';
   /** Memory slots (the paper: 50). Empty slots stay in the softmax (MemN2N's attendEmptySlots). Default 50. */
   memorySize?: number;
-  /** Train this many models (seeds seed, seed+1, …) and keep the best on the validation split (the paper keeps the best of 10). Default 1. */
+  /** Seed of the first restart's model (the data and its shuffling keep `seed`), so restarts can run as separate processes. Default seed. */
+  modelSeed?: number;
+  /** Train this many models (seeds modelSeed, modelSeed+1, …) and keep the best on the validation split (the paper keeps the best of 10). Default 1. */
   restarts?: number;
   /** MemN2N's randomNoise (the paper's RN). Default 0.1. */
   randomNoise?: number;
+  /** MemN2N's weightTying ('adjacent', the paper's default, or 'layerwise'). Default 'adjacent'. */
+  weightTying?: 'adjacent' | 'layerwise';
+  /** MemN2N's nonlinearity. Default 'none'. */
+  nonlinearity?: 'none' | 'relu';
+  /** More fit() callbacks (e.g. to watch each epoch's logs). */
+  callbacks?: Callback[];
   /** Train and test on these samples (e.g. parsed from the original files) instead of generated ones. */
   data?: { train: readonly BabiSample[]; test: readonly BabiSample[] };
 }
@@ -66,7 +74,7 @@ function questions(task: BabiTask, n: number, seed: number): BabiSample[] {
 }
 
 /** Trains one memory network; returns its test accuracy (0..1) and the training time. */
-export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions = {}): Promise<{ testAccuracy: number; seconds: number; model: nn.MemN2N }> {
+export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions = {}): Promise<{ testAccuracy: number; valAccuracy: number; seconds: number; model: nn.MemN2N }> {
   const seed = opts.seed ?? 1;
   const train = opts.data?.train ?? questions(task, opts.trainQuestions ?? 1000, seed);
   const test = opts.data?.test ?? questions(task, opts.testQuestions ?? 1000, seed + 1000);
@@ -80,21 +88,22 @@ export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions
   const t0 = performance.now();
   let best: { model: nn.MemN2N; val: number } | null = null;
   for (let r = 0; r < (opts.restarts ?? 1); r++) {
-    const model = new nn.MemN2N({ vocabSize: vocab.length, sentenceLength, memorySize, hops, embedDim: opts.embedDim ?? 20, randomNoise: opts.randomNoise ?? 0.1, seed: seed + r });
+    const model = new nn.MemN2N({ vocabSize: vocab.length, sentenceLength, memorySize, hops, embedDim: opts.embedDim ?? 20, randomNoise: opts.randomNoise ?? 0.1, weightTying: opts.weightTying, nonlinearity: opts.nonlinearity, seed: (opts.modelSeed ?? seed) + r });
     const sgd = (opts.optimizer ?? 'sgd') === 'sgd';
     const optimizer = sgd ? new ClippedSGD(model.parameters(), opts.lr ?? 0.01, 40) : new optim.Adam(model.parameters(), { lr: opts.lr ?? 0.01 });
     const callbacks: Callback[] = [new optim.StepLR(optimizer, { stepSize: opts.stepSize ?? 25, gamma: 0.5 })];
     if (opts.linearStart !== false) callbacks.push(linearStartFor(model, opts.linearStartEpochs ?? 20));
+    callbacks.push(...(opts.callbacks ?? []));
     const loss = sgd ? (p: Tensor, y: Tensor) => crossEntropy(p, y, 'sum') : 'crossEntropy';
     const history = await fit(model, loader, { epochs: opts.epochs ?? 100, optimizer, loss, validation: { split: 0.1 }, callbacks, verbose: false, metrics: ['accuracy'] });
     const val = history.history.val_accuracy.at(-1)!;
     if (!best || val > best.val) best = { model, val };
   }
-  const model = best!.model;
+  const { model, val: valAccuracy } = best!;
   const seconds = (performance.now() - t0) / 1000;
   const testLoader = new DataLoader(new TensorDataset({ data: te.x, shape: [te.n, te.rowLength] }, { data: te.y, shape: [te.n] }), { batchSize: 256 });
   const logs = tidy(() => evaluate(model, testLoader, { metrics: ['accuracy'] }));
-  return { testAccuracy: logs.accuracy ?? NaN, seconds, model };
+  return { testAccuracy: logs.accuracy ?? NaN, valAccuracy, seconds, model };
 }
 
 async function main(): Promise<void> {

@@ -29,13 +29,15 @@ describe('MemN2N on bAbI', () => {
     expect(r.testAccuracy).toBeGreaterThanOrEqual(0.95);
   }, 120_000);
 
-  it('learns yes/no questions (task 6): ≥ 85% test accuracy with 1 hop (not learned: ≈ 50%, the yes/no balance)', async () => {
+  it('learns yes/no questions (task 6): ≥ 85% test accuracy with 1 hop after 45 epochs (not learned: ≈ 50%, the yes/no balance)', async () => {
     // The paper's recipe (examples/babi-memnet.ts). Yes/no needs somewhere for the attention to go
     // when no sentence matches the question: the empty memory slots (attendEmptySlots). With them
     // masked out of the softmax this run stays at chance.
-    const r = await runBabi(6, 1, { testQuestions: 500, seed: 1 });
+    // 45 of the recipe's 100 epochs (≈ 3 s of CPU): the softmax goes in after epoch 20 and the
+    // accuracy leaves chance around epoch 30.
+    const r = await runBabi(6, 1, { testQuestions: 500, seed: 1, epochs: 45 });
     expect(r.testAccuracy).toBeGreaterThanOrEqual(0.85);
-  }, 900_000);
+  }, 120_000);
 
   it('position and temporal encoding, tying and hops show in the parameters; eval() records attention per hop', () => {
     const m = new nn.MemN2N({ vocabSize: 20, sentenceLength: 6, memorySize: 10, hops: 3, embedDim: 8, seed: 1 });
@@ -56,6 +58,51 @@ describe('MemN2N on bAbI', () => {
     expect(Array.from(masked.lastAttention[0].subarray(2, 10))).toEqual(new Array(8).fill(0));
     expect(masked.lastAttention[0][0] + masked.lastAttention[0][1]).toBeCloseTo(1, 5);
     expect(loadModel<nn.MemN2N>(saveModel(masked)).model.attendEmptySlots).toBe(false);
+  });
+
+  it("encodes only the slots some row of the batch fills: a short story's logits and gradients are the same alone as beside a full memory", () => {
+    const short = task1(2, 11).enc; // 2 sentences in 10 slots: the narrowed path
+    const full = encodeBabi(babiSamples(generateBabi(1, { stories: 3, seed: 12 })).filter((s) => s.context.length >= 10).slice(0, 1), { vocab: task1(1, 1).vocab, memorySize: 10, sentenceLength: 6 });
+    expect(full.n).toBe(1);
+    const row = short.rowLength;
+    const m = new nn.MemN2N({ vocabSize: task1(1, 1).vocab.length, sentenceLength: 6, memorySize: 10, hops: 2, seed: 4 });
+    // Logits of the short row, and the gradient of their sum, alone and with a full row in the batch.
+    const run = (x: Float32Array, rows: number) =>
+      tidy(() => {
+        m.zeroGrad();
+        const logits = m.forward(tensor(x, [rows, row]));
+        logits.narrow(0, 0, 1).sum().backward();
+        return { logits: logits.narrow(0, 0, 1).toFloat32Array(), grads: m.parameters().map((p) => p.grad!.toFloat32Array()) };
+      });
+    const alone = run(short.x.subarray(0, row), 1);
+    const beside = run(Float32Array.from([...short.x.subarray(0, row), ...full.x]), 2);
+    expect(Array.from(beside.logits)).toEqual(Array.from(alone.logits).map((v) => expect.closeTo(v, 5)));
+    alone.grads.forEach((g, i) => expect(Array.from(beside.grads[i])).toEqual(Array.from(g).map((v) => expect.closeTo(v, 5))));
+    // The gradient reaches the temporal encodings of the empty slots (they stay in the softmax).
+    expect(alone.grads[m.hops + 1].subarray(2 * 20, 10 * 20).some((v) => v !== 0)).toBe(true);
+  });
+
+  it("layerwise tying (A, C, B, W, TA, TC and H) and nonlinearity 'relu': gradients reach every table, config round-trips", () => {
+    const { vocab, enc } = task1(6, 13);
+    const opts = { vocabSize: vocab.length, sentenceLength: 6, memorySize: 10, hops: 3, embedDim: 8, seed: 1, weightTying: 'layerwise' } as const;
+    const m = new nn.MemN2N({ ...opts, nonlinearity: 'relu' });
+    expect([...m.namedParameters()].map(([n]) => n)).toEqual(['A', 'C', 'B', 'W', 'TA', 'TC', 'H']);
+    const x = () => tensor(enc.x, [6, enc.rowLength]);
+    tidy(() => m.forward(x()).pow(2).sum().backward());
+    for (const [n, p] of m.namedParameters()) expect(p.grad!.toFloat32Array().some((v) => v !== 0), n).toBe(true);
+    m.eval();
+    const out = tidy(() => m.forward(x()).toFloat32Array());
+    expect(m.lastAttention.length).toBe(3);
+    // ReLU on u: with the same weights, 'none' answers differently.
+    const linear = new nn.MemN2N(opts);
+    linear.eval();
+    expect(tidy(() => linear.forward(x()).toFloat32Array())).not.toEqual(out);
+    const { model: back } = loadModel<nn.MemN2N>(saveModel(m));
+    expect([back.weightTying, back.nonlinearity]).toEqual(['layerwise', 'relu']);
+    back.eval();
+    expect(tidy(() => back.forward(x()).toFloat32Array())).toEqual(out);
+    expect(() => new nn.MemN2N({ ...opts, weightTying: 'rnn' as never })).toThrow(/MemN2N: weightTying must be 'adjacent' or 'layerwise', got "rnn"/);
+    expect(() => nn.fromSpec({ format: 'knobs.module', version: 2, root: { type: 'MemN2N', config: { vocabSize: 5, sentenceLength: 3, nonlinearity: 'tanh' } } } as never)).toThrow(/nonlinearity must be one of none, relu, got "tanh"/);
   });
 
   it('randomNoise shifts memories in time while training only, from its own seeded stream', () => {

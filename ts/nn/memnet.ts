@@ -14,7 +14,8 @@
  * W = Cᴷ: hops + 1 embedding tables) and linear start (no softmax in the hops until switched off).
  */
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
-import { softmax } from '../ops/activations.js';
+import { relu, softmax } from '../ops/activations.js';
+import { cat } from '../ops/join.js';
 import { add, mul } from '../ops/elementwise.js';
 import { embedding } from '../ops/indexing.js';
 import { narrow, transpose } from '../ops/layout.js';
@@ -24,7 +25,7 @@ import { squeeze, unsqueeze, view } from '../ops/shape.js';
 import { clamp } from '../ops/unary.js';
 import { where } from '../ops/where.js';
 import { Rng } from '../random.js';
-import { Tensor, randn, tensor } from '../tensor.js';
+import { Tensor, randn, tensor, zeros } from '../tensor.js';
 import { checkConfigKeys, optionalBool, optionalSeed, positiveInt, type JsonObject, type JsonValue } from './config.js';
 import { Module } from './module.js';
 import { register } from './registry.js';
@@ -59,6 +60,18 @@ export interface MemN2NOptions {
    * the empty slots. With false, empty slots are masked out of the softmax and weigh 0.
    */
   attendEmptySlots?: boolean;
+  /**
+   * How the embeddings are shared across hops (the paper's two schemes). 'adjacent' (default): the
+   * question embedding is A¹, hop k reads keys with Aᵏ and values with Aᵏ⁺¹, answers come from
+   * Aᴷ⁺¹ (hops + 1 tables A1…). 'layerwise' (RNN-like): every hop reads keys with A and values with
+   * C, the question has its own B and the answer its own W, and u ← H·u + o between hops (tables
+   * A, C, B, W, temporal TA, TC, and the [d, d] map H). With B apart from A, a question word need
+   * not match the same word in memory — what lets "Is John in the kitchen?" look for John's latest
+   * sentence rather than any sentence about the kitchen.
+   */
+  weightTying?: 'adjacent' | 'layerwise';
+  /** 'relu' applies ReLU to u after every hop (the paper's nonlinearity, there on half the units for 10k joint training). Default 'none'. */
+  nonlinearity?: 'none' | 'relu';
   seed?: number;
 }
 
@@ -84,14 +97,18 @@ export class MemN2N extends Module {
   readonly positionEncoding: boolean;
   readonly temporalEncoding: boolean;
   readonly attendEmptySlots: boolean;
+  readonly weightTying: 'adjacent' | 'layerwise';
+  readonly nonlinearity: 'none' | 'relu';
+  /** 'layerwise' tying's map between hops [d, d] (u ← u·H + o), else null. */
+  readonly H: Tensor | null = null;
   /**
    * While true the hops use the raw scores u·mᵢ instead of their softmax (the paper's linear start:
    * it avoids early local minima). Switch it off when the validation loss stops falling.
    */
   linearStart: boolean;
-  /** A¹ … Aᴷ⁺¹ (adjacent tying: B = A¹, Cᵏ = Aᵏ⁺¹, W = Aᴷ⁺¹). */
+  /** A¹ … Aᴷ⁺¹ (adjacent tying: B = A¹, Cᵏ = Aᵏ⁺¹, W = Aᴷ⁺¹), or A, C, B, W (layerwise). */
   readonly embeddings: Tensor[] = [];
-  /** Temporal encodings T¹ … Tᴷ⁺¹ [memorySize, d], tied like the embeddings. */
+  /** Temporal encodings [memorySize, d] of the memory tables: T¹ … Tᴷ⁺¹, or TA, TC (layerwise). */
   readonly temporal: Tensor[] = [];
   /** Attention over memory of each hop ([batch, memorySize] each) from the last forward in eval(), for inspection. */
   lastAttention: Float32Array[] = [];
@@ -122,19 +139,32 @@ export class MemN2N extends Module {
     this.rng = new Rng((o.seed ?? 0) + 0x6d656d);
     const rng = o.seed === undefined ? null : new Rng(o.seed);
     const s = () => (rng ? rng.nextU32() : undefined);
+    this.weightTying = o.weightTying ?? 'adjacent';
+    this.nonlinearity = o.nonlinearity ?? 'none';
+    if (this.weightTying !== 'adjacent' && this.weightTying !== 'layerwise') throw new KnobsError(`MemN2N: weightTying must be 'adjacent' or 'layerwise', got ${JSON.stringify(o.weightTying)}`);
+    if (this.nonlinearity !== 'none' && this.nonlinearity !== 'relu') throw new KnobsError(`MemN2N: nonlinearity must be 'none' or 'relu', got ${JSON.stringify(o.nonlinearity)}`);
+    const layerwise = this.weightTying === 'layerwise';
     // N(0, 0.1²), the paper's initialisation.
-    for (let i = 0; i <= this.hops; i++) this.embeddings.push(this.addParameter(`A${i + 1}`, randn([this.vocabSize, this.embedDim], { std: 0.1, seed: s() })));
+    const names = layerwise ? ['A', 'C', 'B', 'W'] : Array.from({ length: this.hops + 1 }, (_, i) => `A${i + 1}`);
+    for (const n of names) this.embeddings.push(this.addParameter(n, randn([this.vocabSize, this.embedDim], { std: 0.1, seed: s() })));
     if (this.temporalEncoding) {
-      for (let i = 0; i <= this.hops; i++) this.temporal.push(this.addParameter(`T${i + 1}`, randn([this.memorySize, this.embedDim], { std: 0.1, seed: s() })));
+      const tNames = layerwise ? ['TA', 'TC'] : Array.from({ length: this.hops + 1 }, (_, i) => `T${i + 1}`);
+      for (const n of tNames) this.temporal.push(this.addParameter(n, randn([this.memorySize, this.embedDim], { std: 0.1, seed: s() })));
     }
+    // H starts as the identity, so at first u ← u + o as with adjacent tying (a small random H
+    // washes the question out of u after one hop).
+    const eye = (d: number) => tensor(Float32Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0)), [d, d]);
+    if (layerwise) this.H = this.addParameter('H', eye(this.embedDim));
     this.pe = this.addBuffer('positionWeights', positionWeights(this.sentenceLength, this.embedDim, this.positionEncoding));
   }
 
-  /** Bag of position-weighted word embeddings: ids [..., J] → [..., d]; nil words (0) add nothing. */
-  private encode(table: Tensor, ids: Tensor): Tensor {
-    // ids are non-negative integers, so clamp(ids, 0, 1) is 1 exactly for real words.
-    const present = unsqueeze(clamp(ids, 0, 1), -1);
-    return sum(mul(mul(embedding(table, ids), this.pe), present), { axis: -2 });
+  /**
+   * Bag of position-weighted word embeddings: ids [..., J] → [..., d]; nil words (0) add nothing.
+   * `notNil` [vocabSize, 1] zeroes the nil row of the (small) table before the gather, rather than
+   * masking the (large) gathered [..., J, d] tensor.
+   */
+  private encode(table: Tensor, ids: Tensor, notNil: Tensor): Tensor {
+    return sum(mul(embedding(mul(table, notNil), ids), this.pe), { axis: -2 });
   }
 
   /** x [batch, (memorySize + 1)·sentenceLength] word ids → answer logits [batch, vocabSize]. */
@@ -149,21 +179,52 @@ export class MemN2N extends Module {
     // A slot holds a sentence when its first word is not nil.
     const filled = clamp(squeeze(narrow(story, 2, 0, 1), 2), 0, 1);
     const times = this.training && this.temporalEncoding && this.randomNoise > 0 ? this.noisyTimes(B) : null;
-    const memories = this.embeddings.map((table, i) => {
-      const m = this.encode(table, story);
+    // Slots past the batch's longest story hold only nil words, whose encoding is exactly 0: encode
+    // the filled prefix and pad with zeros (tasks 1 and 6 fill ≤ 10 of the 50 slots, so this is
+    // most of the gathers and their backward).
+    const used = this.filledPrefix(x);
+    const pad = used < M ? zeros([B, M - used, this.embedDim]) : null;
+    const notNil = tensor(Float32Array.from({ length: this.vocabSize }, (_, i) => (i === 0 ? 0 : 1)), [this.vocabSize, 1]);
+    // Memory i: the story through embeddings[i] (+ temporal[i]); adjacent tying reads tables 0…K,
+    // layerwise only A (0) and C (1).
+    const layerwise = this.weightTying === 'layerwise';
+    const memories = (layerwise ? this.embeddings.slice(0, 2) : this.embeddings).map((table, i) => {
+      const enc = this.encode(table, used < M ? narrow(story, 1, 0, used) : story, notNil);
+      const m = pad ? cat([enc, pad], 1) : enc;
       const timed = this.temporalEncoding ? add(m, times ? embedding(this.temporal[i], times) : this.temporal[i]) : m;
       return this.attendEmptySlots ? timed : mul(timed, unsqueeze(filled, -1));
     });
-    let u = this.encode(this.embeddings[0], question);
+    let u = this.encode(this.embeddings[layerwise ? 2 : 0], question, notNil);
     this.lastAttention = [];
     for (let k = 0; k < this.hops; k++) {
-      const scores = squeeze(matmul(memories[k], unsqueeze(u, -1)), -1);
+      const [keys, values] = layerwise ? memories : [memories[k], memories[k + 1]];
+      const scores = squeeze(matmul(keys, unsqueeze(u, -1)), -1);
       const p = this.attendEmptySlots ? (this.linearStart ? scores : softmax(scores)) : this.linearStart ? mul(scores, filled) : softmax(where(filled, scores, EMPTY));
       if (!this.training) this.lastAttention.push(p.toFloat32Array());
-      const o = squeeze(matmul(unsqueeze(p, 1), memories[k + 1]), 1);
-      u = add(u, o);
+      const o = squeeze(matmul(unsqueeze(p, 1), values), 1);
+      u = add(this.H ? matmul(u, this.H) : u, o);
+      if (this.nonlinearity === 'relu') u = relu(u);
     }
-    return matmul(u, transpose(this.embeddings[this.hops]));
+    return matmul(u, transpose(this.embeddings[layerwise ? 3 : this.hops]));
+  }
+
+  /** How many leading slots hold a sentence in some row of x (at least 1); slots are filled newest first. */
+  private filledPrefix(x: Tensor): number {
+    const M = this.memorySize, J = this.sentenceLength, row = (M + 1) * J;
+    const ids = x.toFloat32Array();
+    let used = 1;
+    for (let b = 0; b < x.shape[0] && used < M; b++) {
+      // The last slot of this row with a word in it, looking only past the prefix found so far.
+      scan: for (let m = M - 1; m >= used; m--) {
+        for (let i = b * row + m * J, end = i + J; i < end; i++) {
+          if (ids[i] !== 0) {
+            used = m + 1;
+            break scan;
+          }
+        }
+      }
+    }
+    return used;
   }
 
   /** Time index of each slot [batch, memorySize] with random empty slots inserted (capped at the last index). */
@@ -202,6 +263,8 @@ export class MemN2N extends Module {
       positionEncoding: this.positionEncoding,
       temporalEncoding: this.temporalEncoding,
       attendEmptySlots: this.attendEmptySlots,
+      weightTying: this.weightTying,
+      nonlinearity: this.nonlinearity,
       linearStart: this.linearStart,
       randomNoise: this.randomNoise,
     };
@@ -209,13 +272,16 @@ export class MemN2N extends Module {
     return c;
   }
   static validateConfig(config: JsonObject, where: string): void {
-    const c = checkConfigKeys(config, ['vocabSize', 'sentenceLength', 'memorySize', 'embedDim', 'hops', 'positionEncoding', 'temporalEncoding', 'attendEmptySlots', 'linearStart', 'randomNoise', 'seed'], where);
+    const c = checkConfigKeys(config, ['vocabSize', 'sentenceLength', 'memorySize', 'embedDim', 'hops', 'positionEncoding', 'temporalEncoding', 'attendEmptySlots', 'weightTying', 'nonlinearity', 'linearStart', 'randomNoise', 'seed'], where);
     positiveInt(c, 'vocabSize', where);
     positiveInt(c, 'sentenceLength', where);
     for (const k of ['memorySize', 'embedDim', 'hops']) if (c[k] !== undefined) positiveInt(c, k, where);
     for (const k of ['positionEncoding', 'temporalEncoding', 'attendEmptySlots', 'linearStart']) optionalBool(c, k, where);
     const rn = c.randomNoise;
     if (rn !== undefined && (typeof rn !== 'number' || !(rn >= 0 && rn < 1))) throw new KnobsError(`${where}: randomNoise must be a number in [0, 1), got ${JSON.stringify(rn)}`);
+    for (const [k, allowed] of [['weightTying', ['adjacent', 'layerwise']], ['nonlinearity', ['none', 'relu']]] as const) {
+      if (c[k] !== undefined && !(allowed as readonly unknown[]).includes(c[k])) throw new KnobsError(`${where}: ${k} must be one of ${allowed.join(', ')}, got ${JSON.stringify(c[k])}`);
+    }
     optionalSeed(c, where);
   }
   static fromConfig(config: JsonObject): MemN2N {
