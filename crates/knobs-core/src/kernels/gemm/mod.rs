@@ -51,6 +51,9 @@ enum Path {
     /// with B's rows contiguous: no packing. The packed path would copy all of B into strips and
     /// then waste MR − m of every tile's rows; this streams B's rows once per row of C instead.
     Rows,
+    /// A product of a few hundred multiply-adds (a tiny network's layer, its two gradients):
+    /// packing costs more than the arithmetic, so each element is summed straight from A and B.
+    Tiny,
 }
 
 /// C (+)= A·B with A an m×k view and B a k×n view; C is row-major m×n (row stride n).
@@ -133,8 +136,15 @@ pub fn gemm_batched(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize,
     });
 }
 
+/// Products of at most this many multiply-adds take `Path::Tiny`. Measured on XOR's 4×2·2×3:
+/// the packed path spends ~0.2 µs packing and dispatching edge tiles for 24 multiply-adds.
+const TINY_MACS: usize = 512;
+
 fn path_of(m: usize, k: usize, n: usize, b: Mat) -> Path {
-    if m < MR && b.cs == 1 && !cfg!(target_feature = "relaxed-simd") {
+    if m * k * n <= TINY_MACS && !cfg!(target_feature = "relaxed-simd") {
+        // (Not with relaxed SIMD: there the tiles fuse multiply and add, this scalar loop does not.)
+        Path::Tiny
+    } else if m < MR && b.cs == 1 && !cfg!(target_feature = "relaxed-simd") {
         // (The relaxed build's packed kernel fuses multiply and add; this loop does not, so there
         // it would round differently from the tile it replaces.)
         Path::Rows
@@ -162,6 +172,7 @@ fn rows_of(path: Path, a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usi
         }
         Path::Plain => blocked::<false, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf),
         Path::Rows => rows_unpacked(a, b, c, m, k, n, accumulate, &mut buf),
+        Path::Tiny => tiny(a, b, c, m, k, n, accumulate),
     }
     SCRATCH.set(buf);
 }
@@ -204,6 +215,27 @@ fn rows_unpacked(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, ac
                     *x = if add_c { y + *x } else { y };
                 }
             }
+        }
+    }
+}
+
+/// C (+)= A·B one element at a time, any strides. Each element is summed exactly as the
+/// microkernel sums it — over one KC depth block at a time, from zero, `a·b + acc` in depth
+/// order, then stored in C or added to it — so the bits are the packed paths' for the same
+/// shape (a compiled step and an eager one, or a tiny product and a larger one, agree).
+fn tiny(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    for i in 0..m {
+        let ci = &mut c[i * n..][..n];
+        for (j, cij) in ci.iter_mut().enumerate() {
+            let mut out = *cij;
+            for pc in (0..k).step_by(KC) {
+                let mut acc = 0.0f32;
+                for p in pc..(pc + KC).min(k) {
+                    acc = a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs] + acc;
+                }
+                out = if accumulate || pc > 0 { acc + out } else { acc };
+            }
+            *cij = out;
         }
     }
 }
@@ -279,6 +311,45 @@ fn blocked<const PRE: bool, const TRANS: bool>(
                                     *x = if add_c { *x + v } else { v };
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tiny_tests {
+    use super::*;
+    use crate::kernels::testutil::{rand_vec, Lcg};
+
+    /// The element-by-element path gives the same bits as the packed tiles it replaces, in all
+    /// three layouts backprop uses (A·B, A·Bᵀ, Aᵀ·B), with and without accumulate, and agrees
+    /// with a float64 reference; past one KC block of depth too (blocks are summed separately).
+    #[test]
+    fn tiny_path_has_the_packed_paths_bits_and_matches_a_reference() {
+        let mut rng = Lcg(23);
+        for &(m, k, n) in &[(1, 1, 1), (4, 2, 3), (4, 3, 1), (4, 3, 4), (1, 4, 1), (5, 7, 9), (8, 8, 8), (2, 300, 1), (1, 600, 1)] {
+            let a = rand_vec(&mut rng, m * k);
+            let b = rand_vec(&mut rng, k * n);
+            let c0 = rand_vec(&mut rng, m * n);
+            // (A strides, B strides): row-major A·B, A·Bᵀ (B stored n×k), Aᵀ·B (A stored k×m).
+            for (ars, acs, brs, bcs) in [(k, 1, n, 1), (k, 1, 1, k), (1, m, n, 1)] {
+                for accumulate in [false, true] {
+                    let (am, bm) = (Mat { data: &a, rs: ars, cs: acs }, Mat { data: &b, rs: brs, cs: bcs });
+                    let (mut fast, mut packed) = (c0.clone(), c0.clone());
+                    tiny(am, bm, &mut fast, m, k, n, accumulate);
+                    blocked::<false, false>(am, bm, &mut packed, m, k, n, (n, 1), accumulate, &mut Vec::new());
+                    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&fast), bits(&packed), "m={m} k={k} n={n} strides=({ars},{acs},{brs},{bcs}) accumulate={accumulate}");
+                    for i in 0..m {
+                        for j in 0..n {
+                            let mut r = if accumulate { c0[i * n + j] as f64 } else { 0.0 };
+                            for p in 0..k {
+                                r += a[i * ars + p * acs] as f64 * b[p * brs + j * bcs] as f64;
+                            }
+                            assert!((fast[i * n + j] as f64 - r).abs() < 1e-4 * (1.0 + r.abs()), "m={m} k={k} n={n} ({i},{j}): {} vs {r}", fast[i * n + j]);
                         }
                     }
                 }
