@@ -6,7 +6,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { add, init, keep, matmul, memoryStats, noGrad, tensor, tidy, zeros, type Tensor } from '../ts/index.js';
+import { add, init, keep, matmul, memoryStats, nn, noGrad, optim, tensor, tidy, zeros, type Tensor } from '../ts/index.js';
+import { clearGrad as clearGradOf } from '../ts/autograd.js';
+import * as K from '../ts/index.js';
 import { unscopedTensors } from '../ts/scope.js';
 
 setFlagsFromString('--expose-gc');
@@ -156,5 +158,56 @@ describe('tensor objects', () => {
       // d/da Σ (a+b)·w = row sums of w
       expect(a.grad!.toArray()).toEqual([[6, 15]]);
     });
+  });
+});
+
+describe('zeroGrad keeps the gradient buffer for the next backward', () => {
+  const xorStep = (model: nn.Sequential, opt: optim.SGD, x: Tensor, y: Tensor) =>
+    tidy(() => {
+      opt.zeroGrad();
+      new nn.MSELoss().forward(model.forward(x), y).backward();
+    });
+
+  it('the next backward writes a fresh gradient (not added to the old one), through the fused linear and through other ops', () => {
+    const model = new nn.Sequential(new nn.Linear(2, 3, { seed: 1 }), new nn.Sigmoid(), new nn.Linear(3, 1, { seed: 2 }), new nn.Sigmoid());
+    const opt = new optim.SGD(model.parameters(), { lr: 0.5 });
+    const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), y = tensor([[0], [1], [1], [0]]);
+    xorStep(model, opt, x, y);
+    const once = model.parameters().map((p) => Array.from(p.grad!.toFloat32Array()));
+    expect(once.flat().some((v) => v !== 0)).toBe(true);
+    const blocks = memoryStats().liveBlocks;
+    for (let i = 0; i < 3; i++) xorStep(model, opt, x, y);
+    // The same parameters and data: the same gradient, with no block more or less.
+    expect(model.parameters().map((p) => Array.from(p.grad!.toFloat32Array()))).toEqual(once);
+    expect(memoryStats().liveBlocks).toBe(blocks);
+    opt.zeroGrad();
+    expect(model.parameters().every((p) => p.grad === null)).toBe(true);
+
+    // A leaf reached by a generic op (reshape's backward copies its gradient in: the spare is used).
+    const w = tensor([1, 2, 3], [3], { requiresGrad: true });
+    for (let i = 0; i < 3; i++) {
+      tidy(() => K.mul(w.reshape([1, 3]), tensor([[4, 5, 6]])).sum().backward());
+      expect(Array.from(w.grad!.toFloat32Array())).toEqual([4, 5, 6]);
+      clearGradOf(w);
+      expect(w.grad).toBeNull();
+    }
+    for (const t of [w, x, y]) t.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('a gradient set by hand is disposed by zeroGrad, never reused; disposing a parameter frees its spare', () => {
+    const before = memoryStats().liveBlocks;
+    const lin = new nn.Linear(2, 2, { seed: 3 });
+    const mine = tensor([[1, 1], [1, 1]]);
+    lin.weight.grad = mine;
+    lin.zeroGrad();
+    expect(mine.isDisposed).toBe(true);
+    tidy(() => lin.forward(tensor([[1, 2]])).sum().backward());
+    lin.zeroGrad();
+    // Weight and bias, each with its spare gradient.
+    expect(memoryStats().liveBlocks).toBe(before + 4);
+    lin.dispose();
+    expect(memoryStats().liveBlocks).toBe(before);
   });
 });
