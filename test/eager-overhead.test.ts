@@ -211,3 +211,32 @@ describe('zeroGrad keeps the gradient buffer for the next backward', () => {
     expect(memoryStats().liveBlocks).toBe(before);
   });
 });
+
+describe('Sequential fuses Linear + activation only when both run their own class forward', () => {
+  it('a forward replaced on the instance or overridden by a subclass runs (not fused), with the same values', () => {
+    tidy(() => {
+      const x = tensor([[0.5, -1], [2, 0.25]]);
+      const plain = new nn.Sequential(new nn.Linear(2, 3, { seed: 5 }), new nn.ReLU());
+      const expected = plain.forward(x).toArray();
+      const seen: string[] = [];
+      const probed = new nn.Sequential(new nn.Linear(2, 3, { seed: 5 }), new nn.ReLU());
+      const relu = probed.layers[1];
+      relu.forward = (h: Tensor) => {
+        seen.push('probe');
+        return nn.ReLU.prototype.forward.call(relu, h);
+      };
+      expect(probed.forward(x).toArray()).toEqual(expected);
+      class LoudSigmoid extends nn.Sigmoid {
+        override forward(h: Tensor): Tensor {
+          seen.push('subclass');
+          return super.forward(h);
+        }
+      }
+      const sub = new nn.Sequential(new nn.Linear(2, 3, { seed: 5 }), new LoudSigmoid());
+      const fusedSig = new nn.Sequential(new nn.Linear(2, 3, { seed: 5 }), new nn.Sigmoid());
+      expect(sub.forward(x).toArray()).toEqual(fusedSig.forward(x).toArray());
+      expect(seen).toEqual(['probe', 'subclass']);
+      for (const m of [plain, probed, sub, fusedSig]) m.dispose();
+    });
+  });
+});

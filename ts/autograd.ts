@@ -94,6 +94,16 @@ export function gradTarget(t: Tensor): { grad: Tensor; accumulate: boolean } | n
 }
 
 /**
+ * gradTarget without the result object, for the per-step path of the fused ops: t.grad, made
+ * (contents unset) when t has none. The caller reads `t.grad !== null` first to know whether
+ * to accumulate. Null when t needs no gradient.
+ */
+export function gradBuffer(t: Tensor): Tensor | null {
+  if (!t.requiresGrad) return null;
+  return t.grad ?? (t.grad = newGrad(t));
+}
+
+/**
  * A gradient buffer for t, contents unset: a leaf's spare from zeroGrad() when it has one, else a
  * fresh one (a leaf's outlives the step's tidy()). Reusing the spare saves an allocation, a
  * Tensor and a free per parameter per step.
@@ -144,8 +154,6 @@ function topoOrder(root: Tensor): Tensor[] {
   // Explicit stack of (node, next-parent-index) as two parallel arrays: post-order without recursion.
   const nodes = stackNodes;
   const next = stackNext;
-  nodes.length = 0;
-  next.length = 0;
   nodes.push(root);
   next.push(0);
   root._visit = mark;
@@ -166,7 +174,9 @@ function topoOrder(root: Tensor): Tensor[] {
             'This happens when the loss is returned out of tidy(): call backward() (and the optimizer step) inside the same tidy()',
         );
       }
-      if (p.requiresGrad && p._visit !== mark) {
+      // Leaves (parameters, inputs) have no backward of their own: the pass would skip them, so
+      // they are not pushed at all (in a tiny net they are most of the graph's nodes).
+      if (p.requiresGrad && p.backwardFn !== null && p._visit !== mark) {
         p._visit = mark;
         nodes.push(p);
         next.push(0);

@@ -5,7 +5,7 @@
  */
 import { denseActivationCode } from '../backend/codes.js';
 import { allocF32, freeF32, K } from '../backend/wasm.js';
-import { gradTarget, record } from '../autograd.js';
+import { gradBuffer, record } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
 import { checkTensor } from './checks.js';
@@ -36,28 +36,28 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, activatio
   const parents = bias ? [x, weight, bias] : [x, weight];
   return record(out, parents, (gy) => {
     if (out.size === 0) return;
-    const tx = gradTarget(x), tw = gradTarget(weight), tb = bias ? gradTarget(bias) : null;
+    // Whether each gradient already holds a value to add to, read before the buffers are made.
+    const hadX = x.grad !== null, hadW = weight.grad !== null, hadB = bias !== null && bias.grad !== null;
+    const tx = gradBuffer(x), tw = gradBuffer(weight), tb = bias ? gradBuffer(bias) : null;
     // One accumulate flag for W and b: both are leaves created together, so they either both
     // hold a gradient from an earlier backward or neither does (zeroGrad clears both).
-    const accW = tw ? tw.accumulate : false;
-    if (tb && tb.accumulate !== accW) {
+    if (tb && tw && hadB !== hadW) {
       // Mixed state (e.g. bias gradient cleared by hand): fall back to accumulating into a zeroed buffer.
-      if (!tb.accumulate) tb.grad.data.fill(0);
-      if (tw && !tw.accumulate) tw.grad.data.fill(0);
+      if (!hadB) tb.data.fill(0);
+      if (!hadW) tw.data.fill(0);
     }
-    const acc = tw?.accumulate || tb?.accumulate || false;
-    let gx: Tensor | null = null;
-    if (tx) gx = tx.accumulate ? empty(x.shape, 'linear_gx') : tx.grad;
+    const acc = (tw !== null && hadW) || (tb !== null && hadB);
+    const gx = tx === null ? null : hadX ? empty(x.shape, 'linear_gx') : tx;
     // gz, the kernel's m·n scratch, is a bare block: no Tensor object, no scope (~0.1 µs a call).
     const gzSize = out.size;
     const gz = allocF32(gzSize);
     try {
-      kern.dense_backward(x.ptr, weight.ptr, out.ptr, gy.ptr, gz, gx ? gx.ptr : 0, tw ? tw.grad.ptr : 0, tb ? tb.grad.ptr : 0, m, k, n, act, !!gx, !!tw, !!tb, acc);
+      kern.dense_backward(x.ptr, weight.ptr, out.ptr, gy.ptr, gz, gx ? gx.ptr : 0, tw ? tw.ptr : 0, tb ? tb.ptr : 0, m, k, n, act, !!gx, !!tw, !!tb, acc);
     } finally {
       freeF32(gz, gzSize);
     }
-    if (tx && tx.accumulate && gx) {
-      kern.axpy(1, gx.ptr, tx.grad.ptr, gx.size);
+    if (tx && hadX && gx) {
+      kern.axpy(1, gx.ptr, tx.ptr, gx.size);
       gx.dispose();
     }
   });

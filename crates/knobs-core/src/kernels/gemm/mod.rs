@@ -70,6 +70,11 @@ pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumul
         return;
     }
     let path = path_of(m, k, n, b);
+    if let Path::Tiny = path {
+        // No packing buffers and no thread split to set up: the call is the arithmetic.
+        tiny(a, b, c, m, k, n, accumulate);
+        return;
+    }
     let threads = super::par::threads();
     // Rows per part: a multiple of 8 (the swapped path's strips are 8 of C's rows wide).
     let rows = m.div_ceil(threads).next_multiple_of(8);
@@ -224,16 +229,21 @@ fn rows_unpacked(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, ac
 /// order, then stored in C or added to it — so the bits are the packed paths' for the same
 /// shape (a compiled step and an eager one, or a tiny product and a larger one, agree).
 fn tiny(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
-    for i in 0..m {
-        let ci = &mut c[i * n..][..n];
+    for (i, ci) in c[..m * n].chunks_exact_mut(n).enumerate() {
+        let a0 = i * a.rs;
         for (j, cij) in ci.iter_mut().enumerate() {
+            let b0 = j * b.cs;
             let mut out = *cij;
-            for pc in (0..k).step_by(KC) {
+            // A while loop, not step_by: this runs per element of C, and step_by's setup shows.
+            let mut pc = 0;
+            while pc < k {
+                let end = (pc + KC).min(k);
                 let mut acc = 0.0f32;
-                for p in pc..(pc + KC).min(k) {
-                    acc = a.data[i * a.rs + p * a.cs] * b.data[p * b.rs + j * b.cs] + acc;
+                for p in pc..end {
+                    acc = a.data[a0 + p * a.cs] * b.data[b0 + p * b.rs] + acc;
                 }
                 out = if accumulate || pc > 0 { acc + out } else { acc };
+                pc = end;
             }
             *cij = out;
         }
