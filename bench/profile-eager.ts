@@ -1,9 +1,7 @@
 /**
  * Where an eager tiny-net step spends its time (issue 16): wasm calls and tensors per step, and
- * CPU time per phase — forward, loss, zeroGrad, backward (topological sort included), optimizer
- * step, and tidy's own bookkeeping (the step in tidy minus its phases). Phases are timed inside
- * the step with performance.now(); the cost of the timer itself, measured on empty phases, is
- * subtracted. Under load compare the CPU-time total, not the wall time.
+ * CPU time per phase — tidy's own cost, forward, loss, zeroGrad, backward (topological sort
+ * included), optimizer step — measured by ablation (see below). Under load compare CPU times.
  *
  *   node --import tsx bench/profile-eager.ts [--steps 200000] [--net xor|street1|street4]
  */
@@ -30,41 +28,24 @@ const plain = (k: number) =>
     opt.step();
   });
 
-const PHASES = ['forward', 'loss', 'zeroGrad', 'backward', 'step', 'tidy'] as const;
-const acc = new Float64Array(PHASES.length);
-const timed = (k: number) => {
-  const t0 = performance.now();
-  let t1 = 0, t2 = 0, t3 = 0, t4 = 0, t5 = 0;
-  const tIn = tidy(() => {
-    const tStart = performance.now();
-    const h = model.forward(xs[k]);
-    t1 = performance.now();
-    const l = loss.forward(h, ys[k]);
-    t2 = performance.now();
+// Phases by ablation: the step cut after each phase, each variant timed in CPU time; a phase
+// costs the difference between consecutive variants. (Timers inside a microsecond step would
+// cost as much as a phase, and wall time on a loaded machine says more about the load.)
+const variants: [string, (k: number) => void][] = [
+  ['tidy', () => tidy(() => undefined)],
+  ['forward', (k) => tidy(() => void model.forward(xs[k]))],
+  ['loss', (k) => tidy(() => void loss.forward(model.forward(xs[k]), ys[k]))],
+  ['zeroGrad', (k) => tidy(() => {
+    loss.forward(model.forward(xs[k]), ys[k]);
     opt.zeroGrad();
-    t3 = performance.now();
+  })],
+  ['backward', (k) => tidy(() => {
+    const l = loss.forward(model.forward(xs[k]), ys[k]);
+    opt.zeroGrad();
     l.backward();
-    t4 = performance.now();
-    opt.step();
-    t5 = performance.now();
-    return tStart;
-  });
-  const tEnd = performance.now();
-  acc[0] += t1 - tIn;
-  acc[1] += t2 - t1;
-  acc[2] += t3 - t2;
-  acc[3] += t4 - t3;
-  acc[4] += t5 - t4;
-  acc[5] += tIn - t0 + (tEnd - t5);
-};
-// The timer's own cost per phase: the same seven reads around nothing.
-const empty = () => {
-  const t0 = performance.now();
-  const tIn = tidy(() => performance.now());
-  const t1 = performance.now(), t2 = performance.now(), t3 = performance.now(), t4 = performance.now(), t5 = performance.now();
-  return t5 - t4 + (t4 - t3) + (t3 - t2) + (t2 - t1) + (t1 - tIn) + (tIn - t0);
-};
-
+  })],
+  ['step', plain],
+];
 const cpuUs = () => {
   const u = process.cpuUsage();
   return u.user + u.system;
@@ -102,20 +83,23 @@ for (let i = 0; i < steps; i++) plain(i % xs.length);
 const cpuPlain = (cpuUs() - c0) / steps, wallPlain = ((performance.now() - w0) * 1000) / steps;
 console.log(`step (untimed): ${cpuPlain.toFixed(3)} µs CPU, ${wallPlain.toFixed(3)} µs wall`);
 
-let timer = 0;
-for (let i = 0; i < steps; i++) timer += empty();
-timer = ((timer / steps) * 1000) / PHASES.length;
-c0 = cpuUs();
-w0 = performance.now();
-for (let i = 0; i < steps; i++) timed(i % xs.length);
-const cpuTimed = (cpuUs() - c0) / steps;
-const wallTimed = ((performance.now() - w0) * 1000) / steps;
-// Scale wall-clock phases to CPU time: the share of each phase in the timed step's wall time.
-const phaseWall = [...acc].map((a) => Math.max(0, (a * 1000) / steps - timer));
-const sum = phaseWall.reduce((a, b) => a + b, 0);
-for (let i = 0; i < PHASES.length; i++) {
-  console.log(`  ${PHASES[i].padEnd(9)} ${phaseWall[i].toFixed(3)} µs wall  ≈ ${((phaseWall[i] / sum) * cpuPlain).toFixed(3)} µs CPU (${((phaseWall[i] / sum) * 100).toFixed(0)}%)`);
+// Rounds alternate the variants, and each keeps its best round: load from other processes
+// lands on all of them alike, and the least disturbed round is the closest to the true cost.
+const best = variants.map(() => Infinity);
+const per = Math.max(1000, Math.floor(steps / 5));
+for (let round = 0; round < 5; round++) {
+  variants.forEach(([, fn], v) => {
+    const c = cpuUs();
+    for (let i = 0; i < per; i++) fn(i % xs.length);
+    best[v] = Math.min(best[v], (cpuUs() - c) / per);
+  });
 }
-console.log(`  (timer ${timer.toFixed(3)} µs per phase subtracted; timed step ${cpuTimed.toFixed(3)} µs CPU, ${wallTimed.toFixed(3)} µs wall)`);
+let prev = 0;
+variants.forEach(([name], v) => {
+  const phase = name === 'tidy' ? best[v] : best[v] - prev;
+  console.log(`  ${name.padEnd(9)} ${phase.toFixed(3)} µs CPU${name === 'tidy' ? ' (an empty tidy)' : ''}`);
+  prev = best[v];
+});
+console.log(`  = the whole step, best round: ${best[best.length - 1].toFixed(3)} µs CPU`);
 console.log(`load: ${execSync('uptime').toString().trim()}`);
 process.exit(0);
