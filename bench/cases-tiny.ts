@@ -15,6 +15,12 @@ import type { Case } from './harness.js';
 import type { BrainModule, Tf } from './peers.js';
 
 export const REPS = 200;
+/**
+ * Steps run in each case's setup before any timing: tinybench warms up by wall time, and on a
+ * loaded machine a --quick pass's few milliseconds of warm-up are a fraction of a millisecond of
+ * CPU, so the first cases ran before V8 had optimized them (eager rows read 10–50× low).
+ */
+export const WARM_STEPS = 3000;
 
 export interface TinyNet {
   row: string;
@@ -64,23 +70,9 @@ function knobsCases(net: TinyNet): Case[] {
         const n = knobsTiny(net);
         const b = batchesOf(net);
         st = { n, xs: b.map(([x]) => tensor(x)), ys: b.map(([, y]) => tensor(y)), cs: compiled ? compileStep(n.model, n.loss, n.opt) : null };
+        run(WARM_STEPS);
       },
-      fn: () => {
-        const { n, xs, ys, cs } = st!;
-        for (let i = 0; i < REPS; i++) {
-          const k = i % xs.length;
-          if (cs) cs.step(xs[k], ys[k]);
-          else {
-            tidy(() => {
-              const l = n.loss.forward(n.model.forward(xs[k]), ys[k]);
-              n.opt.zeroGrad();
-              l.backward();
-              n.opt.step();
-            });
-          }
-        }
-        if (cs && cs.fallbackReason) throw new Error(`compileStep fell back to eager: ${cs.fallbackReason}`);
-      },
+      fn: () => run(REPS),
       teardown: () => {
         st!.cs?.dispose();
         for (const t of [...st!.xs, ...st!.ys]) t.dispose();
@@ -89,6 +81,22 @@ function knobsCases(net: TinyNet): Case[] {
         st = null;
       },
     };
+    function run(reps: number): void {
+      const { n, xs, ys, cs } = st!;
+      for (let i = 0; i < reps; i++) {
+        const k = i % xs.length;
+        if (cs) cs.step(xs[k], ys[k]);
+        else {
+          tidy(() => {
+            const l = n.loss.forward(n.model.forward(xs[k]), ys[k]);
+            n.opt.zeroGrad();
+            l.backward();
+            n.opt.step();
+          });
+        }
+      }
+      if (cs && cs.fallbackReason) throw new Error(`compileStep fell back to eager: ${cs.fallbackReason}`);
+    }
   };
   return [mk(false), mk(true)];
 }
@@ -148,7 +156,11 @@ function brainCase(brain: BrainModule, net: TinyNet): Case {
     row: net.row,
     lib: 'brain.js',
     work: iterations * perIter,
-    setup: () => void (trainer = fresh()),
+    setup: () => {
+      // The same warm-up as knobs' cases (WARM_STEPS updates), on a throwaway net.
+      fresh().train(data, { iterations: Math.ceil(WARM_STEPS / perIter), errorThresh: 1e-12, learningRate: net.lr, log: false });
+      trainer = fresh();
+    },
     fn: () => {
       // train() stops once the error is under errorThresh, and the streetlight net reaches
       // ~1e-15: a net that stopped early is replaced (its setup cost is then part of the time).

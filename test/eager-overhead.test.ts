@@ -6,7 +6,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { add, init, keep, matmul, memoryStats, noGrad, tensor, tidy, zeros, type Tensor } from '../ts/index.js';
+import { add, init, keep, matmul, memoryStats, nn, noGrad, optim, tensor, tidy, zeros, type Tensor } from '../ts/index.js';
+import { clearGrad as clearGradOf } from '../ts/autograd.js';
+import * as K from '../ts/index.js';
 import { unscopedTensors } from '../ts/scope.js';
 
 setFlagsFromString('--expose-gc');
@@ -155,6 +157,86 @@ describe('tensor objects', () => {
       y.backward();
       // d/da Σ (a+b)·w = row sums of w
       expect(a.grad!.toArray()).toEqual([[6, 15]]);
+    });
+  });
+});
+
+describe('zeroGrad keeps the gradient buffer for the next backward', () => {
+  const xorStep = (model: nn.Sequential, opt: optim.SGD, x: Tensor, y: Tensor) =>
+    tidy(() => {
+      opt.zeroGrad();
+      new nn.MSELoss().forward(model.forward(x), y).backward();
+    });
+
+  it('the next backward writes a fresh gradient (not added to the old one), through the fused linear and through other ops', () => {
+    const model = new nn.Sequential(new nn.Linear(2, 3, { seed: 1 }), new nn.Sigmoid(), new nn.Linear(3, 1, { seed: 2 }), new nn.Sigmoid());
+    const opt = new optim.SGD(model.parameters(), { lr: 0.5 });
+    const x = tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), y = tensor([[0], [1], [1], [0]]);
+    xorStep(model, opt, x, y);
+    const once = model.parameters().map((p) => Array.from(p.grad!.toFloat32Array()));
+    expect(once.flat().some((v) => v !== 0)).toBe(true);
+    const blocks = memoryStats().liveBlocks;
+    for (let i = 0; i < 3; i++) xorStep(model, opt, x, y);
+    // The same parameters and data: the same gradient, with no block more or less.
+    expect(model.parameters().map((p) => Array.from(p.grad!.toFloat32Array()))).toEqual(once);
+    expect(memoryStats().liveBlocks).toBe(blocks);
+    opt.zeroGrad();
+    expect(model.parameters().every((p) => p.grad === null)).toBe(true);
+
+    // A leaf reached by a generic op (reshape's backward copies its gradient in: the spare is used).
+    const w = tensor([1, 2, 3], [3], { requiresGrad: true });
+    for (let i = 0; i < 3; i++) {
+      tidy(() => K.mul(w.reshape([1, 3]), tensor([[4, 5, 6]])).sum().backward());
+      expect(Array.from(w.grad!.toFloat32Array())).toEqual([4, 5, 6]);
+      clearGradOf(w);
+      expect(w.grad).toBeNull();
+    }
+    for (const t of [w, x, y]) t.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
+  it('a gradient set by hand is disposed by zeroGrad, never reused; disposing a parameter frees its spare', () => {
+    const before = memoryStats().liveBlocks;
+    const lin = new nn.Linear(2, 2, { seed: 3 });
+    const mine = tensor([[1, 1], [1, 1]]);
+    lin.weight.grad = mine;
+    lin.zeroGrad();
+    expect(mine.isDisposed).toBe(true);
+    tidy(() => lin.forward(tensor([[1, 2]])).sum().backward());
+    lin.zeroGrad();
+    // Weight and bias, each with its spare gradient.
+    expect(memoryStats().liveBlocks).toBe(before + 4);
+    lin.dispose();
+    expect(memoryStats().liveBlocks).toBe(before);
+  });
+});
+
+describe('Sequential fuses Linear + activation only when both run their own class forward', () => {
+  it('a forward replaced on the instance or overridden by a subclass runs (not fused), with the same values', () => {
+    tidy(() => {
+      const x = tensor([[0.5, -1], [2, 0.25]]);
+      const plain = new nn.Sequential(new nn.Linear(2, 3, { seed: 5 }), new nn.ReLU());
+      const expected = plain.forward(x).toArray();
+      const seen: string[] = [];
+      const probed = new nn.Sequential(new nn.Linear(2, 3, { seed: 5 }), new nn.ReLU());
+      const relu = probed.layers[1];
+      relu.forward = (h: Tensor) => {
+        seen.push('probe');
+        return nn.ReLU.prototype.forward.call(relu, h);
+      };
+      expect(probed.forward(x).toArray()).toEqual(expected);
+      class LoudSigmoid extends nn.Sigmoid {
+        override forward(h: Tensor): Tensor {
+          seen.push('subclass');
+          return super.forward(h);
+        }
+      }
+      const sub = new nn.Sequential(new nn.Linear(2, 3, { seed: 5 }), new LoudSigmoid());
+      const fusedSig = new nn.Sequential(new nn.Linear(2, 3, { seed: 5 }), new nn.Sigmoid());
+      expect(sub.forward(x).toArray()).toEqual(fusedSig.forward(x).toArray());
+      expect(seen).toEqual(['probe', 'subclass']);
+      for (const m of [plain, probed, sub, fusedSig]) m.dispose();
     });
   });
 });

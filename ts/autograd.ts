@@ -65,13 +65,16 @@ export function accumulateGrad(t: Tensor, g: Tensor, owned: boolean): void {
     let mine: Tensor;
     if (owned && sameDims(g.shape, t.shape)) {
       mine = g;
+      // Gradients of leaves (parameters) must outlive the tidy() of the step that made them.
+      if (t.isLeaf) {
+        untrack(mine);
+        mine._gradOf = t;
+      }
     } else {
-      mine = empty(t.shape, 'grad');
+      mine = newGrad(t);
       heap().copyWithin(mine.ptr >>> 2, g.ptr >>> 2, (g.ptr >>> 2) + g.size);
       if (owned) g.dispose();
     }
-    // Gradients of leaves (parameters) must outlive the tidy() of the step that made them.
-    if (t.isLeaf) untrack(mine);
     t.grad = mine;
   } else {
     if (t.size > 0) K().axpy(1, g.ptr, t.grad.ptr, t.size);
@@ -87,22 +90,72 @@ export function accumulateGrad(t: Tensor, g: Tensor, owned: boolean): void {
 export function gradTarget(t: Tensor): { grad: Tensor; accumulate: boolean } | null {
   if (!t.requiresGrad) return null;
   if (t.grad) return { grad: t.grad, accumulate: true };
+  return { grad: (t.grad = newGrad(t)), accumulate: false };
+}
+
+/**
+ * gradTarget without the result object, for the per-step path of the fused ops: t.grad, made
+ * (contents unset) when t has none. The caller reads `t.grad !== null` first to know whether
+ * to accumulate. Null when t needs no gradient.
+ */
+export function gradBuffer(t: Tensor): Tensor | null {
+  if (!t.requiresGrad) return null;
+  return t.grad ?? (t.grad = newGrad(t));
+}
+
+/**
+ * A gradient buffer for t, contents unset: a leaf's spare from zeroGrad() when it has one, else a
+ * fresh one (a leaf's outlives the step's tidy()). Reusing the spare saves an allocation, a
+ * Tensor and a free per parameter per step.
+ */
+function newGrad(t: Tensor): Tensor {
+  if (!t.isLeaf) return empty(t.shape, 'grad');
+  const spare = t._spareGrad;
+  if (spare !== null) {
+    t._spareGrad = null;
+    if (!spare.isDisposed) return spare;
+  }
   const g = empty(t.shape, 'grad');
-  if (t.isLeaf) untrack(g);
-  t.grad = g;
-  return { grad: g, accumulate: false };
+  untrack(g);
+  g._gradOf = t;
+  return g;
+}
+
+/**
+ * `zeroGrad()` for one tensor: t.grad becomes null, as PyTorch's `zero_grad(set_to_none=True)`
+ * leaves it. A gradient autograd made for t is kept as t's spare buffer for its next backward
+ * (so a reference to the old `p.grad` sees the next step's values: copy it to keep it); one
+ * set by hand is disposed.
+ */
+export function clearGrad(t: Tensor): void {
+  const g = t.grad;
+  if (g === null) return;
+  t.grad = null;
+  if (g._gradOf === t && !g.isDisposed) {
+    if (t._spareGrad !== null && t._spareGrad !== g) t._spareGrad.dispose();
+    t._spareGrad = g;
+  } else {
+    g.dispose();
+  }
 }
 
 // Each backward() has its own visit mark: a node is visited when `_visit` equals it. A number on
 // the tensor instead of a Set: the Set hashed every node of every step (~1 µs of a tiny net's step).
 let visitMark = 0;
 
+// The sort's stack, kept between calls (emptied whenever topoOrder returns or throws, so it holds
+// no tensor alive): two fewer arrays per backward().
+const stackNodes: Tensor[] = [];
+const stackNext: number[] = [];
+
 function topoOrder(root: Tensor): Tensor[] {
   const mark = ++visitMark;
   const order: Tensor[] = [];
   // Explicit stack of (node, next-parent-index) as two parallel arrays: post-order without recursion.
-  const nodes: Tensor[] = [root];
-  const next: number[] = [0];
+  const nodes = stackNodes;
+  const next = stackNext;
+  nodes.push(root);
+  next.push(0);
   root._visit = mark;
   while (nodes.length > 0) {
     const top = nodes.length - 1;
@@ -114,12 +167,16 @@ function topoOrder(root: Tensor): Tensor[] {
       if (p.isDisposed) {
         // Its backward closure would read freed memory, and its own inputs are gone: refuse
         // instead of silently computing nothing.
+        nodes.length = 0;
+        next.length = 0;
         throw new KnobsError(
           `backward: the graph behind this tensor was freed: ${fmtShape(p.shape)} (from ${p.op}), an input of ${node.op}, was disposed. ` +
             'This happens when the loss is returned out of tidy(): call backward() (and the optimizer step) inside the same tidy()',
         );
       }
-      if (p.requiresGrad && p._visit !== mark) {
+      // Leaves (parameters, inputs) have no backward of their own: the pass would skip them, so
+      // they are not pushed at all (in a tiny net they are most of the graph's nodes).
+      if (p.requiresGrad && p.backwardFn !== null && p._visit !== mark) {
         p._visit = mark;
         nodes.push(p);
         next.push(0);

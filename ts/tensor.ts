@@ -106,6 +106,10 @@ export class Tensor {
   _scope: object | null = null;
   /** @internal The mark of the last backward() that visited this tensor (autograd.ts). */
   _visit = 0;
+  /** @internal The leaf whose gradient autograd made this tensor (autograd.ts), or null. */
+  _gradOf: Tensor | null = null;
+  /** @internal The gradient buffer zeroGrad() took from this leaf, reused by its next backward (autograd.ts). */
+  _spareGrad: Tensor | null = null;
 
   /** @internal Use `tensor()`, `zeros()`… to create tensors. */
   constructor(shape: Shape, storage: Storage | null, op: string, requiresGrad = false) {
@@ -184,6 +188,8 @@ export class Tensor {
     }
     if (this.grad) this.grad.dispose();
     this.grad = null;
+    if (this._spareGrad) this._spareGrad.dispose();
+    this._spareGrad = null;
     this.parents = NO_PARENTS;
     this.backwardFn = null;
   }

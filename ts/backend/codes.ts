@@ -10,8 +10,12 @@ const binaryOps = new Map<string, number | undefined>();
 
 /** The code `dense_forward`/`dense_backward` take for an activation name; undefined if unknown. */
 export function denseActivationCode(name: string): number | undefined {
-  if (!activations.has(name)) activations.set(name, K().dense_activation_code(name));
-  return activations.get(name);
+  // One lookup on the hot path (every linear call); unknown names are cached as undefined too.
+  const c = activations.get(name);
+  if (c !== undefined || activations.has(name)) return c;
+  const code = K().dense_activation_code(name);
+  activations.set(name, code);
+  return code;
 }
 
 /** The code `broadcast_binary` takes for an op name; undefined if unknown. */

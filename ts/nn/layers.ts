@@ -187,16 +187,17 @@ export class Dropout extends Module {
 }
 
 /**
- * A forward replaced on the instance (a probe or summary capturing a submodule's output, a user's
- * hook) must run: fusing would call neither that layer's forward nor the activation's.
+ * Whether a module runs its class's own forward: one replaced on the instance (a probe or summary
+ * capturing a submodule's output, a user's hook) or overridden by a subclass must run, and
+ * fusing would call neither that layer's forward nor the activation's. Compared by identity: a
+ * property read, not a hasOwnProperty call per layer per step.
  */
-const ownForward = (m: AnyModule): boolean => Object.prototype.hasOwnProperty.call(m, 'forward');
-
 function fusable(m: AnyModule | undefined): DenseActivation | null {
-  if (m === undefined || ownForward(m)) return null;
-  if (m instanceof ReLU) return 'relu';
-  if (m instanceof Sigmoid) return 'sigmoid';
-  if (m instanceof Tanh) return 'tanh';
+  if (m === undefined) return null;
+  const f = m.forward;
+  if (f === ReLU.prototype.forward) return 'relu';
+  if (f === Sigmoid.prototype.forward) return 'sigmoid';
+  if (f === Tanh.prototype.forward) return 'tanh';
   return null;
 }
 
@@ -215,7 +216,8 @@ export class Sequential extends Module {
     const L = this.layers;
     for (let i = 0; i < L.length; i++) {
       // Linear or Conv2d followed by an elementwise activation runs as one fused kernel (same math).
-      const act = (L[i] instanceof Linear || L[i] instanceof Conv2d) && !ownForward(L[i]) ? fusable(L[i + 1]) : null;
+      const f = L[i].forward;
+      const act = f === Linear.prototype.forward || f === Conv2d.prototype.forward ? fusable(L[i + 1]) : null;
       if (act) {
         h = (L[i] as Linear | Conv2d).forwardWith(h, act);
         i++;

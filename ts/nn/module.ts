@@ -7,6 +7,7 @@
  * `config()` — its constructor arguments as plain JSON — and a static `fromConfig(config)`; see
  * registry.ts and spec.ts.
  */
+import { clearGrad } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { keep } from '../scope.js';
 import { Tensor, tensor, shapeSize, type NestedArray } from '../tensor.js';
@@ -129,8 +130,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   }
   zeroGrad(): void {
     for (const p of this.parameters()) {
-      p.grad?.dispose();
-      p.grad = null;
+      clearGrad(p);
     }
   }
 

@@ -5,6 +5,7 @@
  * and are saved with stateDict(), together with the hyperparameters (lr may have been changed by
  * hand or by a scheduler) and the state of the schedulers attached to this optimizer.
  */
+import { clearGrad } from '../autograd.js';
 import { KnobsError, fmtShape } from '../errors.js';
 import { keep } from '../scope.js';
 import { Tensor, zeros } from '../tensor.js';
@@ -76,17 +77,17 @@ export abstract class Optimizer {
   /** Applies one update to every parameter that has a gradient. */
   step(): void {
     this.stepCount++;
-    this.params.forEach((p, i) => {
+    const ps = this.params;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i];
       if (p.grad && p.size > 0) this.update(p, p.grad, i);
-    });
+    }
   }
   protected abstract update(p: Tensor, g: Tensor, i: number): void;
 
   zeroGrad(): void {
-    for (const p of this.params) {
-      p.grad?.dispose();
-      p.grad = null;
-    }
+    const ps = this.params;
+    for (let i = 0; i < ps.length; i++) clearGrad(ps[i]);
   }
 
   stateDict(): OptimizerState {
