@@ -4,19 +4,26 @@
  * wall time, beside the arithmetic of each phase at the GEMM rate measured in the same run: what
  * a phase costs above its FLOPs at that rate is overhead worth removing.
  *
- *   node --import tsx bench/profile-rnn.ts [--hidden 128,512] [--kind lstm|gru] [--threads 1] [--reps 20]
+ * With --tf, the same step on tfjs-wasm (bench/cases-rnn.ts's case) is timed the same way, so
+ * the two libraries compare in CPU time, which a loaded machine disturbs less than wall time.
+ *
+ *   node --import tsx bench/profile-rnn.ts [--hidden 128,512] [--kind lstm|gru] [--threads 1] [--reps 20] [--tf] [--tf-reps 3]
  */
 import { loadavg } from 'node:os';
 import { empty, init, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
 import { K } from '../ts/backend/wasm.js';
-import { knobsRnnStep } from './cases-rnn.js';
+import { knobsRnnStep, rnnStepCases } from './cases-rnn.js';
+import { loadPeers } from './peers.js';
 
 const arg = (name: string, d: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : d);
 const threads = Number(arg('--threads', '1'));
 const reps = Number(arg('--reps', '20'));
 const kind = arg('--kind', 'lstm') as 'lstm' | 'gru';
 const hiddens = arg('--hidden', '128,512').split(',').map(Number);
+const withTf = process.argv.includes('--tf');
+const tfReps = Number(arg('--tf-reps', '3'));
 await init({ threads });
+const peers = withTf ? await loadPeers() : null;
 const [I, B, T] = [64, 32, 25];
 
 const cpuMs = () => {
@@ -101,6 +108,17 @@ for (const H of hiddens) {
   y.dispose();
   opt.dispose();
   rnn.dispose();
+  if (peers?.tf && peers.tfBackends.includes('wasm')) {
+    const c = rnnStepCases(kind, I, H, B, T, peers.tf, ['wasm']).find((x) => x.lib === 'tfjs-wasm')!;
+    await c.enter?.();
+    await c.setup?.();
+    await c.fn();
+    const c0 = cpuMs(), w0 = performance.now();
+    for (let r = 0; r < tfReps; r++) await c.fn();
+    const tcpu = (cpuMs() - c0) / tfReps, twall = (performance.now() - w0) / tfReps;
+    await c.teardown?.();
+    console.log(`  ${'tfjs-wasm step (trainOnBatch)'.padEnd(40)} cpu ${tcpu.toFixed(2).padStart(8)} ms  wall ${twall.toFixed(2).padStart(8)} ms   tfjs-wasm/knobs: ${(tcpu / step.cpu).toFixed(1)}× in CPU time, ${(twall / step.wall).toFixed(1)}× in wall time (${tfReps} calls)`);
+  }
 }
 console.log(`\nload average after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 process.exit(0);

@@ -69,10 +69,12 @@ mod imp {
     pub fn select_lt(a: V, b: V, t: V, f: V) -> V {
         V(v128_bitselect(t.0, f.0, f32x4_lt(a.0, b.0)))
     }
-    /// 2^n for lanes holding integers n in [−126, 127].
+    /// 2^n from t = n + 1.5·2²³ (n an integer in [−126, 127]): t's low mantissa bits hold n,
+    /// so integer arithmetic on its bits gives 2^n's exponent field without a float→int
+    /// conversion (which x86 has no single saturating instruction for).
     #[inline(always)]
-    pub fn pow2(n: V) -> V {
-        V(i32x4_shl(i32x4_add(i32x4_trunc_sat_f32x4(n.0), i32x4_splat(127)), 23))
+    pub fn pow2_of_shifted(t: V) -> V {
+        V(i32x4_shl(i32x4_sub(t.0, i32x4_splat(0x4B40_0000 - 127)), 23))
     }
 }
 
@@ -138,9 +140,8 @@ mod imp {
         V(core::array::from_fn(|i| if a.0[i] < b.0[i] { t.0[i] } else { f.0[i] }))
     }
     #[inline(always)]
-    pub fn pow2(n: V) -> V {
-        // `as i32` saturates and maps NaN to 0, as i32x4.trunc_sat_f32x4_s does.
-        map(n, |x| f32::from_bits(((x as i32).wrapping_add(127) as u32) << 23))
+    pub fn pow2_of_shifted(t: V) -> V {
+        map(t, |x| f32::from_bits(x.to_bits().wrapping_sub(0x4B40_0000 - 127) << 23))
     }
 }
 
@@ -154,7 +155,8 @@ pub fn exp(x: V) -> V {
     // n = round(x·log2 e) by the 1.5·2²³ trick: adding it leaves the integer part in the low
     // mantissa bits, rounded to nearest even; subtracting it back gives n exactly.
     let magic = splat(12_582_912.0);
-    let n = sub(add(mul(x, splat(core::f32::consts::LOG2_E)), magic), magic);
+    let shifted = add(mul(x, splat(core::f32::consts::LOG2_E)), magic);
+    let n = sub(shifted, magic);
     // r = x − n·ln 2, with ln 2 split in two so the product of its high part is exact.
     let r = sub(sub(x, mul(n, splat(0.693_359_4))), mul(n, splat(-2.121_944_4e-4)));
     let mut p = splat(1.987_569_1e-4);
@@ -162,7 +164,7 @@ pub fn exp(x: V) -> V {
         p = add(mul(p, r), splat(c));
     }
     let e = add(add(mul(mul(p, r), r), r), splat(1.0));
-    mul(e, pow2(n))
+    mul(e, pow2_of_shifted(shifted))
 }
 
 /// 1 / (1 + e^−x): e^−x only overflows to e^88 (then σ ≈ 6e−39, correctly tiny).
