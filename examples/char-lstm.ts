@@ -9,9 +9,12 @@
  *
  * --setup book (default): the book's Embedding 512, LSTM 512, batch 16, bptt 25, SGD 0.05 decaying
  * 0.99 per epoch. --setup modern: 2 layers, Adam 0.003, gradient norm clipped at 1.
+ * Both backpropagate the mean cross-entropy over the window's characters (the book's loop
+ * backpropagates the sum over its 25 steps of each step's batch mean: bptt× this gradient).
  * Per-epoch perplexity is exp(mean cross-entropy per character) over the epoch's windows.
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Rng, Tensor, crossEntropy, init, nn, noGrad, optim, softmax, tensor, tidy } from '../ts/index.js';
@@ -152,9 +155,9 @@ export async function train(o: CharOptions = {}) {
   const all = windows(vocab.encode(text), batch, bptt).slice(0, o.maxWindows ?? Infinity);
   const log = (s: string) => o.quiet || console.log(s);
   log(`char LSTM (${setup}): ${text.length} characters, vocabulary ${vocab.size}, embedding ${embedSize}, LSTM ${hidden}×${model.layers}, batch ${batch}, bptt ${bptt}, ${all.length} windows per epoch`);
-  const epochs: { epoch: number; perplexity: number; seconds: number }[] = [];
+  const epochs: { epoch: number; perplexity: number; seconds: number; cpuSeconds: number }[] = [];
   for (let e = 0; e < (o.epochs ?? 6); e++) {
-    const t0 = performance.now();
+    const t0 = performance.now(), cpu0 = process.cpuUsage();
     let state: nn.LSTMState | undefined, lossSum = 0, n = 0;
     for (const w of all) {
       const prev = state;
@@ -175,8 +178,10 @@ export async function train(o: CharOptions = {}) {
     nn.disposeState(state);
     sched?.step();
     const seconds = (performance.now() - t0) / 1000;
-    epochs.push({ epoch: e + 1, perplexity: Math.exp(lossSum / n), seconds });
-    log(`epoch ${e + 1}  perplexity ${Math.exp(lossSum / n).toFixed(2)}  (${seconds.toFixed(1)} s)`);
+    // CPU time and load beside wall time: on a shared machine wall time alone says little.
+    const cpu = process.cpuUsage(cpu0), cpuSeconds = (cpu.user + cpu.system) / 1e6;
+    epochs.push({ epoch: e + 1, perplexity: Math.exp(lossSum / n), seconds, cpuSeconds });
+    log(`epoch ${e + 1}  perplexity ${Math.exp(lossSum / n).toFixed(2)}  (${seconds.toFixed(1)} s, CPU ${cpuSeconds.toFixed(1)} s, load ${loadavg()[0].toFixed(1)})`);
   }
   const text2 = sample(model, vocab, { prime: 'The ', length: o.sampleLength ?? 400, temperature: o.temperature ?? 0.8, seed });
   log(`sample (temperature ${o.temperature ?? 0.8}, seed ${seed}):\nThe ${text2}`);

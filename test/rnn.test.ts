@@ -220,6 +220,26 @@ describe('lstmSequence / gruSequence (the fused ops)', () => {
       expect([y.shape, hN.shape, cN.shape].map((s) => [...s])).toEqual([[3, 2, 2], [2, 2], [2, 2]]);
       expect([...gruSequence(zeros([3, 2, 6]), h0, zeros([6, 2]), null)[0].shape]).toEqual([3, 2, 2]);
     }));
+
+  it('a 2-D xi [steps·batch, G·H] (linear\'s rows, batch from h0) gives the 3-D results and gradients; a batch that does not divide the rows is a ShapeError', () =>
+    tidy(() => {
+      const [T, B, H] = [3, 2, 4];
+      const fill = (shape: number[], k: number) => tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, (_, i) => Math.sin(i * k)), shape);
+      for (const G of [4, 3]) {
+        const run = (flat: boolean) => {
+          const xi = fill([T, B, G * H], 0.7).requireGrad(), h0 = fill([B, H], 1.3).requireGrad(), c0 = fill([B, H], 0.4).requireGrad();
+          const whh = fill([G * H, H], 0.9).mul(0.5).detach().requireGrad(), bhh = fill([G * H], 2.1).requireGrad();
+          const x = flat ? xi.reshape([T * B, G * H]) : xi;
+          const outs = G === 4 ? lstmSequence(x, h0, c0, whh, bhh) : gruSequence(x, h0, whh, bhh);
+          outs.map((o, i) => o.mul(i + 1).sum()).reduce((a, b) => a.add(b)).backward();
+          return [...outs, xi.grad!, h0.grad!, whh.grad!, bhh.grad!, ...(G === 4 ? [c0.grad!] : [])].map((t) => [[...t.shape], Array.from(t.data)]);
+        };
+        expect(run(true)).toEqual(run(false));
+        expect(() => (G === 4 ? lstmSequence(zeros([5, 4 * H]), zeros([B, H]), zeros([B, H]), zeros([4 * H, H]), null) : gruSequence(zeros([5, 3 * H]), zeros([B, H]), zeros([3 * H, H]), null))).toThrow(
+          /Sequence: xi must be .*got \[5,1[26]\] \(a 2-D xi is \[steps·batch, 1[26]\], batch from h0 \[2,4\]\)/,
+        );
+      }
+    }));
 });
 
 describe('fused LSTM/GRU: memory over 1,000 truncated-BPTT steps', () => {

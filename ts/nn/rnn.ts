@@ -39,7 +39,7 @@ function rnnStep(kind: 'tanh' | 'relu', xi: Tensor, h: Tensor, whhT: Tensor, bhh
 }
 
 /**
- * A whole layer over T steps from xi [T, B, G·H]: LSTM and GRU run as one fused op
+ * A whole layer over T steps from xi [T·B, G·H] (step t's batch in rows t·B…): LSTM and GRU run as one fused op
  * (ts/ops/rnn.ts), the plain RNN step by step from primitives. Returns y [T, B, H], hN, cN.
  */
 function runLayer(kind: Kind, xi: Tensor, h0: Tensor, c0: Tensor | null, whh: Tensor, bhh: Tensor | null): [Tensor, Tensor, Tensor | null] {
@@ -48,12 +48,12 @@ function runLayer(kind: Kind, xi: Tensor, h0: Tensor, c0: Tensor | null, whh: Te
     const [y, hN] = gruSequence(xi, h0, whh, bhh);
     return [y, hN, null];
   }
-  const [T, B, H] = xi.shape;
+  const B = h0.shape[0], H = h0.shape[1], T = xi.shape[0] / B;
   const whhT = transpose(whh);
   let h = h0;
   const outs: Tensor[] = [];
   for (let t = 0; t < T; t++) {
-    h = rnnStep(kind, narrow(xi, 0, t, 1).reshape([B, H]), h, whhT, bhh);
+    h = rnnStep(kind, narrow(xi, 0, t * B, B), h, whhT, bhh);
     outs.push(h);
   }
   return [stack(outs, 0), h, null];
@@ -117,7 +117,7 @@ abstract class CellBase<In extends unknown[], Out> extends Module<In, Out> {
   }
   protected run(x: Tensor, h: Tensor | undefined, c: Tensor | undefined): [Tensor, Tensor | null] {
     const b = x.shape[0], H = this.hiddenSize;
-    const xi = linear(x, transpose(this.weight_ih), this.bias_ih).reshape([1, b, GATES[this.kind] * H]);
+    const xi = linear(x, transpose(this.weight_ih), this.bias_ih);
     const [, hN, cN] = runLayer(this.kind, xi, h ?? zeros([b, H]), c ?? (this.kind === 'lstm' ? zeros([b, H]) : null), this.weight_hh, this.bias_hh);
     return [hN, cN];
   }
@@ -293,14 +293,15 @@ abstract class RNNBase<S extends AnyState> extends Module<[Tensor, S?], [Tensor,
         this.checkState(h0, 'state', B);
       }
     }
-    const H = this.hiddenSize, G = GATES[this.kind];
+    const H = this.hiddenSize;
     let seq = this.batchFirst ? transpose(x, 0, 1) : x;
     const hN: Tensor[] = [], cN: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
       const [wih, whh, bih, bhh] = this.weights[l];
       const inp = seq.shape[2];
-      // Every step's input projection in one [T·B, in]·[in, G·H] product.
-      const xi = linear(seq.reshape([T * B, inp]), transpose(wih), bih).reshape([T, B, G * H]);
+      // Every step's input projection in one [T·B, in]·[in, G·H] product, left 2-D: the fused
+      // ops read it as [T, B, G·H], and its gradient then comes back without a reshape copy.
+      const xi = linear(seq.reshape([T * B, inp]), transpose(wih), bih);
       const h = h0 ? narrow(h0, 0, l, 1).reshape([B, H]) : zeros([B, H]);
       const c = this.kind === 'lstm' ? (c0 ? narrow(c0, 0, l, 1).reshape([B, H]) : zeros([B, H])) : null;
       const [y, hL, cL] = runLayer(this.kind, xi, h, c, whh, bhh);

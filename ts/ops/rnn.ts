@@ -18,7 +18,10 @@ function same(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Validates xi [T,B,G·H], whh [G·H,H], bhh [G·H] | null and states [B,H]; returns T, B, H. */
+/**
+ * Validates xi [T,B,G·H] (or [T·B,G·H], the batch read from the first state), whh [G·H,H],
+ * bhh [G·H] | null and states [B,H]; returns T, B, H.
+ */
 function check(op: string, gates: number, xi: Tensor, whh: Tensor, bhh: Tensor | null, states: [string, Tensor][]): [number, number, number] {
   checkTensor(op, xi, 'xi');
   checkTensor(op, whh, 'whh');
@@ -27,11 +30,18 @@ function check(op: string, gates: number, xi: Tensor, whh: Tensor, bhh: Tensor |
   if (whh.rank !== 2 || whh.shape[0] !== gates * whh.shape[1] || whh.shape[1] === 0) {
     throw new ShapeError(`${op}: whh must be [${gates}·hidden, hidden], got ${fmtShape(whh.shape)}`);
   }
-  const H = whh.shape[1];
-  if (xi.rank !== 3 || xi.shape[2] !== gates * H || xi.shape[0] === 0) {
-    throw new ShapeError(`${op}: xi must be [steps ≥ 1, batch, ${gates * H}] for whh ${fmtShape(whh.shape)}, got ${fmtShape(xi.shape)}`);
+  const H = whh.shape[1], first = states[0][1];
+  let T: number, B: number;
+  if (xi.rank === 3 && xi.shape[2] === gates * H && xi.shape[0] > 0) {
+    [T, B] = xi.shape;
+  } else if (xi.rank === 2 && xi.shape[1] === gates * H && first.rank === 2 && first.shape[0] > 0 && xi.shape[0] > 0 && xi.shape[0] % first.shape[0] === 0) {
+    B = first.shape[0];
+    T = xi.shape[0] / B;
+  } else {
+    throw new ShapeError(
+      `${op}: xi must be [steps ≥ 1, batch, ${gates * H}] for whh ${fmtShape(whh.shape)}, got ${fmtShape(xi.shape)} (a 2-D xi is [steps·batch, ${gates * H}], batch from ${states[0][0]} ${fmtShape(first.shape)})`,
+    );
   }
-  const [T, B] = xi.shape;
   if (bhh !== null && !same(bhh.shape, [gates * H])) throw new ShapeError(`${op}: bhh must be [${gates * H}], got ${fmtShape(bhh.shape)}`);
   for (const [name, s] of states) {
     if (!same(s.shape, [B, H])) throw new ShapeError(`${op}: ${name} must be [${B}, ${H}] for xi ${fmtShape(xi.shape)}, got ${fmtShape(s.shape)}`);
@@ -61,15 +71,17 @@ function weightTargets(whh: Tensor, bhh: Tensor | null): { gw: Tensor; gb: Tenso
 }
 
 /**
- * LSTM over a sequence (gates i, f, g, o). xi [T,B,4H] = x·W_ihᵀ + b_ih for every step, h0/c0
+ * LSTM over a sequence (gates i, f, g, o). xi [T,B,4H] = x·W_ihᵀ + b_ih for every step (or the
+ * same rows as [T·B,4H], as `linear` returns them: its gradient then needs no reshape copy), h0/c0
  * [B,H], whh = W_hh [4H,H], bhh = b_hh [4H] or null. Returns every step's h [T,B,H], the final h
  * and the final c [B,H]; all three carry gradients.
  */
 export function lstmSequence(xi: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, bhh: Tensor | null): [y: Tensor, hN: Tensor, cN: Tensor] {
   const [T, B, H] = check('lstmSequence', 4, xi, whh, bhh, [['h0', h0], ['c0', c0]]);
   const k = K();
-  // h and c of every step in one buffer [2, T, B, H], so a single node receives both gradients.
-  const out = empty([2, T, B, H], 'lstmSequence');
+  // h and c of every step in one buffer [2T, B, H] (all h, then all c), so a single node receives
+  // both gradients, in a shape the outputs narrow straight out of.
+  const out = empty([2 * T, B, H], 'lstmSequence');
   const acts = empty([T, B, 4 * H], 'lstmSequence_acts');
   const half = T * B * H * 4; // byte offset of the c half
   k.lstm_sequence(xi.ptr, whh.ptr, bhh ? bhh.ptr : 0, !!bhh, h0.ptr, c0.ptr, out.ptr, out.ptr + half, acts.ptr, T, B, H);
@@ -87,16 +99,15 @@ export function lstmSequence(xi: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, bh
   });
   // Nothing will run backward: the saved activations can go now.
   if (!out.requiresGrad) acts.dispose();
-  const hc = out.reshape([2 * T, B, H]);
-  const y = narrow(hc, 0, 0, T);
-  const hN = narrow(hc, 0, T - 1, 1).reshape([B, H]);
-  const cN = narrow(hc, 0, 2 * T - 1, 1).reshape([B, H]);
+  const y = narrow(out, 0, 0, T);
+  const hN = narrow(out, 0, T - 1, 1).reshape([B, H]);
+  const cN = narrow(out, 0, 2 * T - 1, 1).reshape([B, H]);
   return [y, hN, cN];
 }
 
 /**
  * GRU over a sequence (PyTorch's gates r, z, n: the reset gate scales W_hn·h + b_hn). xi [T,B,3H]
- * = x·W_ihᵀ + b_ih, h0 [B,H], whh [3H,H], bhh [3H] or null. Returns every step's h [T,B,H] and
+ * (or [T·B,3H]) = x·W_ihᵀ + b_ih, h0 [B,H], whh [3H,H], bhh [3H] or null. Returns every step's h [T,B,H] and
  * the final h.
  */
 export function gruSequence(xi: Tensor, h0: Tensor, whh: Tensor, bhh: Tensor | null): [y: Tensor, hN: Tensor] {

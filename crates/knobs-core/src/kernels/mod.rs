@@ -23,6 +23,7 @@ pub mod reduce;
 pub mod reduce_axis;
 pub mod rnn;
 pub mod unary;
+mod vmath;
 pub mod word2vec;
 
 #[cfg(test)]

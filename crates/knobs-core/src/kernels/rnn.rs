@@ -4,38 +4,39 @@
 //! The input projection x·W_ihᵀ + b_ih of every step is one product done by the caller (`xi`,
 //! [T, B, G·H]); here each step is one h·W_hhᵀ product on the packed GEMM (and its thread pool)
 //! plus one pass of gate arithmetic, so a step costs no allocation and no crossing into JS.
+//! W_hh is packed into the GEMM's strips once per sequence (`PackedB`), not once per step.
 //! Backward walks the steps in reverse with the saved gate activations, then forms dW_hh with
 //! two products over all steps at once instead of T small ones.
 //!
 //! Layouts: `ys`, `cs` [T, B, H]; LSTM `acts` [T, B, 4H] = σ(i), σ(f), tanh(g), σ(o);
 //! GRU `acts` [T, B, 4H] = r, z, n, and W_hn·h + b_hn (the reset gate's operand, needed by backward).
 
-use super::matmul::{matmul, matmul_nt, matmul_tn};
-
-#[inline(always)]
-fn sigmoid(v: f32) -> f32 {
-    // Same two branches as activations::sigmoid, so the fused cell matches the unfused ops.
-    if v >= 0.0 { 1.0 / (1.0 + (-v).exp()) } else { let e = v.exp(); e / (1.0 + e) }
-}
+use super::gemm::{gemm_packed, Mat, PackedB};
+use super::matmul::matmul_tn;
+use super::vmath as vm;
 
 /// Gate arithmetic of one LSTM step. `gates` [B, 4H] holds the pre-activations on entry and
-/// the activations on return; c = σf·c_prev + σi·tanh g, h = σo·tanh c.
+/// the activations on return; c = σf·c_prev + σi·tanh g, h = σo·tanh c. Four hidden units at a
+/// time (vmath): the transcendental functions are most of a step's non-GEMM time.
 pub fn lstm_cell(gates: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32], b: usize, hid: usize) {
     for r in 0..b {
         let g = &mut gates[r * 4 * hid..(r + 1) * 4 * hid];
+        let (gi, rest) = g.split_at_mut(hid);
+        let (gf, rest) = rest.split_at_mut(hid);
+        let (gg, go) = rest.split_at_mut(hid);
         let (cp, cr, hr) = (&c_prev[r * hid..(r + 1) * hid], &mut c[r * hid..(r + 1) * hid], &mut h[r * hid..(r + 1) * hid]);
-        for j in 0..hid {
-            let i = sigmoid(g[j]);
-            let f = sigmoid(g[hid + j]);
-            let gg = g[2 * hid + j].tanh();
-            let o = sigmoid(g[3 * hid + j]);
-            g[j] = i;
-            g[hid + j] = f;
-            g[2 * hid + j] = gg;
-            g[3 * hid + j] = o;
-            let cv = f * cp[j] + i * gg;
-            cr[j] = cv;
-            hr[j] = o * cv.tanh();
+        for j in (0..hid).step_by(4) {
+            let i = vm::sigmoid(vm::load_at(gi, j));
+            let f = vm::sigmoid(vm::load_at(gf, j));
+            let gv = vm::tanh(vm::load_at(gg, j));
+            let o = vm::sigmoid(vm::load_at(go, j));
+            vm::store_at(i, gi, j);
+            vm::store_at(f, gf, j);
+            vm::store_at(gv, gg, j);
+            vm::store_at(o, go, j);
+            let cv = vm::add(vm::mul(f, vm::load_at(cp, j)), vm::mul(i, gv));
+            vm::store_at(cv, cr, j);
+            vm::store_at(vm::mul(o, vm::tanh(cv)), hr, j);
         }
     }
 }
@@ -45,22 +46,35 @@ pub fn lstm_cell(gates: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]
 /// the gradient of c_prev on return. Writes the gate pre-activation gradients into `dgates` [B, 4H].
 #[allow(clippy::too_many_arguments)]
 pub fn lstm_cell_backward(acts: &[f32], c_prev: &[f32], c: &[f32], dy: &[f32], dh_next: &[f32], dcy: &[f32], dc: &mut [f32], dgates: &mut [f32], b: usize, hid: usize) {
+    use vm::{add, load_at, mul, store_at, sub};
+    let one = vm::splat(1.0);
     for r in 0..b {
         let a = &acts[r * 4 * hid..(r + 1) * 4 * hid];
+        let (ai, af, ag, ao) = (&a[..hid], &a[hid..2 * hid], &a[2 * hid..3 * hid], &a[3 * hid..]);
         let dg = &mut dgates[r * 4 * hid..(r + 1) * 4 * hid];
-        let o0 = r * hid;
-        for j in 0..hid {
-            let (i, f, g, o) = (a[j], a[hid + j], a[2 * hid + j], a[3 * hid + j]);
-            let tc = c[o0 + j].tanh();
-            let dh = dy[o0 + j] + dh_next[o0 + j];
-            let dct = dcy[o0 + j] + dc[o0 + j] + dh * o * (1.0 - tc * tc);
-            dg[j] = dct * g * i * (1.0 - i);
-            dg[hid + j] = dct * c_prev[o0 + j] * f * (1.0 - f);
-            dg[2 * hid + j] = dct * i * (1.0 - g * g);
-            dg[3 * hid + j] = dh * tc * o * (1.0 - o);
-            dc[o0 + j] = dct * f;
+        let (di, rest) = dg.split_at_mut(hid);
+        let (df, rest) = rest.split_at_mut(hid);
+        let (dgg, do_) = rest.split_at_mut(hid);
+        let rows = r * hid..(r + 1) * hid;
+        let (cp, cr, dyr, dhn, dcyr) = (&c_prev[rows.clone()], &c[rows.clone()], &dy[rows.clone()], &dh_next[rows.clone()], &dcy[rows.clone()]);
+        let dcr = &mut dc[rows];
+        for j in (0..hid).step_by(4) {
+            let (i, f, g, o) = (load_at(ai, j), load_at(af, j), load_at(ag, j), load_at(ao, j));
+            let tc = vm::tanh(load_at(cr, j));
+            let dh = add(load_at(dyr, j), load_at(dhn, j));
+            let dct = add(add(load_at(dcyr, j), load_at(dcr, j)), mul(mul(dh, o), sub(one, mul(tc, tc))));
+            store_at(mul(mul(mul(dct, g), i), sub(one, i)), di, j);
+            store_at(mul(mul(mul(dct, load_at(cp, j)), f), sub(one, f)), df, j);
+            store_at(mul(mul(dct, i), sub(one, mul(g, g))), dgg, j);
+            store_at(mul(mul(mul(dh, tc), o), sub(one, o)), do_, j);
+            store_at(mul(dct, f), dcr, j);
         }
     }
+}
+
+/// A row-major matrix with rows of `cols` floats, as the GEMM's operand.
+fn rows(data: &[f32], cols: usize) -> Mat<'_> {
+    Mat { data, rs: cols, cs: 1 }
 }
 
 /// Adds a bias row [n] to each of the `rows` rows of `out`, or zeroes `out` when there is none.
@@ -94,6 +108,7 @@ pub fn lstm_sequence(xi: &[f32], whh: &[f32], bhh: &[f32], h0: &[f32], c0: &[f32
     let (bh, bg) = (b * hid, b * 4 * hid);
     assert!(xi.len() >= t * bg && whh.len() >= 4 * hid * hid && h0.len() >= bh && c0.len() >= bh);
     assert!(ys.len() >= t * bh && cs.len() >= t * bh && acts.len() >= t * bg && (bhh.is_empty() || bhh.len() == 4 * hid));
+    let whh_t = PackedB::new(Mat { data: whh, rs: 1, cs: hid }, b, hid, 4 * hid);
     for s in 0..t {
         let (ys_done, ys_rest) = ys.split_at_mut(s * bh);
         let (cs_done, cs_rest) = cs.split_at_mut(s * bh);
@@ -101,7 +116,7 @@ pub fn lstm_sequence(xi: &[f32], whh: &[f32], bhh: &[f32], h0: &[f32], c0: &[f32
         let c_prev = if s == 0 { c0 } else { &cs_done[(s - 1) * bh..] };
         let g = &mut acts[s * bg..(s + 1) * bg];
         fill_rows(g, &xi[s * bg..(s + 1) * bg], bhh, 4 * hid);
-        matmul_nt(h_prev, whh, g, b, hid, 4 * hid, true);
+        gemm_packed(rows(h_prev, hid), &whh_t, g, true);
         lstm_cell(g, c_prev, &mut cs_rest[..bh], &mut ys_rest[..bh], b, hid);
     }
 }
@@ -120,11 +135,12 @@ pub fn lstm_sequence_backward(
     // dh0 carries dh_next and dc0 carries dc backwards through the steps; at t = 0 they are the answers.
     dh0[..bh].fill(0.0);
     dc0[..bh].fill(0.0);
+    let whh_p = PackedB::new(rows(whh, hid), b, 4 * hid, hid);
     for s in (0..t).rev() {
         let c_prev = if s == 0 { c0 } else { &cs[(s - 1) * bh..s * bh] };
         let dg = &mut dxi[s * bg..(s + 1) * bg];
         lstm_cell_backward(&acts[s * bg..], c_prev, &cs[s * bh..], &dys[s * bh..], dh0, &dcs[s * bh..], dc0, dg, b, hid);
-        matmul(dg, whh, dh0, b, 4 * hid, hid, false);
+        gemm_packed(rows(dg, 4 * hid), &whh_p, dh0, false);
     }
     // dW_hh = Σ_s dG_sᵀ · h_{s−1}: step 0 reads h0, the others the outputs ys[0..T−1].
     if t > 0 {
@@ -141,20 +157,26 @@ pub fn lstm_sequence_backward(
 /// Gate arithmetic of one GRU step. xi, hh [B,3H] are x·W_ihᵀ + b_ih and h·W_hhᵀ + b_hh;
 /// r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n), h = (1 − z)·n + z·h_prev.
 pub fn gru_cell(xi: &[f32], hh: &[f32], h_prev: &[f32], acts: &mut [f32], h: &mut [f32], b: usize, hid: usize) {
+    use vm::{add, load_at, mul, store_at, sub};
     for r in 0..b {
-        let (x, hr_, a) = (&xi[r * 3 * hid..(r + 1) * 3 * hid], &hh[r * 3 * hid..(r + 1) * 3 * hid], &mut acts[r * 4 * hid..(r + 1) * 4 * hid]);
-        let o0 = r * hid;
-        for j in 0..hid {
-            let rg = sigmoid(x[j] + hr_[j]);
-            let z = sigmoid(x[hid + j] + hr_[hid + j]);
-            let hn = hr_[2 * hid + j];
-            let n = (x[2 * hid + j] + rg * hn).tanh();
-            a[j] = rg;
-            a[hid + j] = z;
-            a[2 * hid + j] = n;
-            a[3 * hid + j] = hn;
-            let hp = h_prev[o0 + j];
-            h[o0 + j] = n + z * (hp - n);
+        let (x, hx) = (&xi[r * 3 * hid..(r + 1) * 3 * hid], &hh[r * 3 * hid..(r + 1) * 3 * hid]);
+        let (xr, xz, xn) = (&x[..hid], &x[hid..2 * hid], &x[2 * hid..]);
+        let (hxr, hxz, hxn) = (&hx[..hid], &hx[hid..2 * hid], &hx[2 * hid..]);
+        let a = &mut acts[r * 4 * hid..(r + 1) * 4 * hid];
+        let (ar, rest) = a.split_at_mut(hid);
+        let (az, rest) = rest.split_at_mut(hid);
+        let (an, ahn) = rest.split_at_mut(hid);
+        let (hp, hr) = (&h_prev[r * hid..(r + 1) * hid], &mut h[r * hid..(r + 1) * hid]);
+        for j in (0..hid).step_by(4) {
+            let rg = vm::sigmoid(add(load_at(xr, j), load_at(hxr, j)));
+            let z = vm::sigmoid(add(load_at(xz, j), load_at(hxz, j)));
+            let hn = load_at(hxn, j);
+            let n = vm::tanh(add(load_at(xn, j), mul(rg, hn)));
+            store_at(rg, ar, j);
+            store_at(z, az, j);
+            store_at(n, an, j);
+            store_at(hn, ahn, j);
+            store_at(add(n, mul(z, sub(load_at(hp, j), n))), hr, j);
         }
     }
 }
@@ -191,6 +213,7 @@ pub fn gru_sequence(xi: &[f32], whh: &[f32], bhh: &[f32], h0: &[f32], ys: &mut [
     assert!(xi.len() >= t * b3 && whh.len() >= 3 * hid * hid && h0.len() >= bh && ys.len() >= t * bh && acts.len() >= t * b4);
     assert!(bhh.is_empty() || bhh.len() == 3 * hid);
     let mut hh = vec![0.0f32; b3];
+    let whh_t = PackedB::new(Mat { data: whh, rs: 1, cs: hid }, b, hid, 3 * hid);
     for s in 0..t {
         let (done, rest) = ys.split_at_mut(s * bh);
         let h_prev = if s == 0 { h0 } else { &done[(s - 1) * bh..] };
@@ -201,7 +224,7 @@ pub fn gru_sequence(xi: &[f32], whh: &[f32], bhh: &[f32], h0: &[f32], ys: &mut [
                 row.copy_from_slice(bhh);
             }
         }
-        matmul_nt(h_prev, whh, &mut hh, b, hid, 3 * hid, true);
+        gemm_packed(rows(h_prev, hid), &whh_t, &mut hh, true);
         gru_cell(&xi[s * b3..(s + 1) * b3], &hh, h_prev, &mut acts[s * b4..(s + 1) * b4], &mut rest[..bh], b, hid);
     }
 }
@@ -218,11 +241,12 @@ pub fn gru_sequence_backward(
     // The W_hh-side gradients of every step, kept for the two dW_hh products at the end.
     let mut dhh = vec![0.0f32; t * b3];
     dh0[..bh].fill(0.0);
+    let whh_p = PackedB::new(rows(whh, hid), b, 3 * hid, hid);
     for s in (0..t).rev() {
         let h_prev = if s == 0 { h0 } else { &ys[(s - 1) * bh..s * bh] };
         let dh_s = &mut dhh[s * b3..(s + 1) * b3];
         gru_cell_backward(&acts[s * b4..], h_prev, &dys[s * bh..], dh0, &mut dxi[s * b3..(s + 1) * b3], dh_s, b, hid);
-        matmul(dh_s, whh, dh0, b, 3 * hid, hid, true);
+        gemm_packed(rows(dh_s, 3 * hid), &whh_p, dh0, true);
     }
     if t > 0 {
         matmul_tn(&dhh[..b3], h0, dwhh, 3 * hid, b, hid, accumulate);

@@ -7,11 +7,13 @@
 
 mod micro;
 mod pack;
+mod packed;
 pub(super) mod simd;
 
 use core::cell::Cell;
 use micro::{a_quads, tile};
 pub use pack::Mat;
+pub use packed::{gemm_packed, PackedB};
 use pack::{pack_strip, pack_strip_splat};
 use simd::Quad;
 
@@ -62,6 +64,13 @@ enum Path {
 /// With a thread pool, C's rows are cut into one part per thread; the results are the same
 /// bits as on one thread (each element is still summed over the same depth order).
 pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    gemm_with(a, b, None, c, m, k, n, accumulate);
+}
+
+/// `gemm`, with B's strips already packed (`pre_b`, laid out by `pack_b_block` block after
+/// block) when the caller multiplies many A by the same B; only for the Pre and Plain paths.
+#[allow(clippy::too_many_arguments)]
+fn gemm_with(a: Mat, b: Mat, pre_b: Option<&[Quad]>, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
     if m == 0 || n == 0 {
         return;
     }
@@ -80,13 +89,13 @@ pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumul
     // Rows per part: a multiple of 8 (the swapped path's strips are 8 of C's rows wide).
     let rows = m.div_ceil(threads).next_multiple_of(8);
     if threads <= 1 || m * k * n < PAR_MIN_MACS || rows >= m {
-        rows_of(path, a, b, c, m, k, n, accumulate);
+        rows_of(path, a, b, pre_b, c, m, k, n, accumulate);
         return;
     }
     let mut parts: Vec<(usize, &mut [f32])> = c[..m * n].chunks_mut(rows * n).enumerate().map(|(i, ci)| (i * rows, ci)).collect();
     super::par::for_each_mut(&mut parts, &|(i0, ci)| {
         let sub = Mat { data: &a.data[*i0 * a.rs..], ..a };
-        rows_of(path, sub, b, ci, ci.len() / n, k, n, accumulate);
+        rows_of(path, sub, b, pre_b, ci, ci.len() / n, k, n, accumulate);
     });
 }
 
@@ -118,7 +127,7 @@ pub fn gemm_batched(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize,
     let one = |t: usize, i0: usize, ci: &mut [f32]| {
         for (j, &(ao, bo)) in terms[t * per_c..(t + 1) * per_c].iter().enumerate() {
             let sub = Mat { data: &a.data[ao + i0 * a.rs..], ..a };
-            rows_of(path, sub, Mat { data: &b.data[bo..], ..b }, ci, ci.len() / n, k, n, accumulate || j > 0);
+            rows_of(path, sub, Mat { data: &b.data[bo..], ..b }, None, ci, ci.len() / n, k, n, accumulate || j > 0);
         }
     };
     let threads = super::par::threads();
@@ -158,18 +167,19 @@ fn path_of(m: usize, k: usize, n: usize, b: Mat) -> Path {
 
 /// One thread's product, through `path`, with this thread's packing buffers.
 #[allow(clippy::too_many_arguments)]
-fn rows_of(path: Path, a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+fn rows_of(path: Path, a: Mat, b: Mat, pre_b: Option<&[Quad]>, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
     let mut buf = SCRATCH.take();
+    debug_assert!(pre_b.is_none() || matches!(path, Path::Pre | Path::Plain));
     match path {
-        Path::Pre => blocked::<true, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf),
+        Path::Pre => blocked::<true, false>(a, b, pre_b, c, m, k, n, (n, 1), accumulate, &mut buf),
         Path::PreSwapped => {
             // Few columns, many rows (X·W with a narrow layer): computing Cᵀ = Bᵀ·Aᵀ puts the many
             // rows on the side that reuses the pre-broadcast strips; tiles are stored transposed.
             // (Not for shallow products, where the transposed stores cost more than they save.)
             let (bt, at) = (Mat { data: b.data, rs: b.cs, cs: b.rs }, Mat { data: a.data, rs: a.cs, cs: a.rs });
-            blocked::<true, true>(bt, at, c, n, k, m, (1, n), accumulate, &mut buf)
+            blocked::<true, true>(bt, at, None, c, n, k, m, (1, n), accumulate, &mut buf)
         }
-        Path::Plain => blocked::<false, false>(a, b, c, m, k, n, (n, 1), accumulate, &mut buf),
+        Path::Plain => blocked::<false, false>(a, b, pre_b, c, m, k, n, (n, 1), accumulate, &mut buf),
         Path::Rows => rows_unpacked(a, b, c, m, k, n, accumulate, &mut buf),
     }
     SCRATCH.set(buf);
@@ -270,35 +280,56 @@ fn run_tile<const PRE: bool, const TRANS: bool>(w: usize, ap: &[Quad], bp: &[Qua
     }
 }
 
+/// Quads of one packed (NC-column, KC-depth) block of B.
+fn b_block_len(nc: usize, kc: usize) -> usize {
+    nc.div_ceil(NR) * (NR / 4) * kc
+}
+
+/// Packs B's columns jc..jc+nc at depths pc..pc+kc into `dst[..b_block_len(nc, kc)]`, strip by strip.
+fn pack_b_block(b: Mat, jc: usize, nc: usize, pc: usize, kc: usize, dst: &mut [Quad]) {
+    // B(p, j) = data[p·rs + j·cs]: a B strip has columns as lanes and rows as depth.
+    for jr in (0..nc).step_by(NR) {
+        let (base, cols) = (pc * b.rs + (jc + jr) * b.cs, NR.min(nc - jr));
+        let dst = &mut dst[jr / 4 * kc..];
+        if cols <= 4 {
+            pack_strip::<4>(b.data, base, b.cs, b.rs, cols, kc, dst);
+        } else {
+            pack_strip::<NR>(b.data, base, b.cs, b.rs, cols, kc, dst);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 /// C (+)= A·B with C(i, j) at `c[i·c_rs + j·c_cs]`; `TRANS` says (c_rs, c_cs) = (1, ldc).
+/// B's blocks are packed here, or read from `pre_b` (all of them, in the loops' order).
 fn blocked<const PRE: bool, const TRANS: bool>(
-    a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, (c_rs, c_cs): (usize, usize), accumulate: bool, buf: &mut Vec<Quad>,
+    a: Mat, b: Mat, pre_b: Option<&[Quad]>, c: &mut [f32], m: usize, k: usize, n: usize, (c_rs, c_cs): (usize, usize), accumulate: bool, buf: &mut Vec<Quad>,
 ) {
     let aq = a_quads::<MR, PRE>();
     let a_len = m.min(MC).div_ceil(MR) * aq * k.min(KC);
-    let b_len = n.min(NC).div_ceil(NR) * (NR / 4) * k.min(KC);
+    let b_len = if pre_b.is_some() { 0 } else { b_block_len(n.min(NC), k.min(KC)) };
     if buf.len() < a_len + b_len {
         buf.resize(a_len + b_len, Quad::default());
     }
     let (abuf, rest) = buf.split_at_mut(a_len);
     let bbuf = &mut rest[..b_len];
     let mut edge = [0.0f32; MR * NR];
+    let mut b_off = 0;
 
     for jc in (0..n).step_by(NC) {
         let nc = NC.min(n - jc);
         for pc in (0..k).step_by(KC) {
             let kc = KC.min(k - pc);
-            // B(p, j) = data[p·rs + j·cs]: a B strip has columns as lanes and rows as depth.
-            for jr in (0..nc).step_by(NR) {
-                let (base, cols) = (pc * b.rs + (jc + jr) * b.cs, NR.min(nc - jr));
-                let dst = &mut bbuf[jr / 4 * kc..];
-                if cols <= 4 {
-                    pack_strip::<4>(b.data, base, b.cs, b.rs, cols, kc, dst);
-                } else {
-                    pack_strip::<NR>(b.data, base, b.cs, b.rs, cols, kc, dst);
+            let bblock: &[Quad] = match pre_b {
+                Some(all) => {
+                    b_off += b_block_len(nc, kc);
+                    &all[b_off - b_block_len(nc, kc)..b_off]
                 }
-            }
+                None => {
+                    pack_b_block(b, jc, nc, pc, kc, bbuf);
+                    &*bbuf
+                }
+            };
             // The first depth block overwrites C unless the caller accumulates.
             let add_c = accumulate || pc > 0;
             for ic in (0..m).step_by(MC) {
@@ -316,7 +347,7 @@ fn blocked<const PRE: bool, const TRANS: bool>(
                     let cols = NR.min(nc - jr);
                     // Tile width: a last strip of ≤ 4 columns gets the one-vector kernel.
                     let w = if cols <= 4 { 4 } else { NR };
-                    let bp = &bbuf[jr / 4 * kc..];
+                    let bp = &bblock[jr / 4 * kc..];
                     for ir in (0..mc).step_by(MR) {
                         let ap = &abuf[ir / MR * aq * kc..];
                         let (off, rows) = ((ic + ir) * c_rs + (jc + jr) * c_cs, MR.min(mc - ir));
@@ -359,9 +390,9 @@ mod rows_tests {
                 let mut buf = Vec::new();
                 rows_unpacked(am, bm, &mut fast, m, k, n, accumulate, &mut buf);
                 if n >= PRE_MIN_N {
-                    blocked::<true, false>(am, bm, &mut packed, m, k, n, (n, 1), accumulate, &mut buf);
+                    blocked::<true, false>(am, bm, None, &mut packed, m, k, n, (n, 1), accumulate, &mut buf);
                 } else {
-                    blocked::<false, false>(am, bm, &mut packed, m, k, n, (n, 1), accumulate, &mut buf);
+                    blocked::<false, false>(am, bm, None, &mut packed, m, k, n, (n, 1), accumulate, &mut buf);
                 }
                 let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&fast), bits(&packed), "m={m} k={k} n={n} accumulate={accumulate}");
