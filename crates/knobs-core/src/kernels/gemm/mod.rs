@@ -421,7 +421,7 @@ mod rows_tests {
                     let (mut fast, mut packed) = (c0.clone(), c0.clone());
                     let mut buf = Vec::new();
                     small(am, bm, &mut fast, m, k, n, accumulate);
-                    blocked::<false, false>(am, bm, &mut packed, m, k, n, (n, 1), accumulate, &mut buf);
+                    blocked::<false, false>(am, bm, None, &mut packed, m, k, n, (n, 1), accumulate, &mut buf);
                     assert_eq!(bits(&fast), bits(&packed), "m={m} k={k} n={n} strides {ars},{acs},{brs},{bcs} accumulate={accumulate}");
                 }
             }
