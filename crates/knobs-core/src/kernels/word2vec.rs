@@ -218,6 +218,10 @@ fn negative_sampling<R: Rows>(
 }
 
 /// The sentences of `tokens` that end at `ends`, the first starting at `start` (see `word2vec_train`).
+/// Never inlined: a Hogwild lane calls it once per job, and V8 swaps a wasm function's baseline
+/// code for optimised code only at a call, never inside a running loop — inlined into the lane,
+/// a whole epoch ran on baseline code (one call per epoch: 110k words per CPU second against 310k).
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 fn train_sentences<R: Rows>(
     tokens: &[u32], start: usize, ends: &[u32], sample_int: &[u32], cum_table: &[u32], syn0: &R, syn1neg: &R,
