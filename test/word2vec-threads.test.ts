@@ -36,16 +36,24 @@ function medianRank(kv: KeyedVectors): number {
   return ranks[ranks.length >> 1];
 }
 
+/**
+ * Lets the event loop run between trainings: each blocks it for seconds on a loaded machine, and
+ * vitest's worker must still answer its parent in time.
+ */
+const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+
 describe('Word2Vec Hogwild on the thread pool', () => {
   it('every related pair is in the vocabulary', () => {
     const w2v = new Word2Vec(opts).buildVocab(corpus);
     for (const w of RELATED.flat()) expect(w2v.vocab!.id(w), w).toBeDefined();
   });
 
-  it('learns as one thread does, on 2 threads that both train, and frees its memory', () => {
+  it('learns as one thread does, on 2 threads that both train, and frees its memory', async () => {
     expect(getNumThreads()).toBe(2);
     const untrained = new Word2Vec({ ...opts, alpha: 1e-9, minAlpha: 0 }).fit(corpus).wv!;
+    await tick();
     const one = new Word2Vec(opts).fit(corpus);
+    await tick();
     const rankOne = medianRank(one.wv!);
     expect(one.lastTrain!.threads).toBe(1);
 
@@ -54,7 +62,11 @@ describe('Word2Vec Hogwild on the thread pool', () => {
     // On a loaded machine the OS may not run the worker's thread during a short training: the
     // claim is that the pool trains on both threads, so retry a few times before failing.
     let pool = new Word2Vec({ ...opts, workers: 2 }).fit(corpus);
-    for (let i = 0; i < 4 && pool.lastTrain!.wordsPerThread.filter((w) => w > 0).length < 2; i++) pool = new Word2Vec({ ...opts, workers: 2 }).fit(corpus);
+    for (let i = 0; i < 4 && pool.lastTrain!.wordsPerThread.filter((w) => w > 0).length < 2; i++) {
+      await tick();
+      pool = new Word2Vec({ ...opts, workers: 2 }).fit(corpus);
+    }
+    await tick();
     const t = pool.lastTrain!;
     expect(t.threads).toBe(2);
     expect(t.wordsPerThread.filter((w) => w > 0).length, `words per thread ${t.wordsPerThread}`).toBe(2);
@@ -75,15 +87,18 @@ describe('Word2Vec Hogwild on the thread pool', () => {
     expect([...a].filter((x) => b.has(x)).length, `${[...a]} vs ${[...b]}`).toBeGreaterThanOrEqual(3);
   });
 
-  it('subsamples the same words whatever the interleaving; one lane is reproducible; CBOW too', () => {
+  it('subsamples the same words whatever the interleaving; one lane is reproducible; CBOW too', async () => {
     const a = new Word2Vec({ ...opts, mode: 'cbow', workers: 2 }).fit(corpus).lastTrain!;
+    await tick();
     const b = new Word2Vec({ ...opts, mode: 'cbow', workers: 2 }).fit(corpus).lastTrain!;
     // Each job's draws come from its own stream, so the count of kept words is fixed by the seed.
     expect(a.effectiveWords).toBe(b.effectiveWords);
     setNumThreads(1);
     try {
       const x = new Word2Vec({ ...opts, mode: 'cbow', workers: 2 }).fit(corpus);
+      await tick();
       const y = new Word2Vec({ ...opts, mode: 'cbow', workers: 2 }).fit(corpus);
+      await tick();
       expect(x.lastTrain!.threads).toBe(1);
       expect(x.lastTrain!.effectiveWords).toBe(a.effectiveWords);
       expect(Buffer.from(x.wv!.vectors.buffer).equals(Buffer.from(y.wv!.vectors.buffer))).toBe(true);
