@@ -221,9 +221,10 @@ mod imp {
 /// and word2vec stores ~700 floats per skip-gram pair. Measured on the threads build (one lane,
 /// Moby-Dick skip-gram): 45–65k words per CPU second with atomics against 270–310k with the
 /// thread's own matrix, 5–6× slower, which no second thread can win back. So each element is one
-/// `read_volatile`/`write_volatile` of an aligned f32 through a raw pointer: one lane then made
-/// 261k words per CPU second against the owned matrix's 282–304k in the same session (load ~19 on
-/// 2 cores: ±15% noise; volatile copies are not vectorised). What this relies on, beyond the
+/// `read_volatile`/`write_volatile` of an aligned f32 through a raw pointer. That still costs:
+/// one lane through these copies made 261–281k words per CPU second where the one-thread path,
+/// in place, made 377–406k (Moby-Dick, load 6; volatile copies are not vectorised, and each row
+/// is copied out and back). What this relies on, beyond the
 /// Rust model: LLVM, which Rust lowers to, defines a volatile load that races with a store as
 /// returning a target-dependent value rather than undef (LangRef, "Memory Model for Concurrent
 /// Operations"), and volatile accesses are never duplicated, merged or invented, so the compiler
