@@ -6,12 +6,13 @@
  * figures scripts/gensim-word2vec-reference.py wrote to test/fixtures/gensim-word2vec-sotu.json.
  *
  *   bash scripts/fetch-data.sh gensim sotu
- *   npm run example -- word2vec [--mode skipgram|cbow|both] [--seeds 3] [--epochs 5]
+ *   npm run example -- word2vec [--mode skipgram|cbow|both] [--seeds 3] [--epochs 5] [--workers 2]
  *
  * With --seeds N, knobs trains with seeds 1..N and prints the mean, as the gensim fixture does.
  *
  * Data: .data/ at the repository root, or KNOBS_DATA_DIR. One thread (the gensim figures beside
- * are 1 worker, and 2 workers for skip-gram's speed).
+ * are 1 worker, and 2 workers for skip-gram's speed); --workers N trains Hogwild on a pool of N
+ * threads. bench/word2vec.ts runs both beside gensim in one session.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,10 +35,11 @@ if (missing.length > 0) {
   process.exit(1);
 }
 
-const { values } = parseArgs({ options: { mode: { type: 'string', default: 'both' }, seeds: { type: 'string', default: '1' }, epochs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { mode: { type: 'string', default: 'both' }, seeds: { type: 'string', default: '1' }, epochs: { type: 'string', default: '5' }, workers: { type: 'string', default: '1' } } });
+const workers = Number(values.workers);
 const modes = values.mode === 'both' ? (['skipgram', 'cbow'] as const) : [values.mode as 'skipgram' | 'cbow'];
 
-await init();
+await init({ threads: workers });
 // The reference script's corpus rule: each address cut at . ! ?, lowercased, runs of a–z.
 const corpus = readFileSync(files.corpus, 'utf8').split('\n').flatMap((line) => sentences(line, { letters: 'ascii' }));
 const words = corpus.reduce((s, x) => s + x.length, 0);
@@ -61,7 +63,7 @@ for (const mode of modes) {
   let last: Word2Vec | null = null;
   let cosmulScore = 0, counted = '';
   for (const seed of seeds) {
-    const w2v = new Word2Vec({ mode, vectorSize: 100, window: 5, negative: 5, minCount: 5, sample: 1e-3, epochs: Number(values.epochs), seed });
+    const w2v = new Word2Vec({ mode, vectorSize: 100, window: 5, negative: 5, minCount: 5, sample: 1e-3, epochs: Number(values.epochs), seed, workers });
     w2v.buildVocab(corpus);
     // CPU time as well as wall time: on a machine shared with other jobs, CPU seconds are what compare.
     const cpu0 = process.cpuUsage();
@@ -85,7 +87,7 @@ for (const mode of modes) {
   const kv = last!.wv!;
   const g = mode === 'skipgram' ? ref.skipgram1Worker.mean : ref.cbow1Worker.mean;
   console.log(`\n${mode}: vocabulary ${kv.size} words; ${counted}`);
-  console.log(`  knobs (1 thread)     ${fmt(mine)}   mean of ${seeds.length} seed(s)`);
+  console.log(`  knobs (${workers} thread${workers > 1 ? 's' : ''})    ${fmt(mine)}   mean of ${seeds.length} seed(s)`);
   console.log(`  gensim (1 worker)    ${fmt(g)}   mean of ${(mode === 'skipgram' ? ref.skipgram1Worker : ref.cbow1Worker).runs.length} seeds`);
   if (mode === 'skipgram') console.log(`  gensim (2 workers)   ${fmt(ref.skipgram2Workers.mean)}`);
   console.log(`  knobs 3CosMul analogy ${(100 * cosmulScore).toFixed(2)}%`);

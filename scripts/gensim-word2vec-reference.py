@@ -6,6 +6,8 @@ Run outside the repository's runtime (knobs never runs Python), in a venv of its
     bash scripts/fetch-data.sh gensim sotu
     PYTHONHASHSEED=0 /tmp/venv-w2v/bin/python scripts/gensim-word2vec-reference.py [--data .data] [--seeds 3]
 Writes test/fixtures/gensim-word2vec-sotu.json and test/fixtures/gensim-vectors.{txt,bin}.
+With --bench sg:WORKERS[,...] (e.g. --bench 1:1,1:2) it writes nothing: it prints one JSON line per
+run (seed 1) on stdout, for bench/word2vec.ts to put beside knobs' runs of the same session.
 
 The corpus rule is the one examples/word2vec.ts uses: each address split at . ! ? into
 sentences, each sentence lowercased and cut into runs of letters a–z. Words/s is the raw corpus
@@ -77,7 +79,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(ROOT, ".data"))
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--bench", default=None)
     a = ap.parse_args()
+    if a.bench:
+        sentences = corpus(os.path.join(a.data, "sotu", "sotu.txt"))
+        for spec in a.bench.split(","):
+            sg, workers = (int(x) for x in spec.split(":"))
+            load = os.getloadavg()[0]
+            r = run(sentences, a.data, sg, workers, 1)
+            print("BENCH " + json.dumps(dict(r, sg=sg, loadBefore=round(load, 2), loadAfter=round(os.getloadavg()[0], 2))), flush=True)
+        return
     vector_fixtures()
     sentences = corpus(os.path.join(a.data, "sotu", "sotu.txt"))
     seeds = list(range(1, a.seeds + 1))

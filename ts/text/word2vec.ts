@@ -4,9 +4,14 @@
  * table and both weight matrices live in wasm memory for the whole of `train`; each call to the
  * kernel (kernels/word2vec.rs, `word2vec_train`) trains about 10,000 words at one learning rate,
  * as a gensim job does, so the rate decays linearly from `alpha` to `minAlpha` over all epochs.
- * One thread, one RNG stream from `seed`: the same seed and corpus give the same vectors.
+ * With `workers: 1` (the default): one thread, one RNG stream from `seed`, so the same seed and
+ * corpus give the same vectors. With `workers` > 1 the batches become jobs that the threads of
+ * the pool (`init({ threads })`) take in turn, Hogwild-style (`word2vec_train_hogwild`): each job
+ * has its own RNG stream drawn from `seed` and its own learning rate from its place in the
+ * corpus, and the threads update the shared vectors without locks, so a run is not
+ * bit-reproducible (like gensim with several workers) — only its quality is.
  */
-import { allocF32, freeF32, heap, K } from '../backend/wasm.js';
+import { allocF32, freeF32, getNumThreads, heap, K } from '../backend/wasm.js';
 import { KnobsError } from '../errors.js';
 import { Rng } from '../random.js';
 import { KeyedVectors } from './keyed-vectors.js';
@@ -38,11 +43,16 @@ export interface Word2VecOptions {
   cbowMean?: boolean;
   /** Seeds the initial vectors and every random draw of training (default 1, as gensim). */
   seed?: number;
+  /**
+   * Threads to train on (default 1): more than 1 runs Hogwild on the pool that `init({ threads })`
+   * started, on at most getNumThreads() threads; the vectors then vary a little from run to run.
+   */
+  workers?: number;
 }
 
 interface Params {
   vectorSize: number; window: number; minCount: number; negative: number; nsExponent: number; sample: number;
-  alpha: number; minAlpha: number; epochs: number; sg: boolean; cbowMean: boolean; seed: number;
+  alpha: number; minAlpha: number; epochs: number; sg: boolean; cbowMean: boolean; seed: number; workers: number;
 }
 
 export interface TrainStats {
@@ -52,10 +62,19 @@ export interface TrainStats {
   seconds: number;
   /** words × epochs / seconds: the rate gensim's reference script reports too. */
   wordsPerSec: number;
+  /** Threads the training could run on (workers, capped by getNumThreads()). */
+  threads: number;
+  /**
+   * Words (after subsampling) each of those threads trained: threads take jobs as they come, so
+   * a thread the OS did not run gets few or none.
+   */
+  wordsPerThread: number[];
 }
 
 /** Raw words per kernel call: gensim's batch_words, so the learning rate steps as gensim's does. */
 const BATCH_WORDS = 10_000;
+/** u32s per job of word2vec_train_hogwild: first and end sentence, rate (f32), RNG low and high words. */
+const JOB_WORDS = 5;
 /** gensim's cum_table domain. */
 const DOMAIN = 2 ** 31 - 1;
 
@@ -89,6 +108,7 @@ function resolve(o: Word2VecOptions): Params {
     sg: o.mode !== undefined ? o.mode === 'skipgram' : Boolean(o.sg ?? 0),
     cbowMean: o.cbowMean ?? true,
     seed: num('seed', 1, (x) => Number.isInteger(x), 'an integer'),
+    workers: int('workers', 1, 1),
   };
   if (p.minAlpha > p.alpha) throw new KnobsError(`${op}: minAlpha (${p.minAlpha}) must not exceed alpha (${p.alpha})`);
   return p;
@@ -170,7 +190,10 @@ export class Word2Vec {
       return ptr;
     };
     try {
+      const hogwild = p.workers > 1;
+      const lanes = hogwild ? Math.min(p.workers, getNumThreads()) : 1;
       const pTok = alloc(n), pEnds = alloc(ends.length), pKeep = alloc(V), pCum = alloc(V), pSyn0 = alloc(V * d), pSyn1 = alloc(V * d);
+      const pJobs = hogwild ? alloc(JOB_WORDS * batchEnds.length) : 0;
       const h = heap(), u32 = new Uint32Array(h.buffer);
       u32.set(ids.subarray(0, n), pTok >>> 2);
       u32.set(ends, pEnds >>> 2);
@@ -184,7 +207,26 @@ export class Word2Vec {
       const t0 = performance.now();
       let effective = 0;
       const k = K();
-      for (let epoch = 0; epoch < p.epochs; epoch++) {
+      const perThread = new Array<number>(lanes).fill(0);
+      for (let epoch = 0; epoch < p.epochs && hogwild; epoch++) {
+        // The same jobs as the batches below, each with its rate and a 48-bit RNG state of its own.
+        const f32 = heap(), u = new Uint32Array(f32.buffer);
+        let first = 0;
+        batchEnds.forEach((last, j) => {
+          const start = first === 0 ? 0 : ends[first - 1];
+          const at = (pJobs >>> 2) + JOB_WORDS * j;
+          u[at] = first;
+          u[at + 1] = last;
+          f32[at + 2] = p.alpha - (p.alpha - p.minAlpha) * ((epoch + start / n) / p.epochs);
+          u[at + 3] = rng.nextU32();
+          u[at + 4] = rng.nextU32() & 0xffff;
+          first = last;
+        });
+        const laneWords = new Uint32Array(lanes);
+        effective += k.word2vec_train_hogwild(pTok, n, pEnds, ends.length, pJobs, batchEnds.length, pKeep, pCum, V, pSyn0, pSyn1, d, p.window, p.negative, p.sg, p.cbowMean, laneWords);
+        laneWords.forEach((w, i) => (perThread[i] += w));
+      }
+      for (let epoch = 0; epoch < p.epochs && !hogwild; epoch++) {
         let first = 0;
         for (const last of batchEnds) {
           const start = first === 0 ? 0 : ends[first - 1];
@@ -196,7 +238,7 @@ export class Word2Vec {
       }
       const seconds = (performance.now() - t0) / 1000;
       this.wv = new KeyedVectors(vocab.words, heap().slice(pSyn0 >>> 2, (pSyn0 >>> 2) + V * d), d, vocab.counts);
-      this.lastTrain = { words: n, effectiveWords: effective, seconds, wordsPerSec: (n * p.epochs) / seconds };
+      this.lastTrain = { words: n, effectiveWords: effective, seconds, wordsPerSec: (n * p.epochs) / seconds, threads: lanes, wordsPerThread: hogwild ? perThread : [effective] };
     } finally {
       for (const [ptr, len] of blocks) freeF32(ptr, len);
     }

@@ -207,3 +207,69 @@ mod imp {
         }
     }
 }
+
+/// f32s that the threads of one parallel call read and write without locks (Hogwild! SGD:
+/// word2vec's threads all update the same weight rows, and a rare lost update costs nothing
+/// measurable). Rows move only through `load` (a copy out) and `store` (a copy in), so a thread
+/// computes on its own copies; the shared memory sees exactly one read and one write per element
+/// touched, and no reference into it ever exists.
+///
+/// Why volatile accesses and not atomics. Two threads may hit one element at once. Rust's model
+/// (C++'s) calls racing plain accesses undefined behaviour; racing `AtomicU32` Relaxed accesses
+/// are defined, and were the first version here. But wasm has only sequentially consistent
+/// atomics and no atomic v128: V8 compiles each `i32.atomic.store` to an `xchg`, a full barrier,
+/// and word2vec stores ~700 floats per skip-gram pair. Measured on the threads build (one lane,
+/// Moby-Dick skip-gram): 45–65k words per CPU second with atomics against 270–310k with the
+/// thread's own matrix, 5–6× slower, which no second thread can win back. So each element is one
+/// `read_volatile`/`write_volatile` of an aligned f32 through a raw pointer. That still costs:
+/// one lane through these copies made 261–281k words per CPU second where the one-thread path,
+/// in place, made 377–406k (Moby-Dick, load 6; volatile copies are not vectorised, and each row
+/// is copied out and back). What this relies on, beyond the
+/// Rust model: LLVM, which Rust lowers to, defines a volatile load that races with a store as
+/// returning a target-dependent value rather than undef (LangRef, "Memory Model for Concurrent
+/// Operations"), and volatile accesses are never duplicated, merged or invented, so the compiler
+/// cannot turn one racy read into two that disagree; the wasm threads memory model defines racing
+/// plain accesses (a read returns bytes some write stored), and engines emit one aligned 4-byte
+/// access, which x86 and ARM do not tear. The worst case is Hogwild's own: a lost update. Only
+/// this type does it, and only word2vec uses it.
+pub struct SharedF32<'a> {
+    ptr: *mut f32,
+    len: usize,
+    _borrow: core::marker::PhantomData<&'a mut [f32]>,
+}
+// SAFETY: see above: every access through the pointer is one volatile element access (the
+// documented race), and the struct holds the exclusive borrow of the slice for 'a, so nothing
+// outside the parallel call touches it meanwhile.
+unsafe impl Sync for SharedF32<'_> {}
+unsafe impl Send for SharedF32<'_> {}
+
+impl<'a> SharedF32<'a> {
+    pub fn new(s: &'a mut [f32]) -> Self {
+        SharedF32 { ptr: s.as_mut_ptr(), len: s.len(), _borrow: core::marker::PhantomData }
+    }
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// out = self[start..start + out.len()]
+    #[inline(always)]
+    pub fn load(&self, start: usize, out: &mut [f32]) {
+        assert!(start <= self.len && out.len() <= self.len - start);
+        for (k, o) in out.iter_mut().enumerate() {
+            // SAFETY: in bounds (checked above); aligned (from a slice); racing writes are the
+            // documented Hogwild race.
+            *o = unsafe { self.ptr.add(start + k).read_volatile() };
+        }
+    }
+    /// self[start..start + src.len()] = src
+    #[inline(always)]
+    pub fn store(&self, start: usize, src: &[f32]) {
+        assert!(start <= self.len && src.len() <= self.len - start);
+        for (k, v) in src.iter().enumerate() {
+            // SAFETY: as in `load`.
+            unsafe { self.ptr.add(start + k).write_volatile(*v) };
+        }
+    }
+}
