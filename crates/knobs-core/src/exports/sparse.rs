@@ -24,7 +24,3 @@ pub fn sparse_mm_grad_weight(offsets: usize, rows: usize, indices: usize, values
 pub fn dense_to_csr(x: usize, rows: usize, cols: usize, offsets: usize, indices: usize, values: usize) -> usize {
     unsafe { sparse::dense_to_csr(s(x, rows * cols), cols, sim(offsets, rows + 1), sim(indices, rows * cols), sm(values, rows * cols)) }
 }
-#[wasm_bindgen]
-pub fn first_bad_offset(offsets: usize, rows: usize, nnz: usize) -> usize {
-    unsafe { sparse::first_bad_offset(si(offsets, rows + 1), nnz) }
-}

@@ -2,7 +2,7 @@
 //! times a dense matrix. A frame difference in Pong has a few dozen nonzeros of 6400, so a first
 //! layer that visits only those rows of its weight costs ~100× less than the dense product; its
 //! weight gradient likewise touches only those rows. Indices and offsets are validated by the
-//! caller (`first_bad_index`, `first_bad_offset`); slice indexing still bounds-checks.
+//! caller (sparseCsrTensor, or dense_to_csr made them); slice indexing still bounds-checks.
 
 /// out[r, :] = bias + Σ_{k ∈ offsets[r]..offsets[r+1]} values[k] · b[indices[k], :]
 /// (b is [cols, n], out [rows, n]; no bias: start from zero).
@@ -52,19 +52,6 @@ pub fn dense_to_csr(x: &[f32], cols: usize, offsets: &mut [i32], indices: &mut [
         offsets[r + 1] = nnz as i32;
     }
     nnz
-}
-
-/// First position where a row pointer is not 0 at the start, decreasing, or past `nnz` (or
-/// not exactly `nnz` at the end); `offsets.len()` when it is a valid row pointer.
-pub fn first_bad_offset(offsets: &[i32], nnz: usize) -> usize {
-    let last = offsets.len() - 1;
-    for (i, &o) in offsets.iter().enumerate() {
-        let bad = if i == 0 { o != 0 } else { o < offsets[i - 1] || o as i64 > nnz as i64 || (i == last && o as usize != nnz) };
-        if bad {
-            return i;
-        }
-    }
-    offsets.len()
 }
 
 #[cfg(test)]
@@ -149,15 +136,5 @@ mod tests {
             }
         }
         assert_close(&got, &want, 1e-5, "sparse_mm_grad_weight");
-    }
-
-    #[test]
-    fn first_bad_offset_finds_each_kind_of_error() {
-        assert_eq!(first_bad_offset(&[0, 2, 2, 5], 5), 4);
-        assert_eq!(first_bad_offset(&[0], 0), 1);
-        assert_eq!(first_bad_offset(&[1, 2, 5], 5), 0);
-        assert_eq!(first_bad_offset(&[0, 3, 2, 5], 5), 2);
-        assert_eq!(first_bad_offset(&[0, 2, 6, 6], 5), 2);
-        assert_eq!(first_bad_offset(&[0, 2, 4], 5), 2);
     }
 }
