@@ -18,7 +18,7 @@ import { RMSprop } from '../optim/optimizers.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import { Rng } from '../random.js';
 import { tidy } from '../scope.js';
-import { Tensor, tensor } from '../tensor.js';
+import { Tensor, empty, tensor } from '../tensor.js';
 import { Categorical } from './categorical.js';
 
 /** What the agent needs from an environment (Pong, or any Gym-style discrete-action one). */
@@ -103,6 +103,8 @@ interface CsrArrays {
 interface Kept {
   hidden: Float32Array;
   csr?: CsrArrays;
+  /** Row of x (and of hidden) of each step of the stacked episodes. */
+  rowOf: Int32Array;
 }
 
 function check(name: string, v: number, lo: number, hi: number, loOpen: boolean, hiOpen: boolean): void {
@@ -226,54 +228,58 @@ export class Reinforce {
     }
     const H = this.options.hidden;
     const sparse = this.options.sparseInput;
-    // Per game: its observations (dense), or their nonzeros and per-step counts (sparse), and
-    // the hidden layer of every step as computed while acting.
-    const obs = envs.map(() => new Growable(sparse ? 0 : d));
-    const cols = envs.map(() => new GrowableI32());
-    const vals = envs.map(() => new Growable(0));
-    const rowNnz: number[][] = envs.map(() => []);
-    const hidden = envs.map(() => new Growable(H));
+    // The update's rows are kept in the order they were acted on (step by step, the live games
+    // of each step together), so every step appends one block: its observations (dense) or
+    // nonzeros (sparse) and its hidden layer as computed while acting. Rewards and actions stay
+    // per game, for the returns; rowOf maps each game's steps to their rows.
+    const obs = new Growable(sparse ? 0 : envs.length * d);
+    const cols = new GrowableI32();
+    const vals = new Growable(0);
+    const rowNnz = new GrowableI32();
+    const hidden = new Growable(envs.length * H);
+    const rowIds: number[][] = envs.map(() => []);
     const acts: number[][] = envs.map(() => []);
     const rews: number[][] = envs.map(() => []);
     let current = envs.map((e, i) => e.reset(seeds?.[i]));
     let live = envs.map((_, i) => i);
     const batch = new Float32Array(envs.length * d);
+    let rows = 0;
+    const keep = (h: Float32Array, csr: CsrArrays | null) => {
+      hidden.push(h);
+      if (csr) {
+        cols.push(csr.colIndices);
+        vals.push(csr.values);
+        for (let j = 0; j < live.length; j++) rowNnz.pushOne(csr.crowIndices[j + 1] - csr.crowIndices[j]);
+      }
+    };
     while (live.length > 0) {
-      live.forEach((e, j) => batch.set(current[e], j * d));
-      const a = this.actAndKeep(batch.subarray(0, live.length * d), live.length, false, (h, csr) => {
-        live.forEach((e, j) => {
-          hidden[e].push(h.subarray(j * H, (j + 1) * H));
-          if (csr) {
-            const from = csr.crowIndices[j], to = csr.crowIndices[j + 1];
-            cols[e].push(csr.colIndices.subarray(from, to));
-            vals[e].push(csr.values.subarray(from, to));
-            rowNnz[e].push(to - from);
-          }
-        });
-      });
+      const n = live.length;
+      for (let j = 0; j < n; j++) batch.set(current[live[j]], j * d);
+      const x = batch.subarray(0, n * d);
+      if (!sparse) obs.push(x);
+      const a = this.actAndKeep(x, n, false, keep);
       const next: number[] = [];
-      live.forEach((e, j) => {
-        if (!sparse) obs[e].push(current[e]);
+      for (let j = 0; j < n; j++) {
+        const e = live[j];
         const r = envs[e].step(a[j]);
+        rowIds[e].push(rows++);
         acts[e].push(a[j]);
         rews[e].push(r.reward);
         current[e] = r.observation;
         if (!r.done) next.push(e);
-      });
+      }
       live = next;
     }
     const lengths = acts.map((x) => x.length);
-    const T = lengths.reduce((a, b) => a + b, 0);
-    const kept: Kept = { hidden: concat(hidden.map((g) => g.view()), T * H) };
+    const T = rows;
+    const kept: Kept = { hidden: hidden.view(), rowOf: Int32Array.from(rowIds.flat()) };
     if (sparse) {
-      const nnz = vals.reduce((a, v) => a + v.length, 0);
+      const counts = rowNnz.view();
       const crow = new Int32Array(T + 1);
-      let r = 0;
-      for (const counts of rowNnz) for (const c of counts) crow[r + 1] = crow[r++] + c;
-      kept.csr = { crowIndices: crow, colIndices: concatI32(cols.map((g) => g.view()), nnz), values: concat(vals.map((g) => g.view()), nnz) };
+      for (let r = 0; r < T; r++) crow[r + 1] = crow[r] + counts[r];
+      kept.csr = { crowIndices: crow, colIndices: cols.view(), values: vals.view() };
     }
-    const stacked = sparse ? new Float32Array(0) : concat(obs.map((o) => o.view()), T * d);
-    const loss = this.learn(stacked, Int32Array.from(acts.flat()), Float32Array.from(rews.flat()), lengths, kept);
+    const loss = this.learn(sparse ? new Float32Array(0) : obs.view(), Int32Array.from(acts.flat()), Float32Array.from(rews.flat()), lengths, kept);
     this.episodes += envs.length;
     return rews.map((r, i) => {
       let reward = 0, wins = 0, losses = 0;
@@ -331,8 +337,11 @@ export class Reinforce {
     if (P * Math.max(kept?.csr ? 0 : d, H) * 4 >= 2 ** 32) {
       throw new KnobsError(`Reinforce.update: ${T} steps of ${d} values are too many for one update (wasm memory is 4 GiB); use fewer games per update or a lower maxSteps`);
     }
+    // Row r of x and of the hidden layer holds step t of the stacked episodes where rowOf[t] = r.
+    const rowOf = kept ? kept.rowOf : null;
     const acts = new Int32Array(P);
-    acts.set(actions);
+    if (rowOf) for (let t = 0; t < T; t++) acts[rowOf[t]] = actions[t];
+    else acts.set(actions);
     const loss = tidy(() => {
       let x: Tensor | SparseCsr;
       if (kept?.csr) {
@@ -342,14 +351,14 @@ export class Reinforce {
         crow.fill(c.values.length, T + 1);
         x = sparseCsrTensor(crow, c.colIndices, c.values, [P, d]);
       } else {
-        const xs = new Float32Array(P * d);
-        xs.set(observations);
-        x = tensor(xs, [P, d]);
+        x = padded(observations, P, d);
         if (sparse) x = toSparseCsr(x);
       }
+      const perStep = this.options.algorithm === 'a2c' ? this.a2cAdvantages(x, rewards, lengths, P, rowOf) : this.discountedReturns(rewards, lengths);
+      normalise(perStep);
       const adv = new Float32Array(P);
-      adv.set(this.options.algorithm === 'a2c' ? this.a2cAdvantages(x, rewards, lengths, P) : this.discountedReturns(rewards, lengths));
-      normalise(adv.subarray(0, T));
+      if (rowOf) for (let t = 0; t < T; t++) adv[rowOf[t]] = perStep[t];
+      else adv.set(perStep);
       const dist = new Categorical({ logits: this.l2.forward(this.hiddenLayer(x, kept ? kept.hidden : null, P)) });
       // Policy gradient: raise log π(a|s) in proportion to how much better than usual a turned out.
       let objective = dist.logProb(acts).mul(tensor(adv, [P])).sum().mul(1 / T);
@@ -375,9 +384,7 @@ export class Reinforce {
   private hiddenLayer(x: Tensor | SparseCsr, cached: Float32Array | null, P: number): Tensor {
     const { weight, bias } = this.l1;
     if (!cached) return x instanceof SparseCsr ? relu(this.l1.forward(x)) : linear(x, weight, bias, 'relu');
-    const hp = new Float32Array(P * this.options.hidden);
-    hp.set(cached);
-    const h = tensor(hp, [P, this.options.hidden]);
+    const h = padded(cached, P, this.options.hidden);
     const params = [weight, bias!];
     if (x instanceof SparseCsr) return relu(record(h, params, (g) => sparseMmBackward(x, g, weight, bias)));
     // relu's mask comes from the output h itself (h > 0 exactly where x·W1 + b1 > 0).
@@ -388,12 +395,13 @@ export class Reinforce {
    * A2C's advantages: n-step returns bootstrapped from V (zero past a reward when resetAtReward,
    * as the rally is over) minus V(s). Also takes the value network's regression step.
    */
-  private a2cAdvantages(x: Tensor | SparseCsr, rewards: Float32Array, lengths: readonly number[], padded: number): Float32Array {
+  private a2cAdvantages(x: Tensor | SparseCsr, rewards: Float32Array, lengths: readonly number[], padded: number, rowOf: Int32Array | null): Float32Array {
     const { gamma, nSteps, resetAtReward, valueCoef } = this.options;
     const T = rewards.length;
-    const v = noGrad(() => mlpForward(this.value!, x).toFloat32Array());
-    // Padded rows regress onto their own prediction: zero error, zero gradient.
-    const targets = v.slice();
+    const vRows = noGrad(() => mlpForward(this.value!, x).toFloat32Array());
+    // V per step of the stacked episodes (x's rows may be in another order: rowOf).
+    const v = rowOf ? Float32Array.from(rowOf, (r) => vRows[r]) : vRows;
+    const targets = new Float32Array(T);
     let end = 0;
     const ends = episodeEnds(lengths);
     for (let t = 0; t < T; t++) {
@@ -412,8 +420,12 @@ export class Reinforce {
       if (!ended && t + k < end) g += disc * v[t + k];
       targets[t] = g;
     }
+    // Regression targets in x's row order; padded rows regress onto their own prediction: zero
+    // error, zero gradient.
+    const rowTargets = vRows.slice();
+    for (let t = 0; t < T; t++) rowTargets[rowOf ? rowOf[t] : t] = targets[t];
     const vPred = mlpForward(this.value!, x);
-    mseLoss(vPred, tensor(targets, [padded, 1])).mul((valueCoef * padded) / T).backward();
+    mseLoss(vPred, tensor(rowTargets, [padded, 1])).mul((valueCoef * padded) / T).backward();
     this.valueOptimizer!.step();
     this.valueOptimizer!.zeroGrad();
     const adv = new Float32Array(T);
@@ -487,28 +499,26 @@ class GrowableI32 {
     this.buf.set(row, this.length);
     this.length += row.length;
   }
+  pushOne(v: number): void {
+    if (this.length === this.buf.length) {
+      const b = new Int32Array(this.buf.length * 2);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf[this.length++] = v;
+  }
   view(): Int32Array {
     return this.buf.subarray(0, this.length);
   }
 }
 
-function concat(parts: Float32Array[], n: number): Float32Array {
-  const out = new Float32Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-function concatI32(parts: Int32Array[], n: number): Int32Array {
-  const out = new Int32Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+/** A [P, cols] tensor holding `rows` (row-major) and zeros after them: one copy into wasm. */
+function padded(rows: Float32Array, P: number, cols: number): Tensor {
+  const t = empty([P, cols], 'padded');
+  const data = t.data;
+  data.set(rows);
+  data.fill(0, rows.length);
+  return t;
 }
 
 /** Index of the last step of each of the stacked episodes. */
