@@ -3,8 +3,9 @@
  * advantages on the classic 200-hidden-unit policy network, trained with RMSprop (Karpathy's
  * "Pong from pixels"), and an actor-critic variant (A2C: a value network as baseline and n-step
  * bootstrapped returns). Acting runs the policy once per step, without a graph, for all the games
- * in play; learning stacks the episodes and runs one forward and one backward over them (one
- * matmul per layer, not one per frame).
+ * in play, and keeps each step's hidden layer; learning stacks the episodes and runs one forward
+ * (from the kept hidden layer, as pg-pong does) and one backward over them (one matmul per layer,
+ * not one per frame). With sparseInput the first layer sees only the observations' nonzeros.
  */
 import { noGrad, record } from '../autograd.js';
 import { KnobsError } from '../errors.js';
@@ -351,7 +352,7 @@ export class Reinforce {
         crow.fill(c.values.length, T + 1);
         x = sparseCsrTensor(crow, c.colIndices, c.values, [P, d]);
       } else {
-        x = padded(observations, P, d);
+        x = paddedTensor(observations, P, d);
         if (sparse) x = toSparseCsr(x);
       }
       const perStep = this.options.algorithm === 'a2c' ? this.a2cAdvantages(x, rewards, lengths, P, rowOf) : this.discountedReturns(rewards, lengths);
@@ -384,7 +385,7 @@ export class Reinforce {
   private hiddenLayer(x: Tensor | SparseCsr, cached: Float32Array | null, P: number): Tensor {
     const { weight, bias } = this.l1;
     if (!cached) return x instanceof SparseCsr ? relu(this.l1.forward(x)) : linear(x, weight, bias, 'relu');
-    const h = padded(cached, P, this.options.hidden);
+    const h = paddedTensor(cached, P, this.options.hidden);
     const params = [weight, bias!];
     if (x instanceof SparseCsr) return relu(record(h, params, (g) => sparseMmBackward(x, g, weight, bias)));
     // relu's mask comes from the output h itself (h > 0 exactly where x·W1 + b1 > 0).
@@ -467,7 +468,7 @@ export class Reinforce {
   }
 }
 
-/** Rows of one episode (observations, hidden layers, nonzeros) appended into an array that doubles when full. */
+/** Rows of one update (observations, hidden layers, nonzeros) appended into an array that doubles when full. */
 class Growable {
   private buf: Float32Array;
   length = 0;
@@ -513,7 +514,7 @@ class GrowableI32 {
 }
 
 /** A [P, cols] tensor holding `rows` (row-major) and zeros after them: one copy into wasm. */
-function padded(rows: Float32Array, P: number, cols: number): Tensor {
+function paddedTensor(rows: Float32Array, P: number, cols: number): Tensor {
   const t = empty([P, cols], 'padded');
   const data = t.data;
   data.set(rows);
