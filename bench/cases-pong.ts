@@ -32,7 +32,9 @@ export interface PongTrainer {
 
 export function knobsPongTrainer(obs: PongObservation, envs: number): PongTrainer {
   const g = games(obs, envs);
-  const agent = new Reinforce(g[0].observationSize, g[0].actionCount, { lr: 1e-3, seed: 1 });
+  // From pixels knobs feeds the first layer the frame differences' nonzeros (sparseInput); numpy
+  // and tfjs stay dense, as pg-pong is.
+  const agent = new Reinforce(g[0].observationSize, g[0].actionCount, { lr: 1e-3, seed: 1, sparseInput: obs === 'pixels' });
   let episode = 0;
   return {
     update() {

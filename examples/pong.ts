@@ -11,7 +11,7 @@
  * --worker trains in a worker thread (the same code path a browser page uses); --save writes the
  * agent's state (policy, optimizer, sampling stream) as JSON and --resume continues from it.
  * --envs n plays n games at once and learns from them in one update (one forward pass acts in
- * all n games: much faster from pixels, where a single row through the 6400×200 layer is slow).
+ * all n games).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -53,7 +53,8 @@ const config: PongTrainConfig = {
   episodes: Number(values.episodes),
   envs: Number(values.envs),
   env,
-  agent: { seed: Number(values.seed), lr: Number(values.lr), algorithm: values.algorithm as 'reinforce' | 'a2c' },
+  // From pixels the first layer takes the frame differences' nonzeros (a few dozen of 6400).
+  agent: { seed: Number(values.seed), lr: Number(values.lr), algorithm: values.algorithm as 'reinforce' | 'a2c', sparseInput: values.pixels },
   resume: values.resume ? fromJson(readFileSync(values.resume, 'utf8')) : undefined,
   // A checkpoint with every printed block, to score the greedy policy on one game.
   checkpointEvery: every,

@@ -42,6 +42,10 @@ const A = (shape: number[], gen?: Gen, grad = true): Input => ({ shape, gen, gra
 const GATHER4 = [2, 0, 1, 1, 0, 0, 2, 2, 1, 2, 0, 1, 1, 1, 2, 0];
 const SCATTER3 = [3, 0, 3, 1, 1, 1, 0, 2, 2, 3, 3, 3, 0, 0, 1, 2, 1, 0, 3, 3, 3, 0, 2, 1, 1, 1, 1, 2, 0, 3];
 
+// A [4,6] sparse input (row 1 empty, column 2 in rows 0 and 3) and its CSR form.
+const SPARSE_DENSE = [0, 0.5, -1.5, 0, 0, 0, /**/ 0, 0, 0, 0, 0, 0, /**/ 2, 0, 0, 0, 0, -0.25, /**/ 0, 0, 1, 0, 3, 0];
+const SPARSE_CSR = { crow: Int32Array.of(0, 2, 2, 4, 6), col: Int32Array.of(1, 2, 0, 5, 2, 4), val: Float32Array.of(0.5, -1.5, 2, -0.25, 1, 3) };
+
 const cases: Case[] = [
   { name: 'add same shape', inputs: [A([3, 4]), A([3, 4])], fn: ([a, b]) => K.add(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x + y) },
   { name: 'add bias row', inputs: [A([3, 4]), A([4])], fn: ([a, b]) => K.add(a, b), ref: ([a, b]) => R.binary(a, b, (x, y) => x + y) },
@@ -223,6 +227,18 @@ const cases: Case[] = [
     inputs: [A([5, 3])],
     fn: ([w]) => K.embedding(w, tensor([[1, 4, 1], [0, 1, 2]])),
     ref: ([w]) => ({ shape: [2, 3, 3], data: R.indexSelect(w, 0, [1, 4, 1, 0, 1, 2]).data }),
+  },
+  {
+    name: 'sparseMm [4,6] CSR·[6,3] + bias, an empty row and a column in two rows (W and bias)',
+    inputs: [A([6, 3]), A([3])],
+    fn: ([w, b]) => K.sparseMm(K.sparseCsrTensor(SPARSE_CSR.crow, SPARSE_CSR.col, SPARSE_CSR.val, [4, 6]), w, b),
+    ref: ([w, b]) => R.binary(R.matmul(R.arr([4, 6], SPARSE_DENSE), w), b, (u, v) => u + v),
+  },
+  {
+    name: 'sparseMm from toSparseCsr, no bias (W)',
+    inputs: [A([6, 3])],
+    fn: ([w]) => K.sparseMm(K.toSparseCsr(tensor(SPARSE_DENSE, [4, 6])), w),
+    ref: ([w]) => R.matmul(R.arr([4, 6], SPARSE_DENSE), w),
   },
   {
     name: 'where rank 3 broadcast (a and b)',

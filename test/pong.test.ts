@@ -332,6 +332,77 @@ describe('REINFORCE', () => {
     // ~45 s on a quiet core; the machine is shared, and a timeout is not a learning failure.
   }, 240_000);
 
+  /** An env that records what the agent saw and did, to replay the episode into update(). */
+  function recording(env: Pong) {
+    const log = { obs: [] as Float32Array[], acts: [] as number[], rews: [] as number[] };
+    let last: Float32Array | null = null;
+    const rec = {
+      observationSize: env.observationSize,
+      actionCount: env.actionCount,
+      reset(seed?: number) {
+        last = env.reset(seed);
+        return last;
+      },
+      step(a: number) {
+        log.obs.push(last!);
+        log.acts.push(a);
+        const r = env.step(a);
+        log.rews.push(r.reward);
+        last = r.observation;
+        return r;
+      },
+    };
+    return { rec, log };
+  }
+  const closeTo = (a: ArrayLike<number>, b: ArrayLike<number>, tol: number) => {
+    expect(a.length).toBe(b.length);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    expect(worst).toBeLessThan(tol);
+  };
+
+  it('learns from pixels with sparseInput as with the dense first layer, and the cached hidden layer gives the recomputed update', () => {
+    const env = () => new Pong({ seed: 3, observation: 'pixels', frameDiff: true, pointsToWin: 2, maxSteps: 80 });
+    const opts = { seed: 6, lr: 1e-3, hidden: 16 };
+    const dense = new Reinforce(6400, 3, opts);
+    const sparse = new Reinforce(6400, 3, { ...opts, sparseInput: true });
+    const live = memoryStats().liveBlocks;
+    const games = [recording(env()), recording(env())];
+    const d = dense.trainEpisodes([env(), env()], [11, 12]);
+    const s = sparse.trainEpisodes(games.map((g) => g.rec), [11, 12]);
+    expect(s.map((x) => x.steps)).toEqual(d.map((x) => x.steps));
+    expect(s.map((x) => x.wins + x.losses)).toEqual(d.map((x) => x.wins + x.losses));
+    const nnz = games[0].log.obs.reduce((a, o) => a + o.filter((v) => v !== 0).length, 0) / games[0].log.obs.length;
+    expect(nnz).toBeGreaterThan(4);
+    expect(nnz).toBeLessThan(100);
+    const ws = sparse.stateDict().policy, wd = dense.stateDict().policy;
+    for (const k of Object.keys(wd)) closeTo(ws[k].data, wd[k].data, 1e-5);
+    // The same episodes through update() (layer 1 run again, on dense rows) give the same step.
+    const replay = new Reinforce(6400, 3, opts);
+    const lengths = games.map((g) => g.log.acts.length);
+    const obs = new Float32Array(lengths.reduce((a, b) => a + b, 0) * 6400);
+    games.flatMap((g) => g.log.obs).forEach((o, i) => obs.set(o, i * 6400));
+    replay.update(obs, Int32Array.from(games.flatMap((g) => g.log.acts)), Float32Array.from(games.flatMap((g) => g.log.rews)), lengths);
+    const wr = replay.stateDict().policy;
+    for (const k of Object.keys(wr)) closeTo(ws[k].data, wr[k].data, 1e-5);
+    // Training moved the weights (the comparison is not between untouched initial weights).
+    const init = new Reinforce(6400, 3, opts);
+    const w0 = init.stateDict().policy['0.weight'].data;
+    expect(ws['0.weight'].data.some((v, i) => Math.abs(v - w0[i]) > 1e-4)).toBe(true);
+    for (const a of [dense, sparse, replay, init]) a.dispose();
+    // A2C: the value network takes the sparse rows too.
+    const a2c = { ...opts, algorithm: 'a2c' as const };
+    const [ad, sa] = [new Reinforce(6400, 3, a2c), new Reinforce(6400, 3, { ...a2c, sparseInput: true })];
+    ad.trainEpisodes([env(), env()], [11, 12]);
+    sa.trainEpisodes([env(), env()], [11, 12]);
+    const [sd, ss] = [ad.stateDict(), sa.stateDict()];
+    for (const k of Object.keys(sd.policy)) closeTo(ss.policy[k].data, sd.policy[k].data, 1e-5);
+    for (const k of Object.keys(sd.value!)) closeTo(ss.value![k].data, sd.value![k].data, 1e-5);
+    ad.dispose();
+    sa.dispose();
+    expect(memoryStats().liveBlocks).toBeLessThanOrEqual(live);
+  });
+
   it('acts on a batch of observations as on each row alone (greedy)', () => {
     const agent = new Reinforce(8, 3, { seed: 1 });
     const rows = Array.from({ length: 6 }, (_, i) => Float32Array.from({ length: 8 }, (_, j) => Math.sin(i * 8 + j)));
@@ -459,6 +530,7 @@ describe('REINFORCE', () => {
     expect(() => new Reinforce(8, 1)).toThrow(/Reinforce: actionCount must be at least 2, got 1/);
     expect(() => new Reinforce(8, 3, { gamma: 1.5 })).toThrow(/Reinforce: gamma must be in \[0, 1\], got 1.5/);
     expect(() => new Reinforce(8, 3, { algorithm: 'ppo' as 'a2c' })).toThrow(/algorithm must be 'reinforce' or 'a2c'/);
+    expect(() => new Reinforce(8, 3, { sparseInput: 1 as unknown as boolean })).toThrow(/Reinforce: sparseInput must be a boolean, got 1/);
     const a = new Reinforce(8, 3);
     expect(() => a.act(new Float32Array(5))).toThrow(/Reinforce.act: observation has 5 values, the policy expects 8/);
     a.dispose();

@@ -3,6 +3,7 @@ import { checkOptions, optionKeys } from '../options.js';
 import { KnobsError } from '../errors.js';
 import { dropout, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activations.js';
 import { linear, type DenseActivation } from '../ops/dense.js';
+import { SparseCsr, sparseMm } from '../ops/sparse.js';
 import { Conv2d } from './conv.js';
 import { Rng } from '../random.js';
 import { Tensor, rand } from '../tensor.js';
@@ -21,7 +22,7 @@ const LINEAR_KEYS = optionKeys<LinearOptions>()('bias', 'seed');
  * y = x·W + b with W of shape [in, out] — the book's `np.dot(layer, weights)` layout, so forward
  * is a plain A·B and no transpose is ever materialised. (PyTorch stores [out, in].)
  */
-export class Linear extends Module {
+export class Linear extends Module<[Tensor | SparseCsr], Tensor> {
   static readonly type = 'Linear';
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -41,8 +42,9 @@ export class Linear extends Module {
     this.weight = this.addParameter('weight', rand([inFeatures, outFeatures], { low: -bound, high: bound, seed: s() }));
     this.bias = opts.bias === false ? null : this.addParameter('bias', rand([outFeatures], { low: -bound, high: bound, seed: s() }));
   }
-  forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+  /** x·W + b; a SparseCsr input (toSparseCsr) costs in proportion to its nonzeros (sparseMm). */
+  forward(x: Tensor | SparseCsr): Tensor {
+    return x instanceof SparseCsr ? sparseMm(x, this.weight, this.bias) : linear(x, this.weight, this.bias);
   }
   /** act(x·W + b) as one fused kernel call. */
   forwardWith(x: Tensor, activation: DenseActivation): Tensor {

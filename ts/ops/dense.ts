@@ -43,31 +43,45 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null, activatio
   const out = empty(x.rank === 2 ? shape2(m, n) : Object.freeze([n]), 'linear');
   if (out.size > 0) kern.dense_forward(x.ptr, weight.ptr, bias ? bias.ptr : 0, !!bias, out.ptr, m, k, n, act);
   const parents = bias ? [x, weight, bias] : [x, weight];
-  return record(out, parents, (gy) => {
-    if (out.size === 0) return;
-    // Whether each gradient already holds a value to add to, read before the buffers are made.
-    const hadX = x.grad !== null, hadW = weight.grad !== null, hadB = bias !== null && bias.grad !== null;
-    const tx = gradBuffer(x), tw = gradBuffer(weight), tb = bias ? gradBuffer(bias) : null;
-    // One accumulate flag for W and b: both are leaves created together, so they either both
-    // hold a gradient from an earlier backward or neither does (zeroGrad clears both).
-    if (tb && tw && hadB !== hadW) {
-      // Mixed state (e.g. bias gradient cleared by hand): fall back to accumulating into a zeroed buffer.
-      if (!hadB) tb.data.fill(0);
-      if (!hadW) tw.data.fill(0);
-    }
-    const acc = (tw !== null && hadW) || (tb !== null && hadB);
-    const gx = tx === null ? null : hadX ? empty(x.shape, 'linear_gx') : tx;
-    // gz, the kernel's m·n scratch, is a bare block: no Tensor object, no scope (~0.1 µs a call).
-    const gzSize = out.size;
-    const gz = allocF32(gzSize);
-    try {
-      kern.dense_backward(x.ptr, weight.ptr, out.ptr, gy.ptr, gz, gx ? gx.ptr : 0, tw ? tw.ptr : 0, tb ? tb.ptr : 0, m, k, n, act, !!gx, !!tw, !!tb, acc);
-    } finally {
-      freeF32(gz, gzSize);
-    }
-    if (tx && hadX && gx) {
-      kern.axpy(1, gx.ptr, tx.ptr, gx.size);
-      gx.dispose();
-    }
-  });
+  return record(out, parents, (gy) => denseBackward(x, weight, bias, out, gy, act, m, k, n));
+}
+
+/**
+ * The backward of `linear` for output `out` = act(x·W + b) and its gradient gy: x, W and b
+ * gradients in one kernel call, written into the gradients of whichever of them require one.
+ * Also for a learner that kept `out` from an earlier forward pass (pg-pong's cached hidden layer).
+ */
+export function linearBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor, gy: Tensor, activation: DenseActivation = 'none'): void {
+  const act = denseActivationCode(activation);
+  if (act === undefined) throw new KnobsError(`linear: unknown activation '${activation}'`);
+  denseBackward(x, weight, bias, out, gy, act, x.rank === 2 ? x.shape[0] : 1, weight.shape[0], weight.shape[1]);
+}
+
+function denseBackward(x: Tensor, weight: Tensor, bias: Tensor | null, out: Tensor, gy: Tensor, act: number, m: number, k: number, n: number): void {
+  if (out.size === 0) return;
+  const kern = K();
+  // Whether each gradient already holds a value to add to, read before the buffers are made.
+  const hadX = x.grad !== null, hadW = weight.grad !== null, hadB = bias !== null && bias.grad !== null;
+  const tx = gradBuffer(x), tw = gradBuffer(weight), tb = bias ? gradBuffer(bias) : null;
+  // One accumulate flag for W and b: both are leaves created together, so they either both
+  // hold a gradient from an earlier backward or neither does (zeroGrad clears both).
+  if (tb && tw && hadB !== hadW) {
+    // Mixed state (e.g. bias gradient cleared by hand): fall back to accumulating into a zeroed buffer.
+    if (!hadB) tb.data.fill(0);
+    if (!hadW) tw.data.fill(0);
+  }
+  const acc = (tw !== null && hadW) || (tb !== null && hadB);
+  const gx = tx === null ? null : hadX ? empty(x.shape, 'linear_gx') : tx;
+  // gz, the kernel's m·n scratch, is a bare block: no Tensor object, no scope (~0.1 µs a call).
+  const gzSize = out.size;
+  const gz = allocF32(gzSize);
+  try {
+    kern.dense_backward(x.ptr, weight.ptr, out.ptr, gy.ptr, gz, gx ? gx.ptr : 0, tw ? tw.ptr : 0, tb ? tb.ptr : 0, m, k, n, act, !!gx, !!tw, !!tb, acc);
+  } finally {
+    freeF32(gz, gzSize);
+  }
+  if (tx && hadX && gx) {
+    kern.axpy(1, gx.ptr, tx.ptr, gx.size);
+    gx.dispose();
+  }
 }

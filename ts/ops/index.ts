@@ -24,6 +24,7 @@ export * from './norm.js';
 export * from './reduce.js';
 export * from './rnn.js';
 export * from './shape.js';
+export { SparseCsr, sparseCsrTensor, sparseMm, toSparseCsr } from './sparse.js';
 export * from './unary.js';
 export * from './where.js';
 

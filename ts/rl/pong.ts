@@ -80,6 +80,17 @@ export function drawPong(ctx: CanvasLike, p: { ballX: number; ballY: number; age
   ctx.fillRect(p.ballX * sx, p.ballY * sy, BALL * sx, BALL * sy);
 }
 
+// Module-level helpers rather than closures made per step: a step is a few microseconds, and a
+// closure per call was a visible share of it in profiles.
+const centred = (v: number) => (2 * v) / PONG_SIZE - 1;
+
+/** Sets the pixels of the rectangle (court units, clipped to the court) to 1 in an 80×80 frame. */
+function fillRect(out: Float32Array, x: number, y: number, w: number, hgt: number): void {
+  const x0 = Math.max(0, Math.floor(x)), x1 = Math.min(PONG_SIZE, Math.ceil(x + w));
+  const y0 = Math.max(0, Math.floor(y)), y1 = Math.min(PONG_SIZE, Math.ceil(y + hgt));
+  for (let r = y0; r < y1; r++) out.fill(1, r * PONG_SIZE + x0, r * PONG_SIZE + x1);
+}
+
 function positive(op: string, name: string, v: number, integer: boolean): number {
   if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
     throw new KnobsError(`${op}: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${v}`);
@@ -257,7 +268,7 @@ export class Pong {
 
   /** Positions in [−1, 1] (centres, court-relative); velocities divided by their top speeds. */
   stateObservation(): Float32Array {
-    const c = (v: number) => (2 * v) / PONG_SIZE - 1;
+    const c = centred;
     const h = this.paddleHeight / 2;
     return Float32Array.of(
       c(this.bx + BALL / 2), c(this.by + BALL / 2), this.vx / MAX_SPEED, this.vy / MAX_VY,
@@ -268,14 +279,9 @@ export class Pong {
   /** The 80×80 binary frame: 1 where the ball or a paddle is. */
   pixels(): Float32Array {
     const out = new Float32Array(PONG_SIZE * PONG_SIZE);
-    const fill = (x: number, y: number, w: number, hgt: number) => {
-      const x0 = Math.max(0, Math.floor(x)), x1 = Math.min(PONG_SIZE, Math.ceil(x + w));
-      const y0 = Math.max(0, Math.floor(y)), y1 = Math.min(PONG_SIZE, Math.ceil(y + hgt));
-      for (let r = y0; r < y1; r++) out.fill(1, r * PONG_SIZE + x0, r * PONG_SIZE + x1);
-    };
-    fill(OPPONENT_X, this.oy, PADDLE_W, this.paddleHeight);
-    fill(AGENT_X, this.ay, PADDLE_W, this.paddleHeight);
-    fill(this.bx, this.by, BALL, BALL);
+    fillRect(out, OPPONENT_X, this.oy, PADDLE_W, this.paddleHeight);
+    fillRect(out, AGENT_X, this.ay, PADDLE_W, this.paddleHeight);
+    fillRect(out, this.bx, this.by, BALL, BALL);
     return out;
   }
 

@@ -3,19 +3,23 @@
  * advantages on the classic 200-hidden-unit policy network, trained with RMSprop (Karpathy's
  * "Pong from pixels"), and an actor-critic variant (A2C: a value network as baseline and n-step
  * bootstrapped returns). Acting runs the policy once per step, without a graph, for all the games
- * in play; learning stacks the episodes and runs one forward and one backward over them (one
- * matmul per layer, not one per frame).
+ * in play, and keeps each step's hidden layer; learning stacks the episodes and runs one forward
+ * (from the kept hidden layer, as pg-pong does) and one backward over them (one matmul per layer,
+ * not one per frame). With sparseInput the first layer sees only the observations' nonzeros.
  */
-import { noGrad } from '../autograd.js';
+import { noGrad, record } from '../autograd.js';
 import { KnobsError } from '../errors.js';
 import { Linear, ReLU, Sequential } from '../nn/layers.js';
 import type { StateDict } from '../nn/module.js';
+import { relu } from '../ops/activations.js';
+import { linear, linearBackward } from '../ops/dense.js';
 import { mseLoss } from '../ops/losses.js';
+import { SparseCsr, sparseCsrTensor, sparseMmBackward, toSparseCsr } from '../ops/sparse.js';
 import { RMSprop } from '../optim/optimizers.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import { Rng } from '../random.js';
 import { tidy } from '../scope.js';
-import { Tensor, tensor } from '../tensor.js';
+import { Tensor, empty, tensor } from '../tensor.js';
 import { Categorical } from './categorical.js';
 
 /** What the agent needs from an environment (Pong, or any Gym-style discrete-action one). */
@@ -49,6 +53,12 @@ export interface ReinforceOptions {
   valueCoef?: number;
   /** Seeds the network's initial weights and the action sampling. */
   seed?: number;
+  /**
+   * Feed the first layer the observations' nonzeros only (SparseCsr, nn.Linear's sparse path):
+   * the same results as dense, at a cost proportional to the nonzeros. For Pong's frame
+   * differences (a few dozen nonzeros of 6400) it is what makes learning from pixels fast.
+   */
+  sparseInput?: boolean;
 }
 
 export interface EpisodeStats {
@@ -79,6 +89,25 @@ function mlp(inputs: number, hidden: number, outputs: number, seed: number): Seq
   return new Sequential(new Linear(inputs, hidden, { seed }), new ReLU(), new Linear(hidden, outputs, { seed: seed + 1 }));
 }
 
+/** net.forward(x) for the mlp above, also on sparse input (nn.Linear's sparse path, then ReLU and the output layer). */
+function mlpForward(net: Sequential, x: Tensor | SparseCsr): Tensor {
+  if (!(x instanceof SparseCsr)) return net.forward(x);
+  return (net.layers[2] as Linear).forward(relu((net.layers[0] as Linear).forward(x)));
+}
+
+interface CsrArrays {
+  crowIndices: Int32Array;
+  colIndices: Int32Array;
+  values: Float32Array;
+}
+/** What acting keeps for the update: every step's hidden layer and, with sparseInput, its nonzeros. */
+interface Kept {
+  hidden: Float32Array;
+  csr?: CsrArrays;
+  /** Row of x (and of hidden) of each step of the stacked episodes. */
+  rowOf: Int32Array;
+}
+
 function check(name: string, v: number, lo: number, hi: number, loOpen: boolean, hiOpen: boolean): void {
   const ok = Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
   if (!ok) throw new KnobsError(`Reinforce: ${name} must be in ${loOpen ? '(' : '['}${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${v}`);
@@ -93,6 +122,9 @@ export class Reinforce {
   readonly valueOptimizer: RMSprop | null;
   readonly rng: Rng;
   episodes = 0;
+  /** The policy's two Linear layers (policy = l1, ReLU, l2). */
+  private readonly l1: Linear;
+  private readonly l2: Linear;
 
   constructor(readonly observationSize: number, readonly actionCount: number, opts: ReinforceOptions = {}) {
     const o: Required<ReinforceOptions> = {
@@ -106,6 +138,7 @@ export class Reinforce {
       nSteps: opts.nSteps ?? 20,
       valueCoef: opts.valueCoef ?? 0.5,
       seed: opts.seed ?? 0,
+      sparseInput: opts.sparseInput ?? false,
     };
     for (const [n, v] of [['observationSize', observationSize], ['actionCount', actionCount], ['hidden', o.hidden], ['nSteps', o.nSteps]] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new KnobsError(`Reinforce: ${n} must be a positive integer, got ${v}`);
@@ -116,9 +149,12 @@ export class Reinforce {
     check('gamma', o.gamma, 0, 1, false, false);
     check('entropyCoef', o.entropyCoef, 0, Infinity, false, true);
     check('valueCoef', o.valueCoef, 0, Infinity, false, true);
+    if (typeof o.sparseInput !== 'boolean') throw new KnobsError(`Reinforce: sparseInput must be a boolean, got ${JSON.stringify(o.sparseInput)}`);
     if (o.algorithm !== 'reinforce' && o.algorithm !== 'a2c') throw new KnobsError(`Reinforce: algorithm must be 'reinforce' or 'a2c', got '${o.algorithm}'`);
     this.options = o;
     this.policy = mlp(observationSize, o.hidden, actionCount, o.seed);
+    this.l1 = this.policy.layers[0] as Linear;
+    this.l2 = this.policy.layers[2] as Linear;
     this.optimizer = new RMSprop(this.policy.parameters(), { lr: o.lr, alpha: o.decay });
     if (o.algorithm === 'a2c') {
       this.value = mlp(observationSize, o.hidden, 1, o.seed + 2);
@@ -139,13 +175,25 @@ export class Reinforce {
    * instead of n vector products), then one sample per row in order.
    */
   actBatch(observations: Float32Array, n: number, greedy = false): Int32Array {
+    return this.actAndKeep(observations, n, greedy, null);
+  }
+
+  /**
+   * actBatch, handing each row's hidden layer (and, with sparseInput, its nonzeros) to `keep`,
+   * so that the update reuses them instead of running the first layer again (as pg-pong does).
+   */
+  private actAndKeep(observations: Float32Array, n: number, greedy: boolean, keep: ((hidden: Float32Array, csr: CsrArrays | null) => void) | null): Int32Array {
     const d = this.observationSize;
     if (!Number.isInteger(n) || n <= 0 || observations.length !== n * d) {
       throw new KnobsError(`Reinforce.act: observation has ${observations.length} values, the policy expects ${n === 1 ? d : `${n}×${d}`}`);
     }
     return noGrad(() =>
       tidy(() => {
-        const dist = new Categorical({ logits: this.policy.forward(tensor(observations, [n, d])) });
+        const x = tensor(observations, [n, d]);
+        const csr = this.options.sparseInput ? toSparseCsr(x) : null;
+        const h = csr ? relu(this.l1.forward(csr)) : linear(x, this.l1.weight, this.l1.bias, 'relu');
+        const dist = new Categorical({ logits: this.l2.forward(h) });
+        if (keep) keep(h.data, csr ? csr.toArrays() : null);
         if (!greedy) return dist.sample(this.rng);
         const lp = dist.logits.data;
         const k = this.actionCount;
@@ -179,34 +227,60 @@ export class Reinforce {
         throw new KnobsError(`Reinforce.trainEpisodes: an environment gives ${e.observationSize} observations and ${e.actionCount} actions, the policy takes ${d} and ${this.actionCount}`);
       }
     }
-    const obs = envs.map(() => new Growable(d));
+    const H = this.options.hidden;
+    const sparse = this.options.sparseInput;
+    // The update's rows are kept in the order they were acted on (step by step, the live games
+    // of each step together), so every step appends one block: its observations (dense) or
+    // nonzeros (sparse) and its hidden layer as computed while acting. Rewards and actions stay
+    // per game, for the returns; rowOf maps each game's steps to their rows.
+    const obs = new Growable(sparse ? 0 : envs.length * d);
+    const cols = new GrowableI32();
+    const vals = new Growable(0);
+    const rowNnz = new GrowableI32();
+    const hidden = new Growable(envs.length * H);
+    const rowIds: number[][] = envs.map(() => []);
     const acts: number[][] = envs.map(() => []);
     const rews: number[][] = envs.map(() => []);
     let current = envs.map((e, i) => e.reset(seeds?.[i]));
     let live = envs.map((_, i) => i);
     const batch = new Float32Array(envs.length * d);
+    let rows = 0;
+    const keep = (h: Float32Array, csr: CsrArrays | null) => {
+      hidden.push(h);
+      if (csr) {
+        cols.push(csr.colIndices);
+        vals.push(csr.values);
+        for (let j = 0; j < live.length; j++) rowNnz.pushOne(csr.crowIndices[j + 1] - csr.crowIndices[j]);
+      }
+    };
     while (live.length > 0) {
-      live.forEach((e, j) => batch.set(current[e], j * d));
-      const a = this.actBatch(batch.subarray(0, live.length * d), live.length);
+      const n = live.length;
+      for (let j = 0; j < n; j++) batch.set(current[live[j]], j * d);
+      const x = batch.subarray(0, n * d);
+      if (!sparse) obs.push(x);
+      const a = this.actAndKeep(x, n, false, keep);
       const next: number[] = [];
-      live.forEach((e, j) => {
-        obs[e].push(current[e]);
+      for (let j = 0; j < n; j++) {
+        const e = live[j];
         const r = envs[e].step(a[j]);
+        rowIds[e].push(rows++);
         acts[e].push(a[j]);
         rews[e].push(r.reward);
         current[e] = r.observation;
         if (!r.done) next.push(e);
-      });
+      }
       live = next;
     }
     const lengths = acts.map((x) => x.length);
-    const stacked = new Float32Array(lengths.reduce((a, b) => a + b, 0) * d);
-    let at = 0;
-    for (const o of obs) {
-      stacked.set(o.view(), at);
-      at += o.length;
+    const T = rows;
+    const kept: Kept = { hidden: hidden.view(), rowOf: Int32Array.from(rowIds.flat()) };
+    if (sparse) {
+      const counts = rowNnz.view();
+      const crow = new Int32Array(T + 1);
+      for (let r = 0; r < T; r++) crow[r + 1] = crow[r] + counts[r];
+      kept.csr = { crowIndices: crow, colIndices: cols.view(), values: vals.view() };
     }
-    const loss = this.update(stacked, Int32Array.from(acts.flat()), Float32Array.from(rews.flat()), lengths);
+    const loss = this.learn(sparse ? new Float32Array(0) : obs.view(), Int32Array.from(acts.flat()), Float32Array.from(rews.flat()), lengths, kept);
     this.episodes += envs.length;
     return rews.map((r, i) => {
       let reward = 0, wins = 0, losses = 0;
@@ -246,25 +320,47 @@ export class Reinforce {
     if (T === 0 || observations.length !== T * d || rewards.length !== T || lengths.reduce((a, b) => a + b, 0) !== T || lengths.some((n) => !Number.isInteger(n) || n <= 0)) {
       throw new KnobsError(`Reinforce.update: ${observations.length} observation values, ${T} actions, ${rewards.length} rewards and episode lengths [${lengths.join(', ')}] do not describe episodes of observations of size ${d}`);
     }
+    return this.learn(observations, actions, rewards, lengths, null);
+  }
+
+  /** update(), reusing what acting kept (hidden layers; nonzeros with sparseInput) when given. */
+  private learn(observations: Float32Array, actions: Int32Array, rewards: Float32Array, lengths: readonly number[], kept: Kept | null): number {
+    const T = actions.length;
+    const d = this.observationSize;
+    const H = this.options.hidden;
+    const sparse = this.options.sparseInput;
     // Episodes have every length, and the allocator keeps a free list per block size: padding
     // to a few bucketed lengths lets the blocks of one episode be reused by the next instead of
     // piling up. Padded rows have advantage 0 (and A2C value targets equal to their prediction), so
     // they add exactly nothing to any gradient; sums are divided by the true length T.
     const P = paddedLength(T);
     // Byte offsets into wasm memory are u32: the stacked batch must fit below 4 GiB.
-    if (P * Math.max(d, this.options.hidden) * 4 >= 2 ** 32) {
+    if (P * Math.max(kept?.csr ? 0 : d, H) * 4 >= 2 ** 32) {
       throw new KnobsError(`Reinforce.update: ${T} steps of ${d} values are too many for one update (wasm memory is 4 GiB); use fewer games per update or a lower maxSteps`);
     }
-    const xs = new Float32Array(P * d);
-    xs.set(observations);
+    // Row r of x and of the hidden layer holds step t of the stacked episodes where rowOf[t] = r.
+    const rowOf = kept ? kept.rowOf : null;
     const acts = new Int32Array(P);
-    acts.set(actions);
+    if (rowOf) for (let t = 0; t < T; t++) acts[rowOf[t]] = actions[t];
+    else acts.set(actions);
     const loss = tidy(() => {
-      const x = tensor(xs, [P, d]);
+      let x: Tensor | SparseCsr;
+      if (kept?.csr) {
+        const c = kept.csr;
+        const crow = new Int32Array(P + 1);
+        crow.set(c.crowIndices);
+        crow.fill(c.values.length, T + 1);
+        x = sparseCsrTensor(crow, c.colIndices, c.values, [P, d]);
+      } else {
+        x = paddedTensor(observations, P, d);
+        if (sparse) x = toSparseCsr(x);
+      }
+      const perStep = this.options.algorithm === 'a2c' ? this.a2cAdvantages(x, rewards, lengths, P, rowOf) : this.discountedReturns(rewards, lengths);
+      normalise(perStep);
       const adv = new Float32Array(P);
-      adv.set(this.options.algorithm === 'a2c' ? this.a2cAdvantages(x, rewards, lengths, P) : this.discountedReturns(rewards, lengths));
-      normalise(adv.subarray(0, T));
-      const dist = new Categorical({ logits: this.policy.forward(x) });
+      if (rowOf) for (let t = 0; t < T; t++) adv[rowOf[t]] = perStep[t];
+      else adv.set(perStep);
+      const dist = new Categorical({ logits: this.l2.forward(this.hiddenLayer(x, kept ? kept.hidden : null, P)) });
       // Policy gradient: raise log π(a|s) in proportion to how much better than usual a turned out.
       let objective = dist.logProb(acts).mul(tensor(adv, [P])).sum().mul(1 / T);
       if (this.options.entropyCoef > 0) {
@@ -282,15 +378,31 @@ export class Reinforce {
   }
 
   /**
+   * The policy's hidden layer relu(x·W1 + b1) for P rows. With `cached` (the first T rows as
+   * computed while acting; padded rows are zero) the layer does not run again: the cached values
+   * are recorded as its output, so backward still reaches W1 and b1 (pg-pong's cached hidden layer).
+   */
+  private hiddenLayer(x: Tensor | SparseCsr, cached: Float32Array | null, P: number): Tensor {
+    const { weight, bias } = this.l1;
+    if (!cached) return x instanceof SparseCsr ? relu(this.l1.forward(x)) : linear(x, weight, bias, 'relu');
+    const h = paddedTensor(cached, P, this.options.hidden);
+    const params = [weight, bias!];
+    if (x instanceof SparseCsr) return relu(record(h, params, (g) => sparseMmBackward(x, g, weight, bias)));
+    // relu's mask comes from the output h itself (h > 0 exactly where x·W1 + b1 > 0).
+    return record(h, params, (g) => linearBackward(x, weight, bias, h, g, 'relu'));
+  }
+
+  /**
    * A2C's advantages: n-step returns bootstrapped from V (zero past a reward when resetAtReward,
    * as the rally is over) minus V(s). Also takes the value network's regression step.
    */
-  private a2cAdvantages(x: Tensor, rewards: Float32Array, lengths: readonly number[], padded: number): Float32Array {
+  private a2cAdvantages(x: Tensor | SparseCsr, rewards: Float32Array, lengths: readonly number[], padded: number, rowOf: Int32Array | null): Float32Array {
     const { gamma, nSteps, resetAtReward, valueCoef } = this.options;
     const T = rewards.length;
-    const v = noGrad(() => this.value!.forward(x).toFloat32Array());
-    // Padded rows regress onto their own prediction: zero error, zero gradient.
-    const targets = v.slice();
+    const vRows = noGrad(() => mlpForward(this.value!, x).toFloat32Array());
+    // V per step of the stacked episodes (x's rows may be in another order: rowOf).
+    const v = rowOf ? Float32Array.from(rowOf, (r) => vRows[r]) : vRows;
+    const targets = new Float32Array(T);
     let end = 0;
     const ends = episodeEnds(lengths);
     for (let t = 0; t < T; t++) {
@@ -309,8 +421,12 @@ export class Reinforce {
       if (!ended && t + k < end) g += disc * v[t + k];
       targets[t] = g;
     }
-    const vPred = this.value!.forward(x);
-    mseLoss(vPred, tensor(targets, [padded, 1])).mul((valueCoef * padded) / T).backward();
+    // Regression targets in x's row order; padded rows regress onto their own prediction: zero
+    // error, zero gradient.
+    const rowTargets = vRows.slice();
+    for (let t = 0; t < T; t++) rowTargets[rowOf ? rowOf[t] : t] = targets[t];
+    const vPred = mlpForward(this.value!, x);
+    mseLoss(vPred, tensor(rowTargets, [padded, 1])).mul((valueCoef * padded) / T).backward();
     this.valueOptimizer!.step();
     this.valueOptimizer!.zeroGrad();
     const adv = new Float32Array(T);
@@ -352,12 +468,12 @@ export class Reinforce {
   }
 }
 
-/** Observations of one episode, appended row by row into a Float32Array that doubles when full. */
+/** Rows of one update (observations, hidden layers, nonzeros) appended into an array that doubles when full. */
 class Growable {
   private buf: Float32Array;
   length = 0;
   constructor(rowSize: number) {
-    this.buf = new Float32Array(rowSize * 256);
+    this.buf = new Float32Array(Math.max(rowSize, 16) * 256);
   }
   push(row: Float32Array): void {
     if (this.length + row.length > this.buf.length) {
@@ -371,6 +487,39 @@ class Growable {
   view(): Float32Array {
     return this.buf.subarray(0, this.length);
   }
+}
+class GrowableI32 {
+  private buf = new Int32Array(4096);
+  length = 0;
+  push(row: Int32Array): void {
+    if (this.length + row.length > this.buf.length) {
+      const b = new Int32Array(Math.max(this.buf.length * 2, this.length + row.length));
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf.set(row, this.length);
+    this.length += row.length;
+  }
+  pushOne(v: number): void {
+    if (this.length === this.buf.length) {
+      const b = new Int32Array(this.buf.length * 2);
+      b.set(this.buf);
+      this.buf = b;
+    }
+    this.buf[this.length++] = v;
+  }
+  view(): Int32Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/** A [P, cols] tensor holding `rows` (row-major) and zeros after them: one copy into wasm. */
+function paddedTensor(rows: Float32Array, P: number, cols: number): Tensor {
+  const t = empty([P, cols], 'padded');
+  const data = t.data;
+  data.set(rows);
+  data.fill(0, rows.length);
+  return t;
 }
 
 /** Index of the last step of each of the stacked episodes. */

@@ -38,6 +38,7 @@ mod word2vec;
 mod program;
 mod rnn;
 mod attention;
+mod sparse;
 
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]

@@ -22,6 +22,7 @@ pub mod random;
 pub mod reduce;
 pub mod reduce_axis;
 pub mod rnn;
+pub mod sparse;
 pub mod unary;
 mod vmath;
 pub mod word2vec;
