@@ -66,6 +66,11 @@ export function dense_backward(x: number, w: number, y: number, gy: number, gz: 
 
 export function dense_forward(x: number, w: number, b: number, has_bias: boolean, out: number, m: number, k: number, n: number, act: number): void;
 
+/**
+ * `indices` and `values` must have room for rows·cols entries; returns the nonzero count.
+ */
+export function dense_to_csr(x: number, rows: number, cols: number, offsets: number, indices: number, values: number): number;
+
 export function div(a: number, b: number, out: number, n: number): void;
 
 export function dropout_mask(out: number, n: number, seed_lo: number, seed_hi: number, p: number): void;
@@ -201,6 +206,13 @@ export function softmax_cross_entropy_rows_backward(probs: number, target: numbe
 
 export function softmax_rows(x: number, out: number, rows: number, cols: number): void;
 
+/**
+ * `bias` 0: no bias. `cols`: rows of b (the sparse matrix's column count).
+ */
+export function sparse_mm(offsets: number, rows: number, indices: number, values: number, nnz: number, b: number, cols: number, bias: number, out: number, n: number): void;
+
+export function sparse_mm_grad_weight(offsets: number, rows: number, indices: number, values: number, nnz: number, g: number, db: number, cols: number, n: number): void;
+
 export function sq_dist(a: number, b: number, out: number, m: number, n: number, d: number): void;
 
 export function sqrt(x: number, out: number, n: number): void;
@@ -250,6 +262,15 @@ export function where_select(cond: number, cond_len: number, sc: Uint32Array, a:
  */
 export function word2vec_train(tokens: number, n_tokens: number, start: number, ends: number, n_ends: number, sample_int: number, cum_table: number, vocab: number, syn0: number, syn1neg: number, dim: number, window: number, negative: number, sg: boolean, cbow_mean: boolean, alpha: number, rng: Uint32Array): number;
 
+/**
+ * Hogwild word2vec on `lanes` threads of the pool (kernels/word2vec.rs): `jobs` holds `n_jobs`
+ * jobs of five u32 each — first sentence, end sentence (exclusive), the learning rate's f32
+ * bits, the RNG state's low and high words — over the sentences `ends[0..n_ends]` of
+ * `tokens[0..n_tokens]`. `lane_words` (one per lane) receives the words each lane trained after
+ * subsampling; returns their sum.
+ */
+export function word2vec_train_hogwild(tokens: number, n_tokens: number, ends: number, n_ends: number, jobs: number, n_jobs: number, sample_int: number, cum_table: number, vocab: number, syn0: number, syn1neg: number, dim: number, window: number, negative: number, sg: boolean, cbow_mean: boolean, lane_words: Uint32Array): number;
+
 export type InitInput = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 export interface InitOutput {
@@ -280,6 +301,7 @@ export interface InitOutput {
     readonly dense_activation_code: (a: number, b: number) => number;
     readonly dense_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => void;
     readonly dense_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
+    readonly dense_to_csr: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
     readonly div: (a: number, b: number, c: number, d: number) => void;
     readonly dropout_mask: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly exp: (a: number, b: number, c: number) => void;
@@ -340,6 +362,8 @@ export interface InitOutput {
     readonly softmax_cross_entropy_rows: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly softmax_cross_entropy_rows_backward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly softmax_rows: (a: number, b: number, c: number, d: number) => void;
+    readonly sparse_mm: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
+    readonly sparse_mm_grad_weight: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
     readonly sq_dist: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly sqrt: (a: number, b: number, c: number) => void;
     readonly sqrt_backward: (a: number, b: number, c: number, d: number) => void;
@@ -355,6 +379,7 @@ export interface InitOutput {
     readonly thread_worker_parts: () => number;
     readonly where_select: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => void;
     readonly word2vec_train: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: any) => number;
+    readonly word2vec_train_hogwild: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: any) => number;
     readonly __wbindgen_externrefs: WebAssembly.Table;
     readonly __wbindgen_malloc: (a: number, b: number) => number;
     readonly __wbindgen_realloc: (a: number, b: number, c: number, d: number) => number;

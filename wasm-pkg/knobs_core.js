@@ -360,6 +360,21 @@ export function dense_forward(x, w, b, has_bias, out, m, k, n, act) {
 }
 
 /**
+ * `indices` and `values` must have room for rows·cols entries; returns the nonzero count.
+ * @param {number} x
+ * @param {number} rows
+ * @param {number} cols
+ * @param {number} offsets
+ * @param {number} indices
+ * @param {number} values
+ * @returns {number}
+ */
+export function dense_to_csr(x, rows, cols, offsets, indices, values) {
+    const ret = wasm.dense_to_csr(x, rows, cols, offsets, indices, values);
+    return ret >>> 0;
+}
+
+/**
  * @param {number} a
  * @param {number} b
  * @param {number} out
@@ -1149,6 +1164,38 @@ export function softmax_rows(x, out, rows, cols) {
 }
 
 /**
+ * `bias` 0: no bias. `cols`: rows of b (the sparse matrix's column count).
+ * @param {number} offsets
+ * @param {number} rows
+ * @param {number} indices
+ * @param {number} values
+ * @param {number} nnz
+ * @param {number} b
+ * @param {number} cols
+ * @param {number} bias
+ * @param {number} out
+ * @param {number} n
+ */
+export function sparse_mm(offsets, rows, indices, values, nnz, b, cols, bias, out, n) {
+    wasm.sparse_mm(offsets, rows, indices, values, nnz, b, cols, bias, out, n);
+}
+
+/**
+ * @param {number} offsets
+ * @param {number} rows
+ * @param {number} indices
+ * @param {number} values
+ * @param {number} nnz
+ * @param {number} g
+ * @param {number} db
+ * @param {number} cols
+ * @param {number} n
+ */
+export function sparse_mm_grad_weight(offsets, rows, indices, values, nnz, g, db, cols, n) {
+    wasm.sparse_mm_grad_weight(offsets, rows, indices, values, nnz, g, db, cols, n);
+}
+
+/**
  * @param {number} a
  * @param {number} b
  * @param {number} out
@@ -1323,6 +1370,38 @@ export function word2vec_train(tokens, n_tokens, start, ends, n_ends, sample_int
     var ptr0 = passArray32ToWasm0(rng, wasm.__wbindgen_malloc);
     var len0 = WASM_VECTOR_LEN;
     const ret = wasm.word2vec_train(tokens, n_tokens, start, ends, n_ends, sample_int, cum_table, vocab, syn0, syn1neg, dim, window, negative, sg, cbow_mean, alpha, ptr0, len0, rng);
+    return ret >>> 0;
+}
+
+/**
+ * Hogwild word2vec on `lanes` threads of the pool (kernels/word2vec.rs): `jobs` holds `n_jobs`
+ * jobs of five u32 each — first sentence, end sentence (exclusive), the learning rate's f32
+ * bits, the RNG state's low and high words — over the sentences `ends[0..n_ends]` of
+ * `tokens[0..n_tokens]`. `lane_words` (one per lane) receives the words each lane trained after
+ * subsampling; returns their sum.
+ * @param {number} tokens
+ * @param {number} n_tokens
+ * @param {number} ends
+ * @param {number} n_ends
+ * @param {number} jobs
+ * @param {number} n_jobs
+ * @param {number} sample_int
+ * @param {number} cum_table
+ * @param {number} vocab
+ * @param {number} syn0
+ * @param {number} syn1neg
+ * @param {number} dim
+ * @param {number} window
+ * @param {number} negative
+ * @param {boolean} sg
+ * @param {boolean} cbow_mean
+ * @param {Uint32Array} lane_words
+ * @returns {number}
+ */
+export function word2vec_train_hogwild(tokens, n_tokens, ends, n_ends, jobs, n_jobs, sample_int, cum_table, vocab, syn0, syn1neg, dim, window, negative, sg, cbow_mean, lane_words) {
+    var ptr0 = passArray32ToWasm0(lane_words, wasm.__wbindgen_malloc);
+    var len0 = WASM_VECTOR_LEN;
+    const ret = wasm.word2vec_train_hogwild(tokens, n_tokens, ends, n_ends, jobs, n_jobs, sample_int, cum_table, vocab, syn0, syn1neg, dim, window, negative, sg, cbow_mean, ptr0, len0, lane_words);
     return ret >>> 0;
 }
 function __wbg_get_imports() {
