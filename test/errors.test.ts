@@ -1,20 +1,16 @@
 /** Bad input gets a clear error naming the op and the shapes, and the library stays usable. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { KnobsError, ShapeError, add, crossEntropy, relu, init, linear, matmul, memoryStats, mseLoss, nn, optim, tensor, tidy, zeros } from '../ts/index.js';
+import { expectUsable } from './helpers/errors.js';
 
 beforeAll(() => init());
 
-function usable(): void {
-  // A fresh computation after the error gives the right answer.
-  const r = tidy(() => matmul(tensor([[1, 2]]), tensor([[3], [4]])).item());
-  expect(r).toBe(11);
-}
 
 describe('shape errors name the op and both shapes', () => {
   it('matmul inner dimensions', () => {
     expect(() => matmul(zeros([2, 3]), zeros([4, 5]))).toThrow(ShapeError);
     expect(() => matmul(zeros([2, 3]), zeros([4, 5]))).toThrow('matmul: inner dimensions differ: [2,3] · [4,5]');
-    usable();
+    expectUsable();
   });
   it('batched matmul: batch dimensions, rank and scalars, checked before anything is allocated', () => {
     const [a234, a345, a256, a7, a32, s, v3] = [[2, 3, 4], [3, 4, 5], [2, 5, 6], [1, 1, 1, 1, 1, 2, 3], [3, 2], [], [3]].map((sh) => zeros(sh));
@@ -26,17 +22,17 @@ describe('shape errors name the op and both shapes', () => {
     expect(() => linear(a234, a32, null, 'gelu' as 'relu')).toThrow("linear: unknown activation 'gelu'");
     expect(memoryStats().liveBlocks).toBe(live);
     for (const t of [a234, a345, a256, a7, a32, s, v3]) t.dispose();
-    usable();
+    expectUsable();
   });
   it('broadcasting', () => {
     expect(() => add(zeros([2, 3]), zeros([4]))).toThrow('add: shapes [2,3] and [4] cannot be broadcast together');
-    usable();
+    expectUsable();
   });
   it('losses', () => {
     expect(() => mseLoss(zeros([2, 1]), zeros([2]))).toThrow('mseLoss: prediction [2,1] and target [2] must have the same shape');
     expect(() => crossEntropy(zeros([3, 4]), [1, 2])).toThrow(/crossEntropy: logits \[3,4\] need 3 class labels/);
     expect(() => crossEntropy(zeros([2, 4]), [1, 4])).toThrow('crossEntropy: label 4 at index 1 is not a class index in [0, 4)');
-    usable();
+    expectUsable();
   });
   it('tensor construction', () => {
     expect(() => tensor([1, 2, 3], [2, 2])).toThrow('tensor: 3 values do not fill shape [2,2] (4 elements)');
@@ -46,7 +42,7 @@ describe('shape errors name the op and both shapes', () => {
   it('a layer fed the wrong width', () => {
     const lin = new nn.Linear(3, 2, { seed: 1 });
     expect(() => lin.forward(zeros([5, 4]))).toThrow('linear: input [5,4] does not fit weight [3,2] (expected [batch, 3])');
-    usable();
+    expectUsable();
   });
 });
 
@@ -54,7 +50,7 @@ describe('non-finite values', () => {
   it('NaN or Infinity entering a loss is reported with its position', () => {
     expect(() => mseLoss(tensor([1, NaN]), tensor([1, 2]))).toThrow('mseLoss: prediction [2] contains NaN or Infinity (first at flat index 1: NaN)');
     expect(() => crossEntropy(tensor([[0, Infinity]]), [1])).toThrow(/crossEntropy: logits \[1,2\] contains NaN or Infinity/);
-    usable();
+    expectUsable();
   });
 });
 
@@ -82,7 +78,7 @@ describe('hyperparameters and state', () => {
     t.dispose();
     expect(() => add(t, 1)).toThrow(/used after dispose/);
     expect(() => t.toArray()).toThrow(/used after dispose/);
-    usable();
+    expectUsable();
   });
   it('tidy frees the temporaries of a step that throws', () => {
     const x = zeros([3, 3]);
@@ -92,7 +88,7 @@ describe('hyperparameters and state', () => {
       matmul(x, zeros([2, 2]));
     })).toThrow(KnobsError);
     expect(memoryStats().liveBytes).toBe(before);
-    usable();
+    expectUsable();
   });
 });
 
@@ -102,7 +98,7 @@ describe('a trap inside the wasm core', () => {
     const t = zeros([2]);
     // An op code no TS wrapper ever sends: the Rust side panics (wasm `unreachable`).
     expect(() => K().broadcast_binary(99, t.ptr, 2, Uint32Array.of(1), t.ptr, 2, Uint32Array.of(1), t.ptr, Uint32Array.of(2))).toThrow();
-    usable();
+    expectUsable();
     expect(tidy(() => add(tensor([1, 2]), tensor([3, 4])).toArray())).toEqual([4, 6]);
   });
 });

@@ -5,30 +5,16 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  ShapeError, abs, argmax, argmin, clamp, crossEntropy, embedding, gather, indexAdd, indexSelect, init, logsumexp, maskedFill, matmul, max,
+  ShapeError, abs, argmax, argmin, clamp, crossEntropy, embedding, gather, indexAdd, indexSelect, init, logsumexp, maskedFill, max,
   memoryStats, min, mseLoss, nn, oneHot, scatterAdd, sqrt, tensor, tidy, where, zeros, type Tensor,
 } from '../ts/index.js';
-import { expectKnobsError } from './helpers/errors.js';
+import { expectKnobsError, expectRejectsWithoutAllocating } from './helpers/errors.js';
 
 beforeAll(() => init());
 
 const arr = (t: Tensor) => t.toArray();
 
-function usable(): void {
-  expect(tidy(() => matmul(tensor([[1, 2]]), tensor([[3], [4]])).item())).toBe(11);
-}
 
-/**
- * f throws `message` and allocates nothing that outlives the throw (validation runs before any
- * allocation, and an index buffer made before a failed check is freed). f must only use tensors
- * made before the call, so that the block count can tell.
- */
-function rejects(f: () => unknown, message: RegExp | string): void {
-  const before = memoryStats().liveBlocks;
-  expectKnobsError(f, message);
-  expect(memoryStats().liveBlocks).toBe(before);
-  usable();
-}
 
 describe('values', () => {
   it('indexSelect / indexAdd / gather / scatterAdd (PyTorch semantics)', () => {
@@ -147,13 +133,13 @@ describe('errors name the op, the bad value, its position and the valid range', 
     tidy(() => {
       const x = zeros([2, 3]);
       const [g5, e2, s2, z13, z11] = [tensor([[0, 1], [5, 0]]), tensor([0, 2]), tensor([[2]]), zeros([1, 3]), zeros([1, 1])];
-      rejects(() => indexSelect(x, 1, [0, 3]), 'indexSelect: index 3 at position 1 is out of range for axis 1 of [2,3] (valid: 0 to 2)');
-      rejects(() => indexSelect(x, 0, Int32Array.of(0, 1, -1)), 'indexSelect: index -1 at position 2 is out of range for axis 0 of [2,3] (valid: 0 to 1)');
-      rejects(() => gather(x, 1, g5), 'gather: index 5 at position 2 is out of range for axis 1 of [2,3] (valid: 0 to 2)');
-      rejects(() => embedding(x, e2), 'embedding: indices 2 at position 1 is out of range for weight [2,3] (2 embeddings) (valid: 0 to 1)');
-      rejects(() => oneHot([0, 3], 3), 'oneHot: indices 3 at position 1 is out of range for 3 classes (valid: 0 to 2)');
-      rejects(() => scatterAdd(x, 0, s2, z11), /^scatterAdd: index 2 at position 0 is out of range for axis 0 of \[2,3\]/);
-      rejects(() => indexAdd(x, 0, [4], z13), /^indexAdd: index 4 at position 0 is out of range for axis 0 of \[2,3\]/);
+      expectRejectsWithoutAllocating(() => indexSelect(x, 1, [0, 3]), 'indexSelect: index 3 at position 1 is out of range for axis 1 of [2,3] (valid: 0 to 2)');
+      expectRejectsWithoutAllocating(() => indexSelect(x, 0, Int32Array.of(0, 1, -1)), 'indexSelect: index -1 at position 2 is out of range for axis 0 of [2,3] (valid: 0 to 1)');
+      expectRejectsWithoutAllocating(() => gather(x, 1, g5), 'gather: index 5 at position 2 is out of range for axis 1 of [2,3] (valid: 0 to 2)');
+      expectRejectsWithoutAllocating(() => embedding(x, e2), 'embedding: indices 2 at position 1 is out of range for weight [2,3] (2 embeddings) (valid: 0 to 1)');
+      expectRejectsWithoutAllocating(() => oneHot([0, 3], 3), 'oneHot: indices 3 at position 1 is out of range for 3 classes (valid: 0 to 2)');
+      expectRejectsWithoutAllocating(() => scatterAdd(x, 0, s2, z11), /^scatterAdd: index 2 at position 0 is out of range for axis 0 of \[2,3\]/);
+      expectRejectsWithoutAllocating(() => indexAdd(x, 0, [4], z13), /^indexAdd: index 4 at position 0 is out of range for axis 0 of \[2,3\]/);
     });
   });
 
@@ -161,12 +147,12 @@ describe('errors name the op, the bad value, its position and the valid range', 
     tidy(() => {
       const x = zeros([2, 3]);
       const [frac, nan] = [tensor([[0, 0.25, 1]]), tensor([NaN])];
-      rejects(() => indexSelect(x, 1, [0, 1.5]), 'indexSelect: index 1.5 at position 1 is not an integer (valid: integers 0 to 2)');
-      rejects(() => gather(x, 0, frac), 'gather: index 0.25 at position 1 is not an integer (valid: integers 0 to 1)');
-      rejects(() => embedding(x, nan), 'embedding: indices NaN at position 0 is not an integer (valid: integers 0 to 1)');
-      rejects(() => indexSelect(x, 0, Float32Array.of(0) as never), 'indexSelect: index must be an Int32Array, an array of integers or a Tensor of integer values, got Float32Array');
-      rejects(() => oneHot(new Uint32Array(2) as never, 3), /^oneHot: indices must be an Int32Array.*got Uint32Array$/);
-      rejects(() => oneHot([0], 2.5), 'oneHot: numClasses must be a positive integer, got 2.5');
+      expectRejectsWithoutAllocating(() => indexSelect(x, 1, [0, 1.5]), 'indexSelect: index 1.5 at position 1 is not an integer (valid: integers 0 to 2)');
+      expectRejectsWithoutAllocating(() => gather(x, 0, frac), 'gather: index 0.25 at position 1 is not an integer (valid: integers 0 to 1)');
+      expectRejectsWithoutAllocating(() => embedding(x, nan), 'embedding: indices NaN at position 0 is not an integer (valid: integers 0 to 1)');
+      expectRejectsWithoutAllocating(() => indexSelect(x, 0, Float32Array.of(0) as never), 'indexSelect: index must be an Int32Array, an array of integers or a Tensor of integer values, got Float32Array');
+      expectRejectsWithoutAllocating(() => oneHot(new Uint32Array(2) as never, 3), /^oneHot: indices must be an Int32Array.*got Uint32Array$/);
+      expectRejectsWithoutAllocating(() => oneHot([0], 2.5), 'oneHot: numClasses must be a positive integer, got 2.5');
     });
   });
 
@@ -175,33 +161,33 @@ describe('errors name the op, the bad value, its position and the valid range', 
       const x = zeros([2, 3]);
       const [scalar, i11, i2, z31, z22, z21, z3, z02, z20, c2, z23] = [zeros([]), tensor([[0]]), tensor([0, 1]), zeros([3, 1]), zeros([2, 2]), zeros([2, 1]), zeros([3]), zeros([0, 2]), zeros([2, 0]), tensor([1, 0]), zeros([2, 3])];
       expect(() => gather(x, 1, i2)).toThrow(ShapeError);
-      rejects(() => indexSelect(x, 2, [0]), 'indexSelect: axis 2 is out of range for a tensor of rank 2');
-      rejects(() => indexSelect(scalar, 0, [0]), 'indexSelect: needs a tensor with at least one axis, got a scalar');
-      rejects(() => indexSelect(x, 0, i11), 'indexSelect: index must be 1-D, got shape [1,1]');
-      rejects(() => gather(x, 1, i2), 'gather: index [2] must have the rank of x [2,3] and be no larger on every axis but 1');
-      rejects(() => gather(x, 1, z31), 'gather: index [3,1] must have the rank of x [2,3] and be no larger on every axis but 1');
-      rejects(() => indexAdd(x, 1, [0], z22), 'indexAdd: source [2,2] must have shape [2,1] (x [2,3] with 1 indices on axis 1)');
-      rejects(() => scatterAdd(x, 1, z21, z22), "scatterAdd: src [2,2] must have the index's shape [2,1]");
-      rejects(() => embedding(z3, [0]), 'embedding: weight must be 2-D [numEmbeddings, dim], got [3]');
-      rejects(() => max(x, { axis: -3 }), 'max: axis -3 is out of range for a tensor of rank 2');
-      rejects(() => argmin(z02), 'argmin: cannot reduce an empty tensor [0,2]');
-      rejects(() => min(z20, { axis: 1 }), 'min: cannot reduce axis 1 of length 0 of [2,0]');
-      rejects(() => logsumexp(x, 5), 'logsumexp: axis 5 is out of range for a tensor of rank 2');
-      rejects(() => where(c2, z3, 0), 'where: shapes [2] and [3] cannot be broadcast together');
-      rejects(() => maskedFill(z3, z23, 1), 'maskedFill: mask [2,3] must broadcast to x [3]');
-      rejects(() => mseLoss(c2, z3, 'none'), 'mseLoss: prediction [2] and target [3] must have the same shape');
-      rejects(() => crossEntropy(z22, [0, 1], 'avg' as never), "crossEntropy: reduction must be 'mean', 'sum' or 'none', got 'avg'");
+      expectRejectsWithoutAllocating(() => indexSelect(x, 2, [0]), 'indexSelect: axis 2 is out of range for a tensor of rank 2');
+      expectRejectsWithoutAllocating(() => indexSelect(scalar, 0, [0]), 'indexSelect: needs a tensor with at least one axis, got a scalar');
+      expectRejectsWithoutAllocating(() => indexSelect(x, 0, i11), 'indexSelect: index must be 1-D, got shape [1,1]');
+      expectRejectsWithoutAllocating(() => gather(x, 1, i2), 'gather: index [2] must have the rank of x [2,3] and be no larger on every axis but 1');
+      expectRejectsWithoutAllocating(() => gather(x, 1, z31), 'gather: index [3,1] must have the rank of x [2,3] and be no larger on every axis but 1');
+      expectRejectsWithoutAllocating(() => indexAdd(x, 1, [0], z22), 'indexAdd: source [2,2] must have shape [2,1] (x [2,3] with 1 indices on axis 1)');
+      expectRejectsWithoutAllocating(() => scatterAdd(x, 1, z21, z22), "scatterAdd: src [2,2] must have the index's shape [2,1]");
+      expectRejectsWithoutAllocating(() => embedding(z3, [0]), 'embedding: weight must be 2-D [numEmbeddings, dim], got [3]');
+      expectRejectsWithoutAllocating(() => max(x, { axis: -3 }), 'max: axis -3 is out of range for a tensor of rank 2');
+      expectRejectsWithoutAllocating(() => argmin(z02), 'argmin: cannot reduce an empty tensor [0,2]');
+      expectRejectsWithoutAllocating(() => min(z20, { axis: 1 }), 'min: cannot reduce axis 1 of length 0 of [2,0]');
+      expectRejectsWithoutAllocating(() => logsumexp(x, 5), 'logsumexp: axis 5 is out of range for a tensor of rank 2');
+      expectRejectsWithoutAllocating(() => where(c2, z3, 0), 'where: shapes [2] and [3] cannot be broadcast together');
+      expectRejectsWithoutAllocating(() => maskedFill(z3, z23, 1), 'maskedFill: mask [2,3] must broadcast to x [3]');
+      expectRejectsWithoutAllocating(() => mseLoss(c2, z3, 'none'), 'mseLoss: prediction [2] and target [3] must have the same shape');
+      expectRejectsWithoutAllocating(() => crossEntropy(z22, [0, 1], 'avg' as never), "crossEntropy: reduction must be 'mean', 'sum' or 'none', got 'avg'");
     });
   });
 
   it('conditions must be 0/1; clamp bounds must make sense', () => {
     tidy(() => {
       const [half, two, z2] = [tensor([1, 0.5]), tensor([2, 0]), zeros([2])];
-      rejects(() => where(half, 1, 0), 'where: cond [2] must hold only 0 and 1, got 0.5 at flat index 1');
-      rejects(() => maskedFill(z2, two, 1), 'maskedFill: mask [2] must hold only 0 and 1, got 2 at flat index 0');
-      rejects(() => clamp(z2, 1, 0), 'clamp: min 1 is greater than max 0');
-      rejects(() => clamp(z2), 'clamp: give min, max or both');
-      rejects(() => clamp(z2, NaN), 'clamp: min and max must be numbers, got min NaN, max undefined');
+      expectRejectsWithoutAllocating(() => where(half, 1, 0), 'where: cond [2] must hold only 0 and 1, got 0.5 at flat index 1');
+      expectRejectsWithoutAllocating(() => maskedFill(z2, two, 1), 'maskedFill: mask [2] must hold only 0 and 1, got 2 at flat index 0');
+      expectRejectsWithoutAllocating(() => clamp(z2, 1, 0), 'clamp: min 1 is greater than max 0');
+      expectRejectsWithoutAllocating(() => clamp(z2), 'clamp: give min, max or both');
+      expectRejectsWithoutAllocating(() => clamp(z2, NaN), 'clamp: min and max must be numbers, got min NaN, max undefined');
     });
   });
 

@@ -4,20 +4,11 @@
  * the library usable afterwards. Gradients against finite differences are in gradcheck.test.ts.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng, ShapeError, init, matmul, memoryStats, nn, sparseCsrTensor, sparseMm, tensor, tidy, toSparseCsr, zeros } from '../ts/index.js';
-import { expectKnobsError } from './helpers/errors.js';
+import { Rng, ShapeError, init, memoryStats, nn, sparseCsrTensor, sparseMm, tensor, tidy, toSparseCsr, zeros } from '../ts/index.js';
+import { expectRejectsWithoutAllocating } from './helpers/errors.js';
 
 beforeAll(() => init());
 
-function usable(): void {
-  expect(tidy(() => matmul(tensor([[1, 2]]), tensor([[3], [4]])).item())).toBe(11);
-}
-function rejects(f: () => unknown, message: RegExp | string): void {
-  const before = memoryStats().liveBlocks;
-  expectKnobsError(f, message);
-  expect(memoryStats().liveBlocks).toBe(before);
-  usable();
-}
 
 /** Rows like Pong's frame differences: mostly 0, a few ±1. */
 function sparseFrames(rows: number, cols: number, seed: number): Float32Array {
@@ -128,12 +119,12 @@ describe('errors', () => {
   it('bad CSR arrays and shapes are refused before allocating', () => {
     const i32 = (...v: number[]) => Int32Array.from(v);
     const f32 = (...v: number[]) => Float32Array.from(v);
-    rejects(() => sparseCsrTensor(i32(0, 1, 3), i32(0, 5, 1), f32(1, 2, 3), [2, 4]), /sparseCsrTensor: column index 5 at position 1 is out of range for size \[2,\s?4\]/);
-    rejects(() => sparseCsrTensor(i32(0, 2, 1), i32(0, 1, 2), f32(1, 2, 3), [2, 4]), /crowIndices 1 at position 2/);
-    rejects(() => sparseCsrTensor(i32(1, 3), i32(0, 1, 2), f32(1, 2, 3), [1, 4]), /crowIndices 1 at position 0/);
-    rejects(() => sparseCsrTensor(i32(0, 3), i32(0, 1), f32(1, 2, 3), [1, 4]), /2 column indices for 3 values/);
-    rejects(() => sparseCsrTensor(i32(0, 3), i32(0, 1, 2), f32(1, 2, 3), [2, 4]), /crowIndices has 2 entries, size \[2,\s?4\] needs 3/);
-    rejects(() => sparseCsrTensor([0, 1] as unknown as Int32Array, i32(0), f32(1), [1, 4]), /must be Int32Arrays/);
+    expectRejectsWithoutAllocating(() => sparseCsrTensor(i32(0, 1, 3), i32(0, 5, 1), f32(1, 2, 3), [2, 4]), /sparseCsrTensor: column index 5 at position 1 is out of range for size \[2,\s?4\]/);
+    expectRejectsWithoutAllocating(() => sparseCsrTensor(i32(0, 2, 1), i32(0, 1, 2), f32(1, 2, 3), [2, 4]), /crowIndices 1 at position 2/);
+    expectRejectsWithoutAllocating(() => sparseCsrTensor(i32(1, 3), i32(0, 1, 2), f32(1, 2, 3), [1, 4]), /crowIndices 1 at position 0/);
+    expectRejectsWithoutAllocating(() => sparseCsrTensor(i32(0, 3), i32(0, 1), f32(1, 2, 3), [1, 4]), /2 column indices for 3 values/);
+    expectRejectsWithoutAllocating(() => sparseCsrTensor(i32(0, 3), i32(0, 1, 2), f32(1, 2, 3), [2, 4]), /crowIndices has 2 entries, size \[2,\s?4\] needs 3/);
+    expectRejectsWithoutAllocating(() => sparseCsrTensor([0, 1] as unknown as Int32Array, i32(0), f32(1), [1, 4]), /must be Int32Arrays/);
   });
 
   it('sparseMm checks b and bias against the sparse shape; toSparseCsr wants 2-D', () => {
@@ -141,13 +132,13 @@ describe('errors', () => {
       const s = sparseCsrTensor(Int32Array.of(0, 1), Int32Array.of(2), Float32Array.of(1), [1, 4]);
       const b = zeros([3, 2]), w = zeros([4, 2]), bias = zeros([3]), v = zeros([4]);
       const lin = new nn.Linear(5, 2, { seed: 1 });
-      rejects(() => sparseMm(s, b), /sparseMm: b \[3,\s?2\] does not fit a \[1,\s?4\]/);
-      rejects(() => sparseMm(s, w, bias), /sparseMm: bias \[3\] does not fit b \[4,\s?2\]/);
-      rejects(() => toSparseCsr(v), /toSparseCsr: input must be 2-D/);
-      rejects(() => lin.forward(s), /sparseMm: b \[5,\s?2\] does not fit a \[1,\s?4\]/);
+      expectRejectsWithoutAllocating(() => sparseMm(s, b), /sparseMm: b \[3,\s?2\] does not fit a \[1,\s?4\]/);
+      expectRejectsWithoutAllocating(() => sparseMm(s, w, bias), /sparseMm: bias \[3\] does not fit b \[4,\s?2\]/);
+      expectRejectsWithoutAllocating(() => toSparseCsr(v), /toSparseCsr: input must be 2-D/);
+      expectRejectsWithoutAllocating(() => lin.forward(s), /sparseMm: b \[5,\s?2\] does not fit a \[1,\s?4\]/);
       expect(() => sparseMm(s, b)).toThrow(ShapeError);
       s.dispose();
-      rejects(() => sparseMm(s, w), /used after dispose/);
+      expectRejectsWithoutAllocating(() => sparseMm(s, w), /used after dispose/);
     });
   });
 });
