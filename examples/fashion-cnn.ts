@@ -1,22 +1,23 @@
 /**
  * Fashion-MNIST (Zalando's 28×28 grey clothing images, 10 classes; MNIST's format, a harder task)
- * with a small CNN: conv 3×3 → 16, relu, max-pool 2, conv 3×3 → 32, relu, max-pool 2,
- * 1568 → 128 relu → 10 (206,922 knobs), Adam lr 0.001 cosine-annealed, batch 32.
- * Prints test accuracy and time: 0.8994 after the default 4 epochs (seed 1; the issue's target is
- * 0.90). With dropout 0.25 and batch 64 it ended at 0.8967 with train accuracy 0.899: underfitting,
- * not overfitting — so no dropout, and twice the steps per epoch.
+ * with a small CNN: conv 3×3 → 16, BatchNorm, relu, max-pool 2, conv 3×3 → 32, BatchNorm, relu,
+ * max-pool 2, 1568 → 128 relu → 10 (206,970 knobs), Adam lr 0.001 cosine-annealed, batch 32,
+ * 5 epochs. The recipe was chosen on a validation split (`--val 0.1`): without BatchNorm (`--norm
+ * none`, the earlier default) 4 epochs gave test accuracy 0.8994, underfitting (train 0.899 with
+ * dropout); with it, validation accuracy after epoch 1 was 0.8978 against 0.8632, and 0.9270 after
+ * 5 epochs. README "Convolutional networks" has the test accuracies.
  *
  *   bash scripts/fetch-data.sh fashion      # once: the Debian package dataset-fashion-mnist (≈31 MB)
- *   npm run example -- fashion-cnn [--epochs 4] [--threads auto] [--limit 60000] [--seed 1]
+ *   npm run example -- fashion-cnn [--epochs 5] [--norm batch|none] [--threads auto] [--limit 60000] [--seed 1]
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DataLoader, TensorDataset, evaluate, fit, getNumThreads, init, nn, optim } from '../ts/index.js';
 import { load, loadFashionMnist, save } from '../ts/node.js';
 
-export const FASHION_EPOCHS = 4;
+export const FASHION_EPOCHS = 5;
 
-export function fashionCnn(seed: number, batchNorm = false): nn.Sequential {
+export function fashionCnn(seed: number, batchNorm = true): nn.Sequential {
   // BatchNorm goes between each convolution and its relu (as in ResNet/VGG-BN); the conv's bias
   // is then redundant (BatchNorm's shift replaces it), so it is dropped.
   const block = (cin: number, cout: number, s: number) =>
@@ -44,7 +45,7 @@ export async function main(argv?: string[]) {
       seed: { type: 'string', default: '1' },
       threads: { type: 'string', default: 'auto' },
       lr: { type: 'string', default: '0.001' },
-      batchnorm: { type: 'boolean', default: false },
+      norm: { type: 'string', default: 'batch' },
       val: { type: 'string', default: '0' },
       save: { type: 'string' },
       'test-saved': { type: 'string' },
@@ -53,7 +54,7 @@ export async function main(argv?: string[]) {
     },
   });
   if (values.help) {
-    console.log(`options: --epochs ${FASHION_EPOCHS} --limit 60000 (training images) --seed 1 --threads auto --lr 0.001 [--batchnorm] --val 0 (fraction of the training images held out, for choosing a recipe without the test set; then no test evaluation) [--save path] [--test-saved path: only evaluate a saved model on the test set] [--quiet]`);
+    console.log(`options: --epochs ${FASHION_EPOCHS} --limit 60000 (training images) --seed 1 --threads auto --lr 0.001 --norm batch (or none) --val 0 (fraction of the training images held out, for choosing a recipe without the test set; then no test evaluation) [--save path] [--test-saved path: only evaluate a saved model on the test set] [--quiet]`);
     return null;
   }
   const int = (name: string, v: string) => {
@@ -81,10 +82,12 @@ export async function main(argv?: string[]) {
     model.dispose();
     return { accuracy: result.accuracy, loss: result.loss, trainSeconds: 0, history: { epoch: [], history: {}, stopped: null }, validation: false };
   }
-  const model = fashionCnn(seed, values.batchnorm);
+  if (values.norm !== 'batch' && values.norm !== 'none') throw new Error(`--norm must be batch or none, got ${values.norm}`);
+  const batchNorm = values.norm === 'batch';
+  const model = fashionCnn(seed, batchNorm);
   const optimizer = new optim.Adam(model.parameters(), { lr });
   const trainLoader = new DataLoader(train, { batchSize: 32, shuffle: true, seed });
-  const bn = values.batchnorm ? ' batchnorm' : '';
+  const bn = batchNorm ? ' batchnorm' : '';
   const held = val > 0 ? `, the last ${Math.round(val * 100)}% held out for validation` : '';
   say(`Fashion-MNIST: ${train.length} training / ${test.length} test images${held}; CNN conv3-16${bn}, pool, conv3-32${bn}, pool, 128 relu; Adam lr ${lr} cosine, batch 32, ${epochs} epochs (${model.nParameters} knobs; ${getNumThreads()} thread(s))`);
   const t0 = performance.now();
