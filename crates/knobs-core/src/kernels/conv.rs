@@ -1,9 +1,11 @@
 //! 2-D convolution (NCHW, PyTorch's cross-correlation) as im2col + the packed GEMM, and its
-//! gradients as GEMMs + col2im. Images are processed in chunks: the columns of a chunk of `nb`
-//! images form one [C/g·kh·kw, nb·Ho·Wo] matrix, so one GEMM per group covers many images (a per-
-//! image GEMM has only O/g rows — too few to fill the SIMD tiles or the thread pool), while the
-//! scratch stays bounded (COLS_BUDGET). The GEMM splits its rows over the thread pool with the same
-//! bits as one thread, so convolutions are bit-identical across thread counts too.
+//! gradients as GEMMs + col2im. Images are processed in parts: the columns of a part of `nb`
+//! images form one [C/g·kh·kw, nb·Ho·Wo] matrix, so one GEMM per group covers several images (a
+//! per-image GEMM of a small image has too few columns to fill the SIMD tiles), while the scratch
+//! stays small enough for L2 (FWD_COLS_BUDGET). The parts, forward and backward, are what the
+//! thread pool shares: each runs im2col, its GEMMs and col2im on one thread (a nested GEMM does not
+//! split again), so no serial stretch is left between the parallel GEMMs. Part sizes come from the
+//! geometry alone, so convolutions are bit-identical across thread counts.
 //!
 //! Conv1d is Conv2d with H = 1 (the TS side reshapes).
 use super::conv_direct::{conv2d_direct, direct_applies, direct_scratch};
@@ -11,10 +13,6 @@ use super::dense::{sigmoid, Act};
 use super::matmul::{matmul, matmul_nt, matmul_tn};
 use super::par;
 use core::cell::Cell;
-
-/// Floats of im2col scratch per chunk (16 MiB). Larger chunks gained < 3% on the LeNet and
-/// 64→64 3×3 shapes of the bench; smaller ones lose GEMM width on small images.
-const COLS_BUDGET: usize = 1 << 22;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Geom {
@@ -59,10 +57,6 @@ impl Geom {
     }
     fn plane(&self) -> usize {
         self.ho * self.wo
-    }
-    /// Images per chunk: as many as fit the scratch budget, at least one.
-    fn chunk(&self) -> usize {
-        (COLS_BUDGET / (self.k() * self.plane()).max(1)).clamp(1, self.n.max(1))
     }
 }
 
@@ -141,8 +135,9 @@ fn col2im_add(cols: &[f32], g: &Geom, grp: usize, n0: usize, nb: usize, dx: &mut
 const FWD_COLS_BUDGET: usize = 1 << 18;
 
 thread_local! {
-    // Forward scratch (columns and the GEMM's result), kept between calls so inference allocates
-    // nothing after its first batch; one per thread (each pool worker is its own instance).
+    // Forward and backward scratch (columns and the GEMM's result or output gradient), kept
+    // between calls so inference allocates nothing after its first batch; one per thread (each
+    // pool worker is its own instance).
     static FWD_SCRATCH: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
 }
 
@@ -158,7 +153,7 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
     if per == 0 || g.n == 0 {
         return;
     }
-    let chunk = (FWD_COLS_BUDGET / (k * plane).max(1)).clamp(1, g.n);
+    let chunk = fwd_part_images(g);
     let mut parts: Vec<(usize, &mut [f32])> = out[..g.n * per].chunks_mut(chunk * per).enumerate().map(|(i, o)| (i * chunk, o)).collect();
     par::for_each_mut(&mut parts, &|(n0, o)| {
         let nb = o.len() / per;
@@ -178,6 +173,19 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
             cell.set(scratch);
         });
     });
+}
+
+/// Parts a batch is cut into, at least (when it has that many images): enough that the threads
+/// share them evenly — LeNet-5's first conv at batch 64 made 5 parts of 13 images, 3 on one thread
+/// and 2 on the other — and that a thread the OS runs late leaves its parts to the others.
+const MIN_PARTS: usize = 8;
+
+/// Images per forward (and backward) part: columns within FWD_COLS_BUDGET, and at least
+/// MIN_PARTS parts unless that leaves a part under a quarter of the budget (a small call is not
+/// worth waking the pool for).
+fn fwd_part_images(g: &Geom) -> usize {
+    let fit = FWD_COLS_BUDGET / (g.k() * g.plane()).max(1);
+    fit.min(g.n.div_ceil(MIN_PARTS)).max(fit / 4).clamp(1, g.n.max(1))
 }
 
 /// Images [n0, n0+nb) into `out` (their own output rows), through one GEMM per group.
@@ -214,55 +222,139 @@ fn epilogue(dst: &mut [f32], src: &[f32], bias: f32, act: Act) {
     }
 }
 
+/// Floats of the per-part weight- and bias-gradient partials of one backward call, all parts
+/// together (16 MiB): a geometry with many weights gets fewer, larger parts instead of more memory.
+const BWD_PARTIALS_BUDGET: usize = 1 << 22;
+
+thread_local! {
+    // The backward's per-part gradient partials, kept on the calling thread between calls.
+    static BWD_PARTIALS: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
+}
+
 /// Gradients from gy = ∂L/∂out: gx (overwritten), gw and gb (added to when `accumulate`, else
 /// overwritten). An empty slice skips that gradient.
+///
+/// Images are cut into parts of a fixed size (from the geometry alone, as the forward's) that the
+/// thread pool shares: each part writes its own images of gx and its own partial sums of gw and
+/// gb, which are then added into gw and gb in part order — so the bits do not depend on the
+/// thread count, and im2col/col2im run on every thread instead of serially between GEMMs.
 pub fn conv2d_backward(x: &[f32], wt: &[f32], gy: &[f32], gx: &mut [f32], gw: &mut [f32], gb: &mut [f32], g: &Geom, accumulate: bool) {
-    let (k, og, plane) = (g.k(), g.og(), g.plane());
+    let (k, plane) = (g.k(), g.plane());
     let (want_x, want_w, want_b) = (!gx.is_empty(), !gw.is_empty(), !gb.is_empty());
-    if want_x {
-        gx[..g.n * g.c * g.h * g.w].fill(0.0);
-    }
+    let chw = g.c * g.h * g.w;
     if want_w && !accumulate {
         gw[..g.o * k].fill(0.0);
     }
-    if want_b {
-        if !accumulate {
-            gb[..g.o].fill(0.0);
+    if want_b && !accumulate {
+        gb[..g.o].fill(0.0);
+    }
+    if g.n == 0 || plane == 0 {
+        if want_x {
+            gx[..g.n * chw].fill(0.0);
         }
-        for ni in 0..g.n {
-            for oo in 0..g.o {
-                gb[oo] += gy[(ni * g.o + oo) * plane..][..plane].iter().sum::<f32>();
+        return;
+    }
+    if !want_x && !want_w && !want_b {
+        return;
+    }
+    // Partial floats per part: gw's (O·k) then gb's (O).
+    let pw = if want_w { g.o * k } else { 0 };
+    let pb = if want_b { g.o } else { 0 };
+    let per_part = pw + pb;
+    let by_cols = fwd_part_images(g);
+    let by_partials = if per_part == 0 { 1 } else { g.n.div_ceil((BWD_PARTIALS_BUDGET / per_part).max(1)) };
+    let chunk = by_cols.max(by_partials).min(g.n);
+    let nparts = g.n.div_ceil(chunk);
+    let mut partials = BWD_PARTIALS.take();
+    if partials.len() < nparts * per_part {
+        partials.resize(nparts * per_part, 0.0);
+    }
+    {
+        let gx_parts: Vec<&mut [f32]> = if want_x { gx[..g.n * chw].chunks_mut(chunk * chw).collect() } else { Vec::new() };
+        let mut gx_iter = gx_parts.into_iter();
+        let mut parts: Vec<(usize, &mut [f32], Option<&mut [f32]>)> = if per_part > 0 {
+            partials[..nparts * per_part].chunks_mut(per_part).enumerate().map(|(i, p)| (i * chunk, p, gx_iter.next())).collect()
+        } else {
+            (0..nparts).map(|i| (i * chunk, &mut [][..], gx_iter.next())).collect()
+        };
+        par::for_each_mut(&mut parts, &|(n0, part, gxp)| {
+            let nb = chunk.min(g.n - *n0);
+            let (pgw, pgb) = part.split_at_mut(pw);
+            backward_part(x, wt, gy, gxp.as_deref_mut(), pgw, pgb, g, *n0, nb);
+        });
+    }
+    // gw += Σ partials in part order; spread over the pool by ranges of gw (each element is still
+    // summed in part order, so the bits do not depend on how the ranges fall on threads).
+    if per_part > 0 {
+        let parts_ref = &partials[..nparts * per_part];
+        let mut ranges: Vec<(usize, &mut [f32])> = Vec::new();
+        const RANGE: usize = 1 << 14;
+        if want_w {
+            ranges.extend(gw[..pw].chunks_mut(RANGE).enumerate().map(|(i, r)| (i * RANGE, r)));
+        }
+        if want_b {
+            ranges.push((pw, &mut gb[..pb]));
+        }
+        par::for_each_mut(&mut ranges, &|(off, dst)| {
+            for p in 0..nparts {
+                let src = &parts_ref[p * per_part + *off..][..dst.len()];
+                dst.iter_mut().zip(src).for_each(|(d, s)| *d += s);
+            }
+        });
+    }
+    BWD_PARTIALS.set(partials);
+}
+
+/// Images [n0, n0+nb): their input gradient into `gx` (just these images' rows, overwritten), and
+/// their weight and bias gradients into `gw`, `gb` (overwritten; empty = not wanted).
+#[allow(clippy::too_many_arguments)]
+fn backward_part(x: &[f32], wt: &[f32], gy: &[f32], gx: Option<&mut [f32]>, gw: &mut [f32], gb: &mut [f32], g: &Geom, n0: usize, nb: usize) {
+    let (k, og, plane) = (g.k(), g.og(), g.plane());
+    let width = nb * plane;
+    if !gb.is_empty() {
+        gb.fill(0.0);
+        for bi in 0..nb {
+            for (oo, s) in gb.iter_mut().enumerate() {
+                *s += gy[((n0 + bi) * g.o + oo) * plane..][..plane].iter().sum::<f32>();
             }
         }
     }
-    if !want_x && !want_w {
+    let want_w = !gw.is_empty();
+    if !want_w && gx.is_none() {
         return;
     }
-    let chunk = g.chunk();
-    let mut cols = vec![0.0f32; k * chunk * plane];
-    let mut dy = vec![0.0f32; og * chunk * plane];
-    for n0 in (0..g.n).step_by(chunk) {
-        let nb = chunk.min(g.n - n0);
-        let width = nb * plane;
+    let mut gx = gx;
+    if let Some(d) = gx.as_deref_mut() {
+        d.fill(0.0);
+    }
+    FWD_SCRATCH.with(|cell| {
+        let mut scratch = cell.take();
+        let (nc, ny) = (k * width, og * width);
+        if scratch.len() < nc + ny {
+            scratch.resize(nc + ny, 0.0);
+        }
+        let (cols, dy) = scratch.split_at_mut(nc);
+        let dy = &mut dy[..ny];
         for grp in 0..g.groups {
-            // This chunk's output gradient as [og, nb·HoWo], the layout of the forward GEMM's result.
+            // This part's output gradient as [og, nb·HoWo], the layout of the forward GEMM's result.
             for oo in 0..og {
                 for bi in 0..nb {
                     dy[oo * width + bi * plane..][..plane].copy_from_slice(&gy[((n0 + bi) * g.o + grp * og + oo) * plane..][..plane]);
                 }
             }
             if want_w {
-                im2col(x, g, grp, n0, nb, &mut cols);
-                // gW_g[og, k] += dy[og, width] · cols[k, width]ᵀ
-                matmul_nt(&dy[..og * width], &cols[..k * width], &mut gw[grp * og * k..][..og * k], og, width, k, true);
+                im2col(x, g, grp, n0, nb, cols);
+                // gW_g[og, k] = dy[og, width] · cols[k, width]ᵀ
+                matmul_nt(dy, cols, &mut gw[grp * og * k..][..og * k], og, width, k, false);
             }
-            if want_x {
+            if let Some(d) = gx.as_deref_mut() {
                 // dcols[k, width] = W_g[og, k]ᵀ · dy[og, width]
-                matmul_tn(&wt[grp * og * k..][..og * k], &dy[..og * width], &mut cols[..k * width], k, og, width, false);
-                col2im_add(&cols, g, grp, n0, nb, gx);
+                matmul_tn(&wt[grp * og * k..][..og * k], dy, cols, k, og, width, false);
+                col2im_add(cols, g, grp, 0, nb, d);
             }
         }
-    }
+        cell.set(scratch);
+    });
 }
 
 /// Max pooling over kh×kw windows (stride, padding; padding never wins). `arg` receives, for every
@@ -277,8 +369,9 @@ pub fn maxpool2d_forward(x: &[f32], out: &mut [f32], arg: &mut [u32], g: &Geom) 
     }
     let want_arg = !arg.is_empty();
     let dense = g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1;
-    // ~64K inputs per part: below that a part costs less than waking a thread.
-    let per = (POOL_PART_INPUTS / hw.max(1)).clamp(1, planes);
+    // ~64K inputs per part (fewer: a part costs less than waking a thread), cut down towards
+    // MIN_PARTS parts but not below 16K inputs.
+    let per = (POOL_PART_INPUTS / hw.max(1)).min(planes.div_ceil(MIN_PARTS)).max(POOL_PART_INPUTS / 4 / hw.max(1)).clamp(1, planes);
     let mut parts: Vec<(usize, &mut [f32], &mut [u32])> = if want_arg {
         out[..planes * plane].chunks_mut(per * plane).zip(arg[..planes * plane].chunks_mut(per * plane)).enumerate().map(|(i, (o, a))| (i * per, o, a)).collect()
     } else {
@@ -535,8 +628,8 @@ mod tests {
     fn chunks_of_images_give_the_same_bits_as_one_chunk() {
         // A geometry whose columns exceed the budget is cut into several chunks; per image the
         // arithmetic (and so every bit) must be the same as when processed alone.
-        let g = geom(7, 16, 24, 24, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1);
-        let fwd_chunk = FWD_COLS_BUDGET / (g.k() * g.plane());
+        let g = geom(40, 16, 24, 24, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1);
+        let fwd_chunk = fwd_part_images(&g);
         assert!(fwd_chunk > 1 && fwd_chunk < g.n && g.n % fwd_chunk != 0, "parts of several images and a short last one");
         let mut rng = Lcg(3);
         let x = rand_vec(&mut rng, g.n * g.c * g.h * g.w);
@@ -672,6 +765,77 @@ mod tests {
                 assert_eq!(pool(t, true), (want.clone(), want_arg.clone()), "indexed pool {g:?} on {t} threads");
             }
         }
+    }
+
+    #[test]
+    fn backward_is_bit_identical_across_thread_counts() {
+        use crate::kernels::par::with_host_threads;
+        let mut rng = Lcg(19);
+        // Several parts each (LeNet-5's second conv at batch 64; 64→64 3×3 on 12×12, one image a
+        // part), groups, and a batch of one; every subset of wanted gradients, with accumulate.
+        let gs = [geom(64, 6, 14, 14, 16, (5, 5), (1, 1), (0, 0), (1, 1), 1), geom(5, 64, 12, 12, 64, (3, 3), (1, 1), (1, 1), (1, 1), 1), geom(9, 4, 13, 11, 6, (3, 3), (2, 1), (1, 1), (1, 2), 2), geom(1, 3, 6, 6, 2, (3, 3), (1, 1), (0, 0), (1, 1), 1)];
+        for g in gs {
+            let (nx, nw) = (g.n * g.c * g.h * g.w, g.o * (g.c / g.groups) * g.kh * g.kw);
+            let x = rand_vec(&mut rng, nx);
+            let wt = rand_vec(&mut rng, nw);
+            let gy = rand_vec(&mut rng, g.n * g.o * g.ho * g.wo);
+            let (gw0, gb0) = (rand_vec(&mut rng, nw), rand_vec(&mut rng, g.o));
+            for (want_x, want_w, want_b) in [(true, true, true), (true, false, false), (false, true, true), (false, false, true)] {
+                for accumulate in [false, true] {
+                    let run = |t: usize| {
+                        with_host_threads(t, || {
+                            let mut gx = vec![f32::NAN; if want_x { nx } else { 0 }];
+                            let mut gw = if want_w { gw0.clone() } else { Vec::new() };
+                            let mut gb = if want_b { gb0.clone() } else { Vec::new() };
+                            conv2d_backward(&x, &wt, &gy, &mut gx, &mut gw, &mut gb, &g, accumulate);
+                            (bits(&gx), bits(&gw), bits(&gb))
+                        })
+                    };
+                    let one = run(1);
+                    for t in [2, 3] {
+                        assert_eq!(run(t), one, "{g:?} x/w/b {want_x}/{want_w}/{want_b} accumulate {accumulate} on {t} threads");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn backward_parts_cover_every_image_when_partials_limit_the_part_count() {
+        // O·k large enough that the partials budget, not the column budget, sets the part size:
+        // the gradients must still be the adjoint's (every image in exactly one part).
+        let g = geom(16, 64, 16, 16, 512, (3, 3), (1, 1), (1, 1), (1, 1), 1);
+        let per_part = g.o * g.k() + g.o;
+        assert!(g.n.div_ceil(BWD_PARTIALS_BUDGET / per_part) > (FWD_COLS_BUDGET / (g.k() * g.plane())).max(1), "partials set the part size");
+        let mut rng = Lcg(23);
+        let (nx, nw) = (g.n * g.c * g.h * g.w, g.o * g.k());
+        let x = rand_vec(&mut rng, nx);
+        let wt = rand_vec(&mut rng, nw);
+        let gy = rand_vec(&mut rng, g.n * g.o * g.plane());
+        let (mut gx, mut gw, mut gb) = (vec![0.0; nx], vec![0.0; nw], vec![0.0; g.o]);
+        conv2d_backward(&x, &wt, &gy, &mut gx, &mut gw, &mut gb, &g, false);
+        // gb is Σ gy per channel; gw[o][ci][i][j] = Σ_n,y,x gy · x(shifted); checked on a few entries in f64.
+        for o in [0, 7, 511] {
+            let want: f64 = (0..g.n).map(|n| gy[(n * g.o + o) * g.plane()..][..g.plane()].iter().map(|v| *v as f64).sum::<f64>()).sum();
+            assert!((gb[o] as f64 - want).abs() < 1e-3, "gb[{o}]");
+            for (ci, i, j) in [(0, 0, 0), (63, 1, 2), (5, 2, 1)] {
+                let mut s = 0.0f64;
+                for n in 0..g.n {
+                    for oy in 0..g.ho {
+                        for ox in 0..g.wo {
+                            let (iy, ix) = (oy as isize + i as isize - 1, ox as isize + j as isize - 1);
+                            if iy >= 0 && iy < g.h as isize && ix >= 0 && ix < g.w as isize {
+                                s += gy[((n * g.o + o) * g.ho + oy) * g.wo + ox] as f64 * x[((n * g.c + ci) * g.h + iy as usize) * g.w + ix as usize] as f64;
+                            }
+                        }
+                    }
+                }
+                let got = gw[((o * g.c + ci) * 3 + i) * 3 + j] as f64;
+                assert!((got - s).abs() < 1e-3, "gw[{o}][{ci}][{i}][{j}]: {got} vs {s}");
+            }
+        }
+        // gx of the last image (the last part) is not left at zero.
+        assert!(gx[(g.n - 1) * g.c * g.h * g.w..].iter().any(|v| *v != 0.0));
     }
 
     #[test]

@@ -110,6 +110,12 @@ mod imp {
     const SPIN: u32 = 1 << 18;
 
     pub fn threads() -> usize {
+        // Inside a part (BUSY: a call is running, and only its parts run kernels meanwhile) a
+        // nested call runs serially, so it must plan for one thread: a GEMM split for two threads
+        // and then run serially packs its B once per half (conv's per-image GEMMs lost ~10%).
+        if BUSY.load(Relaxed) {
+            return 1;
+        }
         (WORKERS.load(Relaxed) + 1).min(LIMIT.load(Relaxed)) as usize
     }
     pub fn pool_size() -> usize {
