@@ -13,8 +13,7 @@ use core::cell::Cell;
 use micro::{a_quads, tile};
 pub use pack::Mat;
 pub use packed::{gemm_packed, PackedB};
-use pack::{pack_strip, pack_strip_splat};
-use pack::Quad;
+use pack::{pack_strip, pack_strip_splat, Quad};
 use super::lanes;
 
 /// Rows of a C tile; its columns are NR = 8 (two vectors), or 4 for a last strip of ≤ 4 columns.
