@@ -10,7 +10,7 @@
 //! depend on the thread count.
 use super::conv::Geom;
 use super::dense::{sigmoid, Act};
-use super::gemm::simd::{load, madd, splat, store, zero, V};
+use super::lanes::{load, madd, splat, store, zero, V};
 
 /// Deepest product (C·kh·kw) the direct kernel takes.
 pub const DIRECT_MAX_K: usize = 32;

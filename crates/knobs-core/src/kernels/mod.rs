@@ -11,6 +11,7 @@ pub mod elementwise;
 pub mod index;
 mod gemm;
 pub mod init;
+mod lanes;
 pub mod layout;
 pub mod par;
 pub mod losses;

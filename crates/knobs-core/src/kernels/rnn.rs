@@ -13,6 +13,7 @@
 
 use super::gemm::{gemm_packed, Mat, PackedB};
 use super::matmul::matmul_tn;
+use super::lanes::{add, load_at, mul, splat, store_at, sub};
 use super::vmath as vm;
 
 /// Gate arithmetic of one LSTM step. `gates` [B, 4H] holds the pre-activations on entry and
@@ -26,17 +27,17 @@ pub fn lstm_cell(gates: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]
         let (gg, go) = rest.split_at_mut(hid);
         let (cp, cr, hr) = (&c_prev[r * hid..(r + 1) * hid], &mut c[r * hid..(r + 1) * hid], &mut h[r * hid..(r + 1) * hid]);
         for j in (0..hid).step_by(4) {
-            let i = vm::sigmoid(vm::load_at(gi, j));
-            let f = vm::sigmoid(vm::load_at(gf, j));
-            let gv = vm::tanh(vm::load_at(gg, j));
-            let o = vm::sigmoid(vm::load_at(go, j));
-            vm::store_at(i, gi, j);
-            vm::store_at(f, gf, j);
-            vm::store_at(gv, gg, j);
-            vm::store_at(o, go, j);
-            let cv = vm::add(vm::mul(f, vm::load_at(cp, j)), vm::mul(i, gv));
-            vm::store_at(cv, cr, j);
-            vm::store_at(vm::mul(o, vm::tanh(cv)), hr, j);
+            let i = vm::sigmoid(load_at(gi, j));
+            let f = vm::sigmoid(load_at(gf, j));
+            let gv = vm::tanh(load_at(gg, j));
+            let o = vm::sigmoid(load_at(go, j));
+            store_at(i, gi, j);
+            store_at(f, gf, j);
+            store_at(gv, gg, j);
+            store_at(o, go, j);
+            let cv = add(mul(f, load_at(cp, j)), mul(i, gv));
+            store_at(cv, cr, j);
+            store_at(mul(o, vm::tanh(cv)), hr, j);
         }
     }
 }
@@ -46,8 +47,7 @@ pub fn lstm_cell(gates: &mut [f32], c_prev: &[f32], c: &mut [f32], h: &mut [f32]
 /// the gradient of c_prev on return. Writes the gate pre-activation gradients into `dgates` [B, 4H].
 #[allow(clippy::too_many_arguments)]
 pub fn lstm_cell_backward(acts: &[f32], c_prev: &[f32], c: &[f32], dy: &[f32], dh_next: &[f32], dcy: &[f32], dc: &mut [f32], dgates: &mut [f32], b: usize, hid: usize) {
-    use vm::{add, load_at, mul, store_at, sub};
-    let one = vm::splat(1.0);
+    let one = splat(1.0);
     for r in 0..b {
         let a = &acts[r * 4 * hid..(r + 1) * 4 * hid];
         let (ai, af, ag, ao) = (&a[..hid], &a[hid..2 * hid], &a[2 * hid..3 * hid], &a[3 * hid..]);
@@ -157,7 +157,6 @@ pub fn lstm_sequence_backward(
 /// Gate arithmetic of one GRU step. xi, hh [B,3H] are x·W_ihᵀ + b_ih and h·W_hhᵀ + b_hh;
 /// r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r·h_n), h = (1 − z)·n + z·h_prev.
 pub fn gru_cell(xi: &[f32], hh: &[f32], h_prev: &[f32], acts: &mut [f32], h: &mut [f32], b: usize, hid: usize) {
-    use vm::{add, load_at, mul, store_at, sub};
     for r in 0..b {
         let (x, hx) = (&xi[r * 3 * hid..(r + 1) * 3 * hid], &hh[r * 3 * hid..(r + 1) * 3 * hid]);
         let (xr, xz, xn) = (&x[..hid], &x[hid..2 * hid], &x[2 * hid..]);

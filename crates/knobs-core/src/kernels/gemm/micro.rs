@@ -5,7 +5,8 @@
 //! arithmetic: loads + accumulators + one temporary must fit in the 15 usable xmm registers.
 //! MR = 4, NV = 2 is 6 + 8 + 1; anything larger spilled, and so did unrolling the depth loop.
 
-use super::simd::{add, load, madd, splat, store, transpose, zero, Quad, V};
+use super::pack::Quad;
+use crate::kernels::lanes::{add, load, madd, splat, store, transpose, zero, V};
 
 /// Quads of packed A per depth step: MR pre-broadcast quads (`PRE`), or MR floats.
 pub const fn a_quads<const MR: usize, const PRE: bool>() -> usize {

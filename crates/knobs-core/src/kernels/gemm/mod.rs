@@ -8,14 +8,13 @@
 mod micro;
 mod pack;
 mod packed;
-pub(super) mod simd;
 
 use core::cell::Cell;
 use micro::{a_quads, tile};
 pub use pack::Mat;
 pub use packed::{gemm_packed, PackedB};
-use pack::{pack_strip, pack_strip_splat};
-use simd::Quad;
+use pack::{pack_strip, pack_strip_splat, Quad};
+use super::lanes;
 
 /// Rows of a C tile; its columns are NR = 8 (two vectors), or 4 for a last strip of ≤ 4 columns.
 const MR: usize = 4;
@@ -203,13 +202,13 @@ fn rows_unpacked(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, ac
             t.fill(Quad::default());
             for p in pc..(pc + KC).min(k) {
                 let s = a.data[i * a.rs + p * a.cs];
-                let sv = simd::splat(s);
+                let sv = lanes::splat(s);
                 let row = &b.data[p * b.rs..][..n];
                 let (full, tail) = row.split_at(n / 4 * 4);
                 // madd is a·b + c: the microkernel's operation, so the same rounding.
                 for (q, ys) in t.iter_mut().zip(full.chunks_exact(4)) {
                     let y: &[f32; 4] = ys.try_into().unwrap();
-                    simd::store(simd::madd(sv, simd::load(y), simd::load(&q.0)), &mut q.0);
+                    lanes::store(lanes::madd(sv, lanes::load(y), lanes::load(&q.0)), &mut q.0);
                 }
                 if !tail.is_empty() {
                     for (x, &y) in t[n / 4].0.iter_mut().zip(tail) {

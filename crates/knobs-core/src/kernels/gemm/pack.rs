@@ -4,7 +4,13 @@
 //! Transposed operands are packed straight from their stored layout: no transpose is ever
 //! materialised. Strips narrower than W are zero-padded, so edge tiles use the same kernel.
 
-use super::simd::{load, store, transpose, Quad};
+use crate::kernels::lanes::{load, store, transpose};
+
+/// Four floats on a 16-byte boundary, the unit of the packed buffers: no vector load of a
+/// packed strip straddles a cache line.
+#[derive(Clone, Copy, Default)]
+#[repr(C, align(16))]
+pub struct Quad(pub [f32; 4]);
 
 /// A matrix view: element (r, c) is `data[r·rs + c·cs]`. Row-major X is (rs, cs) = (cols, 1);
 /// its transpose is the same data with (rs, cs) = (1, cols).
