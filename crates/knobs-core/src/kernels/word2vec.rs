@@ -126,59 +126,53 @@ mod lanes {
 }
 pub use lanes::{axpy, dot};
 
-/// One positive and `negative` sampled outputs for the hidden vector `h`: updates the output rows
-/// in `syn1neg` and accumulates the gradient for `h` into `work`. Returns the advanced RNG.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn negative_sampling_owned(
-    word: usize, h: &[f32], work: &mut [f32], syn1neg: &mut [f32], cum_table: &[u32],
-    negative: usize, alpha: f32, table: &[f32], mut rng: u64,
-) -> u64 {
-    let dim = h.len();
-    let total = *cum_table.last().unwrap();
-    for d in 0..=negative {
-        let (target, label) = if d == 0 {
-            (word, 1.0f32)
-        } else {
-            let t = bisect_left(cum_table, ((rng >> 16) % total as u64) as u32);
-            rng = lcg(rng);
-            if t == word {
-                continue;
-            }
-            (t, 0.0)
-        };
-        let row = &mut syn1neg[target * dim..(target + 1) * dim];
-        let f = dot(h, row);
-        // gensim skips a saturated pair entirely (word2vec.c instead takes σ = 0 or 1).
-        if f <= -MAX_EXP || f >= MAX_EXP {
-            continue;
-        }
-        let s = table[((f + MAX_EXP) * (EXP_TABLE_SIZE as f32 / MAX_EXP / 2.0)) as usize];
-        let g = (label - s) * alpha;
-        axpy(g, row, work);
-        axpy(g, h, row);
-    }
-    rng
-}
-
-/// Where a Hogwild run's weight rows live (`par::SharedF32`): the update only copies a row out and
-/// back, and computes on the copies.
+/// Where the weight rows live, so that one loop serves both callers: `[f32]` is one thread's
+/// exclusive borrow and works on the rows in place; `&SharedF32` is a Hogwild lane's view, which
+/// copies a row out and back and computes on the copy (`par::SharedF32` says why). In place is
+/// what keeps the one-thread path fast: routing it through copies cost ~17% of its speed (315k
+/// against 380k words per CPU second).
 pub trait Rows {
-    fn load(&self, start: usize, out: &mut [f32]);
-    fn store(&self, start: usize, src: &[f32]);
+    /// out = the row at `start`.
+    fn read_row(&self, start: usize, out: &mut [f32]);
+    /// The row at `start`, `scratch.len()` wide, to read or change: the row itself where the
+    /// rows allow, else a copy in `scratch` that `commit` stores back.
+    fn row_mut<'s>(&'s mut self, start: usize, scratch: &'s mut [f32]) -> &'s mut [f32];
+    /// Stores a changed copy from `row_mut` (nothing to do for rows changed in place). A skipped
+    /// update does not call it, so it writes nothing.
+    fn commit(&mut self, start: usize, scratch: &[f32]);
 }
-impl Rows for SharedF32<'_> {
+// Not a closure-taking `update_row(start, scratch, f)`: with it the one-thread path ran 10–14%
+// slower in wasm (words per CPU second, Moby Dick), and replacing only `negative_sampling`'s
+// closure (whose saturated pairs returned out of it) by `row_mut`/`commit` won the speed back.
+impl Rows for [f32] {
     #[inline(always)]
-    fn load(&self, start: usize, out: &mut [f32]) {
-        SharedF32::load(self, start, out)
+    fn read_row(&self, start: usize, out: &mut [f32]) {
+        out.copy_from_slice(&self[start..start + out.len()]);
     }
     #[inline(always)]
-    fn store(&self, start: usize, src: &[f32]) {
-        SharedF32::store(self, start, src)
+    fn row_mut<'s>(&'s mut self, start: usize, scratch: &'s mut [f32]) -> &'s mut [f32] {
+        &mut self[start..start + scratch.len()]
+    }
+    #[inline(always)]
+    fn commit(&mut self, _start: usize, _scratch: &[f32]) {}
+}
+impl Rows for &SharedF32<'_> {
+    #[inline(always)]
+    fn read_row(&self, start: usize, out: &mut [f32]) {
+        self.load(start, out)
+    }
+    #[inline(always)]
+    fn row_mut<'s>(&'s mut self, start: usize, scratch: &'s mut [f32]) -> &'s mut [f32] {
+        self.load(start, scratch);
+        scratch
+    }
+    #[inline(always)]
+    fn commit(&mut self, start: usize, scratch: &[f32]) {
+        self.store(start, scratch)
     }
 }
 
-/// A thread's buffers: the centre's hidden vector, its gradient, one output row, a sentence.
+/// A thread's buffers: the centre's hidden vector, its gradient, one row's copy, a sentence.
 struct Scratch {
     h: Vec<f32>,
     work: Vec<f32>,
@@ -196,8 +190,8 @@ impl Scratch {
 /// in `syn1neg` and accumulates the gradient for `h` into `work`. Returns the advanced RNG.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn negative_sampling<R: Rows>(
-    word: usize, h: &[f32], work: &mut [f32], row: &mut [f32], syn1neg: &R, cum_table: &[u32],
+fn negative_sampling<R: Rows + ?Sized>(
+    word: usize, h: &[f32], work: &mut [f32], row: &mut [f32], syn1neg: &mut R, cum_table: &[u32],
     negative: usize, alpha: f32, table: &[f32], mut rng: u64,
 ) -> u64 {
     let dim = h.len();
@@ -213,17 +207,18 @@ fn negative_sampling<R: Rows>(
             }
             (t, 0.0)
         };
-        syn1neg.load(target * dim, row);
-        let f = dot(h, row);
+        let start = target * dim;
+        let out = syn1neg.row_mut(start, row);
+        let f = dot(h, out);
         // gensim skips a saturated pair entirely (word2vec.c instead takes σ = 0 or 1).
         if f <= -MAX_EXP || f >= MAX_EXP {
             continue;
         }
         let s = table[((f + MAX_EXP) * (EXP_TABLE_SIZE as f32 / MAX_EXP / 2.0)) as usize];
         let g = (label - s) * alpha;
-        axpy(g, row, work);
-        axpy(g, h, row);
-        syn1neg.store(target * dim, row);
+        axpy(g, out, work);
+        axpy(g, h, out);
+        syn1neg.commit(start, row);
     }
     rng
 }
@@ -234,12 +229,14 @@ fn negative_sampling<R: Rows>(
 /// a whole epoch ran on baseline code (one call per epoch: 110k words per CPU second against 310k).
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-fn train_sentences<R: Rows>(
-    tokens: &[u32], start: usize, ends: &[u32], sample_int: &[u32], cum_table: &[u32], syn0: &R, syn1neg: &R,
-    p: &Word2VecParams, table: &[f32], sc: &mut Scratch, rng: &mut u64,
+fn train_sentences<R: Rows + ?Sized>(
+    tokens: &[u32], start: usize, ends: &[u32], sample_int: &[u32], cum_table: &[u32], syn0: &mut R, syn1neg: &mut R,
+    p: &Word2VecParams, table: &[f32], h: &mut [f32], work: &mut [f32], row: &mut [f32], kept: &mut Vec<u32>,
+    reduced: &mut Vec<usize>, rng: &mut u64,
 ) -> usize {
     let dim = p.dim;
-    let Scratch { h, work, row, kept, reduced } = sc;
+    // Rows of a known common length, so the bounds checks inside dot/axpy fold away.
+    let (h, work, row) = (&mut h[..dim], &mut work[..dim], &mut row[..dim]);
     let mut r = *rng;
     let mut trained = 0usize;
     let mut s0 = start;
@@ -269,12 +266,13 @@ fn train_sentences<R: Rows>(
                     }
                     let c = kept[j] as usize;
                     work.iter_mut().for_each(|v| *v = 0.0);
-                    syn0.load(c * dim, h);
+                    syn0.read_row(c * dim, h);
                     r = negative_sampling(word, h, work, row, syn1neg, cum_table, p.negative, p.alpha, table, r);
-                    // syn0 and syn1neg are apart, so this thread left the row as loaded: h + work
-                    // is the update (another thread's write in between may be lost: Hogwild).
-                    axpy(1.0, work, h);
-                    syn0.store(c * dim, h);
+                    // syn0 and syn1neg are apart, so a Hogwild lane re-reads the row it read into
+                    // h unchanged by itself (another thread's write in between survives or is
+                    // lost: Hogwild), and one thread's row is h exactly: the same bits either way.
+                    axpy(1.0, work, syn0.row_mut(c * dim, row));
+                    syn0.commit(c * dim, row);
                 }
             } else {
                 h.iter_mut().for_each(|v| *v = 0.0);
@@ -282,8 +280,7 @@ fn train_sentences<R: Rows>(
                 for j in lo..hi {
                     if j != i {
                         let c = kept[j] as usize;
-                        syn0.load(c * dim, row);
-                        axpy(1.0, row, h);
+                        axpy(1.0, syn0.row_mut(c * dim, row), h);
                         count += 1;
                     }
                 }
@@ -304,9 +301,8 @@ fn train_sentences<R: Rows>(
                 for j in lo..hi {
                     if j != i {
                         let c = kept[j] as usize;
-                        syn0.load(c * dim, row);
-                        axpy(1.0, work, row);
-                        syn0.store(c * dim, row);
+                        axpy(1.0, work, syn0.row_mut(c * dim, row));
+                        syn0.commit(c * dim, row);
                     }
                 }
             }
@@ -322,90 +318,18 @@ fn train_sentences<R: Rows>(
 /// `sample_int` ≥ a fresh 32-bit draw, so 2^32−1 means always), then every remaining word is a
 /// centre with a window shrunk by a random amount. `cum_table` is the cumulative unigram^0.75
 /// distribution over the vocabulary, ending at its total. Returns the words trained (kept
-/// after subsampling). Ids must be < vocabulary size; the caller checks. The one-thread path works
-/// on the rows in place; `train_sentences` is the same arithmetic on copies (the test
-/// `hogwild_with_one_job_on_one_lane_is_word2vec_train` holds the two to the same bits): routing
-/// this path through copies too cost ~17% of its speed (315k against 380k words per CPU second).
+/// after subsampling). Ids must be < vocabulary size; the caller checks. One thread, on the rows
+/// in place: the loop of `word2vec_train_hogwild`'s lanes, so the two agree to the bit (the test
+/// `hogwild_with_one_job_on_one_lane_is_word2vec_train`).
 #[allow(clippy::too_many_arguments)]
 pub fn word2vec_train(
     tokens: &[u32], start: usize, ends: &[u32], sample_int: &[u32], cum_table: &[u32],
     syn0: &mut [f32], syn1neg: &mut [f32], p: &Word2VecParams, rng: &mut u64,
 ) -> usize {
-    let dim = p.dim;
     let table = exp_table();
-    let mut kept: Vec<u32> = Vec::new();
-    let mut reduced: Vec<usize> = Vec::new();
-    let mut h = vec![0.0f32; dim];
-    let mut work = vec![0.0f32; dim];
-    let mut r = *rng;
-    let mut trained = 0usize;
-    let mut s0 = start;
-    for &end in ends {
-        let end = end as usize;
-        kept.clear();
-        for &w in &tokens[s0..end] {
-            if sample_int[w as usize] >= random_int32(&mut r) {
-                kept.push(w);
-            }
-        }
-        s0 = end;
-        reduced.clear();
-        for _ in 0..kept.len() {
-            reduced.push(random_int32(&mut r) as usize % p.window.max(1));
-        }
-        let n = kept.len();
-        for i in 0..n {
-            let b = reduced[i];
-            let lo = (i + b).saturating_sub(p.window);
-            let hi = (i + p.window + 1 - b).min(n);
-            let word = kept[i] as usize;
-            if p.sg {
-                for j in lo..hi {
-                    if j == i {
-                        continue;
-                    }
-                    let c = kept[j] as usize;
-                    work.iter_mut().for_each(|v| *v = 0.0);
-                    h.copy_from_slice(&syn0[c * dim..(c + 1) * dim]);
-                    r = negative_sampling_owned(word, &h, &mut work, syn1neg, cum_table, p.negative, p.alpha, &table, r);
-                    axpy(1.0, &work, &mut syn0[c * dim..(c + 1) * dim]);
-                }
-            } else {
-                h.iter_mut().for_each(|v| *v = 0.0);
-                let mut count = 0usize;
-                for j in lo..hi {
-                    if j != i {
-                        let c = kept[j] as usize;
-                        axpy(1.0, &syn0[c * dim..(c + 1) * dim], &mut h);
-                        count += 1;
-                    }
-                }
-                if count == 0 {
-                    continue;
-                }
-                if p.cbow_mean {
-                    let inv = 1.0 / count as f32;
-                    h.iter_mut().for_each(|v| *v *= inv);
-                }
-                work.iter_mut().for_each(|v| *v = 0.0);
-                r = negative_sampling_owned(word, &h, &mut work, syn1neg, cum_table, p.negative, p.alpha, &table, r);
-                if !p.cbow_mean {
-                    // gensim divides the error of a sum over its words (and leaves a mean's alone).
-                    let inv = 1.0 / count as f32;
-                    work.iter_mut().for_each(|v| *v *= inv);
-                }
-                for j in lo..hi {
-                    if j != i {
-                        let c = kept[j] as usize;
-                        axpy(1.0, &work, &mut syn0[c * dim..(c + 1) * dim]);
-                    }
-                }
-            }
-        }
-        trained += n;
-    }
-    *rng = r;
-    trained
+    let mut sc = Scratch::new(p.dim);
+    let Scratch { h, work, row, kept, reduced } = &mut sc;
+    train_sentences(tokens, start, ends, sample_int, cum_table, syn0, syn1neg, p, &table, h, work, row, kept, reduced, rng)
 }
 
 /// One job of a Hogwild run: sentences `first..last` of `ends`, trained at one learning rate
@@ -437,13 +361,15 @@ pub fn word2vec_train_hogwild(
     let mut trained = vec![0usize; lanes.clamp(1, jobs.len().max(1))];
     par::for_each_mut(&mut trained, &|n: &mut usize| {
         let mut sc = Scratch::new(p.dim);
+        let Scratch { h, work, row, kept, reduced } = &mut sc;
         loop {
             let j = next.fetch_add(1, Relaxed);
             let Some(job) = jobs.get(j) else { break };
             let start = if job.first == 0 { 0 } else { ends[job.first - 1] as usize };
             let pj = Word2VecParams { alpha: job.alpha, ..*p };
             let mut rng = job.rng;
-            *n += train_sentences(tokens, start, &ends[job.first..job.last], sample_int, cum_table, &syn0, &syn1neg, &pj, &table, &mut sc, &mut rng);
+            let (mut s0, mut s1) = (&syn0, &syn1neg);
+            *n += train_sentences(tokens, start, &ends[job.first..job.last], sample_int, cum_table, &mut s0, &mut s1, &pj, &table, h, work, row, kept, reduced, &mut rng);
         }
     });
     trained
