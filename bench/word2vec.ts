@@ -16,13 +16,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getNumThreads, init } from '../ts/index.js';
+import { dataDir as data, root, word2vecFiles } from '../examples/word2vec-shared.js';
 import { evaluateWordAnalogies, evaluateWordPairs, sentences, Word2Vec } from '../ts/text/index.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const data = process.env.KNOBS_DATA_DIR ?? join(root, '.data');
 const { values } = parseArgs({
   options: {
     mode: { type: 'string', default: 'skipgram' },
@@ -33,17 +31,7 @@ const { values } = parseArgs({
 });
 const quick = values.quick!;
 const mode = values.mode as 'skipgram' | 'cbow';
-const files = {
-  corpus: join(data, 'sotu/sotu.txt'),
-  questions: join(data, 'gensim/questions-words.txt'),
-  wordsim: join(data, 'gensim/wordsim353.tsv'),
-  simlex: join(data, 'gensim/simlex999.txt'),
-};
-const missing = Object.values(files).filter((f) => !existsSync(f));
-if (missing.length > 0) {
-  console.error(`bench/word2vec: missing ${missing.join(', ')}\nrun: bash scripts/fetch-data.sh gensim sotu (or set KNOBS_DATA_DIR)`);
-  process.exit(1);
-}
+const files = word2vecFiles('bench/word2vec');
 
 await init({ threads: Number(values.threads) });
 const pool = getNumThreads();

@@ -14,26 +14,14 @@
  * are 1 worker, and 2 workers for skip-gram's speed); --workers N trains Hogwild on a pool of N
  * threads. bench/word2vec.ts runs both beside gensim in one session.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { init } from '../ts/index.js';
+import { root, word2vecFiles } from './word2vec-shared.js';
 import { evaluateWordAnalogies, evaluateWordPairs, sentences, Word2Vec } from '../ts/text/index.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const data = process.env.KNOBS_DATA_DIR ?? join(root, '.data');
-const files = {
-  corpus: join(data, 'sotu/sotu.txt'),
-  questions: join(data, 'gensim/questions-words.txt'),
-  wordsim: join(data, 'gensim/wordsim353.tsv'),
-  simlex: join(data, 'gensim/simlex999.txt'),
-};
-const missing = Object.values(files).filter((f) => !existsSync(f));
-if (missing.length > 0) {
-  console.error(`word2vec: missing ${missing.join(', ')}\nrun: bash scripts/fetch-data.sh gensim sotu (or set KNOBS_DATA_DIR)`);
-  process.exit(1);
-}
+const files = word2vecFiles('word2vec');
 
 const { values } = parseArgs({ options: { mode: { type: 'string', default: 'both' }, seeds: { type: 'string', default: '1' }, epochs: { type: 'string', default: '5' }, workers: { type: 'string', default: '1' } } });
 const workers = Number(values.workers);
