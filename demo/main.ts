@@ -17,6 +17,7 @@ import type { ChildSpec } from '../ts/nn/registry.js';
 import type { StateDict } from '../ts/nn/module.js';
 import { TrainingCurves, drawConfusionMatrix, drawImageGrid } from '../ts/vis/index.js';
 import { drawPad } from './draw.js';
+import { compileWasm } from './compile-wasm.js';
 import { formatInt } from './format.js';
 
 /** Test digits shown with their predictions; the probe (and the confusion matrix) covers PROBED. */
@@ -89,16 +90,6 @@ async function fetchIdx(name: string): Promise<Uint8Array> {
   return bytes;
 }
 
-/** Compiled here (asynchronously, off the main thread) and handed to the worker, which then skips the fetch. */
-async function compileWasm(): Promise<WebAssembly.Module> {
-  const url = new URL('../wasm-pkg/knobs_core_bg.wasm', import.meta.url);
-  try {
-    return await WebAssembly.compileStreaming(fetch(url));
-  } catch {
-    // A server that does not send application/wasm: compile from the bytes instead.
-    return WebAssembly.compile(await (await fetch(url)).arrayBuffer());
-  }
-}
 
 function specFor(mode: Mode, hidden: number): ModelSpec {
   const children: ChildSpec[] =

@@ -6,6 +6,7 @@
 import * as Comlink from 'comlink';
 import type { Similar } from '../ts/text/index.js';
 import type { TrainReport, Word2VecWorkerApi } from './word2vec-worker.js';
+import { compileWasm } from './compile-wasm.js';
 import { formatInt } from './format.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -38,16 +39,6 @@ function setState(s: PageState, text: string, isError = false): void {
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** Compiled here (asynchronously) and handed to the worker, which then skips the fetch. */
-async function compileWasm(): Promise<WebAssembly.Module> {
-  const url = new URL('../wasm-pkg/knobs_core_bg.wasm', import.meta.url);
-  try {
-    return await WebAssembly.compileStreaming(fetch(url));
-  } catch {
-    // A server that does not send application/wasm: compile from the bytes instead.
-    return WebAssembly.compile(await (await fetch(url)).arrayBuffer());
-  }
-}
 
 const worker = Comlink.wrap<Word2VecWorkerApi>(new Worker(new URL('./word2vec-worker.ts', import.meta.url), { type: 'module' }));
 let wasm: WebAssembly.Module;
