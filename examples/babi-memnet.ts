@@ -6,11 +6,13 @@
  * d = 20, SGD at lr 0.01 halved every 25 epochs, 100 epochs, batch 32, the loss summed over the
  * batch, gradient norm clipped at 40, linear start, random noise 0.1.
  *
- *   npm run example -- babi-memnet [--tasks 1,2,3,6] [--hops 1,2,3] [--epochs 100] [--step 25] [--restarts 1] [--seed 1] [--optimizer sgd|adam]
+ * With --joint, one network per hop count learns all the tasks together (runBabiJoint).
+ *
+ *   npm run example -- babi-memnet [--tasks 1,2,3,6] [--hops 1,2,3] [--epochs 100] [--step 25] [--restarts 1] [--seed 1] [--optimizer sgd|adam] [--joint]
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DataLoader, TensorDataset, babiSamples, babiVocab, babiWords, crossEntropy, encodeBabi, evaluate, fit, type Callback, generateBabi, init, nn, optim, tidy, type BabiSample, type BabiTask, type Tensor } from '../ts/index.js';
+import { DataLoader, Rng, TensorDataset, babiSamples, babiVocab, babiWords, crossEntropy, encodeBabi, evaluate, fit, type Callback, generateBabi, init, nn, optim, tidy, type BabiSample, type BabiTask, type Tensor } from '../ts/index.js';
 
 /** The paper's SGD: every step clips the gradients' joint norm first (at 40). */
 class ClippedSGD extends optim.SGD {
@@ -78,13 +80,46 @@ export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions
   const seed = opts.seed ?? 1;
   const train = opts.data?.train ?? questions(task, opts.trainQuestions ?? 1000, seed);
   const test = opts.data?.test ?? questions(task, opts.testQuestions ?? 1000, seed + 1000);
-  const vocab = babiVocab(train, test);
-  const all = [...train, ...test];
-  const sentenceLength = Math.max(...all.flatMap((s) => [...s.context, s.question].map((t) => babiWords(t).length)));
+  const { model, seconds, valAccuracy, tasks } = await trainMemN2N([{ train, test }], hops, opts);
+  return { testAccuracy: tasks[0].testAccuracy, valAccuracy, seconds, model };
+}
+
+export interface BabiTaskScore {
+  task: BabiTask;
+  /** On the task's share of the held-out 10%. */
+  valAccuracy: number;
+  testAccuracy: number;
+}
+
+/**
+ * Joint training, as the paper's best 1k results: one memory network on the questions of every
+ * task in `tasks` together (one vocabulary, `trainQuestions` per task, shuffled together), scored
+ * per task. Each task keeps its own last 10% for validation, so a recipe can be chosen per task.
+ */
+export async function runBabiJoint(tasks: readonly BabiTask[], hops: number, opts: Omit<BabiRunOptions, 'data'> = {}): Promise<{ tasks: BabiTaskScore[]; valAccuracy: number; seconds: number; model: nn.MemN2N }> {
+  const seed = opts.seed ?? 1;
+  const sets = tasks.map((task) => ({ train: questions(task, opts.trainQuestions ?? 1000, seed), test: questions(task, opts.testQuestions ?? 1000, seed + 1000) }));
+  const r = await trainMemN2N(sets, hops, opts);
+  return { ...r, tasks: r.tasks.map((score, i) => ({ ...score, task: tasks[i] })) };
+}
+
+async function trainMemN2N(sets: readonly { train: readonly BabiSample[]; test: readonly BabiSample[] }[], hops: number, opts: BabiRunOptions): Promise<{ tasks: Omit<BabiTaskScore, 'task'>[]; valAccuracy: number; seconds: number; model: nn.MemN2N }> {
+  const seed = opts.seed ?? 1;
+  const vocab = babiVocab(...sets.flatMap((s) => [s.train, s.test]));
+  const sentenceLength = Math.max(...sets.flatMap((s) => [...s.train, ...s.test]).flatMap((s) => [...s.context, s.question].map((t) => babiWords(t).length)));
   const memorySize = opts.memorySize ?? 50;
   const shape = { vocab, memorySize, sentenceLength };
-  const tr = encodeBabi(train, shape), te = encodeBabi(test, shape);
-  const loader = new DataLoader(new TensorDataset({ data: tr.x, shape: [tr.n, tr.rowLength] }, { data: tr.y, shape: [tr.n] }), { batchSize: opts.batchSize ?? 32, shuffle: true, seed });
+  const loaderOf = (samples: readonly BabiSample[], o: { batchSize: number; shuffle?: boolean }) => {
+    const e = encodeBabi(samples, shape);
+    return new DataLoader(new TensorDataset({ data: e.x, shape: [e.n, e.rowLength] }, { data: e.y, shape: [e.n] }), { ...o, seed });
+  };
+  // Each task's last 10% is held out; the rest of the tasks is mixed so no batch is one task's.
+  const cuts = sets.map((s) => s.train.length - Math.round(s.train.length * 0.1));
+  const head = sets.flatMap((s, i) => s.train.slice(0, cuts[i]));
+  if (sets.length > 1) new Rng(seed).shuffle(head);
+  const vals = sets.map((s, i) => s.train.slice(cuts[i]));
+  const loader = loaderOf(head, { batchSize: opts.batchSize ?? 32, shuffle: true });
+  const valLoader = loaderOf(vals.flat(), { batchSize: 256 });
   const t0 = performance.now();
   let best: { model: nn.MemN2N; val: number } | null = null;
   for (let r = 0; r < (opts.restarts ?? 1); r++) {
@@ -95,33 +130,43 @@ export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions
     if (opts.linearStart !== false) callbacks.push(linearStartFor(model, opts.linearStartEpochs ?? 20));
     callbacks.push(...(opts.callbacks ?? []));
     const loss = sgd ? (p: Tensor, y: Tensor) => crossEntropy(p, y, 'sum') : 'crossEntropy';
-    const history = await fit(model, loader, { epochs: opts.epochs ?? 100, optimizer, loss, validation: { split: 0.1 }, callbacks, verbose: false, metrics: ['accuracy'] });
+    const history = await fit(model, loader, { epochs: opts.epochs ?? 100, optimizer, loss, validation: valLoader, callbacks, verbose: false, metrics: ['accuracy'] });
     const val = history.history.val_accuracy.at(-1)!;
     if (!best || val > best.val) best = { model, val };
   }
   const { model, val: valAccuracy } = best!;
   const seconds = (performance.now() - t0) / 1000;
-  const testLoader = new DataLoader(new TensorDataset({ data: te.x, shape: [te.n, te.rowLength] }, { data: te.y, shape: [te.n] }), { batchSize: 256 });
-  const logs = tidy(() => evaluate(model, testLoader, { metrics: ['accuracy'] }));
-  return { testAccuracy: logs.accuracy ?? NaN, valAccuracy, seconds, model };
+  const accuracy = (samples: readonly BabiSample[]) => tidy(() => evaluate(model, loaderOf(samples, { batchSize: 256 }), { metrics: ['accuracy'] })).accuracy ?? NaN;
+  const tasks = sets.map((s, i) => ({ valAccuracy: sets.length > 1 ? accuracy(vals[i]) : valAccuracy, testAccuracy: accuracy(s.test) }));
+  return { tasks, valAccuracy, seconds, model };
 }
 
 async function main(): Promise<void> {
   await init();
-  const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1,2,3,6' }, hops: { type: 'string', default: '1,2,3' }, epochs: { type: 'string', default: '100' }, step: { type: 'string', default: '25' }, restarts: { type: 'string', default: '1' }, seed: { type: 'string', default: '1' }, optimizer: { type: 'string', default: 'sgd' } } });
+  const { values } = parseArgs({ options: { tasks: { type: 'string', default: '1,2,3,6' }, hops: { type: 'string', default: '1,2,3' }, epochs: { type: 'string', default: '100' }, step: { type: 'string', default: '25' }, restarts: { type: 'string', default: '1' }, seed: { type: 'string', default: '1' }, optimizer: { type: 'string', default: 'sgd' }, joint: { type: 'boolean', default: false } } });
   const tasks = values.tasks.split(',').map(Number) as BabiTask[];
   const hopList = values.hops.split(',').map(Number);
+  const opts: BabiRunOptions = { epochs: Number(values.epochs), stepSize: Number(values.step), restarts: Number(values.restarts), seed: Number(values.seed), optimizer: values.optimizer as 'sgd' | 'adam' };
+  const cells = new Map<BabiTask, string[]>(tasks.map((t) => [t, []]));
+  if (values.joint) {
+    // One model per hop count for all the tasks; each task's cell is that model's accuracy on it.
+    for (const hops of hopList) {
+      const r = await runBabiJoint(tasks, hops, opts);
+      for (const s of r.tasks) cells.get(s.task)!.push(`${(s.testAccuracy * 100).toFixed(1)}% (val ${(s.valAccuracy * 100).toFixed(1)}%)`);
+      console.error(`joint ${tasks.join('+')}, ${hops} hop(s), ${r.seconds.toFixed(0)} s: ${r.tasks.map((s) => `task ${s.task} ${(s.testAccuracy * 100).toFixed(1)}%`).join(', ')}`);
+    }
+  } else {
+    for (const task of tasks) {
+      for (const hops of hopList) {
+        const r = await runBabi(task, hops, opts);
+        cells.get(task)!.push(`${(r.testAccuracy * 100).toFixed(1)}% (${r.seconds.toFixed(0)} s)`);
+        console.error(`task ${task}, ${hops} hop(s): ${cells.get(task)!.at(-1)}`);
+      }
+    }
+  }
   console.log(`| task | ${hopList.map((h) => `${h} hop${h > 1 ? 's' : ''}`).join(' | ')} |`);
   console.log(`|---|${hopList.map(() => '---').join('|')}|`);
-  for (const task of tasks) {
-    const cells: string[] = [];
-    for (const hops of hopList) {
-      const r = await runBabi(task, hops, { epochs: Number(values.epochs), stepSize: Number(values.step), restarts: Number(values.restarts), seed: Number(values.seed), optimizer: values.optimizer as 'sgd' | 'adam' });
-      cells.push(`${(r.testAccuracy * 100).toFixed(1)}% (${r.seconds.toFixed(0)} s)`);
-      console.error(`task ${task}, ${hops} hop(s): ${cells.at(-1)}`);
-    }
-    console.log(`| ${task} | ${cells.join(' | ')} |`);
-  }
+  for (const task of tasks) console.log(`| ${task} | ${cells.get(task)!.join(' | ')} |`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

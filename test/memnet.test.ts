@@ -3,7 +3,7 @@
  * chance), save/load with its linear-start state, training in a worker, and input checks.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runBabi } from '../examples/babi-memnet.js';
+import { runBabi, runBabiJoint } from '../examples/babi-memnet.js';
 import { DataLoader, KnobsError, ShapeError, TensorDataset, babiSamples, babiVocab, encodeBabi, evaluate, generateBabi, init, loadModel, nn, predict, saveModel, tensor, tidy } from '../ts/index.js';
 import { trainInWorker } from '../ts/worker/index.js';
 
@@ -37,6 +37,20 @@ describe('MemN2N on bAbI', () => {
     // accuracy leaves chance around epoch 30.
     const r = await runBabi(6, 1, { testQuestions: 500, seed: 1, epochs: 45 });
     expect(r.testAccuracy).toBeGreaterThanOrEqual(0.85);
+  }, 120_000);
+
+  it('joint training (runBabiJoint): one network on tasks 1 and 6 with one vocabulary answers both (task 1 ≥ 95%, task 6 ≥ 85% after 60 epochs, 2 hops)', async () => {
+    // 60 of the recipe's 100 epochs (≈ 7 s of CPU). The full table (tasks 1, 2, 3, 6 together) is
+    // the example's --joint; this checks that the mixed training set and the per-task scores work.
+    const r = await runBabiJoint([1, 6], 2, { testQuestions: 500, seed: 1, epochs: 60 });
+    expect(r.tasks.map((t) => t.task)).toEqual([1, 6]);
+    const [t1, t6] = r.tasks;
+    expect(t1.testAccuracy).toBeGreaterThanOrEqual(0.95);
+    expect(t6.testAccuracy).toBeGreaterThanOrEqual(0.85);
+    // Each task's validation score is on its own held-out 10% (100 questions: a multiple of 1%).
+    for (const t of r.tasks) expect(Math.abs(t.valAccuracy * 100 - Math.round(t.valAccuracy * 100))).toBeLessThan(1e-6);
+    // fit's held-out set is exactly those two parts (equal sizes: its accuracy is their mean).
+    expect(r.valAccuracy).toBeCloseTo((t1.valAccuracy + t6.valAccuracy) / 2, 6);
   }, 120_000);
 
   it('position and temporal encoding, tying and hops show in the parameters; eval() records attention per hop', () => {
