@@ -12,7 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DataLoader, Rng, TensorDataset, babiSamples, babiVocab, babiWords, crossEntropy, encodeBabi, evaluate, fit, type Callback, generateBabi, init, nn, optim, tidy, type BabiSample, type BabiTask, type Tensor } from '../ts/index.js';
+import { DataLoader, Rng, TensorDataset, babiSamples, babiVocab, babiWords, crossEntropy, encodeBabi, evaluate, fit, type Callback, generateBabi, init, nn, optim, tidy, type BabiSample, type BabiTask, type EncodeBabiOptions, type Tensor } from '../ts/index.js';
 
 /** The paper's SGD: every step clips the gradients' joint norm first (at 40). */
 class ClippedSGD extends optim.SGD {
@@ -75,13 +75,16 @@ function questions(task: BabiTask, n: number, seed: number): BabiSample[] {
   return babiSamples(generateBabi(task, { stories: Math.ceil(n / 5), seed })).slice(0, n);
 }
 
+/** What a run's model reads: its vocabulary and the encodeBabi shape (to encode more questions for it). */
+export type BabiShape = EncodeBabiOptions;
+
 /** Trains one memory network; returns its test accuracy (0..1) and the training time. */
-export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions = {}): Promise<{ testAccuracy: number; valAccuracy: number; seconds: number; model: nn.MemN2N }> {
+export async function runBabi(task: BabiTask, hops: number, opts: BabiRunOptions = {}): Promise<{ testAccuracy: number; valAccuracy: number; seconds: number; model: nn.MemN2N; shape: BabiShape }> {
   const seed = opts.seed ?? 1;
   const train = opts.data?.train ?? questions(task, opts.trainQuestions ?? 1000, seed);
   const test = opts.data?.test ?? questions(task, opts.testQuestions ?? 1000, seed + 1000);
-  const { model, seconds, valAccuracy, tasks } = await trainMemN2N([{ train, test }], hops, opts);
-  return { testAccuracy: tasks[0].testAccuracy, valAccuracy, seconds, model };
+  const { model, seconds, valAccuracy, tasks, shape } = await trainMemN2N([{ train, test }], hops, opts);
+  return { testAccuracy: tasks[0].testAccuracy, valAccuracy, seconds, model, shape };
 }
 
 export interface BabiTaskScore {
@@ -96,14 +99,14 @@ export interface BabiTaskScore {
  * task in `tasks` together (one vocabulary, `trainQuestions` per task, shuffled together), scored
  * per task. Each task keeps its own last 10% for validation, so a recipe can be chosen per task.
  */
-export async function runBabiJoint(tasks: readonly BabiTask[], hops: number, opts: Omit<BabiRunOptions, 'data'> = {}): Promise<{ tasks: BabiTaskScore[]; valAccuracy: number; seconds: number; model: nn.MemN2N }> {
+export async function runBabiJoint(tasks: readonly BabiTask[], hops: number, opts: Omit<BabiRunOptions, 'data'> = {}): Promise<{ tasks: BabiTaskScore[]; valAccuracy: number; seconds: number; model: nn.MemN2N; shape: BabiShape }> {
   const seed = opts.seed ?? 1;
   const sets = tasks.map((task) => ({ train: questions(task, opts.trainQuestions ?? 1000, seed), test: questions(task, opts.testQuestions ?? 1000, seed + 1000) }));
   const r = await trainMemN2N(sets, hops, opts);
   return { ...r, tasks: r.tasks.map((score, i) => ({ ...score, task: tasks[i] })) };
 }
 
-async function trainMemN2N(sets: readonly { train: readonly BabiSample[]; test: readonly BabiSample[] }[], hops: number, opts: BabiRunOptions): Promise<{ tasks: Omit<BabiTaskScore, 'task'>[]; valAccuracy: number; seconds: number; model: nn.MemN2N }> {
+async function trainMemN2N(sets: readonly { train: readonly BabiSample[]; test: readonly BabiSample[] }[], hops: number, opts: BabiRunOptions): Promise<{ tasks: Omit<BabiTaskScore, 'task'>[]; valAccuracy: number; seconds: number; model: nn.MemN2N; shape: BabiShape }> {
   const seed = opts.seed ?? 1;
   const vocab = babiVocab(...sets.flatMap((s) => [s.train, s.test]));
   const sentenceLength = Math.max(...sets.flatMap((s) => [...s.train, ...s.test]).flatMap((s) => [...s.context, s.question].map((t) => babiWords(t).length)));
@@ -138,7 +141,7 @@ async function trainMemN2N(sets: readonly { train: readonly BabiSample[]; test: 
   const seconds = (performance.now() - t0) / 1000;
   const accuracy = (samples: readonly BabiSample[]) => tidy(() => evaluate(model, loaderOf(samples, { batchSize: 256 }), { metrics: ['accuracy'] })).accuracy ?? NaN;
   const tasks = sets.map((s, i) => ({ valAccuracy: sets.length > 1 ? accuracy(vals[i]) : valAccuracy, testAccuracy: accuracy(s.test) }));
-  return { tasks, valAccuracy, seconds, model };
+  return { tasks, valAccuracy, seconds, model, shape };
 }
 
 async function main(): Promise<void> {
