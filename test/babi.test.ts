@@ -64,6 +64,23 @@ describe('bAbI', () => {
     });
   }
 
+  it("task 6 has the mix of the original generator (IsActorThere.lua): 2 moves per question, ½ yes, ≈ 8.5% 'no' for a person who was there and left", () => {
+    // The Lua generator's rates, from a simulation of its rules (README, "The generator against the
+    // original"): a harder generator (more was-there-and-left questions) would fail this.
+    const samples = babiSamples(generateBabi(6, { stories: 2000, seed: 11 }));
+    expect(samples.length).toBe(10000);
+    samples.forEach((s, i) => expect(s.context.length).toBe(2 * ((i % 5) + 1)));
+    const yes = samples.filter((s) => s.answer === 'yes').length / samples.length;
+    const left = samples.filter((s) => {
+      const [, actor, place] = /^Is (\w+) in the (\w+)\?$/.exec(s.question)!;
+      return s.answer === 'no' && s.context.some((c) => c.startsWith(`${actor} `) && c.endsWith(` ${place}.`));
+    }).length / samples.length;
+    expect(yes).toBeGreaterThan(0.48);
+    expect(yes).toBeLessThan(0.52);
+    expect(left).toBeGreaterThan(0.075);
+    expect(left).toBeLessThan(0.095);
+  });
+
   it('same seed, same stories; another seed, other stories', () => {
     expect(formatBabi(generateBabi(2, { stories: 20, seed: 7 }))).toBe(formatBabi(generateBabi(2, { stories: 20, seed: 7 })));
     expect(formatBabi(generateBabi(2, { stories: 20, seed: 8 }))).not.toBe(formatBabi(generateBabi(2, { stories: 20, seed: 7 })));
