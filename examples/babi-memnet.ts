@@ -12,7 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DataLoader, Rng, TensorDataset, babiSamples, babiVocab, babiWords, crossEntropy, encodeBabi, evaluate, fit, type Callback, generateBabi, init, nn, optim, tidy, type BabiSample, type BabiTask, type EncodeBabiOptions, type Tensor } from '../ts/index.js';
+import { DataLoader, KnobsError, Rng, TensorDataset, babiSamples, babiVocab, babiWords, crossEntropy, encodeBabi, evaluate, fit, type Callback, generateBabi, init, nn, optim, tidy, type BabiSample, type BabiTask, type EncodeBabiOptions, type Tensor } from '../ts/index.js';
 
 /** The paper's SGD: every step clips the gradients' joint norm first (at 40). */
 class ClippedSGD extends optim.SGD {
@@ -100,6 +100,7 @@ export interface BabiTaskScore {
  * per task. Each task keeps its own last 10% for validation, so a recipe can be chosen per task.
  */
 export async function runBabiJoint(tasks: readonly BabiTask[], hops: number, opts: Omit<BabiRunOptions, 'data'> = {}): Promise<{ tasks: BabiTaskScore[]; valAccuracy: number; seconds: number; model: nn.MemN2N; shape: BabiShape }> {
+  if (tasks.length === 0 || new Set(tasks).size !== tasks.length) throw new KnobsError(`runBabiJoint: tasks must be distinct and at least one, got [${tasks.join(', ')}]`);
   const seed = opts.seed ?? 1;
   const sets = tasks.map((task) => ({ train: questions(task, opts.trainQuestions ?? 1000, seed), test: questions(task, opts.testQuestions ?? 1000, seed + 1000) }));
   const r = await trainMemN2N(sets, hops, opts);

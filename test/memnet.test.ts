@@ -51,6 +51,8 @@ describe('MemN2N on bAbI', () => {
     for (const t of r.tasks) expect(Math.abs(t.valAccuracy * 100 - Math.round(t.valAccuracy * 100))).toBeLessThan(1e-6);
     // fit's held-out set is exactly those two parts (equal sizes: its accuracy is their mean).
     expect(r.valAccuracy).toBeCloseTo((t1.valAccuracy + t6.valAccuracy) / 2, 6);
+    await expect(runBabiJoint([6, 6], 1)).rejects.toThrow(/^runBabiJoint: tasks must be distinct and at least one, got \[6, 6\]/);
+    await expect(runBabiJoint([], 1)).rejects.toThrow(KnobsError);
   }, 120_000);
 
   it('position and temporal encoding, tying and hops show in the parameters; eval() records attention per hop', () => {
