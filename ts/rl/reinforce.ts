@@ -20,7 +20,8 @@ import type { OptimizerState } from '../optim/optimizer.js';
 import { Rng } from '../random.js';
 import { tidy } from '../scope.js';
 import { Tensor, empty, tensor } from '../tensor.js';
-import { Categorical } from './categorical.js';
+import { Categorical, sampleLogProbs } from './categorical.js';
+import { PolicyForward } from './policy-forward.js';
 
 /** What the agent needs from an environment (Pong, or any Gym-style discrete-action one). */
 export interface Env {
@@ -125,6 +126,14 @@ export class Reinforce {
   /** The policy's two Linear layers (policy = l1, ReLU, l2). */
   private readonly l1: Linear;
   private readonly l2: Linear;
+  /** Acting's forward pass on dense observations (sparse ones take the eager ops). */
+  private readonly acting: PolicyForward;
+  /**
+   * What trainEpisodes appends while acting, kept from one update to the next: a fresh array
+   * per update (2 MB of hidden layers for ten 200-step games) cost its zeroing and the garbage
+   * collector about a tenth of the update.
+   */
+  private readonly rollout = { obs: new Growable(0), cols: new GrowableI32(), vals: new Growable(0), rowNnz: new GrowableI32(), hidden: new Growable(0) };
 
   constructor(readonly observationSize: number, readonly actionCount: number, opts: ReinforceOptions = {}) {
     const o: Required<ReinforceOptions> = {
@@ -155,6 +164,7 @@ export class Reinforce {
     this.policy = mlp(observationSize, o.hidden, actionCount, o.seed);
     this.l1 = this.policy.layers[0] as Linear;
     this.l2 = this.policy.layers[2] as Linear;
+    this.acting = new PolicyForward(this.l1, this.l2);
     this.optimizer = new RMSprop(this.policy.parameters(), { lr: o.lr, alpha: o.decay });
     if (o.algorithm === 'a2c') {
       this.value = mlp(observationSize, o.hidden, 1, o.seed + 2);
@@ -187,25 +197,33 @@ export class Reinforce {
     if (!Number.isInteger(n) || n <= 0 || observations.length !== n * d) {
       throw new KnobsError(`Reinforce.act: observation has ${observations.length} values, the policy expects ${n === 1 ? d : `${n}×${d}`}`);
     }
+    if (!this.options.sparseInput) {
+      const { hidden, logProbs } = this.acting.run(observations, n);
+      if (keep) keep(hidden, null);
+      return this.pick(logProbs, n, greedy);
+    }
     return noGrad(() =>
       tidy(() => {
-        const x = tensor(observations, [n, d]);
-        const csr = this.options.sparseInput ? toSparseCsr(x) : null;
-        const h = csr ? relu(this.l1.forward(csr)) : linear(x, this.l1.weight, this.l1.bias, 'relu');
+        const csr = toSparseCsr(tensor(observations, [n, d]));
+        const h = relu(this.l1.forward(csr));
         const dist = new Categorical({ logits: this.l2.forward(h) });
-        if (keep) keep(h.data, csr ? csr.toArrays() : null);
-        if (!greedy) return dist.sample(this.rng);
-        const lp = dist.logits.data;
-        const k = this.actionCount;
-        const out = new Int32Array(n);
-        for (let r = 0; r < n; r++) {
-          let best = 0;
-          for (let j = 1; j < k; j++) if (lp[r * k + j] > lp[r * k + best]) best = j;
-          out[r] = best;
-        }
-        return out;
+        if (keep) keep(h.data, csr.toArrays());
+        return this.pick(dist.logits.data, n, greedy);
       }),
     );
+  }
+
+  /** An action per row of log-probabilities [n, actions]: sampled, or the most probable one. */
+  private pick(logProbs: Float32Array, n: number, greedy: boolean): Int32Array {
+    if (!greedy) return sampleLogProbs(logProbs, n, this.actionCount, this.rng);
+    const k = this.actionCount;
+    const out = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (logProbs[r * k + j] > logProbs[r * k + best]) best = j;
+      out[r] = best;
+    }
+    return out;
   }
 
   /** Plays one episode with the current policy, then learns from it (one update). A seed resets the env's stream. */
@@ -227,17 +245,13 @@ export class Reinforce {
         throw new KnobsError(`Reinforce.trainEpisodes: an environment gives ${e.observationSize} observations and ${e.actionCount} actions, the policy takes ${d} and ${this.actionCount}`);
       }
     }
-    const H = this.options.hidden;
     const sparse = this.options.sparseInput;
     // The update's rows are kept in the order they were acted on (step by step, the live games
     // of each step together), so every step appends one block: its observations (dense) or
     // nonzeros (sparse) and its hidden layer as computed while acting. Rewards and actions stay
     // per game, for the returns; rowOf maps each game's steps to their rows.
-    const obs = new Growable(sparse ? 0 : envs.length * d);
-    const cols = new GrowableI32();
-    const vals = new Growable(0);
-    const rowNnz = new GrowableI32();
-    const hidden = new Growable(envs.length * H);
+    const { obs, cols, vals, rowNnz, hidden } = this.rollout;
+    for (const g of [obs, cols, vals, rowNnz, hidden]) g.length = 0;
     const rowIds: number[][] = envs.map(() => []);
     const acts: number[][] = envs.map(() => []);
     const rews: number[][] = envs.map(() => []);
@@ -461,6 +475,7 @@ export class Reinforce {
   }
 
   dispose(): void {
+    this.acting.dispose();
     this.policy.dispose();
     this.optimizer.dispose();
     this.value?.dispose();
