@@ -21,9 +21,10 @@ export class PolicyForward {
 
   /**
    * Runs the policy on `n` observations stacked row after row. Returns views of wasm memory,
-   * valid until the next call: the hidden layer [n·hidden] and the log-probabilities [n·actions].
+   * valid until the next call: the hidden layer [n·hidden], the logits and the log-probabilities
+   * [n·actions].
    */
-  run(observations: Float32Array, n: number): { hidden: Float32Array; logProbs: Float32Array } {
+  run(observations: Float32Array, n: number): { hidden: Float32Array; logits: Float32Array; logProbs: Float32Array } {
     const { l1, l2 } = this;
     const d = l1.weight.shape[0], H = l1.weight.shape[1], A = l2.weight.shape[1];
     if (n > this.rows) this.grow(n, d, H, A);
@@ -37,7 +38,7 @@ export class PolicyForward {
     if (k.count_nonfinite(z, n * A) > 0) throw new KnobsError(`Reinforce.act: the policy's logits [${n},${A}] contain NaN or Infinity (the weights have diverged)`);
     k.log_softmax_rows(z, lp, n, A);
     const mem = heap();
-    return { hidden: mem.subarray(h >>> 2, (h >>> 2) + n * H), logProbs: mem.subarray(lp >>> 2, (lp >>> 2) + n * A) };
+    return { hidden: mem.subarray(h >>> 2, (h >>> 2) + n * H), logits: mem.subarray(z >>> 2, (z >>> 2) + n * A), logProbs: mem.subarray(lp >>> 2, (lp >>> 2) + n * A) };
   }
 
   private grow(n: number, d: number, H: number, A: number): void {
