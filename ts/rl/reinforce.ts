@@ -3,9 +3,10 @@
  * advantages on the classic 200-hidden-unit policy network, trained with RMSprop (Karpathy's
  * "Pong from pixels"), and an actor-critic variant (A2C: a value network as baseline and n-step
  * bootstrapped returns). Acting runs the policy once per step, without a graph, for all the games
- * in play, and keeps each step's hidden layer; learning stacks the episodes and runs one forward
- * (from the kept hidden layer, as pg-pong does) and one backward over them (one matmul per layer,
- * not one per frame). With sparseInput the first layer sees only the observations' nonzeros.
+ * in play, and keeps each step's hidden layer and logits; learning stacks the episodes and runs
+ * one backward over them from what acting kept (pg-pong keeps the hidden layer; the policy does
+ * not run again), one matmul per layer, not one per frame. With sparseInput the first layer sees
+ * only the observations' nonzeros.
  */
 import { noGrad, record } from '../autograd.js';
 import { KnobsError } from '../errors.js';
@@ -251,7 +252,7 @@ export class Reinforce {
     const sparse = this.options.sparseInput;
     // The update's rows are kept in the order they were acted on (step by step, the live games
     // of each step together), so every step appends one block: its observations (dense) or
-    // nonzeros (sparse) and its hidden layer as computed while acting. Rewards and actions stay
+    // nonzeros (sparse), its hidden layer and its logits as computed while acting. Rewards and actions stay
     // per game, for the returns; rowOf maps each game's steps to their rows.
     const { obs, cols, vals, rowNnz, hidden, logits } = this.rollout;
     for (const g of [obs, cols, vals, rowNnz, hidden, logits]) g.length = 0;
