@@ -415,6 +415,32 @@ describe('REINFORCE', () => {
     agent.dispose();
   });
 
+  it('acts (preallocated forward) as the policy module and Categorical do, sampled and greedy, for any number of games', () => {
+    const agent = new Reinforce(8, 3, { seed: 5, hidden: 20 });
+    const live = memoryStats().liveBlocks;
+    for (const n of [3, 1, 7, 7]) {
+      const obs = Float32Array.from({ length: n * 8 }, (_, i) => Math.sin(i * 1.7 + n) * 2);
+      const rng = new Rng(0);
+      rng.setState(agent.rng.getState());
+      const [sampled, greedy] = tidy(() => {
+        const dist = new Categorical({ logits: agent.policy.forward(tensor(obs, [n, 8])) });
+        const lp = dist.logits.toFloat32Array();
+        return [[...dist.sample(rng)], Array.from({ length: n }, (_, r) => [0, 1, 2].reduce((b, j) => (lp[r * 3 + j] > lp[r * 3 + b] ? j : b), 0))];
+      });
+      expect([...agent.actBatch(obs, n)]).toEqual(sampled);
+      expect(agent.rng.getState()).toEqual(rng.getState());
+      expect([...agent.actBatch(obs, n, true)]).toEqual(greedy);
+    }
+    // Blocks are made for the most games seen so far, not per step.
+    expect(memoryStats().liveBlocks).toBe(live + 1);
+    agent.policy.parameters()[0].data.fill(NaN);
+    expect(() => agent.act(new Float32Array(8))).toThrow(/Reinforce.act: the policy's logits \[1,3\] contain NaN or Infinity/);
+    const params = agent.policy.parameters().length;
+    agent.dispose();
+    // dispose() frees the acting blocks with the weights (the optimizer has no state yet).
+    expect(memoryStats().liveBlocks).toBe(live - params);
+  });
+
   it('resumes exactly from its state (REINFORCE and A2C, one or two games per update): 2 + 2 episodes equal 4', async () => {
     for (const [algorithm, envs] of [['reinforce', 1], ['a2c', 1], ['reinforce', 2], ['a2c', 2]] as const) {
       const cfg = { env: { seed: 2, pointsToWin: 3 }, agent: { seed: 9, algorithm }, envs };

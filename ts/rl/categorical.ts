@@ -71,25 +71,7 @@ export class Categorical {
    * Deterministic for the generator's state; advances it by batchSize draws.
    */
   sample(rng: Rng): Int32Array {
-    const k = this.numClasses;
-    const lp = this.logits.data;
-    const out = new Int32Array(this.batchSize);
-    for (let r = 0; r < this.batchSize; r++) {
-      const u = rng.next();
-      let c = 0;
-      let pick = k - 1;
-      for (let j = 0; j < k; j++) {
-        c += Math.exp(lp[r * k + j]);
-        if (u < c) {
-          pick = j;
-          break;
-        }
-      }
-      // Rounding can leave the cumulative sum just under 1: fall back to the last class that has mass.
-      if (u >= c) while (pick > 0 && Math.exp(lp[r * k + pick]) === 0) pick--;
-      out[r] = pick;
-    }
-    return out;
+    return sampleLogProbs(this.logits.data, this.batchSize, this.numClasses, rng);
   }
 
   /** log p(action) per row: [batch] (a scalar for a 1-D distribution). Differentiable. */
@@ -119,4 +101,29 @@ export class Categorical {
     this.logits.dispose();
     this.cachedProbs?.dispose();
   }
+}
+
+/**
+ * One class index per row of normalised log-probabilities lp [rows, k] (row-major), by inverting
+ * the row's cumulative distribution at rng.next(); advances the generator by `rows` draws.
+ * Categorical.sample, and an agent acting from log-probabilities it computed itself.
+ */
+export function sampleLogProbs(lp: Float32Array, rows: number, k: number, rng: Rng): Int32Array {
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const u = rng.next();
+    let c = 0;
+    let pick = k - 1;
+    for (let j = 0; j < k; j++) {
+      c += Math.exp(lp[r * k + j]);
+      if (u < c) {
+        pick = j;
+        break;
+      }
+    }
+    // Rounding can leave the cumulative sum just under 1: fall back to the last class that has mass.
+    if (u >= c) while (pick > 0 && Math.exp(lp[r * k + pick]) === 0) pick--;
+    out[r] = pick;
+  }
+  return out;
 }

@@ -3,9 +3,10 @@
  * advantages on the classic 200-hidden-unit policy network, trained with RMSprop (Karpathy's
  * "Pong from pixels"), and an actor-critic variant (A2C: a value network as baseline and n-step
  * bootstrapped returns). Acting runs the policy once per step, without a graph, for all the games
- * in play, and keeps each step's hidden layer; learning stacks the episodes and runs one forward
- * (from the kept hidden layer, as pg-pong does) and one backward over them (one matmul per layer,
- * not one per frame). With sparseInput the first layer sees only the observations' nonzeros.
+ * in play, and keeps each step's hidden layer and logits; learning stacks the episodes and runs
+ * one backward over them from what acting kept (pg-pong keeps the hidden layer; the policy does
+ * not run again), one matmul per layer, not one per frame. With sparseInput the first layer sees
+ * only the observations' nonzeros.
  */
 import { noGrad, record } from '../autograd.js';
 import { KnobsError } from '../errors.js';
@@ -20,7 +21,8 @@ import type { OptimizerState } from '../optim/optimizer.js';
 import { Rng } from '../random.js';
 import { tidy } from '../scope.js';
 import { Tensor, empty, tensor } from '../tensor.js';
-import { Categorical } from './categorical.js';
+import { Categorical, sampleLogProbs } from './categorical.js';
+import { PolicyForward } from './policy-forward.js';
 
 /** What the agent needs from an environment (Pong, or any Gym-style discrete-action one). */
 export interface Env {
@@ -100,9 +102,10 @@ interface CsrArrays {
   colIndices: Int32Array;
   values: Float32Array;
 }
-/** What acting keeps for the update: every step's hidden layer and, with sparseInput, its nonzeros. */
+/** What acting keeps for the update: every step's hidden layer and logits and, with sparseInput, its nonzeros. */
 interface Kept {
   hidden: Float32Array;
+  logits: Float32Array;
   csr?: CsrArrays;
   /** Row of x (and of hidden) of each step of the stacked episodes. */
   rowOf: Int32Array;
@@ -125,6 +128,14 @@ export class Reinforce {
   /** The policy's two Linear layers (policy = l1, ReLU, l2). */
   private readonly l1: Linear;
   private readonly l2: Linear;
+  /** Acting's forward pass on dense observations (sparse ones take the eager ops). */
+  private readonly acting: PolicyForward;
+  /**
+   * What trainEpisodes appends while acting, kept from one update to the next: a fresh array
+   * per update (2 MB of hidden layers for ten 200-step games) cost its zeroing and the garbage
+   * collector about a tenth of the update.
+   */
+  private readonly rollout = { obs: new Growable(0), cols: new GrowableI32(), vals: new Growable(0), rowNnz: new GrowableI32(), hidden: new Growable(0), logits: new Growable(0) };
 
   constructor(readonly observationSize: number, readonly actionCount: number, opts: ReinforceOptions = {}) {
     const o: Required<ReinforceOptions> = {
@@ -155,6 +166,7 @@ export class Reinforce {
     this.policy = mlp(observationSize, o.hidden, actionCount, o.seed);
     this.l1 = this.policy.layers[0] as Linear;
     this.l2 = this.policy.layers[2] as Linear;
+    this.acting = new PolicyForward(this.l1, this.l2);
     this.optimizer = new RMSprop(this.policy.parameters(), { lr: o.lr, alpha: o.decay });
     if (o.algorithm === 'a2c') {
       this.value = mlp(observationSize, o.hidden, 1, o.seed + 2);
@@ -179,33 +191,43 @@ export class Reinforce {
   }
 
   /**
-   * actBatch, handing each row's hidden layer (and, with sparseInput, its nonzeros) to `keep`,
-   * so that the update reuses them instead of running the first layer again (as pg-pong does).
+   * actBatch, handing each row's hidden layer and logits (and, with sparseInput, its nonzeros) to
+   * `keep`, so that the update reuses them instead of running the policy again (pg-pong keeps the
+   * hidden layer; the logits are the output layer's, computed from the same weights).
    */
-  private actAndKeep(observations: Float32Array, n: number, greedy: boolean, keep: ((hidden: Float32Array, csr: CsrArrays | null) => void) | null): Int32Array {
+  private actAndKeep(observations: Float32Array, n: number, greedy: boolean, keep: ((hidden: Float32Array, logits: Float32Array, csr: CsrArrays | null) => void) | null): Int32Array {
     const d = this.observationSize;
     if (!Number.isInteger(n) || n <= 0 || observations.length !== n * d) {
       throw new KnobsError(`Reinforce.act: observation has ${observations.length} values, the policy expects ${n === 1 ? d : `${n}×${d}`}`);
     }
+    if (!this.options.sparseInput) {
+      const { hidden, logits, logProbs } = this.acting.run(observations, n);
+      if (keep) keep(hidden, logits, null);
+      return this.pick(logProbs, n, greedy);
+    }
     return noGrad(() =>
       tidy(() => {
-        const x = tensor(observations, [n, d]);
-        const csr = this.options.sparseInput ? toSparseCsr(x) : null;
-        const h = csr ? relu(this.l1.forward(csr)) : linear(x, this.l1.weight, this.l1.bias, 'relu');
-        const dist = new Categorical({ logits: this.l2.forward(h) });
-        if (keep) keep(h.data, csr ? csr.toArrays() : null);
-        if (!greedy) return dist.sample(this.rng);
-        const lp = dist.logits.data;
-        const k = this.actionCount;
-        const out = new Int32Array(n);
-        for (let r = 0; r < n; r++) {
-          let best = 0;
-          for (let j = 1; j < k; j++) if (lp[r * k + j] > lp[r * k + best]) best = j;
-          out[r] = best;
-        }
-        return out;
+        const csr = toSparseCsr(tensor(observations, [n, d]));
+        const h = relu(this.l1.forward(csr));
+        const z = this.l2.forward(h);
+        const dist = new Categorical({ logits: z });
+        if (keep) keep(h.data, z.data, csr.toArrays());
+        return this.pick(dist.logits.data, n, greedy);
       }),
     );
+  }
+
+  /** An action per row of log-probabilities [n, actions]: sampled, or the most probable one. */
+  private pick(logProbs: Float32Array, n: number, greedy: boolean): Int32Array {
+    if (!greedy) return sampleLogProbs(logProbs, n, this.actionCount, this.rng);
+    const k = this.actionCount;
+    const out = new Int32Array(n);
+    for (let r = 0; r < n; r++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (logProbs[r * k + j] > logProbs[r * k + best]) best = j;
+      out[r] = best;
+    }
+    return out;
   }
 
   /** Plays one episode with the current policy, then learns from it (one update). A seed resets the env's stream. */
@@ -227,17 +249,13 @@ export class Reinforce {
         throw new KnobsError(`Reinforce.trainEpisodes: an environment gives ${e.observationSize} observations and ${e.actionCount} actions, the policy takes ${d} and ${this.actionCount}`);
       }
     }
-    const H = this.options.hidden;
     const sparse = this.options.sparseInput;
     // The update's rows are kept in the order they were acted on (step by step, the live games
     // of each step together), so every step appends one block: its observations (dense) or
-    // nonzeros (sparse) and its hidden layer as computed while acting. Rewards and actions stay
+    // nonzeros (sparse), its hidden layer and its logits as computed while acting. Rewards and actions stay
     // per game, for the returns; rowOf maps each game's steps to their rows.
-    const obs = new Growable(sparse ? 0 : envs.length * d);
-    const cols = new GrowableI32();
-    const vals = new Growable(0);
-    const rowNnz = new GrowableI32();
-    const hidden = new Growable(envs.length * H);
+    const { obs, cols, vals, rowNnz, hidden, logits } = this.rollout;
+    for (const g of [obs, cols, vals, rowNnz, hidden, logits]) g.length = 0;
     const rowIds: number[][] = envs.map(() => []);
     const acts: number[][] = envs.map(() => []);
     const rews: number[][] = envs.map(() => []);
@@ -245,8 +263,9 @@ export class Reinforce {
     let live = envs.map((_, i) => i);
     const batch = new Float32Array(envs.length * d);
     let rows = 0;
-    const keep = (h: Float32Array, csr: CsrArrays | null) => {
+    const keep = (h: Float32Array, z: Float32Array, csr: CsrArrays | null) => {
       hidden.push(h);
+      logits.push(z);
       if (csr) {
         cols.push(csr.colIndices);
         vals.push(csr.values);
@@ -273,14 +292,25 @@ export class Reinforce {
     }
     const lengths = acts.map((x) => x.length);
     const T = rows;
-    const kept: Kept = { hidden: hidden.view(), rowOf: Int32Array.from(rowIds.flat()) };
+    // The games' steps stacked game after game, by plain loops: flat() and TypedArray.from(iterable)
+    // took longer than the whole update's arithmetic.
+    const rowOf = new Int32Array(T), actions = new Int32Array(T), rewards = new Float32Array(T);
+    for (let e = 0, t = 0; e < envs.length; e++) {
+      const [ids, as, rs] = [rowIds[e], acts[e], rews[e]];
+      for (let i = 0; i < ids.length; i++, t++) {
+        rowOf[t] = ids[i];
+        actions[t] = as[i];
+        rewards[t] = rs[i];
+      }
+    }
+    const kept: Kept = { hidden: hidden.view(), logits: logits.view(), rowOf };
     if (sparse) {
       const counts = rowNnz.view();
       const crow = new Int32Array(T + 1);
       for (let r = 0; r < T; r++) crow[r + 1] = crow[r] + counts[r];
       kept.csr = { crowIndices: crow, colIndices: cols.view(), values: vals.view() };
     }
-    const loss = this.learn(sparse ? new Float32Array(0) : obs.view(), Int32Array.from(acts.flat()), Float32Array.from(rews.flat()), lengths, kept);
+    const loss = this.learn(sparse ? new Float32Array(0) : obs.view(), actions, rewards, lengths, kept);
     this.episodes += envs.length;
     return rews.map((r, i) => {
       let reward = 0, wins = 0, losses = 0;
@@ -360,7 +390,7 @@ export class Reinforce {
       const adv = new Float32Array(P);
       if (rowOf) for (let t = 0; t < T; t++) adv[rowOf[t]] = perStep[t];
       else adv.set(perStep);
-      const dist = new Categorical({ logits: this.l2.forward(this.hiddenLayer(x, kept ? kept.hidden : null, P)) });
+      const dist = new Categorical({ logits: this.outputLayer(this.hiddenLayer(x, kept ? kept.hidden : null, P), kept ? kept.logits : null, P) });
       // Policy gradient: raise log π(a|s) in proportion to how much better than usual a turned out.
       let objective = dist.logProb(acts).mul(tensor(adv, [P])).sum().mul(1 / T);
       if (this.options.entropyCoef > 0) {
@@ -390,6 +420,18 @@ export class Reinforce {
     if (x instanceof SparseCsr) return relu(record(h, params, (g) => sparseMmBackward(x, g, weight, bias)));
     // relu's mask comes from the output h itself (h > 0 exactly where x·W1 + b1 > 0).
     return record(h, params, (g) => linearBackward(x, weight, bias, h, g, 'relu'));
+  }
+
+  /**
+   * The policy's logits h·W2 + b2 for P rows; with `cached` (the first T rows as computed while
+   * acting, from the same weights, so the same bits) recorded as the layer's output instead of
+   * run again. Its padded rows are zero, not b2: their gradient is exactly zero either way.
+   */
+  private outputLayer(h: Tensor, cached: Float32Array | null, P: number): Tensor {
+    if (!cached) return this.l2.forward(h);
+    const { weight, bias } = this.l2;
+    const z: Tensor = record(paddedTensor(cached, P, this.actionCount), [h, weight, bias!], (g) => linearBackward(h, weight, bias, z, g));
+    return z;
   }
 
   /**
@@ -461,6 +503,7 @@ export class Reinforce {
   }
 
   dispose(): void {
+    this.acting.dispose();
     this.policy.dispose();
     this.optimizer.dispose();
     this.value?.dispose();

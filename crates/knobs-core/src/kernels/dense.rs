@@ -1,6 +1,7 @@
 //! Fused dense layer: y = act(x·W + b) forward, and all three gradients in one backward call.
 //! Fusing saves the separate bias and activation passes over [m×n] and, in the backward, the
 //! temporaries an op-by-op graph would allocate. W is [k×n] (in × out), as the TS `Linear` stores it.
+use super::activations::relu_backward;
 use super::matmul::{matmul, matmul_nt, matmul_tn};
 use super::reduce::sum_rows;
 
@@ -64,7 +65,7 @@ pub fn dense_backward(
     let gz = &mut gz[..mn];
     match act {
         Act::None => gz.copy_from_slice(gy),
-        Act::Relu => gz.iter_mut().zip(gy).zip(y).for_each(|((o, g), yi)| *o = if *yi > 0.0 { *g } else { 0.0 }),
+        Act::Relu => relu_backward(y, gy, gz),
         Act::Sigmoid => gz.iter_mut().zip(gy).zip(y).for_each(|((o, g), yi)| *o = g * yi * (1.0 - yi)),
         Act::Tanh => gz.iter_mut().zip(gy).zip(y).for_each(|((o, g), yi)| *o = g * (1.0 - yi * yi)),
     }
