@@ -53,18 +53,20 @@ pub fn lstm_cell(gates: &mut [f32], xi: &[f32], bias: &[f32], c_prev: &[f32], c:
         let (gf, rest) = rest.split_at_mut(hid);
         let (gg, go) = rest.split_at_mut(hid);
         let (cp, cr, hr) = (&c_prev[r * hid..(r + 1) * hid], &mut c[r * hid..(r + 1) * hid], &mut h[r * hid..(r + 1) * hid]);
+        // Two passes: the gates first, then c and h. In one pass each group of four units waits
+        // on tanh(c) after its four gate functions (a chain of two transcendentals); split, the
+        // functions of a pass are independent, and the CPU overlaps more of them (the gate pass
+        // ran ~25% faster, bench/profile-rnn.ts).
         for j in (0..hid).step_by(4) {
-            let i = vm::sigmoid(plus(gi, xq[0], bq[0], j));
-            let f = vm::sigmoid(plus(gf, xq[1], bq[1], j));
-            let gv = vm::tanh(plus(gg, xq[2], bq[2], j));
-            let o = vm::sigmoid(plus(go, xq[3], bq[3], j));
-            store_at(i, gi, j);
-            store_at(f, gf, j);
-            store_at(gv, gg, j);
-            store_at(o, go, j);
-            let cv = add(mul(f, load_at(cp, j)), mul(i, gv));
+            store_at(vm::sigmoid(plus(gi, xq[0], bq[0], j)), gi, j);
+            store_at(vm::sigmoid(plus(gf, xq[1], bq[1], j)), gf, j);
+            store_at(vm::tanh(plus(gg, xq[2], bq[2], j)), gg, j);
+            store_at(vm::sigmoid(plus(go, xq[3], bq[3], j)), go, j);
+        }
+        for j in (0..hid).step_by(4) {
+            let cv = add(mul(load_at(gf, j), load_at(cp, j)), mul(load_at(gi, j), load_at(gg, j)));
             store_at(cv, cr, j);
-            store_at(mul(o, vm::tanh(cv)), hr, j);
+            store_at(mul(load_at(go, j), vm::tanh(cv)), hr, j);
         }
     }
 }
@@ -184,16 +186,16 @@ pub fn gru_cell(xi: &[f32], hh: &[f32], bias: &[f32], h_prev: &[f32], acts: &mut
         let (az, rest) = rest.split_at_mut(hid);
         let (an, ahn) = rest.split_at_mut(hid);
         let (hp, hr) = (&h_prev[r * hid..(r + 1) * hid], &mut h[r * hid..(r + 1) * hid]);
+        // Two passes, as in lstm_cell: r and z first, then n (which waits on r) and h.
         for j in (0..hid).step_by(4) {
-            let rg = vm::sigmoid(add(load_at(xr, j), hb(hxr, 0, j)));
-            let z = vm::sigmoid(add(load_at(xz, j), hb(hxz, 1, j)));
-            let hn = hb(hxn, 2, j);
-            let n = vm::tanh(add(load_at(xn, j), mul(rg, hn)));
-            store_at(rg, ar, j);
-            store_at(z, az, j);
+            store_at(vm::sigmoid(add(load_at(xr, j), hb(hxr, 0, j))), ar, j);
+            store_at(vm::sigmoid(add(load_at(xz, j), hb(hxz, 1, j))), az, j);
+            store_at(hb(hxn, 2, j), ahn, j);
+        }
+        for j in (0..hid).step_by(4) {
+            let n = vm::tanh(add(load_at(xn, j), mul(load_at(ar, j), load_at(ahn, j))));
             store_at(n, an, j);
-            store_at(hn, ahn, j);
-            store_at(add(n, mul(z, sub(load_at(hp, j), n))), hr, j);
+            store_at(add(n, mul(load_at(az, j), sub(load_at(hp, j), n))), hr, j);
         }
     }
 }
