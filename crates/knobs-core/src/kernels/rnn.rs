@@ -55,8 +55,8 @@ pub fn lstm_cell(gates: &mut [f32], xi: &[f32], bias: &[f32], c_prev: &[f32], c:
         let (cp, cr, hr) = (&c_prev[r * hid..(r + 1) * hid], &mut c[r * hid..(r + 1) * hid], &mut h[r * hid..(r + 1) * hid]);
         // Two passes: the gates first, then c and h. In one pass each group of four units waits
         // on tanh(c) after its four gate functions (a chain of two transcendentals); split, the
-        // functions of a pass are independent, and the CPU overlaps more of them (the gate pass
-        // ran ~25% faster, bench/profile-rnn.ts).
+        // functions of a pass are independent, and the CPU overlaps more of them (the forward
+        // gate pass ran 30–40% faster, bench/profile-rnn.ts).
         for j in (0..hid).step_by(4) {
             store_at(vm::sigmoid(plus(gi, xq[0], bq[0], j)), gi, j);
             store_at(vm::sigmoid(plus(gf, xq[1], bq[1], j)), gf, j);
@@ -139,7 +139,7 @@ pub fn lstm_sequence(xi: &[f32], whh: &[f32], bhh: &[f32], h0: &[f32], c0: &[f32
 
 /// LSTM backward. ys, cs [T+1,B,H] as `lstm_sequence` wrote them; dys, dcs [T,B,H] (the
 /// gradients of every step's h and c). Writes dxi [T,B,4H] (= the gate pre-activation
-/// gradients), dc0 [B,H], dh0 [B,H] (only with `need_dh0`: otherwise the last step's
+/// gradients), dc0 [B,H], dh0 [B,H] (only with `need_dh0`: otherwise step 0's
 /// dG·W_hh is skipped and dh0 is left unspecified), and dW_hh [4H,H], db_hh [4H] (empty to
 /// skip) added in when `accumulate`.
 #[allow(clippy::too_many_arguments)]
