@@ -6,7 +6,7 @@
  * Same input and target; tfjs uses its own init (the weights' values do not change the arithmetic).
  */
 import { mseLoss, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
-import type { Case } from './harness.js';
+import type { Case, Lib } from './harness.js';
 import type { Tf } from './peers.js';
 
 // tfjs-core (what loadPeers returns) has no layers API; the umbrella package, already loaded by
@@ -33,14 +33,15 @@ export function knobsRnnStep(rnn: nn.LSTM | nn.GRU, opt: optim.SGD, x: Tensor, y
   });
 }
 
-export function rnnStepCases(kind: RnnKind, i: number, h: number, b: number, t: number, tf: Tf | null, tfBackends: string[]): Case[] {
+/** `knobsLib` names knobs' row (bench/rnn.ts --simd relaxed: 'knobs-relaxed'). */
+export function rnnStepCases(kind: RnnKind, i: number, h: number, b: number, t: number, tf: Tf | null, tfBackends: string[], knobsLib: Lib = 'knobs'): Case[] {
   const row = rnnRow(kind, i, h, b, t);
   const d = data(i, h, b, t);
   const cases: Case[] = [];
   let st: { rnn: nn.LSTM | nn.GRU; opt: optim.SGD; x: Tensor; y: Tensor } | null = null;
   cases.push({
     row,
-    lib: 'knobs',
+    lib: knobsLib,
     work: b,
     setup: () => {
       const rnn = kind === 'lstm' ? new nn.LSTM(i, h, { batchFirst: true, seed: 1 }) : new nn.GRU(i, h, { batchFirst: true, seed: 1 });

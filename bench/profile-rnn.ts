@@ -7,7 +7,7 @@
  * With --tf, the same step on tfjs-wasm (bench/cases-rnn.ts's case) is timed the same way, so
  * the two libraries compare in CPU time, which a loaded machine disturbs less than wall time.
  *
- *   node --import tsx bench/profile-rnn.ts [--hidden 128,512] [--kind lstm|gru] [--threads 1] [--reps 20] [--tf] [--tf-reps 3]
+ *   node --import tsx bench/profile-rnn.ts [--hidden 128,512] [--kind lstm|gru] [--threads 1] [--simd simd128|relaxed] [--reps 20] [--tf] [--tf-reps 3]
  */
 import { loadavg } from 'node:os';
 import { empty, init, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
@@ -22,7 +22,8 @@ const kind = arg('--kind', 'lstm') as 'lstm' | 'gru';
 const hiddens = arg('--hidden', '128,512').split(',').map(Number);
 const withTf = process.argv.includes('--tf');
 const tfReps = Number(arg('--tf-reps', '3'));
-await init({ threads });
+const simd = arg('--simd', 'simd128') as 'simd128' | 'relaxed' | 'auto';
+await init({ threads, simd });
 const peers = withTf ? await loadPeers() : null;
 const [I, B, T] = [64, 32, 25];
 
@@ -43,7 +44,7 @@ const buf = (n: number) => {
   return t;
 };
 
-console.log(`profile ${kind}: input ${I}, batch ${B}, ${T} steps, ${threads} thread(s), load ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+console.log(`profile ${kind}: input ${I}, batch ${B}, ${T} steps, ${threads} thread(s), ${simd}, load ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 for (const H of hiddens) {
   const G = kind === 'lstm' ? 4 : 3;
   const N = T * B;
@@ -54,7 +55,8 @@ for (const H of hiddens) {
   [a, bm, c].forEach((t) => t.dispose());
 
   const x = buf(N * I), wih = buf(I * G * H), bih = buf(G * H), xi = buf(N * G * H), whh = buf(G * H * H), bhh = buf(G * H);
-  const h0 = buf(B * H), c0 = buf(B * H), ys = buf(N * H), cs = buf(N * H), acts = buf(N * 4 * H);
+  // ys, cs [T+1, B, H]: h0 (c0) in row 0, as the fused ops lay them out.
+  const h0 = buf(B * H), c0 = buf(B * H), ys = buf(N * H + B * H), cs = buf(N * H + B * H), acts = buf(N * 4 * H);
   const dys = buf(N * H), dcs = buf(N * H), dxi = buf(N * G * H), dh0 = buf(B * H), dc0 = buf(B * H), dwhh = buf(G * H * H), dbhh = buf(G * H);
   const dwih = buf(I * G * H), dbih = buf(G * H), gz = buf(N * G * H);
   const phases: [string, number, () => void][] = [
@@ -70,16 +72,17 @@ for (const H of hiddens) {
       for (let s = 0; s < T; s++) k.matmul_nt(h0.ptr, whh.ptr, xi.ptr, B, H, G * H, true);
     }],
     [
-      'BPTT (T× dG·W_hh + gates) + dW_hh',
-      2 * 2 * N * H * G * H,
+      // h0 needs no gradient (as in the training step): the first step's dG·W_hh is skipped.
+      'BPTT ((T−1)× dG·W_hh + gates) + dW_hh',
+      2 * (2 * N - B) * H * G * H,
       kind === 'lstm'
-        ? () => k.lstm_sequence_backward(whh.ptr, h0.ptr, c0.ptr, ys.ptr, cs.ptr, acts.ptr, dys.ptr, dcs.ptr, dxi.ptr, dh0.ptr, dc0.ptr, dwhh.ptr, dbhh.ptr, true, T, B, H, false)
-        : () => k.gru_sequence_backward(whh.ptr, h0.ptr, ys.ptr, acts.ptr, dys.ptr, dxi.ptr, dh0.ptr, dwhh.ptr, dbhh.ptr, true, T, B, H, false),
+        ? () => k.lstm_sequence_backward(whh.ptr, ys.ptr, cs.ptr, acts.ptr, dys.ptr, dcs.ptr, dxi.ptr, dh0.ptr, dc0.ptr, dwhh.ptr, dbhh.ptr, true, T, B, H, false, false)
+        : () => k.gru_sequence_backward(whh.ptr, ys.ptr, acts.ptr, dys.ptr, dxi.ptr, dh0.ptr, dwhh.ptr, dbhh.ptr, true, T, B, H, false, false),
     ],
-    ['  of which T× dG·W_hh GEMM alone', 2 * N * H * G * H, () => {
-      for (let s = 0; s < T; s++) k.matmul(dxi.ptr, whh.ptr, dh0.ptr, B, G * H, H, false);
+    ['  of which (T−1)× dG·W_hh GEMM alone', 2 * (N - B) * H * G * H, () => {
+      for (let s = 1; s < T; s++) k.matmul(dxi.ptr, whh.ptr, dh0.ptr, B, G * H, H, false);
     }],
-    ['  of which dW_hh (two GEMMs over T·B rows)', 2 * N * H * G * H, () => k.matmul_tn(dxi.ptr, ys.ptr, dwhh.ptr, G * H, N, H, false)],
+    ['  of which dW_hh (one GEMM over T·B rows)', 2 * N * H * G * H, () => k.matmul_tn(dxi.ptr, ys.ptr, dwhh.ptr, G * H, N, H, false)],
     ['dW_ih, db_ih (one GEMM over T·B rows)', 2 * N * I * G * H, () => k.dense_backward(x.ptr, wih.ptr, xi.ptr, dxi.ptr, gz.ptr, 0, dwih.ptr, dbih.ptr, N, I, G * H, 0, false, true, true, false)],
   ];
   let flops = 0, sum = 0;

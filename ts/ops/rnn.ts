@@ -79,11 +79,12 @@ function weightTargets(whh: Tensor, bhh: Tensor | null): { gw: Tensor; gb: Tenso
 export function lstmSequence(xi: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, bhh: Tensor | null): [y: Tensor, hN: Tensor, cN: Tensor] {
   const [T, B, H] = check('lstmSequence', 4, xi, whh, bhh, [['h0', h0], ['c0', c0]]);
   const k = K();
-  // h and c of every step in one buffer [2T, B, H] (all h, then all c), so a single node receives
-  // both gradients, in a shape the outputs narrow straight out of.
-  const out = empty([2 * T, B, H], 'lstmSequence');
+  // h and c of every step in one buffer [2(T+1), B, H] (h0, every h, then c0, every c), so a
+  // single node receives both gradients, in a shape the outputs narrow straight out of; with h0
+  // in front, the h_prev of all steps are consecutive rows (one dW_hh product in backward).
+  const out = empty([2 * (T + 1), B, H], 'lstmSequence');
   const acts = empty([T, B, 4 * H], 'lstmSequence_acts');
-  const half = T * B * H * 4; // byte offset of the c half
+  const row = B * H * 4, half = (T + 1) * row; // bytes of one [B, H] row, and the c half's offset
   k.lstm_sequence(xi.ptr, whh.ptr, bhh ? bhh.ptr : 0, !!bhh, h0.ptr, c0.ptr, out.ptr, out.ptr + half, acts.ptr, T, B, H);
   const parents = [xi, h0, c0, whh, ...(bhh ? [bhh] : [])];
   record(out, parents, (g) => {
@@ -91,7 +92,8 @@ export function lstmSequence(xi: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, bh
     const dh0 = empty([B, H], 'lstmSequence_grad_h0');
     const dc0 = empty([B, H], 'lstmSequence_grad_c0');
     const { gw, gb, acc, scratch } = weightTargets(whh, bhh);
-    k.lstm_sequence_backward(whh.ptr, h0.ptr, c0.ptr, out.ptr, out.ptr + half, acts.ptr, g.ptr, g.ptr + half, dxi.ptr, dh0.ptr, dc0.ptr, gw.ptr, gb ? gb.ptr : 0, !!gb, T, B, H, acc);
+    // g's rows 0 and T+1 (h0, c0 as copied into out) are no output's gradient: they are skipped.
+    k.lstm_sequence_backward(whh.ptr, out.ptr, out.ptr + half, acts.ptr, g.ptr + row, g.ptr + half + row, dxi.ptr, dh0.ptr, dc0.ptr, gw.ptr, gb ? gb.ptr : 0, !!gb, T, B, H, h0.requiresGrad, acc);
     for (const s of scratch) s.dispose();
     accumulateGrad(xi, dxi, true);
     accumulateGrad(h0, dh0, true);
@@ -99,9 +101,9 @@ export function lstmSequence(xi: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, bh
   });
   // Nothing will run backward: the saved activations can go now.
   if (!out.requiresGrad) acts.dispose();
-  const y = narrow(out, 0, 0, T);
-  const hN = narrow(out, 0, T - 1, 1).reshape([B, H]);
-  const cN = narrow(out, 0, 2 * T - 1, 1).reshape([B, H]);
+  const y = narrow(out, 0, 1, T);
+  const hN = narrow(out, 0, T, 1).reshape([B, H]);
+  const cN = narrow(out, 0, 2 * T + 1, 1).reshape([B, H]);
   return [y, hN, cN];
 }
 
@@ -113,18 +115,20 @@ export function lstmSequence(xi: Tensor, h0: Tensor, c0: Tensor, whh: Tensor, bh
 export function gruSequence(xi: Tensor, h0: Tensor, whh: Tensor, bhh: Tensor | null): [y: Tensor, hN: Tensor] {
   const [T, B, H] = check('gruSequence', 3, xi, whh, bhh, [['h0', h0]]);
   const k = K();
-  const y = empty([T, B, H], 'gruSequence');
+  // h0 and every step's h [T+1, B, H], as in lstmSequence.
+  const hs = empty([T + 1, B, H], 'gruSequence');
   const acts = empty([T, B, 4 * H], 'gruSequence_acts');
-  k.gru_sequence(xi.ptr, whh.ptr, bhh ? bhh.ptr : 0, !!bhh, h0.ptr, y.ptr, acts.ptr, T, B, H);
-  record(y, [xi, h0, whh, ...(bhh ? [bhh] : [])], (g) => {
+  const row = B * H * 4;
+  k.gru_sequence(xi.ptr, whh.ptr, bhh ? bhh.ptr : 0, !!bhh, h0.ptr, hs.ptr, acts.ptr, T, B, H);
+  record(hs, [xi, h0, whh, ...(bhh ? [bhh] : [])], (g) => {
     const dxi = empty(xi.shape, 'gruSequence_grad_xi');
     const dh0 = empty([B, H], 'gruSequence_grad_h0');
     const { gw, gb, acc, scratch } = weightTargets(whh, bhh);
-    k.gru_sequence_backward(whh.ptr, h0.ptr, y.ptr, acts.ptr, g.ptr, dxi.ptr, dh0.ptr, gw.ptr, gb ? gb.ptr : 0, !!gb, T, B, H, acc);
+    k.gru_sequence_backward(whh.ptr, hs.ptr, acts.ptr, g.ptr + row, dxi.ptr, dh0.ptr, gw.ptr, gb ? gb.ptr : 0, !!gb, T, B, H, h0.requiresGrad, acc);
     for (const s of scratch) s.dispose();
     accumulateGrad(xi, dxi, true);
     accumulateGrad(h0, dh0, true);
   });
-  if (!y.requiresGrad) acts.dispose();
-  return [y, narrow(y, 0, T - 1, 1).reshape([B, H])];
+  if (!hs.requiresGrad) acts.dispose();
+  return [narrow(hs, 0, 1, T), narrow(hs, 0, T, 1).reshape([B, H])];
 }
