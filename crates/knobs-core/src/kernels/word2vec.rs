@@ -61,6 +61,9 @@ fn bisect_left(a: &[u32], x: u32) -> usize {
 /// Hogwild lane's view of a shared row (`par::SharedRow`: one volatile access per four floats).
 pub trait Lanes4 {
     fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     fn get4(&self, i: usize) -> [f32; 4];
     fn get(&self, i: usize) -> f32;
 }
@@ -194,8 +197,8 @@ impl Rows for &SharedF32<'_> {
         for i in (0..n4).step_by(4) {
             out.set4(i, row.load4(i));
         }
-        for i in n4..out.len() {
-            out[i] = row.load(i);
+        for (i, o) in out.iter_mut().enumerate().skip(n4) {
+            *o = row.load(i);
         }
     }
     #[inline(always)]
