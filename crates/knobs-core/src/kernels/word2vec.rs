@@ -154,6 +154,29 @@ pub fn axpy<X: Lanes4 + ?Sized, Y: Lanes4Mut + ?Sized>(g: f32, x: &X, y: &mut Y)
         y.set(i, y.get(i) + g * x.get(i));
     }
 }
+/// work += g · row, then row += g · h, in one pass over the row: an output row's two updates in
+/// negative sampling, each element of `work` taking the row's value before its update (the bits
+/// of the two `axpy` calls in that order, one read of the row instead of two).
+#[inline(always)]
+pub fn axpy_both<H: Lanes4 + ?Sized, R: Lanes4Mut + ?Sized>(g: f32, h: &H, row: &mut R, work: &mut [f32]) {
+    let n = h.len();
+    assert!(row.len() == n && work.len() == n);
+    let n4 = n & !3;
+    let gv = splat(g);
+    for i in (0..n4).step_by(4) {
+        let r = load(&row.get4(i));
+        let (mut w, mut o) = ([0.0f32; 4], [0.0f32; 4]);
+        store(add(load(&work.get4(i)), mul(gv, r)), &mut w);
+        store(add(r, mul(gv, load(&h.get4(i)))), &mut o);
+        work.set4(i, w);
+        row.set4(i, o);
+    }
+    for (i, w) in work.iter_mut().enumerate().skip(n4) {
+        let r = row.get(i);
+        *w += g * r;
+        row.set(i, r + g * h.get(i));
+    }
+}
 
 /// Where the weight rows live, so that one loop serves both callers: `[f32]` is one thread's
 /// exclusive borrow; `&SharedF32` is a Hogwild lane's view of rows that other threads change at
@@ -168,6 +191,8 @@ pub trait Rows {
     fn row_axpy(&self, start: usize, g: f32, y: &mut [f32]);
     /// the row at `start` += g · x.
     fn axpy_row(&mut self, start: usize, g: f32, x: &[f32]);
+    /// `axpy_both` on the row at `start`.
+    fn axpy_both_row(&mut self, start: usize, g: f32, h: &[f32], work: &mut [f32]);
 }
 // Not a closure-taking `update_row(start, f)`: with it the one-thread path ran 10–14% slower in
 // wasm (words per CPU second, Moby Dick).
@@ -187,6 +212,10 @@ impl Rows for [f32] {
     #[inline(always)]
     fn axpy_row(&mut self, start: usize, g: f32, x: &[f32]) {
         axpy(g, x, &mut self[start..start + x.len()])
+    }
+    #[inline(always)]
+    fn axpy_both_row(&mut self, start: usize, g: f32, h: &[f32], work: &mut [f32]) {
+        axpy_both(g, h, &mut self[start..start + h.len()], work)
     }
 }
 impl Rows for &SharedF32<'_> {
@@ -212,6 +241,10 @@ impl Rows for &SharedF32<'_> {
     #[inline(always)]
     fn axpy_row(&mut self, start: usize, g: f32, x: &[f32]) {
         axpy(g, x, &mut self.row(start, x.len()))
+    }
+    #[inline(always)]
+    fn axpy_both_row(&mut self, start: usize, g: f32, h: &[f32], work: &mut [f32]) {
+        axpy_both(g, h, &mut self.row(start, h.len()), work)
     }
 }
 
@@ -257,8 +290,7 @@ fn negative_sampling<R: Rows + ?Sized>(
         }
         let s = table[((f + MAX_EXP) * (EXP_TABLE_SIZE as f32 / MAX_EXP / 2.0)) as usize];
         let g = (label - s) * alpha;
-        syn1neg.row_axpy(start, g, work);
-        syn1neg.axpy_row(start, g, h);
+        syn1neg.axpy_both_row(start, g, h, work);
     }
     rng
 }
@@ -688,6 +720,8 @@ mod tests {
             let (want_dot, mut want_y) = (dot(&x[..], &own[..]), x.clone());
             axpy(0.7, &own[..], &mut want_y[..]);
             axpy(-0.3, &x[..], &mut own[..]);
+            axpy(0.2, &own[..], &mut want_y[..]);
+            axpy(0.2, &x[..], &mut own[..]);
             let before = mem.clone();
             let (mut y, mut read) = (x.clone(), vec![0.0; n]);
             {
@@ -696,10 +730,11 @@ mod tests {
                 assert_eq!(rows.dot_row(3, &x).to_bits(), want_dot.to_bits(), "dot n={n}");
                 rows.row_axpy(3, 0.7, &mut y);
                 rows.axpy_row(3, -0.3, &x);
+                rows.axpy_both_row(3, 0.2, &x, &mut y);
                 rows.read_row(3, &mut read);
             }
-            assert_eq!(y, want_y, "row_axpy n={n}");
-            assert_eq!(read, own, "axpy_row n={n}");
+            assert_eq!(y, want_y, "row_axpy, axpy_both_row: work n={n}");
+            assert_eq!(read, own, "axpy_row, axpy_both_row: the row n={n}");
             assert_eq!(mem[3..3 + n], own[..], "the row in memory n={n}");
             assert_eq!((&mem[..3], &mem[3 + n..]), (&before[..3], &before[3 + n..]), "outside the row n={n}");
         }
