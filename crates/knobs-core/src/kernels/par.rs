@@ -216,9 +216,9 @@ mod imp {
 
 /// f32s that the threads of one parallel call read and write without locks (Hogwild! SGD:
 /// word2vec's threads all update the same weight rows, and a rare lost update costs nothing
-/// measurable). Rows move only through `load` (a copy out) and `store` (a copy in), so a thread
-/// computes on its own copies; the shared memory sees exactly one read and one write per element
-/// touched, and no reference into it ever exists.
+/// measurable). A thread works on a row in place through a `SharedRow`, whose every access is one
+/// volatile load or store of four floats (a row's tail: of one), so no reference into the shared
+/// memory ever exists and the compiler neither merges nor splits nor re-reads those accesses.
 ///
 /// Why volatile accesses and not atomics. Two threads may hit one element at once. Rust's model
 /// (C++'s) calls racing plain accesses undefined behaviour; racing `AtomicU32` Relaxed accesses
@@ -226,26 +226,30 @@ mod imp {
 /// atomics and no atomic v128: V8 compiles each `i32.atomic.store` to an `xchg`, a full barrier,
 /// and word2vec stores ~700 floats per skip-gram pair. Measured on the threads build (one lane,
 /// Moby-Dick skip-gram): 45–65k words per CPU second with atomics against 270–310k with the
-/// thread's own matrix, 5–6× slower, which no second thread can win back. So each element is one
-/// `read_volatile`/`write_volatile` of an aligned f32 through a raw pointer. That still costs:
-/// one lane through these copies made 261–281k words per CPU second where the one-thread path,
-/// in place, made 377–406k (Moby-Dick, load 6; volatile copies are not vectorised, and each row
-/// is copied out and back). What this relies on, beyond the
-/// Rust model: LLVM, which Rust lowers to, defines a volatile load that races with a store as
-/// returning a target-dependent value rather than undef (LangRef, "Memory Model for Concurrent
-/// Operations"), and volatile accesses are never duplicated, merged or invented, so the compiler
-/// cannot turn one racy read into two that disagree; the wasm threads memory model defines racing
-/// plain accesses (a read returns bytes some write stored), and engines emit one aligned 4-byte
-/// access, which x86 and ARM do not tear. The worst case is Hogwild's own: a lost update. Only
-/// this type does it, and only word2vec uses it.
+/// thread's own matrix, 5–6× slower, which no second thread can win back. What volatile relies
+/// on, beyond the Rust model: LLVM, which Rust lowers to, defines a volatile load that races with
+/// a store as returning a target-dependent value rather than undef (LangRef, "Memory Model for
+/// Concurrent Operations"), and volatile accesses are never duplicated, merged or invented, so the
+/// compiler cannot turn one racy read into two that disagree; the wasm threads memory model
+/// defines racing plain accesses (a read returns bytes some write stored). An engine emits one
+/// 16-byte load or store for a v128 access (x86 `movups`, ARM64 `ldr q`); the hardware may carry
+/// it out in pieces, but the rows are 4-byte aligned, so every piece boundary falls between two
+/// f32s and no f32 is torn: a racing read sees each float either before or after the other
+/// thread's write. The worst case is Hogwild's own: a lost update. Only this type does it, and
+/// only word2vec uses it.
+///
+/// Why four floats per access. Copying each row out and back one volatile f32 at a time (the
+/// version before this one: volatile scalar accesses are not vectorised, and a copy costs a pass
+/// of its own) made one Hogwild lane ~1.5× the CPU time of the one-thread path on the same work,
+/// so two threads were slower than one.
 pub struct SharedF32<'a> {
     ptr: *mut f32,
     len: usize,
     _borrow: core::marker::PhantomData<&'a mut [f32]>,
 }
-// SAFETY: see above: every access through the pointer is one volatile element access (the
-// documented race), and the struct holds the exclusive borrow of the slice for 'a, so nothing
-// outside the parallel call touches it meanwhile.
+// SAFETY: see above: every access through the pointer is one volatile access of one or four
+// floats (the documented race), and the struct holds the exclusive borrow of the slice for 'a,
+// so nothing outside the parallel call touches it meanwhile.
 unsafe impl Sync for SharedF32<'_> {}
 unsafe impl Send for SharedF32<'_> {}
 
@@ -259,23 +263,93 @@ impl<'a> SharedF32<'a> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
-    /// out = self[start..start + out.len()]
+    /// self[start..start + len], to read and change in place.
     #[inline(always)]
-    pub fn load(&self, start: usize, out: &mut [f32]) {
-        assert!(start <= self.len && out.len() <= self.len - start);
-        for (k, o) in out.iter_mut().enumerate() {
-            // SAFETY: in bounds (checked above); aligned (from a slice); racing writes are the
-            // documented Hogwild race.
-            *o = unsafe { self.ptr.add(start + k).read_volatile() };
-        }
+    pub fn row(&self, start: usize, len: usize) -> SharedRow<'_> {
+        assert!(start <= self.len && len <= self.len - start);
+        // SAFETY: start ≤ len (checked above), so the pointer stays inside the slice or one past it.
+        SharedRow { ptr: unsafe { self.ptr.add(start) }, len, _shared: core::marker::PhantomData }
     }
-    /// self[start..start + src.len()] = src
+}
+
+/// One row of a `SharedF32` (see there): loads and stores of four floats or one, each one volatile
+/// access, each bounds-checked against the row.
+#[derive(Clone, Copy)]
+pub struct SharedRow<'a> {
+    ptr: *mut f32,
+    len: usize,
+    _shared: core::marker::PhantomData<&'a SharedF32<'a>>,
+}
+
+/// Four floats at a 4-byte aligned address: one v128 access in wasm (`packed`, so that
+/// `read_volatile`'s alignment requirement is the f32's and not the v128's 16 bytes).
+#[cfg(target_arch = "wasm32")]
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+struct Four(core::arch::wasm32::v128);
+#[cfg(target_arch = "wasm32")]
+impl Four {
     #[inline(always)]
-    pub fn store(&self, start: usize, src: &[f32]) {
-        assert!(start <= self.len && src.len() <= self.len - start);
-        for (k, v) in src.iter().enumerate() {
-            // SAFETY: as in `load`.
-            unsafe { self.ptr.add(start + k).write_volatile(*v) };
-        }
+    fn of(v: [f32; 4]) -> Self {
+        // SAFETY: both are 16 bytes of plain data.
+        Four(unsafe { core::mem::transmute::<[f32; 4], core::arch::wasm32::v128>(v) })
+    }
+    #[inline(always)]
+    fn floats(self) -> [f32; 4] {
+        let Four(v) = self;
+        // SAFETY: as in `of`.
+        unsafe { core::mem::transmute::<core::arch::wasm32::v128, [f32; 4]>(v) }
+    }
+}
+#[cfg(not(target_arch = "wasm32"))]
+#[derive(Clone, Copy)]
+struct Four([f32; 4]);
+#[cfg(not(target_arch = "wasm32"))]
+impl Four {
+    #[inline(always)]
+    fn of(v: [f32; 4]) -> Self {
+        Four(v)
+    }
+    #[inline(always)]
+    fn floats(self) -> [f32; 4] {
+        self.0
+    }
+}
+
+impl SharedRow<'_> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+    /// row[i..i + 4]
+    #[inline(always)]
+    pub fn load4(&self, i: usize) -> [f32; 4] {
+        assert!(i + 4 <= self.len);
+        // SAFETY: in bounds (checked above); Four's alignment is 1 and the address is an f32's;
+        // racing writes are the documented Hogwild race.
+        unsafe { (self.ptr.add(i) as *const Four).read_volatile() }.floats()
+    }
+    /// row[i..i + 4] = v
+    #[inline(always)]
+    pub fn store4(&self, i: usize, v: [f32; 4]) {
+        assert!(i + 4 <= self.len);
+        // SAFETY: as in `load4`.
+        unsafe { (self.ptr.add(i) as *mut Four).write_volatile(Four::of(v)) }
+    }
+    /// row[i]
+    #[inline(always)]
+    pub fn load(&self, i: usize) -> f32 {
+        assert!(i < self.len);
+        // SAFETY: in bounds (checked above), aligned (from a slice), the documented race.
+        unsafe { self.ptr.add(i).read_volatile() }
+    }
+    /// row[i] = v
+    #[inline(always)]
+    pub fn store(&self, i: usize, v: f32) {
+        assert!(i < self.len);
+        // SAFETY: as in `load`.
+        unsafe { self.ptr.add(i).write_volatile(v) }
     }
 }

@@ -8,7 +8,8 @@
 //! deterministic for a given seed. `word2vec_train_hogwild` runs jobs of sentences on the thread
 //! pool, sharing the weights without locks.
 
-use super::par::{self, SharedF32};
+use super::lanes::{add, load, mul, splat, store, zero};
+use super::par::{self, SharedF32, SharedRow};
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 /// word2vec.c's constants: the sigmoid is tabulated on [−MAX_EXP, MAX_EXP].
@@ -56,133 +57,207 @@ fn bisect_left(a: &[u32], x: u32) -> usize {
     a.partition_point(|&v| v < x)
 }
 
-#[cfg(target_arch = "wasm32")]
-mod lanes {
-    use core::arch::wasm32::*;
+/// A row that `dot` and `axpy` read and write four floats at a time: a thread's own slice, or a
+/// Hogwild lane's view of a shared row (`par::SharedRow`: one volatile access per four floats).
+pub trait Lanes4 {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn get4(&self, i: usize) -> [f32; 4];
+    fn get(&self, i: usize) -> f32;
+}
+pub trait Lanes4Mut: Lanes4 {
+    fn set4(&mut self, i: usize, v: [f32; 4]);
+    fn set(&mut self, i: usize, v: f32);
+}
+impl Lanes4 for [f32] {
     #[inline(always)]
-    fn ld(s: &[f32]) -> v128 {
-        f32x4(s[0], s[1], s[2], s[3])
+    fn len(&self) -> usize {
+        <[f32]>::len(self)
     }
     #[inline(always)]
-    fn st(v: v128, d: &mut [f32]) {
-        d[0] = f32x4_extract_lane::<0>(v);
-        d[1] = f32x4_extract_lane::<1>(v);
-        d[2] = f32x4_extract_lane::<2>(v);
-        d[3] = f32x4_extract_lane::<3>(v);
+    fn get4(&self, i: usize) -> [f32; 4] {
+        self[i..i + 4].try_into().unwrap()
     }
-    /// Four running sums, added pairwise at the end (the same order as the host version).
     #[inline(always)]
-    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-        let n4 = a.len() & !3;
-        let mut acc = f32x4_splat(0.0);
-        for i in (0..n4).step_by(4) {
-            acc = f32x4_add(acc, f32x4_mul(ld(&a[i..i + 4]), ld(&b[i..i + 4])));
-        }
-        let mut s = (f32x4_extract_lane::<0>(acc) + f32x4_extract_lane::<1>(acc))
-            + (f32x4_extract_lane::<2>(acc) + f32x4_extract_lane::<3>(acc));
-        for i in n4..a.len() {
-            s += a[i] * b[i];
-        }
-        s
+    fn get(&self, i: usize) -> f32 {
+        self[i]
     }
-    /// y += g · x
+}
+impl Lanes4Mut for [f32] {
     #[inline(always)]
-    pub fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
-        let n4 = x.len() & !3;
-        let gv = f32x4_splat(g);
-        for i in (0..n4).step_by(4) {
-            let v = f32x4_add(ld(&y[i..i + 4]), f32x4_mul(gv, ld(&x[i..i + 4])));
-            st(v, &mut y[i..i + 4]);
-        }
-        for i in n4..x.len() {
-            y[i] += g * x[i];
-        }
+    fn set4(&mut self, i: usize, v: [f32; 4]) {
+        self[i..i + 4].copy_from_slice(&v);
+    }
+    #[inline(always)]
+    fn set(&mut self, i: usize, v: f32) {
+        self[i] = v;
+    }
+}
+impl Lanes4 for SharedRow<'_> {
+    #[inline(always)]
+    fn len(&self) -> usize {
+        SharedRow::len(self)
+    }
+    #[inline(always)]
+    fn get4(&self, i: usize) -> [f32; 4] {
+        self.load4(i)
+    }
+    #[inline(always)]
+    fn get(&self, i: usize) -> f32 {
+        self.load(i)
+    }
+}
+impl Lanes4Mut for SharedRow<'_> {
+    #[inline(always)]
+    fn set4(&mut self, i: usize, v: [f32; 4]) {
+        self.store4(i, v)
+    }
+    #[inline(always)]
+    fn set(&mut self, i: usize, v: f32) {
+        self.store(i, v)
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-mod lanes {
-    #[inline(always)]
-    pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-        let n4 = a.len() & !3;
-        let mut acc = [0.0f32; 4];
-        for i in (0..n4).step_by(4) {
-            for l in 0..4 {
-                acc[l] += a[i + l] * b[i + l];
-            }
-        }
-        let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-        for i in n4..a.len() {
-            s += a[i] * b[i];
-        }
-        s
+/// a · b with four running sums, added pairwise at the end.
+#[inline(always)]
+pub fn dot<A: Lanes4 + ?Sized, B: Lanes4 + ?Sized>(a: &A, b: &B) -> f32 {
+    let n = a.len();
+    assert_eq!(b.len(), n);
+    let n4 = n & !3;
+    let mut acc = zero();
+    for i in (0..n4).step_by(4) {
+        acc = add(acc, mul(load(&a.get4(i)), load(&b.get4(i))));
     }
-    #[inline(always)]
-    pub fn axpy(g: f32, x: &[f32], y: &mut [f32]) {
-        for (yi, xi) in y.iter_mut().zip(x) {
-            *yi += g * xi;
-        }
+    let mut l = [0.0f32; 4];
+    store(acc, &mut l);
+    let mut s = (l[0] + l[1]) + (l[2] + l[3]);
+    for i in n4..n {
+        s += a.get(i) * b.get(i);
+    }
+    s
+}
+/// y += g · x
+#[inline(always)]
+pub fn axpy<X: Lanes4 + ?Sized, Y: Lanes4Mut + ?Sized>(g: f32, x: &X, y: &mut Y) {
+    let n = x.len();
+    assert_eq!(y.len(), n);
+    let n4 = n & !3;
+    let gv = splat(g);
+    for i in (0..n4).step_by(4) {
+        let mut v = [0.0f32; 4];
+        store(add(load(&y.get4(i)), mul(gv, load(&x.get4(i)))), &mut v);
+        y.set4(i, v);
+    }
+    for i in n4..n {
+        y.set(i, y.get(i) + g * x.get(i));
     }
 }
-pub use lanes::{axpy, dot};
+/// work += g · row, then row += g · h, in one pass over the row: an output row's two updates in
+/// negative sampling, each element of `work` taking the row's value before its update (the bits
+/// of the two `axpy` calls in that order, one read of the row instead of two).
+#[inline(always)]
+pub fn axpy_both<H: Lanes4 + ?Sized, R: Lanes4Mut + ?Sized>(g: f32, h: &H, row: &mut R, work: &mut [f32]) {
+    let n = h.len();
+    assert!(row.len() == n && work.len() == n);
+    let n4 = n & !3;
+    let gv = splat(g);
+    for i in (0..n4).step_by(4) {
+        let r = load(&row.get4(i));
+        let (mut w, mut o) = ([0.0f32; 4], [0.0f32; 4]);
+        store(add(load(&work.get4(i)), mul(gv, r)), &mut w);
+        store(add(r, mul(gv, load(&h.get4(i)))), &mut o);
+        work.set4(i, w);
+        row.set4(i, o);
+    }
+    for (i, w) in work.iter_mut().enumerate().skip(n4) {
+        let r = row.get(i);
+        *w += g * r;
+        row.set(i, r + g * h.get(i));
+    }
+}
 
 /// Where the weight rows live, so that one loop serves both callers: `[f32]` is one thread's
-/// exclusive borrow and works on the rows in place; `&SharedF32` is a Hogwild lane's view, which
-/// copies a row out and back and computes on the copy (`par::SharedF32` says why). In place is
-/// what keeps the one-thread path fast: routing it through copies cost ~17% of its speed (315k
-/// against 380k words per CPU second).
+/// exclusive borrow; `&SharedF32` is a Hogwild lane's view of rows that other threads change at
+/// the same time (`par::SharedF32` says how that is sound). Both work on the rows in place with
+/// the same `dot`/`axpy`, so one lane computes the bits one thread does.
 pub trait Rows {
     /// out = the row at `start`.
     fn read_row(&self, start: usize, out: &mut [f32]);
-    /// The row at `start`, `scratch.len()` wide, to read or change: the row itself where the
-    /// rows allow, else a copy in `scratch` that `commit` stores back.
-    fn row_mut<'s>(&'s mut self, start: usize, scratch: &'s mut [f32]) -> &'s mut [f32];
-    /// Stores a changed copy from `row_mut` (nothing to do for rows changed in place). A skipped
-    /// update does not call it, so it writes nothing.
-    fn commit(&mut self, start: usize, scratch: &[f32]);
+    /// x · the row at `start` (x.len() wide).
+    fn dot_row(&self, start: usize, x: &[f32]) -> f32;
+    /// y += g · the row at `start`.
+    fn row_axpy(&self, start: usize, g: f32, y: &mut [f32]);
+    /// the row at `start` += g · x.
+    fn axpy_row(&mut self, start: usize, g: f32, x: &[f32]);
+    /// `axpy_both` on the row at `start`.
+    fn axpy_both_row(&mut self, start: usize, g: f32, h: &[f32], work: &mut [f32]);
 }
-// Not a closure-taking `update_row(start, scratch, f)`: with it the one-thread path ran 10–14%
-// slower in wasm (words per CPU second, Moby Dick), and replacing only `negative_sampling`'s
-// closure (whose saturated pairs returned out of it) by `row_mut`/`commit` won the speed back.
+// Not a closure-taking `update_row(start, f)`: with it the one-thread path ran 10–14% slower in
+// wasm (words per CPU second, Moby Dick).
 impl Rows for [f32] {
     #[inline(always)]
     fn read_row(&self, start: usize, out: &mut [f32]) {
         out.copy_from_slice(&self[start..start + out.len()]);
     }
     #[inline(always)]
-    fn row_mut<'s>(&'s mut self, start: usize, scratch: &'s mut [f32]) -> &'s mut [f32] {
-        &mut self[start..start + scratch.len()]
+    fn dot_row(&self, start: usize, x: &[f32]) -> f32 {
+        dot(x, &self[start..start + x.len()])
     }
     #[inline(always)]
-    fn commit(&mut self, _start: usize, _scratch: &[f32]) {}
+    fn row_axpy(&self, start: usize, g: f32, y: &mut [f32]) {
+        axpy(g, &self[start..start + y.len()], y)
+    }
+    #[inline(always)]
+    fn axpy_row(&mut self, start: usize, g: f32, x: &[f32]) {
+        axpy(g, x, &mut self[start..start + x.len()])
+    }
+    #[inline(always)]
+    fn axpy_both_row(&mut self, start: usize, g: f32, h: &[f32], work: &mut [f32]) {
+        axpy_both(g, h, &mut self[start..start + h.len()], work)
+    }
 }
 impl Rows for &SharedF32<'_> {
     #[inline(always)]
     fn read_row(&self, start: usize, out: &mut [f32]) {
-        self.load(start, out)
+        let row = self.row(start, out.len());
+        let n4 = out.len() & !3;
+        for i in (0..n4).step_by(4) {
+            out.set4(i, row.load4(i));
+        }
+        for (i, o) in out.iter_mut().enumerate().skip(n4) {
+            *o = row.load(i);
+        }
     }
     #[inline(always)]
-    fn row_mut<'s>(&'s mut self, start: usize, scratch: &'s mut [f32]) -> &'s mut [f32] {
-        self.load(start, scratch);
-        scratch
+    fn dot_row(&self, start: usize, x: &[f32]) -> f32 {
+        dot(x, &self.row(start, x.len()))
     }
     #[inline(always)]
-    fn commit(&mut self, start: usize, scratch: &[f32]) {
-        self.store(start, scratch)
+    fn row_axpy(&self, start: usize, g: f32, y: &mut [f32]) {
+        axpy(g, &self.row(start, y.len()), y)
+    }
+    #[inline(always)]
+    fn axpy_row(&mut self, start: usize, g: f32, x: &[f32]) {
+        axpy(g, x, &mut self.row(start, x.len()))
+    }
+    #[inline(always)]
+    fn axpy_both_row(&mut self, start: usize, g: f32, h: &[f32], work: &mut [f32]) {
+        axpy_both(g, h, &mut self.row(start, h.len()), work)
     }
 }
 
-/// A thread's buffers: the centre's hidden vector, its gradient, one row's copy, a sentence.
+/// A thread's buffers: the centre's hidden vector, its gradient, a sentence.
 struct Scratch {
     h: Vec<f32>,
     work: Vec<f32>,
-    row: Vec<f32>,
     kept: Vec<u32>,
     reduced: Vec<usize>,
 }
 impl Scratch {
     fn new(dim: usize) -> Self {
-        Scratch { h: vec![0.0; dim], work: vec![0.0; dim], row: vec![0.0; dim], kept: Vec::new(), reduced: Vec::new() }
+        Scratch { h: vec![0.0; dim], work: vec![0.0; dim], kept: Vec::new(), reduced: Vec::new() }
     }
 }
 
@@ -191,7 +266,7 @@ impl Scratch {
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn negative_sampling<R: Rows + ?Sized>(
-    word: usize, h: &[f32], work: &mut [f32], row: &mut [f32], syn1neg: &mut R, cum_table: &[u32],
+    word: usize, h: &[f32], work: &mut [f32], syn1neg: &mut R, cum_table: &[u32],
     negative: usize, alpha: f32, table: &[f32], mut rng: u64,
 ) -> u64 {
     let dim = h.len();
@@ -208,17 +283,14 @@ fn negative_sampling<R: Rows + ?Sized>(
             (t, 0.0)
         };
         let start = target * dim;
-        let out = syn1neg.row_mut(start, row);
-        let f = dot(h, out);
+        let f = syn1neg.dot_row(start, h);
         // gensim skips a saturated pair entirely (word2vec.c instead takes σ = 0 or 1).
         if f <= -MAX_EXP || f >= MAX_EXP {
             continue;
         }
         let s = table[((f + MAX_EXP) * (EXP_TABLE_SIZE as f32 / MAX_EXP / 2.0)) as usize];
         let g = (label - s) * alpha;
-        axpy(g, out, work);
-        axpy(g, h, out);
-        syn1neg.commit(start, row);
+        syn1neg.axpy_both_row(start, g, h, work);
     }
     rng
 }
@@ -231,12 +303,12 @@ fn negative_sampling<R: Rows + ?Sized>(
 #[allow(clippy::too_many_arguments)]
 fn train_sentences<R: Rows + ?Sized>(
     tokens: &[u32], start: usize, ends: &[u32], sample_int: &[u32], cum_table: &[u32], syn0: &mut R, syn1neg: &mut R,
-    p: &Word2VecParams, table: &[f32], h: &mut [f32], work: &mut [f32], row: &mut [f32], kept: &mut Vec<u32>,
+    p: &Word2VecParams, table: &[f32], h: &mut [f32], work: &mut [f32], kept: &mut Vec<u32>,
     reduced: &mut Vec<usize>, rng: &mut u64,
 ) -> usize {
     let dim = p.dim;
     // Rows of a known common length, so the bounds checks inside dot/axpy fold away.
-    let (h, work, row) = (&mut h[..dim], &mut work[..dim], &mut row[..dim]);
+    let (h, work) = (&mut h[..dim], &mut work[..dim]);
     let mut r = *rng;
     let mut trained = 0usize;
     let mut s0 = start;
@@ -267,12 +339,10 @@ fn train_sentences<R: Rows + ?Sized>(
                     let c = kept[j] as usize;
                     work.iter_mut().for_each(|v| *v = 0.0);
                     syn0.read_row(c * dim, h);
-                    r = negative_sampling(word, h, work, row, syn1neg, cum_table, p.negative, p.alpha, table, r);
-                    // syn0 and syn1neg are apart, so a Hogwild lane re-reads the row it read into
-                    // h unchanged by itself (another thread's write in between survives or is
-                    // lost: Hogwild), and one thread's row is h exactly: the same bits either way.
-                    axpy(1.0, work, syn0.row_mut(c * dim, row));
-                    syn0.commit(c * dim, row);
+                    r = negative_sampling(word, h, work, syn1neg, cum_table, p.negative, p.alpha, table, r);
+                    // syn0 and syn1neg are apart, so the row read into h is unchanged by this
+                    // thread meanwhile (another thread's write in between survives: Hogwild).
+                    syn0.axpy_row(c * dim, 1.0, work);
                 }
             } else {
                 h.iter_mut().for_each(|v| *v = 0.0);
@@ -280,7 +350,7 @@ fn train_sentences<R: Rows + ?Sized>(
                 for j in lo..hi {
                     if j != i {
                         let c = kept[j] as usize;
-                        axpy(1.0, syn0.row_mut(c * dim, row), h);
+                        syn0.row_axpy(c * dim, 1.0, h);
                         count += 1;
                     }
                 }
@@ -292,7 +362,7 @@ fn train_sentences<R: Rows + ?Sized>(
                     h.iter_mut().for_each(|v| *v *= inv);
                 }
                 work.iter_mut().for_each(|v| *v = 0.0);
-                r = negative_sampling(word, h, work, row, syn1neg, cum_table, p.negative, p.alpha, table, r);
+                r = negative_sampling(word, h, work, syn1neg, cum_table, p.negative, p.alpha, table, r);
                 if !p.cbow_mean {
                     // gensim divides the error of a sum over its words (and leaves a mean's alone).
                     let inv = 1.0 / count as f32;
@@ -301,8 +371,7 @@ fn train_sentences<R: Rows + ?Sized>(
                 for j in lo..hi {
                     if j != i {
                         let c = kept[j] as usize;
-                        axpy(1.0, work, syn0.row_mut(c * dim, row));
-                        syn0.commit(c * dim, row);
+                        syn0.axpy_row(c * dim, 1.0, work);
                     }
                 }
             }
@@ -328,8 +397,8 @@ pub fn word2vec_train(
 ) -> usize {
     let table = exp_table();
     let mut sc = Scratch::new(p.dim);
-    let Scratch { h, work, row, kept, reduced } = &mut sc;
-    train_sentences(tokens, start, ends, sample_int, cum_table, syn0, syn1neg, p, &table, h, work, row, kept, reduced, rng)
+    let Scratch { h, work, kept, reduced } = &mut sc;
+    train_sentences(tokens, start, ends, sample_int, cum_table, syn0, syn1neg, p, &table, h, work, kept, reduced, rng)
 }
 
 /// One job of a Hogwild run: sentences `first..last` of `ends`, trained at one learning rate
@@ -361,7 +430,7 @@ pub fn word2vec_train_hogwild(
     let mut trained = vec![0usize; lanes.clamp(1, jobs.len().max(1))];
     par::for_each_mut(&mut trained, &|n: &mut usize| {
         let mut sc = Scratch::new(p.dim);
-        let Scratch { h, work, row, kept, reduced } = &mut sc;
+        let Scratch { h, work, kept, reduced } = &mut sc;
         loop {
             let j = next.fetch_add(1, Relaxed);
             let Some(job) = jobs.get(j) else { break };
@@ -369,7 +438,7 @@ pub fn word2vec_train_hogwild(
             let pj = Word2VecParams { alpha: job.alpha, ..*p };
             let mut rng = job.rng;
             let (mut s0, mut s1) = (&syn0, &syn1neg);
-            *n += train_sentences(tokens, start, &ends[job.first..job.last], sample_int, cum_table, &mut s0, &mut s1, &pj, &table, h, work, row, kept, reduced, &mut rng);
+            *n += train_sentences(tokens, start, &ends[job.first..job.last], sample_int, cum_table, &mut s0, &mut s1, &pj, &table, h, work, kept, reduced, &mut rng);
         }
     });
     trained
@@ -631,11 +700,43 @@ mod tests {
             let a = rand_vec(&mut g, n);
             let b = rand_vec(&mut g, n);
             let want: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
-            assert!((dot(&a, &b) as f64 - want).abs() < 1e-5 * (1.0 + n as f64), "dot n={n}");
+            assert!((dot(&a[..], &b[..]) as f64 - want).abs() < 1e-5 * (1.0 + n as f64), "dot n={n}");
             let mut y = b.clone();
-            axpy(0.5, &a, &mut y);
+            axpy(0.5, &a[..], &mut y[..]);
             let want: Vec<f32> = a.iter().zip(&b).map(|(x, y)| y + 0.5 * x).collect();
             assert_close(&y, &want, 1e-6, "axpy");
+        }
+    }
+
+    /// A Hogwild lane's rows (in place in a SharedF32, at an offset that is not a multiple of 4)
+    /// give the bits of a thread's own slice, tails included, and touch only their row.
+    #[test]
+    fn shared_rows_compute_the_bits_of_slices() {
+        let mut g = Lcg(11);
+        for n in [1, 3, 4, 7, 100, 101] {
+            let x = rand_vec(&mut g, n);
+            let mut mem = rand_vec(&mut g, n + 6);
+            let mut own = mem[3..3 + n].to_vec();
+            let (want_dot, mut want_y) = (dot(&x[..], &own[..]), x.clone());
+            axpy(0.7, &own[..], &mut want_y[..]);
+            axpy(-0.3, &x[..], &mut own[..]);
+            axpy(0.2, &own[..], &mut want_y[..]);
+            axpy(0.2, &x[..], &mut own[..]);
+            let before = mem.clone();
+            let (mut y, mut read) = (x.clone(), vec![0.0; n]);
+            {
+                let shared = SharedF32::new(&mut mem);
+                let mut rows = &shared;
+                assert_eq!(rows.dot_row(3, &x).to_bits(), want_dot.to_bits(), "dot n={n}");
+                rows.row_axpy(3, 0.7, &mut y);
+                rows.axpy_row(3, -0.3, &x);
+                rows.axpy_both_row(3, 0.2, &x, &mut y);
+                rows.read_row(3, &mut read);
+            }
+            assert_eq!(y, want_y, "row_axpy, axpy_both_row: work n={n}");
+            assert_eq!(read, own, "axpy_row, axpy_both_row: the row n={n}");
+            assert_eq!(mem[3..3 + n], own[..], "the row in memory n={n}");
+            assert_eq!((&mem[..3], &mem[3 + n..]), (&before[..3], &before[3 + n..]), "outside the row n={n}");
         }
     }
 }
