@@ -377,6 +377,11 @@ describe('compileStep: memory, saving, errors', () => {
     const bad = tensor([0, 0, 0, NaN, 1, 0, 1, 1], [4, 2]);
     expect(() => cs.step(bad, y)).toThrow(/mseLoss: prediction \[4,1\] contains NaN or Infinity/);
     expect(stateBits(n)).toEqual(before);
+    // The target's check is folded into the loss op as well (program.ts foldChecks).
+    const badY = tensor([0, Infinity, 1, 0], [4, 1]);
+    expect(() => cs.step(x, badY)).toThrow(/mseLoss: target \[4,1\] contains NaN or Infinity/);
+    expect(stateBits(n)).toEqual(before);
+    badY.dispose();
     expect(Number.isFinite(cs.step(x, y))).toBe(true);
     expect(() => cs.step(x, undefined as unknown as Tensor)).toThrow('compileStep: step(x, y) takes two tensors');
     expect(() => compileStep(n.model, 3 as unknown as nn.MSELoss, n.opt)).toThrow(/compileStep: loss must be/);

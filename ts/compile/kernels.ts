@@ -27,6 +27,8 @@ export interface KernelSpec {
   encode: (a: Args, off: (i: number) => number) => number[];
   /** The kernel returns a value the op uses in JS: 'loss' (the f64 total of a loss) or 'check' (a NaN/Inf count that must be 0). */
   returns?: 'loss' | 'check';
+  /** For a loss: the encoded word (index after the opcode) whose bits 0/1 fold the eager `count_nonfinite` checks of its arguments 0/1 into it. */
+  checkAt?: number;
 }
 
 const n = (a: Args, i: number): number => a[i] as number;
@@ -89,8 +91,9 @@ export const KERNELS: Record<string, KernelSpec> = {
   mse: {
     code: 9,
     ptrs: [{ at: 0, len: (a) => n(a, 2), access: 'r' }, { at: 1, len: (a) => n(a, 2), access: 'r' }],
-    encode: (a, off) => [off(0), off(1), n(a, 2), NONE, 0, 0],
+    encode: (a, off) => [off(0), off(1), n(a, 2), 0, NONE, 0, 0],
     returns: 'loss',
+    checkAt: 3,
   },
   mse_backward: {
     code: 10,
@@ -104,8 +107,9 @@ export const KERNELS: Record<string, KernelSpec> = {
       { at: 1, len: (a) => n(a, 3) * n(a, 4), access: 'r' },
       { at: 2, len: (a) => n(a, 3) * n(a, 4), access: 'w' },
     ],
-    encode: (a, off) => [off(0), off(1), off(2), n(a, 3), n(a, 4), NONE, 0, 0],
+    encode: (a, off) => [off(0), off(1), off(2), n(a, 3), n(a, 4), 0, NONE, 0, 0],
     returns: 'loss',
+    checkAt: 5,
   },
   softmax_cross_entropy_backward: {
     code: 12,
@@ -175,7 +179,7 @@ export const PASS_THROUGH = new Set(['alloc_f32', 'free_f32', 'dense_activation_
 /** Header layout (program.rs). */
 export const HEADER = 8;
 export const MAGIC = 0x4b4e5047;
-export const VERSION = 1;
+export const VERSION = 2;
 export const H_LR = 4;
 export const H_BC1 = 5;
 export const H_BC2 = 6;

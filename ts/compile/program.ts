@@ -34,6 +34,31 @@ function layoutOf(ranges: Range[]): { regions: Region[]; size: number } {
   return { regions, size: off };
 }
 
+/**
+ * The eager losses scan their prediction and target for NaN/Inf (`count_nonfinite`) right before
+ * the loss kernel; those scans become bits of the loss op (`checkAt`), the same scans without an
+ * op of their own. Only a check of exactly one of the loss's arguments, among the checks directly
+ * before it, is folded: any other check stays an op.
+ */
+function foldChecks(trace: Trace): { skip: Set<number>; checks: Map<number, number> } {
+  const skip = new Set<number>(), checks = new Map<number, number>();
+  trace.calls.forEach((c, i) => {
+    const spec = KERNELS[c.name];
+    if (spec.checkAt === undefined) return;
+    let bits = 0;
+    for (let j = i - 1; j >= 0 && trace.calls[j].name === 'count_nonfinite'; j--) {
+      const k = trace.calls[j];
+      if (k.captures.length > 0 || c.captures.length > 0) break;
+      const arg = [0, 1].find((at) => k.args[0] === c.args[at] && k.args[1] === spec.ptrs.find((p) => p.at === at)!.len(c.args));
+      if (arg === undefined) break;
+      bits |= 1 << arg;
+      skip.add(j);
+    }
+    if (bits) checks.set(i, bits);
+  });
+  return { skip, checks };
+}
+
 export interface Assembled {
   /** One block: the arena (`arenaFloats`), then the program (`words` u32). */
   arena: Tensor;
@@ -65,7 +90,9 @@ export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor
   let arenaFloats = regionFloats;
   let ops = 0;
   const f64 = new Float64Array(1), f64w = new Uint32Array(f64.buffer);
+  const { skip, checks } = foldChecks(trace);
   trace.calls.forEach((c, i) => {
+    if (skip.has(i)) return;
     for (const cap of c.captures) {
       consts.push({ off: arenaFloats, bits: cap.bits });
       words.push(COPY, off(cap.start, cap.bits.length), arenaFloats, cap.bits.length);
@@ -83,6 +110,8 @@ export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor
       f64[0] = loss.scale;
       enc.splice(enc.length - 3, 3, off(loss.start, 1), f64w[0], f64w[1]);
     }
+    const bits = checks.get(i);
+    if (bits !== undefined) enc[spec.checkAt!] = bits;
     if (enc.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) throw new KnobsError(`${op}: an argument of ${c.name} does not fit a u32 program word`);
     words.push(spec.code, ...enc);
     ops++;

@@ -16,18 +16,21 @@ pub fn program_run(prog: usize, prog_len: usize, arena: usize, arena_len: usize)
     // overlapping it), alive for the call; the program is only read.
     let words = unsafe { core::slice::from_raw_parts(prog as *const u32, prog_len) };
     let arena_slice = unsafe { sm(arena, arena_len) };
-    // A step replays the same program thousands of times: validate it once per (program, arena)
-    // and then only check that its words (the per-step scalars aside) are those validated.
-    let result = VALIDATED.with(|v| {
+    // A step replays the same program thousands of times: validate and decode it once per
+    // (program, arena) and then only check that its words (the per-step scalars aside) are those.
+    let result = PLAN.with(|v| {
         let mut v = v.borrow_mut();
-        if v.0 == (prog, arena, arena_len) && program::same_program(words, &v.1) {
-            return program::run_validated(words, arena_slice);
+        if v.0 == (prog, arena, arena_len) {
+            if let Some(plan) = v.1.as_ref().filter(|p| p.is(words)) {
+                return plan.run(words, arena_slice);
+            }
         }
-        program::validate(words, arena_len)?;
+        v.1 = None;
+        let plan = program::Plan::new(words, arena_len)?;
         v.0 = (prog, arena, arena_len);
-        v.1.clear();
-        v.1.extend_from_slice(words);
-        program::run_validated(words, arena_slice)
+        plan.run(words, arena_slice)?;
+        v.1 = Some(plan);
+        Ok(())
     });
     match result {
         Ok(()) => 0,
@@ -36,6 +39,6 @@ pub fn program_run(prog: usize, prog_len: usize, arena: usize, arena_len: usize)
 }
 
 thread_local! {
-    /// The last program that passed validation, with where it and its arena were (see `program_run`).
-    static VALIDATED: RefCell<((usize, usize, usize), Vec<u32>)> = const { RefCell::new(((0, 0, 0), Vec::new())) };
+    /// The last program that passed validation, decoded, with where it and its arena were (see `program_run`).
+    static PLAN: RefCell<((usize, usize, usize), Option<program::Plan>)> = const { RefCell::new(((0, 0, 0), None)) };
 }
