@@ -177,14 +177,16 @@ export const COPY = 0;
 export const PASS_THROUGH = new Set(['alloc_f32', 'free_f32', 'dense_activation_code', 'thread_count', 'thread_pool_size', 'thread_limit']);
 
 /** Header layout (program.rs). */
-export const HEADER = 8;
+export const HEADER = 12;
 export const MAGIC = 0x4b4e5047;
-export const VERSION = 2;
+export const VERSION = 3;
+/** The input slots' words: x offset, x length, y offset, y length (offset NONE: no slot). */
+export const H_SLOTS = 8;
 export const H_LR = 4;
 export const H_BC1 = 5;
 export const H_BC2 = 6;
 
-const FAULTS = ['', 'bad header', 'arena size mismatch', 'unknown opcode', 'truncated op', 'range outside the arena', 'output overlaps another range', 'bad attribute', 'trailing words', 'NaN or Infinity'];
+const FAULTS = ['', 'bad header', 'arena size mismatch', 'unknown opcode', 'truncated op', 'range outside the arena', 'output overlaps another range', 'bad attribute', 'trailing words', 'NaN or Infinity', 'an input overlaps the arena or has not its slot\'s length'];
 /** A fault code of program_run as words: kind and op index. */
 export function describeFault(code: number): { kind: number; at: number; text: string } {
   const kind = code & 15, at = code >>> 4;

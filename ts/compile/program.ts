@@ -8,9 +8,26 @@ import { heap } from '../backend/wasm.js';
 import { KnobsError, ShapeError } from '../errors.js';
 import { keep } from '../scope.js';
 import { Tensor, MAX_ELEMENTS, empty } from '../tensor.js';
-import { COPY, KERNELS, MAGIC, VERSION } from './kernels.js';
+import { COPY, H_SLOTS, KERNELS, MAGIC, NONE, VERSION } from './kernels.js';
 import { rangesOf, type Range, type Trace } from './trace.js';
 
+/** h[dst..dst+n] = h[src..src+n]: a loop for a tiny net's few floats, where copyWithin's call costs more than the copy. */
+function copyInto(h: Float32Array, dst: number, src: number, n: number): void {
+  if (n > 32) h.copyWithin(dst, src, src + n);
+  else for (let i = 0; i < n; i++) h[dst + i] = h[src + i];
+}
+/**
+ * What program_run takes for an input of `n` floats at float index `src` whose slot is at `slot`:
+ * 0 when it is in the slot (inputs()), else its byte offset — the program reads it in place — or,
+ * for an input inside the arena block elsewhere (an output of the program fed back), 0 after
+ * copying it into the slot.
+ */
+export function inputArg(h: Float32Array, src: number, slot: number, n: number, block: number, blockEnd: number): number {
+  if (src === slot) return 0;
+  if (src + n <= block || src >= blockEnd) return src * 4;
+  copyInto(h, slot, src, n);
+  return 0;
+}
 interface Region {
   start: number;
   end: number;
@@ -77,15 +94,17 @@ export interface LossStore {
 
 /**
  * Lays out `trace` (plus `extra` ranges: inputs, outputs, state), encodes its calls, allocates the
- * block and moves `state` (parameters, buffers, optimizer state) into it.
+ * block and moves `state` (parameters, buffers, optimizer state) into it. `inputs` (x, and y if
+ * any) become the program's input slots: program_run may read them from where the caller has them.
  */
-export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor[], loss: LossStore | null): Assembled {
+export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor[], loss: LossStore | null, inputs: Range[]): Assembled {
   const { regions, size: regionFloats } = layoutOf([...rangesOf(trace), ...extra]);
   const off = (start: number, len: number): number => {
     for (const g of regions) if (start >= g.start && start + len <= g.end) return g.off + (start - g.start);
     throw new KnobsError(`${op}: internal error: range at ${start} (${len} floats) is not in the layout`);
   };
-  const words: number[] = [MAGIC, VERSION, 0, 0, 0, 0, 0, 0];
+  const words: number[] = [MAGIC, VERSION, 0, 0, 0, 0, 0, 0, NONE, 0, NONE, 0];
+  inputs.forEach((r, s) => r.len > 0 && words.splice(H_SLOTS + 2 * s, 2, off(r.start, r.len), r.len));
   const consts: { off: number; bits: Uint32Array }[] = [];
   let arenaFloats = regionFloats;
   let ops = 0;
