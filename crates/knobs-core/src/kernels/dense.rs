@@ -2,6 +2,8 @@
 //! Fusing saves the separate bias and activation passes over [m×n] and, in the backward, the
 //! temporaries an op-by-op graph would allocate. W is [k×n] (in × out), as the TS `Linear` stores it.
 use super::gemm::SMALL_MACS;
+use super::lanes::{load_at, splat, store, store_at};
+use super::vmath as vm;
 use super::matmul::{matmul, matmul_nt, matmul_tn};
 use super::reduce::sum_rows;
 
@@ -24,10 +26,13 @@ impl Act {
     }
 }
 
-/// The logistic function without overflow on either side (conv2d's epilogue uses it too).
+/// The logistic function of one value, as every sigmoid of knobs computes it (vmath's four-lane
+/// formula, lane 0), so a fused epilogue (conv2d's) gives the bits of the `sigmoid` op.
 #[inline]
 pub fn sigmoid(v: f32) -> f32 {
-    if v >= 0.0 { 1.0 / (1.0 + (-v).exp()) } else { let e = v.exp(); e / (1.0 + e) }
+    let mut o = [0.0f32; 4];
+    store(vm::sigmoid(splat(v)), &mut o);
+    o[0]
 }
 
 /// Whether a layer is small enough for the one-loop path (`tiny_product`): at a net the size of
@@ -74,8 +79,16 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize,
         match act {
             Act::None => {}
             Act::Relu => row.iter_mut().for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v }),
-            Act::Sigmoid => row.iter_mut().for_each(|v| *v = sigmoid(*v)),
+            Act::Sigmoid => {}
             Act::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
+        }
+    }
+    if act == Act::Sigmoid {
+        // Four lanes at a time, as the `sigmoid` op (activations.rs): through libm's scalar
+        // `expf` the sigmoids were most of a small sigmoid layer's time (XOR's 2-3-1 step).
+        let out = &mut out[..m * n];
+        for j in (0..out.len()).step_by(4) {
+            store_at(vm::sigmoid(load_at(out, j)), out, j);
         }
     }
 }
