@@ -27,8 +27,9 @@ impl Act {
 }
 
 /// The logistic function of one value, as every sigmoid of knobs computes it (vmath's four-lane
-/// formula, lane 0), so a fused epilogue (conv2d's) gives the bits of the `sigmoid` op.
-#[inline]
+/// formula, lane 0), so a fused epilogue (conv2d's) gives the bits of the `sigmoid` op. Not
+/// inlined: a call per value costs what libm's `expf` call did, and the epilogues stay small.
+#[inline(never)]
 pub fn sigmoid(v: f32) -> f32 {
     let mut o = [0.0f32; 4];
     store(vm::sigmoid(splat(v)), &mut o);
