@@ -23,7 +23,7 @@ function copyInto(h: Float32Array, dst: number, src: number, n: number): void {
  * copying it into the slot.
  */
 export function inputArg(h: Float32Array, src: number, slot: number, n: number, block: number, blockEnd: number): number {
-  if (src === slot) return 0;
+  if (src === slot || n === 0) return 0;
   if (src + n <= block || src >= blockEnd) return src * 4;
   copyInto(h, slot, src, n);
   return 0;
