@@ -269,7 +269,7 @@ fn check_io(io: &Io, arena_len: usize, at: usize) -> Result<(), Fault> {
 
 /// Cuts the arena into the op's disjoint mutable outputs and shared inputs (already checked by
 /// `check_io`; a violation here would be a bug, reported as Overlap rather than a panic).
-/// `order` lists the outputs by start, as `Step::new` sorted them once for every run.
+/// `order` lists the outputs by start, as `Plan::new` sorted them once for every run.
 fn carve<'a>(arena: &'a mut [f32], io: &Io, order: &[u8; 4], at: usize) -> Result<([&'a mut [f32]; 4], [&'a [f32]; 4]), Fault> {
     if io.outs[1..].iter().all(|r| r.1 == 0) {
         return carve_one(arena, io, at);
