@@ -13,7 +13,7 @@ import { K, heap } from '../ts/backend/wasm.js';
 import { compileStep, empty, init, nn, tensor, tidy, type Tensor } from '../ts/index.js';
 import type { Optimizer } from '../ts/optim/optimizer.js';
 import type { StepLoss } from '../ts/compile/step.js';
-import { KERNELS, MAGIC, VERSION } from '../ts/compile/kernels.js';
+import { HEADER, KERNELS, MAGIC, NONE, VERSION } from '../ts/compile/kernels.js';
 import { TINY_NETS, knobsTiny } from './cases-tiny.js';
 import { knobsMlp, knobsStep } from './cases-train.js';
 import { CLASSES, IN, mnistLike } from './data.js';
@@ -60,32 +60,32 @@ function profile(row: string, model: nn.Module, loss: StepLoss, opt: Optimizer, 
   const run = cpuPer((k) => {
     const kk = K();
     const pa = p.arena.ptr, pw = pa + p.arenaFloats * 4;
-    for (let i = 0; i < k; i++) kk.program_run(pw, p.words, pa, p.arenaFloats);
+    for (let i = 0; i < k; i++) kk.program_run(pw, p.words, pa, p.arenaFloats, 0, 0);
   }, N);
-  const blk = empty([4 + 8], 'profile');
-  new Uint32Array(heap().buffer, blk.ptr + 16, 8).set([MAGIC, VERSION, 0, 4, 0, 0, 0, 0]);
+  const blk = empty([4 + HEADER], 'profile');
+  new Uint32Array(heap().buffer, blk.ptr + 16, HEADER).set([MAGIC, VERSION, 0, 4, 0, 0, 0, 0, NONE, 0, NONE, 0]);
   const nothing = cpuPer((k) => {
     const kk = K();
-    for (let i = 0; i < k; i++) kk.program_run(blk.ptr + 16, 8, blk.ptr, 4);
+    for (let i = 0; i < k; i++) kk.program_run(blk.ptr + 16, HEADER, blk.ptr, 4, 0, 0);
   }, 100_000);
   blk.dispose();
   // Each op alone over a copy of the arena (rerun on their own outputs, the updates would drift
   // the parameters of the real one; the times do not depend on the values).
   const words = new Uint32Array(heap().buffer, p.arena.ptr + p.arenaFloats * 4, p.words).slice();
   const perOp: string[] = [];
-  let pos = 8;
+  let pos = HEADER;
   for (let o = 0; o < words[2]; o++) {
     const len = ARITY[words[pos]] + 1;
-    const arena = empty([p.arenaFloats + 8 + len], 'profile');
+    const arena = empty([p.arenaFloats + HEADER + len], 'profile');
     const h = heap();
     h.copyWithin(arena.ptr >>> 2, p.arena.ptr >>> 2, (p.arena.ptr >>> 2) + p.arenaFloats);
-    const u = new Uint32Array(h.buffer, arena.ptr + p.arenaFloats * 4, 8 + len);
-    u.set(words.subarray(0, 8));
+    const u = new Uint32Array(h.buffer, arena.ptr + p.arenaFloats * 4, HEADER + len);
+    u.set(words.subarray(0, HEADER));
     u[2] = 1;
-    u.set(words.subarray(pos, pos + len), 8);
+    u.set(words.subarray(pos, pos + len), HEADER);
     const t = cpuPer((k) => {
       const kk = K();
-      for (let i = 0; i < k; i++) kk.program_run(arena.ptr + p.arenaFloats * 4, 8 + len, arena.ptr, p.arenaFloats);
+      for (let i = 0; i < k; i++) kk.program_run(arena.ptr + p.arenaFloats * 4, HEADER + len, arena.ptr, p.arenaFloats, 0, 0);
     }, Math.ceil(N / 4));
     perOp.push(`${NAMES[words[pos]] ?? 'copy'} ${(t - nothing).toFixed(0)}`);
     arena.dispose();

@@ -149,6 +149,33 @@ describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
     expect(cs.inputs()).toBeNull();
   });
 
+  it('inputs are read where they are; one inside the arena but not in its slot (a parameter as the target) is copied in first', () => {
+    const data = streetlight(4);
+    const a = streetNet(momentum)(), b = streetNet(momentum)();
+    const cs = compileStep(b.model, b.loss, b.opt);
+    const lossesA: number[] = [], lossesB: number[] = [];
+    let w: [Tensor, Tensor] | null = null;
+    data.forEach((d, i) => {
+      const x = tensor(d.x, [4, 3]), y = tensor(d.y, [4, 1]);
+      if (i === 2) {
+        // Once compiled, W₂ (moved into the arena) is the target: detached, as a target that
+        // requires grad would get a gradient of its own, another step.
+        expect(cs.mode).toBe('compiled');
+        w = [a.model.parameters()[2].detach(), b.model.parameters()[2].detach()];
+        expect(w[1].shape).toEqual([4, 1]);
+      }
+      lossesA.push(eagerStep(a, x, w ? w[0] : y));
+      lossesB.push(cs.step(x, w ? w[1] : y));
+      x.dispose();
+      y.dispose();
+    });
+    expect(cs.compiledSteps).toBe(data.length - 2);
+    expect(lossesB).toEqual(lossesA);
+    expect(stateBits(b)).toEqual(stateBits(a));
+    for (const t of w!) t.dispose();
+    cs.dispose();
+  });
+
   it('a batch of another shape (the last, partial one) runs eagerly; the program continues after it', () => {
     const data = [...streetlight(4).slice(0, 6), ...streetlight(3).slice(0, 1), ...streetlight(4).slice(6, 10), ...streetlight(2).slice(0, 1)];
     const { a, b, cs } = compare(streetNet(momentum), data, 3, 1);
@@ -377,6 +404,11 @@ describe('compileStep: memory, saving, errors', () => {
     const bad = tensor([0, 0, 0, NaN, 1, 0, 1, 1], [4, 2]);
     expect(() => cs.step(bad, y)).toThrow(/mseLoss: prediction \[4,1\] contains NaN or Infinity/);
     expect(stateBits(n)).toEqual(before);
+    // The target's check is folded into the loss op as well (program.ts foldChecks).
+    const badY = tensor([0, Infinity, 1, 0], [4, 1]);
+    expect(() => cs.step(x, badY)).toThrow(/mseLoss: target \[4,1\] contains NaN or Infinity/);
+    expect(stateBits(n)).toEqual(before);
+    badY.dispose();
     expect(Number.isFinite(cs.step(x, y))).toBe(true);
     expect(() => cs.step(x, undefined as unknown as Tensor)).toThrow('compileStep: step(x, y) takes two tensors');
     expect(() => compileStep(n.model, 3 as unknown as nn.MSELoss, n.opt)).toThrow(/compileStep: loss must be/);

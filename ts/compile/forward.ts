@@ -10,7 +10,7 @@ import { KnobsError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { Tensor, empty } from '../tensor.js';
 import { describeFault } from './kernels.js';
-import { assemble, type Assembled } from './program.js';
+import { assemble, inputArg, type Assembled } from './program.js';
 import { traceDifference, traceKernels, type Trace } from './trace.js';
 
 const same = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
@@ -50,7 +50,7 @@ export class CompiledForward {
       if (!this.fallbackReason) {
         try {
           const extra = [...state, x, y].map((t) => ({ start: t.ptr >>> 2, len: t.size }));
-          const a = assemble('predict', trace, extra, state, null);
+          const a = assemble('predict', trace, extra, state, null, [{ start: x.ptr >>> 2, len: x.size }]);
           this.program = { ...a, xShape: [...x.shape], xOff: a.off(x.ptr >>> 2, x.size), yOff: a.off(y.ptr >>> 2, y.size), yShape: [...y.shape] };
         } catch (e) {
           if (!(e instanceof KnobsError)) throw e;
@@ -66,8 +66,8 @@ export class CompiledForward {
     const out = empty(p.yShape, 'predict');
     const h = heap();
     const base = p.arena.ptr >>> 2;
-    h.copyWithin(base + p.xOff, x.ptr >>> 2, (x.ptr >>> 2) + x.size);
-    const code = K().program_run(p.arena.ptr + p.arenaFloats * 4, p.words, p.arena.ptr, p.arenaFloats);
+    const xa = inputArg(h, x.ptr >>> 2, base + p.xOff, x.size, base, base + p.arenaFloats + p.words);
+    const code = K().program_run(p.arena.ptr + p.arenaFloats * 4, p.words, p.arena.ptr, p.arenaFloats, xa, 0);
     if (code !== 0) {
       out.dispose();
       // NaN/Inf checks only live in losses; anything else is a compiler bug.

@@ -27,6 +27,8 @@ export interface KernelSpec {
   encode: (a: Args, off: (i: number) => number) => number[];
   /** The kernel returns a value the op uses in JS: 'loss' (the f64 total of a loss) or 'check' (a NaN/Inf count that must be 0). */
   returns?: 'loss' | 'check';
+  /** For a loss: the encoded word (index after the opcode) whose bits 0/1 fold the eager `count_nonfinite` checks of its arguments 0/1 into it. */
+  checkAt?: number;
 }
 
 const n = (a: Args, i: number): number => a[i] as number;
@@ -89,8 +91,9 @@ export const KERNELS: Record<string, KernelSpec> = {
   mse: {
     code: 9,
     ptrs: [{ at: 0, len: (a) => n(a, 2), access: 'r' }, { at: 1, len: (a) => n(a, 2), access: 'r' }],
-    encode: (a, off) => [off(0), off(1), n(a, 2), NONE, 0, 0],
+    encode: (a, off) => [off(0), off(1), n(a, 2), 0, NONE, 0, 0],
     returns: 'loss',
+    checkAt: 3,
   },
   mse_backward: {
     code: 10,
@@ -104,8 +107,9 @@ export const KERNELS: Record<string, KernelSpec> = {
       { at: 1, len: (a) => n(a, 3) * n(a, 4), access: 'r' },
       { at: 2, len: (a) => n(a, 3) * n(a, 4), access: 'w' },
     ],
-    encode: (a, off) => [off(0), off(1), off(2), n(a, 3), n(a, 4), NONE, 0, 0],
+    encode: (a, off) => [off(0), off(1), off(2), n(a, 3), n(a, 4), 0, NONE, 0, 0],
     returns: 'loss',
+    checkAt: 5,
   },
   softmax_cross_entropy_backward: {
     code: 12,
@@ -173,14 +177,16 @@ export const COPY = 0;
 export const PASS_THROUGH = new Set(['alloc_f32', 'free_f32', 'dense_activation_code', 'thread_count', 'thread_pool_size', 'thread_limit']);
 
 /** Header layout (program.rs). */
-export const HEADER = 8;
+export const HEADER = 12;
 export const MAGIC = 0x4b4e5047;
-export const VERSION = 1;
+export const VERSION = 3;
+/** The input slots' words: x offset, x length, y offset, y length (offset NONE: no slot). */
+export const H_SLOTS = 8;
 export const H_LR = 4;
 export const H_BC1 = 5;
 export const H_BC2 = 6;
 
-const FAULTS = ['', 'bad header', 'arena size mismatch', 'unknown opcode', 'truncated op', 'range outside the arena', 'output overlaps another range', 'bad attribute', 'trailing words', 'NaN or Infinity'];
+const FAULTS = ['', 'bad header', 'arena size mismatch', 'unknown opcode', 'truncated op', 'range outside the arena', 'output overlaps another range', 'bad attribute', 'trailing words', 'NaN or Infinity', 'an input overlaps the arena or has not its slot\'s length'];
 /** A fault code of program_run as words: kind and op index. */
 export function describeFault(code: number): { kind: number; at: number; text: string } {
   const kind = code & 15, at = code >>> 4;

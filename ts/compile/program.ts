@@ -8,9 +8,26 @@ import { heap } from '../backend/wasm.js';
 import { KnobsError, ShapeError } from '../errors.js';
 import { keep } from '../scope.js';
 import { Tensor, MAX_ELEMENTS, empty } from '../tensor.js';
-import { COPY, KERNELS, MAGIC, VERSION } from './kernels.js';
+import { COPY, H_SLOTS, KERNELS, MAGIC, NONE, VERSION } from './kernels.js';
 import { rangesOf, type Range, type Trace } from './trace.js';
 
+/** h[dst..dst+n] = h[src..src+n]: a loop for a tiny net's few floats, where copyWithin's call costs more than the copy. */
+function copyInto(h: Float32Array, dst: number, src: number, n: number): void {
+  if (n > 32) h.copyWithin(dst, src, src + n);
+  else for (let i = 0; i < n; i++) h[dst + i] = h[src + i];
+}
+/**
+ * What program_run takes for an input of `n` floats at float index `src` whose slot is at `slot`:
+ * 0 when it is in the slot (inputs()), else its byte offset — the program reads it in place — or,
+ * for an input inside the arena block elsewhere (an output of the program fed back), 0 after
+ * copying it into the slot.
+ */
+export function inputArg(h: Float32Array, src: number, slot: number, n: number, block: number, blockEnd: number): number {
+  if (src === slot || n === 0) return 0;
+  if (src + n <= block || src >= blockEnd) return src * 4;
+  copyInto(h, slot, src, n);
+  return 0;
+}
 interface Region {
   start: number;
   end: number;
@@ -34,6 +51,31 @@ function layoutOf(ranges: Range[]): { regions: Region[]; size: number } {
   return { regions, size: off };
 }
 
+/**
+ * The eager losses scan their prediction and target for NaN/Inf (`count_nonfinite`) right before
+ * the loss kernel; those scans become bits of the loss op (`checkAt`), the same scans without an
+ * op of their own. Only a check of exactly one of the loss's arguments, among the checks directly
+ * before it, is folded: any other check stays an op.
+ */
+function foldChecks(trace: Trace): { skip: Set<number>; checks: Map<number, number> } {
+  const skip = new Set<number>(), checks = new Map<number, number>();
+  trace.calls.forEach((c, i) => {
+    const spec = KERNELS[c.name];
+    if (spec.checkAt === undefined) return;
+    let bits = 0;
+    for (let j = i - 1; j >= 0 && trace.calls[j].name === 'count_nonfinite'; j--) {
+      const k = trace.calls[j];
+      if (k.captures.length > 0 || c.captures.length > 0) break;
+      const arg = [0, 1].find((at) => k.args[0] === c.args[at] && k.args[1] === spec.ptrs.find((p) => p.at === at)!.len(c.args));
+      if (arg === undefined) break;
+      bits |= 1 << arg;
+      skip.add(j);
+    }
+    if (bits) checks.set(i, bits);
+  });
+  return { skip, checks };
+}
+
 export interface Assembled {
   /** One block: the arena (`arenaFloats`), then the program (`words` u32). */
   arena: Tensor;
@@ -52,20 +94,24 @@ export interface LossStore {
 
 /**
  * Lays out `trace` (plus `extra` ranges: inputs, outputs, state), encodes its calls, allocates the
- * block and moves `state` (parameters, buffers, optimizer state) into it.
+ * block and moves `state` (parameters, buffers, optimizer state) into it. `inputs` (x, and y if
+ * any) become the program's input slots: program_run may read them from where the caller has them.
  */
-export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor[], loss: LossStore | null): Assembled {
+export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor[], loss: LossStore | null, inputs: Range[]): Assembled {
   const { regions, size: regionFloats } = layoutOf([...rangesOf(trace), ...extra]);
   const off = (start: number, len: number): number => {
     for (const g of regions) if (start >= g.start && start + len <= g.end) return g.off + (start - g.start);
     throw new KnobsError(`${op}: internal error: range at ${start} (${len} floats) is not in the layout`);
   };
-  const words: number[] = [MAGIC, VERSION, 0, 0, 0, 0, 0, 0];
+  const words: number[] = [MAGIC, VERSION, 0, 0, 0, 0, 0, 0, NONE, 0, NONE, 0];
+  inputs.forEach((r, s) => r.len > 0 && words.splice(H_SLOTS + 2 * s, 2, off(r.start, r.len), r.len));
   const consts: { off: number; bits: Uint32Array }[] = [];
   let arenaFloats = regionFloats;
   let ops = 0;
   const f64 = new Float64Array(1), f64w = new Uint32Array(f64.buffer);
+  const { skip, checks } = foldChecks(trace);
   trace.calls.forEach((c, i) => {
+    if (skip.has(i)) return;
     for (const cap of c.captures) {
       consts.push({ off: arenaFloats, bits: cap.bits });
       words.push(COPY, off(cap.start, cap.bits.length), arenaFloats, cap.bits.length);
@@ -83,6 +129,8 @@ export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor
       f64[0] = loss.scale;
       enc.splice(enc.length - 3, 3, off(loss.start, 1), f64w[0], f64w[1]);
     }
+    const bits = checks.get(i);
+    if (bits !== undefined) enc[spec.checkAt!] = bits;
     if (enc.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) throw new KnobsError(`${op}: an argument of ${c.name} does not fit a u32 program word`);
     words.push(spec.code, ...enc);
     ops++;

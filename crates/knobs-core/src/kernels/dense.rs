@@ -2,6 +2,9 @@
 //! Fusing saves the separate bias and activation passes over [m×n] and, in the backward, the
 //! temporaries an op-by-op graph would allocate. W is [k×n] (in × out), as the TS `Linear` stores it.
 use super::activations::relu_backward;
+use super::gemm::SMALL_MACS;
+use super::lanes::{load_at, splat, store, store_at};
+use super::vmath as vm;
 use super::matmul::{matmul, matmul_nt, matmul_tn};
 use super::reduce::sum_rows;
 
@@ -24,18 +27,50 @@ impl Act {
     }
 }
 
-/// The logistic function without overflow on either side (conv2d's epilogue uses it too).
-#[inline]
+/// The logistic function of one value, as every sigmoid of knobs computes it (vmath's four-lane
+/// formula, lane 0), so a fused epilogue (conv2d's) gives the bits of the `sigmoid` op. Not
+/// inlined: a call per value costs what libm's `expf` call did, and the epilogues stay small.
+#[inline(never)]
 pub fn sigmoid(v: f32) -> f32 {
-    if v >= 0.0 { 1.0 / (1.0 + (-v).exp()) } else { let e = v.exp(); e / (1.0 + e) }
+    let mut o = [0.0f32; 4];
+    store(vm::sigmoid(splat(v)), &mut o);
+    o[0]
+}
+
+/// Whether a layer is small enough for the one-loop path (`tiny_product`): at a net the size of
+/// the book's XOR the three gemm calls' dispatch cost more than their products. Only where gemm
+/// itself would take its small path, whose sums the loops repeat (the relaxed build's gemm fuses
+/// the multiply-add, so there the general path always runs).
+fn tiny(m: usize, k: usize, n: usize) -> bool {
+    k > 0 && n > 0 && m * k * n <= SMALL_MACS && !cfg!(target_feature = "relaxed-simd")
+}
+
+/// c[i, j] (+)= Σ_p a(i, p)·b(p, j) for p in 0..depth, summed as gemm's small path sums it — from
+/// zero, `a·b + acc` in depth order, then stored or added to c — so the bits are gemm's.
+#[inline(always)]
+fn tiny_product(c: &mut [f32], cols: usize, depth: usize, accumulate: bool, a: impl Fn(usize, usize) -> f32, b: impl Fn(usize, usize) -> f32) {
+    for (i, ci) in c.chunks_exact_mut(cols).enumerate() {
+        for (j, x) in ci.iter_mut().enumerate() {
+            let mut acc = 0.0f32;
+            for p in 0..depth {
+                acc = a(i, p) * b(p, j) + acc;
+            }
+            *x = if accumulate { acc + *x } else { acc };
+        }
+    }
 }
 
 /// out[m×n] = act(x[m×k]·w[k×n] + b[n]); `b` may be empty (no bias).
 #[allow(clippy::too_many_arguments)]
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize, k: usize, n: usize, act: Act) {
-    matmul(x, w, out, m, k, n, false);
     if n == 0 {
         return;
+    }
+    if tiny(m, k, n) {
+        let (x, w) = (&x[..m * k], &w[..k * n]);
+        tiny_product(&mut out[..m * n], n, k, false, |i, p| x[i * k + p], |p, j| w[p * n + j]);
+    } else {
+        matmul(x, w, out, m, k, n, false);
     }
     for row in out[..m * n].chunks_exact_mut(n) {
         if !b.is_empty() {
@@ -46,8 +81,16 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize,
         match act {
             Act::None => {}
             Act::Relu => row.iter_mut().for_each(|v| *v = if *v < 0.0 { 0.0 } else { *v }),
-            Act::Sigmoid => row.iter_mut().for_each(|v| *v = sigmoid(*v)),
+            Act::Sigmoid => {}
             Act::Tanh => row.iter_mut().for_each(|v| *v = v.tanh()),
+        }
+    }
+    if act == Act::Sigmoid {
+        // Four lanes at a time, as the `sigmoid` op (activations.rs): through libm's scalar
+        // `expf` the sigmoids were most of a small sigmoid layer's time (XOR's 2-3-1 step).
+        let out = &mut out[..m * n];
+        for j in (0..out.len()).step_by(4) {
+            store_at(vm::sigmoid(load_at(out, j)), out, j);
         }
     }
 }
@@ -69,14 +112,26 @@ pub fn dense_backward(
         Act::Sigmoid => gz.iter_mut().zip(gy).zip(y).for_each(|((o, g), yi)| *o = g * yi * (1.0 - yi)),
         Act::Tanh => gz.iter_mut().zip(gy).zip(y).for_each(|((o, g), yi)| *o = g * (1.0 - yi * yi)),
     }
+    let gz = &gz[..];
+    let tiny = tiny(m, k, n);
     if !gw.is_empty() {
-        matmul_tn(x, gz, gw, k, m, n, accumulate);
+        if tiny {
+            let x = &x[..m * k];
+            tiny_product(&mut gw[..k * n], n, m, accumulate, |p, i| x[i * k + p], |i, j| gz[i * n + j]);
+        } else {
+            matmul_tn(x, gz, gw, k, m, n, accumulate);
+        }
     }
     if !gb.is_empty() {
         sum_rows(gz, gb, m, n, accumulate);
     }
     if !gx.is_empty() {
-        matmul_nt(gz, w, gx, m, n, k, false);
+        if tiny {
+            let w = &w[..k * n];
+            tiny_product(&mut gx[..m * k], k, n, false, |i, j| gz[i * n + j], |j, p| w[p * n + j]);
+        } else {
+            matmul_nt(gz, w, gx, m, n, k, false);
+        }
     }
 }
 
@@ -106,6 +161,33 @@ mod tests {
             }
         }
         s
+    }
+
+    /// The tiny path must give gemm's bits: the same layer through the matmul calls it replaces.
+    #[test]
+    fn tiny_path_is_the_matmul_path_bit_for_bit() {
+        let mut rng = Lcg(5);
+        for &(m, k, n) in &[(1usize, 3usize, 4usize), (4, 2, 3), (4, 4, 1), (1, 1, 1), (8, 4, 8)] {
+            assert!(tiny(m, k, n));
+            for accumulate in [false, true] {
+                let (x, w, b, gy) = (rand_vec(&mut rng, m * k), rand_vec(&mut rng, k * n), rand_vec(&mut rng, n), rand_vec(&mut rng, m * n));
+                let mut y = vec![0.0; m * n];
+                dense_forward(&x, &w, &b, &mut y, m, k, n, Act::Tanh);
+                let mut want = vec![0.0; m * n];
+                matmul(&x, &w, &mut want, m, k, n, false);
+                let want: Vec<f32> = want.iter().enumerate().map(|(i, v)| (v + b[i % n]).tanh()).collect();
+                assert_eq!(y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), "forward {m}x{k}x{n}");
+                let gw0 = rand_vec(&mut rng, k * n);
+                let (mut gz, mut gx, mut gw, mut gb) = (vec![0.0; m * n], vec![0.0; m * k], gw0.clone(), vec![0.0; n]);
+                dense_backward(&x, &w, &y, &gy, &mut gz, &mut gx, &mut gw, &mut gb, m, k, n, Act::Tanh, accumulate);
+                let (mut wx, mut ww) = (vec![0.0; m * k], gw0.clone());
+                matmul_tn(&x, &gz, &mut ww, k, m, n, accumulate);
+                matmul_nt(&gz, &w, &mut wx, m, n, k, false);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&gw), bits(&ww), "gw {m}x{k}x{n} accumulate {accumulate}");
+                assert_eq!(bits(&gx), bits(&wx), "gx {m}x{k}x{n}");
+            }
+        }
     }
 
     #[test]

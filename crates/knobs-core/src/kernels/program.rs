@@ -19,14 +19,22 @@ use super::optim::{adagrad, adam, rmsprop, sgd};
 use super::activations::{relu, relu_backward, sigmoid, sigmoid_backward, tanh, tanh_backward};
 
 pub const MAGIC: u32 = 0x4B4E_5047; // "KNPG"
-pub const VERSION: u32 = 1;
-/// Header words: magic, version, op count, arena floats, lr, bc1, bc2, reserved.
-pub const HEADER: usize = 8;
+pub const VERSION: u32 = 3;
+/// Header words: magic, version, op count, arena floats, lr, bc1, bc2, reserved, then the input
+/// slots: x offset, x length, y offset, y length (offset `NONE`: no slot).
+pub const HEADER: usize = 12;
 pub const H_LR: usize = 4;
 pub const H_BC1: usize = 5;
 pub const H_BC2: usize = 6;
+/// The input slots (x, y): where the step's inputs were in the traced arena. A caller may hand
+/// the inputs from elsewhere (`Plan::run`'s `inputs`): ops then read them there, not a copy.
+pub const H_SLOTS: usize = 8;
 /// "No destination" for the optional loss store of `mse` / `softmax_cross_entropy`.
 pub const NONE: u32 = u32::MAX;
+/// The loss ops' `check` word: which of their two inputs they first scan for NaN/Inf (bit 0 the
+/// prediction, bit 1 the target). The eager loss checks both with `count_nonfinite` before it
+/// computes; folded into the loss op, those checks cost no dispatch of their own.
+pub const CHECK_BOTH: u32 = 3;
 
 /// Opcodes. The TS encoder (ts/compile/opcodes.ts) spells the same names next to the same numbers.
 pub mod op {
@@ -63,9 +71,9 @@ fn arity(code: u32) -> Option<usize> {
         op::DENSE_BACKWARD => 16,                    // x, w, y, gy, gz, gx, gw, gb, m, k, n, act, want_gx, want_gw, want_gb, accumulate
         op::RELU | op::SIGMOID | op::TANH => 3,      // x, out, n
         op::RELU_BACKWARD | op::SIGMOID_BACKWARD | op::TANH_BACKWARD => 4, // x|y, g, out, n
-        op::MSE => 6,                                // pred, target, n, dst, scale(f64 lo, hi)
+        op::MSE => 7,                                // pred, target, n, check, dst, scale(f64 lo, hi)
         op::MSE_BACKWARD => 5,                       // pred, target, grad, n, scale
-        op::SOFTMAX_CROSS_ENTROPY => 8,              // logits, target, probs, rows, cols, dst, scale(f64 lo, hi)
+        op::SOFTMAX_CROSS_ENTROPY => 9,              // logits, target, probs, rows, cols, check, dst, scale(f64 lo, hi)
         op::SOFTMAX_CROSS_ENTROPY_BACKWARD => 5,     // probs, target, grad, n, scale
         op::SGD => 7,                                // param, grad, velocity, n, momentum, weight_decay, nesterov
         op::ADAM => 10,                              // param, grad, m, v, n, beta1, beta2, eps, weight_decay, decoupled
@@ -90,6 +98,8 @@ pub enum Fault {
     Overlap { at: usize },
     BadAttribute { at: usize },
     TrailingWords,
+    /// An input handed to the run overlaps the arena, or has not the slot's length.
+    BadInput,
     /// A `count_nonfinite` check found NaN/Inf; `tag` is the caller's label of what was checked.
     NonFinite { at: usize, tag: u32 },
 }
@@ -107,6 +117,7 @@ impl Fault {
             Fault::BadAttribute { at } => (7, at),
             Fault::TrailingWords => (8, 0),
             Fault::NonFinite { at, .. } => (9, at),
+            Fault::BadInput => (10, 0),
         };
         kind | ((at as u32) << 4)
     }
@@ -139,6 +150,7 @@ fn io_of(code: u32, a: &[u32], at: usize) -> Result<Io, Fault> {
             _ => Err(Fault::BadAttribute { at }),
         }
     };
+    let checks = |w: u32| if w <= CHECK_BOTH { Ok(()) } else { Err(Fault::BadAttribute { at }) };
     let mut io = Io { outs: [EMPTY; 4], ins: [EMPTY; 4] };
     match code {
         op::COPY => {
@@ -180,10 +192,11 @@ fn io_of(code: u32, a: &[u32], at: usize) -> Result<Io, Fault> {
             io.outs[0] = (u(2), u(3));
         }
         op::MSE => {
+            checks(a[3])?;
             io.ins[0] = (u(0), u(2));
             io.ins[1] = (u(1), u(2));
-            if a[3] != NONE {
-                io.outs[0] = (u(3), 1);
+            if a[4] != NONE {
+                io.outs[0] = (u(4), 1);
             }
         }
         op::MSE_BACKWARD | op::SOFTMAX_CROSS_ENTROPY_BACKWARD => {
@@ -196,8 +209,9 @@ fn io_of(code: u32, a: &[u32], at: usize) -> Result<Io, Fault> {
             io.ins[0] = (u(0), n);
             io.ins[1] = (u(1), n);
             io.outs[0] = (u(2), n);
-            if a[5] != NONE {
-                io.outs[1] = (u(5), 1);
+            checks(a[5])?;
+            if a[6] != NONE {
+                io.outs[1] = (u(6), 1);
             }
         }
         op::SGD => {
@@ -255,24 +269,24 @@ fn check_io(io: &Io, arena_len: usize, at: usize) -> Result<(), Fault> {
 
 /// Cuts the arena into the op's disjoint mutable outputs and shared inputs (already checked by
 /// `check_io`; a violation here would be a bug, reported as Overlap rather than a panic).
-fn carve<'a>(arena: &'a mut [f32], io: &Io, at: usize) -> Result<([&'a mut [f32]; 4], [&'a [f32]; 4]), Fault> {
+/// `order` lists the outputs by start, as `Plan::new` sorted them once for every run.
+fn carve<'a>(arena: &'a mut [f32], io: &Io, order: &[u8; 4], at: usize) -> Result<([&'a mut [f32]; 4], [&'a [f32]; 4]), Fault> {
     if io.outs[1..].iter().all(|r| r.1 == 0) {
         return carve_one(arena, io, at);
     }
-    let mut order = [0usize, 1, 2, 3];
-    order.sort_unstable_by_key(|&i| io.outs[i].0);
     let mut outs: [&'a mut [f32]; 4] = Default::default();
     // The pieces between outputs, with the arena position each starts at.
     let mut gaps: [(&'a [f32], usize); 5] = [(&[], 0); 5];
     let mut rest: &'a mut [f32] = arena;
     let mut pos = 0usize;
     let mut g = 0usize;
-    for &i in &order {
+    for &i in order {
+        let i = i as usize;
         let (start, len) = io.outs[i];
         if len == 0 {
             continue;
         }
-        if start < pos {
+        if start < pos || start - pos > rest.len() || len > rest.len() - (start - pos) {
             return Err(Fault::Overlap { at });
         }
         let (gap, tail) = core::mem::take(&mut rest).split_at_mut(start - pos);
@@ -342,6 +356,9 @@ pub fn validate(prog: &[u32], arena_len: usize) -> Result<(), Fault> {
     if prog[3] as usize != arena_len {
         return Err(Fault::ArenaSize);
     }
+    if slots(prog).iter().any(|&(o, l)| o.checked_add(l).is_none_or(|e| e > arena_len)) {
+        return Err(Fault::BadHeader);
+    }
     let mut end = HEADER;
     for item in ops(prog) {
         let (at, code, args) = item?;
@@ -365,65 +382,174 @@ pub fn same_program(prog: &[u32], seen: &[u32]) -> bool {
 
 /// Validates, then runs every op in order on the arena.
 pub fn run(prog: &[u32], arena: &mut [f32]) -> Result<(), Fault> {
-    validate(prog, arena.len())?;
-    run_validated(prog, arena)
+    Plan::new(prog, arena.len())?.run(prog, arena, [None, None])
 }
 
-/// Runs a program that `validate` accepted for an arena of this length (a check that fails
-/// anyway is reported as a fault, never undefined behaviour: slicing stays bounds-checked).
-pub fn run_validated(prog: &[u32], arena: &mut [f32]) -> Result<(), Fault> {
-    let (lr, bc1, bc2) = (f32_of(prog[H_LR]), f32_of(prog[H_BC1]), f32_of(prog[H_BC2]));
-    for item in ops(prog) {
-        let (at, code, a) = item?;
-        let io = io_of(code, a, at)?;
-        let f = |i: usize| f32_of(a[i]);
-        let b = |i: usize| a[i] == 1;
-        let u = |i: usize| a[i] as usize;
-        let ([o0, o1, o2, o3], [i0, i1, i2, i3]) = carve(arena, &io, at)?;
-        match code {
-            op::COPY => o0.copy_from_slice(i0),
-            op::DENSE_FORWARD => dense_forward(i0, i1, i2, o0, u(5), u(6), u(7), Act::from_code(a[8]).ok_or(Fault::BadAttribute { at })?),
-            op::DENSE_BACKWARD => {
-                let act = Act::from_code(a[11]).ok_or(Fault::BadAttribute { at })?;
-                dense_backward(i0, i1, i2, i3, o0, o1, o2, o3, u(8), u(9), u(10), act, b(15))
-            }
-            op::RELU => relu(i0, o0),
-            op::SIGMOID => sigmoid(i0, o0),
-            op::TANH => tanh(i0, o0),
-            op::RELU_BACKWARD => relu_backward(i0, i1, o0),
-            op::SIGMOID_BACKWARD => sigmoid_backward(i0, i1, o0),
-            op::TANH_BACKWARD => tanh_backward(i0, i1, o0),
-            op::ADD => add(i0, i1, o0),
-            op::SUB => sub(i0, i1, o0),
-            op::MUL => mul(i0, i1, o0),
-            op::MSE => {
-                let total = mse(i0, i1);
-                // As the TS op: the f64 total times the f64 reduction scale, stored as f32.
-                if a[3] != NONE {
-                    o0[0] = (total * f64_of(a[4], a[5])) as f32;
-                }
-            }
-            op::MSE_BACKWARD => mse_backward(i0, i1, o0, f(4)),
-            op::SOFTMAX_CROSS_ENTROPY => {
-                let total = softmax_cross_entropy(i0, i1, o0, u(3), u(4));
-                if a[5] != NONE {
-                    o1[0] = (total * f64_of(a[6], a[7])) as f32;
-                }
-            }
-            op::SOFTMAX_CROSS_ENTROPY_BACKWARD => softmax_cross_entropy_backward(i0, i1, o0, f(4)),
-            op::SGD => sgd(o0, i0, o1, lr, f(4), f(5), b(6)),
-            op::ADAM => adam(o0, i0, o1, o2, lr, f(5), f(6), f(7), f(8), b(9), bc1, bc2),
-            op::RMSPROP => rmsprop(o0, i0, o1, lr, f(4), f(5), f(6)),
-            op::ADAGRAD => adagrad(o0, i0, o1, lr, f(4), f(5)),
-            op::AXPY => axpy(f(0), i0, o0),
-            op::SCALE_INPLACE => scale_inplace(o0, f(1), f(2)),
-            op::COUNT_NONFINITE => {
-                if count_nonfinite(i0) > 0 {
-                    return Err(Fault::NonFinite { at, tag: a[2] });
-                }
-            }
-            _ => return Err(Fault::UnknownOp { at }),
+/// One op of a validated program as the interpreter needs it each step: decoding the words,
+/// computing the ranges and sorting the outputs happen once, not per step — at a tiny net's
+/// dozen ops of a few floats each that bookkeeping was half of the step.
+struct Step {
+    code: u32,
+    /// Where the op's argument words start in `Plan::words`.
+    args: usize,
+    io: Io,
+    order: [u8; 4],
+    /// Per input: 0 in the arena, 1 + s inside input slot s (then read from a handed input).
+    bound: [u8; 4],
+}
+
+/// The header's input slots as (offset, length); an absent slot is empty.
+fn slots(prog: &[u32]) -> [R; 2] {
+    [0, 1].map(|s| match (prog[H_SLOTS + 2 * s], prog[H_SLOTS + 2 * s + 1]) {
+        (NONE, _) => EMPTY,
+        (o, l) => (o as usize, l as usize),
+    })
+}
+
+/// A program that `validate` accepted for an arena of `arena_len` floats, decoded. It keeps its
+/// own copy of the words, so a later call can check that the program it is given is this one
+/// (`is`) and that nothing but the per-step scalars changed.
+pub struct Plan {
+    words: Vec<u32>,
+    steps: Vec<Step>,
+    slots: [R; 2],
+    /// Whether ops may read slot s from a handed input: no op writes into the slot and every
+    /// read of it lies inside it. Otherwise a handed input is copied into the slot first.
+    bindable: [bool; 2],
+}
+
+impl Plan {
+    pub fn new(prog: &[u32], arena_len: usize) -> Result<Plan, Fault> {
+        validate(prog, arena_len)?;
+        let mut steps = Vec::new();
+        let mut pos = HEADER;
+        for item in ops(prog) {
+            let (at, code, args) = item?;
+            let io = io_of(code, args, at)?;
+            let mut order = [0u8, 1, 2, 3];
+            order.sort_unstable_by_key(|&i| io.outs[i as usize].0);
+            steps.push(Step { code, args: pos + 1, io, order, bound: [0; 4] });
+            pos += 1 + args.len();
         }
+        let slots = slots(prog);
+        let inside = |r: R, s: R| r.0 >= s.0 && r.0 + r.1 <= s.0 + s.1;
+        let bindable = slots.map(|sl| {
+            sl.1 > 0 && steps.iter().all(|st| !st.io.outs.iter().any(|o| overlaps(*o, sl)) && st.io.ins.iter().all(|r| !overlaps(*r, sl) || inside(*r, sl)))
+        });
+        for st in &mut steps {
+            for (b, r) in st.bound.iter_mut().zip(st.io.ins) {
+                if let Some(s) = (0..2).find(|&s| bindable[s] && overlaps(r, slots[s])) {
+                    *b = 1 + s as u8;
+                }
+            }
+        }
+        Ok(Plan { words: prog.to_vec(), steps, slots, bindable })
+    }
+
+    /// The length of input slot s (0 without one): what a handed input must hold.
+    pub fn slot_len(&self, s: usize) -> usize {
+        self.slots[s].1
+    }
+
+    /// Whether `prog` is this plan's program but for its per-step scalars.
+    pub fn is(&self, prog: &[u32]) -> bool {
+        same_program(prog, &self.words)
+    }
+
+    /// Runs the ops in order; the per-step scalars are read from `prog`'s header (a check that
+    /// fails anyway is reported as a fault, never undefined behaviour: slicing stays bounds-checked).
+    /// `inputs`: the step's x and y when they are not in their slots already (the batch stays
+    /// where the caller has it: for a 784×100 batch the copy was ~3% of the MLP step).
+    pub fn run(&self, prog: &[u32], arena: &mut [f32], inputs: [Option<&[f32]>; 2]) -> Result<(), Fault> {
+        let (lr, bc1, bc2) = (f32_of(prog[H_LR]), f32_of(prog[H_BC1]), f32_of(prog[H_BC2]));
+        for (s, input) in inputs.iter().enumerate() {
+            match input {
+                Some(v) if v.len() != self.slots[s].1 => return Err(Fault::BadInput),
+                Some(v) if !self.bindable[s] => arena[self.slots[s].0..][..v.len()].copy_from_slice(v),
+                _ => {}
+            }
+        }
+        let handed = |b: u8| b > 0 && inputs[b as usize - 1].is_some();
+        for (at, s) in self.steps.iter().enumerate() {
+            let a = &self.words[s.args..];
+            let f = |i: usize| f32_of(a[i]);
+            let b = |i: usize| a[i] == 1;
+            let u = |i: usize| a[i] as usize;
+            let ([o0, o1, o2, o3], [i0, i1, i2, i3]) = if s.bound.iter().any(|&b| handed(b)) {
+                // The handed inputs' reads come from them; the rest is carved as usual.
+                let mut io = Io { outs: s.io.outs, ins: s.io.ins };
+                for (r, &b) in io.ins.iter_mut().zip(&s.bound) {
+                    if handed(b) {
+                        *r = EMPTY;
+                    }
+                }
+                let (outs, mut ins) = carve(arena, &io, &s.order, at)?;
+                for ((slot, &b), r) in ins.iter_mut().zip(&s.bound).zip(s.io.ins) {
+                    if let (true, Some(v)) = (handed(b), inputs.get((b as usize).wrapping_sub(1)).copied().flatten()) {
+                        let rel = r.0 - self.slots[b as usize - 1].0;
+                        *slot = v.get(rel..rel + r.1).ok_or(Fault::BadInput)?;
+                    }
+                }
+                (outs, ins)
+            } else {
+                carve(arena, &s.io, &s.order, at)?
+            };
+            match s.code {
+                op::COPY => o0.copy_from_slice(i0),
+                op::DENSE_FORWARD => dense_forward(i0, i1, i2, o0, u(5), u(6), u(7), Act::from_code(a[8]).ok_or(Fault::BadAttribute { at })?),
+                op::DENSE_BACKWARD => {
+                    let act = Act::from_code(a[11]).ok_or(Fault::BadAttribute { at })?;
+                    dense_backward(i0, i1, i2, i3, o0, o1, o2, o3, u(8), u(9), u(10), act, b(15))
+                }
+                op::RELU => relu(i0, o0),
+                op::SIGMOID => sigmoid(i0, o0),
+                op::TANH => tanh(i0, o0),
+                op::RELU_BACKWARD => relu_backward(i0, i1, o0),
+                op::SIGMOID_BACKWARD => sigmoid_backward(i0, i1, o0),
+                op::TANH_BACKWARD => tanh_backward(i0, i1, o0),
+                op::ADD => add(i0, i1, o0),
+                op::SUB => sub(i0, i1, o0),
+                op::MUL => mul(i0, i1, o0),
+                op::MSE => {
+                    check_finite(a[3], i0, i1, at)?;
+                    let total = mse(i0, i1);
+                    // As the TS op: the f64 total times the f64 reduction scale, stored as f32.
+                    if a[4] != NONE {
+                        o0[0] = (total * f64_of(a[5], a[6])) as f32;
+                    }
+                }
+                op::MSE_BACKWARD => mse_backward(i0, i1, o0, f(4)),
+                op::SOFTMAX_CROSS_ENTROPY => {
+                    check_finite(a[5], i0, i1, at)?;
+                    let total = softmax_cross_entropy(i0, i1, o0, u(3), u(4));
+                    if a[6] != NONE {
+                        o1[0] = (total * f64_of(a[7], a[8])) as f32;
+                    }
+                }
+                op::SOFTMAX_CROSS_ENTROPY_BACKWARD => softmax_cross_entropy_backward(i0, i1, o0, f(4)),
+                op::SGD => sgd(o0, i0, o1, lr, f(4), f(5), b(6)),
+                op::ADAM => adam(o0, i0, o1, o2, lr, f(5), f(6), f(7), f(8), b(9), bc1, bc2),
+                op::RMSPROP => rmsprop(o0, i0, o1, lr, f(4), f(5), f(6)),
+                op::ADAGRAD => adagrad(o0, i0, o1, lr, f(4), f(5)),
+                op::AXPY => axpy(f(0), i0, o0),
+                op::SCALE_INPLACE => scale_inplace(o0, f(1), f(2)),
+                op::COUNT_NONFINITE => {
+                    if count_nonfinite(i0) > 0 {
+                        return Err(Fault::NonFinite { at, tag: a[2] });
+                    }
+                }
+                _ => return Err(Fault::UnknownOp { at }),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A loss op's folded input checks (`CHECK_BOTH` bits): the eager loss's two `count_nonfinite`
+/// calls, with the fault they would have raised (tag 0: the eager step names the input).
+fn check_finite(check: u32, pred: &[f32], target: &[f32], at: usize) -> Result<(), Fault> {
+    if (check & 1 != 0 && count_nonfinite(pred) > 0) || (check & 2 != 0 && count_nonfinite(target) > 0) {
+        return Err(Fault::NonFinite { at, tag: 0 });
     }
     Ok(())
 }
@@ -441,7 +567,7 @@ mod tests {
     }
     impl Builder {
         fn new() -> Self {
-            Builder { words: vec![MAGIC, VERSION, 0, 0, 0, 0, 0, 0], ops: 0, len: 0 }
+            Builder { words: vec![MAGIC, VERSION, 0, 0, 0, 0, 0, 0, NONE, 0, NONE, 0], ops: 0, len: 0 }
         }
         fn buf(&mut self, n: usize) -> u32 {
             let at = self.len;
@@ -492,7 +618,7 @@ mod tests {
         pb.op(op::DENSE_FORWARD, &[hid, w2, 0, 0, out, mu, hu, nu, sig]);
         pb.op(op::COUNT_NONFINITE, &[out, mu * nu, 3]);
         let [lo, hi] = f64w(1.0 / (m * n) as f64);
-        pb.op(op::MSE, &[out, t, mu * nu, loss, lo, hi]);
+        pb.op(op::MSE, &[out, t, mu * nu, CHECK_BOTH, loss, lo, hi]);
         pb.op(op::MSE_BACKWARD, &[out, t, gout, mu * nu, 0.5f32.to_bits()]);
         pb.op(op::DENSE_BACKWARD, &[hid, w2, out, gout, gz2, ghid, gw2, 0, mu, hu, nu, sig, 1, 1, 0, 0]);
         pb.op(op::DENSE_BACKWARD, &[x, w1, hid, ghid, gz1, 0, gw1, gb1, mu, ku, hu, sig, 0, 1, 1, 0]);
@@ -559,7 +685,7 @@ mod tests {
         let [lo, hi] = f64w(1.0 / m as f64);
         pb.op(op::DENSE_FORWARD, &[x, w, 0, 0, hid, mu, ku, nu, none]);
         pb.op(op::TANH, &[hid, act, mu * nu]);
-        pb.op(op::SOFTMAX_CROSS_ENTROPY, &[act, t, probs, mu, nu, loss, lo, hi]);
+        pb.op(op::SOFTMAX_CROSS_ENTROPY, &[act, t, probs, mu, nu, CHECK_BOTH, loss, lo, hi]);
         pb.op(op::SOFTMAX_CROSS_ENTROPY_BACKWARD, &[probs, t, gl, mu * nu, (1.0f32 / m as f32).to_bits()]);
         pb.op(op::TANH_BACKWARD, &[act, gl, ghid, mu * nu]);
         let _ = gact;
@@ -586,8 +712,51 @@ mod tests {
         assert_eq!(bits(&arena[vel as usize..][..k * n]), bits(&dv));
     }
 
+    /// Inputs handed to the run are read where they are (the slots' stale contents are not
+    /// used), and an input slot that an op writes into gets a copy first: the same results as
+    /// the inputs written into their slots.
+    #[test]
+    fn handed_inputs_give_the_results_of_inputs_in_their_slots() {
+        let (m, k, n) = (3usize, 2usize, 2usize);
+        let mut rng = Lcg(9);
+        let (x0, t0, w0) = (rand_vec(&mut rng, m * k), rand_vec(&mut rng, m * n), rand_vec(&mut rng, k * n));
+        for scale_x in [false, true] {
+            let mut pb = Builder::new();
+            let [x, t, w, hid, loss, g] = [m * k, m * n, k * n, m * n, 1, m * n].map(|s| pb.buf(s));
+            let none = Act::code("none").unwrap();
+            if scale_x {
+                // An op writing into the x slot: not bindable, so the handed x is copied in.
+                pb.op(op::SCALE_INPLACE, &[x, 2f32.to_bits(), 0, (m * k) as u32]);
+            }
+            pb.op(op::DENSE_FORWARD, &[x, w, 0, 0, hid, m as u32, k as u32, n as u32, none]);
+            pb.op(op::MSE, &[hid, t, (m * n) as u32, CHECK_BOTH, loss, 0, 0x3ff0_0000]);
+            pb.op(op::MSE_BACKWARD, &[hid, t, g, (m * n) as u32, 1f32.to_bits()]);
+            let (mut prog, len) = pb.finish(0.0, 0.0, 0.0);
+            prog[H_SLOTS..H_SLOTS + 4].copy_from_slice(&[x, (m * k) as u32, t, (m * n) as u32]);
+            let fresh = |with_inputs: bool| {
+                let mut a = vec![7f32; len];
+                a[w as usize..][..k * n].copy_from_slice(&w0);
+                if with_inputs {
+                    a[x as usize..][..m * k].copy_from_slice(&x0);
+                    a[t as usize..][..m * n].copy_from_slice(&t0);
+                }
+                a
+            };
+            let mut want = fresh(true);
+            run(&prog, &mut want).unwrap();
+            let plan = Plan::new(&prog, len).unwrap();
+            assert_eq!(plan.bindable, [!scale_x, true]);
+            let mut got = fresh(false);
+            plan.run(&prog, &mut got, [Some(&x0), Some(&t0)]).unwrap();
+            let outs = |a: &[f32]| bits(&[&a[hid as usize..][..m * n], &a[loss as usize..][..1], &a[g as usize..][..m * n]].concat());
+            assert_eq!(outs(&got), outs(&want), "scale_x {scale_x}");
+            assert_eq!(got[t as usize], 7.0, "a bindable slot is not written");
+            assert_eq!(plan.run(&prog, &mut got, [Some(&x0[1..]), None]), Err(Fault::BadInput));
+        }
+    }
+
     fn one_op(code: u32, args: &[u32], len: usize) -> Vec<u32> {
-        let mut p = vec![MAGIC, VERSION, 1, len as u32, 0, 0, 0, 0, code];
+        let mut p = vec![MAGIC, VERSION, 1, len as u32, 0, 0, 0, 0, NONE, 0, NONE, 0, code];
         p.extend_from_slice(args);
         p
     }
@@ -596,10 +765,10 @@ mod tests {
     fn bad_programs_are_refused_before_anything_runs() {
         let mut arena = vec![1f32; 16];
         // Out of the arena (the second op), after a valid first op that must not have run.
-        let mut p = vec![MAGIC, VERSION, 2, 16, 0, 0, 0, 0, op::SCALE_INPLACE, 0, 2f32.to_bits(), 0, 4, op::RELU, 0, 14, 4];
+        let mut p = vec![MAGIC, VERSION, 2, 16, 0, 0, 0, 0, NONE, 0, NONE, 0, op::SCALE_INPLACE, 0, 2f32.to_bits(), 0, 4, op::RELU, 0, 14, 4];
         assert_eq!(run(&p, &mut arena), Err(Fault::OutOfArena { at: 1 }));
         assert!(arena.iter().all(|v| *v == 1.0), "nothing may run before validation passed");
-        p[15] = 8;
+        p[19] = 8;
         run(&p, &mut arena).unwrap();
         assert_eq!(arena[0], 2.0);
         // Output overlapping an input.
@@ -621,6 +790,20 @@ mod tests {
         assert_eq!(run(&trailing, &mut arena), Err(Fault::TrailingWords));
         arena[3] = f32::NAN;
         assert_eq!(run(&one_op(op::COUNT_NONFINITE, &[0, 4, 7], 16), &mut arena), Err(Fault::NonFinite { at: 0, tag: 7 }));
+        // The loss ops' folded checks: each bit scans its input, before the loss is stored.
+        arena[8] = 5.0;
+        let mse_at = |check: u32| one_op(op::MSE, &[0, 4, 4, check, 8, 0, 0x3ff0_0000], 16);
+        assert_eq!(run(&mse_at(1), &mut arena), Err(Fault::NonFinite { at: 0, tag: 0 }));
+        assert_eq!(run(&mse_at(3), &mut arena), Err(Fault::NonFinite { at: 0, tag: 0 }));
+        assert_eq!(arena[8], 5.0, "a refused loss stores nothing");
+        run(&mse_at(2), &mut arena).unwrap();
+        assert!(arena[8].is_nan(), "unchecked, NaN reaches the loss as in a kernel call");
+        assert_eq!(run(&mse_at(4), &mut arena), Err(Fault::BadAttribute { at: 0 }));
+        arena[3] = 1.0;
+        arena[6] = f32::INFINITY;
+        let sce = |check: u32| one_op(op::SOFTMAX_CROSS_ENTROPY, &[0, 4, 9, 2, 2, check, 15, 0, 0x3ff0_0000], 16);
+        assert_eq!(run(&sce(2), &mut arena), Err(Fault::NonFinite { at: 0, tag: 0 }));
+        run(&sce(1), &mut arena).unwrap();
         assert_eq!(Fault::OutOfArena { at: 3 }.code(), 5 | 3 << 4);
         // A validated program is recognised whatever its per-step scalars, and by nothing else.
         let p = one_op(op::RELU, &[0, 4, 4], 16);

@@ -1,4 +1,5 @@
-//! exp, sigmoid and tanh on four lanes at once, for the fused recurrent cells (rnn.rs).
+//! exp, sigmoid and tanh on four lanes at once: the fused recurrent cells (rnn.rs), the sigmoid
+//! op (activations.rs) and the dense and conv sigmoid epilogues.
 //!
 //! An LSTM step evaluates five transcendental functions per hidden unit; through libm's scalar
 //! `expf`/`tanhf` (calls LLVM cannot vectorise) they took as long as the step's h·W_hhᵀ product.

@@ -40,7 +40,7 @@ thread_local! {
 /// Up to this many multiply-adds a product runs as plain loops (`small`): for the layers of the
 /// book's tiny nets (XOR 2-3-1, the 3-4-1 streetlight net), a dozen multiply-adds, the packed
 /// path's scratch buffers, packing and edge-tile copies are most of the product's time.
-const SMALL_MACS: usize = 256;
+pub(crate) const SMALL_MACS: usize = 256;
 
 /// Below this many multiply-adds a product runs on one thread: a part must be worth more than
 /// waking a thread and packing B again (each part packs all of B).
