@@ -96,7 +96,7 @@ export function gather_strided(src: number, src_len: number, ss: Uint32Array, ou
 
 export function gru_sequence(xi: number, whh: number, bhh: number, has_bias: boolean, h0: number, ys: number, acts: number, t: number, b: number, hid: number): void;
 
-export function gru_sequence_backward(whh: number, h0: number, ys: number, acts: number, dys: number, dxi: number, dh0: number, dwhh: number, dbhh: number, has_bias: boolean, t: number, b: number, hid: number, accumulate: boolean): void;
+export function gru_sequence_backward(whh: number, ys: number, acts: number, dys: number, dxi: number, dh0: number, dwhh: number, dbhh: number, has_bias: boolean, t: number, b: number, hid: number, need_dh0: boolean, accumulate: boolean): void;
 
 export function index_add(dst: number, idx: number, m: number, src: number, outer: number, n: number, inner: number): void;
 
@@ -123,7 +123,7 @@ export function logsumexp_backward(x: number, y: number, g: number, gx: number, 
 
 export function lstm_sequence(xi: number, whh: number, bhh: number, has_bias: boolean, h0: number, c0: number, ys: number, cs: number, acts: number, t: number, b: number, hid: number): void;
 
-export function lstm_sequence_backward(whh: number, h0: number, c0: number, ys: number, cs: number, acts: number, dys: number, dcs: number, dxi: number, dh0: number, dc0: number, dwhh: number, dbhh: number, has_bias: boolean, t: number, b: number, hid: number, accumulate: boolean): void;
+export function lstm_sequence_backward(whh: number, ys: number, cs: number, acts: number, dys: number, dcs: number, dxi: number, dh0: number, dc0: number, dwhh: number, dbhh: number, has_bias: boolean, t: number, b: number, hid: number, need_dh0: boolean, accumulate: boolean): void;
 
 export function masked_softmax(x: number, mask: number, mask_len: number, dims: Uint32Array, mask_strides: Uint32Array, causal: boolean, scale: number, out: number): void;
 
@@ -169,10 +169,12 @@ export function pow_scalar(a: number, p: number, out: number, n: number): void;
 
 /**
  * Runs the program of `prog_len` u32 words at `prog` over the arena of `arena_len` floats at
- * `arena`. 0 on success, else a fault code (kernels/program.rs `Fault::code`): the program is
- * validated before its first op runs, so a refused program changed nothing.
+ * `arena`, with the step's x and y read at byte offsets `x` and `y` (0: already in their slots;
+ * each as long as its slot, outside the arena). 0 on success, else a fault code
+ * (kernels/program.rs `Fault::code`): the program is validated before its first op runs, so a
+ * refused program changed nothing.
  */
-export function program_run(prog: number, prog_len: number, arena: number, arena_len: number): number;
+export function program_run(prog: number, prog_len: number, arena: number, arena_len: number, x: number, y: number): number;
 
 export function reduce_broadcast(src: number, dst: number, dst_len: number, sd: Uint32Array, shape: Uint32Array): void;
 
@@ -325,7 +327,7 @@ export interface InitOutput {
     readonly logsumexp_axis: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly logsumexp_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
     readonly lstm_sequence: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
-    readonly lstm_sequence_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => void;
+    readonly lstm_sequence_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number) => void;
     readonly masked_softmax: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
     readonly masked_softmax_backward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly matmul: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
@@ -345,7 +347,7 @@ export interface InitOutput {
     readonly orthogonal: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly pairwise_sum: (a: number, b: number) => number;
     readonly pow_scalar: (a: number, b: number, c: number, d: number) => void;
-    readonly program_run: (a: number, b: number, c: number, d: number) => number;
+    readonly program_run: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
     readonly reduce_broadcast: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
     readonly relu: (a: number, b: number, c: number) => void;
     readonly relu_backward: (a: number, b: number, c: number, d: number) => void;

@@ -508,7 +508,6 @@ export function gru_sequence(xi, whh, bhh, has_bias, h0, ys, acts, t, b, hid) {
 
 /**
  * @param {number} whh
- * @param {number} h0
  * @param {number} ys
  * @param {number} acts
  * @param {number} dys
@@ -520,10 +519,11 @@ export function gru_sequence(xi, whh, bhh, has_bias, h0, ys, acts, t, b, hid) {
  * @param {number} t
  * @param {number} b
  * @param {number} hid
+ * @param {boolean} need_dh0
  * @param {boolean} accumulate
  */
-export function gru_sequence_backward(whh, h0, ys, acts, dys, dxi, dh0, dwhh, dbhh, has_bias, t, b, hid, accumulate) {
-    wasm.gru_sequence_backward(whh, h0, ys, acts, dys, dxi, dh0, dwhh, dbhh, has_bias, t, b, hid, accumulate);
+export function gru_sequence_backward(whh, ys, acts, dys, dxi, dh0, dwhh, dbhh, has_bias, t, b, hid, need_dh0, accumulate) {
+    wasm.gru_sequence_backward(whh, ys, acts, dys, dxi, dh0, dwhh, dbhh, has_bias, t, b, hid, need_dh0, accumulate);
 }
 
 /**
@@ -660,8 +660,6 @@ export function lstm_sequence(xi, whh, bhh, has_bias, h0, c0, ys, cs, acts, t, b
 
 /**
  * @param {number} whh
- * @param {number} h0
- * @param {number} c0
  * @param {number} ys
  * @param {number} cs
  * @param {number} acts
@@ -676,10 +674,11 @@ export function lstm_sequence(xi, whh, bhh, has_bias, h0, c0, ys, cs, acts, t, b
  * @param {number} t
  * @param {number} b
  * @param {number} hid
+ * @param {boolean} need_dh0
  * @param {boolean} accumulate
  */
-export function lstm_sequence_backward(whh, h0, c0, ys, cs, acts, dys, dcs, dxi, dh0, dc0, dwhh, dbhh, has_bias, t, b, hid, accumulate) {
-    wasm.lstm_sequence_backward(whh, h0, c0, ys, cs, acts, dys, dcs, dxi, dh0, dc0, dwhh, dbhh, has_bias, t, b, hid, accumulate);
+export function lstm_sequence_backward(whh, ys, cs, acts, dys, dcs, dxi, dh0, dc0, dwhh, dbhh, has_bias, t, b, hid, need_dh0, accumulate) {
+    wasm.lstm_sequence_backward(whh, ys, cs, acts, dys, dcs, dxi, dh0, dc0, dwhh, dbhh, has_bias, t, b, hid, need_dh0, accumulate);
 }
 
 /**
@@ -962,16 +961,20 @@ export function pow_scalar(a, p, out, n) {
 
 /**
  * Runs the program of `prog_len` u32 words at `prog` over the arena of `arena_len` floats at
- * `arena`. 0 on success, else a fault code (kernels/program.rs `Fault::code`): the program is
- * validated before its first op runs, so a refused program changed nothing.
+ * `arena`, with the step's x and y read at byte offsets `x` and `y` (0: already in their slots;
+ * each as long as its slot, outside the arena). 0 on success, else a fault code
+ * (kernels/program.rs `Fault::code`): the program is validated before its first op runs, so a
+ * refused program changed nothing.
  * @param {number} prog
  * @param {number} prog_len
  * @param {number} arena
  * @param {number} arena_len
+ * @param {number} x
+ * @param {number} y
  * @returns {number}
  */
-export function program_run(prog, prog_len, arena, arena_len) {
-    const ret = wasm.program_run(prog, prog_len, arena, arena_len);
+export function program_run(prog, prog_len, arena, arena_len, x, y) {
+    const ret = wasm.program_run(prog, prog_len, arena, arena_len, x, y);
     return ret >>> 0;
 }
 
