@@ -148,9 +148,14 @@ let visitMark = 0;
 const stackNodes: Tensor[] = [];
 const stackNext: number[] = [];
 
+// The order array, reused by the next backward() once emptied (a backward() started inside a
+// backward function, while it is in use, gets its own).
+let spareOrder: Tensor[] | null = [];
+
 function topoOrder(root: Tensor): Tensor[] {
   const mark = ++visitMark;
-  const order: Tensor[] = [];
+  const order: Tensor[] = spareOrder ?? [];
+  spareOrder = null;
   // Explicit stack of (node, next-parent-index) as two parallel arrays: post-order without recursion.
   const nodes = stackNodes;
   const next = stackNext;
@@ -206,14 +211,20 @@ function backward(root: Tensor, grad?: Tensor): void {
   else if (seed.size === 1) heap()[seed.ptr >>> 2] = 1; // the usual scalar loss: no subarray
   else seed.data.fill(1);
   accumulateGrad(root, seed, true);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const node = order[i];
-    const g = node.grad;
-    if (!node.backwardFn || !g) continue;
-    node.backwardFn(g);
-    // An interior node's gradient is only a message to its parents: free it at once.
-    g.dispose();
-    node.grad = null;
+  try {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i];
+      const g = node.grad;
+      if (!node.backwardFn || !g) continue;
+      node.backwardFn(g);
+      // An interior node's gradient is only a message to its parents: free it at once.
+      g.dispose();
+      node.grad = null;
+    }
+  } finally {
+    // Emptied, so the spare holds no tensor alive.
+    order.length = 0;
+    spareOrder = order;
   }
 }
 
