@@ -155,3 +155,18 @@ describe('Sequential runs its Linear (+ activation) runs as one linearChain', ()
     m.dispose();
   });
 });
+
+describe('linearChain backward after a weight was disposed', () => {
+  it('refuses with an error naming the layer before any parameter gradient is made, and leaks nothing', () => {
+    const before = memoryStats().liveBlocks;
+    const ls = layers();
+    tidy(() => {
+      const y = linearChain(tensor([[1, 2, 3]]), ls, ['relu', 'relu', 'none']).sum();
+      ls[1].weight.dispose();
+      expect(() => y.backward()).toThrow("backward: the graph behind this tensor was freed: layer 1's weight [5,4] of linearChain was disposed");
+    });
+    expect(ls.map((l) => l.weight.grad ?? l.bias!.grad)).toEqual([null, null, null]);
+    for (const l of ls) l.dispose();
+    expect(memoryStats().liveBlocks).toBe(before);
+  });
+});

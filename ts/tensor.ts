@@ -107,6 +107,8 @@ export class Tensor {
   /** Autograd links: set by ops when any input requires grad. */
   parents: readonly Tensor[] = NO_PARENTS;
   backwardFn: BackwardFn | null = null;
+  /** @internal Set by recordScalar (a loss): its backward from the gradient's value alone (autograd.ts). */
+  _scalarBackward: ((g: number) => void) | null = null;
   /** Name of the op that produced this tensor, for error messages and debugging. */
   op: string;
   private storage: Storage | null;
@@ -203,6 +205,7 @@ export class Tensor {
     this._spareGrad = null;
     this.parents = NO_PARENTS;
     this.backwardFn = null;
+    this._scalarBackward = null;
   }
   /** A tensor with the same data and another shape (no copy). */
   reshape(shape: Shape): Tensor {

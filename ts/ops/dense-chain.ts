@@ -8,7 +8,7 @@
  */
 import { denseActivationCode } from '../backend/codes.js';
 import { MAX_ELEMENTS, allocF32, freeF32, K } from '../backend/wasm.js';
-import { isGradEnabled, record } from '../autograd.js';
+import { isGradEnabled, link } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor } from './checks.js';
@@ -63,6 +63,8 @@ export function linearChainWith(x: Tensor, layers: readonly DenseLayer[], activa
   let empty = m === 0;
   // The first layer whose output requires grad (−1: none): the unfused graph has no nodes below it.
   let first = x.requiresGrad ? 0 : -1;
+  // Whether every weight and bias is a leaf (a parameter, the usual case): see link() below.
+  let leaves = true;
   for (let i = 0; i < L; i++) {
     const w = layerTensor(layers[i].weight, i, 'weight');
     const b = layers[i].bias === null ? null : layerTensor(layers[i].bias, i, 'bias');
@@ -75,6 +77,7 @@ export function linearChainWith(x: Tensor, layers: readonly DenseLayer[], activa
     widest = Math.max(widest, m * k);
     if (k === 0) empty = true;
     if (first < 0 && (w.requiresGrad || (b !== null && b.requiresGrad))) first = i;
+    leaves &&= w.backwardFn === null && (b === null || b.backwardFn === null);
   }
   if (hidden + m * k > MAX_ELEMENTS) throw new ShapeError(`linearChain: input ${fmtShape(x.shape)} makes ${hidden + m * k} floats of layer outputs, more than one block holds (${MAX_ELEMENTS})`);
   // An empty layer: the layers one by one skip exactly the kernels `linear` skips.
@@ -87,31 +90,36 @@ export function linearChainWith(x: Tensor, layers: readonly DenseLayer[], activa
   const shape = denseOutShape(x, m, k);
   // With a graph the hidden layers must outlive the forward (backward reads them): they share the
   // output's block. Without, they are scratch.
-  const out = grad ? Tensor._withScratch(hidden, shape, 'linearChain') : new Tensor(shape, null, 'linearChain');
-  const base = grad ? out.ptr - hidden * 4 : hidden > 0 ? allocF32(hidden) : 0;
+  if (!grad) {
+    const out = new Tensor(shape, null, 'linearChain');
+    const base = hidden > 0 ? allocF32(hidden) : 0;
+    forwardLayers(x, layers, acts, base, out.ptr, m);
+    if (hidden > 0) freeF32(base, hidden);
+    return out;
+  }
+  const out = Tensor._withScratch(hidden, shape, 'linearChain');
+  forwardLayers(x, layers, acts, out.ptr - hidden * 4, out.ptr, m);
+  // backward() walks into x only: weights and biases that are leaves have no backward to run
+  // (and the chain's own backward fills their gradients).
+  return link(out, leaves ? [x] : [x, ...layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight]))], (gy) =>
+    chainBackward(x, layers, acts, first, out, gy, m, hidden, widest),
+  );
+}
+
+/** The layers' dense_forward calls: hidden layers one after another from `base`, the last at `outPtr`. */
+function forwardLayers(x: Tensor, layers: readonly DenseLayer[], acts: readonly number[], base: number, outPtr: number, m: number): void {
   const kern = K();
-  try {
-    let inPtr = x.ptr, off = 0;
-    k = x.shape[x.rank - 1];
-    for (let i = 0; i < L; i++) {
-      const { weight, bias } = layers[i];
-      const n = weight.shape[1];
-      const dst = i === L - 1 ? out.ptr : base + off * 4;
-      kern.dense_forward(inPtr, weight.ptr, bias ? bias.ptr : 0, !!bias, dst, m, k, n, acts[i]);
-      inPtr = dst;
-      off += m * n;
-      k = n;
-    }
-  } finally {
-    if (!grad && hidden > 0) freeF32(base, hidden);
-  }
-  if (!grad) return out;
-  const parents: Tensor[] = [x];
+  const L = layers.length;
+  let inPtr = x.ptr, k = x.shape[x.rank - 1];
   for (let i = 0; i < L; i++) {
-    parents.push(layers[i].weight);
-    if (layers[i].bias) parents.push(layers[i].bias!);
+    const { weight, bias } = layers[i];
+    const n = weight.shape[1];
+    const dst = i === L - 1 ? outPtr : base;
+    kern.dense_forward(inPtr, weight.ptr, bias ? bias.ptr : 0, !!bias, dst, m, k, n, acts[i]);
+    inPtr = dst;
+    base += m * n * 4;
+    k = n;
   }
-  return record(out, parents, (gy) => chainBackward(x, layers, acts, first, out, gy, m, hidden, widest));
 }
 
 /**
@@ -120,6 +128,15 @@ export function linearChainWith(x: Tensor, layers: readonly DenseLayer[], activa
  * is the next call's gy.
  */
 function chainBackward(x: Tensor, layers: readonly DenseLayer[], acts: readonly number[], first: number, out: Tensor, gy: Tensor, m: number, hidden: number, widest: number): void {
+  // The graph walk skipped the weights and biases (link() above): refuse freed ones here, before
+  // any gradient is made, as the walk refuses a freed input.
+  for (let i = first; i < layers.length; i++) {
+    const { weight, bias } = layers[i];
+    if (weight.isDisposed || (bias !== null && bias.isDisposed)) {
+      const t = weight.isDisposed ? weight : bias!;
+      throw new KnobsError(`backward: the graph behind this tensor was freed: layer ${i}'s ${t === weight ? 'weight' : 'bias'} ${fmtShape(t.shape)} of linearChain was disposed`);
+    }
+  }
   const kern = K();
   const base = out.ptr - hidden * 4;
   // gz (widest floats), then two hidden-layer gradients used in turn (each at most widest floats).
