@@ -51,10 +51,15 @@ export function link(out: Tensor, parents: readonly Tensor[], backward: Backward
  * loss): backward() called on it then runs fn(1) itself, without a seed tensor for the 1.
  */
 export function recordScalar(out: Tensor, parents: readonly Tensor[], fn: (g: number) => void): Tensor {
-  const y = record(out, parents, (g) => fn(g.item()));
+  const y = record(out, parents, SCALAR_BACKWARD);
   if (y.backwardFn !== null) y._scalarBackward = fn;
   return y;
 }
+
+/** The backwardFn of recordScalar's outputs: backward() calls their _scalarBackward instead (no closure per op). */
+const SCALAR_BACKWARD: BackwardFn = () => {
+  throw new KnobsError('backward: internal error: a scalar backward was called without its value');
+};
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   if (a === b) return true;
@@ -238,7 +243,9 @@ function backward(root: Tensor, grad?: Tensor): void {
       const node = order[i];
       const g = node.grad;
       if (!node.backwardFn || !g) continue;
-      node.backwardFn(g);
+      const sb = node._scalarBackward;
+      if (sb !== null) sb(g.item());
+      else node.backwardFn(g);
       // An interior node's gradient is only a message to its parents: free it at once.
       g.dispose();
       node.grad = null;

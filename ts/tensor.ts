@@ -97,7 +97,8 @@ function checkShape(shape: Shape, op: string): void {
 let nextId = 1;
 
 export class Tensor {
-  readonly isTensor = true;
+  /** True for every tensor (on the prototype: one field less to set per tensor). */
+  declare readonly isTensor: true;
   readonly id = nextId++;
   readonly shape: readonly number[];
   readonly size: number;
@@ -296,6 +297,8 @@ export class Tensor {
     return new Tensor(shape, src.storage, op);
   }
 }
+
+Object.defineProperty(Tensor.prototype, 'isTensor', { value: true });
 
 // Filled in by autograd.ts / ops (kept out of this file to keep Tensor small).
 let backwardImpl: (t: Tensor, grad?: Tensor) => void = () => {

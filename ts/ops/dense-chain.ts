@@ -87,18 +87,12 @@ export function linearChainWith(x: Tensor, layers: readonly DenseLayer[], activa
     return h;
   }
   const grad = first >= 0 && isGradEnabled();
-  const shape = denseOutShape(x, m, k);
-  // With a graph the hidden layers must outlive the forward (backward reads them): they share the
-  // output's block. Without, they are scratch.
-  if (!grad) {
-    const out = new Tensor(shape, null, 'linearChain');
-    const base = hidden > 0 ? allocF32(hidden) : 0;
-    forwardLayers(x, layers, acts, base, out.ptr, m);
-    if (hidden > 0) freeF32(base, hidden);
-    return out;
-  }
-  const out = Tensor._withScratch(hidden, shape, 'linearChain');
+  // The hidden layers share the output's block: backward reads them. Without a graph too, so that
+  // training and evaluation allocate the same sizes (the pool then serves both; the unfused
+  // layers' hidden tensors lived as long, until their tidy() ended).
+  const out = Tensor._withScratch(hidden, denseOutShape(x, m, k), 'linearChain');
   forwardLayers(x, layers, acts, out.ptr - hidden * 4, out.ptr, m);
+  if (!grad) return out;
   // backward() walks into x only: weights and biases that are leaves have no backward to run
   // (and the chain's own backward fills their gradients).
   return link(out, leaves ? [x] : [x, ...layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight]))], (gy) =>
