@@ -29,8 +29,15 @@ export function isGradEnabled(): boolean {
 /** Links `out` to its inputs when any of them requires grad. Returns out. */
 export function record(out: Tensor, parents: readonly Tensor[], backward: BackwardFn): Tensor {
   if (!gradEnabled) return out;
-  // A loop, not some(): no callback on the path of every op.
-  for (let i = 0; i < parents.length; i++) if (parents[i].requiresGrad) return link(out, parents, backward);
+  // A loop, not some(); link()'s three stores written out (this runs for every op).
+  for (let i = 0; i < parents.length; i++) {
+    if (parents[i].requiresGrad) {
+      out.requiresGrad = true;
+      out.parents = parents;
+      out.backwardFn = backward;
+      return out;
+    }
+  }
   return out;
 }
 
