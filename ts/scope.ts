@@ -19,21 +19,6 @@ class Scope {
 
 const stack: Scope[] = [];
 
-// Ended scopes, reused by the next tidy(): once a scope ends no tensor points to it (each of its
-// tensors was disposed, kept, or moved to the enclosing scope), so its object and array can serve
-// again — two allocations fewer per training step.
-const spare: Scope[] = [];
-function openScope(): Scope {
-  const s = spare.pop() ?? new Scope();
-  stack.push(s);
-  return s;
-}
-function endScope(s: Scope): void {
-  s.items.length = 0;
-  s.live = 0;
-  if (spare.length < 8) spare.push(s);
-}
-
 /** Drops stale entries, so a long scope of create-and-dispose does not keep every dead JS object. */
 function compact(s: Scope): void {
   let j = 0;
@@ -116,7 +101,8 @@ function collect(result: unknown, out: Set<Tensor>, depth = 0): void {
  * returned tensor, array, Map or plain object). Returned tensors move to the enclosing scope.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope = openScope();
+  const scope = new Scope();
+  stack.push(scope);
   let result: T;
   try {
     result = fn();
@@ -124,14 +110,12 @@ export function tidy<T>(fn: () => T): T {
     // A failed step must not leak: free everything it made, then report.
     stack.pop();
     disposeAll(scope);
-    endScope(scope);
     throw err;
   }
   stack.pop();
   if (result instanceof Promise) {
     // The async body keeps running after this returns; its tensors would escape the scope.
     disposeAll(scope);
-    endScope(scope);
     result.catch(() => undefined);
     throw new KnobsError('tidy: fn must be synchronous; an async function (or a returned Promise) would outlive the scope. Await first, then tidy the synchronous part');
   }
@@ -147,7 +131,6 @@ export function tidy<T>(fn: () => T): T {
       t.dispose();
     }
   }
-  endScope(scope);
   return result;
 }
 
