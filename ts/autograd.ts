@@ -175,14 +175,9 @@ let visitMark = 0;
 const stackNodes: Tensor[] = [];
 const stackNext: number[] = [];
 
-// The order array, reused by the next backward() once emptied (a backward() started inside a
-// backward function, while it is in use, gets its own).
-let spareOrder: Tensor[] | null = [];
-
 function topoOrder(root: Tensor): Tensor[] {
   const mark = ++visitMark;
-  const order: Tensor[] = spareOrder ?? [];
-  spareOrder = null;
+  const order: Tensor[] = [];
   // Explicit stack of (node, next-parent-index) as two parallel arrays: post-order without recursion.
   const nodes = stackNodes;
   const next = stackNext;
@@ -244,23 +239,17 @@ function backward(root: Tensor, grad?: Tensor): void {
     else seed.data.fill(1);
     accumulateGrad(root, seed, true);
   }
-  try {
-    if (last < order.length - 1) scalar!(1);
-    for (let i = last; i >= 0; i--) {
-      const node = order[i];
-      const g = node.grad;
-      if (!node.backwardFn || !g) continue;
-      const sb = node._scalarBackward;
-      if (sb !== null) sb(g.item());
-      else node.backwardFn(g);
-      // An interior node's gradient is only a message to its parents: free it at once.
-      g.dispose();
-      node.grad = null;
-    }
-  } finally {
-    // Emptied, so the spare holds no tensor alive.
-    order.length = 0;
-    spareOrder = order;
+  if (last < order.length - 1) scalar!(1);
+  for (let i = last; i >= 0; i--) {
+    const node = order[i];
+    const g = node.grad;
+    if (!node.backwardFn || !g) continue;
+    const sb = node._scalarBackward;
+    if (sb !== null) sb(g.item());
+    else node.backwardFn(g);
+    // An interior node's gradient is only a message to its parents: free it at once.
+    g.dispose();
+    node.grad = null;
   }
 }
 
