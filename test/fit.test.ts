@@ -69,8 +69,10 @@ describe('fit', () => {
     const model = mlp();
     const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
     const loader = new DataLoader(blobs(200, 4), { batchSize: 16 });
-    // One step to create the optimizer state, then measure.
-    await fit(model, loader, { epochs: 1, optimizer: opt, verbose: false });
+    const validation = new DataLoader(blobs(50, 5), { batchSize: 16 });
+    // One epoch to create the optimizer state and meet every block size (validation's short last
+    // batch included), then measure.
+    await fit(model, loader, { epochs: 1, optimizer: opt, validation, verbose: false });
     const before = memoryStats();
     const live: number[] = [];
     const wasm: number[] = [];
@@ -78,18 +80,20 @@ describe('fit', () => {
       epochs: 5,
       optimizer: opt,
       metrics: ['accuracy'],
-      validation: new DataLoader(blobs(50, 5), { batchSize: 16 }),
+      validation,
       verbose: false,
       callbacks: { onBatchEnd: () => void (live.push(memoryStats().liveBlocks), wasm.push(memoryStats().wasmBytes)) },
     });
     expect(live).toHaveLength(5 * 13);
     // During the epoch only the loader's two batch buffers (x, y) are extra, identical every batch.
     expect(new Set(live)).toEqual(new Set([before.liveBlocks + 2]));
-    expect(new Set(wasm).size).toBe(1);
+    // Wasm memory may grow once, when the compiled step's arena is made (after its two traced
+    // steps: its size follows where the eager run's blocks happened to lie); from then on it is flat.
+    expect(new Set(wasm.slice(2)).size).toBe(1);
     const after = memoryStats();
     expect(after.liveBlocks).toBe(before.liveBlocks);
     expect(after.liveBytes).toBe(before.liveBytes);
-    expect(after.wasmBytes).toBe(before.wasmBytes);
+    expect(after.wasmBytes).toBe(wasm[2]);
     model.dispose();
     opt.dispose();
   });

@@ -621,6 +621,27 @@ describe('gradient check: fused linear', () => {
         ref: ([x, w, b]) => R.map(R.binary(R.matmul(x, w), b, (u, v) => u + v), f),
       }));
   }
+  it('linearChain(x, [L1, L2, L3], [tanh, relu, sigmoid]) for x and every weight and bias', () =>
+    check({
+      name: 'linearChain',
+      inputs: [A([4, 5], 'away0'), A([5, 3]), A([3]), A([3, 4]), A([4]), A([4, 2]), A([2])],
+      fn: ([x, w1, b1, w2, b2, w3, b3]) => K.linearChain(x, [{ weight: w1, bias: b1 }, { weight: w2, bias: b2 }, { weight: w3, bias: null }], ['tanh', 'relu', 'none']).add(b3),
+      ref: ([x, w1, b1, w2, b2, w3, b3]) => {
+        const lin = (h: R.Arr, w: R.Arr, b: R.Arr, f: (v: number) => number) => R.map(R.binary(R.matmul(h, w), b, (u, v) => u + v), f);
+        return R.binary(R.matmul(lin(lin(x, w1, b1, Math.tanh), w2, b2, relu), w3), b3, (u, v) => u + v);
+      },
+    }));
+  it('linearChain on a 1-D input [k]', () =>
+    check({
+      name: 'linearChain 1-D',
+      inputs: [A([3], 'away0'), A([3, 4]), A([4]), A([4, 2]), A([2])],
+      fn: ([x, w1, b1, w2, b2]) => K.linearChain(x, [{ weight: w1, bias: b1 }, { weight: w2, bias: b2 }], ['sigmoid', 'sigmoid']),
+      ref: ([x, w1, b1, w2, b2]) => {
+        const row = { shape: [1, 3], data: x.data };
+        const lin = (h: R.Arr, w: R.Arr, b: R.Arr) => R.map(R.binary(R.matmul(h, w), b, (u, v) => u + v), sig);
+        return { shape: [2], data: lin(lin(row, w1, b1), w2, b2).data };
+      },
+    }));
   it('accumulates into existing parameter gradients across two backward calls', () => {
     tidy(() => {
       const lin = new nn.Linear(3, 2, { seed: 11 });

@@ -29,7 +29,7 @@ export function isGradEnabled(): boolean {
 /** Links `out` to its inputs when any of them requires grad. Returns out. */
 export function record(out: Tensor, parents: readonly Tensor[], backward: BackwardFn): Tensor {
   if (!gradEnabled) return out;
-  // A loop, not some(): no callback on the path of every op.
+  // A loop, not some(); link()'s three stores written out (this runs for every op).
   for (let i = 0; i < parents.length; i++) {
     if (parents[i].requiresGrad) {
       out.requiresGrad = true;
@@ -40,6 +40,33 @@ export function record(out: Tensor, parents: readonly Tensor[], backward: Backwa
   }
   return out;
 }
+
+/**
+ * record() for an op that has checked itself that the graph is wanted (grad mode on, an input
+ * requiring grad). `parents` are the inputs backward() walks into: an op whose other inputs are
+ * leaves (parameters) may leave them out, as they have no backward to run.
+ */
+export function link(out: Tensor, parents: readonly Tensor[], backward: BackwardFn): Tensor {
+  out.requiresGrad = true;
+  out.parents = parents;
+  out.backwardFn = backward;
+  return out;
+}
+
+/**
+ * record() for an op with one output element whose backward needs only its gradient's value (a
+ * loss): backward() called on it then runs fn(1) itself, without a seed tensor for the 1.
+ */
+export function recordScalar(out: Tensor, parents: readonly Tensor[], fn: (g: number) => void): Tensor {
+  const y = record(out, parents, SCALAR_BACKWARD);
+  if (y.backwardFn !== null) y._scalarBackward = fn;
+  return y;
+}
+
+/** The backwardFn of recordScalar's outputs: backward() calls their _scalarBackward instead (no closure per op). */
+const SCALAR_BACKWARD: BackwardFn = () => {
+  throw new KnobsError('backward: internal error: a scalar backward was called without its value');
+};
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   if (a === b) return true;
@@ -201,16 +228,25 @@ function backward(root: Tensor, grad?: Tensor): void {
     throw new ShapeError(`backward: gradient ${fmtShape(grad.shape)} does not match tensor ${fmtShape(root.shape)}`);
   }
   const order = topoOrder(root);
-  const seed = empty(root.shape, 'grad');
-  if (grad) heap().copyWithin(seed.ptr >>> 2, grad.ptr >>> 2, (grad.ptr >>> 2) + grad.size);
-  else if (seed.size === 1) heap()[seed.ptr >>> 2] = 1; // the usual scalar loss: no subarray
-  else seed.data.fill(1);
-  accumulateGrad(root, seed, true);
-  for (let i = order.length - 1; i >= 0; i--) {
+  // order ends with the root. A loss's backward runs on the value 1 alone; else the seed tensor.
+  let last = order.length - 1;
+  const scalar = root._scalarBackward;
+  if (!grad && scalar !== null && root.grad === null && order[last] === root) last--;
+  else {
+    const seed = empty(root.shape, 'grad');
+    if (grad) heap().copyWithin(seed.ptr >>> 2, grad.ptr >>> 2, (grad.ptr >>> 2) + grad.size);
+    else if (seed.size === 1) heap()[seed.ptr >>> 2] = 1; // the usual scalar loss: no subarray
+    else seed.data.fill(1);
+    accumulateGrad(root, seed, true);
+  }
+  if (last < order.length - 1) scalar!(1);
+  for (let i = last; i >= 0; i--) {
     const node = order[i];
     const g = node.grad;
     if (!node.backwardFn || !g) continue;
-    node.backwardFn(g);
+    const sb = node._scalarBackward;
+    if (sb !== null) sb(g.item());
+    else node.backwardFn(g);
     // An interior node's gradient is only a message to its parents: free it at once.
     g.dispose();
     node.grad = null;

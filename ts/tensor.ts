@@ -67,8 +67,19 @@ export function shapeSize(shape: Shape): number {
   return n;
 }
 
+// Shapes frozen here carry this mark: reading it is one property load, while Object.isFrozen
+// cost ~10 ns per tensor (for arrays frozen elsewhere it is still the fallback).
+const FROZEN = Symbol('frozen shape');
+type MarkedShape = Shape & { [FROZEN]?: true };
+
+/** dims, frozen and marked so that every Tensor given it adopts it without a copy. Takes ownership of dims. */
+export function frozenShape(dims: number[]): Shape {
+  Object.defineProperty(dims, FROZEN, { value: true });
+  return Object.freeze(dims);
+}
+
 /** The shape of a scalar, shared (a frozen array is adopted by the Tensor constructor without a copy). */
-export const SCALAR_SHAPE: Shape = Object.freeze([]);
+export const SCALAR_SHAPE: Shape = frozenShape([]);
 
 export { MAX_ELEMENTS };
 
@@ -86,7 +97,8 @@ function checkShape(shape: Shape, op: string): void {
 let nextId = 1;
 
 export class Tensor {
-  readonly isTensor = true;
+  /** True for every tensor (on the prototype: one field less to set per tensor). */
+  declare readonly isTensor: true;
   readonly id = nextId++;
   readonly shape: readonly number[];
   readonly size: number;
@@ -96,6 +108,8 @@ export class Tensor {
   /** Autograd links: set by ops when any input requires grad. */
   parents: readonly Tensor[] = NO_PARENTS;
   backwardFn: BackwardFn | null = null;
+  /** @internal Set by recordScalar (a loss): its backward from the gradient's value alone (autograd.ts). */
+  _scalarBackward: ((g: number) => void) | null = null;
   /** Name of the op that produced this tensor, for error messages and debugging. */
   op: string;
   private storage: Storage | null;
@@ -114,7 +128,7 @@ export class Tensor {
   /** @internal Use `tensor()`, `zeros()`… to create tensors. */
   constructor(shape: Shape, storage: Storage | null, op: string, requiresGrad = false) {
     // A frozen array (another tensor's shape) cannot change under us: share it instead of copying.
-    this.shape = Array.isArray(shape) && Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    this.shape = (shape as MarkedShape)[FROZEN] === true || (Array.isArray(shape) && Object.isFrozen(shape)) ? shape : frozenShape([...shape]);
     this.size = shapeSize(shape);
     this.op = op;
     this.requiresGrad = requiresGrad;
@@ -192,6 +206,7 @@ export class Tensor {
     this._spareGrad = null;
     this.parents = NO_PARENTS;
     this.backwardFn = null;
+    this._scalarBackward = null;
   }
   /** A tensor with the same data and another shape (no copy). */
   reshape(shape: Shape): Tensor {
@@ -263,12 +278,27 @@ export class Tensor {
     st.refs--; // the constructor counted t; the Storage's own initial reference is not an owner
     return t;
   }
+  /**
+   * @internal A tensor of `shape` at the end of a fresh block whose first `scratch` floats (at
+   * `ptr − 4·scratch`) it owns too: they are freed with it. linearChain keeps its hidden layers
+   * there, which its backward reads, without a Tensor for each.
+   */
+  static _withScratch(scratch: number, shape: Shape, op: string): Tensor {
+    const size = shapeSize(shape);
+    const host = new Storage(allocF32(scratch + size), scratch + size);
+    const st = new Storage(host.ptr + scratch * 4, size, host);
+    const t = new Tensor(shape, st, op);
+    st.refs--; // as in _viewAt: the constructor counted t, the only owner
+    return t;
+  }
   /** @internal shares storage with a new tensor of another shape. */
   static _view(src: Tensor, shape: Shape, op: string): Tensor {
     if (!src.storage) throw new KnobsError(`${op}: tensor ${fmtShape(src.shape)} was used after dispose()`);
     return new Tensor(shape, src.storage, op);
   }
 }
+
+Object.defineProperty(Tensor.prototype, 'isTensor', { value: true });
 
 // Filled in by autograd.ts / ops (kept out of this file to keep Tensor small).
 let backwardImpl: (t: Tensor, grad?: Tensor) => void = () => {

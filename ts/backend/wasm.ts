@@ -241,7 +241,6 @@ export function withAllocationLimit<T>(floats: number, what: string, fn: () => T
 }
 
 export function allocF32(n: number): number {
-  const k = K();
   if (!Number.isInteger(n) || n < 0 || n > MAX_ELEMENTS) throw new KnobsError(`alloc: cannot allocate ${n} floats (one block holds at most ${MAX_ELEMENTS}, 2 GiB, in wasm32)`);
   if (budget) {
     if (n > budget.left) throw new AllocationLimitError(`${budget.what}: building the model needs more than the ${budget.left * 4} bytes left of its limit (a block of ${n * 4} bytes)`);
@@ -253,7 +252,8 @@ export function allocF32(n: number): number {
     pooledFloats -= n;
     ptr = list.pop()!;
   } else {
-    ptr = allocFresh(k, n);
+    // K() only here: a pooled block implies a loaded core (before init() every list is empty).
+    ptr = allocFresh(K(), n);
   }
   // Counted only once the block exists, so a failed allocation leaves the books balanced.
   liveFloats += n;

@@ -3,6 +3,7 @@ import { checkOptions, optionKeys } from '../options.js';
 import { KnobsError } from '../errors.js';
 import { dropout, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activations.js';
 import { linear, type DenseActivation } from '../ops/dense.js';
+import { denseActivationCodes, linearChainWith } from '../ops/dense-chain.js';
 import { SparseCsr, sparseMm } from '../ops/sparse.js';
 import { Conv2d } from './conv.js';
 import { Rng } from '../random.js';
@@ -203,20 +204,82 @@ function fusable(m: AnyModule | undefined): DenseActivation | null {
   return null;
 }
 
+/** Whether m is a Linear that runs its class's own forward and forwardWith (see fusable). */
+function plainLinear(m: AnyModule | undefined): m is Linear {
+  return m !== undefined && m.forward === Linear.prototype.forward && (m as Linear).forwardWith === Linear.prototype.forwardWith;
+}
+
+/**
+ * A run of ≥ 2 plain Linear layers (each maybe followed by a fusable activation) whose widths
+ * fit: Sequential runs it as one linearChain, from layer index `start` up to (not incl.) `end`.
+ */
+interface Chain {
+  end: number;
+  layers: Linear[];
+  acts: DenseActivation[];
+  codes: number[];
+}
+
+/** Where Sequential's chains start (null elsewhere), and what they were found from. */
+interface Plan {
+  mods: AnyModule[];
+  /** Each module's forward (and a Linear's forwardWith) when the plan was made. */
+  fns: unknown[];
+  chains: (Chain | null)[];
+}
+
+function makePlan(L: readonly AnyModule[]): Plan {
+  const chains: (Chain | null)[] = L.map(() => null);
+  for (let i = 0; i < L.length; ) {
+    const layers: Linear[] = [], acts: DenseActivation[] = [];
+    let j = i;
+    while (plainLinear(L[j]) && (layers.length === 0 || layers[layers.length - 1].outFeatures === (L[j] as Linear).inFeatures)) {
+      layers.push(L[j] as Linear);
+      const act = fusable(L[j + 1]);
+      acts.push(act ?? 'none');
+      j += act ? 2 : 1;
+    }
+    if (layers.length >= 2) chains[i] = { end: j, layers, acts, codes: denseActivationCodes(acts, layers) };
+    i = layers.length >= 2 ? j : i + 1;
+  }
+  return { mods: [...L], fns: L.map((m) => [m.forward, (m as { forwardWith?: unknown }).forwardWith]).flat(), chains };
+}
+
 /** Modules applied in order; parameters are named by position ("0.weight", "2.bias"). */
 export class Sequential extends Module {
   static readonly type = 'Sequential';
   static readonly childrenInSpec = true;
   readonly layers: Module[];
+  private plan: Plan | null = null;
   constructor(...layers: Module[]) {
     super();
     this.layers = layers;
     layers.forEach((m, i) => this.addModule(String(i), m));
   }
+  /** The chains of the layers as they are now: re-made when a layer or a layer's forward changed. */
+  private chains(): (Chain | null)[] {
+    const L = this.layers;
+    let p = this.plan;
+    let same = p !== null && p.mods.length === L.length;
+    for (let i = 0; same && i < L.length; i++) {
+      same = L[i] === p!.mods[i] && L[i].forward === p!.fns[2 * i] && (L[i] as { forwardWith?: unknown }).forwardWith === p!.fns[2 * i + 1];
+    }
+    if (!same) this.plan = p = makePlan(L);
+    return p!.chains;
+  }
   forward(x: Tensor): Tensor {
     let h = x;
     const L = this.layers;
+    const chains = this.chains();
     for (let i = 0; i < L.length; i++) {
+      // A run of Linear (+ activation) layers whose input fits runs as one op (same kernels, same
+      // bits); an input that does not fit takes the layer-by-layer path, which says why.
+      const c = chains[i];
+      if (c !== null && h instanceof Tensor && !h.isDisposed && (h.rank === 1 || h.rank === 2) && h.shape[h.rank - 1] === c.layers[0].inFeatures) {
+        h = linearChainWith(h, c.layers, c.acts, c.codes);
+        i = c.end - 1;
+        continue;
+      }
       // Linear or Conv2d followed by an elementwise activation runs as one fused kernel (same math).
       const f = L[i].forward;
       const act = f === Linear.prototype.forward || f === Conv2d.prototype.forward ? fusable(L[i + 1]) : null;

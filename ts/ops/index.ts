@@ -89,3 +89,4 @@ P.narrow = function (axis, start, length) { return narrow(this, axis, start, len
 P.split = function (sizes, axis) { return split(this, sizes, axis); };
 P.chunk = function (chunks, axis) { return chunk(this, chunks, axis); };
 export * from './dense.js';
+export * from './dense-chain.js';

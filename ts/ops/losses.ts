@@ -3,7 +3,7 @@
  * naming the loss and the shapes, because a non-finite loss silently poisons every knob.
  */
 import { heap, K } from '../backend/wasm.js';
-import { accumulateGrad, isGradEnabled, record } from '../autograd.js';
+import { accumulateGrad, isGradEnabled, record, recordScalar } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
 import { SCALAR_SHAPE, Tensor, empty } from '../tensor.js';
 import { rawBinary, rawScale, sameShape } from './broadcast.js';
@@ -51,9 +51,9 @@ export function mseLoss(pred: Tensor, target: Tensor, reduction: Reduction = 'me
   const scale = reduction === 'mean' && n > 0 ? 1 / n : 1;
   const out = empty(SCALAR_SHAPE, 'mseLoss');
   heap()[out.ptr >>> 2] = n > 0 ? k.mse(pred.ptr, target.ptr, n) * scale : 0;
-  return record(out, [pred, target], (g) => {
+  return recordScalar(out, [pred, target], (g) => {
     // d/dp Σ(p − t)² = 2(p − t); the upstream scalar and the reduction fold into one factor.
-    const factor = 2 * scale * g.item();
+    const factor = 2 * scale * g;
     const gp = empty(pred.shape, 'mse_grad');
     if (n > 0) k.mse_backward(pred.ptr, target.ptr, gp.ptr, n, factor);
     if (target.requiresGrad) {
@@ -131,9 +131,9 @@ export function crossEntropy(logits: Tensor, target: Tensor | ArrayLike<number>,
     free();
     return out;
   }
-  return record(out, [logits], (g) => {
+  return recordScalar(out, [logits], (g) => {
     const gl = empty(logits.shape, 'crossEntropy_grad');
-    if (gl.size > 0) k.softmax_cross_entropy_backward(probs.ptr, tgt.ptr, gl.ptr, gl.size, scale * g.item());
+    if (gl.size > 0) k.softmax_cross_entropy_backward(probs.ptr, tgt.ptr, gl.ptr, gl.size, scale * g);
     accumulateGrad(logits, gl, true);
   });
 }
