@@ -94,6 +94,10 @@ describe('fit', () => {
     expect(after.liveBlocks).toBe(before.liveBlocks);
     expect(after.liveBytes).toBe(before.liveBytes);
     expect(after.wasmBytes).toBe(wasm[2]);
+    // A third fit reuses the freed arena's space: no further growth, nothing left behind.
+    await fit(model, loader, { epochs: 2, optimizer: opt, validation, verbose: false });
+    expect(memoryStats().wasmBytes).toBe(after.wasmBytes);
+    expect(memoryStats().liveBlocks).toBe(before.liveBlocks);
     model.dispose();
     opt.dispose();
   });
