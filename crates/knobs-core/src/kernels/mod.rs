@@ -26,6 +26,7 @@ pub mod rnn;
 pub mod sparse;
 pub mod unary;
 mod vmath;
+mod winograd;
 pub mod word2vec;
 
 #[cfg(test)]
