@@ -8,6 +8,7 @@
 //! geometry alone, so convolutions are bit-identical across thread counts.
 //!
 //! Conv1d is Conv2d with H = 1 (the TS side reshapes).
+use super::conv_channels::{channels_applies, channels_scratch, channels_weights, channels_weights_len, conv2d_channels};
 use super::conv_direct::{conv2d_direct, direct_applies, direct_scratch};
 use super::winograd::{conv2d_winograd, winograd_applies, winograd_scratch, winograd_weights, winograd_weights_len};
 use super::dense::{sigmoid, Act};
@@ -143,8 +144,9 @@ thread_local! {
 }
 
 /// out[n][o] = act(Σ w[o] ⋆ x[n][group of o] + b[o]). `b` empty for no bias. Shallow first layers
-/// (conv_direct.rs) are summed directly, 3×3 stride-1 layers by Winograd (winograd.rs), the rest
-/// as im2col + GEMM. Images are cut into
+/// (conv_direct.rs) are summed directly, 3×3 stride-1 layers by Winograd (winograd.rs), layers of
+/// 8–16 output channels directly with the channels in lanes (conv_channels.rs), the rest as
+/// im2col + GEMM. Images are cut into
 /// parts of a fixed size (from the geometry alone, never the thread count) spread over the pool;
 /// each image's arithmetic is the same whichever part it is in (see the chunk test), so the bits
 /// do not depend on the thread count.
@@ -157,15 +159,24 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
     }
     let chunk = fwd_part_images(g);
     let mut parts: Vec<(usize, &mut [f32])> = out[..g.n * per].chunks_mut(chunk * per).enumerate().map(|(i, o)| (i * chunk, o)).collect();
-    let path = if direct_applies(g) { Path::Direct } else if winograd_applies(g) { Path::Winograd } else { Path::Gemm };
-    // Winograd's transformed weights, once per call for all parts.
-    let u = if path == Path::Winograd {
-        let mut u = vec![0.0; winograd_weights_len(g)];
-        winograd_weights(wt, g, &mut u);
-        u
+    let path = if direct_applies(g) {
+        Path::Direct
+    } else if winograd_applies(g) {
+        Path::Winograd
+    } else if channels_applies(g) {
+        Path::Channels
     } else {
-        Vec::new()
+        Path::Gemm
     };
+    // Weights transformed (Winograd) or repacked (channels in lanes) once per call, for all parts.
+    let mut u = Vec::new();
+    if path == Path::Winograd {
+        u.resize(winograd_weights_len(g), 0.0);
+        winograd_weights(wt, g, &mut u);
+    } else if path == Path::Channels {
+        u.resize(channels_weights_len(g), 0.0);
+        channels_weights(wt, g, &mut u);
+    }
     par::for_each_mut(&mut parts, &|(n0, o)| {
         let nb = o.len() / per;
         FWD_SCRATCH.with(|cell| {
@@ -173,6 +184,7 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
             let (nc, ny) = match path {
                 Path::Direct => (direct_scratch(g), 0),
                 Path::Winograd => (winograd_scratch(g), 0),
+                Path::Channels => (channels_scratch(g), 0),
                 Path::Gemm => (k * nb * plane, g.og() * nb * plane),
             };
             if scratch.len() < nc + ny {
@@ -182,6 +194,7 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
             match path {
                 Path::Direct => conv2d_direct(x, wt, b, o, g, *n0, nb, act, cols),
                 Path::Winograd => conv2d_winograd(x, &u, b, o, g, *n0, nb, act, cols),
+                Path::Channels => conv2d_channels(x, &u, b, o, g, *n0, nb, act, cols),
                 Path::Gemm => forward_part(x, wt, b, o, g, *n0, nb, act, cols, &mut y[..ny]),
             }
             cell.set(scratch);
@@ -190,11 +203,13 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
 }
 
 /// How a forward is summed: directly (shallow first layers, conv_direct.rs), by Winograd's
-/// F(2×2, 3×3) (3×3 stride 1 with enough channels, winograd.rs), or as im2col + GEMM.
+/// F(2×2, 3×3) (3×3 stride 1 with enough channels, winograd.rs), directly with the output
+/// channels in lanes (8–16 of them, conv_channels.rs), or as im2col + GEMM.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Path {
     Direct,
     Winograd,
+    Channels,
     Gemm,
 }
 
@@ -833,8 +848,8 @@ mod tests {
 
     #[test]
     fn direct_first_layer_path_matches_the_definition() {
-        // Geometries the direct kernel takes: odd widths (a partial last tile), 1–7 output
-        // channels (every channel-tile remainder), padding, 3 channels × 3×3, 1×1.
+        // Geometries the direct kernel takes: odd widths (a partial last tile, a last one-vector
+        // tile), 1–7 and 16 output channels (every channel-tile size), padding, 3 channels × 3×3, 1×1.
         let mut rng = Lcg(17);
         let gs = [
             geom(2, 1, 28, 28, 6, (5, 5), (1, 1), (2, 2), (1, 1), 1),
@@ -842,6 +857,8 @@ mod tests {
             geom(1, 2, 6, 5, 1, (3, 2), (1, 1), (0, 1), (1, 1), 1),
             geom(2, 1, 4, 11, 3, (1, 1), (1, 1), (0, 0), (1, 1), 1),
             geom(1, 1, 27, 27, 16, (3, 3), (1, 1), (0, 0), (1, 1), 1),
+            geom(2, 2, 7, 10, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+            geom(1, 1, 5, 9, 2, (5, 5), (1, 1), (2, 2), (1, 1), 1),
         ];
         for g in gs {
             assert!(direct_applies(&g), "{g:?}");

@@ -3,7 +3,9 @@
 //! writes kh·kw shifted copies of each image and the GEMM packs them again, for a product with
 //! a depth of ≤ 32 and only a handful of rows (LeNet's conv1: 25 deep, 6 rows; the copies took
 //! as long as the arithmetic). Here each output row is summed straight from a zero-padded copy
-//! of the image: 8 pixels × 4 output channels per register tile, vectors along the row.
+//! of the image: 8 pixels × up to 6 output channels per register tile (12 accumulators: LeNet's 6
+//! channels in one tile, so each input vector is loaded once), vectors along the row; a row's last
+//! ≤ 4 pixels take a one-vector tile.
 //!
 //! Every output is Σ over (ci, i, j) in that order from zero, then + bias, then the activation:
 //! the same order as the GEMM path's depth loop, one thread per output, so the bits do not
@@ -16,7 +18,7 @@ use super::lanes::{load, madd, splat, store, zero, V};
 pub const DIRECT_MAX_K: usize = 32;
 /// Output pixels of a tile (two vectors) and output channels of a tile.
 const TX: usize = 8;
-const TO: usize = 4;
+const TO: usize = 6;
 
 pub fn direct_applies(g: &Geom) -> bool {
     g.groups == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.c * g.kh * g.kw <= DIRECT_MAX_K && g.wo >= 4
@@ -55,6 +57,8 @@ pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom
                 1 => tiles::<1>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
                 2 => tiles::<2>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
                 3 => tiles::<3>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
+                4 => tiles::<4>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
+                5 => tiles::<5>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
                 _ => tiles::<TO>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
             }
             o0 += TO;
@@ -65,27 +69,12 @@ pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom
 /// Output channels [o0, o0+OB) of one image.
 #[allow(clippy::too_many_arguments)]
 fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g: &Geom, o0: usize, act: Act, tail: &mut [f32]) {
-    let (hp, wp) = padded(g);
     let (k, plane) = (g.c * g.kh * g.kw, g.ho * g.wo);
     let w: [&[f32]; OB] = core::array::from_fn(|q| &wt[(o0 + q) * k..][..k]);
     for y in 0..g.ho {
         for x0 in (0..g.wo).step_by(TX) {
-            let mut acc = [[zero(); 2]; OB];
-            for ci in 0..g.c {
-                for i in 0..g.kh {
-                    let row = &pad[(ci * hp + y + i) * wp + x0..][..TX + g.kw - 1];
-                    for j in 0..g.kw {
-                        let a0 = load(row[j..j + 4].try_into().unwrap());
-                        let a1 = load(row[j + 4..j + 8].try_into().unwrap());
-                        let t = (ci * g.kh + i) * g.kw + j;
-                        for q in 0..OB {
-                            let s = splat(w[q][t]);
-                            acc[q][0] = madd(a0, s, acc[q][0]);
-                            acc[q][1] = madd(a1, s, acc[q][1]);
-                        }
-                    }
-                }
-            }
+            // A row's last ≤ 4 pixels take one vector: no lanes spent past the row's end.
+            let acc = if g.wo - x0 <= 4 { sum::<OB, 1>(pad, &w, g, y, x0) } else { sum::<OB, 2>(pad, &w, g, y, x0) };
             let n = TX.min(g.wo - x0);
             for (q, a) in acc.iter().enumerate() {
                 let o = o0 + q;
@@ -100,7 +89,30 @@ fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g
             }
         }
     }
-    let _ = wp;
+}
+
+/// Pixels x0.. (NX vectors) of output row y for OB channels, summed in (ci, i, j) order.
+#[inline(always)]
+fn sum<const OB: usize, const NX: usize>(pad: &[f32], w: &[&[f32]; OB], g: &Geom, y: usize, x0: usize) -> [[V; 2]; OB] {
+    let (hp, wp) = padded(g);
+    let mut acc = [[zero(); 2]; OB];
+    let mut t = 0;
+    for ci in 0..g.c {
+        for i in 0..g.kh {
+            let row = &pad[(ci * hp + y + i) * wp + x0..][..4 * NX + g.kw - 1];
+            for j in 0..g.kw {
+                let a: [V; NX] = core::array::from_fn(|v| load(row[j + 4 * v..j + 4 * v + 4].try_into().unwrap()));
+                for q in 0..OB {
+                    let s = splat(w[q][t]);
+                    for v in 0..NX {
+                        acc[q][v] = madd(a[v], s, acc[q][v]);
+                    }
+                }
+                t += 1;
+            }
+        }
+    }
+    acc
 }
 
 /// dst[..8] = act(a + bias), in the GEMM path's order (the sum, then + bias, then the activation).

@@ -4,6 +4,7 @@ pub mod attention;
 pub mod broadcast;
 pub mod clip;
 pub mod conv;
+mod conv_channels;
 mod conv_direct;
 pub mod dense;
 pub mod distance;
