@@ -9,7 +9,7 @@
 //!
 //! Conv1d is Conv2d with H = 1 (the TS side reshapes).
 use super::conv_channels::{channels_applies, channels_scratch, channels_weights, channels_weights_len, conv2d_channels};
-use super::conv_direct::{conv2d_direct, direct_applies, direct_scratch};
+use super::conv_direct::{conv2d_direct, direct_applies, direct_scratch, direct_weights, direct_weights_len};
 use super::winograd::{conv2d_winograd, winograd_applies, winograd_scratch, winograd_weights, winograd_weights_len};
 use super::dense::{sigmoid, Act};
 use super::matmul::{matmul, matmul_nt, matmul_tn};
@@ -168,9 +168,13 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
     } else {
         Path::Gemm
     };
-    // Weights transformed (Winograd) or repacked (channels in lanes) once per call, for all parts.
+    // Weights broadcast (direct), transformed (Winograd) or repacked (channels in lanes) once per
+    // call, for all parts.
     let mut u = Vec::new();
-    if path == Path::Winograd {
+    if path == Path::Direct {
+        u.resize(direct_weights_len(g), 0.0);
+        direct_weights(wt, g, &mut u);
+    } else if path == Path::Winograd {
         u.resize(winograd_weights_len(g), 0.0);
         winograd_weights(wt, g, &mut u);
     } else if path == Path::Channels {
@@ -192,7 +196,7 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
             }
             let (cols, y) = scratch.split_at_mut(nc);
             match path {
-                Path::Direct => conv2d_direct(x, wt, b, o, g, *n0, nb, act, cols),
+                Path::Direct => conv2d_direct(x, &u, b, o, g, *n0, nb, act, cols),
                 Path::Winograd => conv2d_winograd(x, &u, b, o, g, *n0, nb, act, cols),
                 Path::Channels => conv2d_channels(x, &u, b, o, g, *n0, nb, act, cols),
                 Path::Gemm => forward_part(x, wt, b, o, g, *n0, nb, act, cols, &mut y[..ny]),

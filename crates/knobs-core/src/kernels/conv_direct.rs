@@ -12,7 +12,7 @@
 //! depend on the thread count.
 use super::conv::Geom;
 use super::dense::{sigmoid, Act};
-use super::lanes::{load, madd, splat, store, zero, V};
+use super::lanes::{add, at_least, load, madd, splat, store, zero, V};
 
 /// Deepest product (C·kh·kw) the direct kernel takes.
 pub const DIRECT_MAX_K: usize = 32;
@@ -36,7 +36,21 @@ fn padded(g: &Geom) -> (usize, usize) {
     (g.h + 2 * g.ph, wp)
 }
 
-/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b).
+/// Floats of the pre-broadcast weights: each weight in all four lanes, [o][t][lane].
+pub fn direct_weights_len(g: &Geom) -> usize {
+    4 * g.o * g.c * g.kh * g.kw
+}
+
+/// Each weight four times, so the tile multiplies by a vector load instead of a load and a
+/// broadcast (as the GEMM's pre-broadcast A strips).
+pub fn direct_weights(wt: &[f32], g: &Geom, packed: &mut [f32]) {
+    let n = g.o * g.c * g.kh * g.kw;
+    for (d, &w) in packed[..4 * n].chunks_exact_mut(4).zip(&wt[..n]) {
+        d.fill(w);
+    }
+}
+
+/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b), from `direct_weights`.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
     let (hp, wp) = padded(g);
@@ -70,11 +84,18 @@ pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom
 #[allow(clippy::too_many_arguments)]
 fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g: &Geom, o0: usize, act: Act, tail: &mut [f32]) {
     let (k, plane) = (g.c * g.kh * g.kw, g.ho * g.wo);
-    let w: [&[f32]; OB] = core::array::from_fn(|q| &wt[(o0 + q) * k..][..k]);
+    let w: [&[f32]; OB] = core::array::from_fn(|q| &wt[(o0 + q) * 4 * k..][..4 * k]);
     for y in 0..g.ho {
         for x0 in (0..g.wo).step_by(TX) {
             // A row's last ≤ 4 pixels take one vector: no lanes spent past the row's end.
-            let acc = if g.wo - x0 <= 4 { sum::<OB, 1>(pad, &w, g, y, x0) } else { sum::<OB, 2>(pad, &w, g, y, x0) };
+            let acc = match (g.wo - x0 <= 4, g.kw) {
+                (true, 5) => sum::<OB, 1, 5>(pad, &w, g, y, x0),
+                (true, 3) => sum::<OB, 1, 3>(pad, &w, g, y, x0),
+                (true, _) => sum::<OB, 1, 0>(pad, &w, g, y, x0),
+                (false, 5) => sum::<OB, 2, 5>(pad, &w, g, y, x0),
+                (false, 3) => sum::<OB, 2, 3>(pad, &w, g, y, x0),
+                (false, _) => sum::<OB, 2, 0>(pad, &w, g, y, x0),
+            };
             let n = TX.min(g.wo - x0);
             for (q, a) in acc.iter().enumerate() {
                 let o = o0 + q;
@@ -91,49 +112,52 @@ fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g
     }
 }
 
-/// Pixels x0.. (NX vectors) of output row y for OB channels, summed in (ci, i, j) order.
+/// Pixels x0.. (NX vectors) of output row y for OB channels, summed in (ci, i, j) order. KW is
+/// the kernel width when known at compile time (0: read from g), so that the row and weight
+/// slices have constant lengths and the loads need no bounds checks.
 #[inline(always)]
-fn sum<const OB: usize, const NX: usize>(pad: &[f32], w: &[&[f32]; OB], g: &Geom, y: usize, x0: usize) -> [[V; 2]; OB] {
+fn sum<const OB: usize, const NX: usize, const KW: usize>(pad: &[f32], w: &[&[f32]; OB], g: &Geom, y: usize, x0: usize) -> [[V; 2]; OB] {
     let (hp, wp) = padded(g);
+    let kw = if KW == 0 { g.kw } else { KW };
     let mut acc = [[zero(); 2]; OB];
     let mut t = 0;
     for ci in 0..g.c {
         for i in 0..g.kh {
-            let row = &pad[(ci * hp + y + i) * wp + x0..][..4 * NX + g.kw - 1];
-            for j in 0..g.kw {
+            let row = &pad[(ci * hp + y + i) * wp + x0..][..4 * NX + kw - 1];
+            let ws: [&[f32]; OB] = core::array::from_fn(|q| &w[q][4 * t..][..4 * kw]);
+            for j in 0..kw {
                 let a: [V; NX] = core::array::from_fn(|v| load(row[j + 4 * v..j + 4 * v + 4].try_into().unwrap()));
                 for q in 0..OB {
-                    let s = splat(w[q][t]);
+                    let s = load(ws[q][4 * j..4 * j + 4].try_into().unwrap());
                     for v in 0..NX {
                         acc[q][v] = madd(a[v], s, acc[q][v]);
                     }
                 }
-                t += 1;
             }
+            t += kw;
         }
     }
     acc
 }
 
-/// dst[..8] = act(a + bias), in the GEMM path's order (the sum, then + bias, then the activation).
+/// dst[..8] = act(a + bias), in the GEMM path's order (the sum, then + bias, then the activation);
+/// none and ReLU in lanes (`at_least(s, 0)` is the scalar `if s < 0 { 0 } else { s }`, −0 and NaN
+/// included): the scalar loop took a quarter of LeNet's first conv.
 #[inline(always)]
 fn finish(a: &[V; 2], bias: f32, act: Act, dst: &mut [f32]) {
+    let (d0, d1) = dst[..TX].split_at_mut(4);
+    if matches!(act, Act::None | Act::Relu) {
+        for (v, d) in a.iter().zip([d0, d1]) {
+            let s = add(*v, splat(bias));
+            store(if matches!(act, Act::Relu) { at_least(s, zero()) } else { s }, d.try_into().unwrap());
+        }
+        return;
+    }
     let mut v = [0.0f32; TX];
     store(a[0], (&mut v[..4]).try_into().unwrap());
     store(a[1], (&mut v[4..]).try_into().unwrap());
     for (d, s) in dst[..TX].iter_mut().zip(v) {
         let s = s + bias;
-        *d = match act {
-            Act::None => s,
-            Act::Relu => {
-                if s < 0.0 {
-                    0.0
-                } else {
-                    s
-                }
-            }
-            Act::Sigmoid => sigmoid(s),
-            Act::Tanh => s.tanh(),
-        };
+        *d = if matches!(act, Act::Sigmoid) { sigmoid(s) } else { s.tanh() };
     }
 }
