@@ -10,6 +10,7 @@
 //! Every output is Σ over (ci, i, j) in that order from zero, then + bias, then the activation,
 //! by one thread, so the bits do not depend on the thread count.
 use super::conv::{epilogue, Geom};
+use super::conv_direct::pad_image;
 use super::dense::Act;
 use super::lanes::{load, madd, splat, store, zero, V};
 
@@ -60,18 +61,13 @@ pub fn conv2d_channels(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g:
 #[allow(clippy::too_many_arguments)]
 fn image_rows<const NV: usize>(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
     let (hp, wp) = padded(g);
-    let (hw, plane, k) = (g.h * g.w, g.ho * g.wo, g.c * g.kh * g.kw);
+    let (plane, k) = (g.ho * g.wo, g.c * g.kh * g.kw);
     let (pad, rows) = scratch.split_at_mut(g.c * hp * wp);
     let rows = &mut rows[..g.o * g.wo];
     pad.fill(0.0);
     let packed = &packed[..k * 4 * NV];
     for bi in 0..nb {
-        for ci in 0..g.c {
-            let src = &x[((n0 + bi) * g.c + ci) * hw..][..hw];
-            for y in 0..g.h {
-                pad[(ci * hp + y + g.ph) * wp + g.pw..][..g.w].copy_from_slice(&src[y * g.w..][..g.w]);
-            }
-        }
+        pad_image(x, g, n0 + bi, (hp, wp), pad);
         let img = &mut out[bi * g.o * plane..][..g.o * plane];
         for oy in 0..g.ho {
             // Pixels in pairs; an odd last one alone.

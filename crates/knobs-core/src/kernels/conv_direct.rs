@@ -36,6 +36,17 @@ fn padded(g: &Geom) -> (usize, usize) {
     (g.h + 2 * g.ph, wp)
 }
 
+/// Image n's planes into the interior of `pad` ([C, hp, wp], its border left as it is: zero).
+pub(super) fn pad_image(x: &[f32], g: &Geom, n: usize, (hp, wp): (usize, usize), pad: &mut [f32]) {
+    let hw = g.h * g.w;
+    for ci in 0..g.c {
+        let src = &x[(n * g.c + ci) * hw..][..hw];
+        for y in 0..g.h {
+            pad[(ci * hp + y + g.ph) * wp + g.pw..][..g.w].copy_from_slice(&src[y * g.w..][..g.w]);
+        }
+    }
+}
+
 /// Floats of the pre-broadcast weights: each weight in all four lanes, [o][t][lane].
 pub fn direct_weights_len(g: &Geom) -> usize {
     4 * g.o * g.c * g.kh * g.kw
@@ -54,16 +65,11 @@ pub fn direct_weights(wt: &[f32], g: &Geom, packed: &mut [f32]) {
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
     let (hp, wp) = padded(g);
-    let (hw, plane) = (g.h * g.w, g.ho * g.wo);
+    let plane = g.ho * g.wo;
     let (pad, tail) = scratch.split_at_mut(g.c * hp * wp);
     pad.fill(0.0);
     for bi in 0..nb {
-        for ci in 0..g.c {
-            let src = &x[((n0 + bi) * g.c + ci) * hw..][..hw];
-            for y in 0..g.h {
-                pad[(ci * hp + y + g.ph) * wp + g.pw..][..g.w].copy_from_slice(&src[y * g.w..][..g.w]);
-            }
-        }
+        pad_image(x, g, n0 + bi, (hp, wp), pad);
         let img = &mut out[bi * g.o * plane..][..g.o * plane];
         let mut o0 = 0;
         while o0 < g.o {
