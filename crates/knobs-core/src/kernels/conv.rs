@@ -879,5 +879,6 @@ mod tests {
         // Past the depth limit, or strided, the GEMM path takes over.
         assert!(!direct_applies(&geom(1, 4, 8, 8, 2, (3, 3), (1, 1), (0, 0), (1, 1), 1)));
         assert!(!direct_applies(&geom(1, 1, 8, 8, 2, (3, 3), (2, 2), (0, 0), (1, 1), 1)));
+        assert!(!direct_applies(&geom(1, 1, 8, 8, 1 << 17, (3, 3), (1, 1), (0, 0), (1, 1), 1)), "more channels than the pre-broadcast weights may take");
     }
 }

@@ -20,8 +20,11 @@ pub const DIRECT_MAX_K: usize = 32;
 const TX: usize = 8;
 const TO: usize = 6;
 
+/// Most output channels taken: the pre-broadcast weights (4× the weights) are allocated per call.
+const DIRECT_MAX_O: usize = 1 << 16;
+
 pub fn direct_applies(g: &Geom) -> bool {
-    g.groups == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.c * g.kh * g.kw <= DIRECT_MAX_K && g.wo >= 4
+    g.groups == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.c * g.kh * g.kw <= DIRECT_MAX_K && g.wo >= 4 && g.o <= DIRECT_MAX_O
 }
 
 /// Scratch floats for one image: the padded image (rows wide enough for the last tile's loads)

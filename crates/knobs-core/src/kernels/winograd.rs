@@ -32,8 +32,12 @@ pub const WINOGRAD_MIN_O: usize = 8;
 /// this machine's per-core L2, so the GEMMs read V and the output transform reads M from L2.
 const BLOCK_FLOATS: usize = 1 << 18;
 
+/// Most channel pairs (C·O) taken: the transformed weights are 16/9 of the weights, allocated per
+/// call, so a layer whose weights already fill much of wasm memory stays on the im2col path.
+const WINOGRAD_MAX_CO: usize = 1 << 20;
+
 pub fn winograd_applies(g: &Geom) -> bool {
-    g.groups == 1 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.c >= WINOGRAD_MIN_C && g.o >= WINOGRAD_MIN_O
+    g.groups == 1 && g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.c >= WINOGRAD_MIN_C && g.o >= WINOGRAD_MIN_O && g.c * g.o <= WINOGRAD_MAX_CO
 }
 
 /// Tiles across a row (rounded up to whole vectors: tiles past the image's edge read zeros and
@@ -233,6 +237,11 @@ mod tests {
             }
         }
         eprintln!("winograd: worst error / Σ|w||x| = {worst:.2e}");
+        // Not taken: too few channels, a stride, or so many channel pairs that the transformed
+        // weights would be a large allocation.
+        assert!(!winograd_applies(&geom(1, 7, 8, 8, 16, (1, 1))));
+        assert!(!winograd_applies(&Geom { sh: 2, ..geom(1, 16, 8, 8, 16, (1, 1)) }));
+        assert!(!winograd_applies(&geom(1, 2048, 3, 3, 1024, (1, 1))));
     }
 
     #[test]
