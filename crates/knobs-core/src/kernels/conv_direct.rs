@@ -4,8 +4,8 @@
 //! a depth of ≤ 32 and only a handful of rows (LeNet's conv1: 25 deep, 6 rows; the copies took
 //! as long as the arithmetic). Here each output row is summed straight from a zero-padded copy
 //! of the image: 8 pixels × up to 6 output channels per register tile (12 accumulators: LeNet's 6
-//! channels in one tile, so each input vector is loaded once), vectors along the row; a row's last
-//! ≤ 4 pixels take a one-vector tile.
+//! channels in one tile, so each input vector is loaded once; two tiles of 3 ran LeNet's conv1
+//! 10–15% slower), vectors along the row; a row's last ≤ 4 pixels take a one-vector tile.
 //!
 //! Every output is Σ over (ci, i, j) in that order from zero, then + bias, then the activation:
 //! the same order as the GEMM path's depth loop, one thread per output, so the bits do not
