@@ -96,6 +96,10 @@ const cases: Case[] = [
   { name: 'conv2d 3x3 + bias', inputs: [A([2, 3, 6, 5]), A([4, 3, 3, 3]), A([4])], fn: ([x, w, b]) => K.conv2d(x, w, b), ref: ([x, w, b]) => R.conv2d(x, w, b) },
   // Few input channels, stride 1: the forward takes the direct first-layer kernel (kernels/conv_direct.rs).
   { name: 'conv2d direct path: 2 channels 3x3 padding 1, 9 wide', inputs: [A([2, 2, 6, 9]), A([5, 2, 3, 3]), A([5])], fn: ([x, w, b]) => K.conv2d(x, w, b, { padding: 1 }), ref: ([x, w, b]) => R.conv2d(x, w, b, { padding: [1, 1] }) },
+  // 3x3 stride 1 with ≥ 8 channels in and out: the forward takes Winograd F(2x2, 3x3) (kernels/winograd.rs).
+  { name: 'conv2d Winograd path: 8→8 3x3 padding same, 5x7', inputs: [A([1, 8, 5, 7]), A([8, 8, 3, 3]), A([8])], fn: ([x, w, b]) => K.conv2d(x, w, b, { padding: 'same' }), ref: ([x, w, b]) => R.conv2d(x, w, b, { padding: [1, 1] }) },
+  // 8–16 output channels, too deep for the direct kernel and not Winograd's 3x3: the output channels go in lanes (kernels/conv_channels.rs).
+  { name: 'conv2d channels path: 3→8 5x5 padding 1 on 6x5 (3 wide out: a lone last pixel)', inputs: [A([2, 3, 6, 5]), A([8, 3, 5, 5]), A([8])], fn: ([x, w, b]) => K.conv2d(x, w, b, { padding: 1 }), ref: ([x, w, b]) => R.conv2d(x, w, b, { padding: [1, 1] }) },
   { name: 'conv2d stride 2, padding 1, no bias', inputs: [A([2, 2, 7, 6]), A([3, 2, 3, 2])], fn: ([x, w]) => K.conv2d(x, w, null, { stride: 2, padding: 1 }), ref: ([x, w]) => R.conv2d(x, w, null, { stride: [2, 2], padding: [1, 1] }) },
   { name: 'conv2d dilation 2, groups 2, padding same', inputs: [A([1, 4, 7, 7]), A([6, 2, 3, 3]), A([6])], fn: ([x, w, b]) => K.conv2d(x, w, b, { dilation: 2, groups: 2, padding: 'same' }), ref: ([x, w, b]) => R.conv2d(x, w, b, { dilation: [2, 2], groups: 2, padding: [2, 2] }) },
   { name: 'conv2d 1x1, stride (1,2)', inputs: [A([3, 4, 3, 5]), A([2, 4, 1, 1])], fn: ([x, w]) => K.conv2d(x, w, null, { stride: [1, 2] }), ref: ([x, w]) => R.conv2d(x, w, null, { stride: [1, 2] }) },

@@ -119,7 +119,8 @@ describe('thread pool', () => {
   });
 
   it('conv2d forward and its three gradients on 2 threads are the same bits as on 1, and match a float64 reference', () => {
-    // 16 images of 32 channels: columns of 288 rows, wide enough for the GEMM to split.
+    // 16 images of 32 channels: the forward is Winograd's (kernels/winograd.rs), the backward's
+    // columns of 288 rows are wide enough for the GEMM to split.
     const run = () =>
       tidy(() => {
         const x = randn([16, 32, 12, 12], { seed: 21, requiresGrad: true });

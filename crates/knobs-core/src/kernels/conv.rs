@@ -8,7 +8,9 @@
 //! geometry alone, so convolutions are bit-identical across thread counts.
 //!
 //! Conv1d is Conv2d with H = 1 (the TS side reshapes).
-use super::conv_direct::{conv2d_direct, direct_applies, direct_scratch};
+use super::conv_channels::{channels_applies, channels_scratch, channels_weights, channels_weights_len, conv2d_channels};
+use super::conv_direct::{conv2d_direct, direct_applies, direct_scratch, direct_weights, direct_weights_len};
+use super::winograd::{conv2d_winograd, winograd_applies, winograd_scratch, winograd_weights, winograd_weights_len};
 use super::dense::{sigmoid, Act};
 use super::matmul::{matmul, matmul_nt, matmul_tn};
 use super::par;
@@ -142,7 +144,9 @@ thread_local! {
 }
 
 /// out[n][o] = act(Σ w[o] ⋆ x[n][group of o] + b[o]). `b` empty for no bias. Shallow first layers
-/// (conv_direct.rs) are summed directly; the rest as im2col + GEMM. Images are cut into
+/// (conv_direct.rs) are summed directly, 3×3 stride-1 layers by Winograd (winograd.rs), layers of
+/// 8–16 output channels directly with the channels in lanes (conv_channels.rs), the rest as
+/// im2col + GEMM. Images are cut into
 /// parts of a fixed size (from the geometry alone, never the thread count) spread over the pool;
 /// each image's arithmetic is the same whichever part it is in (see the chunk test), so the bits
 /// do not depend on the thread count.
@@ -155,24 +159,62 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
     }
     let chunk = fwd_part_images(g);
     let mut parts: Vec<(usize, &mut [f32])> = out[..g.n * per].chunks_mut(chunk * per).enumerate().map(|(i, o)| (i * chunk, o)).collect();
+    let path = if direct_applies(g) {
+        Path::Direct
+    } else if winograd_applies(g) {
+        Path::Winograd
+    } else if channels_applies(g) {
+        Path::Channels
+    } else {
+        Path::Gemm
+    };
+    // Weights broadcast (direct), transformed (Winograd) or repacked (channels in lanes) once per
+    // call, for all parts.
+    let mut u = Vec::new();
+    if path == Path::Direct {
+        u.resize(direct_weights_len(g), 0.0);
+        direct_weights(wt, g, &mut u);
+    } else if path == Path::Winograd {
+        u.resize(winograd_weights_len(g), 0.0);
+        winograd_weights(wt, g, &mut u);
+    } else if path == Path::Channels {
+        u.resize(channels_weights_len(g), 0.0);
+        channels_weights(wt, g, &mut u);
+    }
     par::for_each_mut(&mut parts, &|(n0, o)| {
         let nb = o.len() / per;
         FWD_SCRATCH.with(|cell| {
             let mut scratch = cell.take();
-            let direct = direct_applies(g);
-            let (nc, ny) = if direct { (direct_scratch(g), 0) } else { (k * nb * plane, g.og() * nb * plane) };
+            let (nc, ny) = match path {
+                Path::Direct => (direct_scratch(g), 0),
+                Path::Winograd => (winograd_scratch(g), 0),
+                Path::Channels => (channels_scratch(g), 0),
+                Path::Gemm => (k * nb * plane, g.og() * nb * plane),
+            };
             if scratch.len() < nc + ny {
                 scratch.resize(nc + ny, 0.0);
             }
             let (cols, y) = scratch.split_at_mut(nc);
-            if direct {
-                conv2d_direct(x, wt, b, o, g, *n0, nb, act, cols);
-            } else {
-                forward_part(x, wt, b, o, g, *n0, nb, act, cols, &mut y[..ny]);
+            match path {
+                Path::Direct => conv2d_direct(x, &u, b, o, g, *n0, nb, act, cols),
+                Path::Winograd => conv2d_winograd(x, &u, b, o, g, *n0, nb, act, cols),
+                Path::Channels => conv2d_channels(x, &u, b, o, g, *n0, nb, act, cols),
+                Path::Gemm => forward_part(x, wt, b, o, g, *n0, nb, act, cols, &mut y[..ny]),
             }
             cell.set(scratch);
         });
     });
+}
+
+/// How a forward is summed: directly (shallow first layers, conv_direct.rs), by Winograd's
+/// F(2×2, 3×3) (3×3 stride 1 with enough channels, winograd.rs), directly with the output
+/// channels in lanes (8–16 of them, conv_channels.rs), or as im2col + GEMM.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Direct,
+    Winograd,
+    Channels,
+    Gemm,
 }
 
 /// Parts a batch is cut into, at least (when it has that many images): enough that the threads
@@ -209,7 +251,7 @@ fn forward_part(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0:
 
 /// dst = act(src + bias): the bias and activation passes folded into the copy out of the GEMM's
 /// layout, the same arithmetic as dense_forward's (bias added, then the activation).
-fn epilogue(dst: &mut [f32], src: &[f32], bias: f32, act: Act) {
+pub(super) fn epilogue(dst: &mut [f32], src: &[f32], bias: f32, act: Act) {
     let it = dst.iter_mut().zip(src);
     match act {
         Act::None => it.for_each(|(d, s)| *d = s + bias),
@@ -529,40 +571,10 @@ fn avgpool_apply(g: &Geom, exclude_pad: bool, mut f: impl FnMut(usize, usize, us
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::testutil::{assert_close, rand_vec, Lcg};
+    use crate::kernels::testutil::{assert_close, conv2d_naive as naive, rand_vec, Lcg};
 
     fn geom(n: usize, c: usize, h: usize, w: usize, o: usize, k: (usize, usize), s: (usize, usize), p: (usize, usize), d: (usize, usize), groups: usize) -> Geom {
         Geom::from_slice(&[n, c, h, w, o, k.0, k.1, s.0, s.1, p.0, p.1, d.0, d.1, groups].map(|v| v as u32))
-    }
-
-    /// The definition, in f64: a direct 7-deep loop.
-    fn naive(x: &[f32], wt: &[f32], b: &[f32], g: &Geom) -> Vec<f32> {
-        let mut out = vec![0.0f64; g.n * g.o * g.ho * g.wo];
-        let (cg, og) = (g.c / g.groups, g.o / g.groups);
-        for n in 0..g.n {
-            for o in 0..g.o {
-                let grp = o / og;
-                for oy in 0..g.ho {
-                    for ox in 0..g.wo {
-                        let mut s = if b.is_empty() { 0.0 } else { b[o] as f64 };
-                        for ci in 0..cg {
-                            for i in 0..g.kh {
-                                for j in 0..g.kw {
-                                    let iy = (oy * g.sh + i * g.dh) as isize - g.ph as isize;
-                                    let ix = (ox * g.sw + j * g.dw) as isize - g.pw as isize;
-                                    if iy >= 0 && iy < g.h as isize && ix >= 0 && ix < g.w as isize {
-                                        let xv = x[((n * g.c + grp * cg + ci) * g.h + iy as usize) * g.w + ix as usize] as f64;
-                                        s += xv * wt[((o * cg + ci) * g.kh + i) * g.kw + j] as f64;
-                                    }
-                                }
-                            }
-                        }
-                        out[((n * g.o + o) * g.ho + oy) * g.wo + ox] = s;
-                    }
-                }
-            }
-        }
-        out.iter().map(|&v| v as f32).collect()
     }
 
     fn cases() -> Vec<Geom> {
@@ -840,8 +852,8 @@ mod tests {
 
     #[test]
     fn direct_first_layer_path_matches_the_definition() {
-        // Geometries the direct kernel takes: odd widths (a partial last tile), 1–7 output
-        // channels (every channel-tile remainder), padding, 3 channels × 3×3, 1×1.
+        // Geometries the direct kernel takes: odd widths (a partial last tile, a last one-vector
+        // tile), 1–7 and 16 output channels (every channel-tile size), padding, 3 channels × 3×3, 1×1.
         let mut rng = Lcg(17);
         let gs = [
             geom(2, 1, 28, 28, 6, (5, 5), (1, 1), (2, 2), (1, 1), 1),
@@ -849,6 +861,8 @@ mod tests {
             geom(1, 2, 6, 5, 1, (3, 2), (1, 1), (0, 1), (1, 1), 1),
             geom(2, 1, 4, 11, 3, (1, 1), (1, 1), (0, 0), (1, 1), 1),
             geom(1, 1, 27, 27, 16, (3, 3), (1, 1), (0, 0), (1, 1), 1),
+            geom(2, 2, 7, 10, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+            geom(1, 1, 5, 9, 2, (5, 5), (1, 1), (2, 2), (1, 1), 1),
         ];
         for g in gs {
             assert!(direct_applies(&g), "{g:?}");
@@ -865,5 +879,6 @@ mod tests {
         // Past the depth limit, or strided, the GEMM path takes over.
         assert!(!direct_applies(&geom(1, 4, 8, 8, 2, (3, 3), (1, 1), (0, 0), (1, 1), 1)));
         assert!(!direct_applies(&geom(1, 1, 8, 8, 2, (3, 3), (2, 2), (0, 0), (1, 1), 1)));
+        assert!(!direct_applies(&geom(1, 1, 8, 8, 1 << 17, (3, 3), (1, 1), (0, 0), (1, 1), 1)), "more channels than the pre-broadcast weights may take");
     }
 }

@@ -3,23 +3,28 @@
 //! writes kh·kw shifted copies of each image and the GEMM packs them again, for a product with
 //! a depth of ≤ 32 and only a handful of rows (LeNet's conv1: 25 deep, 6 rows; the copies took
 //! as long as the arithmetic). Here each output row is summed straight from a zero-padded copy
-//! of the image: 8 pixels × 4 output channels per register tile, vectors along the row.
+//! of the image: 8 pixels × up to 6 output channels per register tile (12 accumulators: LeNet's 6
+//! channels in one tile, so each input vector is loaded once; two tiles of 3 ran LeNet's conv1
+//! 10–15% slower), vectors along the row; a row's last ≤ 4 pixels take a one-vector tile.
 //!
 //! Every output is Σ over (ci, i, j) in that order from zero, then + bias, then the activation:
 //! the same order as the GEMM path's depth loop, one thread per output, so the bits do not
 //! depend on the thread count.
 use super::conv::Geom;
 use super::dense::{sigmoid, Act};
-use super::lanes::{load, madd, splat, store, zero, V};
+use super::lanes::{add, at_least, load, madd, splat, store, zero, V};
 
 /// Deepest product (C·kh·kw) the direct kernel takes.
 pub const DIRECT_MAX_K: usize = 32;
 /// Output pixels of a tile (two vectors) and output channels of a tile.
 const TX: usize = 8;
-const TO: usize = 4;
+const TO: usize = 6;
+
+/// Most output channels taken: the pre-broadcast weights (4× the weights) are allocated per call.
+const DIRECT_MAX_O: usize = 1 << 16;
 
 pub fn direct_applies(g: &Geom) -> bool {
-    g.groups == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.c * g.kh * g.kw <= DIRECT_MAX_K && g.wo >= 4
+    g.groups == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.c * g.kh * g.kw <= DIRECT_MAX_K && g.wo >= 4 && g.o <= DIRECT_MAX_O
 }
 
 /// Scratch floats for one image: the padded image (rows wide enough for the last tile's loads)
@@ -34,20 +39,40 @@ fn padded(g: &Geom) -> (usize, usize) {
     (g.h + 2 * g.ph, wp)
 }
 
-/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b).
+/// Image n's planes into the interior of `pad` ([C, hp, wp], its border left as it is: zero).
+pub(super) fn pad_image(x: &[f32], g: &Geom, n: usize, (hp, wp): (usize, usize), pad: &mut [f32]) {
+    let hw = g.h * g.w;
+    for ci in 0..g.c {
+        let src = &x[(n * g.c + ci) * hw..][..hw];
+        for y in 0..g.h {
+            pad[(ci * hp + y + g.ph) * wp + g.pw..][..g.w].copy_from_slice(&src[y * g.w..][..g.w]);
+        }
+    }
+}
+
+/// Floats of the pre-broadcast weights: each weight in all four lanes, [o][t][lane].
+pub fn direct_weights_len(g: &Geom) -> usize {
+    4 * g.o * g.c * g.kh * g.kw
+}
+
+/// Each weight four times, so the tile multiplies by a vector load instead of a load and a
+/// broadcast (as the GEMM's pre-broadcast A strips).
+pub fn direct_weights(wt: &[f32], g: &Geom, packed: &mut [f32]) {
+    let n = g.o * g.c * g.kh * g.kw;
+    for (d, &w) in packed[..4 * n].chunks_exact_mut(4).zip(&wt[..n]) {
+        d.fill(w);
+    }
+}
+
+/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b), from `direct_weights`.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
     let (hp, wp) = padded(g);
-    let (hw, plane) = (g.h * g.w, g.ho * g.wo);
+    let plane = g.ho * g.wo;
     let (pad, tail) = scratch.split_at_mut(g.c * hp * wp);
     pad.fill(0.0);
     for bi in 0..nb {
-        for ci in 0..g.c {
-            let src = &x[((n0 + bi) * g.c + ci) * hw..][..hw];
-            for y in 0..g.h {
-                pad[(ci * hp + y + g.ph) * wp + g.pw..][..g.w].copy_from_slice(&src[y * g.w..][..g.w]);
-            }
-        }
+        pad_image(x, g, n0 + bi, (hp, wp), pad);
         let img = &mut out[bi * g.o * plane..][..g.o * plane];
         let mut o0 = 0;
         while o0 < g.o {
@@ -55,6 +80,8 @@ pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom
                 1 => tiles::<1>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
                 2 => tiles::<2>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
                 3 => tiles::<3>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
+                4 => tiles::<4>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
+                5 => tiles::<5>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
                 _ => tiles::<TO>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
             }
             o0 += TO;
@@ -65,27 +92,19 @@ pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom
 /// Output channels [o0, o0+OB) of one image.
 #[allow(clippy::too_many_arguments)]
 fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g: &Geom, o0: usize, act: Act, tail: &mut [f32]) {
-    let (hp, wp) = padded(g);
     let (k, plane) = (g.c * g.kh * g.kw, g.ho * g.wo);
-    let w: [&[f32]; OB] = core::array::from_fn(|q| &wt[(o0 + q) * k..][..k]);
+    let w: [&[f32]; OB] = core::array::from_fn(|q| &wt[(o0 + q) * 4 * k..][..4 * k]);
     for y in 0..g.ho {
         for x0 in (0..g.wo).step_by(TX) {
-            let mut acc = [[zero(); 2]; OB];
-            for ci in 0..g.c {
-                for i in 0..g.kh {
-                    let row = &pad[(ci * hp + y + i) * wp + x0..][..TX + g.kw - 1];
-                    for j in 0..g.kw {
-                        let a0 = load(row[j..j + 4].try_into().unwrap());
-                        let a1 = load(row[j + 4..j + 8].try_into().unwrap());
-                        let t = (ci * g.kh + i) * g.kw + j;
-                        for q in 0..OB {
-                            let s = splat(w[q][t]);
-                            acc[q][0] = madd(a0, s, acc[q][0]);
-                            acc[q][1] = madd(a1, s, acc[q][1]);
-                        }
-                    }
-                }
-            }
+            // A row's last ≤ 4 pixels take one vector: no lanes spent past the row's end.
+            let acc = match (g.wo - x0 <= 4, g.kw) {
+                (true, 5) => sum::<OB, 1, 5>(pad, &w, g, y, x0),
+                (true, 3) => sum::<OB, 1, 3>(pad, &w, g, y, x0),
+                (true, _) => sum::<OB, 1, 0>(pad, &w, g, y, x0),
+                (false, 5) => sum::<OB, 2, 5>(pad, &w, g, y, x0),
+                (false, 3) => sum::<OB, 2, 3>(pad, &w, g, y, x0),
+                (false, _) => sum::<OB, 2, 0>(pad, &w, g, y, x0),
+            };
             let n = TX.min(g.wo - x0);
             for (q, a) in acc.iter().enumerate() {
                 let o = o0 + q;
@@ -100,28 +119,54 @@ fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g
             }
         }
     }
-    let _ = wp;
 }
 
-/// dst[..8] = act(a + bias), in the GEMM path's order (the sum, then + bias, then the activation).
+/// Pixels x0.. (NX vectors) of output row y for OB channels, summed in (ci, i, j) order. KW is
+/// the kernel width when known at compile time (0: read from g), so that the row and weight
+/// slices have constant lengths and the loads need no bounds checks.
+#[inline(always)]
+fn sum<const OB: usize, const NX: usize, const KW: usize>(pad: &[f32], w: &[&[f32]; OB], g: &Geom, y: usize, x0: usize) -> [[V; 2]; OB] {
+    let (hp, wp) = padded(g);
+    let kw = if KW == 0 { g.kw } else { KW };
+    let mut acc = [[zero(); 2]; OB];
+    let mut t = 0;
+    for ci in 0..g.c {
+        for i in 0..g.kh {
+            let row = &pad[(ci * hp + y + i) * wp + x0..][..4 * NX + kw - 1];
+            let ws: [&[f32]; OB] = core::array::from_fn(|q| &w[q][4 * t..][..4 * kw]);
+            for j in 0..kw {
+                let a: [V; NX] = core::array::from_fn(|v| load(row[j + 4 * v..j + 4 * v + 4].try_into().unwrap()));
+                for q in 0..OB {
+                    let s = load(ws[q][4 * j..4 * j + 4].try_into().unwrap());
+                    for v in 0..NX {
+                        acc[q][v] = madd(a[v], s, acc[q][v]);
+                    }
+                }
+            }
+            t += kw;
+        }
+    }
+    acc
+}
+
+/// dst[..8] = act(a + bias), in the GEMM path's order (the sum, then + bias, then the activation);
+/// none and ReLU in lanes (`at_least(s, 0)` is the scalar `if s < 0 { 0 } else { s }`, −0 and NaN
+/// included): the scalar loop took a quarter of LeNet's first conv.
 #[inline(always)]
 fn finish(a: &[V; 2], bias: f32, act: Act, dst: &mut [f32]) {
+    let (d0, d1) = dst[..TX].split_at_mut(4);
+    if matches!(act, Act::None | Act::Relu) {
+        for (v, d) in a.iter().zip([d0, d1]) {
+            let s = add(*v, splat(bias));
+            store(if matches!(act, Act::Relu) { at_least(s, zero()) } else { s }, d.try_into().unwrap());
+        }
+        return;
+    }
     let mut v = [0.0f32; TX];
     store(a[0], (&mut v[..4]).try_into().unwrap());
     store(a[1], (&mut v[4..]).try_into().unwrap());
     for (d, s) in dst[..TX].iter_mut().zip(v) {
         let s = s + bias;
-        *d = match act {
-            Act::None => s,
-            Act::Relu => {
-                if s < 0.0 {
-                    0.0
-                } else {
-                    s
-                }
-            }
-            Act::Sigmoid => sigmoid(s),
-            Act::Tanh => s.tanh(),
-        };
+        *d = if matches!(act, Act::Sigmoid) { sigmoid(s) } else { s.tanh() };
     }
 }

@@ -1,5 +1,5 @@
-//! The 4-lane f32 type and the handful of operations the SIMD kernels (the GEMM, direct
-//! convolution, vmath's exp/sigmoid/tanh) need, in one place so that everything else (packing,
+//! The 4-lane f32 type and the handful of operations the SIMD kernels (the GEMM, direct and
+//! Winograd convolution, vmath's exp/sigmoid/tanh) need, in one place so that everything else (packing,
 //! blocking, edge tiles, polynomial evaluation) is the same code on the host and in wasm.
 //!
 //! - wasm32: SIMD128 intrinsics; with `+relaxed-simd`, `madd` is `f32x4.relaxed_madd`, which V8
@@ -72,6 +72,16 @@ mod imp {
     #[inline(always)]
     pub fn sub(a: V, b: V) -> V {
         V(f32x4_sub(a.0, b.0))
+    }
+    /// [a0, b0, a1, b1]: the first halves of a and b, interleaved.
+    #[inline(always)]
+    pub fn interleave_lo(a: V, b: V) -> V {
+        V(i32x4_shuffle::<0, 4, 1, 5>(a.0, b.0))
+    }
+    /// [a2, b2, a3, b3]
+    #[inline(always)]
+    pub fn interleave_hi(a: V, b: V) -> V {
+        V(i32x4_shuffle::<2, 6, 3, 7>(a.0, b.0))
     }
     #[inline(always)]
     pub fn mul(a: V, b: V) -> V {
@@ -162,6 +172,14 @@ mod imp {
     #[inline(always)]
     pub fn sub(a: V, b: V) -> V {
         zip(a, b, |x, y| x - y)
+    }
+    #[inline(always)]
+    pub fn interleave_lo(a: V, b: V) -> V {
+        V([a.0[0], b.0[0], a.0[1], b.0[1]])
+    }
+    #[inline(always)]
+    pub fn interleave_hi(a: V, b: V) -> V {
+        V([a.0[2], b.0[2], a.0[3], b.0[3]])
     }
     #[inline(always)]
     pub fn mul(a: V, b: V) -> V {

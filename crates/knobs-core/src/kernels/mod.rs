@@ -4,6 +4,7 @@ pub mod attention;
 pub mod broadcast;
 pub mod clip;
 pub mod conv;
+mod conv_channels;
 mod conv_direct;
 pub mod dense;
 pub mod distance;
@@ -26,6 +27,7 @@ pub mod rnn;
 pub mod sparse;
 pub mod unary;
 mod vmath;
+mod winograd;
 pub mod word2vec;
 
 #[cfg(test)]
