@@ -39,6 +39,20 @@ describe('conv2d / pooling', () => {
     });
   });
 
+  it('2×2 max-pool without indices keeps the indexed pick bit for bit (ties, ±0, NaN; 3, 5, 8, 14 wide)', () => {
+    tidy(() => {
+      for (const w of [6, 10, 16, 28]) {
+        // A coarse grid of values (many equal maxima), signed zeros and NaNs at a prime stride.
+        const n = 2 * 3 * 6 * w;
+        const v = Array.from({ length: n }, (_, i) => (i % 13 === 4 ? NaN : i % 7 === 2 ? -0 : ((i * 37) % 5) - 2));
+        const x = tensor(v, [2, 3, 6, w]);
+        const fast = noGrad(() => maxPool2d(x, 2));
+        const indexed = maxPool2d(x.clone().requireGrad(), 2);
+        expect(Array.from(new Uint32Array(fast.toFloat32Array().buffer))).toEqual(Array.from(new Uint32Array(indexed.toFloat32Array().buffer)));
+      }
+    });
+  });
+
   it('max pooling sends the gradient to the first of equal maxima', () => {
     tidy(() => {
       const x = tensor([5, 5, 1, 5], [1, 1, 2, 2], { requiresGrad: true });

@@ -13,6 +13,7 @@ use super::conv_direct::{conv2d_direct, direct_applies, direct_scratch, direct_w
 use super::winograd::{conv2d_winograd, winograd_applies, winograd_scratch, winograd_weights, winograd_weights_len};
 use super::dense::{sigmoid, Act};
 use super::matmul::{matmul, matmul_nt, matmul_tn};
+use super::lanes::{evens_odds, load, pick_max, store};
 use super::par;
 use core::cell::Cell;
 
@@ -438,24 +439,44 @@ const POOL_PART_INPUTS: usize = 1 << 16;
 
 /// The commonest pool (2×2, stride 2) without indices: a branch-free max of each window, taken in
 /// the order the indexed loop visits it (a tree of "first maximum, first NaN" picks keeps that
-/// loop's choice), so the values are the same bits as maxpool2d_dense's.
+/// loop's choice), so the values are the same bits as maxpool2d_dense's. Four outputs per step in
+/// lanes (8 inputs of each row split into even and odd columns); a row's last < 4 outputs take
+/// the step ending at the row's end (recomputing a few outputs with the same bits) or, on rows
+/// under 4 wide, the scalar pick.
 fn maxpool2d_2x2(x: &[f32], out: &mut [f32], g: &Geom) {
-    #[inline(always)]
-    fn pick(best: f32, v: f32) -> f32 {
-        if v > best || (v != v && best == best) { v } else { best }
-    }
     let (hw, plane) = (g.h * g.w, g.plane());
+    let four = |r0: &[f32], r1: &[f32], o: &mut [f32]| {
+        let (a0, a1) = evens_odds(load(r0[..4].try_into().unwrap()), load(r0[4..8].try_into().unwrap()));
+        let (b0, b1) = evens_odds(load(r1[..4].try_into().unwrap()), load(r1[4..8].try_into().unwrap()));
+        store(pick_max(pick_max(a0, a1), pick_max(b0, b1)), (&mut o[..4]).try_into().unwrap());
+    };
     for p in 0..g.n * g.c {
         let src = &x[p * hw..][..hw];
         let o_pl = &mut out[p * plane..][..plane];
         for oy in 0..g.ho {
             let r0 = &src[2 * oy * g.w..][..2 * g.wo];
             let r1 = &src[(2 * oy + 1) * g.w..][..2 * g.wo];
-            for ((o, a), b) in o_pl[oy * g.wo..][..g.wo].iter_mut().zip(r0.chunks_exact(2)).zip(r1.chunks_exact(2)) {
-                *o = pick(pick(a[0], a[1]), pick(b[0], b[1]));
+            let o_row = &mut o_pl[oy * g.wo..][..g.wo];
+            if g.wo < 4 {
+                for ((o, a), b) in o_row.iter_mut().zip(r0.chunks_exact(2)).zip(r1.chunks_exact(2)) {
+                    *o = pick(pick(a[0], a[1]), pick(b[0], b[1]));
+                }
+                continue;
+            }
+            for ox in (0..g.wo - 3).step_by(4) {
+                four(&r0[2 * ox..], &r1[2 * ox..], &mut o_row[ox..]);
+            }
+            if g.wo % 4 != 0 {
+                let ox = g.wo - 4;
+                four(&r0[2 * ox..], &r1[2 * ox..], &mut o_row[ox..]);
             }
         }
     }
+}
+
+#[inline(always)]
+fn pick(best: f32, v: f32) -> f32 {
+    if v > best || (v != v && best == best) { v } else { best }
 }
 
 /// The usual CNN pool (no padding, no dilation): every window lies inside the image, so the loop
@@ -738,7 +759,8 @@ mod tests {
     fn forward_and_pools_are_bit_identical_across_thread_counts() {
         use crate::kernels::par::with_host_threads;
         let mut rng = Lcg(13);
-        // LeNet-5's two convolutions and pools at batch 64 (several parts each), and odd shapes.
+        // LeNet-5's two convolutions and pools at batch 64 (several parts each), and odd shapes
+        // (2×2 pools 8, 5 and 3 outputs wide: whole lane steps, an overlapping last step, scalar).
         for g in [geom(64, 1, 28, 28, 6, (5, 5), (1, 1), (2, 2), (1, 1), 1), geom(64, 6, 14, 14, 16, (5, 5), (1, 1), (0, 0), (1, 1), 1), geom(9, 4, 13, 11, 6, (3, 3), (2, 1), (1, 1), (1, 2), 2)] {
             let x = rand_vec(&mut rng, g.n * g.c * g.h * g.w);
             let wt = rand_vec(&mut rng, g.o * (g.c / g.groups) * g.kh * g.kw);
@@ -756,7 +778,7 @@ mod tests {
                 assert_eq!(bits(&run(t)), bits(&one), "conv {g:?} on {t} threads");
             }
         }
-        for g in [geom(64, 6, 28, 28, 6, (2, 2), (2, 2), (0, 0), (1, 1), 1), geom(7, 5, 9, 8, 5, (3, 2), (2, 2), (1, 1), (1, 1), 1), geom(3, 130, 16, 17, 130, (2, 2), (2, 2), (0, 0), (1, 1), 1)] {
+        for g in [geom(64, 6, 28, 28, 6, (2, 2), (2, 2), (0, 0), (1, 1), 1), geom(7, 5, 9, 8, 5, (3, 2), (2, 2), (1, 1), (1, 1), 1), geom(3, 130, 16, 17, 130, (2, 2), (2, 2), (0, 0), (1, 1), 1), geom(64, 16, 10, 10, 16, (2, 2), (2, 2), (0, 0), (1, 1), 1), geom(2, 3, 7, 6, 3, (2, 2), (2, 2), (0, 0), (1, 1), 1)] {
             let x: Vec<f32> = rand_vec(&mut rng, g.n * g.c * g.h * g.w).iter().enumerate().map(|(i, v)| if i % 41 == 3 { f32::NAN } else { (v * 3.0).round() }).collect();
             let n = g.n * g.c * g.ho * g.wo;
             let pool = |t: usize, with_arg: bool| {

@@ -115,6 +115,19 @@ mod imp {
     pub fn select_lt(a: V, b: V, t: V, f: V) -> V {
         V(v128_bitselect(t.0, f.0, f32x4_lt(a.0, b.0)))
     }
+    /// [a0, a2, b0, b2] and [a1, a3, b1, b3]: the even and odd elements of 8 consecutive floats.
+    #[inline(always)]
+    pub fn evens_odds(a: V, b: V) -> (V, V) {
+        (V(i32x4_shuffle::<0, 2, 4, 6>(a.0, b.0)), V(i32x4_shuffle::<1, 3, 5, 7>(a.0, b.0)))
+    }
+    /// Lanes where v > best, or v is NaN and best is not, take v (max pooling's "first maximum,
+    /// first NaN" pick, which f32x4_max/pmax do not make).
+    #[inline(always)]
+    pub fn pick_max(best: V, v: V) -> V {
+        let nan_v = f32x4_ne(v.0, v.0);
+        let take = v128_or(f32x4_gt(v.0, best.0), v128_andnot(nan_v, f32x4_ne(best.0, best.0)));
+        V(v128_bitselect(v.0, best.0, take))
+    }
     /// 2^n from t = n + 1.5·2²³ (n an integer in [−126, 127]): t's low mantissa bits hold n,
     /// so integer arithmetic on its bits gives 2^n's exponent field without a float→int
     /// conversion (which x86 has no single saturating instruction for).
@@ -208,6 +221,14 @@ mod imp {
     #[inline(always)]
     pub fn select_lt(a: V, b: V, t: V, f: V) -> V {
         V(core::array::from_fn(|i| if a.0[i] < b.0[i] { t.0[i] } else { f.0[i] }))
+    }
+    #[inline(always)]
+    pub fn evens_odds(a: V, b: V) -> (V, V) {
+        (V([a.0[0], a.0[2], b.0[0], b.0[2]]), V([a.0[1], a.0[3], b.0[1], b.0[3]]))
+    }
+    #[inline(always)]
+    pub fn pick_max(best: V, v: V) -> V {
+        zip(best, v, |b, v| if v > b || (v.is_nan() && !b.is_nan()) { v } else { b })
     }
     #[inline(always)]
     pub fn pow2_of_shifted(t: V) -> V {
