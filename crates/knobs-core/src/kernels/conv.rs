@@ -466,7 +466,7 @@ fn maxpool2d_2x2(x: &[f32], out: &mut [f32], g: &Geom) {
             for ox in (0..g.wo - 3).step_by(4) {
                 four(&r0[2 * ox..], &r1[2 * ox..], &mut o_row[ox..]);
             }
-            if g.wo % 4 != 0 {
+            if !g.wo.is_multiple_of(4) {
                 let ox = g.wo - 4;
                 four(&r0[2 * ox..], &r1[2 * ox..], &mut o_row[ox..]);
             }
@@ -476,7 +476,7 @@ fn maxpool2d_2x2(x: &[f32], out: &mut [f32], g: &Geom) {
 
 #[inline(always)]
 fn pick(best: f32, v: f32) -> f32 {
-    if v > best || (v != v && best == best) { v } else { best }
+    if v > best || (v.is_nan() && !best.is_nan()) { v } else { best }
 }
 
 /// The usual CNN pool (no padding, no dilation): every window lies inside the image, so the loop
