@@ -135,7 +135,7 @@ export class Reinforce {
    * per update (2 MB of hidden layers for ten 200-step games) cost its zeroing and the garbage
    * collector about a tenth of the update.
    */
-  private readonly rollout = { obs: new Growable(0), cols: new GrowableI32(), vals: new Growable(0), rowNnz: new GrowableI32(), hidden: new Growable(0), logits: new Growable(0) };
+  private readonly rollout = { obs: new Growable(f32), cols: new Growable(i32), vals: new Growable(f32), rowNnz: new Growable(i32), hidden: new Growable(f32), logits: new Growable(f32) };
 
   constructor(readonly observationSize: number, readonly actionCount: number, opts: ReinforceOptions = {}) {
     const o: Required<ReinforceOptions> = {
@@ -511,50 +511,35 @@ export class Reinforce {
   }
 }
 
-/** Rows of one update (observations, hidden layers, nonzeros) appended into an array that doubles when full. */
-class Growable {
-  private buf: Float32Array;
+/** Rows of one update (observations, hidden layers, nonzeros) appended into a typed array that
+ *  doubles when full; kept between updates, so a steady run stops allocating. */
+class Growable<T extends Float32Array | Int32Array> {
+  private buf: T;
   length = 0;
-  constructor(rowSize: number) {
-    this.buf = new Float32Array(Math.max(rowSize, 16) * 256);
+  constructor(private readonly make: (n: number) => T) {
+    this.buf = make(4096);
   }
-  push(row: Float32Array): void {
-    if (this.length + row.length > this.buf.length) {
-      const b = new Float32Array(Math.max(this.buf.length * 2, this.length + row.length));
-      b.set(this.buf);
-      this.buf = b;
-    }
-    this.buf.set(row, this.length);
-    this.length += row.length;
-  }
-  view(): Float32Array {
-    return this.buf.subarray(0, this.length);
-  }
-}
-class GrowableI32 {
-  private buf = new Int32Array(4096);
-  length = 0;
-  push(row: Int32Array): void {
-    if (this.length + row.length > this.buf.length) {
-      const b = new Int32Array(Math.max(this.buf.length * 2, this.length + row.length));
-      b.set(this.buf);
-      this.buf = b;
-    }
+  push(row: ArrayLike<number>): void {
+    this.reserve(row.length);
     this.buf.set(row, this.length);
     this.length += row.length;
   }
   pushOne(v: number): void {
-    if (this.length === this.buf.length) {
-      const b = new Int32Array(this.buf.length * 2);
-      b.set(this.buf);
-      this.buf = b;
-    }
+    this.reserve(1);
     this.buf[this.length++] = v;
   }
-  view(): Int32Array {
-    return this.buf.subarray(0, this.length);
+  view(): T {
+    return this.buf.subarray(0, this.length) as T;
+  }
+  private reserve(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const b = this.make(Math.max(this.buf.length * 2, this.length + n));
+    b.set(this.buf);
+    this.buf = b;
   }
 }
+const f32 = (n: number) => new Float32Array(n);
+const i32 = (n: number) => new Int32Array(n);
 
 /** A [P, cols] tensor holding `rows` (row-major) and zeros after them: one copy into wasm. */
 function paddedTensor(rows: Float32Array, P: number, cols: number): Tensor {
