@@ -66,6 +66,8 @@ _swapKernels(
       };
     },
   }),
+  // Only counting: the fused paths (the foreach optimizer step) stay on, as in an untraced step.
+  false,
 );
 const id0 = tensor([0]);
 const N0 = 100;

@@ -16,6 +16,8 @@ export type Kernels = typeof plainKernels;
 // The threads build's glue differs only in how it is instantiated (shared memory, per-thread
 // stacks); its kernels are the same functions.
 let kernels: Kernels = plainKernels;
+// The table init() loaded; `kernels` differs from it while _swapKernels has a recording table in.
+let loadedKernels: Kernels = plainKernels;
 
 let memory: WebAssembly.Memory | null = null;
 let heapCache: Float32Array = new Float32Array(0);
@@ -121,7 +123,7 @@ export function init(options: InitOptions = {}): Promise<void> {
         const module = await WebAssembly.compile(await loadWasmBytes(tb.wasmUrl()) as BufferSource);
         const out = tb.kernels.initSync({ module });
         await startWorkers(module, out.memory, threads - 1, () => tb.kernels.thread_pool_size(), tb.newBrowserWorker);
-        kernels = tb.kernels as unknown as Kernels;
+        kernels = loadedKernels = tb.kernels as unknown as Kernels;
         sharedMemory = true;
         memory = out.memory;
         build = 'simd128';
@@ -171,12 +173,24 @@ export function setNumThreads(n: number): void {
 /**
  * @internal For ts/compile (traced steps): installs another kernel table, e.g. a proxy that
  * records every call of one eagerly run step, and returns the one it replaced. Swapping the
- * table keeps K() itself untouched.
+ * table keeps K() itself untouched. `recording` false: a table that only watches (a profiler's
+ * counter), for which the fused paths stay on (see _kernelsRecording).
  */
-export function _swapKernels(k: Kernels): Kernels {
+export function _swapKernels(k: Kernels, recording = true): Kernels {
   const prev = kernels;
   kernels = k;
+  swappedForRecording = recording && k !== loadedKernels;
   return prev;
+}
+
+let swappedForRecording = false;
+/**
+ * @internal Whether a recording table (compileStep's trace) is installed. Fused paths whose
+ * kernels it may not know (e.g. the foreach optimizers) take the per-tensor kernels then,
+ * which compute the same bits.
+ */
+export function _kernelsRecording(): boolean {
+  return swappedForRecording;
 }
 
 /** The kernels, or a clear error if `init()` has not finished. */

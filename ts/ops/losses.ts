@@ -2,7 +2,7 @@
  * Losses: the "compare" of predict → compare → learn. Both refuse NaN/Inf inputs with an error
  * naming the loss and the shapes, because a non-finite loss silently poisons every knob.
  */
-import { heap, K } from '../backend/wasm.js';
+import { heap, K, _kernelsRecording } from '../backend/wasm.js';
 import { accumulateGrad, isGradEnabled, record, recordScalar } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
 import { SCALAR_SHAPE, Tensor, empty } from '../tensor.js';
@@ -43,14 +43,27 @@ export function mseLoss(pred: Tensor, target: Tensor, reduction: Reduction = 'me
   if (!sameShape(pred.shape, target.shape)) {
     throw new ShapeError(`mseLoss: prediction ${fmtShape(pred.shape)} and target ${fmtShape(target.shape)} must have the same shape`);
   }
-  assertFinite('mseLoss', pred, 'prediction');
-  assertFinite('mseLoss', target, 'target');
+  // A recording kernel table (compileStep's trace) folds the scans it sees just before the loss
+  // kernel into the loss: give it them in that order.
+  const scanFirst = reduction === 'none' || _kernelsRecording();
+  if (scanFirst) {
+    assertFinite('mseLoss', pred, 'prediction');
+    assertFinite('mseLoss', target, 'target');
+  }
   if (reduction === 'none') return mseNone(pred, target);
   const k = K();
   const n = pred.size;
   const scale = reduction === 'mean' && n > 0 ? 1 / n : 1;
+  const sum = n > 0 ? k.mse(pred.ptr, target.ptr, n) : 0;
+  // A NaN or Infinity in either input makes the sum (of f64 squares) non-finite, so the scans
+  // that name the culprit run only then: two wasm calls less per step. (A finite overflow to
+  // Infinity passes both scans, as it did before them.)
+  if (!scanFirst && !Number.isFinite(sum)) {
+    assertFinite('mseLoss', pred, 'prediction');
+    assertFinite('mseLoss', target, 'target');
+  }
   const out = empty(SCALAR_SHAPE, 'mseLoss');
-  heap()[out.ptr >>> 2] = n > 0 ? k.mse(pred.ptr, target.ptr, n) * scale : 0;
+  heap()[out.ptr >>> 2] = sum * scale;
   return recordScalar(out, [pred, target], (g) => {
     // d/dp Σ(p − t)² = 2(p − t); the upstream scalar and the reduction fold into one factor.
     const factor = 2 * scale * g;

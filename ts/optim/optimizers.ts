@@ -1,6 +1,7 @@
 /** SGD (momentum, Nesterov), Adam/AdamW, RMSprop, Adagrad — PyTorch semantics and defaults. */
-import { K } from '../backend/wasm.js';
+import { K, _kernelsRecording } from '../backend/wasm.js';
 import type { Tensor } from '../tensor.js';
+import { ForeachTable } from './foreach.js';
 import { Optimizer } from './optimizer.js';
 import { registerOptimizer, type HyperDef, type OptimizerDef } from './registry.js';
 
@@ -25,8 +26,27 @@ const SGD_DEF: OptimizerDef = {
 };
 
 export class SGD extends Optimizer {
+  private table: ForeachTable | null = null;
   constructor(params: Iterable<Tensor>, opts: SGDOptions) {
     super(params, SGD_DEF, opts);
+  }
+  /**
+   * Every parameter with a gradient in one sgd_foreach call, each getting update()'s arithmetic.
+   * A recording kernel table (compileStep's trace) gets the per-parameter calls it knows.
+   */
+  override step(): void {
+    if (_kernelsRecording()) return super.step();
+    this.stepCount++;
+    const ps = this.params;
+    const table = (this.table ??= new ForeachTable(ps.length));
+    const momentum = this.momentum;
+    let rows = 0;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i], g = p.grad;
+      if (g === null || p.size === 0) continue;
+      table.set(rows++, p.ptr, g.ptr, momentum !== 0 ? this.slot('momentum', i).ptr : 0, p.size);
+    }
+    if (rows > 0) K().sgd_foreach(table.ptr, rows, this.lr, momentum, this.weightDecay, this.nesterov);
   }
   get momentum(): number {
     return this.hyper.momentum as number;
@@ -40,6 +60,11 @@ export class SGD extends Optimizer {
   protected update(p: Tensor, g: Tensor, i: number): void {
     const v = this.momentum !== 0 ? this.slot('momentum', i).ptr : 0;
     K().sgd(p.ptr, g.ptr, v, p.size, this.lr, this.momentum, this.weightDecay, this.nesterov);
+  }
+  override dispose(): void {
+    super.dispose();
+    this.table?.dispose();
+    this.table = null;
   }
 }
 

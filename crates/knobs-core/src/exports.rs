@@ -19,6 +19,7 @@ mod matmul;
 mod matmul_batched;
 mod memory;
 mod optim;
+mod optim_foreach;
 mod par;
 mod random;
 mod reduce;

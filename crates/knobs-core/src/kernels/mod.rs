@@ -19,6 +19,7 @@ pub mod losses;
 pub mod matmul;
 pub mod matmul_batched;
 pub mod optim;
+pub mod optim_foreach;
 pub mod program;
 pub mod random;
 pub mod reduce;
