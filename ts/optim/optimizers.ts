@@ -39,6 +39,7 @@ export class SGD extends Optimizer {
     this.stepCount++;
     const ps = this.params;
     const table = (this.table ??= new ForeachTable(ps.length));
+    const ptr = table.ptr;
     const momentum = this.momentum;
     let rows = 0;
     for (let i = 0; i < ps.length; i++) {
@@ -46,7 +47,7 @@ export class SGD extends Optimizer {
       if (g === null || p.size === 0) continue;
       table.set(rows++, p.ptr, g.ptr, momentum !== 0 ? this.slot('momentum', i).ptr : 0, p.size);
     }
-    if (rows > 0) K().sgd_foreach(table.ptr, rows, this.lr, momentum, this.weightDecay, this.nesterov);
+    if (rows > 0) K().sgd_foreach(ptr, rows, this.lr, momentum, this.weightDecay, this.nesterov);
   }
   get momentum(): number {
     return this.hyper.momentum as number;
