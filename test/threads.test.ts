@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bits } from './helpers/bits.js';
 import { K, memoryStats } from '../ts/backend/wasm.js';
 import { resolveThreads, startWorkers, stopWorkers } from '../ts/backend/threads.js';
-import { KnobsError, conv2d, getNumThreads, init, matmul, mul, nn, noGrad, optim, randn, setNumThreads, simdBuild, sum, tensor, tidy } from '../ts/index.js';
+import { KnobsError, conv2d, full, getNumThreads, init, matmul, mul, nn, noGrad, optim, randn, setNumThreads, simdBuild, sum, tensor, tidy } from '../ts/index.js';
 import * as ref from './helpers/reference.js';
 
 beforeAll(() => init({ threads: 2 }));
@@ -157,6 +157,20 @@ describe('thread pool', () => {
     const one = on(1, () => train(15));
     const two = train(15);
     expect(two.map(bits)).toEqual(one.map(bits));
+  });
+
+  it('views of the shared memory follow its growth (heap() compares the size, read from wasm)', () => {
+    const start = memoryStats().wasmBytes;
+    const made: ReturnType<typeof full>[] = [];
+    // 16 MiB blocks until memory has grown; the last one lies (at least partly) in the new part.
+    while (memoryStats().wasmBytes === start && made.length < 64) made.push(full([1 << 22], made.length + 1));
+    expect(memoryStats().wasmBytes).toBeGreaterThan(start);
+    const last = made[made.length - 1];
+    const d = last.data;
+    expect(d.length).toBe(1 << 22);
+    expect(d[(1 << 22) - 1]).toBe(made.length);
+    expect(d[0]).toBe(made.length);
+    for (const t of made) t.dispose();
   });
 
   it('memory does not grow across training steps on the pool', () => {

@@ -203,8 +203,10 @@ export function K(): Kernels {
 export function heap(): Float32Array {
   // Growth detaches a non-shared memory's old buffer, which empties every view of it: testing the
   // length spares the `memory.buffer` getter (~20 ns, several calls per step). Shared memory (the
-  // threads build) never detaches, so there the buffers are compared.
-  if (heapCache.length === 0 || (sharedMemory && heapCache.buffer !== memory!.buffer)) heapCache = new Float32Array(memory!.buffer);
+  // threads build) never detaches, so there the view's length is compared with memory's size, read
+  // by a wasm call (~6 ns; a shared memory's `buffer` getter costs ~40). The loaded table, not
+  // K(): a recording table (compileStep's trace) must not see it.
+  if (heapCache.length === 0 || (sharedMemory && heapCache.length !== loadedKernels.memory_pages() * 16384)) heapCache = new Float32Array(memory!.buffer);
   return heapCache;
 }
 

@@ -18,6 +18,7 @@ mod losses;
 mod matmul;
 mod matmul_batched;
 mod memory;
+mod memory_size;
 mod optim;
 mod optim_foreach;
 mod par;
