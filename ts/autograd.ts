@@ -4,7 +4,7 @@
  * topological sort (no recursion, so a 10,000-step RNN unroll cannot overflow the stack)
  * followed by one pass in reverse order.
  */
-import { heap, K } from './backend/wasm.js';
+import { allocF32, freeF32, heap, K } from './backend/wasm.js';
 import { KnobsError, ShapeError, fmtShape } from './errors.js';
 import { untrack } from './scope.js';
 import { Tensor, _setBackward, empty, type BackwardFn } from './tensor.js';
@@ -56,16 +56,36 @@ export function link(out: Tensor, parents: readonly Tensor[], backward: Backward
 /**
  * record() for an op with one output element whose backward needs only its gradient's value (a
  * loss): backward() called on it then runs fn(1) itself, without a seed tensor for the 1.
+ * `into(g, dst)`, when given, writes what fn would hand parents[0] as its gradient at byte offset
+ * dst, and nothing else: for a loss whose other inputs need no gradient. backward() uses it to
+ * pass the gradient to an op made by linkAt without a Tensor for it (see backward()).
  */
-export function recordScalar(out: Tensor, parents: readonly Tensor[], fn: (g: number) => void): Tensor {
+export function recordScalar(out: Tensor, parents: readonly Tensor[], fn: (g: number) => void, into?: (g: number, dst: number) => void): Tensor {
   const y = record(out, parents, SCALAR_BACKWARD);
-  if (y.backwardFn !== null) y._scalarBackward = fn;
+  if (y.backwardFn !== null) {
+    y._scalarBackward = fn;
+    if (into !== undefined) y._scalarInto = into;
+  }
   return y;
+}
+
+/**
+ * link() for an op whose backward reads its gradient only through its byte offset: backward()
+ * then hands a loss's gradient straight to `at`, from a plain buffer instead of a Tensor.
+ */
+export function linkAt(out: Tensor, parents: readonly Tensor[], at: (gyPtr: number) => void): Tensor {
+  link(out, parents, AT_BACKWARD);
+  out._backwardAt = at;
+  return out;
 }
 
 /** The backwardFn of recordScalar's outputs: backward() calls their _scalarBackward instead (no closure per op). */
 const SCALAR_BACKWARD: BackwardFn = () => {
   throw new KnobsError('backward: internal error: a scalar backward was called without its value');
+};
+/** The backwardFn of linkAt's outputs: backward() calls their _backwardAt with the gradient's offset. */
+const AT_BACKWARD: BackwardFn = () => {
+  throw new KnobsError('backward: internal error: an offset backward was called without its offset');
 };
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
@@ -203,10 +223,15 @@ function topoOrder(root: Tensor): Tensor[] {
       }
       // Leaves (parameters, inputs) have no backward of their own: the pass would skip them, so
       // they are not pushed at all (in a tiny net they are most of the graph's nodes).
-      if (p.requiresGrad && p.backwardFn !== null && p._visit !== mark) {
-        p._visit = mark;
-        nodes.push(p);
-        next.push(0);
+      if (p.requiresGrad && p.backwardFn !== null) {
+        if (p._visit !== mark) {
+          p._visit = mark;
+          p._uses = 1;
+          nodes.push(p);
+          next.push(0);
+        } else {
+          p._uses++;
+        }
       }
     } else {
       order.push(node);
@@ -215,6 +240,28 @@ function topoOrder(root: Tensor): Tensor[] {
     }
   }
   return order;
+}
+
+/**
+ * A scalar loss's gradient passed to the op `next` below it in a plain buffer, without a Tensor
+ * (the usual tiny step: a loss on a linearChain), when that is the same computation: `next` is the
+ * loss's first input and the next node to run, the loss is its only consumer (so its gradient is
+ * complete), and the loss's other inputs need none. Same kernels in the same order as through a
+ * gradient tensor. Returns whether it ran.
+ */
+function handOver(root: Tensor, next: Tensor): boolean {
+  const into = root._scalarInto, at = next._backwardAt;
+  if (into === null || at === null || next !== root.parents[0] || next._uses !== 1 || next.grad !== null || next.size === 0) return false;
+  for (let i = 1; i < root.parents.length; i++) if (root.parents[i].requiresGrad) return false;
+  const n = next.size;
+  const buf = allocF32(n);
+  try {
+    into(1, buf);
+    at(buf);
+  } finally {
+    freeF32(buf, n);
+  }
+  return true;
 }
 
 function backward(root: Tensor, grad?: Tensor): void {
@@ -239,13 +286,17 @@ function backward(root: Tensor, grad?: Tensor): void {
     else seed.data.fill(1);
     accumulateGrad(root, seed, true);
   }
-  if (last < order.length - 1) scalar!(1);
+  if (last < order.length - 1) {
+    if (last >= 0 && handOver(root, order[last])) last--;
+    else scalar!(1);
+  }
   for (let i = last; i >= 0; i--) {
     const node = order[i];
     const g = node.grad;
     if (!node.backwardFn || !g) continue;
     const sb = node._scalarBackward;
     if (sb !== null) sb(g.item());
+    else if (node._backwardAt !== null) node._backwardAt(g.ptr);
     else node.backwardFn(g);
     // An interior node's gradient is only a message to its parents: free it at once.
     g.dispose();

@@ -110,6 +110,12 @@ export class Tensor {
   backwardFn: BackwardFn | null = null;
   /** @internal Set by recordScalar (a loss): its backward from the gradient's value alone (autograd.ts). */
   _scalarBackward: ((g: number) => void) | null = null;
+  /** @internal Set by recordScalar: writes the loss's gradient for parents[0] at a byte offset (autograd.ts). */
+  _scalarInto: ((g: number, dst: number) => void) | null = null;
+  /** @internal Set by linkAt: this op's backward from its gradient's byte offset (autograd.ts). */
+  _backwardAt: ((gyPtr: number) => void) | null = null;
+  /** @internal How many graph edges lead into this tensor in the current backward() (autograd.ts). */
+  _uses = 0;
   /** Name of the op that produced this tensor, for error messages and debugging. */
   op: string;
   private storage: Storage | null;
@@ -207,6 +213,8 @@ export class Tensor {
     this.parents = NO_PARENTS;
     this.backwardFn = null;
     this._scalarBackward = null;
+    this._scalarInto = null;
+    this._backwardAt = null;
   }
   /** A tensor with the same data and another shape (no copy). */
   reshape(shape: Shape): Tensor {

@@ -8,7 +8,7 @@
  */
 import { denseActivationCode } from '../backend/codes.js';
 import { MAX_ELEMENTS, allocF32, freeF32, K } from '../backend/wasm.js';
-import { isGradEnabled, link } from '../autograd.js';
+import { isGradEnabled, linkAt } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor } from './checks.js';
@@ -95,8 +95,8 @@ export function linearChainWith(x: Tensor, layers: readonly DenseLayer[], activa
   if (!grad) return out;
   // backward() walks into x only: weights and biases that are leaves have no backward to run
   // (and the chain's own backward fills their gradients).
-  return link(out, leaves ? [x] : [x, ...layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight]))], (gy) =>
-    chainBackward(x, layers, acts, first, out, gy, m, hidden, widest),
+  return linkAt(out, leaves ? [x] : [x, ...layers.flatMap((l) => (l.bias ? [l.weight, l.bias] : [l.weight]))], (gyPtr) =>
+    chainBackward(x, layers, acts, first, out, gyPtr, m, hidden, widest),
   );
 }
 
@@ -121,7 +121,7 @@ function forwardLayers(x: Tensor, layers: readonly DenseLayer[], acts: readonly 
  * make it: the gradient of a hidden layer goes to scratch (fresh, as an interior gradient is) and
  * is the next call's gy.
  */
-function chainBackward(x: Tensor, layers: readonly DenseLayer[], acts: readonly number[], first: number, out: Tensor, gy: Tensor, m: number, hidden: number, widest: number): void {
+function chainBackward(x: Tensor, layers: readonly DenseLayer[], acts: readonly number[], first: number, out: Tensor, gyPtr: number, m: number, hidden: number, widest: number): void {
   // The graph walk skipped the weights and biases (link() above): refuse freed ones here, before
   // any gradient is made, as the walk refuses a freed input.
   for (let i = first; i < layers.length; i++) {
@@ -137,7 +137,6 @@ function chainBackward(x: Tensor, layers: readonly DenseLayer[], acts: readonly 
   const scratch = widest * 3;
   const gz = allocF32(scratch);
   try {
-    let gyPtr = gy.ptr;
     // Floats from base to layer i's output (the last one's is the output itself).
     let yOff = hidden;
     for (let i = layers.length - 1; i >= first; i--) {

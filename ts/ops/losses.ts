@@ -64,18 +64,25 @@ export function mseLoss(pred: Tensor, target: Tensor, reduction: Reduction = 'me
   }
   const out = empty(SCALAR_SHAPE, 'mseLoss');
   heap()[out.ptr >>> 2] = sum * scale;
-  return recordScalar(out, [pred, target], (g) => {
-    // d/dp Σ(p − t)² = 2(p − t); the upstream scalar and the reduction fold into one factor.
-    const factor = 2 * scale * g;
-    const gp = empty(pred.shape, 'mse_grad');
-    if (n > 0) k.mse_backward(pred.ptr, target.ptr, gp.ptr, n, factor);
-    if (target.requiresGrad) {
-      const gt = empty(target.shape, 'mse_grad');
-      if (n > 0) k.mse_backward(pred.ptr, target.ptr, gt.ptr, n, -factor);
-      accumulateGrad(target, gt, true);
-    }
-    accumulateGrad(pred, gp, true);
-  });
+  // d/dp Σ(p − t)² = 2(p − t); the upstream scalar and the reduction fold into one factor.
+  const predGrad = (g: number, dst: number) => {
+    if (n > 0) k.mse_backward(pred.ptr, target.ptr, dst, n, 2 * scale * g);
+  };
+  return recordScalar(
+    out,
+    [pred, target],
+    (g) => {
+      const gp = empty(pred.shape, 'mse_grad');
+      predGrad(g, gp.ptr);
+      if (target.requiresGrad) {
+        const gt = empty(target.shape, 'mse_grad');
+        if (n > 0) k.mse_backward(pred.ptr, target.ptr, gt.ptr, n, -(2 * scale * g));
+        accumulateGrad(target, gt, true);
+      }
+      accumulateGrad(pred, gp, true);
+    },
+    target.requiresGrad ? undefined : predGrad,
+  );
 }
 
 /** One-hot rows from integer class labels; validates every label against the class count. */
@@ -144,11 +151,19 @@ export function crossEntropy(logits: Tensor, target: Tensor | ArrayLike<number>,
     free();
     return out;
   }
-  return recordScalar(out, [logits], (g) => {
-    const gl = empty(logits.shape, 'crossEntropy_grad');
-    if (gl.size > 0) k.softmax_cross_entropy_backward(probs.ptr, tgt.ptr, gl.ptr, gl.size, scale * g);
-    accumulateGrad(logits, gl, true);
-  });
+  const logitsGrad = (g: number, dst: number) => {
+    if (logits.size > 0) k.softmax_cross_entropy_backward(probs.ptr, tgt.ptr, dst, logits.size, scale * g);
+  };
+  return recordScalar(
+    out,
+    [logits],
+    (g) => {
+      const gl = empty(logits.shape, 'crossEntropy_grad');
+      logitsGrad(g, gl.ptr);
+      accumulateGrad(logits, gl, true);
+    },
+    logitsGrad,
+  );
 }
 
 /** 'none': one loss per row; the backward scales each row's (softmax − t) by its own upstream gradient. */
