@@ -6,7 +6,7 @@
  *   node --import tsx bench/profile-eager.ts [--steps 200000] [--net xor|street1|street4]
  */
 import { execSync } from 'node:child_process';
-import { _swapKernels, type Kernels } from '../ts/backend/wasm.js';
+import { countKernelCalls } from '../ts/backend/count-kernels.js';
 import { init, tensor, tidy, type Tensor } from '../ts/index.js';
 import { knobsTiny, STREET1, STREET4, XOR, type TinyNet } from './cases-tiny.js';
 
@@ -52,28 +52,14 @@ const cpuUs = () => {
 };
 for (let i = 0; i < 20_000; i++) plain(i % xs.length);
 
-// Counts: wasm calls through a counting table, tensors by the ids handed out.
-const calls = new Map<string, number>();
-const real = _swapKernels(null as unknown as Kernels);
-_swapKernels(
-  new Proxy(Object.create(real) as Kernels, {
-    get(_t, key) {
-      const f = (real as unknown as Record<string | symbol, unknown>)[key];
-      if (typeof f !== 'function' || typeof key !== 'string') return f;
-      return (...a: unknown[]) => {
-        calls.set(key, (calls.get(key) ?? 0) + 1);
-        return (f as (...a: unknown[]) => unknown)(...a);
-      };
-    },
-  }),
-  // Only counting: the fused paths (the foreach optimizer step) stay on, as in an untraced step.
-  false,
-);
-const id0 = tensor([0]);
+// Counts: wasm calls through a counting table (only counting: the fused paths, e.g. the foreach
+// optimizer step, stay on as in an untraced step), tensors by the ids handed out.
 const N0 = 100;
-for (let i = 0; i < N0; i++) plain(i % xs.length);
-const id1 = tensor([0]);
-_swapKernels(real);
+const { result: [id0, id1], calls } = countKernelCalls(() => {
+  const a = tensor([0]);
+  for (let i = 0; i < N0; i++) plain(i % xs.length);
+  return [a, tensor([0])];
+}, false);
 const perStep = [...calls].map(([k, v]) => `${k} ${v / N0}`).join(', ');
 console.log(`${net.row}: ${[...calls.values()].reduce((a, b) => a + b, 0) / N0} wasm calls per step (${perStep}); ${(id1.id - id0.id - 1) / N0} tensors made per step`);
 id0.dispose();

@@ -82,13 +82,7 @@ describe('a loss hands its gradient to a linearChain without a tensor', () => {
     const opt = new optim.SGD(model.parameters(), { lr: 0.2 });
     const loss = new nn.MSELoss();
     const x = tensor([[1, 0, 1]]), y = tensor([[1]]);
-    const step = () =>
-      tidy(() => {
-        const l = loss.forward(model.forward(x), y);
-        opt.zeroGrad();
-        l.backward();
-        opt.step();
-      });
+    const step = () => tidy(() => void (opt.zeroGrad(), loss.forward(model.forward(x), y).backward(), opt.step()));
     step();
     const idOf = () => {
       const t = tensor(0);

@@ -5,32 +5,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bits } from './helpers/bits.js';
 import { init, memoryStats, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
-import { _kernelsRecording, _swapKernels, type Kernels } from '../ts/backend/wasm.js';
+import { _kernelsRecording } from '../ts/backend/wasm.js';
+import { countKernelCalls } from '../ts/backend/count-kernels.js';
 
 beforeAll(() => init());
 
-/** Runs fn with a pass-through kernel table installed that counts the calls of each kernel. */
-function counting<T>(fn: () => T): { result: T; calls: Map<string, number> } {
-  const calls = new Map<string, number>();
-  const real = _swapKernels(null as unknown as Kernels);
-  _swapKernels(
-    new Proxy(Object.create(real) as Kernels, {
-      get(_t, key) {
-        const f = (real as unknown as Record<string | symbol, unknown>)[key];
-        if (typeof f !== 'function' || typeof key !== 'string') return f;
-        return (...a: unknown[]) => {
-          calls.set(key, (calls.get(key) ?? 0) + 1);
-          return (f as (...a: unknown[]) => unknown)(...a);
-        };
-      },
-    }),
-  );
-  try {
-    return { result: fn(), calls };
-  } finally {
-    _swapKernels(real);
-  }
-}
+/** fn under a counting table that poses as compileStep's recording one. */
+const counting = <T>(fn: () => T) => countKernelCalls(fn, true);
 
 function net(): nn.Sequential {
   return new nn.Sequential(new nn.Linear(3, 5, { seed: 3 }), new nn.Tanh(), new nn.Linear(5, 2, { seed: 4 }));
