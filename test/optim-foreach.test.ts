@@ -69,6 +69,25 @@ describe('SGD foreach step', () => {
     model.dispose();
   });
 
+  it('a subclass that overrides update() has it called per parameter', () => {
+    const seen: number[] = [];
+    class Logged extends optim.SGD {
+      protected override update(p: Tensor, g: Tensor, i: number): void {
+        seen.push(i);
+        super.update(p, g, i);
+      }
+    }
+    const a = tensor([1, 2], undefined, { requiresGrad: true }), b = tensor([3], undefined, { requiresGrad: true });
+    const opt = new Logged([a, b], { lr: 0.5 });
+    a.grad = tensor([2, 2]);
+    b.grad = tensor([4]);
+    opt.step();
+    expect(seen).toEqual([0, 1]);
+    expect([...a.toFloat32Array(), ...b.toFloat32Array()]).toEqual([0, 1, 1]);
+    for (const t of [a, b]) t.dispose();
+    opt.dispose();
+  });
+
   it('skips parameters without a gradient, and follows gradients that moved to other buffers', () => {
     const a = tensor([1, 2, 3], undefined, { requiresGrad: true }), b = tensor([10, 20], undefined, { requiresGrad: true });
     const c = tensor([5], undefined, { requiresGrad: true });

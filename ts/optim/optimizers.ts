@@ -32,10 +32,11 @@ export class SGD extends Optimizer {
   }
   /**
    * Every parameter with a gradient in one sgd_foreach call, each getting update()'s arithmetic.
-   * A recording kernel table (compileStep's trace) gets the per-parameter calls it knows.
+   * A recording kernel table (compileStep's trace) gets the per-parameter calls it knows, and a
+   * subclass that overrides update() gets its update() called.
    */
   override step(): void {
-    if (_kernelsRecording()) return super.step();
+    if (_kernelsRecording() || this.update !== SGD.prototype.update) return super.step();
     this.stepCount++;
     const ps = this.params;
     const table = (this.table ??= new ForeachTable(ps.length));
