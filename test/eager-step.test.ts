@@ -92,6 +92,10 @@ describe('a loss hands its gradient to a linearChain without a tensor', () => {
     const a = idOf();
     step();
     expect(idOf() - a - 1).toBe(2);
+    // Memory stays flat: the handed-over buffer and the foreach table are not leaked per step.
+    const blocks = memoryStats().liveBlocks;
+    for (let i = 0; i < 100; i++) step();
+    expect(memoryStats().liveBlocks).toBe(blocks);
     // A target that needs a gradient takes the tensor path (it gets its own gradient).
     const yg = tensor([[1]], undefined, { requiresGrad: true });
     tidy(() => {
