@@ -18,6 +18,9 @@ use super::losses::{mse, mse_backward, softmax_cross_entropy, softmax_cross_entr
 use super::optim::{adagrad, adam, rmsprop, sgd};
 use super::activations::{relu, relu_backward, sigmoid, sigmoid_backward, tanh, tanh_backward};
 
+/// Several steps per call (`Plan::run_steps`), cycling over in-memory batches.
+mod steps;
+
 pub const MAGIC: u32 = 0x4B4E_5047; // "KNPG"
 pub const VERSION: u32 = 3;
 /// Header words: magic, version, op count, arena floats, lr, bc1, bc2, reserved, then the input
@@ -461,7 +464,11 @@ impl Plan {
     /// `inputs`: the step's x and y when they are not in their slots already (the batch stays
     /// where the caller has it: for a 784×100 batch the copy was ~3% of the MLP step).
     pub fn run(&self, prog: &[u32], arena: &mut [f32], inputs: [Option<&[f32]>; 2]) -> Result<(), Fault> {
-        let (lr, bc1, bc2) = (f32_of(prog[H_LR]), f32_of(prog[H_BC1]), f32_of(prog[H_BC2]));
+        self.run_with(arena, inputs, [f32_of(prog[H_LR]), f32_of(prog[H_BC1]), f32_of(prog[H_BC2])])
+    }
+
+    /// `run` with the per-step scalars (lr, bc1, bc2) given rather than read from a header.
+    fn run_with(&self, arena: &mut [f32], inputs: [Option<&[f32]>; 2], [lr, bc1, bc2]: [f32; 3]) -> Result<(), Fault> {
         for (s, input) in inputs.iter().enumerate() {
             match input {
                 Some(v) if v.len() != self.slots[s].1 => return Err(Fault::BadInput),
