@@ -79,9 +79,7 @@ describe('CompiledStep.steps: several steps in one call are the step() calls, bi
       expect(stateBits(b)).toEqual(stateBits(a));
       expect(b.opt.stepCount).toBe(a.opt.stepCount);
       expect(want[22]).not.toBe(want[0]);
-      cs.dispose();
-      x.dispose();
-      y.dispose();
+      for (const t of [cs, x, y]) t.dispose();
     });
   }
 
@@ -132,9 +130,7 @@ describe('CompiledStep.steps: rules and errors', () => {
     const got = cs.steps(x, y, { batchSize: 1, steps: 50 });
     expect(bits(got)).toEqual(bits(new Float32Array(want)));
     expect(stateBits(b)).toEqual(stateBits(a));
-    cs.dispose();
-    x.dispose();
-    y.dispose();
+    for (const t of [cs, x, y]) t.dispose();
   });
 
   it('NaN in the data raises the loss op\'s own error at that step; the steps before it stand', () => {
@@ -161,12 +157,9 @@ describe('CompiledStep.steps: rules and errors', () => {
     for (let i = 0; i < 100; i++) cs.steps(x, y, { batchSize: 4, steps: 100 });
     const after = memoryStats();
     expect(cs.compiledSteps).toBe(8 + 10_000);
-    expect(after.liveBytes).toBe(before.liveBytes);
-    expect(after.liveBlocks).toBe(before.liveBlocks);
-    expect(after.wasmBytes).toBe(before.wasmBytes);
-    cs.dispose();
-    x.dispose();
-    y.dispose();
+    const { liveBytes, liveBlocks, wasmBytes } = before;
+    expect({ liveBytes: after.liveBytes, liveBlocks: after.liveBlocks, wasmBytes: after.wasmBytes }).toEqual({ liveBytes, liveBlocks, wasmBytes });
+    for (const t of [cs, x, y]) t.dispose();
   });
 });
 

@@ -22,6 +22,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { tidy } from '../scope.js';
 import { MAX_ELEMENTS, Tensor, empty } from '../tensor.js';
 import { FAULT_NONFINITE, H_BC1, H_BC2, H_LR, KERNELS, describeFault } from './kernels.js';
+import { assembleChain } from './chain.js';
 import { assemble, inputArg } from './program.js';
 import { traceDifference, traceKernels, untraced, type Range, type Trace } from './trace.js';
 
@@ -222,7 +223,8 @@ export class CompiledStep {
     if (lossCall < 0) throw new KnobsError('compileStep: the loss value is not the result of a loss kernel (MSELoss, CrossEntropyLoss with mean or sum), so a replay could not report it');
 
     const inputs = [x, y].map((t) => ({ start: t.ptr >>> 2, len: t.size }));
-    const { arena, arenaFloats, words, off } = assemble('compileStep', trace, ranges, state, { call: lossCall, scale: lossScale, start: r.lossPtr >>> 2 }, inputs);
+    const loss = { call: lossCall, scale: lossScale, start: r.lossPtr >>> 2 };
+    const { arena, arenaFloats, words, off } = assembleChain('compileStep', trace, inputs[0], inputs[1], state, loss, { start: r.predPtr >>> 2, len: predSize }) ?? assemble('compileStep', trace, ranges, state, loss, inputs);
     // Gradients of compiled steps live in the arena; the eager ones of the trace are dropped.
     this.optimizer.zeroGrad();
     return {

@@ -20,6 +20,8 @@ use super::activations::{relu, relu_backward, sigmoid, sigmoid_backward, tanh, t
 
 /// Several steps per call (`Plan::run_steps`), cycling over in-memory batches.
 mod steps;
+/// One op for a small dense chain's whole SGD step (`op::DENSE_CHAIN_SGD`).
+mod chain;
 
 pub const MAGIC: u32 = 0x4B4E_5047; // "KNPG"
 pub const VERSION: u32 = 3;
@@ -64,6 +66,7 @@ pub mod op {
     pub const SUB: u32 = 20;
     pub const MUL: u32 = 21;
     pub const COUNT_NONFINITE: u32 = 22;
+    pub const DENSE_CHAIN_SGD: u32 = 23;
 }
 
 /// Args per opcode (without the opcode word).
@@ -86,6 +89,7 @@ fn arity(code: u32) -> Option<usize> {
         op::SCALE_INPLACE => 4,                      // x, alpha, beta, n
         op::ADD | op::SUB | op::MUL => 4,            // a, b, out, n
         op::COUNT_NONFINITE => 3,                    // a, n, tag
+        op::DENSE_CHAIN_SGD => chain::ARITY,
         _ => return None,
     })
 }
@@ -245,6 +249,7 @@ fn io_of(code: u32, a: &[u32], at: usize) -> Result<Io, Fault> {
         }
         op::SCALE_INPLACE => io.outs[0] = (u(0), u(3)),
         op::COUNT_NONFINITE => io.ins[0] = (u(0), u(1)),
+        op::DENSE_CHAIN_SGD => return chain::io(a, at),
         _ => return Err(Fault::UnknownOp { at }),
     }
     Ok(io)
@@ -545,6 +550,7 @@ impl Plan {
                         return Err(Fault::NonFinite { at, tag: a[2] });
                     }
                 }
+                op::DENSE_CHAIN_SGD => chain::run(a, o0, i0, i1, lr, at)?,
                 _ => return Err(Fault::UnknownOp { at }),
             }
         }
