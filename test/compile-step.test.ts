@@ -144,9 +144,10 @@ describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
     expect(opOf(mlpNet(sgd), mlpData, 6, 3).ops).toBeGreaterThan(1);
   });
 
-  it('inputs(): batches written straight into the program\'s slots train as the same steps, bit for bit', () => {
+  // Plain SGD: the one-op dense_chain_sgd program, whose arena starts with the slots.
+  for (const [name, opt] of [['SGD + momentum', momentum], ['plain SGD', sgd]] as const) it(`inputs(): batches written straight into the program's slots train as the same steps, bit for bit (${name})`, () => {
     const data = streetlight(4);
-    const a = streetNet(momentum)(), b = streetNet(momentum)();
+    const a = streetNet(opt)(), b = streetNet(opt)();
     const cs = compileStep(b.model, b.loss, b.opt);
     expect(cs.inputs()).toBeNull();
     const lossesA: number[] = [], lossesB: number[] = [];
