@@ -2,7 +2,8 @@
  * Tiny networks (issue 16): where per-op overhead, not arithmetic, sets the speed. Iterations per
  * second of the book's XOR 2-3-1 (sigmoid, full batch of 4, MSE, SGD) and the ch.6 streetlight
  * net 3-4-1 (ReLU, MSE, SGD lr 0.2) at batch 1 and 4, for knobs eager (Sequential + MSELoss + SGD
- * inside tidy), knobs compiled (compileStep), tfjs-wasm, tfjs-cpu (same initial weights, copied)
+ * inside tidy), knobs compiled (compileStep, one step() call per iteration), knobs compiled loop
+ * (CompiledStep.steps: REPS steps in one call, like brain.js' train() looping inside), tfjs-wasm, tfjs-cpu (same initial weights, copied)
  * and brain.js (its own initial weights: it has no way to set them before train()).
  *
  * One iteration = one optimizer step on one batch. brain.js has only per-sample training: one of
@@ -60,30 +61,35 @@ function batchesOf(net: TinyNet): [number[][], number[][]][] {
 }
 
 function knobsCases(net: TinyNet): Case[] {
-  const mk = (compiled: boolean): Case => {
-    let st: { n: ReturnType<typeof knobsTiny>; xs: Tensor[]; ys: Tensor[]; cs: CompiledStep | null } | null = null;
+  const mk = (compiled: boolean, loop = false): Case => {
+    let st: { n: ReturnType<typeof knobsTiny>; xs: Tensor[]; ys: Tensor[]; cs: CompiledStep | null; all: [Tensor, Tensor]; next: number } | null = null;
     return {
       row: net.row,
-      lib: compiled ? 'knobs compiled' : 'knobs',
+      lib: loop ? 'knobs compiled loop' : compiled ? 'knobs compiled' : 'knobs',
       work: REPS,
       setup: () => {
         const n = knobsTiny(net);
         const b = batchesOf(net);
-        st = { n, xs: b.map(([x]) => tensor(x)), ys: b.map(([, y]) => tensor(y)), cs: compiled ? compileStep(n.model, n.loss, n.opt) : null };
+        st = { n, xs: b.map(([x]) => tensor(x)), ys: b.map(([, y]) => tensor(y)), cs: compiled ? compileStep(n.model, n.loss, n.opt) : null, all: [tensor(net.x), tensor(net.y)], next: 0 };
         run(WARM_STEPS);
       },
       fn: () => run(REPS),
       teardown: () => {
         st!.cs?.dispose();
-        for (const t of [...st!.xs, ...st!.ys]) t.dispose();
+        for (const t of [...st!.xs, ...st!.ys, ...st!.all]) t.dispose();
         st!.n.opt.dispose();
         st!.n.model.dispose();
         st = null;
       },
     };
     function run(reps: number): void {
-      const { n, xs, ys, cs } = st!;
-      for (let i = 0; i < reps; i++) {
+      const { n, xs, ys, cs, all } = st!;
+      if (loop) {
+        // All the steps in one call, cycling over the batches as brain.js' train() cycles over its samples.
+        cs!.steps(all[0], all[1], { batchSize: net.batch, steps: reps, firstBatch: st!.next });
+        st!.next = (st!.next + reps) % xs.length;
+      }
+      for (let i = 0; i < (loop ? 0 : reps); i++) {
         const k = i % xs.length;
         if (cs) cs.step(xs[k], ys[k]);
         else {
@@ -98,7 +104,7 @@ function knobsCases(net: TinyNet): Case[] {
       if (cs && cs.fallbackReason) throw new Error(`compileStep fell back to eager: ${cs.fallbackReason}`);
     }
   };
-  return [mk(false), mk(true)];
+  return [mk(false), mk(true), mk(true, true)];
 }
 
 function tfCase(tf: Tf, backend: string, net: TinyNet): Case {

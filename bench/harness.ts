@@ -1,7 +1,7 @@
 /** Runs a group of cases in one tinybench Bench and returns each case's median time per call. */
 import { Bench } from 'tinybench';
 
-export type Lib = 'knobs' | 'knobs threads' | 'knobs fit()' | 'knobs compiled' | 'knobs-relaxed' | 'tfjs-wasm' | 'tfjs-cpu' | 'brain.js';
+export type Lib = 'knobs' | 'knobs threads' | 'knobs fit()' | 'knobs compiled' | 'knobs compiled loop' | 'knobs-relaxed' | 'tfjs-wasm' | 'tfjs-cpu' | 'brain.js';
 
 export interface Case {
   /** Row of the results table (e.g. 'gemm 256x256x256'); one case per library per row. */

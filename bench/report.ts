@@ -15,6 +15,8 @@ export interface Row {
   threadRatio?: Partial<Record<Lib, number>>;
   /** compileStep / peer ('knobs compiled' cases). */
   compiledRatio?: Partial<Record<Lib, number>>;
+  /** CompiledStep.steps / peer ('knobs compiled loop' cases: many steps per call). */
+  loopRatio?: Partial<Record<Lib, number>>;
   /** fit() / peer for the epoch case. */
   fitRatio?: Partial<Record<Lib, number>>;
   errors?: string[];
@@ -66,6 +68,8 @@ function rows(ms: Measured[], unit: Row['unit']): Row[] {
       if (t !== undefined && v !== undefined) (r.threadRatio ??= {})[p] = t / v;
       const c = r.value['knobs compiled'];
       if (c !== undefined && v !== undefined) (r.compiledRatio ??= {})[p] = c / v;
+      const l = r.value['knobs compiled loop'];
+      if (l !== undefined && v !== undefined) (r.loopRatio ??= {})[p] = l / v;
       const f = r.value['knobs fit()'];
       if (f !== undefined && v !== undefined) (r.fitRatio ??= {})[p] = f / v;
     }
@@ -86,7 +90,7 @@ export function summarise(i: Input): Result {
     'DataParallel rows: bench/cases-parallel.ts (SGD momentum 0.9), run in the same rounds; each task\'s best round, ratios recomputed from those (every round in parallelRounds). The two ways to use the cores side by side: DataParallel (a replica per worker, gradients exchanged each step; "× 1 worker") and, where the run has a pool, in-thread training on the wasm thread pool (each matmul split by rows; "× in-thread" is its speed-up over one thread).',
     'Eager overhead rows (bench/cases-overhead.ts): knobs alone, one thread, each call repeating the op thousands of times; µs per op (per step for the XOR row: Sequential(Linear 2-3, Sigmoid, Linear 3-1, Sigmoid) + MSELoss + SGD on the 4 XOR samples inside tidy).',
     'Epoch cases copy every batch from JS arrays into the library (no shuffle), as a user loop would.',
-    'Tiny rows (bench/cases-tiny.ts): iterations (optimizer steps) per second of XOR 2-3-1 (sigmoid, batch 4, MSE, SGD lr 0.5) and the book\'s ch.6 streetlight net 3-4-1 (ReLU hidden, linear output, MSE, SGD lr 0.2) at batch 1 and 4. "knobs": Sequential + MSELoss + SGD inside tidy(); "knobs compiled": compileStep (one wasm call per step). tfjs: same initial weights (copied), minimize + meanSquaredError. brain.js: its own initial weights, per-sample updates (at batch 1 each update is an iteration; at batch 4 one pass over the 4 samples is), its activation also on the output layer. "step mlp 784-40-10 b100" has a "knobs compiled" column too (1 thread).',
+    'Tiny rows (bench/cases-tiny.ts): iterations (optimizer steps) per second of XOR 2-3-1 (sigmoid, batch 4, MSE, SGD lr 0.5) and the book\'s ch.6 streetlight net 3-4-1 (ReLU hidden, linear output, MSE, SGD lr 0.2) at batch 1 and 4. "knobs": Sequential + MSELoss + SGD inside tidy(); "knobs compiled": compileStep (one wasm call per step); "knobs compiled loop": CompiledStep.steps (200 steps per wasm call, cycling over the batches, as brain.js\' train() loops over its samples). tfjs: same initial weights (copied), minimize + meanSquaredError. brain.js: its own initial weights, per-sample updates (at batch 1 each update is an iteration; at batch 4 one pass over the 4 samples is), its activation also on the output layer. "step mlp 784-40-10 b100" has a "knobs compiled" column too (1 thread).',
     'The machine may be shared with other jobs: see the load before/after (uptime).',
   ];
   const { gemm, train, tiny, overhead, ...rest } = i;
@@ -117,10 +121,10 @@ function tables(r: Result): { head: string[]; body: string[][] }[] {
     ]),
   };
   const tiny = {
-    head: ['tiny nets (iterations/s; mlp row: samples/s)', 'knobs', 'knobs compiled', 'tfjs-wasm', 'tfjs-cpu', 'brain.js', 'knobs/brain.js', 'compiled/brain.js', 'compiled/knobs', 'compiled/tfjs-wasm'],
+    head: ['tiny nets (iterations/s; mlp row: samples/s)', 'knobs', 'knobs compiled', 'knobs compiled loop', 'tfjs-wasm', 'tfjs-cpu', 'brain.js', 'knobs/brain.js', 'compiled/brain.js', 'loop/brain.js', 'compiled/knobs', 'compiled/tfjs-wasm'],
     body: [...r.tiny, ...r.train.filter((row) => row.value['knobs compiled'] !== undefined)].map((row) => [
-      row.case, f(row.value.knobs), f(row.value['knobs compiled']), f(row.value['tfjs-wasm']), f(row.value['tfjs-cpu']), f(row.value['brain.js']),
-      x(row.ratio['brain.js']), x(row.compiledRatio?.['brain.js']), x(row.value.knobs ? row.value['knobs compiled']! / row.value.knobs : undefined), x(row.compiledRatio?.['tfjs-wasm']),
+      row.case, f(row.value.knobs), f(row.value['knobs compiled']), f(row.value['knobs compiled loop']), f(row.value['tfjs-wasm']), f(row.value['tfjs-cpu']), f(row.value['brain.js']),
+      x(row.ratio['brain.js']), x(row.compiledRatio?.['brain.js']), x(row.loopRatio?.['brain.js']), x(row.value.knobs ? row.value['knobs compiled']! / row.value.knobs : undefined), x(row.compiledRatio?.['tfjs-wasm']),
     ]),
   };
   const p = {

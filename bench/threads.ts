@@ -14,8 +14,8 @@ export function withThreads(make: () => Case[], pool: number): Case[] {
     setNumThreads(n);
     return c.enter?.();
   };
-  // 'knobs fit()' and 'knobs compiled' too: without an enter of its own it would run on whatever the previous case set.
-  const one = make().map((c) => (c.lib === 'knobs' || c.lib === 'knobs fit()' || c.lib === 'knobs compiled' ? { ...c, enter: on(c, 1) } : c));
+  // 'knobs fit()' and the compiled ones too: without an enter of its own it would run on whatever the previous case set.
+  const one = make().map((c) => (c.lib === 'knobs' || c.lib === 'knobs fit()' || c.lib === 'knobs compiled' || c.lib === 'knobs compiled loop' ? { ...c, enter: on(c, 1) } : c));
   const many = make()
     .filter((c) => c.lib === 'knobs')
     .map((c) => ({ ...c, lib: 'knobs threads' as const, enter: on(c, pool) }));

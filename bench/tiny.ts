@@ -29,7 +29,7 @@ for (const row of [...TINY_NETS.map((n) => n.row), stepRow(40, 100)]) {
   const v = Object.fromEntries(ms.filter((m) => m.row === row).map((m) => [m.lib, (m.work / m.medianMs) * 1000]));
   const r = (a: string, b: string) => (v[a] && v[b] ? `${a}/${b} ${(v[a] / v[b]).toFixed(2)}×` : '');
   console.log(`${row}: ${Object.entries(v).map(([l, x]) => `${l} ${x.toFixed(0)}/s`).join(', ')}`);
-  console.log(`   ${[r('knobs compiled', 'knobs'), r('knobs', 'brain.js'), r('knobs compiled', 'brain.js'), r('knobs compiled', 'tfjs-wasm')].filter(Boolean).join('; ')}`);
+  console.log(`   ${[r('knobs compiled', 'knobs'), r('knobs', 'brain.js'), r('knobs compiled', 'brain.js'), r('knobs compiled loop', 'brain.js'), r('knobs compiled', 'tfjs-wasm')].filter(Boolean).join('; ')}`);
   for (const m of ms.filter((m) => m.row === row && m.error)) console.log(`  ${m.lib} error: ${m.error}`);
 }
 console.log(`load after: ${load()}`);

@@ -10,7 +10,7 @@ import { DataLoader, TensorDataset, compileStep, crossEntropy, fit, init, memory
 import { loadModel, saveModel } from '../ts/io/save.js';
 import type { Optimizer } from '../ts/optim/optimizer.js';
 import { Rng } from '../ts/random.js';
-import { COPY, KERNELS } from '../ts/compile/kernels.js';
+import { COPY, DENSE_CHAIN_SGD, KERNELS } from '../ts/compile/kernels.js';
 import { _swapKernels, type Kernels } from '../ts/backend/wasm.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -82,7 +82,14 @@ const mlpNet = (opt: (p: Tensor[]) => Optimizer) => () => {
   return { model, opt: opt(model.parameters()), loss: new nn.CrossEntropyLoss() };
 };
 
+// MSE and plain SGD over a chain of dense layers, one without bias: one dense_chain_sgd op.
+const chainNet = (opt: (p: Tensor[]) => Optimizer) => () => {
+  const model = new nn.Sequential(new nn.Linear(6, 8, { seed: 5, bias: false }), new nn.Tanh(), new nn.Linear(8, 8, { seed: 6 }), new nn.ReLU(), new nn.Linear(8, 3, { seed: 7 }), new nn.Sigmoid());
+  return { model, opt: opt(model.parameters()), loss: new nn.MSELoss() };
+};
+
 const sgd = (p: Tensor[]) => new optim.SGD(p, { lr: 0.5 });
+const decay = (p: Tensor[]) => new optim.SGD(p, { lr: 0.1, weightDecay: 1e-2 });
 const momentum = (p: Tensor[]) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3 });
 const adam = (p: Tensor[]) => new optim.Adam(p, { lr: 0.01 });
 const adamw = (p: Tensor[]) => new optim.AdamW(p, { lr: 0.01 });
@@ -100,6 +107,7 @@ describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
     ['MLP 6-8-8-3, CrossEntropyLoss, SGD momentum', mlpNet(momentum), mlpData, 6, 3],
     ['MLP 6-8-8-3, CrossEntropyLoss, RMSprop', mlpNet(rmsprop), mlpData, 6, 3],
     ['streetlight 3-4-1 batch 4, Adagrad', streetNet(adagrad), streetlight(4), 3, 1],
+    ['MLP 6-8-8-3 tanh (no bias)/relu/sigmoid, MSE, SGD + weight decay (one dense_chain_sgd op)', chainNet(decay), mlpData, 6, 3],
   ];
   for (const [name, make, data, inF, outF] of cases) {
     it(name, () => {
@@ -120,9 +128,26 @@ describe('compileStep: compiled steps are the eager steps, bit for bit', () => {
     });
   }
 
-  it('inputs(): batches written straight into the program\'s slots train as the same steps, bit for bit', () => {
+  it('a dense chain with MSE and plain SGD is one dense_chain_sgd op; with momentum, or another loss, single ops', () => {
+    const opOf = (make: () => Net, data: { x: Float32Array; y: number[] }[], inF: number, outF: number) => {
+      const { cs } = compare(make, data.slice(0, 3), inF, outF);
+      const p = (cs as unknown as { program: { arena: Tensor; arenaFloats: number; words: number } }).program;
+      const words = new Uint32Array(p.arena.data.buffer, p.arena.ptr + p.arenaFloats * 4, p.words);
+      const r = { ops: words[2], first: words[12] };
+      cs.dispose();
+      return r;
+    };
+    for (const [make, data, inF, outF] of [[streetNet(sgd), streetlight(1), 3, 1], [xorNet(sgd), xorData, 2, 1], [chainNet(decay), mlpData, 6, 3]] as const) {
+      expect(opOf(make, data, inF, outF)).toEqual({ ops: 1, first: DENSE_CHAIN_SGD });
+    }
+    expect(opOf(streetNet(momentum), streetlight(1), 3, 1).ops).toBeGreaterThan(1);
+    expect(opOf(mlpNet(sgd), mlpData, 6, 3).ops).toBeGreaterThan(1);
+  });
+
+  // Plain SGD: the one-op dense_chain_sgd program, whose arena starts with the slots.
+  for (const [name, opt] of [['SGD + momentum', momentum], ['plain SGD', sgd]] as const) it(`inputs(): batches written straight into the program's slots train as the same steps, bit for bit (${name})`, () => {
     const data = streetlight(4);
-    const a = streetNet(momentum)(), b = streetNet(momentum)();
+    const a = streetNet(opt)(), b = streetNet(opt)();
     const cs = compileStep(b.model, b.loss, b.opt);
     expect(cs.inputs()).toBeNull();
     const lossesA: number[] = [], lossesB: number[] = [];
@@ -233,7 +258,7 @@ it('the TS opcode table and the interpreter agree on every opcode', () => {
   const ops = rs.slice(rs.indexOf('pub mod op {'), rs.indexOf('}', rs.indexOf('pub mod op {')));
   const rust = Object.fromEntries([...ops.matchAll(/pub const (\w+): u32 = (\d+);/g)].map((m) => [m[1].toLowerCase(), Number(m[2])]));
   const ts = Object.fromEntries(Object.entries(KERNELS).map(([name, spec]) => [name, spec.code]));
-  expect({ ...ts, copy: COPY }).toEqual(rust);
+  expect({ ...ts, copy: COPY, dense_chain_sgd: DENSE_CHAIN_SGD }).toEqual(rust);
 });
 
 describe('compileStep under a bundler', () => {
@@ -341,7 +366,8 @@ describe('compileStep: per-step scalars and gradients', () => {
   });
 
   it('a corrupted program is refused before any op runs: an error, and the state is untouched', () => {
-    const n = xorNet(sgd)();
+    // With momentum: a program of single ops (plain SGD would be one dense_chain_sgd op).
+    const n = xorNet(momentum)();
     const cs = compileStep(n.model, n.loss, n.opt);
     const x = tensor(xorData[0].x, [4, 2]), y = tensor(xorData[0].y, [4, 1]);
     for (let i = 0; i < 3; i++) cs.step(x, y);

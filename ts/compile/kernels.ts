@@ -172,6 +172,8 @@ export const KERNELS: Record<string, KernelSpec> = {
 
 /** The interpreter's COPY op: loads a captured constant (a value JS wrote between kernels) into place. */
 export const COPY = 0;
+/** The interpreter's fused step of a dense chain with MSE and plain SGD (chain.ts): emitted for a whole trace, never traced. */
+export const DENSE_CHAIN_SGD = 23;
 
 /** Kernels that read no tensor memory of the step (allocation, lookups of codes, thread settings): run, not recorded. */
 export const PASS_THROUGH = new Set(['alloc_f32', 'free_f32', 'dense_activation_code', 'thread_count', 'thread_pool_size', 'thread_limit']);

@@ -57,7 +57,7 @@ function layoutOf(ranges: Range[]): { regions: Region[]; size: number } {
  * op of their own. Only a check of exactly one of the loss's arguments, among the checks directly
  * before it, is folded: any other check stays an op.
  */
-function foldChecks(trace: Trace): { skip: Set<number>; checks: Map<number, number> } {
+export function foldChecks(trace: Trace): { skip: Set<number>; checks: Map<number, number> } {
   const skip = new Set<number>(), checks = new Map<number, number>();
   trace.calls.forEach((c, i) => {
     const spec = KERNELS[c.name];

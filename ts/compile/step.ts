@@ -15,14 +15,26 @@
  * optimizer, stateDict() and save() read them where the program updates them, with no copy back.
  */
 import { heap, K } from '../backend/wasm.js';
-import { KnobsError, fmtShape } from '../errors.js';
+import { KnobsError, ShapeError, fmtShape } from '../errors.js';
+import { checkOptions, optionKeys } from '../options.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { tidy } from '../scope.js';
-import { Tensor } from '../tensor.js';
+import { keep, tidy } from '../scope.js';
+import { MAX_ELEMENTS, Tensor, empty } from '../tensor.js';
 import { FAULT_NONFINITE, H_BC1, H_BC2, H_LR, KERNELS, describeFault } from './kernels.js';
+import { assembleChain } from './chain.js';
 import { assemble, inputArg } from './program.js';
 import { traceDifference, traceKernels, untraced, type Range, type Trace } from './trace.js';
+
+export interface StepsOptions {
+  /** Rows per step: x and y hold N / batchSize batches. */
+  batchSize: number;
+  /** Training steps to run in the call. */
+  steps: number;
+  /** The batch of the first step (default 0); each next step takes the next batch, after the last the first. */
+  firstBatch?: number;
+}
+const STEPS_KEYS = optionKeys<StepsOptions>()('batchSize', 'steps', 'firstBatch');
 
 export type StepLoss = ((pred: Tensor, target: Tensor) => Tensor) | { forward(pred: Tensor, target: Tensor): Tensor };
 
@@ -41,6 +53,19 @@ function inPlace(state: [Tensor, number][]): boolean {
     if (t.isDisposed || t.ptr !== ptr) return false;
   }
   return true;
+}
+
+/** steps()' scratch floats at least: 1,364 steps per call (455 with Adam) before it grows. */
+const SCRATCH_MIN = 4096;
+
+function intAtLeast(op: string, name: string, v: unknown, min: number): void {
+  if (!Number.isSafeInteger(v) || (v as number) < min) throw new KnobsError(`${op}: ${name} must be an integer ≥ ${min}, got ${v}`);
+}
+
+/** Whether t lies wholly outside p's block (arena and program): program_run_steps reads it while it writes the arena. */
+function outsideBlock(p: Program, t: Tensor): boolean {
+  const a = p.arena.ptr >>> 2, s = t.ptr >>> 2;
+  return s + t.size <= a || s >= a + p.blockFloats;
 }
 
 interface Program {
@@ -74,6 +99,8 @@ export class CompiledStep {
   private first: { trace: Trace; xShape: readonly number[]; yShape: readonly number[]; training: boolean } | null = null;
   private program: Program | null = null;
   private disposed = false;
+  /** steps()' losses and Adam's per-step scalars (see runSteps). */
+  private scratch: Tensor | null = null;
 
   /** `op` names the caller in errors of the eager step ('fit' when fit() compiles its steps). */
   constructor(readonly model: Module, loss: StepLoss, readonly optimizer: Optimizer, private readonly op = 'compileStep') {
@@ -205,7 +232,8 @@ export class CompiledStep {
     if (lossCall < 0) throw new KnobsError('compileStep: the loss value is not the result of a loss kernel (MSELoss, CrossEntropyLoss with mean or sum), so a replay could not report it');
 
     const inputs = [x, y].map((t) => ({ start: t.ptr >>> 2, len: t.size }));
-    const { arena, arenaFloats, words, off } = assemble('compileStep', trace, ranges, state, { call: lossCall, scale: lossScale, start: r.lossPtr >>> 2 }, inputs);
+    const loss = { call: lossCall, scale: lossScale, start: r.lossPtr >>> 2 };
+    const { arena, arenaFloats, words, off } = assembleChain('compileStep', trace, inputs[0], inputs[1], state, loss, { start: r.predPtr >>> 2, len: predSize }) ?? assemble('compileStep', trace, ranges, state, loss, inputs);
     // Gradients of compiled steps live in the arena; the eager ones of the trace are dropped.
     this.optimizer.zeroGrad();
     return {
@@ -260,6 +288,96 @@ export class CompiledStep {
   }
 
   /**
+   * `steps` training steps in one wasm call (Keras' `steps_per_execution`): step s trains on
+   * batch `(firstBatch + s) mod nb` of x and y, whose N rows (in order) are nb = N / batchSize
+   * whole batches; a partial batch is refused (a ShapeError: call step() for it). The same
+   * results, bit for bit, as that many step() calls on those batches. Returns each step's loss;
+   * a step whose loss is not finite ends the call after it (the array is then shorter), as a
+   * loop checking each loss would stop. Steps the program cannot run (tracing, another shape,
+   * a fallback) run as step() calls; no `onOutput`: metrics need step().
+   */
+  steps(x: Tensor, y: Tensor, opts: StepsOptions): Float32Array {
+    const op = `${this.op}.steps`;
+    if (this.disposed) throw new KnobsError(`${op}: called after dispose()`);
+    if (!(x instanceof Tensor) || !(y instanceof Tensor)) throw new KnobsError(`${op}: steps(x, y, { batchSize, steps }) takes two tensors`);
+    const { batchSize, steps, firstBatch = 0 } = checkOptions(op, opts, STEPS_KEYS);
+    intAtLeast(op, 'batchSize', batchSize, 1);
+    intAtLeast(op, 'steps', steps, 0);
+    intAtLeast(op, 'firstBatch', firstBatch, 0);
+    const n = x.rank ? x.shape[0] : 0;
+    if (x.rank === 0 || y.rank === 0 || y.shape[0] !== n) throw new ShapeError(`${op}: x ${fmtShape(x.shape)} and y ${fmtShape(y.shape)} need the same number of rows on axis 0`);
+    if (n === 0 || n % batchSize !== 0) throw new ShapeError(`${op}: x ${fmtShape(x.shape)} is not a whole number of batches of ${batchSize} rows; drop or pad the last rows, or train the partial batch with step()`);
+    if (steps + 1 > MAX_ELEMENTS / 3) throw new ShapeError(`${op}: ${steps} steps in one call are too many; split them`);
+    const nb = n / batchSize;
+    const xShape = [batchSize, ...x.shape.slice(1)], yShape = [batchSize, ...y.shape.slice(1)];
+    const losses = new Float32Array(steps);
+    let s = 0;
+    while (s < steps) {
+      const b = (firstBatch + s) % nb;
+      const p = this.program;
+      if (p && inPlace(p.state) && sameShape(xShape, p.xShape) && sameShape(yShape, p.yShape) && this.model.training === p.training && outsideBlock(p, x) && outsideBlock(p, y)) {
+        const r = this.runSteps(p, x, y, b, steps - s, losses.subarray(s));
+        s += r.done;
+        if (r.stop) break;
+        if (r.fault) {
+          // NaN reached a loss: step() runs that batch again, eagerly, and raises the op's error.
+          this.batchStep(x, y, xShape, yShape, (firstBatch + s) % nb);
+          throw new KnobsError(`${op}: the interpreter refused step ${s} (${r.fault}) but the eager step ran. This is a bug in the compiler: please report it`);
+        }
+        continue;
+      }
+      losses[s] = this.batchStep(x, y, xShape, yShape, b);
+      if (!Number.isFinite(losses[s++])) break;
+    }
+    return s < steps ? losses.slice(0, s) : losses;
+  }
+
+  /** One step() on batch b of x and y, through views of their rows. */
+  private batchStep(x: Tensor, y: Tensor, xShape: number[], yShape: number[], b: number): number {
+    const xb = Tensor._viewAt(x, b * (x.size / x.shape[0]) * xShape[0], xShape, 'steps_batch');
+    const yb = Tensor._viewAt(y, b * (y.size / y.shape[0]) * yShape[0], yShape, 'steps_batch');
+    try {
+      return this.step(xb, yb);
+    } finally {
+      xb.dispose();
+      yb.dispose();
+    }
+  }
+
+  /** The program run `count` times in one call from batch b; losses into `out`. */
+  private runSteps(p: Program, x: Tensor, y: Tensor, b: number, count: number, out: Float32Array): { done: number; stop: boolean; fault: string | null } {
+    const o = this.optimizer as unknown as { lr: number; beta1?: number; beta2?: number; stepCount: number };
+    // One scratch block: the losses and the count done, then Adam's bias corrections per step.
+    // Kept between calls: with it a call costs ~1.2 µs besides its steps instead of ~2.5 µs.
+    const need = count + 1 + (p.adam ? 2 * count : 0);
+    if (!this.scratch || this.scratch.size < need) {
+      this.scratch?.dispose();
+      this.scratch = keep(empty([Math.max(need, SCRATCH_MIN)], 'steps_scratch'));
+    }
+    const scratch = this.scratch;
+    const h = heap();
+    const sb = scratch.ptr >>> 2;
+    if (p.adam) {
+      // Rounded to f32 as runProgram's header store rounds them.
+      for (let i = 0, t = o.stepCount + 1; i < count; i++, t++) {
+        h[sb + count + 1 + 2 * i] = 1 - o.beta1! ** t;
+        h[sb + count + 2 + 2 * i] = 1 - o.beta2! ** t;
+      }
+    }
+    h[(p.arena.ptr >>> 2) + p.arenaFloats + H_LR] = o.lr;
+    const bc = p.adam ? scratch.ptr + (count + 1) * 4 : 0;
+    const code = K().program_run_steps(p.arena.ptr + p.arenaFloats * 4, p.words, p.arena.ptr, p.arenaFloats, x.ptr, x.size, y.ptr, y.size, b, count, p.lossOff, bc, scratch.ptr);
+    const hh = heap();
+    const done = hh[sb + count];
+    out.set(hh.subarray(sb, sb + done));
+    o.stepCount += done;
+    this.compiledSteps += done;
+    const f = code === 0 ? null : describeFault(code);
+    if (f && f.kind !== FAULT_NONFINITE) throw new KnobsError(`${this.op}.steps: the interpreter refused the program (${f.text}); ${done} steps ran. This is a bug in the compiler: please report it`);
+    return { done, stop: !f && done < count, fault: f?.text ?? null };
+  }
+
+  /**
    * The program's own input slots, as tensors of the traced shapes (null while tracing or after a
    * fallback): data written into them (`inputs.x.data.set(batch)`) is where the program reads
    * it. (Any other tensors of the traced shapes are read where they are, without a copy, too: the
@@ -277,6 +395,8 @@ export class CompiledStep {
     if (this.disposed) return;
     this.disposed = true;
     this.program?.arena.dispose();
+    this.scratch?.dispose();
+    this.scratch = null;
     this.program = null;
   }
 }

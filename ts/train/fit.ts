@@ -5,7 +5,7 @@
  */
 import { noGrad } from '../autograd.js';
 import { heap } from '../backend/wasm.js';
-import { DataLoader, TensorDataset } from '../data/dataset.js';
+import { DataLoader, TensorDataset, type Batch } from '../data/dataset.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -16,6 +16,7 @@ import { checkMetrics, countCorrect, resolveLoss, type LossFn, type LossLike, ty
 import { createProgress, type Verbose } from './progress.js';
 import { yieldToEventLoop } from './yield.js';
 import { CompiledStep } from '../compile/step.js';
+import { FitSteps } from './fit-steps.js';
 import { CompiledForward } from '../compile/forward.js';
 import { checkOptions, optionKeys } from '../options.js';
 import { ReportCallback } from './report.js';
@@ -274,6 +275,8 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
 
   training.add(model);
   const compiled = compile ? new CompiledStep(model, lossFn, optimizer, op) : null;
+  // Nothing needs JS between batches: several steps per wasm call (fit-steps.ts).
+  const stepper = compiled && metrics.length === 0 && !callbacks.some((c) => c.onBatchBegin || c.onBatchEnd) ? new FitSteps(compiled, train, yieldEvery) : null;
   let progress: Awaited<ReturnType<typeof createProgress>> | null = null;
   const wasTraining = model.training;
   let lastYield = now();
@@ -292,7 +295,23 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
       let lossSum = 0, correct = 0, n = 0;
       let completed = true;
       for (const m of metrics) m.reset();
-      const batches = train.epoch(epoch);
+      if (stepper) {
+        completed = await stepper.epoch(epoch, (loss, index, size) => {
+          if (!Number.isFinite(loss)) throw new KnobsError(`fit: the loss is ${loss}; lower the learning rate or check the data`);
+          lossSum += loss * size;
+          n += size;
+          progress?.batch(index + 1, { loss: lossSum / n });
+        }, async () => {
+          if (now() - lastYield >= yieldEvery) {
+            await yieldToEventLoop();
+            lastYield = now();
+          }
+          if (aborted()) stopRequest = 'aborted';
+          return !!stopRequest;
+        }, now);
+        optimizer.zeroGrad();
+      }
+      const batches = stepper ? noBatches() : train.epoch(epoch);
       try {
         for (const b of batches) {
           // Between batches: let timers/messages run, then honour an abort that arrived meanwhile.
@@ -340,6 +359,7 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
     await emit('onTrainEnd', history, ctx);
   } finally {
     if (compiled && compiled.compiledSteps + compiled.eagerSteps > 0) history.compiled = { steps: compiled.compiledSteps, eagerSteps: compiled.eagerSteps, fallbackReason: compiled.fallbackReason };
+    stepper?.dispose();
     compiled?.dispose();
     training.delete(model);
     progress?.close();
@@ -348,6 +368,9 @@ export async function fit(model: Module, loader: DataLoader, opts: FitOptions): 
   }
   return history;
 }
+
+/** The per-batch loop's batches when FitSteps ran the epoch. */
+function* noBatches(): Generator<Batch, void, undefined> {}
 
 /** Models inside a running fit(): a second concurrent fit would interleave optimizer steps. */
 const training = new WeakSet<Module>();

@@ -18,6 +18,11 @@ use super::losses::{mse, mse_backward, softmax_cross_entropy, softmax_cross_entr
 use super::optim::{adagrad, adam, rmsprop, sgd};
 use super::activations::{relu, relu_backward, sigmoid, sigmoid_backward, tanh, tanh_backward};
 
+/// Several steps per call (`Plan::run_steps`), cycling over in-memory batches.
+mod steps;
+/// One op for a small dense chain's whole SGD step (`op::DENSE_CHAIN_SGD`).
+mod chain;
+
 pub const MAGIC: u32 = 0x4B4E_5047; // "KNPG"
 pub const VERSION: u32 = 3;
 /// Header words: magic, version, op count, arena floats, lr, bc1, bc2, reserved, then the input
@@ -61,6 +66,7 @@ pub mod op {
     pub const SUB: u32 = 20;
     pub const MUL: u32 = 21;
     pub const COUNT_NONFINITE: u32 = 22;
+    pub const DENSE_CHAIN_SGD: u32 = 23;
 }
 
 /// Args per opcode (without the opcode word).
@@ -83,6 +89,7 @@ fn arity(code: u32) -> Option<usize> {
         op::SCALE_INPLACE => 4,                      // x, alpha, beta, n
         op::ADD | op::SUB | op::MUL => 4,            // a, b, out, n
         op::COUNT_NONFINITE => 3,                    // a, n, tag
+        op::DENSE_CHAIN_SGD => chain::ARITY,
         _ => return None,
     })
 }
@@ -242,6 +249,7 @@ fn io_of(code: u32, a: &[u32], at: usize) -> Result<Io, Fault> {
         }
         op::SCALE_INPLACE => io.outs[0] = (u(0), u(3)),
         op::COUNT_NONFINITE => io.ins[0] = (u(0), u(1)),
+        op::DENSE_CHAIN_SGD => return chain::io(a, at),
         _ => return Err(Fault::UnknownOp { at }),
     }
     Ok(io)
@@ -461,7 +469,11 @@ impl Plan {
     /// `inputs`: the step's x and y when they are not in their slots already (the batch stays
     /// where the caller has it: for a 784×100 batch the copy was ~3% of the MLP step).
     pub fn run(&self, prog: &[u32], arena: &mut [f32], inputs: [Option<&[f32]>; 2]) -> Result<(), Fault> {
-        let (lr, bc1, bc2) = (f32_of(prog[H_LR]), f32_of(prog[H_BC1]), f32_of(prog[H_BC2]));
+        self.run_with(arena, inputs, [f32_of(prog[H_LR]), f32_of(prog[H_BC1]), f32_of(prog[H_BC2])])
+    }
+
+    /// `run` with the per-step scalars (lr, bc1, bc2) given rather than read from a header.
+    fn run_with(&self, arena: &mut [f32], inputs: [Option<&[f32]>; 2], [lr, bc1, bc2]: [f32; 3]) -> Result<(), Fault> {
         for (s, input) in inputs.iter().enumerate() {
             match input {
                 Some(v) if v.len() != self.slots[s].1 => return Err(Fault::BadInput),
@@ -538,6 +550,7 @@ impl Plan {
                         return Err(Fault::NonFinite { at, tag: a[2] });
                     }
                 }
+                op::DENSE_CHAIN_SGD => chain::run(a, o0, i0, i1, lr, at)?,
                 _ => return Err(Fault::UnknownOp { at }),
             }
         }
