@@ -9,7 +9,7 @@
 //!
 //! Every output is Σ over (ci, i, j) in that order from zero, then + bias, then the activation,
 //! by one thread, so the bits do not depend on the thread count.
-use super::conv::{epilogue, Geom};
+use super::conv::{epilogue, maxpool2d_2x2_row, Geom};
 use super::conv_direct::pad_image;
 use super::dense::Act;
 use super::lanes::{load, madd, splat, store, zero, V};
@@ -42,34 +42,40 @@ fn padded(g: &Geom) -> (usize, usize) {
     (g.h + 2 * g.ph, g.w + 2 * g.pw)
 }
 
-/// Scratch floats: one zero-padded image, and one output row per channel.
+/// Scratch floats: one zero-padded image, one output row per channel, and when pooling two
+/// finished rows per channel.
 pub fn channels_scratch(g: &Geom) -> usize {
     let (hp, wp) = padded(g);
-    g.c * hp * wp + g.o * g.wo
+    g.c * hp * wp + 3 * g.o * g.wo
 }
 
-/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b), from `channels_weights`.
+/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b), from `channels_weights`;
+/// with `pool`, [nb, O, ⌊Ho/2⌋, ⌊Wo/2⌋], its 2×2 max pool (conv::conv2d_pool_forward).
 #[allow(clippy::too_many_arguments)]
-pub fn conv2d_channels(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
+pub fn conv2d_channels(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, pool: bool, scratch: &mut [f32]) {
     match g.o.div_ceil(4) {
-        2 => image_rows::<2>(x, packed, b, out, g, n0, nb, act, scratch),
-        3 => image_rows::<3>(x, packed, b, out, g, n0, nb, act, scratch),
-        _ => image_rows::<4>(x, packed, b, out, g, n0, nb, act, scratch),
+        2 => image_rows::<2>(x, packed, b, out, g, n0, nb, act, pool, scratch),
+        3 => image_rows::<3>(x, packed, b, out, g, n0, nb, act, pool, scratch),
+        _ => image_rows::<4>(x, packed, b, out, g, n0, nb, act, pool, scratch),
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn image_rows<const NV: usize>(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
+fn image_rows<const NV: usize>(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, pool: bool, scratch: &mut [f32]) {
     let (hp, wp) = padded(g);
-    let (plane, k) = (g.ho * g.wo, g.c * g.kh * g.kw);
-    let (pad, rows) = scratch.split_at_mut(g.c * hp * wp);
-    let rows = &mut rows[..g.o * g.wo];
+    let (pw, k) = (g.wo / 2, g.c * g.kh * g.kw);
+    let plane = if pool { (g.ho / 2) * pw } else { g.ho * g.wo };
+    let (pad, rest) = scratch.split_at_mut(g.c * hp * wp);
+    let (rows, stage) = rest.split_at_mut(g.o * g.wo);
+    let stage = &mut stage[..2 * g.o * g.wo];
     pad.fill(0.0);
     let packed = &packed[..k * 4 * NV];
+    // Pooling drops an odd last row, as the pool would.
+    let out_rows = if pool { g.ho / 2 * 2 } else { g.ho };
     for bi in 0..nb {
         pad_image(x, g, n0 + bi, (hp, wp), pad);
         let img = &mut out[bi * g.o * plane..][..g.o * plane];
-        for oy in 0..g.ho {
+        for oy in 0..out_rows {
             // Pixels in pairs; an odd last one alone.
             for ox in (0..g.wo).step_by(2) {
                 let two = ox + 1 < g.wo;
@@ -94,7 +100,12 @@ fn image_rows<const NV: usize>(x: &[f32], packed: &[f32], b: &[f32], out: &mut [
             }
             for o in 0..g.o {
                 let bias = if b.is_empty() { 0.0 } else { b[o] };
-                epilogue(&mut img[o * plane + oy * g.wo..][..g.wo], &rows[o * g.wo..][..g.wo], bias, act);
+                let dst = if pool { &mut stage[(2 * o + oy % 2) * g.wo..][..g.wo] } else { &mut img[o * plane + oy * g.wo..][..g.wo] };
+                epilogue(dst, &rows[o * g.wo..][..g.wo], bias, act);
+                if pool && oy % 2 == 1 {
+                    let (r0, r1) = stage[2 * o * g.wo..][..2 * g.wo].split_at(g.wo);
+                    maxpool2d_2x2_row(r0, r1, &mut img[o * plane + oy / 2 * pw..][..pw]);
+                }
             }
         }
     }

@@ -10,7 +10,7 @@
 //! Every output is Σ over (ci, i, j) in that order from zero, then + bias, then the activation:
 //! the same order as the GEMM path's depth loop, one thread per output, so the bits do not
 //! depend on the thread count.
-use super::conv::Geom;
+use super::conv::{maxpool2d_2x2_row, Geom};
 use super::dense::{sigmoid, Act};
 use super::lanes::{add, at_least, load, madd, splat, store, zero, V};
 
@@ -27,11 +27,17 @@ pub fn direct_applies(g: &Geom) -> bool {
     g.groups == 1 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.c * g.kh * g.kw <= DIRECT_MAX_K && g.wo >= 4 && g.o <= DIRECT_MAX_O
 }
 
-/// Scratch floats for one image: the padded image (rows wide enough for the last tile's loads)
-/// and one tile row for the last, partial tile.
+/// Scratch floats for one image: the padded image (rows wide enough for the last tile's loads),
+/// one tile row for the last, partial tile, and when pooling two whole-tile rows per channel of a
+/// tile.
 pub fn direct_scratch(g: &Geom) -> usize {
     let (hp, wp) = padded(g);
-    g.c * hp * wp + TX
+    g.c * hp * wp + TX + 2 * g.o.min(TO) * stage_width(g)
+}
+
+/// Staged rows are whole tiles wide, so every tile is stored straight into them.
+fn stage_width(g: &Geom) -> usize {
+    g.wo.next_multiple_of(TX)
 }
 
 fn padded(g: &Geom) -> (usize, usize) {
@@ -64,12 +70,15 @@ pub fn direct_weights(wt: &[f32], g: &Geom, packed: &mut [f32]) {
     }
 }
 
-/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b), from `direct_weights`.
+/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b), from `direct_weights`;
+/// with `pool`, [nb, O, ⌊Ho/2⌋, ⌊Wo/2⌋], its 2×2 max pool (conv::conv2d_pool_forward).
 #[allow(clippy::too_many_arguments)]
-pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
+pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, pool: bool, scratch: &mut [f32]) {
     let (hp, wp) = padded(g);
-    let plane = g.ho * g.wo;
-    let (pad, tail) = scratch.split_at_mut(g.c * hp * wp);
+    let plane = if pool { (g.ho / 2) * (g.wo / 2) } else { g.ho * g.wo };
+    let (pad, rest) = scratch.split_at_mut(g.c * hp * wp);
+    let (tail, stage) = rest.split_at_mut(TX);
+    let sink = &mut if pool { Sink::Pool(&mut stage[..2 * g.o.min(TO) * stage_width(g)]) } else { Sink::Tail(tail) };
     pad.fill(0.0);
     for bi in 0..nb {
         pad_image(x, g, n0 + bi, (hp, wp), pad);
@@ -77,24 +86,34 @@ pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom
         let mut o0 = 0;
         while o0 < g.o {
             match g.o - o0 {
-                1 => tiles::<1>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
-                2 => tiles::<2>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
-                3 => tiles::<3>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
-                4 => tiles::<4>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
-                5 => tiles::<5>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
-                _ => tiles::<TO>(pad, wt, b, img, g, o0, act, &mut tail[..TX]),
+                1 => tiles::<1>(pad, wt, b, img, g, o0, act, sink),
+                2 => tiles::<2>(pad, wt, b, img, g, o0, act, sink),
+                3 => tiles::<3>(pad, wt, b, img, g, o0, act, sink),
+                4 => tiles::<4>(pad, wt, b, img, g, o0, act, sink),
+                5 => tiles::<5>(pad, wt, b, img, g, o0, act, sink),
+                _ => tiles::<TO>(pad, wt, b, img, g, o0, act, sink),
             }
             o0 += TO;
         }
     }
 }
 
+/// Where finished tiles go: straight into the output (a row's partial last tile through `Tail`),
+/// or into two staged rows per channel that are pooled into the output after every odd row.
+enum Sink<'a> {
+    Tail(&'a mut [f32]),
+    Pool(&'a mut [f32]),
+}
+
 /// Output channels [o0, o0+OB) of one image.
 #[allow(clippy::too_many_arguments)]
-fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g: &Geom, o0: usize, act: Act, tail: &mut [f32]) {
+fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g: &Geom, o0: usize, act: Act, sink: &mut Sink) {
     let (k, plane) = (g.c * g.kh * g.kw, g.ho * g.wo);
+    let (sw, pw) = (stage_width(g), g.wo / 2);
     let w: [&[f32]; OB] = core::array::from_fn(|q| &wt[(o0 + q) * 4 * k..][..4 * k]);
-    for y in 0..g.ho {
+    // Pooling drops an odd last row, as the pool would.
+    let rows = if matches!(sink, Sink::Pool(_)) { g.ho / 2 * 2 } else { g.ho };
+    for y in 0..rows {
         for x0 in (0..g.wo).step_by(TX) {
             // A row's last ≤ 4 pixels take one vector: no lanes spent past the row's end.
             let acc = match (g.wo - x0 <= 4, g.kw) {
@@ -109,13 +128,21 @@ fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g
             for (q, a) in acc.iter().enumerate() {
                 let o = o0 + q;
                 let bias = if b.is_empty() { 0.0 } else { b[o] };
-                let dst = &mut img[o * plane + y * g.wo + x0..][..n];
-                if n == TX {
-                    finish(a, bias, act, dst);
-                } else {
-                    finish(a, bias, act, tail);
-                    dst.copy_from_slice(&tail[..n]);
+                match sink {
+                    Sink::Pool(stage) => finish(a, bias, act, &mut stage[(2 * q + y % 2) * sw + x0..][..TX]),
+                    Sink::Tail(_) if n == TX => finish(a, bias, act, &mut img[o * plane + y * g.wo + x0..][..TX]),
+                    Sink::Tail(tail) => {
+                        finish(a, bias, act, tail);
+                        img[o * plane + y * g.wo + x0..][..n].copy_from_slice(&tail[..n]);
+                    }
                 }
+            }
+        }
+        if let (Sink::Pool(stage), 1) = (&sink, y % 2) {
+            let pplane = (g.ho / 2) * pw;
+            for q in 0..OB {
+                let (r0, r1) = stage[2 * q * sw..][..2 * sw].split_at(sw);
+                maxpool2d_2x2_row(r0, r1, &mut img[(o0 + q) * pplane + y / 2 * pw..][..pw]);
             }
         }
     }
