@@ -3,9 +3,12 @@
 //! writes kh·kw shifted copies of each image and the GEMM packs them again, for a product with
 //! a depth of ≤ 32 and only a handful of rows (LeNet's conv1: 25 deep, 6 rows; the copies took
 //! as long as the arithmetic). Here each output row is summed straight from a zero-padded copy
-//! of the image: 8 pixels × up to 6 output channels per register tile (12 accumulators: LeNet's 6
-//! channels in one tile, so each input vector is loaded once; two tiles of 3 ran LeNet's conv1
-//! 10–15% slower), vectors along the row; a row's last ≤ 4 pixels take a one-vector tile.
+//! of the image: 16 pixels × 2 output channels per register tile (8 accumulators), vectors along
+//! the row; a row's last tile takes only the vectors it has pixels for. Measured on LeNet's conv1
+//! (CPU time, fused with its pool): 6 channels × 8 pixels (12 accumulators, each input vector
+//! loaded once) 0.82–0.85 ms, 3 × 12 0.80–0.82, 2 × 16 0.77–0.80, 2 × 20 0.76–0.80. Probably
+//! register pressure (not checked in V8's code): x64 has 16 vector registers, and 12 accumulators
+//! plus the operands leave none to spare.
 //!
 //! Every output is Σ over (ci, i, j) in that order from zero, then + bias, then the activation:
 //! the same order as the GEMM path's depth loop, one thread per output, so the bits do not
@@ -16,9 +19,10 @@ use super::lanes::{add, at_least, load, madd, splat, store, zero, V};
 
 /// Deepest product (C·kh·kw) the direct kernel takes.
 pub const DIRECT_MAX_K: usize = 32;
-/// Output pixels of a tile (two vectors) and output channels of a tile.
-const TX: usize = 8;
-const TO: usize = 6;
+/// Vectors of output pixels in a tile, its pixels, and its output channels.
+const NXV: usize = 4;
+const TX: usize = 4 * NXV;
+const TO: usize = 2;
 
 /// Most output channels taken: the pre-broadcast weights (4× the weights) are allocated per call.
 const DIRECT_MAX_O: usize = 1 << 16;
@@ -87,10 +91,6 @@ pub fn conv2d_direct(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom
         while o0 < g.o {
             match g.o - o0 {
                 1 => tiles::<1>(pad, wt, b, img, g, o0, act, sink),
-                2 => tiles::<2>(pad, wt, b, img, g, o0, act, sink),
-                3 => tiles::<3>(pad, wt, b, img, g, o0, act, sink),
-                4 => tiles::<4>(pad, wt, b, img, g, o0, act, sink),
-                5 => tiles::<5>(pad, wt, b, img, g, o0, act, sink),
                 _ => tiles::<TO>(pad, wt, b, img, g, o0, act, sink),
             }
             o0 += TO;
@@ -115,14 +115,13 @@ fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g
     let rows = if matches!(sink, Sink::Pool(_)) { g.ho / 2 * 2 } else { g.ho };
     for y in 0..rows {
         for x0 in (0..g.wo).step_by(TX) {
-            // A row's last ≤ 4 pixels take one vector: no lanes spent past the row's end.
-            let acc = match (g.wo - x0 <= 4, g.kw) {
-                (true, 5) => sum::<OB, 1, 5>(pad, &w, g, y, x0),
-                (true, 3) => sum::<OB, 1, 3>(pad, &w, g, y, x0),
-                (true, _) => sum::<OB, 1, 0>(pad, &w, g, y, x0),
-                (false, 5) => sum::<OB, 2, 5>(pad, &w, g, y, x0),
-                (false, 3) => sum::<OB, 2, 3>(pad, &w, g, y, x0),
-                (false, _) => sum::<OB, 2, 0>(pad, &w, g, y, x0),
+            // A row's last tile takes as many vectors as it has pixels for: few lanes spent past
+            // the row's end.
+            let acc = match (g.wo - x0).div_ceil(4) {
+                1 => sum_kw::<OB, 1>(pad, &w, g, y, x0),
+                2 => sum_kw::<OB, 2>(pad, &w, g, y, x0),
+                3 => sum_kw::<OB, 3>(pad, &w, g, y, x0),
+                _ => sum_kw::<OB, NXV>(pad, &w, g, y, x0),
             };
             let n = TX.min(g.wo - x0);
             for (q, a) in acc.iter().enumerate() {
@@ -148,14 +147,24 @@ fn tiles<const OB: usize>(pad: &[f32], wt: &[f32], b: &[f32], img: &mut [f32], g
     }
 }
 
+/// `sum` with the common kernel widths known at compile time.
+#[inline(always)]
+fn sum_kw<const OB: usize, const NX: usize>(pad: &[f32], w: &[&[f32]; OB], g: &Geom, y: usize, x0: usize) -> [[V; NXV]; OB] {
+    match g.kw {
+        5 => sum::<OB, NX, 5>(pad, w, g, y, x0),
+        3 => sum::<OB, NX, 3>(pad, w, g, y, x0),
+        _ => sum::<OB, NX, 0>(pad, w, g, y, x0),
+    }
+}
+
 /// Pixels x0.. (NX vectors) of output row y for OB channels, summed in (ci, i, j) order. KW is
 /// the kernel width when known at compile time (0: read from g), so that the row and weight
 /// slices have constant lengths and the loads need no bounds checks.
 #[inline(always)]
-fn sum<const OB: usize, const NX: usize, const KW: usize>(pad: &[f32], w: &[&[f32]; OB], g: &Geom, y: usize, x0: usize) -> [[V; 2]; OB] {
+fn sum<const OB: usize, const NX: usize, const KW: usize>(pad: &[f32], w: &[&[f32]; OB], g: &Geom, y: usize, x0: usize) -> [[V; NXV]; OB] {
     let (hp, wp) = padded(g);
     let kw = if KW == 0 { g.kw } else { KW };
-    let mut acc = [[zero(); 2]; OB];
+    let mut acc = [[zero(); NXV]; OB];
     let mut t = 0;
     for ci in 0..g.c {
         for i in 0..g.kh {
@@ -176,22 +185,22 @@ fn sum<const OB: usize, const NX: usize, const KW: usize>(pad: &[f32], w: &[&[f3
     acc
 }
 
-/// dst[..8] = act(a + bias), in the GEMM path's order (the sum, then + bias, then the activation);
+/// dst[..TX] = act(a + bias), in the GEMM path's order (the sum, then + bias, then the activation);
 /// none and ReLU in lanes (`at_least(s, 0)` is the scalar `if s < 0 { 0 } else { s }`, −0 and NaN
 /// included): the scalar loop took a quarter of LeNet's first conv.
 #[inline(always)]
-fn finish(a: &[V; 2], bias: f32, act: Act, dst: &mut [f32]) {
-    let (d0, d1) = dst[..TX].split_at_mut(4);
+fn finish(a: &[V; NXV], bias: f32, act: Act, dst: &mut [f32]) {
     if matches!(act, Act::None | Act::Relu) {
-        for (v, d) in a.iter().zip([d0, d1]) {
+        for (v, d) in a.iter().zip(dst[..TX].chunks_exact_mut(4)) {
             let s = add(*v, splat(bias));
             store(if matches!(act, Act::Relu) { at_least(s, zero()) } else { s }, d.try_into().unwrap());
         }
         return;
     }
     let mut v = [0.0f32; TX];
-    store(a[0], (&mut v[..4]).try_into().unwrap());
-    store(a[1], (&mut v[4..]).try_into().unwrap());
+    for (a, d) in a.iter().zip(v.chunks_exact_mut(4)) {
+        store(*a, d.try_into().unwrap());
+    }
     for (d, s) in dst[..TX].iter_mut().zip(v) {
         let s = s + bias;
         *d = if matches!(act, Act::Sigmoid) { sigmoid(s) } else { s.tanh() };
