@@ -4,7 +4,7 @@
  * CPU time of a one-thread run is what moves with a change, the wall time also with the load.
  *   node --import tsx bench/profile-lenet.ts [--reps 200] [--no-tf]
  */
-import { init, noGrad, tensor, tidy, type Tensor } from '../ts/index.js';
+import { init, nn, noGrad, tensor, tidy, type Tensor } from '../ts/index.js';
 import { lenet } from '../examples/mnist-mlp.js';
 import { mnistLike } from './data.js';
 import { loadPeers } from './peers.js';
@@ -36,8 +36,24 @@ for (let i = 0; i < layers.length; i++) {
   console.log(`${String(i).padStart(2)} ${layers[i].constructor.name.padEnd(10)} cpu ${t.cpu.toFixed(3)} ms  wall ${t.wall.toFixed(3)} ms`);
   if (h !== x) h.dispose();
 }
+// Each Conv2d + ReLU + 2×2 max pool: as Sequential runs it (one fused kernel) and as two calls
+// (conv + ReLU fused, then the pool), alternating so that both see the same load.
+for (const i of [0, 3]) {
+  const conv = layers[i] as nn.Conv2d, pool = layers[i + 2];
+  const h = noGrad(() => layers.slice(0, i).reduce((a: Tensor, l) => l.forward(a), x));
+  const apart = { cpu: 0, wall: 0 }, fused = { cpu: 0, wall: 0 };
+  for (let round = 0; round < 5; round++) {
+    for (const [acc, fn] of [[apart, () => pool.forward(conv.forwardWith(h, 'relu'))], [fused, () => conv.forwardPooled(h, 'relu')!]] as const) {
+      const t = time(() => tidy(() => noGrad(() => void fn().data[0])));
+      acc.cpu += t.cpu / 5;
+      acc.wall += t.wall / 5;
+    }
+  }
+  console.log(`${String(i).padStart(2)} conv+relu+pool apart cpu ${apart.cpu.toFixed(3)} ms  fused cpu ${fused.cpu.toFixed(3)} ms  (wall ${apart.wall.toFixed(3)} → ${fused.wall.toFixed(3)})`);
+  if (h !== x) h.dispose();
+}
 const k = time(() => tidy(() => noGrad(() => void m.forward(x).data[0])));
-console.log(`knobs Sequential forward (fused conv+relu): cpu ${k.cpu.toFixed(3)} ms  wall ${k.wall.toFixed(3)} ms = ${((B / k.cpu) * 1000).toFixed(0)} samples/s of CPU`);
+console.log(`knobs Sequential forward (fused conv+relu+pool): cpu ${k.cpu.toFixed(3)} ms  wall ${k.wall.toFixed(3)} ms = ${((B / k.cpu) * 1000).toFixed(0)} samples/s of CPU`);
 if (!process.argv.includes('--no-tf')) {
   const { tf } = await loadPeers();
   await tf.setBackend('wasm');

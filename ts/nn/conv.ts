@@ -6,7 +6,7 @@
  * Batch normalisation is in batchnorm.ts.
  */
 import { KnobsError, ShapeError, fmtShape, fmtValue } from '../errors.js';
-import { avgPool2d, conv1d, conv2d, conv2dAct, maxPool2d, type Conv2dOptions } from '../ops/conv.js';
+import { avgPool2d, conv1d, conv2d, conv2dAct, conv2dActPool, maxPool2d, type Conv2dOptions } from '../ops/conv.js';
 import type { DenseActivation } from '../ops/dense.js';
 import { cat } from '../ops/join.js';
 import { narrow } from '../ops/layout.js';
@@ -153,6 +153,11 @@ export class Conv2d extends ConvNd {
     checkInput(this.label, x, 4, 'batch, channels, height, width', this.inChannels);
     return named(this.label, () => conv2dAct(x, this.weight, this.bias, this.opOptions(), activation));
   }
+  /** forward, an activation and a 2×2 max pool, fused in inference (same math); null: run them apart (see conv2dActPool). */
+  forwardPooled(x: Tensor, activation: DenseActivation): Tensor | null {
+    checkInput(this.label, x, 4, 'batch, channels, height, width', this.inChannels);
+    return named(this.label, () => conv2dActPool(x, this.weight, this.bias, this.opOptions(), activation));
+  }
   override config(): JsonObject {
     return { ...this.baseConfig(), kernelSize: [...this.kernelSize], stride: [...this.stride], padding: typeof this.padding === 'string' ? this.padding : [...this.padding], dilation: [...this.dilation] };
   }
@@ -285,6 +290,10 @@ export class MaxPool2d extends Module {
   forward(x: Tensor): Tensor {
     checkInput(this.label, x, 4, 'batch, channels, height, width');
     return named(this.label, () => maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation }));
+  }
+  /** Whether this is the plain 2×2 pool (stride 2, no padding or dilation) that Conv2d.forwardPooled fuses. */
+  get isPool2(): boolean {
+    return [...this.kernelSize, ...this.stride].every((v) => v === 2) && this.padding.every((v) => v === 0) && this.dilation.every((v) => v === 1);
   }
   override config(): JsonObject {
     return { kernelSize: [...this.kernelSize], stride: [...this.stride], padding: [...this.padding], dilation: [...this.dilation] };

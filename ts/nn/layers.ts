@@ -5,7 +5,7 @@ import { dropout, logSoftmax, relu, sigmoid, softmax, tanh } from '../ops/activa
 import { linear, type DenseActivation } from '../ops/dense.js';
 import { denseActivationCodes, linearChainWith } from '../ops/dense-chain.js';
 import { SparseCsr, sparseMm } from '../ops/sparse.js';
-import { Conv2d } from './conv.js';
+import { Conv2d, MaxPool2d } from './conv.js';
 import { Rng } from '../random.js';
 import { Tensor, rand } from '../tensor.js';
 import { checkConfigKeys, optionalBool, optionalInt, optionalSeed, positiveInt, type JsonObject, type JsonValue } from './config.js';
@@ -283,7 +283,13 @@ export class Sequential extends Module {
       // Linear or Conv2d followed by an elementwise activation runs as one fused kernel (same math).
       const f = L[i].forward;
       const act = f === Linear.prototype.forward || f === Conv2d.prototype.forward ? fusable(L[i + 1]) : null;
-      if (act) {
+      // So does Conv2d [+ activation] + 2×2 max pool, in inference.
+      const pool = f === Conv2d.prototype.forward && h instanceof Tensor ? L[act ? i + 2 : i + 1] : undefined;
+      const pooled = pool !== undefined && pool.forward === MaxPool2d.prototype.forward && (pool as MaxPool2d).isPool2 ? (L[i] as Conv2d).forwardPooled(h, act ?? 'none') : null;
+      if (pooled) {
+        h = pooled;
+        i += act ? 2 : 1;
+      } else if (act) {
         h = (L[i] as Linear | Conv2d).forwardWith(h, act);
         i++;
       } else {

@@ -78,6 +78,50 @@ export function conv2dAct(x: Tensor, weight: Tensor, bias: Tensor | null, opts: 
     const y = conv2dAct(x, weight, bias, opts, 'none');
     return activation === 'relu' ? relu(y) : activation === 'tanh' ? tanh(y) : sigmoid(y);
   }
+  const { geom, outShape } = convGeometry(x, weight, bias, opts);
+  const k = K();
+  const out = empty(outShape, op);
+  if (out.size > 0 && x.size > 0) k.conv2d_forward(x.ptr, weight.ptr, bias ? bias.ptr : 0, !!bias, out.ptr, geom, act);
+  else if (out.size > 0) out.data.fill(0);
+  const parents = bias ? [x, weight, bias] : [x, weight];
+  return record(out, parents, (gy) => {
+    if (out.size === 0) return;
+    const tx = gradTarget(x), tw = gradTarget(weight), tb = bias ? gradTarget(bias) : null;
+    // W and b are leaves made together: they hold a gradient from an earlier backward, or neither does.
+    if (tw && tb && tw.accumulate !== tb.accumulate) (tw.accumulate ? tb : tw).grad.data.fill(0);
+    const acc = !!(tw?.accumulate || tb?.accumulate);
+    const gx = tx ? (tx.accumulate ? empty(x.shape, 'conv2d_gx') : tx.grad) : null;
+    k.conv2d_backward(x.ptr, weight.ptr, gy.ptr, gx ? gx.ptr : 0, tw ? tw.grad.ptr : 0, tb ? tb.grad.ptr : 0, !!gx, !!tw, !!tb, geom, acc);
+    if (tx?.accumulate && gx) {
+      k.axpy(1, gx.ptr, tx.grad.ptr, gx.size);
+      gx.dispose();
+    }
+  });
+}
+
+/**
+ * maxPool2d(act(conv2d(x, weight, bias)), 2): Conv2d, an activation and a 2×2 max pool in a
+ * Sequential, in inference. One kernel pools pairs of output rows while they are in cache, so the
+ * full-size activation is never written and read back; the same bits as the three ops. null (run
+ * the three ops) when there is a backward to record (the pool's needs its argmax indices) or the
+ * output is too small to pool (the pool says so).
+ * @internal
+ */
+export function conv2dActPool(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions, activation: DenseActivation): Tensor | null {
+  const op = 'conv2d';
+  const act = denseActivationCode(activation);
+  if (act === undefined) throw new KnobsError(`${op}: unknown activation '${activation}'`);
+  if (isGradEnabled() && (x.requiresGrad || weight.requiresGrad || !!bias?.requiresGrad)) return null;
+  const { geom, outShape: [n, o, ho, wo] } = convGeometry(x, weight, bias, opts);
+  if (ho < 2 || wo < 2 || x.size === 0) return null;
+  const out = empty([n, o, Math.floor(ho / 2), Math.floor(wo / 2)], op);
+  if (out.size > 0) K().conv2d_pool_forward(x.ptr, weight.ptr, bias ? bias.ptr : 0, !!bias, out.ptr, geom, act);
+  return out;
+}
+
+/** Checks conv2d's operands and options (before anything is allocated); its geometry and output shape. */
+function convGeometry(x: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): { geom: Uint32Array; outShape: number[] } {
+  const op = 'conv2d';
   checkTensor(op, x, 'input');
   checkTensor(op, weight, 'weight');
   if (bias !== null && bias !== undefined) checkTensor(op, bias, 'bias');
@@ -105,25 +149,7 @@ export function conv2dAct(x: Tensor, weight: Tensor, bias: Tensor | null, opts: 
   }
   const ho = outSize(op, 'height', x, h, kh, s[0], p[0], d[0]);
   const wo = outSize(op, 'width', x, w, kw, s[1], p[1], d[1]);
-  const geom = geomOf(n, c, h, w, o, [kh, kw], s, p, d, groups);
-  const k = K();
-  const out = empty([n, o, ho, wo], op);
-  if (out.size > 0 && x.size > 0) k.conv2d_forward(x.ptr, weight.ptr, bias ? bias.ptr : 0, !!bias, out.ptr, geom, act);
-  else if (out.size > 0) out.data.fill(0);
-  const parents = bias ? [x, weight, bias] : [x, weight];
-  return record(out, parents, (gy) => {
-    if (out.size === 0) return;
-    const tx = gradTarget(x), tw = gradTarget(weight), tb = bias ? gradTarget(bias) : null;
-    // W and b are leaves made together: they hold a gradient from an earlier backward, or neither does.
-    if (tw && tb && tw.accumulate !== tb.accumulate) (tw.accumulate ? tb : tw).grad.data.fill(0);
-    const acc = !!(tw?.accumulate || tb?.accumulate);
-    const gx = tx ? (tx.accumulate ? empty(x.shape, 'conv2d_gx') : tx.grad) : null;
-    k.conv2d_backward(x.ptr, weight.ptr, gy.ptr, gx ? gx.ptr : 0, tw ? tw.grad.ptr : 0, tb ? tb.grad.ptr : 0, !!gx, !!tw, !!tb, geom, acc);
-    if (tx?.accumulate && gx) {
-      k.axpy(1, gx.ptr, tx.grad.ptr, gx.size);
-      gx.dispose();
-    }
-  });
+  return { geom: geomOf(n, c, h, w, o, [kh, kw], s, p, d, groups), outShape: [n, o, ho, wo] };
 }
 
 /** conv2d on [N, C, L] with weight [O, C/groups, k]: the same kernel with a height of 1. */

@@ -41,6 +41,7 @@ mod program;
 mod rnn;
 mod attention;
 mod sparse;
+mod conv_pool;
 
 /// # Safety: `p` must point to `n` initialised f32 owned by the caller for the call's duration.
 #[inline(always)]

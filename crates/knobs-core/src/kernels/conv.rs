@@ -152,7 +152,21 @@ thread_local! {
 /// each image's arithmetic is the same whichever part it is in (see the chunk test), so the bits
 /// do not depend on the thread count.
 pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, act: Act) {
-    let (k, plane) = (g.k(), g.plane());
+    forward(x, wt, b, out, g, act, false);
+}
+
+/// out [N, O, ⌊Ho/2⌋, ⌊Wo/2⌋] = 2×2 max pool (stride 2) of act(conv(x) + b): inference's conv →
+/// activation → pool in one pass, the same bits as conv2d_forward then maxpool2d_forward. The
+/// direct and channels-in-lanes kernels pool two output rows at a time from an L1 staging row
+/// pair, so the full-size activation is never written and read back (LeNet-5's first conv output
+/// is 1.2 MB at batch 64); the other paths pool each part's output while it is still in cache.
+pub fn conv2d_pool_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, act: Act) {
+    forward(x, wt, b, out, g, act, true);
+}
+
+fn forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geom, act: Act, pool: bool) {
+    let k = g.k();
+    let plane = if pool { (g.ho / 2) * (g.wo / 2) } else { g.plane() };
     assert!(x.len() >= g.n * g.c * g.h * g.w && wt.len() >= g.o * k && out.len() >= g.n * g.o * plane);
     let per = g.o * plane;
     if per == 0 || g.n == 0 {
@@ -184,23 +198,30 @@ pub fn conv2d_forward(x: &[f32], wt: &[f32], b: &[f32], out: &mut [f32], g: &Geo
     }
     par::for_each_mut(&mut parts, &|(n0, o)| {
         let nb = o.len() / per;
+        // Winograd and the GEMM write the part's full-size output here first when pooling.
+        let full = if pool && matches!(path, Path::Winograd | Path::Gemm) { nb * g.o * g.plane() } else { 0 };
         FWD_SCRATCH.with(|cell| {
             let mut scratch = cell.take();
             let (nc, ny) = match path {
                 Path::Direct => (direct_scratch(g), 0),
                 Path::Winograd => (winograd_scratch(g), 0),
                 Path::Channels => (channels_scratch(g), 0),
-                Path::Gemm => (k * nb * plane, g.og() * nb * plane),
+                Path::Gemm => (k * nb * g.plane(), g.og() * nb * g.plane()),
             };
-            if scratch.len() < nc + ny {
-                scratch.resize(nc + ny, 0.0);
+            if scratch.len() < nc + ny + full {
+                scratch.resize(nc + ny + full, 0.0);
             }
-            let (cols, y) = scratch.split_at_mut(nc);
+            let (cols, rest) = scratch.split_at_mut(nc);
+            let (y, tmp) = rest.split_at_mut(ny);
+            let dst: &mut [f32] = if full > 0 { &mut tmp[..full] } else { o };
             match path {
-                Path::Direct => conv2d_direct(x, &u, b, o, g, *n0, nb, act, cols),
-                Path::Winograd => conv2d_winograd(x, &u, b, o, g, *n0, nb, act, cols),
-                Path::Channels => conv2d_channels(x, &u, b, o, g, *n0, nb, act, cols),
-                Path::Gemm => forward_part(x, wt, b, o, g, *n0, nb, act, cols, &mut y[..ny]),
+                Path::Direct => conv2d_direct(x, &u, b, dst, g, *n0, nb, act, pool, cols),
+                Path::Winograd => conv2d_winograd(x, &u, b, dst, g, *n0, nb, act, cols),
+                Path::Channels => conv2d_channels(x, &u, b, dst, g, *n0, nb, act, pool, cols),
+                Path::Gemm => forward_part(x, wt, b, dst, g, *n0, nb, act, cols, y),
+            }
+            if full > 0 {
+                maxpool2d_2x2(&tmp[..full], o, &Geom { n: nb, c: g.o, h: g.ho, w: g.wo, ho: g.ho / 2, wo: g.wo / 2, ..*g });
             }
             cell.set(scratch);
         });
@@ -439,38 +460,42 @@ const POOL_PART_INPUTS: usize = 1 << 16;
 
 /// The commonest pool (2×2, stride 2) without indices: a branch-free max of each window, taken in
 /// the order the indexed loop visits it (a tree of "first maximum, first NaN" picks keeps that
-/// loop's choice), so the values are the same bits as maxpool2d_dense's. Four outputs per step in
-/// lanes (8 inputs of each row split into even and odd columns); a row's last < 4 outputs take
-/// the step ending at the row's end (recomputing a few outputs with the same bits) or, on rows
-/// under 4 wide, the scalar pick.
+/// loop's choice), so the values are the same bits as maxpool2d_dense's.
 fn maxpool2d_2x2(x: &[f32], out: &mut [f32], g: &Geom) {
     let (hw, plane) = (g.h * g.w, g.plane());
+    for p in 0..g.n * g.c {
+        let src = &x[p * hw..][..hw];
+        let o_pl = &mut out[p * plane..][..plane];
+        for oy in 0..g.ho {
+            maxpool2d_2x2_row(&src[2 * oy * g.w..][..2 * g.wo], &src[(2 * oy + 1) * g.w..][..2 * g.wo], &mut o_pl[oy * g.wo..][..g.wo]);
+        }
+    }
+}
+
+/// One output row of the 2×2 pool from input rows r0 and r1 (≥ 2·out.len() long; also the fused
+/// conv + pool epilogue's, conv2d_pool_forward). Four outputs per step in lanes (8 inputs of each
+/// row split into even and odd columns); a row's last < 4 outputs take the step ending at the
+/// row's end (recomputing a few outputs with the same bits) or, on rows under 4 wide, the scalar
+/// pick.
+pub(super) fn maxpool2d_2x2_row(r0: &[f32], r1: &[f32], o_row: &mut [f32]) {
+    let wo = o_row.len();
     let four = |r0: &[f32], r1: &[f32], o: &mut [f32]| {
         let (a0, a1) = evens_odds(load(r0[..4].try_into().unwrap()), load(r0[4..8].try_into().unwrap()));
         let (b0, b1) = evens_odds(load(r1[..4].try_into().unwrap()), load(r1[4..8].try_into().unwrap()));
         store(pick_max(pick_max(a0, a1), pick_max(b0, b1)), (&mut o[..4]).try_into().unwrap());
     };
-    for p in 0..g.n * g.c {
-        let src = &x[p * hw..][..hw];
-        let o_pl = &mut out[p * plane..][..plane];
-        for oy in 0..g.ho {
-            let r0 = &src[2 * oy * g.w..][..2 * g.wo];
-            let r1 = &src[(2 * oy + 1) * g.w..][..2 * g.wo];
-            let o_row = &mut o_pl[oy * g.wo..][..g.wo];
-            if g.wo < 4 {
-                for ((o, a), b) in o_row.iter_mut().zip(r0.chunks_exact(2)).zip(r1.chunks_exact(2)) {
-                    *o = pick(pick(a[0], a[1]), pick(b[0], b[1]));
-                }
-                continue;
-            }
-            for ox in (0..g.wo - 3).step_by(4) {
-                four(&r0[2 * ox..], &r1[2 * ox..], &mut o_row[ox..]);
-            }
-            if !g.wo.is_multiple_of(4) {
-                let ox = g.wo - 4;
-                four(&r0[2 * ox..], &r1[2 * ox..], &mut o_row[ox..]);
-            }
+    if wo < 4 {
+        for ((o, a), b) in o_row.iter_mut().zip(r0.chunks_exact(2)).zip(r1.chunks_exact(2)) {
+            *o = pick(pick(a[0], a[1]), pick(b[0], b[1]));
         }
+        return;
+    }
+    for ox in (0..wo - 3).step_by(4) {
+        four(&r0[2 * ox..], &r1[2 * ox..], &mut o_row[ox..]);
+    }
+    if !wo.is_multiple_of(4) {
+        let ox = wo - 4;
+        four(&r0[2 * ox..], &r1[2 * ox..], &mut o_row[ox..]);
     }
 }
 
@@ -605,6 +630,8 @@ mod tests {
             geom(2, 4, 9, 7, 6, (3, 2), (2, 1), (1, 0), (1, 1), 2),
             geom(1, 3, 10, 10, 3, (3, 3), (2, 2), (2, 2), (2, 2), 3),
             geom(2, 1, 28, 28, 6, (5, 5), (1, 1), (0, 0), (1, 1), 1),
+            geom(3, 2, 7, 13, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+            geom(2, 1, 6, 23, 3, (2, 4), (1, 1), (0, 1), (1, 1), 1),
             geom(4, 6, 5, 5, 2, (1, 1), (1, 1), (0, 0), (1, 1), 2),
         ]
     }
@@ -797,6 +824,62 @@ mod tests {
             for t in [1, 2, 3] {
                 assert_eq!(pool(t, false).0, want, "no-index pool {g:?} on {t} threads");
                 assert_eq!(pool(t, true), (want.clone(), want_arg.clone()), "indexed pool {g:?} on {t} threads");
+            }
+        }
+    }
+
+    /// The fused conv + activation + 2×2 pool against the two ops it replaces (the same bits) and
+    /// against the naive convolution, on every path: direct (LeNet-5's first conv; 2 and 5 output
+    /// channels, odd heights and widths), channels in lanes (LeNet-5's second; 9 channels, odd
+    /// sizes, a pooled row under 4 wide; stride 2; tanh takes the row epilogue, the others pool
+    /// in lanes), Winograd, and im2col + GEMM (stride 2, groups).
+    #[test]
+    fn pool_forward_is_the_conv_then_the_pool_on_every_path() {
+        use crate::kernels::conv_channels::channels_applies;
+        use crate::kernels::conv_direct::direct_applies;
+        use crate::kernels::par::with_host_threads;
+        use crate::kernels::winograd::winograd_applies;
+        let mut rng = Lcg(23);
+        let gs = [
+            geom(64, 1, 28, 28, 6, (5, 5), (1, 1), (2, 2), (1, 1), 1),
+            geom(3, 2, 13, 11, 2, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+            geom(2, 1, 9, 21, 5, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+            geom(64, 6, 14, 14, 16, (5, 5), (1, 1), (0, 0), (1, 1), 1),
+            geom(2, 5, 11, 7, 9, (3, 3), (1, 1), (0, 0), (1, 1), 1),
+            geom(2, 3, 13, 12, 10, (3, 3), (2, 2), (1, 1), (1, 1), 1),
+            geom(3, 16, 9, 12, 16, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+            geom(3, 4, 15, 13, 6, (3, 3), (2, 2), (1, 1), (1, 1), 2),
+        ];
+        let paths = gs.map(|g| (direct_applies(&g), !direct_applies(&g) && winograd_applies(&g), channels_applies(&g)));
+        assert_eq!(paths.iter().filter(|p| p.0).count(), 3);
+        assert_eq!(paths.iter().filter(|p| p.1).count(), 1);
+        assert_eq!(paths.iter().filter(|p| !p.0 && !p.1 && p.2).count(), 3);
+        assert!(paths.iter().any(|p| *p == (false, false, false)));
+        for (gi, g) in gs.into_iter().enumerate() {
+            let x = rand_vec(&mut rng, g.n * g.c * g.h * g.w);
+            let wt = rand_vec(&mut rng, g.o * (g.c / g.groups) * g.kh * g.kw);
+            let b = rand_vec(&mut rng, g.o);
+            let pg = Geom { n: g.n, c: g.o, h: g.ho, w: g.wo, o: g.o, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, dh: 1, dw: 1, groups: 1, ho: g.ho / 2, wo: g.wo / 2 };
+            let np = g.n * g.o * pg.ho * pg.wo;
+            for act in [Act::Relu, Act::None, Act::Tanh] {
+                let mut y = vec![f32::NAN; g.n * g.o * g.ho * g.wo];
+                conv2d_forward(&x, &wt, &b, &mut y, &g, act);
+                let mut want = vec![f32::NAN; np];
+                maxpool2d_forward(&y, &mut want, &mut [], &pg);
+                if act == Act::Relu {
+                    let r: Vec<f32> = naive(&x, &wt, &b, &g).iter().map(|v| v.max(0.0)).collect();
+                    let mut p = vec![0.0; np];
+                    maxpool2d_general(&r, &mut p, &mut vec![0; np], &pg);
+                    assert_close(&want, &p, 1e-5, &format!("case {gi} {g:?}"));
+                }
+                for t in [1, 2, 3] {
+                    let got = with_host_threads(t, || {
+                        let mut out = vec![f32::NAN; np];
+                        conv2d_pool_forward(&x, &wt, &b, &mut out, &g, act);
+                        out
+                    });
+                    assert_eq!(bits(&got), bits(&want), "case {gi} {g:?} {act:?} on {t} threads");
+                }
             }
         }
     }

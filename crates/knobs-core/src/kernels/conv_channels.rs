@@ -9,10 +9,10 @@
 //!
 //! Every output is Σ over (ci, i, j) in that order from zero, then + bias, then the activation,
 //! by one thread, so the bits do not depend on the thread count.
-use super::conv::{epilogue, Geom};
+use super::conv::{epilogue, maxpool2d_2x2_row, Geom};
 use super::conv_direct::pad_image;
 use super::dense::Act;
-use super::lanes::{load, madd, splat, store, zero, V};
+use super::lanes::{add, at_least, load, madd, pick_max, splat, store, zero, V};
 
 /// Output channels the kernel holds in registers at once (4 vectors).
 const MAX_O: usize = 16;
@@ -42,34 +42,45 @@ fn padded(g: &Geom) -> (usize, usize) {
     (g.h + 2 * g.ph, g.w + 2 * g.pw)
 }
 
-/// Scratch floats: one zero-padded image, and one output row per channel.
+/// Scratch floats: one zero-padded image, one output row per channel, and when pooling two
+/// finished rows per channel.
 pub fn channels_scratch(g: &Geom) -> usize {
     let (hp, wp) = padded(g);
-    g.c * hp * wp + g.o * g.wo
+    g.c * hp * wp + 3 * g.o * g.wo
 }
 
-/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b), from `channels_weights`.
+/// out (images n0.. of the part, [nb, O, Ho, Wo]) = act(conv(x) + b), from `channels_weights`;
+/// with `pool`, [nb, O, ⌊Ho/2⌋, ⌊Wo/2⌋], its 2×2 max pool (conv::conv2d_pool_forward).
 #[allow(clippy::too_many_arguments)]
-pub fn conv2d_channels(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
+pub fn conv2d_channels(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, pool: bool, scratch: &mut [f32]) {
     match g.o.div_ceil(4) {
-        2 => image_rows::<2>(x, packed, b, out, g, n0, nb, act, scratch),
-        3 => image_rows::<3>(x, packed, b, out, g, n0, nb, act, scratch),
-        _ => image_rows::<4>(x, packed, b, out, g, n0, nb, act, scratch),
+        2 => image_rows::<2>(x, packed, b, out, g, n0, nb, act, pool, scratch),
+        3 => image_rows::<3>(x, packed, b, out, g, n0, nb, act, pool, scratch),
+        _ => image_rows::<4>(x, packed, b, out, g, n0, nb, act, pool, scratch),
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn image_rows<const NV: usize>(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, scratch: &mut [f32]) {
+fn image_rows<const NV: usize>(x: &[f32], packed: &[f32], b: &[f32], out: &mut [f32], g: &Geom, n0: usize, nb: usize, act: Act, pool: bool, scratch: &mut [f32]) {
     let (hp, wp) = padded(g);
-    let (plane, k) = (g.ho * g.wo, g.c * g.kh * g.kw);
-    let (pad, rows) = scratch.split_at_mut(g.c * hp * wp);
-    let rows = &mut rows[..g.o * g.wo];
+    let (pw, k) = (g.wo / 2, g.c * g.kh * g.kw);
+    let plane = if pool { (g.ho / 2) * pw } else { g.ho * g.wo };
+    let (pad, rest) = scratch.split_at_mut(g.c * hp * wp);
+    let (rows, stage) = rest.split_at_mut(g.o * g.wo);
+    let stage = &mut stage[..2 * g.o * g.wo];
     pad.fill(0.0);
     let packed = &packed[..k * 4 * NV];
+    // Pooling drops an odd last row, as the pool would.
+    let out_rows = if pool { g.ho / 2 * 2 } else { g.ho };
+    let in_lanes = pool && matches!(act, Act::None | Act::Relu);
     for bi in 0..nb {
         pad_image(x, g, n0 + bi, (hp, wp), pad);
         let img = &mut out[bi * g.o * plane..][..g.o * plane];
-        for oy in 0..g.ho {
+        if in_lanes {
+            pool_in_lanes::<NV>(pad, packed, b, img, g, act, stage);
+            continue;
+        }
+        for oy in 0..out_rows {
             // Pixels in pairs; an odd last one alone.
             for ox in (0..g.wo).step_by(2) {
                 let two = ox + 1 < g.wo;
@@ -94,7 +105,60 @@ fn image_rows<const NV: usize>(x: &[f32], packed: &[f32], b: &[f32], out: &mut [
             }
             for o in 0..g.o {
                 let bias = if b.is_empty() { 0.0 } else { b[o] };
-                epilogue(&mut img[o * plane + oy * g.wo..][..g.wo], &rows[o * g.wo..][..g.wo], bias, act);
+                let dst = if pool { &mut stage[(2 * o + oy % 2) * g.wo..][..g.wo] } else { &mut img[o * plane + oy * g.wo..][..g.wo] };
+                epilogue(dst, &rows[o * g.wo..][..g.wo], bias, act);
+                if pool && oy % 2 == 1 {
+                    let (r0, r1) = stage[2 * o * g.wo..][..2 * g.wo].split_at(g.wo);
+                    maxpool2d_2x2_row(r0, r1, &mut img[o * plane + oy / 2 * pw..][..pw]);
+                }
+            }
+        }
+    }
+}
+
+/// Bias, ReLU (or none) and the 2×2 pool of one image with the channels still in lanes: each
+/// pixel pair's two results are maxed as vectors (the top row's kept in `stage`, [pooled x][4·NV]),
+/// and only the pooled values are scattered to the channel planes — a quarter of the lane
+/// extraction and none of the row epilogue. The same operations as the epilogue and the pool
+/// (+ bias, `at_least(s, 0)` for ReLU as in conv_direct.rs, the pool's pick order), so the same
+/// bits.
+#[inline(never)]
+fn pool_in_lanes<const NV: usize>(pad: &[f32], packed: &[f32], b: &[f32], img: &mut [f32], g: &Geom, act: Act, stage: &mut [f32]) {
+    let (ph, pw) = (g.ho / 2, g.wo / 2);
+    let mut bias = [0.0f32; 16];
+    if !b.is_empty() {
+        bias[..g.o].copy_from_slice(&b[..g.o]);
+    }
+    let bias: [V; NV] = core::array::from_fn(|v| load(bias[4 * v..4 * v + 4].try_into().unwrap()));
+    let stage = &mut stage[..pw * 4 * NV];
+    for py in 0..ph {
+        for oy in [2 * py, 2 * py + 1] {
+            for px in 0..pw {
+                let ox = 2 * px;
+                let acc = match (g.sw == 1 && g.dw == 1, g.kw) {
+                    (true, 5) => unit_stride::<NV, 5, 2>(pad, packed, g, oy, ox),
+                    (true, 3) => unit_stride::<NV, 3, 2>(pad, packed, g, oy, ox),
+                    _ => any_stride::<NV, 2>(pad, packed, g, oy, ox),
+                };
+                let st = &mut stage[px * 4 * NV..][..4 * NV];
+                let mut lanes = [0.0f32; 16];
+                for v in 0..NV {
+                    let [l, r] = [0, 1].map(|p| {
+                        let s = add(acc[p][v], bias[v]);
+                        if matches!(act, Act::Relu) { at_least(s, zero()) } else { s }
+                    });
+                    let d: &mut [f32; 4] = (&mut st[4 * v..4 * v + 4]).try_into().unwrap();
+                    if oy % 2 == 0 {
+                        store(pick_max(l, r), d);
+                    } else {
+                        store(pick_max(load(d), pick_max(l, r)), (&mut lanes[4 * v..4 * v + 4]).try_into().unwrap());
+                    }
+                }
+                if oy % 2 == 1 {
+                    for (o, &m) in lanes[..g.o].iter().enumerate() {
+                        img[o * ph * pw + py * pw + px] = m;
+                    }
+                }
             }
         }
     }
