@@ -17,6 +17,7 @@ mod elementwise;
 mod losses;
 mod matmul;
 mod matmul_batched;
+mod matmul_via;
 mod memory;
 mod optim;
 mod par;
