@@ -112,7 +112,8 @@ export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor
   const f64 = new Float64Array(1), f64w = new Uint32Array(f64.buffer);
   const { skip, checks } = foldChecks(trace);
   // Dense ops whose gemm path is timed once the block is in place (a scratch allocation before
-  // could take memory that a range of the trace is still to be copied from).
+  // could take memory that a range of the trace is still to be copied from). Training steps only:
+  // they repeat thousands of times, while predict() may compile for as few as three batches.
   const paths: { at: number; via: () => number }[] = [];
   trace.calls.forEach((c, i) => {
     if (skip.has(i)) return;
@@ -136,7 +137,7 @@ export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor
     const bits = checks.get(i);
     if (bits !== undefined) enc[spec.checkAt!] = bits;
     if (enc.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) throw new KnobsError(`${op}: an argument of ${c.name} does not fit a u32 program word`);
-    const path = densePath(c.name, c.args);
+    const path = op === 'compileStep' ? densePath(c.name, c.args) : null;
     if (path) paths.push({ at: words.length + 1 + path.word, via: path.via });
     words.push(spec.code, ...enc);
     ops++;
