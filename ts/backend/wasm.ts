@@ -8,6 +8,7 @@ import * as plainKernels from '../../wasm-pkg/knobs_core.js';
 import { KnobsError } from '../errors.js';
 import { importHidden, isNode } from '../runtime.js';
 import { loadWasmBytes, type WasmSource } from './load-wasm.js';
+import { checkGemmChoice, setGemmPacking, type GemmChoice, type GemmPacking } from './gemm-packing.js';
 import { chooseBuild, wasmUrl, type SimdBuild, type SimdChoice } from './simd.js';
 import type { ThreadsBuild } from './threads-build.js';
 import { resolveThreads, startWorkers, type ThreadsChoice } from './threads.js';
@@ -22,6 +23,7 @@ let heapCache: Float32Array = new Float32Array(0);
 let sharedMemory = false;
 let pending: Promise<void> | null = null;
 let build: SimdBuild | 'custom' | null = null;
+let packing: GemmPacking | null = null;
 
 export interface InitOptions {
   /** The wasm module: bytes, a compiled module, or a URL. Default: the file shipped in the package. */
@@ -42,6 +44,13 @@ export interface InitOptions {
    * Not with simd: 'relaxed' or a custom `wasm`.
    */
   threads?: ThreadsChoice;
+  /**
+   * How matmul packs its left operand for large products (see backend/gemm-packing.ts): 'auto'
+   * (default) times both ways once, ~10 ms, and keeps the faster for this CPU; 'pre' (pre-broadcast,
+   * faster on the AMD EPYC measured) or 'plain' (faster on the Intel Xeon measured) skip the timing.
+   * Results are the same bits either way. The relaxed build always packs plain. See gemmPacking().
+   */
+  gemm?: GemmChoice;
 }
 
 /** Set by `import 'knobs/threads'` (ts/threads.ts); Node loads it on demand. */
@@ -68,7 +77,7 @@ async function getThreadsBuild(): Promise<ThreadsBuild> {
 /** The options of the call that loaded (or is loading) the core, for later calls to be checked against. */
 let initOptions: InitOptions | null = null;
 
-const INIT_KEYS = ['wasm', 'simd', 'threads'] as const;
+const INIT_KEYS = ['wasm', 'simd', 'threads', 'gemm'] as const;
 
 /**
  * A later init() may leave out options (it then only waits for the core), but an option it gives
@@ -92,6 +101,7 @@ function checkSameOptions(options: InitOptions): void {
   if (options.threads !== undefined && options.threads !== (first.threads ?? 1) && !(memory && options.threads === kernels.thread_pool_size())) {
     throw conflict('threads', first.threads, options.threads);
   }
+  if (options.gemm !== undefined && options.gemm !== (first.gemm ?? 'auto') && !(memory && options.gemm === packing)) throw conflict('gemm', first.gemm, options.gemm);
 }
 
 /** Loads the wasm core once; later calls return the same promise (their options must agree with the first call's). */
@@ -99,6 +109,7 @@ export function init(options: InitOptions = {}): Promise<void> {
   if (options === null) return Promise.reject(new KnobsError('init: options must be an object, got null'));
   try {
     checkOptions('init', options, INIT_KEYS);
+    if (options.gemm !== undefined) checkGemmChoice(options.gemm);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -125,6 +136,7 @@ export function init(options: InitOptions = {}): Promise<void> {
         sharedMemory = true;
         memory = out.memory;
         build = 'simd128';
+        packing = setGemmPacking(kernels, out.memory, options.gemm ?? 'auto');
         return;
       }
       const chosen = options.wasm === undefined ? await chooseBuild(options.simd ?? 'simd128') : 'custom';
@@ -132,6 +144,7 @@ export function init(options: InitOptions = {}): Promise<void> {
       const out = plainKernels.initSync({ module: bytes });
       memory = out.memory;
       build = chosen;
+      packing = setGemmPacking(kernels, out.memory, options.gemm ?? 'auto');
     })();
     pending.catch(() => {
       pending = null;
@@ -148,6 +161,14 @@ export function isInitialized(): boolean {
 /** The wasm build in use: 'relaxed' or 'simd128', 'custom' for a module given to init(), null before. */
 export function simdBuild(): SimdBuild | 'custom' | null {
   return build;
+}
+
+/**
+ * How matmul packs its left operand on this machine: 'pre' (pre-broadcast) or 'plain', as
+ * init({ gemm }) set or measured it; null before init(). Always 'plain' on the relaxed build.
+ */
+export function gemmPacking(): GemmPacking | null {
+  return packing;
 }
 
 /** Threads that large matmuls run on now (1 unless init() was given `threads`; see setNumThreads). */

@@ -2,11 +2,12 @@
  * The gemm path of a compiled dense layer's big product, picked by timing (cf. cuDNN's and
  * XNNPACK's algorithm choice). gemm offers several blocked paths (kernels/gemm: `gemm_via`) that
  * sum every element in the same order — the same bits — so only speed is at stake, and speed
- * depends on the CPU: gemm's own rule packs A pre-broadcast (4 copies of each value) because on
- * an AMD core a broadcast load costs a shuffle µop, while on an Intel core it is a plain load and
- * the 4× larger strips only cost packing stores (the ch.8 MLP's x·W₁ packed A for ~12% of its
- * time). An eager op cannot afford to time its candidates; a product the program runs every step
- * can, once, at compile time. Choices are kept per shape for the process.
+ * depends on the CPU: pre-broadcast A strips (4 copies of each value) win on an AMD core, where a
+ * broadcast load costs a shuffle µop, while on an Intel core it is a plain load and the 4× larger
+ * strips only cost packing stores (the ch.8 MLP's x·W₁ packed A for ~12% of its time). gemm's own
+ * rule follows the packing init() measured for the machine (backend/gemm-packing.ts, two shapes);
+ * a product the program runs every step is worth timing on its own shape, once, at compile time.
+ * Choices are kept per shape for the process.
  */
 import { K, heap } from '../backend/wasm.js';
 import { empty, type Tensor } from '../tensor.js';

@@ -18,6 +18,7 @@ mod losses;
 mod matmul;
 mod matmul_batched;
 mod matmul_via;
+mod gemm_packing;
 mod memory;
 mod optim;
 mod par;

@@ -5,7 +5,7 @@
 //! `accumulate` adds into C instead of overwriting it, so gradients can be summed in place.
 
 use super::gemm::{gemm, gemm_via, Mat};
-pub use super::gemm::VIA_PATHS;
+pub use super::gemm::{gemm_packing, PACKING_PLAIN, PACKING_PRE, VIA_PATHS};
 
 pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);

@@ -10,6 +10,7 @@ mod pack;
 mod packed;
 
 use core::cell::Cell;
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use micro::{a_quads, tile};
 pub use pack::Mat;
 pub use packed::{gemm_packed, PackedB};
@@ -23,13 +24,38 @@ const KC: usize = 256;
 const MC: usize = 64;
 const NC: usize = 512;
 
-/// From this many columns of C on, A is packed pre-broadcast (4 copies of each value) so the
+/// From this many columns of C on, A may be packed pre-broadcast (4 copies of each value) so the
 /// SIMD128 kernel multiplies by plain loads: on an AMD EPYC under V8 this ran ~15% faster than
 /// broadcast loads, which pays for the 4× larger A strips once each is reused by enough B strips.
-/// (On an Intel Xeon the plain paths ran 6–15% faster instead; compiled steps time both, `gemm_via`.)
-/// With relaxed SIMD the fused multiply-add kernel is faster with broadcast loads throughout.
+/// On an Intel Xeon the plain paths ran 6–15% faster instead, so whether it is done is set per
+/// machine (`gemm_packing`). With relaxed SIMD the fused multiply-add kernel is faster with
+/// broadcast loads throughout.
 const PRE_MIN_N: usize = if cfg!(target_feature = "relaxed-simd") { usize::MAX } else { 64 };
 const SWAP_MIN_K: usize = 32;
+
+/// `gemm_packing` modes: A pre-broadcast from PRE_MIN_N on (the rule measured on AMD), or plain.
+pub const PACKING_PRE: u32 = 1;
+pub const PACKING_PLAIN: u32 = 2;
+
+/// Whether `path_of` packs A pre-broadcast. An atomic static, not a thread-local: the threads
+/// build's pool workers share linear memory, so a product split over them follows one setting
+/// (the paths agree bit for bit anyway; this keeps each part on the chosen speed).
+static PRE_BROADCAST: AtomicBool = AtomicBool::new(true);
+
+/// Sets how `gemm`'s rule packs A for the products where it matters (`mode`: PACKING_PRE or
+/// PACKING_PLAIN; 0 only asks) and returns the mode in effect — PACKING_PLAIN on the relaxed
+/// build, whose rule never pre-broadcasts. Meant to be set once, at init, from a measurement on
+/// the machine at hand (ts/backend/gemm-packing.ts): which is faster depends on the CPU, not
+/// the shape. Every path gives the same bits, so the setting changes no result.
+pub fn gemm_packing(mode: u32) -> u32 {
+    match mode {
+        0 => {}
+        PACKING_PRE => PRE_BROADCAST.store(true, Relaxed),
+        PACKING_PLAIN => PRE_BROADCAST.store(false, Relaxed),
+        _ => panic!("gemm_packing: no mode {mode}"),
+    }
+    if PRE_MIN_N != usize::MAX && PRE_BROADCAST.load(Relaxed) { PACKING_PRE } else { PACKING_PLAIN }
+}
 
 thread_local! {
     // Packing buffers, kept between calls: after the first call of the largest shape, matmul
@@ -184,9 +210,9 @@ fn path_of(m: usize, k: usize, n: usize, b: Mat) -> Path {
         // it would round differently from the tile it replaces.)
         Path::Rows
     } else if n >= PRE_MIN_N {
-        Path::Pre
+        if PRE_BROADCAST.load(Relaxed) { Path::Pre } else { Path::Plain }
     } else if m >= PRE_MIN_N && k >= SWAP_MIN_K {
-        Path::PreSwapped
+        if PRE_BROADCAST.load(Relaxed) { Path::PreSwapped } else { Path::PlainSwapped }
     } else {
         Path::Plain
     }
@@ -456,6 +482,28 @@ mod rows_tests {
                 }
             }
         }
+    }
+
+    /// `gemm_packing` switches the rule's pre-broadcast paths to their plain twins and nothing
+    /// else (Rows and the small-n Plain path stay), reports the mode, and refuses an unknown one.
+    /// (Other tests running meanwhile are unaffected: every path gives the same bits.)
+    #[test]
+    fn gemm_packing_sets_the_rules_paths() {
+        let b = [0f32; 1];
+        let (rowmajor, colmajor) = (Mat { data: &b, rs: 64, cs: 1 }, Mat { data: &b, rs: 1, cs: 64 });
+        let paths = || {
+            [(256, 256, 256, rowmajor), (100, 784, 40, rowmajor), (2, 784, 100, rowmajor), (2, 784, 100, colmajor), (10, 20, 30, rowmajor)]
+                .map(|(m, k, n, b)| path_of(m, k, n, b))
+        };
+        assert_eq!(gemm_packing(PACKING_PLAIN), PACKING_PLAIN);
+        assert_eq!(gemm_packing(0), PACKING_PLAIN);
+        let plain = paths();
+        assert_eq!(gemm_packing(PACKING_PRE), PACKING_PRE);
+        let pre = paths();
+        assert!(matches!(pre, [Path::Pre, Path::PreSwapped, Path::Rows, Path::Pre, Path::Plain]));
+        assert!(matches!(plain, [Path::Plain, Path::PlainSwapped, Path::Rows, Path::Plain, Path::Plain]));
+        assert!(std::panic::catch_unwind(|| gemm_packing(3)).is_err());
+        assert_eq!(gemm_packing(0), PACKING_PRE);
     }
 
     /// The plain loops of tiny products give the packed paths' bits in all three layouts of
