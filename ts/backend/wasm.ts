@@ -46,9 +46,10 @@ export interface InitOptions {
   threads?: ThreadsChoice;
   /**
    * How matmul packs its left operand for large products (see backend/gemm-packing.ts): 'auto'
-   * (default) times both ways once, ~10 ms, and keeps the faster for this CPU; 'pre' (pre-broadcast,
-   * faster on the AMD EPYC measured) or 'plain' (faster on the Intel Xeon measured) skip the timing.
-   * Results are the same bits either way. The relaxed build always packs plain. See gemmPacking().
+   * (default) times both ways once at init (~10 ms of CPU, ~30 ms of waiting for V8 to optimize
+   * the kernels) and keeps the faster for this CPU; 'pre' (pre-broadcast, faster on the AMD EPYC
+   * measured) or 'plain' (faster on the Intel Xeon measured) skip the timing. Results are the same
+   * bits either way. The relaxed build always packs plain. See gemmPacking().
    */
   gemm?: GemmChoice;
 }
@@ -134,17 +135,17 @@ export function init(options: InitOptions = {}): Promise<void> {
         await startWorkers(module, out.memory, threads - 1, () => tb.kernels.thread_pool_size(), tb.newBrowserWorker);
         kernels = tb.kernels as unknown as Kernels;
         sharedMemory = true;
+        packing = await setGemmPacking(kernels, out.memory, options.gemm ?? 'auto');
         memory = out.memory;
         build = 'simd128';
-        packing = setGemmPacking(kernels, out.memory, options.gemm ?? 'auto');
         return;
       }
       const chosen = options.wasm === undefined ? await chooseBuild(options.simd ?? 'simd128') : 'custom';
       const bytes = await loadWasmBytes(chosen === 'custom' ? options.wasm : wasmUrl(chosen));
       const out = plainKernels.initSync({ module: bytes });
+      packing = await setGemmPacking(plainKernels, out.memory, options.gemm ?? 'auto');
       memory = out.memory;
       build = chosen;
-      packing = setGemmPacking(kernels, out.memory, options.gemm ?? 'auto');
     })();
     pending.catch(() => {
       pending = null;
