@@ -19,10 +19,13 @@ const PRE = 1;
 const PLAIN = 2;
 /** Plain replaces the pre-broadcast rule only if at least this much faster: a noisy tie keeps the rule. */
 const MARGIN = 0.97;
-/** A square product on the n ≥ 64 rule, and the ch.8 MLP's x·W₁ on the swapped one; calls per sample. */
+/**
+ * A square product on the n ≥ 64 rule, and the ch.8 MLP's x·W₁ on the swapped one; calls per
+ * sample: ≥ ~0.6 ms each, since browsers coarsen performance.now() to as much as 0.1 ms.
+ */
 const SHAPES: readonly (readonly [m: number, k: number, n: number, calls: number])[] = [
   [256, 256, 256, 1],
-  [100, 784, 40, 2],
+  [100, 784, 40, 4],
 ];
 const ROUNDS = 4;
 
@@ -33,7 +36,7 @@ export function checkGemmChoice(choice: unknown): GemmChoice {
 
 /**
  * Sets the packing of the loaded core and returns the one in effect: 'auto' times both modes on
- * SHAPES (~10 ms of CPU once, on one thread; modes interleaved in alternating order so load hits
+ * SHAPES (~15 ms of products once, on one thread; modes interleaved in alternating order so load hits
  * both alike; best of rounds per shape) and keeps pre-broadcast unless plain is ≥ 3% faster on
  * average.
  */

@@ -46,10 +46,11 @@ export interface InitOptions {
   threads?: ThreadsChoice;
   /**
    * How matmul packs its left operand for large products (see backend/gemm-packing.ts): 'auto'
-   * (default) times both ways once at init (~10 ms of CPU, ~30 ms of waiting for V8 to optimize
-   * the kernels) and keeps the faster for this CPU; 'pre' (pre-broadcast, faster on the AMD EPYC
-   * measured) or 'plain' (faster on the Intel Xeon measured) skip the timing. Results are the same
-   * bits either way. The relaxed build always packs plain. See gemmPacking().
+   * (default) times both ways once at init (~60 ms of CPU, mostly V8 optimizing the GEMM kernels,
+   * which the first large matmul pays otherwise; ~30 ms more of waiting) and keeps the faster for
+   * this CPU; 'pre' (pre-broadcast, faster on the AMD EPYC measured) or 'plain' (faster on the
+   * Intel Xeon measured) skip the timing. Results are the same bits either way. The relaxed build
+   * always packs plain. See gemmPacking().
    */
   gemm?: GemmChoice;
 }
