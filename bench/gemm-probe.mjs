@@ -7,6 +7,8 @@
 //                                             on a machine loaded past its cores, waiting for a
 //                                             core then does not count (one thread, so CPU = work)
 //   node bench/gemm-probe.mjs A=dir1/x.wasm B=dir2/y.wasm    A/B any builds (glue from each dir)
+//   node bench/gemm-probe.mjs --packing       the SIMD128 build twice, A packed pre-broadcast vs
+//                                             plain (init's `gemm` option, `gemm_packing`)
 //
 // Builds are measured in alternation, shape by shape, so that load from other processes on
 // this shared machine hits them alike; each number is the fastest of several samples.
@@ -28,6 +30,11 @@ let specs = args.filter((a) => a.includes('=')).map((a) => {
   const [label, file] = a.split('=');
   return { label, file: path.resolve(file) };
 });
+if (args.includes('--packing'))
+  specs = [
+    { label: 'pre', file: path.join(pkg, 'knobs_core_bg.wasm'), packing: 1 },
+    { label: 'plain', file: path.join(pkg, 'knobs_core_bg.wasm'), packing: 2 },
+  ];
 if (specs.length === 0)
   specs = [
     { label: 'simd128', file: path.join(pkg, 'knobs_core_bg.wasm') },
@@ -53,11 +60,12 @@ shapes.push(
 );
 
 const builds = [];
-for (const { label, file } of specs) {
+for (const { label, file, packing } of specs) {
   // A distinct URL gives a distinct module instance of the glue, so builds live side by side.
   const glueUrl = pathToFileURL(path.join(path.dirname(file), 'knobs_core.js')).href + '?build=' + label;
   const glue = await import(glueUrl);
   const { memory } = glue.initSync({ module: readFileSync(file) });
+  if (packing) glue.gemm_packing(packing);
   builds.push({ label, glue, memory });
 }
 

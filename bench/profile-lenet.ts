@@ -2,15 +2,17 @@
  * LeNet-5 inference (batch 64, eval, no grad) op by op, and the whole forward beside tfjs-wasm's,
  * in CPU time (process.cpuUsage) as well as wall time: on a machine shared with other jobs the
  * CPU time of a one-thread run is what moves with a change, the wall time also with the load.
- *   node --import tsx bench/profile-lenet.ts [--reps 200] [--no-tf]
+ *   node --import tsx bench/profile-lenet.ts [--reps 200] [--no-tf] [--gemm auto|pre|plain]
  */
-import { init, nn, noGrad, tensor, tidy, type Tensor } from '../ts/index.js';
+import { gemmPacking, init, nn, noGrad, tensor, tidy, type Tensor } from '../ts/index.js';
+import { gemmArg } from './gemm-arg.js';
 import { lenet } from '../examples/mnist-mlp.js';
 import { mnistLike } from './data.js';
 import { loadPeers } from './peers.js';
 import { tfForward, tfWeights } from './cases-cnn.js';
 
-await init({ threads: 1 });
+await init({ threads: 1, gemm: gemmArg() });
+console.log(`gemm packing: ${gemmPacking()}`);
 const arg = (name: string, d: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : d);
 const reps = arg('--reps', 200);
 const B = 64;

@@ -7,10 +7,11 @@
  * With --tf, the same step on tfjs-wasm (bench/cases-rnn.ts's case) is timed the same way, so
  * the two libraries compare in CPU time, which a loaded machine disturbs less than wall time.
  *
- *   node --import tsx bench/profile-rnn.ts [--hidden 128,512] [--kind lstm|gru] [--threads 1] [--simd simd128|relaxed] [--reps 20] [--tf] [--tf-reps 3]
+ *   node --import tsx bench/profile-rnn.ts [--hidden 128,512] [--kind lstm|gru] [--threads 1] [--simd simd128|relaxed] [--reps 20] [--tf] [--tf-reps 3] [--gemm auto|pre|plain]
  */
 import { loadavg } from 'node:os';
-import { empty, init, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
+import { empty, gemmPacking, init, nn, optim, tensor, tidy, type Tensor } from '../ts/index.js';
+import { gemmArg } from './gemm-arg.js';
 import { K } from '../ts/backend/wasm.js';
 import { knobsRnnStep, rnnStepCases } from './cases-rnn.js';
 import { loadPeers } from './peers.js';
@@ -23,7 +24,8 @@ const hiddens = arg('--hidden', '128,512').split(',').map(Number);
 const withTf = process.argv.includes('--tf');
 const tfReps = Number(arg('--tf-reps', '3'));
 const simd = arg('--simd', 'simd128') as 'simd128' | 'relaxed' | 'auto';
-await init({ threads, simd });
+await init({ threads, simd, gemm: gemmArg() });
+console.log(`gemm packing: ${gemmPacking()}`);
 const peers = withTf ? await loadPeers() : null;
 const [I, B, T] = [64, 32, 25];
 

@@ -6,19 +6,24 @@
  * and the compiled step on tensors from `inputs()` (no copy of the batch). The tiny nets of bench/cases-tiny.ts, and
  * with --mlp the ch.8 MLP 784-40-10 at batch 100 (CrossEntropyLoss, SGD) as well.
  *
- *   node --import tsx bench/profile-step.ts [--mlp]
+ *   node --import tsx bench/profile-step.ts [--mlp | --mlp-only] [--gemm-rule] [--gemm auto|pre|plain]
+ *
+ * --gemm-rule: the MLP's dense products on gemm's own path rule instead of the path that
+ * compile-time timing picks (ts/compile/tune.ts) — the A/B of that choice.
  */
 import { execSync } from 'node:child_process';
 import { K, heap } from '../ts/backend/wasm.js';
-import { compileStep, empty, init, nn, tensor, tidy, type Tensor } from '../ts/index.js';
+import { compileStep, empty, gemmPacking, init, nn, tensor, tidy, type Tensor } from '../ts/index.js';
+import { gemmArg } from './gemm-arg.js';
 import type { Optimizer } from '../ts/optim/optimizer.js';
 import type { StepLoss } from '../ts/compile/step.js';
 import { HEADER, KERNELS, MAGIC, NONE, VERSION } from '../ts/compile/kernels.js';
 import { TINY_NETS, knobsTiny } from './cases-tiny.js';
 import { knobsMlp, knobsStep } from './cases-train.js';
 import { CLASSES, IN, mnistLike } from './data.js';
+import { _setGemmPath } from '../ts/compile/tune.js';
 
-await init();
+await init({ gemm: gemmArg() });
 const NAMES: Record<number, string> = Object.fromEntries(Object.entries(KERNELS).map(([k, v]) => [v.code, k]));
 /** Words after the opcode (program.rs `arity`), from the encoders' output on dummy arguments. */
 const ARITY: Record<number, number> = Object.fromEntries(Object.values(KERNELS).map((v) => [v.code, v.encode(new Array(20).fill(1), () => 0).length]));
@@ -97,8 +102,8 @@ function profile(row: string, model: nn.Module, loss: StepLoss, opt: Optimizer, 
   cs.dispose();
 }
 
-console.log(`load: ${execSync('uptime').toString().trim()}`);
-for (const net of TINY_NETS) {
+console.log(`load: ${execSync('uptime').toString().trim()}; gemm packing: ${gemmPacking()}`);
+for (const net of process.argv.includes('--mlp-only') ? [] : TINY_NETS) {
   const n = knobsTiny(net), e = knobsTiny(net);
   const x = tensor(net.x.slice(0, net.batch)), y = tensor(net.y.slice(0, net.batch));
   profile(net.row, n.model, n.loss, n.opt, x, y, 200_000, () =>
@@ -116,7 +121,11 @@ for (const net of TINY_NETS) {
   x.dispose();
   y.dispose();
 }
-if (process.argv.includes('--mlp')) {
+if (process.argv.includes('--mlp') || process.argv.includes('--mlp-only')) {
+  if (process.argv.includes('--gemm-rule')) {
+    _setGemmPath('matmul_via', 100, IN, 40, 0);
+    _setGemmPath('matmul_tn_via', IN, 100, 40, 0);
+  }
   const { model, opt } = knobsMlp(40), e = knobsMlp(40), el = new nn.CrossEntropyLoss();
   const d = mnistLike(100, 42);
   const x = tensor(d.x.subarray(0, 100 * IN), [100, IN]), y = tensor(d.oneHot.subarray(0, 100 * CLASSES), [100, CLASSES]);

@@ -6,17 +6,24 @@
  *   node --import tsx bench/tiny.ts [--quick] [--no-peers]
  *
  * --no-peers: knobs rows only, without installing the peers (a worktree without bench/node_modules).
+ * --gemm-rule: the compiled MLP's dense products on gemm's own path rule, not the path timed at
+ * compile time (ts/compile/tune.ts): the A/B of that choice.
  */
 import { init } from '../ts/index.js';
 import { TINY_NETS, tinyCases } from './cases-tiny.js';
 import { stepCases, stepRow } from './cases-train.js';
-import { mnistLike } from './data.js';
+import { IN, mnistLike } from './data.js';
+import { _setGemmPath } from '../ts/compile/tune.js';
 import { runGroup, type Measured } from './harness.js';
 import { ensureInstalled, loadPeers } from './peers.js';
 import { execSync } from 'node:child_process';
 
 const quick = process.argv.includes('--quick');
 await init();
+if (process.argv.includes('--gemm-rule')) {
+  _setGemmPath('matmul_via', 100, IN, 40, 0);
+  _setGemmPath('matmul_tn_via', IN, 100, 40, 0);
+}
 const peers = !process.argv.includes('--no-peers') && ensureInstalled(console.log) ? await loadPeers() : { tf: null, tfBackends: [], brain: null, notes: [] };
 for (const n of peers.notes) console.log(`bench: ${n}`);
 const load = () => execSync('uptime').toString().trim();

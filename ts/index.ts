@@ -5,7 +5,7 @@
 import './autograd.js';
 import './ops/index.js';
 
-export { init, isInitialized, memoryStats, releasePool, simdBuild, getNumThreads, setNumThreads, type InitOptions, type MemoryStats } from './backend/wasm.js';
+export { init, isInitialized, memoryStats, releasePool, simdBuild, gemmPacking, getNumThreads, setNumThreads, type InitOptions, type MemoryStats } from './backend/wasm.js';
 export { KnobsError, ShapeError } from './errors.js';
 export { Tensor, tensor, zeros, ones, full, empty, rand, randn, type NestedArray, type Shape, type TensorOptions, type RandomOptions } from './tensor.js';
 export { tidy, keep } from './scope.js';

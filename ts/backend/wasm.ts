@@ -8,6 +8,7 @@ import * as plainKernels from '../../wasm-pkg/knobs_core.js';
 import { KnobsError } from '../errors.js';
 import { importHidden, isNode } from '../runtime.js';
 import { loadWasmBytes, type WasmSource } from './load-wasm.js';
+import { checkGemmChoice, setGemmPacking, type GemmChoice, type GemmPacking } from './gemm-packing.js';
 import { chooseBuild, wasmUrl, type SimdBuild, type SimdChoice } from './simd.js';
 import type { ThreadsBuild } from './threads-build.js';
 import { resolveThreads, startWorkers, type ThreadsChoice } from './threads.js';
@@ -24,6 +25,7 @@ let heapCache: Float32Array = new Float32Array(0);
 let sharedMemory = false;
 let pending: Promise<void> | null = null;
 let build: SimdBuild | 'custom' | null = null;
+let packing: GemmPacking | null = null;
 
 export interface InitOptions {
   /** The wasm module: bytes, a compiled module, or a URL. Default: the file shipped in the package. */
@@ -44,6 +46,15 @@ export interface InitOptions {
    * Not with simd: 'relaxed' or a custom `wasm`.
    */
   threads?: ThreadsChoice;
+  /**
+   * How matmul packs its left operand for large products (see backend/gemm-packing.ts): 'auto'
+   * (default) times both ways once at init (~60 ms of CPU, mostly V8 optimizing the GEMM kernels,
+   * which the first large matmul pays otherwise; ~30 ms more of waiting) and keeps the faster for
+   * this CPU; 'pre' (pre-broadcast, faster on the AMD EPYC measured) or 'plain' (faster on the
+   * Intel Xeon measured) skip the timing. Results are the same bits either way. The relaxed build
+   * always packs plain. See gemmPacking().
+   */
+  gemm?: GemmChoice;
 }
 
 /** Set by `import 'knobs/threads'` (ts/threads.ts); Node loads it on demand. */
@@ -70,7 +81,7 @@ async function getThreadsBuild(): Promise<ThreadsBuild> {
 /** The options of the call that loaded (or is loading) the core, for later calls to be checked against. */
 let initOptions: InitOptions | null = null;
 
-const INIT_KEYS = ['wasm', 'simd', 'threads'] as const;
+const INIT_KEYS = ['wasm', 'simd', 'threads', 'gemm'] as const;
 
 /**
  * A later init() may leave out options (it then only waits for the core), but an option it gives
@@ -94,6 +105,7 @@ function checkSameOptions(options: InitOptions): void {
   if (options.threads !== undefined && options.threads !== (first.threads ?? 1) && !(memory && options.threads === kernels.thread_pool_size())) {
     throw conflict('threads', first.threads, options.threads);
   }
+  if (options.gemm !== undefined && options.gemm !== (first.gemm ?? 'auto') && !(memory && options.gemm === packing)) throw conflict('gemm', first.gemm, options.gemm);
 }
 
 /** Loads the wasm core once; later calls return the same promise (their options must agree with the first call's). */
@@ -101,6 +113,7 @@ export function init(options: InitOptions = {}): Promise<void> {
   if (options === null) return Promise.reject(new KnobsError('init: options must be an object, got null'));
   try {
     checkOptions('init', options, INIT_KEYS);
+    if (options.gemm !== undefined) checkGemmChoice(options.gemm);
   } catch (e) {
     return Promise.reject(e);
   }
@@ -125,6 +138,7 @@ export function init(options: InitOptions = {}): Promise<void> {
         await startWorkers(module, out.memory, threads - 1, () => tb.kernels.thread_pool_size(), tb.newBrowserWorker);
         kernels = loadedKernels = tb.kernels as unknown as Kernels;
         sharedMemory = true;
+        packing = await setGemmPacking(kernels, out.memory, options.gemm ?? 'auto');
         memory = out.memory;
         build = 'simd128';
         return;
@@ -132,6 +146,7 @@ export function init(options: InitOptions = {}): Promise<void> {
       const chosen = options.wasm === undefined ? await chooseBuild(options.simd ?? 'simd128') : 'custom';
       const bytes = await loadWasmBytes(chosen === 'custom' ? options.wasm : wasmUrl(chosen));
       const out = plainKernels.initSync({ module: bytes });
+      packing = await setGemmPacking(plainKernels, out.memory, options.gemm ?? 'auto');
       memory = out.memory;
       build = chosen;
     })();
@@ -150,6 +165,14 @@ export function isInitialized(): boolean {
 /** The wasm build in use: 'relaxed' or 'simd128', 'custom' for a module given to init(), null before. */
 export function simdBuild(): SimdBuild | 'custom' | null {
   return build;
+}
+
+/**
+ * How matmul packs its left operand on this machine: 'pre' (pre-broadcast) or 'plain', as
+ * init({ gemm }) set or measured it; null before init(). Always 'plain' on the relaxed build.
+ */
+export function gemmPacking(): GemmPacking | null {
+  return packing;
 }
 
 /** Threads that large matmuls run on now (1 unless init() was given `threads`; see setNumThreads). */

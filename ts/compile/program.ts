@@ -10,6 +10,7 @@ import { keep } from '../scope.js';
 import { Tensor, MAX_ELEMENTS, empty } from '../tensor.js';
 import { COPY, H_SLOTS, KERNELS, MAGIC, NONE, VERSION } from './kernels.js';
 import { rangesOf, type Range, type Trace } from './trace.js';
+import { densePath } from './tune.js';
 
 /** h[dst..dst+n] = h[src..src+n]: a loop for a tiny net's few floats, where copyWithin's call costs more than the copy. */
 function copyInto(h: Float32Array, dst: number, src: number, n: number): void {
@@ -110,6 +111,10 @@ export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor
   let ops = 0;
   const f64 = new Float64Array(1), f64w = new Uint32Array(f64.buffer);
   const { skip, checks } = foldChecks(trace);
+  // Dense ops whose gemm path is timed once the block is in place (a scratch allocation before
+  // could take memory that a range of the trace is still to be copied from). Training steps only:
+  // they repeat thousands of times, while predict() may compile for as few as three batches.
+  const paths: { at: number; via: () => number }[] = [];
   trace.calls.forEach((c, i) => {
     if (skip.has(i)) return;
     for (const cap of c.captures) {
@@ -132,6 +137,8 @@ export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor
     const bits = checks.get(i);
     if (bits !== undefined) enc[spec.checkAt!] = bits;
     if (enc.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff)) throw new KnobsError(`${op}: an argument of ${c.name} does not fit a u32 program word`);
+    const path = op === 'compileStep' ? densePath(c.name, c.args) : null;
+    if (path) paths.push({ at: words.length + 1 + path.word, via: path.via });
     words.push(spec.code, ...enc);
     ops++;
   });
@@ -148,6 +155,10 @@ export function assemble(op: string, trace: Trace, extra: Range[], state: Tensor
     u.set(words, base + arenaFloats);
     // The state moves into the arena at the place the program addresses it.
     for (const t of state) Tensor._rehome(t, arena, off(t.ptr >>> 2, t.size));
+    for (const p of paths) {
+      const via = p.via();
+      new Uint32Array(heap().buffer)[base + arenaFloats + p.at] |= via << 8;
+    }
   } catch (e) {
     arena.dispose();
     throw e;

@@ -17,6 +17,8 @@ mod elementwise;
 mod losses;
 mod matmul;
 mod matmul_batched;
+mod matmul_via;
+mod gemm_packing;
 mod memory;
 mod memory_size;
 mod optim;

@@ -5,7 +5,7 @@ use super::activations::relu_backward;
 use super::gemm::SMALL_MACS;
 use super::lanes::{load_at, splat, store, store_at};
 use super::vmath as vm;
-use super::matmul::{matmul, matmul_nt, matmul_tn};
+use super::matmul::{matmul_nt, matmul_tn_via, matmul_via};
 use super::reduce::sum_rows;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +63,12 @@ fn tiny_product(c: &mut [f32], cols: usize, depth: usize, accumulate: bool, a: i
 /// out[m×n] = act(x[m×k]·w[k×n] + b[n]); `b` may be empty (no bias).
 #[allow(clippy::too_many_arguments)]
 pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize, k: usize, n: usize, act: Act) {
+    dense_forward_via(0, x, w, b, out, m, k, n, act);
+}
+
+/// `dense_forward` with x·w through gemm's path `via` (`matmul_via`): the same bits.
+#[allow(clippy::too_many_arguments)]
+pub fn dense_forward_via(via: u32, x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize, k: usize, n: usize, act: Act) {
     if n == 0 {
         return;
     }
@@ -70,7 +76,7 @@ pub fn dense_forward(x: &[f32], w: &[f32], b: &[f32], out: &mut [f32], m: usize,
         let (x, w) = (&x[..m * k], &w[..k * n]);
         tiny_product(&mut out[..m * n], n, k, false, |i, p| x[i * k + p], |p, j| w[p * n + j]);
     } else {
-        matmul(x, w, out, m, k, n, false);
+        matmul_via(via, x, w, out, m, k, n, false);
     }
     for row in out[..m * n].chunks_exact_mut(n) {
         if !b.is_empty() {
@@ -103,6 +109,15 @@ pub fn dense_backward(
     x: &[f32], w: &[f32], y: &[f32], gy: &[f32], gz: &mut [f32], gx: &mut [f32], gw: &mut [f32], gb: &mut [f32],
     m: usize, k: usize, n: usize, act: Act, accumulate: bool,
 ) {
+    dense_backward_via(0, x, w, y, gy, gz, gx, gw, gb, m, k, n, act, accumulate);
+}
+
+/// `dense_backward` with xᵀ·gz through gemm's path `via` (`matmul_tn_via`): the same bits.
+#[allow(clippy::too_many_arguments)]
+pub fn dense_backward_via(
+    via: u32, x: &[f32], w: &[f32], y: &[f32], gy: &[f32], gz: &mut [f32], gx: &mut [f32], gw: &mut [f32], gb: &mut [f32],
+    m: usize, k: usize, n: usize, act: Act, accumulate: bool,
+) {
     let mn = m * n;
     let (gy, y) = (&gy[..mn], &y[..mn]);
     let gz = &mut gz[..mn];
@@ -119,7 +134,7 @@ pub fn dense_backward(
             let x = &x[..m * k];
             tiny_product(&mut gw[..k * n], n, m, accumulate, |p, i| x[i * k + p], |i, j| gz[i * n + j]);
         } else {
-            matmul_tn(x, gz, gw, k, m, n, accumulate);
+            matmul_tn_via(via, x, gz, gw, k, m, n, accumulate);
         }
     }
     if !gb.is_empty() {
@@ -138,6 +153,7 @@ pub fn dense_backward(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::matmul::{matmul, matmul_tn};
     use crate::kernels::testutil::{assert_close, rand_vec, Lcg};
 
     fn act_ref(v: f64, act: Act) -> f64 {

@@ -4,7 +4,8 @@
 //! `matmul_tn` C[m×n] (+)= A[k×m]ᵀ · B[k×n]  (weight gradient: Xᵀ · dY)
 //! `accumulate` adds into C instead of overwriting it, so gradients can be summed in place.
 
-use super::gemm::{gemm, Mat};
+use super::gemm::{gemm, gemm_via, Mat};
+pub use super::gemm::{gemm_packing, PACKING_PLAIN, PACKING_PRE, VIA_PATHS};
 
 pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
@@ -19,6 +20,20 @@ pub fn matmul_nt(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usi
 pub fn matmul_tn(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
     assert!(a.len() >= k * m && b.len() >= k * n && c.len() >= m * n);
     gemm(Mat { data: a, rs: 1, cs: m }, Mat { data: b, rs: n, cs: 1 }, c, m, k, n, accumulate);
+}
+
+/// `matmul` through gemm's blocked path `via` (`gemm_via`; 0: gemm's own choice). Same bits.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_via(via: u32, a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n);
+    gemm_via(via, Mat { data: a, rs: k, cs: 1 }, Mat { data: b, rs: n, cs: 1 }, c, m, k, n, accumulate);
+}
+
+/// `matmul_tn` through gemm's blocked path `via`, as `matmul_via`.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_tn_via(via: u32, a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    assert!(a.len() >= k * m && b.len() >= k * n && c.len() >= m * n);
+    gemm_via(via, Mat { data: a, rs: 1, cs: m }, Mat { data: b, rs: n, cs: 1 }, c, m, k, n, accumulate);
 }
 
 /// Dot product with 8 independent partial sums: breaks the add dependency chain and lets

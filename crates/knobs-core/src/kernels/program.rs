@@ -12,7 +12,8 @@
 //! attributes are their bits, f64 attributes two words (low, high). The optimizer's learning
 //! rate and Adam's bias corrections change between steps, so their ops read them from the header
 //! (written by the caller before each run) rather than from their own words.
-use super::dense::{dense_backward, dense_forward, Act};
+use super::dense::{dense_backward_via, dense_forward_via, Act};
+use super::matmul::VIA_PATHS;
 use super::elementwise::{add, axpy, count_nonfinite, mul, scale_inplace, sub};
 use super::losses::{mse, mse_backward, softmax_cross_entropy, softmax_cross_entropy_backward};
 use super::optim::{adagrad, adam, rmsprop, sgd};
@@ -73,8 +74,8 @@ pub mod op {
 fn arity(code: u32) -> Option<usize> {
     Some(match code {
         op::COPY => 3,                               // dst, src, n
-        op::DENSE_FORWARD => 9,                      // x, w, b, has_bias, out, m, k, n, act
-        op::DENSE_BACKWARD => 16,                    // x, w, y, gy, gz, gx, gw, gb, m, k, n, act, want_gx, want_gw, want_gb, accumulate
+        op::DENSE_FORWARD => 9,                      // x, w, b, has_bias, out, m, k, n, act | via << 8
+        op::DENSE_BACKWARD => 16,                    // x, w, y, gy, gz, gx, gw, gb, m, k, n, act | via << 8, want_gx, want_gw, want_gb, accumulate
         op::RELU | op::SIGMOID | op::TANH => 3,      // x, out, n
         op::RELU_BACKWARD | op::SIGMOID_BACKWARD | op::TANH_BACKWARD => 4, // x|y, g, out, n
         op::MSE => 7,                                // pred, target, n, check, dst, scale(f64 lo, hi)
@@ -146,6 +147,13 @@ fn f64_of(lo: u32, hi: u32) -> f64 {
     f64::from_bits((hi as u64) << 32 | lo as u64)
 }
 
+/// A dense op's activation word: the activation in its low byte, above it the gemm path of the
+/// layer's x·W (forward) or xᵀ·gz (backward) product (`gemm_via`; 0: gemm's own choice), picked
+/// by timing at compile time (ts/compile/tune.ts). Every path gives the same bits.
+fn act_via(w: u32) -> Option<(Act, u32)> {
+    Some((Act::from_code(w & 0xff)?, Some(w >> 8).filter(|&v| v < VIA_PATHS)?))
+}
+
 /// The ranges of op `code` with args `a`, lengths computed without overflow.
 fn io_of(code: u32, a: &[u32], at: usize) -> Result<Io, Fault> {
     let u = |i: usize| a[i] as usize;
@@ -166,7 +174,7 @@ fn io_of(code: u32, a: &[u32], at: usize) -> Result<Io, Fault> {
         }
         op::DENSE_FORWARD => {
             let (m, k, n) = (u(5), u(6), u(7));
-            if Act::from_code(a[8]).is_none() {
+            if act_via(a[8]).is_none() {
                 return Err(Fault::BadAttribute { at });
             }
             io.ins[0] = (u(0), mul(m, k)?);
@@ -176,7 +184,7 @@ fn io_of(code: u32, a: &[u32], at: usize) -> Result<Io, Fault> {
         }
         op::DENSE_BACKWARD => {
             let (m, k, n) = (u(8), u(9), u(10));
-            if Act::from_code(a[11]).is_none() {
+            if act_via(a[11]).is_none() {
                 return Err(Fault::BadAttribute { at });
             }
             flag(15)?;
@@ -508,10 +516,13 @@ impl Plan {
             };
             match s.code {
                 op::COPY => o0.copy_from_slice(i0),
-                op::DENSE_FORWARD => dense_forward(i0, i1, i2, o0, u(5), u(6), u(7), Act::from_code(a[8]).ok_or(Fault::BadAttribute { at })?),
+                op::DENSE_FORWARD => {
+                    let (act, via) = act_via(a[8]).ok_or(Fault::BadAttribute { at })?;
+                    dense_forward_via(via, i0, i1, i2, o0, u(5), u(6), u(7), act)
+                }
                 op::DENSE_BACKWARD => {
-                    let act = Act::from_code(a[11]).ok_or(Fault::BadAttribute { at })?;
-                    dense_backward(i0, i1, i2, i3, o0, o1, o2, o3, u(8), u(9), u(10), act, b(15))
+                    let (act, via) = act_via(a[11]).ok_or(Fault::BadAttribute { at })?;
+                    dense_backward_via(via, i0, i1, i2, i3, o0, o1, o2, o3, u(8), u(9), u(10), act, b(15))
                 }
                 op::RELU => relu(i0, o0),
                 op::SIGMOID => sigmoid(i0, o0),
@@ -570,6 +581,7 @@ fn check_finite(check: u32, pred: &[f32], target: &[f32], at: usize) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::dense::{dense_backward, dense_forward};
     use crate::kernels::testutil::{rand_vec, Lcg};
 
     /// Builds a program op by op, placing buffers in an arena as it goes.
@@ -725,6 +737,34 @@ mod tests {
         assert_eq!(bits(&arena[vel as usize..][..k * n]), bits(&dv));
     }
 
+    /// A dense layer's products through each gemm path named in its activation word: the bits
+    /// of the default path (x·W forward, xᵀ·gz into an accumulated weight gradient backward).
+    #[test]
+    fn dense_ops_give_the_same_bits_on_every_gemm_path() {
+        let (m, k, n) = (9usize, 70usize, 12usize);
+        let mut rng = Lcg(21);
+        let (x0, w0, g0, gw0) = (rand_vec(&mut rng, m * k), rand_vec(&mut rng, k * n), rand_vec(&mut rng, m * n), rand_vec(&mut rng, k * n));
+        let relu = Act::code("relu").unwrap();
+        let outs = |via: u32| {
+            let mut pb = Builder::new();
+            let [x, w, hid, g, gz, gw] = [m * k, k * n, m * n, m * n, m * n, k * n].map(|s| pb.buf(s));
+            let [mu, ku, nu] = [m, k, n].map(|v| v as u32);
+            pb.op(op::DENSE_FORWARD, &[x, w, 0, 0, hid, mu, ku, nu, relu | via << 8]);
+            pb.op(op::DENSE_BACKWARD, &[x, w, hid, g, gz, 0, gw, 0, mu, ku, nu, relu | via << 8, 0, 1, 0, 1]);
+            let (prog, len) = pb.finish(0.0, 0.0, 0.0);
+            let mut a = vec![0f32; len];
+            for (at, v) in [(x, &x0), (w, &w0), (g, &g0), (gw, &gw0)] {
+                a[at as usize..][..v.len()].copy_from_slice(v);
+            }
+            run(&prog, &mut a).unwrap();
+            bits(&[&a[hid as usize..][..m * n], &a[gw as usize..][..k * n]].concat())
+        };
+        let want = outs(0);
+        for via in 1..VIA_PATHS {
+            assert_eq!(outs(via), want, "via {via}");
+        }
+    }
+
     /// Inputs handed to the run are read where they are (the slots' stale contents are not
     /// used), and an input slot that an op writes into gets a copy first: the same results as
     /// the inputs written into their slots.
@@ -793,6 +833,7 @@ mod tests {
         assert_eq!(run(&one_op(op::RELU, &[0, 4, 4], 15), &mut arena), Err(Fault::ArenaSize));
         assert_eq!(run(&one_op(op::DENSE_FORWARD, &[0, 0, 0, 2, 8, 1, 1, 1, 0], 16), &mut arena), Err(Fault::BadAttribute { at: 0 }));
         assert_eq!(run(&one_op(op::DENSE_FORWARD, &[0, 0, 0, 0, 8, 1, 1, 1, 9], 16), &mut arena), Err(Fault::BadAttribute { at: 0 }));
+        assert_eq!(run(&one_op(op::DENSE_FORWARD, &[0, 0, 0, 0, 8, 1, 1, 1, VIA_PATHS << 8], 16), &mut arena), Err(Fault::BadAttribute { at: 0 }));
         // Sizes whose product overflows must not wrap to a small range.
         assert_eq!(run(&one_op(op::DENSE_FORWARD, &[0, 0, 0, 0, 8, u32::MAX, u32::MAX, 1, 0], 16), &mut arena).map_err(|f| matches!(f, Fault::OutOfArena { .. })), Err(true));
         let mut bad = one_op(op::RELU, &[0, 4, 4], 16);

@@ -10,6 +10,7 @@ mod pack;
 mod packed;
 
 use core::cell::Cell;
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use micro::{a_quads, tile};
 pub use pack::Mat;
 pub use packed::{gemm_packed, PackedB};
@@ -23,12 +24,38 @@ const KC: usize = 256;
 const MC: usize = 64;
 const NC: usize = 512;
 
-/// From this many columns of C on, A is packed pre-broadcast (4 copies of each value) so the
-/// SIMD128 kernel multiplies by plain loads: on x86-64 V8 this runs ~15% faster than broadcast
-/// loads, which pays for the 4× larger A strips once each is reused by enough B strips.
-/// With relaxed SIMD the fused multiply-add kernel is faster with broadcast loads throughout.
+/// From this many columns of C on, A may be packed pre-broadcast (4 copies of each value) so the
+/// SIMD128 kernel multiplies by plain loads: on an AMD EPYC under V8 this ran ~15% faster than
+/// broadcast loads, which pays for the 4× larger A strips once each is reused by enough B strips.
+/// On an Intel Xeon the plain paths ran 6–15% faster instead, so whether it is done is set per
+/// machine (`gemm_packing`). With relaxed SIMD the fused multiply-add kernel is faster with
+/// broadcast loads throughout.
 const PRE_MIN_N: usize = if cfg!(target_feature = "relaxed-simd") { usize::MAX } else { 64 };
 const SWAP_MIN_K: usize = 32;
+
+/// `gemm_packing` modes: A pre-broadcast from PRE_MIN_N on (the rule measured on AMD), or plain.
+pub const PACKING_PRE: u32 = 1;
+pub const PACKING_PLAIN: u32 = 2;
+
+/// Whether `path_of` packs A pre-broadcast. An atomic static, not a thread-local: the threads
+/// build's pool workers share linear memory, so a product split over them follows one setting
+/// (the paths agree bit for bit anyway; this keeps each part on the chosen speed).
+static PRE_BROADCAST: AtomicBool = AtomicBool::new(true);
+
+/// Sets how `gemm`'s rule packs A for the products where it matters (`mode`: PACKING_PRE or
+/// PACKING_PLAIN; 0 only asks) and returns the mode in effect — PACKING_PLAIN on the relaxed
+/// build, whose rule never pre-broadcasts. Meant to be set once, at init, from a measurement on
+/// the machine at hand (ts/backend/gemm-packing.ts): which is faster depends on the CPU, not
+/// the shape. Every path gives the same bits, so the setting changes no result.
+pub fn gemm_packing(mode: u32) -> u32 {
+    match mode {
+        0 => {}
+        PACKING_PRE => PRE_BROADCAST.store(true, Relaxed),
+        PACKING_PLAIN => PRE_BROADCAST.store(false, Relaxed),
+        _ => panic!("gemm_packing: no mode {mode}"),
+    }
+    if PRE_MIN_N != usize::MAX && PRE_BROADCAST.load(Relaxed) { PACKING_PRE } else { PACKING_PLAIN }
+}
 
 thread_local! {
     // Packing buffers, kept between calls: after the first call of the largest shape, matmul
@@ -47,12 +74,18 @@ pub(crate) const SMALL_MACS: usize = 256;
 const PAR_MIN_MACS: usize = 1 << 17;
 
 /// How the blocked loops see a product (chosen on the whole shape, so a split product takes
-/// the same path as an unsplit one and every element is summed in the same order).
+/// the same path as an unsplit one and every element is summed in the same order). Every path
+/// sums each element over the same KC depth blocks in the same order, so all give the same bits;
+/// they differ in speed, by shape and by CPU (`gemm_via`).
 #[derive(Clone, Copy)]
 enum Path {
     Pre,
     PreSwapped,
     Plain,
+    /// Plain on the transposed product, as PreSwapped: A packed 4 floats per depth step instead
+    /// of pre-broadcast (a quarter of the packing stores), each value broadcast by the kernel's
+    /// load — on Intel cores a load µop like any other; on AMD a shuffle (see PRE_MIN_N).
+    PlainSwapped,
     /// Fewer rows than a tile (one sample: x·W in per-example SGD, an agent acting on one frame)
     /// with B's rows contiguous: no packing. The packed path would copy all of B into strips and
     /// then waste MR − m of every tile's rows; this streams B's rows once per row of C instead.
@@ -63,13 +96,34 @@ enum Path {
 /// With a thread pool, C's rows are cut into one part per thread; the results are the same
 /// bits as on one thread (each element is still summed over the same depth order).
 pub fn gemm(a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
-    gemm_with(a, b, None, c, m, k, n, accumulate);
+    gemm_with(a, b, None, None, c, m, k, n, accumulate);
+}
+
+/// The blocked paths a caller may ask for by number: 1 Pre, 2 PreSwapped, 3 Plain, 4 PlainSwapped
+/// (0 leaves the choice to `gemm`'s rule). A compiled step times them on its own products and
+/// keeps the fastest (ts/compile/tune.ts): the rule's thresholds were measured on one CPU, and
+/// for a product run every step a measurement on this one is worth its milliseconds.
+pub const VIA_PATHS: u32 = 5;
+
+/// `gemm` through path `via` (< VIA_PATHS): the same bits as `gemm`, whatever the path.
+#[allow(clippy::too_many_arguments)]
+pub fn gemm_via(via: u32, a: Mat, b: Mat, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+    let path = match via {
+        0 => None,
+        1 => Some(Path::Pre),
+        2 => Some(Path::PreSwapped),
+        3 => Some(Path::Plain),
+        4 => Some(Path::PlainSwapped),
+        _ => panic!("gemm_via: no path {via}"),
+    };
+    gemm_with(a, b, None, path, c, m, k, n, accumulate);
 }
 
 /// `gemm`, with B's strips already packed (`pre_b`, laid out by `pack_b_block` block after
 /// block) when the caller multiplies many A by the same B; only for the Pre and Plain paths.
+/// `via`: a path instead of `path_of`'s.
 #[allow(clippy::too_many_arguments)]
-fn gemm_with(a: Mat, b: Mat, pre_b: Option<&[Quad]>, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
+fn gemm_with(a: Mat, b: Mat, pre_b: Option<&[Quad]>, via: Option<Path>, c: &mut [f32], m: usize, k: usize, n: usize, accumulate: bool) {
     if m == 0 || n == 0 {
         return;
     }
@@ -83,7 +137,7 @@ fn gemm_with(a: Mat, b: Mat, pre_b: Option<&[Quad]>, c: &mut [f32], m: usize, k:
         small(a, b, c, m, k, n, accumulate);
         return;
     }
-    let path = path_of(m, k, n, b);
+    let path = via.unwrap_or_else(|| path_of(m, k, n, b));
     let threads = super::par::threads();
     // Rows per part: a multiple of 8 (the swapped path's strips are 8 of C's rows wide).
     let rows = m.div_ceil(threads).next_multiple_of(8);
@@ -156,9 +210,9 @@ fn path_of(m: usize, k: usize, n: usize, b: Mat) -> Path {
         // it would round differently from the tile it replaces.)
         Path::Rows
     } else if n >= PRE_MIN_N {
-        Path::Pre
+        if PRE_BROADCAST.load(Relaxed) { Path::Pre } else { Path::Plain }
     } else if m >= PRE_MIN_N && k >= SWAP_MIN_K {
-        Path::PreSwapped
+        if PRE_BROADCAST.load(Relaxed) { Path::PreSwapped } else { Path::PlainSwapped }
     } else {
         Path::Plain
     }
@@ -179,6 +233,10 @@ fn rows_of(path: Path, a: Mat, b: Mat, pre_b: Option<&[Quad]>, c: &mut [f32], m:
             blocked::<true, true>(bt, at, None, c, n, k, m, (1, n), accumulate, &mut buf)
         }
         Path::Plain => blocked::<false, false>(a, b, pre_b, c, m, k, n, (n, 1), accumulate, &mut buf),
+        Path::PlainSwapped => {
+            let (bt, at) = (Mat { data: b.data, rs: b.cs, cs: b.rs }, Mat { data: a.data, rs: a.cs, cs: a.rs });
+            blocked::<false, true>(bt, at, None, c, n, k, m, (1, n), accumulate, &mut buf)
+        }
         Path::Rows => rows_unpacked(a, b, c, m, k, n, accumulate, &mut buf),
     }
     SCRATCH.set(buf);
@@ -397,6 +455,55 @@ mod rows_tests {
                 assert_eq!(bits(&fast), bits(&packed), "m={m} k={k} n={n} accumulate={accumulate}");
             }
         }
+    }
+
+    /// Every path `gemm_via` offers gives `gemm`'s bits: all three layouts of backprop, edge rows
+    /// and columns, depths over several KC blocks, the ch.8 MLP's products, accumulate, 1 and 3 threads.
+    #[test]
+    fn gemm_via_every_path_has_gemms_bits() {
+        let mut rng = Lcg(17);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for &(m, k, n) in &[(100, 784, 40), (784, 100, 40), (100, 40, 10), (2, 300, 9), (13, 513, 70), (66, 40, 12), (9, 7, 130), (70, 260, 5)] {
+            let a = rand_vec(&mut rng, m * k);
+            let b = rand_vec(&mut rng, k * n);
+            let c0 = rand_vec(&mut rng, m * n);
+            for (ars, acs, brs, bcs) in [(k, 1, n, 1), (k, 1, 1, k), (1, m, n, 1)] {
+                let (am, bm) = (Mat { data: &a, rs: ars, cs: acs }, Mat { data: &b, rs: brs, cs: bcs });
+                for accumulate in [false, true] {
+                    let mut want = c0.clone();
+                    gemm(am, bm, &mut want, m, k, n, accumulate);
+                    for via in 0..VIA_PATHS {
+                        for threads in [1, 3] {
+                            let mut got = c0.clone();
+                            crate::kernels::par::with_host_threads(threads, || gemm_via(via, am, bm, &mut got, m, k, n, accumulate));
+                            assert_eq!(bits(&got), bits(&want), "{m}x{k}x{n} strides {ars},{acs},{brs},{bcs} via={via} accumulate={accumulate} threads={threads}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `gemm_packing` switches the rule's pre-broadcast paths to their plain twins and nothing
+    /// else (Rows and the small-n Plain path stay), reports the mode, and refuses an unknown one.
+    /// (Other tests running meanwhile are unaffected: every path gives the same bits.)
+    #[test]
+    fn gemm_packing_sets_the_rules_paths() {
+        let b = [0f32; 1];
+        let (rowmajor, colmajor) = (Mat { data: &b, rs: 64, cs: 1 }, Mat { data: &b, rs: 1, cs: 64 });
+        let paths = || {
+            [(256, 256, 256, rowmajor), (100, 784, 40, rowmajor), (2, 784, 100, rowmajor), (2, 784, 100, colmajor), (10, 20, 30, rowmajor)]
+                .map(|(m, k, n, b)| path_of(m, k, n, b))
+        };
+        assert_eq!(gemm_packing(PACKING_PLAIN), PACKING_PLAIN);
+        assert_eq!(gemm_packing(0), PACKING_PLAIN);
+        let plain = paths();
+        assert_eq!(gemm_packing(PACKING_PRE), PACKING_PRE);
+        let pre = paths();
+        assert!(matches!(pre, [Path::Pre, Path::PreSwapped, Path::Rows, Path::Pre, Path::Plain]));
+        assert!(matches!(plain, [Path::Plain, Path::PlainSwapped, Path::Rows, Path::Plain, Path::Plain]));
+        assert!(std::panic::catch_unwind(|| gemm_packing(3)).is_err());
+        assert_eq!(gemm_packing(0), PACKING_PRE);
     }
 
     /// The plain loops of tiny products give the packed paths' bits in all three layouts of

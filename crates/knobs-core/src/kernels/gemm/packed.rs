@@ -39,7 +39,7 @@ impl<'a> PackedB<'a> {
 
 /// C[m×n] (+)= A·B for the `m` rows B was packed for: `gemm`'s result, bit for bit.
 pub fn gemm_packed(a: Mat, b: &PackedB, c: &mut [f32], accumulate: bool) {
-    gemm_with(a, b.b, b.strips.as_deref(), c, b.m, b.k, b.n, accumulate);
+    gemm_with(a, b.b, b.strips.as_deref(), None, c, b.m, b.k, b.n, accumulate);
 }
 
 #[cfg(test)]
