@@ -295,7 +295,7 @@ const AHEAD: usize = 8;
 /// and mostly outside the core's caches (and under Hogwild often just written by the other
 /// thread), arrive together instead of one miss at a time after each dot product. wasm has no
 /// prefetch instruction, so the touch is a read (`Rows::touch_row`). Measured on the State of the
-/// Union skip-gram: +20–30% words per CPU second on one thread and on each Hogwild lane (README).
+/// Union skip-gram: one thread +21% words per CPU second, the Hogwild pool +6–15% (README).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn negative_sampling<R: Rows + ?Sized>(
