@@ -53,6 +53,8 @@ export function conv2d_backward(x: number, w: number, gy: number, gx: number, gw
  */
 export function conv2d_forward(x: number, w: number, b: number, has_bias: boolean, out: number, geom: Uint32Array, act: number): void;
 
+export function conv2d_pool_forward(x: number, w: number, b: number, has_bias: boolean, out: number, geom: Uint32Array, act: number): void;
+
 export function copy_strided(src: number, src_len: number, src_off: number, ss: Uint32Array, dst: number, dst_len: number, dst_off: number, sd: Uint32Array, shape: Uint32Array): void;
 
 export function count_nonfinite(a: number, n: number): number;
@@ -93,6 +95,11 @@ export function free_f32(p: number, n: number): void;
 export function gather(x: number, x_len: number, xs: Uint32Array, axis: number, idx: number, out: number, shape: Uint32Array): void;
 
 export function gather_strided(src: number, src_len: number, ss: Uint32Array, out: number, shape: Uint32Array): void;
+
+/**
+ * `mode`: 0 asks, 1 pre-broadcast, 2 plain; returns the mode in effect (2 on the relaxed build).
+ */
+export function gemm_packing(mode: number): number;
 
 export function gru_sequence(xi: number, whh: number, bhh: number, has_bias: boolean, h0: number, ys: number, acts: number, t: number, b: number, hid: number): void;
 
@@ -141,6 +148,10 @@ export function matmul_nt(a: number, b: number, c: number, m: number, k: number,
 
 export function matmul_tn(a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void;
 
+export function matmul_tn_via(via: number, a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void;
+
+export function matmul_via(via: number, a: number, b: number, c: number, m: number, k: number, n: number, accumulate: boolean): void;
+
 export function max_axis(x: number, out: number, arg: number, outer: number, n: number, inner: number): void;
 
 export function maxpool2d_backward(gy: number, arg: number, gx: number, geom: Uint32Array): void;
@@ -150,6 +161,11 @@ export function maxpool2d_backward(gy: number, arg: number, gx: number, geom: Ui
  * `want_arg` false (inference): no argmax indices are written and `arg` is not read.
  */
 export function maxpool2d_forward(x: number, out: number, arg: number, want_arg: boolean, geom: Uint32Array): void;
+
+/**
+ * Pages of 64 KiB (bytes would overflow u32 at 4 GiB).
+ */
+export function memory_pages(): number;
 
 export function min_axis(x: number, out: number, arg: number, outer: number, n: number, inner: number): void;
 
@@ -176,6 +192,16 @@ export function pow_scalar(a: number, p: number, out: number, n: number): void;
  */
 export function program_run(prog: number, prog_len: number, arena: number, arena_len: number, x: number, y: number): number;
 
+/**
+ * Runs `steps` steps of the program (`program_run`'s first four arguments) in one call, step s
+ * on batch `(first + s) mod nb` of the `x_len` floats at `x` and `y_len` at `y` (nb whole
+ * batches of the input slots' lengths each, outside the arena). Each step's loss (the float at
+ * arena offset `loss_at`) goes to `losses[s]`; `losses[steps]` receives the count of steps done
+ * (a non-finite loss ends the run after its step). `bc`: Adam's bias corrections, two floats a
+ * step, or 0 for the header's. 0, or the fault code of the step that was refused.
+ */
+export function program_run_steps(prog: number, prog_len: number, arena: number, arena_len: number, x: number, x_len: number, y: number, y_len: number, first: number, steps: number, loss_at: number, bc: number, losses: number): number;
+
 export function reduce_broadcast(src: number, dst: number, dst_len: number, sd: Uint32Array, shape: Uint32Array): void;
 
 export function relu(x: number, out: number, n: number): void;
@@ -191,6 +217,8 @@ export function scale_inplace(x: number, alpha: number, beta: number, n: number)
 export function scatter_add(dst: number, dst_len: number, ds: Uint32Array, axis: number, idx: number, src: number, shape: Uint32Array): void;
 
 export function sgd(param: number, grad: number, velocity: number, n: number, lr: number, momentum: number, weight_decay: number, nesterov: boolean): void;
+
+export function sgd_foreach(table: number, count: number, lr: number, momentum: number, weight_decay: number, nesterov: boolean): void;
 
 export function sigmoid(x: number, out: number, n: number): void;
 
@@ -298,6 +326,7 @@ export interface InitOutput {
     readonly clamp_inplace: (a: number, b: number, c: number, d: number) => void;
     readonly conv2d_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
     readonly conv2d_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+    readonly conv2d_pool_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
     readonly copy_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number) => void;
     readonly count_nonfinite: (a: number, b: number) => number;
     readonly dense_activation_code: (a: number, b: number) => number;
@@ -314,6 +343,7 @@ export interface InitOutput {
     readonly free_f32: (a: number, b: number) => void;
     readonly gather: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
     readonly gather_strided: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly gemm_packing: (a: number) => number;
     readonly gru_sequence: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number) => void;
     readonly gru_sequence_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number) => void;
     readonly index_add: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
@@ -336,9 +366,12 @@ export interface InitOutput {
     readonly matmul_batched_tn: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number) => void;
     readonly matmul_nt: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
     readonly matmul_tn: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
+    readonly matmul_tn_via: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+    readonly matmul_via: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
     readonly max_axis: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly maxpool2d_backward: (a: number, b: number, c: number, d: number, e: number) => void;
     readonly maxpool2d_forward: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
+    readonly memory_pages: () => number;
     readonly min_axis: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly mse: (a: number, b: number, c: number) => number;
     readonly mse_backward: (a: number, b: number, c: number, d: number, e: number) => void;
@@ -348,6 +381,7 @@ export interface InitOutput {
     readonly pairwise_sum: (a: number, b: number) => number;
     readonly pow_scalar: (a: number, b: number, c: number, d: number) => void;
     readonly program_run: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
+    readonly program_run_steps: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number) => number;
     readonly reduce_broadcast: (a: number, b: number, c: number, d: number, e: number, f: number, g: number) => void;
     readonly relu: (a: number, b: number, c: number) => void;
     readonly relu_backward: (a: number, b: number, c: number, d: number) => void;
@@ -356,6 +390,7 @@ export interface InitOutput {
     readonly scale_inplace: (a: number, b: number, c: number, d: number) => void;
     readonly scatter_add: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
     readonly sgd: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
+    readonly sgd_foreach: (a: number, b: number, c: number, d: number, e: number, f: number) => void;
     readonly sigmoid: (a: number, b: number, c: number) => void;
     readonly sigmoid_backward: (a: number, b: number, c: number, d: number) => void;
     readonly softmax_backward: (a: number, b: number, c: number, d: number, e: number) => void;

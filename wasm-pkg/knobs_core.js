@@ -280,6 +280,21 @@ export function conv2d_forward(x, w, b, has_bias, out, geom, act) {
 }
 
 /**
+ * @param {number} x
+ * @param {number} w
+ * @param {number} b
+ * @param {boolean} has_bias
+ * @param {number} out
+ * @param {Uint32Array} geom
+ * @param {number} act
+ */
+export function conv2d_pool_forward(x, w, b, has_bias, out, geom, act) {
+    const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
+    const len0 = WASM_VECTOR_LEN;
+    wasm.conv2d_pool_forward(x, w, b, has_bias, out, ptr0, len0, act);
+}
+
+/**
  * @param {number} src
  * @param {number} src_len
  * @param {number} src_off
@@ -488,6 +503,16 @@ export function gather_strided(src, src_len, ss, out, shape) {
     const ptr1 = passArray32ToWasm0(shape, wasm.__wbindgen_malloc);
     const len1 = WASM_VECTOR_LEN;
     wasm.gather_strided(src, src_len, ptr0, len0, out, ptr1, len1);
+}
+
+/**
+ * `mode`: 0 asks, 1 pre-broadcast, 2 plain; returns the mode in effect (2 on the relaxed build).
+ * @param {number} mode
+ * @returns {number}
+ */
+export function gemm_packing(mode) {
+    const ret = wasm.gemm_packing(mode);
+    return ret >>> 0;
 }
 
 /**
@@ -835,6 +860,34 @@ export function matmul_tn(a, b, c, m, k, n, accumulate) {
 }
 
 /**
+ * @param {number} via
+ * @param {number} a
+ * @param {number} b
+ * @param {number} c
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {boolean} accumulate
+ */
+export function matmul_tn_via(via, a, b, c, m, k, n, accumulate) {
+    wasm.matmul_tn_via(via, a, b, c, m, k, n, accumulate);
+}
+
+/**
+ * @param {number} via
+ * @param {number} a
+ * @param {number} b
+ * @param {number} c
+ * @param {number} m
+ * @param {number} k
+ * @param {number} n
+ * @param {boolean} accumulate
+ */
+export function matmul_via(via, a, b, c, m, k, n, accumulate) {
+    wasm.matmul_via(via, a, b, c, m, k, n, accumulate);
+}
+
+/**
  * @param {number} x
  * @param {number} out
  * @param {number} arg
@@ -871,6 +924,15 @@ export function maxpool2d_forward(x, out, arg, want_arg, geom) {
     const ptr0 = passArray32ToWasm0(geom, wasm.__wbindgen_malloc);
     const len0 = WASM_VECTOR_LEN;
     wasm.maxpool2d_forward(x, out, arg, want_arg, ptr0, len0);
+}
+
+/**
+ * Pages of 64 KiB (bytes would overflow u32 at 4 GiB).
+ * @returns {number}
+ */
+export function memory_pages() {
+    const ret = wasm.memory_pages();
+    return ret >>> 0;
 }
 
 /**
@@ -979,6 +1041,33 @@ export function program_run(prog, prog_len, arena, arena_len, x, y) {
 }
 
 /**
+ * Runs `steps` steps of the program (`program_run`'s first four arguments) in one call, step s
+ * on batch `(first + s) mod nb` of the `x_len` floats at `x` and `y_len` at `y` (nb whole
+ * batches of the input slots' lengths each, outside the arena). Each step's loss (the float at
+ * arena offset `loss_at`) goes to `losses[s]`; `losses[steps]` receives the count of steps done
+ * (a non-finite loss ends the run after its step). `bc`: Adam's bias corrections, two floats a
+ * step, or 0 for the header's. 0, or the fault code of the step that was refused.
+ * @param {number} prog
+ * @param {number} prog_len
+ * @param {number} arena
+ * @param {number} arena_len
+ * @param {number} x
+ * @param {number} x_len
+ * @param {number} y
+ * @param {number} y_len
+ * @param {number} first
+ * @param {number} steps
+ * @param {number} loss_at
+ * @param {number} bc
+ * @param {number} losses
+ * @returns {number}
+ */
+export function program_run_steps(prog, prog_len, arena, arena_len, x, x_len, y, y_len, first, steps, loss_at, bc, losses) {
+    const ret = wasm.program_run_steps(prog, prog_len, arena, arena_len, x, x_len, y, y_len, first, steps, loss_at, bc, losses);
+    return ret >>> 0;
+}
+
+/**
  * @param {number} src
  * @param {number} dst
  * @param {number} dst_len
@@ -1076,6 +1165,18 @@ export function scatter_add(dst, dst_len, ds, axis, idx, src, shape) {
  */
 export function sgd(param, grad, velocity, n, lr, momentum, weight_decay, nesterov) {
     wasm.sgd(param, grad, velocity, n, lr, momentum, weight_decay, nesterov);
+}
+
+/**
+ * @param {number} table
+ * @param {number} count
+ * @param {number} lr
+ * @param {number} momentum
+ * @param {number} weight_decay
+ * @param {boolean} nesterov
+ */
+export function sgd_foreach(table, count, lr, momentum, weight_decay, nesterov) {
+    wasm.sgd_foreach(table, count, lr, momentum, weight_decay, nesterov);
 }
 
 /**
