@@ -7,8 +7,8 @@
  * 3-4-1) that per-layer cost is most of the step.
  */
 import { denseActivationCode } from '../backend/codes.js';
-import { MAX_ELEMENTS, allocF32, freeF32, K } from '../backend/wasm.js';
-import { isGradEnabled, linkAt } from '../autograd.js';
+import { MAX_ELEMENTS, allocF32, freeF32, K, _kernelsRecording, type Kernels } from '../backend/wasm.js';
+import { gradBuffer, isGradEnabled, linkAt } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor } from './checks.js';
@@ -105,6 +105,14 @@ function forwardLayers(x: Tensor, layers: readonly DenseLayer[], acts: readonly 
   const kern = K();
   const L = layers.length;
   let inPtr = x.ptr, k = x.shape[x.rank - 1];
+  // Two layers (the tiny nets' shape): one call for both. A recording table (compileStep's trace)
+  // gets the per-layer calls, which its program knows.
+  if (L === 2 && !_kernelsRecording()) {
+    const l0 = layers[0], l1 = layers[1];
+    const h = l0.weight.shape[1];
+    kern.dense_pair_forward(inPtr, l0.weight.ptr, l0.bias ? l0.bias.ptr : 0, !!l0.bias, l1.weight.ptr, l1.bias ? l1.bias.ptr : 0, !!l1.bias, base, outPtr, m, k, h, l1.weight.shape[1], acts[0], acts[1]);
+    return;
+  }
   for (let i = 0; i < L; i++) {
     const { weight, bias } = layers[i];
     const n = weight.shape[1];
@@ -133,6 +141,10 @@ function chainBackward(x: Tensor, layers: readonly DenseLayer[], acts: readonly 
   }
   const kern = K();
   const base = out.ptr - hidden * 4;
+  if (layers.length === 2 && first === 0 && x.grad === null && !_kernelsRecording()) {
+    pairBackward(kern, x, layers, acts, base, out.ptr, gyPtr, m, widest);
+    return;
+  }
   // gz (widest floats), then two hidden-layer gradients used in turn (each at most widest floats).
   const scratch = widest * 3;
   const gz = allocF32(scratch);
@@ -155,6 +167,34 @@ function chainBackward(x: Tensor, layers: readonly DenseLayer[], acts: readonly 
       }
       yOff = xOff;
     }
+  } finally {
+    freeF32(gz, scratch);
+  }
+}
+
+/**
+ * chainBackward of two layers down to x, whose gradient (if it requires one) is made here, as
+ * one dense_pair_backward: layer 1's dense_backward then layer 0's, the calls chainBackward makes.
+ */
+function pairBackward(kern: Kernels, x: Tensor, layers: readonly DenseLayer[], acts: readonly number[], base: number, outPtr: number, gyPtr: number, m: number, widest: number): void {
+  const l0 = layers[0], l1 = layers[1];
+  const k = l0.weight.shape[0], h = l0.weight.shape[1], n = l1.weight.shape[1];
+  // The per-layer path makes layer 1's gradient buffers, then layer 0's: the same order.
+  const acc1 = paramGrads(l1.weight, l1.bias);
+  const acc0 = paramGrads(l0.weight, l0.bias);
+  // x held no gradient (checked by the caller): its buffer is written, not added to.
+  const tx = gradBuffer(x);
+  const gw0 = l0.weight.requiresGrad ? l0.weight.grad : null, gb0 = l0.bias !== null && l0.bias.requiresGrad ? l0.bias.grad : null;
+  const gw1 = l1.weight.requiresGrad ? l1.weight.grad : null, gb1 = l1.bias !== null && l1.bias.requiresGrad ? l1.bias.grad : null;
+  // gz (widest floats), then the hidden layer's gradient.
+  const scratch = widest * 2;
+  const gz = allocF32(scratch);
+  try {
+    kern.dense_pair_backward(
+      x.ptr, l0.weight.ptr, l1.weight.ptr, base, outPtr, gyPtr, gz, gz + widest * 4, tx ? tx.ptr : 0, tx !== null,
+      gw0 ? gw0.ptr : 0, gb0 ? gb0.ptr : 0, gw0 !== null, gb0 !== null, acc0, gw1 ? gw1.ptr : 0, gb1 ? gb1.ptr : 0, gw1 !== null, gb1 !== null, acc1,
+      m, k, h, n, acts[0], acts[1],
+    );
   } finally {
     freeF32(gz, scratch);
   }
