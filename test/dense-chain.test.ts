@@ -4,7 +4,7 @@
  * node, hidden layers freed with the output, and errors that name the op and the shapes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KnobsError, ShapeError, init, linear, linearChain, memoryStats, nn, noGrad, tensor, tidy, type Tensor } from '../ts/index.js';
+import { KnobsError, ShapeError, init, linear, linearChain, memoryStats, nn, noGrad, releasePool, tensor, tidy, type Tensor } from '../ts/index.js';
 import type { DenseActivation } from '../ts/ops/dense.js';
 import { countKernelCalls } from '../ts/backend/count-kernels.js';
 
@@ -83,6 +83,34 @@ describe('linearChain has the bits of linear layer after layer', () => {
       }
     }
   }
+
+  it('a tiny pair keeps its backward scratch in the output\'s block (none made by backward); a wider pair makes its own, same bits', () => {
+    const x = tensor([[0.5, -1, 2]]);
+    const ls = layers([true, true], [[3, 4], [4, 1]]);
+    const before = memoryStats().liveBlocks, bytes = memoryStats().liveBytes;
+    tidy(() => {
+      const y = linearChain(x, ls, ['relu', 'none']);
+      // gz and the hidden gradient (2 × the widest layer, 4 floats), the hidden layer, the output.
+      expect(memoryStats().liveBytes - bytes).toBe((2 * 4 + 4 + 1) * 4);
+      const s = y.sum();
+      const blocks = memoryStats().liveBlocks;
+      // With the pool emptied every block backward makes is a fresh alloc_f32: the four
+      // parameter gradients and sum's gradient of y, and no scratch.
+      releasePool();
+      const { calls } = countKernelCalls(() => s.backward(), false);
+      expect(calls.get('dense_pair_backward')).toBe(1);
+      expect(calls.get('alloc_f32')).toBe(5);
+      // Only the parameters' gradients are new.
+      expect(memoryStats().liveBlocks).toBe(blocks + 4);
+    });
+    for (const l of ls) l.zeroGrad();
+    expect(memoryStats().liveBlocks).toBe(before + 4);
+    for (const l of ls) l.dispose();
+    x.dispose();
+    const rows = [[0.5, -1, 2], [1.5, 0.25, -0.75]];
+    const wide = [[3, 40], [40, 2]];
+    for (const xGrad of [false, true]) expect(run(true, ['tanh', 'none'], [true, true], xGrad, rows, wide)).toEqual(run(false, ['tanh', 'none'], [true, true], xGrad, rows, wide));
+  });
 
   it('a 1-D input [k] gives [n], as linear does', () => {
     expect(run(true, ['relu', 'relu', 'none'], [true, true, true], true, [0.5, -1, 2])).toEqual(run(false, ['relu', 'relu', 'none'], [true, true, true], true, [0.5, -1, 2]));
