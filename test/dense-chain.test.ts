@@ -4,16 +4,18 @@
  * node, hidden layers freed with the output, and errors that name the op and the shapes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KnobsError, ShapeError, init, linear, linearChain, memoryStats, nn, noGrad, tensor, tidy, type Tensor } from '../ts/index.js';
+import { KnobsError, ShapeError, init, linear, linearChain, memoryStats, nn, noGrad, releasePool, tensor, tidy, type Tensor } from '../ts/index.js';
 import type { DenseActivation } from '../ts/ops/dense.js';
+import { countKernelCalls } from '../ts/backend/count-kernels.js';
 
 beforeAll(() => init());
 
 const bits = (t: Tensor | null) => (t === null ? null : Array.from(new Uint32Array(t.toFloat32Array().buffer)));
 
-/** Layers [3→5, 5→4, 4→2] with fixed weights; `grads` says which weights/biases require grad. */
-function layers(grads: boolean[] = [true, true, true]) {
-  return [[3, 5], [5, 4], [4, 2]].map(([i, o], l) => {
+const DIMS3 = [[3, 5], [5, 4], [4, 2]];
+/** Layers [3→5, 5→4, 4→2] (or `dims`) with fixed weights; `grads` says which weights/biases require grad. */
+function layers(grads: boolean[] = [true, true, true], dims = DIMS3) {
+  return dims.map(([i, o], l) => {
     const lin = new nn.Linear(i, o, { seed: 40 + l });
     lin.weight.requireGrad(grads[l]);
     lin.bias!.requireGrad(grads[l]);
@@ -22,8 +24,8 @@ function layers(grads: boolean[] = [true, true, true]) {
 }
 
 /** Output and gradients of a two-step backward (the second adds to the first), chained or layer by layer. */
-function run(chain: boolean, acts: DenseActivation[], grads: boolean[], xGrad: boolean, rows: number[][] | number[]) {
-  const ls = layers(grads);
+function run(chain: boolean, acts: DenseActivation[], grads: boolean[], xGrad: boolean, rows: number[][] | number[], dims = DIMS3) {
+  const ls = layers(grads, dims);
   const x = tensor(rows as number[][], undefined, { requiresGrad: xGrad });
   const out = tidy(() => {
     const fwd = () => (chain ? linearChain(x, ls, acts) : ls.reduce((h, l, i) => linear(h, l.weight, l.bias, acts[i]), x));
@@ -55,6 +57,61 @@ describe('linearChain has the bits of linear layer after layer', () => {
       });
     }
   }
+  // Two layers take one dense_pair_forward / dense_pair_backward call each (outside a recording
+  // table): the same bits, whether x's gradient is made, added to (second backward) or not wanted.
+  for (const rows2 of [[[0.5, -1, 2]], [[0.5, -1, 2], [1.5, 0.25, -0.75], [-2, 1, 0.5], [0.1, 0.2, 0.3]]]) {
+    for (const acts of [['relu', 'none'], ['sigmoid', 'tanh']] as DenseActivation[][]) {
+      for (const [grads, xGrad] of [[[true, true], false], [[true, true], true], [[false, true], false], [[true, false], true]] as [boolean[], boolean][]) {
+        it(`two layers 3-4-1 (${acts.join('-')}), batch ${rows2.length}, trained ${grads.join('/')}, x grad ${xGrad}: one call per direction, the same bits`, () => {
+          const dims = [[3, 4], [4, 1]];
+          const want = run(false, acts, grads, xGrad, rows2, dims);
+          const { result: got, calls } = countKernelCalls(() => run(true, acts, grads, xGrad, rows2, dims), false);
+          expect(got).toEqual(want);
+          expect(calls.get('dense_pair_forward')).toBe(2);
+          expect(calls.get('dense_forward')).toBeUndefined();
+          // The first backward runs as the pair; the second too unless x holds a gradient to add to.
+          // A frozen first layer with x needing no gradient backpropagates through layer 1 only.
+          const down = xGrad || grads[0];
+          expect(calls.get('dense_pair_backward') ?? 0).toBe(down ? (xGrad ? 1 : 2) : 0);
+          // A recording table (compileStep's trace) sees the per-layer calls, with the same bits.
+          const { result: rec, calls: recCalls } = countKernelCalls(() => run(true, acts, grads, xGrad, rows2, dims), true);
+          expect(rec).toEqual(want);
+          expect(recCalls.get('dense_pair_forward') ?? 0).toBe(0);
+          expect(recCalls.get('dense_pair_backward') ?? 0).toBe(0);
+          expect(recCalls.get('dense_forward')).toBe(4);
+        });
+      }
+    }
+  }
+
+  it('a tiny pair keeps its backward scratch in the output\'s block (none made by backward); a wider pair makes its own, same bits', () => {
+    const x = tensor([[0.5, -1, 2]]);
+    const ls = layers([true, true], [[3, 4], [4, 1]]);
+    const before = memoryStats().liveBlocks, bytes = memoryStats().liveBytes;
+    tidy(() => {
+      const y = linearChain(x, ls, ['relu', 'none']);
+      // gz and the hidden gradient (2 × the widest layer, 4 floats), the hidden layer, the output.
+      expect(memoryStats().liveBytes - bytes).toBe((2 * 4 + 4 + 1) * 4);
+      const s = y.sum();
+      const blocks = memoryStats().liveBlocks;
+      // With the pool emptied every block backward makes is a fresh alloc_f32: the four
+      // parameter gradients and sum's gradient of y, and no scratch.
+      releasePool();
+      const { calls } = countKernelCalls(() => s.backward(), false);
+      expect(calls.get('dense_pair_backward')).toBe(1);
+      expect(calls.get('alloc_f32')).toBe(5);
+      // Only the parameters' gradients are new.
+      expect(memoryStats().liveBlocks).toBe(blocks + 4);
+    });
+    for (const l of ls) l.zeroGrad();
+    expect(memoryStats().liveBlocks).toBe(before + 4);
+    for (const l of ls) l.dispose();
+    x.dispose();
+    const rows = [[0.5, -1, 2], [1.5, 0.25, -0.75]];
+    const wide = [[3, 40], [40, 2]];
+    for (const xGrad of [false, true]) expect(run(true, ['tanh', 'none'], [true, true], xGrad, rows, wide)).toEqual(run(false, ['tanh', 'none'], [true, true], xGrad, rows, wide));
+  });
+
   it('a 1-D input [k] gives [n], as linear does', () => {
     expect(run(true, ['relu', 'relu', 'none'], [true, true, true], true, [0.5, -1, 2])).toEqual(run(false, ['relu', 'relu', 'none'], [true, true, true], true, [0.5, -1, 2]));
   });

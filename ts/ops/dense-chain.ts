@@ -7,8 +7,8 @@
  * 3-4-1) that per-layer cost is most of the step.
  */
 import { denseActivationCode } from '../backend/codes.js';
-import { MAX_ELEMENTS, allocF32, freeF32, K } from '../backend/wasm.js';
-import { isGradEnabled, linkAt } from '../autograd.js';
+import { MAX_ELEMENTS, allocF32, freeF32, K, _kernelsRecording, type Kernels } from '../backend/wasm.js';
+import { gradBuffer, isGradEnabled, linkAt } from '../autograd.js';
 import { KnobsError, ShapeError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { checkTensor } from './checks.js';
@@ -90,7 +90,8 @@ export function linearChainWith(x: Tensor, layers: readonly DenseLayer[], activa
   // The hidden layers share the output's block: backward reads them. Without a graph too, so that
   // training and evaluation allocate the same sizes (the pool then serves both; the unfused
   // layers' hidden tensors lived as long, until their tidy() ended).
-  const out = Tensor._withScratch(hidden, denseOutShape(x, m, k), 'linearChain');
+  // A tiny pair also keeps its backward's scratch there, in front (see pairScratch).
+  const out = Tensor._withScratch(pairScratch(L, widest) + hidden, denseOutShape(x, m, k), 'linearChain');
   forwardLayers(x, layers, acts, out.ptr - hidden * 4, out.ptr, m);
   if (!grad) return out;
   // backward() walks into x only: weights and biases that are leaves have no backward to run
@@ -105,6 +106,14 @@ function forwardLayers(x: Tensor, layers: readonly DenseLayer[], acts: readonly 
   const kern = K();
   const L = layers.length;
   let inPtr = x.ptr, k = x.shape[x.rank - 1];
+  // Two layers (the tiny nets' shape): one call for both. A recording table (compileStep's trace)
+  // gets the per-layer calls, which its program knows.
+  if (L === 2 && !_kernelsRecording()) {
+    const l0 = layers[0], l1 = layers[1];
+    const h = l0.weight.shape[1];
+    kern.dense_pair_forward(inPtr, l0.weight.ptr, l0.bias ? l0.bias.ptr : 0, !!l0.bias, l1.weight.ptr, l1.bias ? l1.bias.ptr : 0, !!l1.bias, base, outPtr, m, k, h, l1.weight.shape[1], acts[0], acts[1]);
+    return;
+  }
   for (let i = 0; i < L; i++) {
     const { weight, bias } = layers[i];
     const n = weight.shape[1];
@@ -133,6 +142,10 @@ function chainBackward(x: Tensor, layers: readonly DenseLayer[], acts: readonly 
   }
   const kern = K();
   const base = out.ptr - hidden * 4;
+  if (layers.length === 2 && first === 0 && x.grad === null && !_kernelsRecording()) {
+    pairBackward(kern, x, layers, acts, base, out.ptr, gyPtr, m, widest, base - pairScratch(2, widest) * 4);
+    return;
+  }
   // gz (widest floats), then two hidden-layer gradients used in turn (each at most widest floats).
   const scratch = widest * 3;
   const gz = allocF32(scratch);
@@ -157,5 +170,45 @@ function chainBackward(x: Tensor, layers: readonly DenseLayer[], acts: readonly 
     }
   } finally {
     freeF32(gz, scratch);
+  }
+}
+
+/**
+ * Floats of backward scratch a chain of L layers keeps in its output's block: gz and the hidden
+ * layer's gradient of a tiny pair (≤ 128 floats), whose backward then needs no block of its own
+ * (an alloc and a free cost ~25 ns, ~3% of the book's 3-4-1 step). Evaluation makes the same
+ * block, so the pool serves both.
+ */
+function pairScratch(L: number, widest: number): number {
+  return L === 2 && widest <= 64 ? widest * 2 : 0;
+}
+
+/**
+ * chainBackward of two layers down to x, whose gradient (if it requires one) is made here, as
+ * one dense_pair_backward: layer 1's dense_backward then layer 0's, the calls chainBackward makes.
+ */
+function pairBackward(kern: Kernels, x: Tensor, layers: readonly DenseLayer[], acts: readonly number[], base: number, outPtr: number, gyPtr: number, m: number, widest: number, kept: number): void {
+  const l0 = layers[0], l1 = layers[1];
+  const k = l0.weight.shape[0], h = l0.weight.shape[1], n = l1.weight.shape[1];
+  // The per-layer path makes layer 1's gradient buffers, then layer 0's: the same order.
+  const acc1 = paramGrads(l1.weight, l1.bias);
+  const acc0 = paramGrads(l0.weight, l0.bias);
+  // x held no gradient (checked by the caller): its buffer is written, not added to.
+  const tx = gradBuffer(x);
+  const gw0 = l0.weight.requiresGrad ? l0.weight.grad : null, gb0 = l0.bias !== null && l0.bias.requiresGrad ? l0.bias.grad : null;
+  const gw1 = l1.weight.requiresGrad ? l1.weight.grad : null, gb1 = l1.bias !== null && l1.bias.requiresGrad ? l1.bias.grad : null;
+  // gz (widest floats), then the hidden layer's gradient: kept in the output's block (`kept`,
+  // from pairScratch) or a block for this call.
+  const scratch = widest * 2;
+  const own = kept === base;
+  const gz = own ? allocF32(scratch) : kept;
+  try {
+    kern.dense_pair_backward(
+      x.ptr, l0.weight.ptr, l1.weight.ptr, base, outPtr, gyPtr, gz, gz + widest * 4, tx ? tx.ptr : 0, tx !== null,
+      gw0 ? gw0.ptr : 0, gb0 ? gb0.ptr : 0, gw0 !== null, gb0 !== null, acc0, gw1 ? gw1.ptr : 0, gb1 ? gb1.ptr : 0, gw1 !== null, gb1 !== null, acc1,
+      m, k, h, n, acts[0], acts[1],
+    );
+  } finally {
+    if (own) freeF32(gz, scratch);
   }
 }

@@ -12,6 +12,7 @@ mod activations;
 mod broadcast;
 mod conv;
 mod dense;
+mod dense_pair;
 mod distance;
 mod elementwise;
 mod losses;

@@ -7,6 +7,7 @@ pub mod conv;
 mod conv_channels;
 mod conv_direct;
 pub mod dense;
+pub mod dense_pair;
 pub mod distance;
 pub mod elementwise;
 pub mod index;
