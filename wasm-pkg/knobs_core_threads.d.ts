@@ -68,6 +68,10 @@ export function dense_backward(x: number, w: number, y: number, gy: number, gz: 
 
 export function dense_forward(x: number, w: number, b: number, has_bias: boolean, out: number, m: number, k: number, n: number, act: number): void;
 
+export function dense_pair_backward(x: number, w0: number, w1: number, hidden: number, out: number, gy: number, gz: number, gh: number, gx: number, want_gx: boolean, gw0: number, gb0: number, want_gw0: boolean, want_gb0: boolean, acc0: boolean, gw1: number, gb1: number, want_gw1: boolean, want_gb1: boolean, acc1: boolean, m: number, k: number, h: number, n: number, act0: number, act1: number): void;
+
+export function dense_pair_forward(x: number, w0: number, b0: number, has_b0: boolean, w1: number, b1: number, has_b1: boolean, hidden: number, out: number, m: number, k: number, h: number, n: number, act0: number, act1: number): void;
+
 /**
  * `indices` and `values` must have room for rows·cols entries; returns the nonzero count.
  */
@@ -331,6 +335,8 @@ export interface InitOutput {
     readonly dense_activation_code: (a: number, b: number) => number;
     readonly dense_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number) => void;
     readonly dense_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number) => void;
+    readonly dense_pair_backward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number, p: number, q: number, r: number, s: number, t: number, u: number, v: number, w: number, x: number, y: number, z: number) => void;
+    readonly dense_pair_forward: (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number, i: number, j: number, k: number, l: number, m: number, n: number, o: number) => void;
     readonly dense_to_csr: (a: number, b: number, c: number, d: number, e: number, f: number) => number;
     readonly div: (a: number, b: number, c: number, d: number) => void;
     readonly dropout_mask: (a: number, b: number, c: number, d: number, e: number) => void;

@@ -375,6 +375,59 @@ export function dense_forward(x, w, b, has_bias, out, m, k, n, act) {
 }
 
 /**
+ * @param {number} x
+ * @param {number} w0
+ * @param {number} w1
+ * @param {number} hidden
+ * @param {number} out
+ * @param {number} gy
+ * @param {number} gz
+ * @param {number} gh
+ * @param {number} gx
+ * @param {boolean} want_gx
+ * @param {number} gw0
+ * @param {number} gb0
+ * @param {boolean} want_gw0
+ * @param {boolean} want_gb0
+ * @param {boolean} acc0
+ * @param {number} gw1
+ * @param {number} gb1
+ * @param {boolean} want_gw1
+ * @param {boolean} want_gb1
+ * @param {boolean} acc1
+ * @param {number} m
+ * @param {number} k
+ * @param {number} h
+ * @param {number} n
+ * @param {number} act0
+ * @param {number} act1
+ */
+export function dense_pair_backward(x, w0, w1, hidden, out, gy, gz, gh, gx, want_gx, gw0, gb0, want_gw0, want_gb0, acc0, gw1, gb1, want_gw1, want_gb1, acc1, m, k, h, n, act0, act1) {
+    wasm.dense_pair_backward(x, w0, w1, hidden, out, gy, gz, gh, gx, want_gx, gw0, gb0, want_gw0, want_gb0, acc0, gw1, gb1, want_gw1, want_gb1, acc1, m, k, h, n, act0, act1);
+}
+
+/**
+ * @param {number} x
+ * @param {number} w0
+ * @param {number} b0
+ * @param {boolean} has_b0
+ * @param {number} w1
+ * @param {number} b1
+ * @param {boolean} has_b1
+ * @param {number} hidden
+ * @param {number} out
+ * @param {number} m
+ * @param {number} k
+ * @param {number} h
+ * @param {number} n
+ * @param {number} act0
+ * @param {number} act1
+ */
+export function dense_pair_forward(x, w0, b0, has_b0, w1, b1, has_b1, hidden, out, m, k, h, n, act0, act1) {
+    wasm.dense_pair_forward(x, w0, b0, has_b0, w1, b1, has_b1, hidden, out, m, k, h, n, act0, act1);
+}
+
+/**
  * `indices` and `values` must have room for rows·cols entries; returns the nonzero count.
  * @param {number} x
  * @param {number} rows
